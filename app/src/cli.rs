@@ -1,0 +1,102 @@
+//! The command line: paths shared by every command (each also read from a
+//! `FOLIO_*` variable), and one subcommand per job.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "folio",
+    version,
+    about = "A self-hosted Markdown publisher: SQLite store, static renderer, server"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub paths: PathArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct PathArgs {
+    /// The SQLite database (created on first run).
+    #[arg(long, env = "FOLIO_DB", default_value = "data/folio.db", global = true)]
+    pub db: PathBuf,
+    /// The Markdown content folder.
+    #[arg(long, env = "FOLIO_CONTENT", default_value = "content", global = true)]
+    pub content: PathBuf,
+    /// The theme folder [default: themes/default, else the built-in theme].
+    #[arg(long, env = "FOLIO_THEME", global = true)]
+    pub theme: Option<PathBuf>,
+    /// Templates that override the theme's, file by file (used if the folder exists).
+    #[arg(
+        long,
+        env = "FOLIO_TEMPLATES",
+        default_value = "templates",
+        global = true
+    )]
+    pub templates: PathBuf,
+    /// The output folder: the static site, ready for a bucket.
+    #[arg(long, env = "FOLIO_OUT", default_value = "public", global = true)]
+    pub out: PathBuf,
+    /// The site configuration (optional).
+    #[arg(
+        long,
+        env = "FOLIO_CONFIG",
+        default_value = "folio.toml",
+        global = true
+    )]
+    pub config: PathBuf,
+    /// Override a folio.toml key, e.g. --set base_url=https://blog.example.
+    #[arg(long = "set", value_name = "KEY=VALUE", global = true, value_parser = parse_key_value)]
+    pub set: Vec<(String, String)>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import content/, render the site and serve it with health endpoints.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "FOLIO_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Render drafts too (a private preview).
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Import content/ and render the site into the output folder, then exit (for CI).
+    Publish {
+        /// Render drafts too (a private preview).
+        #[arg(long)]
+        drafts: bool,
+        /// Archive posts whose file is gone from content/.
+        #[arg(long)]
+        prune: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import Markdown files into the store without rendering.
+    Import {
+        /// Folder to import [default: the content folder].
+        dir: Option<PathBuf>,
+        /// Archive posts whose file is gone (kept in the store, no longer published).
+        #[arg(long)]
+        prune: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the store back as Markdown files with front matter.
+    Export {
+        /// Folder to write [default: the content folder].
+        dir: Option<PathBuf>,
+    },
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected KEY=VALUE, got {text:?}"))
+}

@@ -1,0 +1,229 @@
+//! Site configuration: defaults, then `folio.toml`, then `FOLIO_*` environment
+//! variables, then `--set key=value` flags. One typed struct, validated once at start.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Environment variables that configure the process rather than the site; they are
+/// read by the CLI (clap) and must not be reported as unknown site keys.
+const PROCESS_ENV: &[&str] = &[
+    "FOLIO_DB",
+    "FOLIO_CONTENT",
+    "FOLIO_THEME",
+    "FOLIO_OUT",
+    "FOLIO_CONFIG",
+    "FOLIO_LISTEN",
+    "FOLIO_TEMPLATES",
+    "FOLIO_LOG",
+    "FOLIO_LOG_FORMAT",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{origin}: {message}")]
+    Value { origin: String, message: String },
+}
+
+/// A link in the site's navigation menu.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NavItem {
+    pub label: String,
+    pub url: String,
+}
+
+/// Everything `folio.toml` may hold. Unknown keys are an error there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteConfig {
+    pub title: String,
+    pub description: String,
+    /// Absolute URL the site is published at, used for canonical links, feeds and the sitemap.
+    pub base_url: String,
+    pub language: String,
+    /// Theme directory; `--theme` / `FOLIO_THEME` take precedence.
+    pub theme: Option<PathBuf>,
+    pub posts_per_page: usize,
+    /// Items in `rss.xml`.
+    pub feed_limit: usize,
+    /// Author of posts whose front matter names none.
+    pub default_author: String,
+    /// `s-maxage` for HTML responses of `folio serve`, for a CDN such as Cloudflare.
+    pub cdn_max_age: u32,
+    pub navigation: Vec<NavItem>,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        Self {
+            title: "My folio".into(),
+            description: String::new(),
+            base_url: "http://127.0.0.1:8080".into(),
+            language: "en".into(),
+            theme: None,
+            posts_per_page: 10,
+            feed_limit: 20,
+            default_author: "Editor".into(),
+            cdn_max_age: 300,
+            navigation: Vec::new(),
+        }
+    }
+}
+
+impl SiteConfig {
+    /// Loads `path` if it exists (a missing file means defaults), then applies the
+    /// environment and the `--set` overrides, in that order.
+    pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<Self, ConfigError> {
+        let mut config = match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str::<SiteConfig>(&text).map_err(|e| ConfigError::Parse {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => SiteConfig::default(),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })
+            }
+        };
+        if let Some(dir) = path.parent() {
+            // A theme named in folio.toml is relative to the file, not to the cwd.
+            config.theme = config.theme.map(|t| dir.join(t));
+        }
+        for (name, value) in std::env::vars() {
+            let Some(key) = name.strip_prefix("FOLIO_") else {
+                continue;
+            };
+            if PROCESS_ENV.contains(&name.as_str()) || key.starts_with("SECRET") {
+                continue;
+            }
+            match config.set(&key.to_ascii_lowercase(), &value) {
+                Err(ConfigError::Value { message, .. }) if message.starts_with("unknown key") => {
+                    tracing::warn!("ignoring environment variable {name}: not a folio setting");
+                }
+                other => other.map_err(|e| with_origin(e, &name))?,
+            }
+        }
+        for (key, value) in overrides {
+            config
+                .set(key, value)
+                .map_err(|e| with_origin(e, &format!("--set {key}")))?;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Sets one key from its text form, as the environment and `--set` give it.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        let number = |v: &str| {
+            v.parse::<u32>().map_err(|_| ConfigError::Value {
+                origin: key.to_owned(),
+                message: format!("expected a whole number, got {v:?}"),
+            })
+        };
+        match key {
+            "title" => self.title = value.to_owned(),
+            "description" => self.description = value.to_owned(),
+            "base_url" => self.base_url = value.to_owned(),
+            "language" => self.language = value.to_owned(),
+            "theme" => self.theme = Some(PathBuf::from(value)),
+            "posts_per_page" => self.posts_per_page = number(value)? as usize,
+            "feed_limit" => self.feed_limit = number(value)? as usize,
+            "default_author" => self.default_author = value.to_owned(),
+            "cdn_max_age" => self.cdn_max_age = number(value)?,
+            "navigation" => {
+                return Err(ConfigError::Value {
+                    origin: key.to_owned(),
+                    message: "navigation can only be set in folio.toml".into(),
+                })
+            }
+            _ => {
+                return Err(ConfigError::Value {
+                    origin: key.to_owned(),
+                    message: "unknown key".into(),
+                })
+            }
+        }
+        Ok(())
+    }
+
+    fn validate(&mut self) -> Result<(), ConfigError> {
+        let invalid = |field: &str, message: &str| ConfigError::Value {
+            origin: field.to_owned(),
+            message: message.to_owned(),
+        };
+        if self.posts_per_page == 0 {
+            return Err(invalid("posts_per_page", "must be at least 1"));
+        }
+        if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
+            return Err(invalid(
+                "base_url",
+                "must be an absolute http:// or https:// URL",
+            ));
+        }
+        // One spelling, so URLs are joined the same way everywhere.
+        while self.base_url.ends_with('/') {
+            self.base_url.pop();
+        }
+        Ok(())
+    }
+}
+
+fn with_origin(error: ConfigError, origin: &str) -> ConfigError {
+    match error {
+        ConfigError::Value { message, .. } => ConfigError::Value {
+            origin: origin.to_owned(),
+            message,
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_in_the_file_are_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("folio.toml");
+        std::fs::write(&path, "title = \"x\"\ncolour = \"red\"\n").expect("write");
+        let err = SiteConfig::load(&path, &[]).expect_err("unknown key");
+        let text = err.to_string();
+        assert!(
+            text.contains("folio.toml") && text.contains("colour"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn overrides_win_and_are_typed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("folio.toml");
+        std::fs::write(
+            &path,
+            "title = \"file\"\nbase_url = \"https://a.example/\"\n",
+        )
+        .expect("write");
+        let set = vec![
+            ("title".to_owned(), "flag".to_owned()),
+            ("posts_per_page".to_owned(), "3".to_owned()),
+        ];
+        let config = SiteConfig::load(&path, &set).expect("load");
+        assert_eq!(config.title, "flag");
+        assert_eq!(config.posts_per_page, 3);
+        assert_eq!(config.base_url, "https://a.example");
+        let bad = vec![("posts_per_page".to_owned(), "many".to_owned())];
+        let err = SiteConfig::load(&path, &bad).expect_err("not a number");
+        assert!(err.to_string().contains("--set posts_per_page"), "{err}");
+    }
+}

@@ -1,0 +1,363 @@
+//! One Markdown file to a [`PostDoc`]: YAML (`---`) or TOML (`+++`) front matter
+//! with the field names of Ghost, Hugo and Zola, and the body after it.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::Deserialize;
+
+use super::{validate_alias, validate_slug, ContentError};
+use crate::store::{Kind, PostDoc, Status};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FrontMatter {
+    title: Option<String>,
+    slug: Option<String>,
+    date: Option<DateValue>,
+    updated: Option<DateValue>,
+    tags: Vec<String>,
+    /// Zola keeps tags under `[taxonomies]`.
+    taxonomies: Option<Taxonomies>,
+    draft: Option<bool>,
+    status: Option<String>,
+    excerpt: Option<String>,
+    /// Hugo's and Zola's name for the excerpt.
+    description: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    featured_image: Option<String>,
+    author: Option<String>,
+    authors: Vec<String>,
+    canonical_url: Option<String>,
+    meta_title: Option<String>,
+    meta_description: Option<String>,
+    og_title: Option<String>,
+    og_description: Option<String>,
+    og_image: Option<String>,
+    twitter_title: Option<String>,
+    twitter_description: Option<String>,
+    twitter_image: Option<String>,
+    codeinjection_head: Option<String>,
+    codeinjection_foot: Option<String>,
+    aliases: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Taxonomies {
+    tags: Vec<String>,
+}
+
+/// A date as YAML (a string) or TOML (a native datetime) gives it.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum DateValue {
+    Toml(toml::value::Datetime),
+    Text(String),
+}
+
+/// What a file parses to, with the warnings (unknown keys) it raised.
+#[derive(Debug)]
+pub struct ParsedFile {
+    pub doc: PostDoc,
+    pub warnings: Vec<String>,
+}
+
+/// What a file's fields default to when its front matter says nothing.
+pub struct Defaults<'a> {
+    /// The slug when the front matter has none: the file name, slugified.
+    pub slug: String,
+    pub kind: Kind,
+    pub author: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Parses `text`, the content of the file `path` (used in messages only).
+pub fn parse(path: &str, text: &str, defaults: &Defaults) -> Result<ParsedFile, ContentError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (format, header, body) = split(text).ok_or_else(|| ContentError::Invalid {
+        path: path.to_owned(),
+        message: "no front matter: the file must start with `---` (YAML) or `+++` (TOML) \
+                  and close it with the same line"
+            .into(),
+    })?;
+    let mut unknown = BTreeSet::new();
+    let front: FrontMatter = match format {
+        Format::Yaml => {
+            let de = serde_yaml_ng::Deserializer::from_str(header);
+            serde_ignored::deserialize(de, |p| {
+                unknown.insert(p.to_string());
+            })
+            .map_err(|e| {
+                // The header starts on the file's second line.
+                let line = e.location().map_or(1, |l| l.line()) + 1;
+                ContentError::Syntax {
+                    path: path.to_owned(),
+                    line,
+                    message: format!("invalid YAML front matter: {}", first_line(&e.to_string())),
+                }
+            })?
+        }
+        Format::Toml => {
+            let de = toml::Deserializer::new(header);
+            serde_ignored::deserialize(de, |p| {
+                unknown.insert(p.to_string());
+            })
+            .map_err(|e| {
+                let line = e
+                    .span()
+                    .map_or(0, |s| header[..s.start].matches('\n').count())
+                    + 2;
+                ContentError::Syntax {
+                    path: path.to_owned(),
+                    line,
+                    message: format!("invalid TOML front matter: {}", e.message()),
+                }
+            })?
+        }
+    };
+    let warnings = unknown
+        .into_iter()
+        .map(|key| format!("{path}: unknown front matter key `{key}` (ignored)"))
+        .collect();
+    let doc = into_doc(path, front, body, defaults)?;
+    Ok(ParsedFile { doc, warnings })
+}
+
+fn into_doc(
+    path: &str,
+    front: FrontMatter,
+    body: &str,
+    defaults: &Defaults,
+) -> Result<PostDoc, ContentError> {
+    let invalid = |message: String| ContentError::Invalid {
+        path: path.to_owned(),
+        message,
+    };
+    let title = front
+        .title
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| invalid("missing `title`".into()))?;
+    let slug = match front.slug {
+        Some(slug) => {
+            validate_slug(&slug).map_err(|m| invalid(format!("slug {slug:?}: {m}")))?;
+            slug
+        }
+        None => {
+            let slug = defaults.slug.clone();
+            validate_slug(&slug).map_err(|m| {
+                invalid(format!(
+                    "the file name gives the slug {slug:?}, which {m}; set `slug`"
+                ))
+            })?;
+            slug
+        }
+    };
+    let kind = match front.kind.as_deref() {
+        None => defaults.kind,
+        Some(k) => Kind::parse(k)
+            .ok_or_else(|| invalid(format!("`type` must be post or page, not {k:?}")))?,
+    };
+    let published_at = front
+        .date
+        .map(|d| parse_date(&d))
+        .transpose()
+        .map_err(|m| invalid(format!("`date`: {m}")))?;
+    let updated_at = front
+        .updated
+        .map(|d| parse_date(&d))
+        .transpose()
+        .map_err(|m| invalid(format!("`updated`: {m}")))?;
+    let status = match (front.status.as_deref(), front.draft) {
+        (Some(s), _) => Status::parse(s).ok_or_else(|| {
+            invalid(format!(
+                "`status` must be draft, scheduled or published, not {s:?}"
+            ))
+        })?,
+        (None, Some(true)) => Status::Draft,
+        (None, _) if published_at.is_some_and(|d| d > defaults.now) => Status::Scheduled,
+        (None, _) => Status::Published,
+    };
+    if status == Status::Scheduled && published_at.is_none() {
+        return Err(invalid("a scheduled post needs a `date`".into()));
+    }
+    for alias in &front.aliases {
+        validate_alias(alias).map_err(|m| invalid(format!("alias {alias:?}: {m}")))?;
+    }
+    let mut tags = front.tags;
+    tags.extend(front.taxonomies.map(|t| t.tags).unwrap_or_default());
+    let mut authors = front.authors;
+    authors.extend(front.author);
+    if authors.is_empty() {
+        authors.push(defaults.author.to_owned());
+    }
+    Ok(PostDoc {
+        kind,
+        slug,
+        title,
+        status,
+        published_at,
+        updated_at,
+        excerpt: front.excerpt.or(front.description),
+        tags,
+        authors,
+        featured_image: front.featured_image,
+        meta_title: front.meta_title,
+        meta_description: front.meta_description,
+        canonical_url: front.canonical_url,
+        og_title: front.og_title,
+        og_description: front.og_description,
+        og_image: front.og_image,
+        twitter_title: front.twitter_title,
+        twitter_description: front.twitter_description,
+        twitter_image: front.twitter_image,
+        codeinjection_head: front.codeinjection_head,
+        codeinjection_foot: front.codeinjection_foot,
+        aliases: front.aliases,
+        markdown: body.to_owned(),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Format {
+    Yaml,
+    Toml,
+}
+
+/// Splits a file into (format, front matter, body).
+fn split(text: &str) -> Option<(Format, &str, &str)> {
+    let (format, fence) = if text.starts_with("---") {
+        (Format::Yaml, "---")
+    } else if text.starts_with("+++") {
+        (Format::Toml, "+++")
+    } else {
+        return None;
+    };
+    let first_break = text.find('\n')?;
+    if text[..first_break].trim_end() != fence {
+        return None;
+    }
+    let rest = &text[first_break + 1..];
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == fence {
+            let header = &rest[..offset];
+            let body = &rest[offset + line.len()..];
+            return Some((format, header, body.strip_prefix('\n').unwrap_or(body)));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// Accepts `2026-01-31`, `2026-01-31T10:00:00Z`, `2026-01-31T10:00:00+02:00` and
+/// `2026-01-31 10:00:00` (taken as UTC).
+fn parse_date(value: &DateValue) -> Result<DateTime<Utc>, String> {
+    let text = match value {
+        DateValue::Toml(d) => d.to_string(),
+        DateValue::Text(t) => t.trim().to_owned(),
+    };
+    if let Ok(d) = DateTime::parse_from_rfc3339(&text) {
+        return Ok(d.with_timezone(&Utc));
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(&text, format) {
+            return Ok(d.and_utc());
+        }
+    }
+    NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
+        .map_err(|_| format!("{text:?} is not a date (use 2026-01-31 or 2026-01-31T10:00:00Z)"))
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Defaults<'static> {
+        Defaults {
+            slug: "from-file".into(),
+            kind: Kind::Post,
+            author: "Ed",
+            now: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn yaml_and_toml_give_the_same_document() {
+        let yaml = "---\ntitle: Hi\ndate: 2024-02-03\ntags: [a, b]\ndescription: d\n---\nBody\n";
+        let toml = "+++\ntitle = \"Hi\"\ndate = 2024-02-03\ndescription = \"d\"\n[taxonomies]\ntags = [\"a\", \"b\"]\n+++\nBody\n";
+        let a = parse("a.md", yaml, &defaults()).expect("yaml").doc;
+        let b = parse("b.md", toml, &defaults()).expect("toml").doc;
+        assert_eq!(a, b);
+        assert_eq!(a.slug, "from-file");
+        assert_eq!(a.excerpt.as_deref(), Some("d"));
+        assert_eq!(a.markdown, "Body\n");
+        assert_eq!(a.authors, vec!["Ed"]);
+        assert_eq!(a.status, Status::Published);
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_file_and_line() {
+        let text = "---\ntitle: ok\ntags: [unclosed\n---\nbody";
+        let err = parse("posts/x.md", text, &defaults()).expect_err("bad yaml");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("posts/x.md:3:") || msg.starts_with("posts/x.md:4:"),
+            "{msg}"
+        );
+        let text = "+++\ntitle = \"ok\"\ndate = \n+++\n";
+        let msg = parse("y.md", text, &defaults())
+            .expect_err("bad toml")
+            .to_string();
+        assert!(msg.starts_with("y.md:3:"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_keys_warn_and_bad_values_fail() {
+        let parsed =
+            parse("a.md", "---\ntitle: t\ncolour: red\n---\n", &defaults()).expect("parses");
+        assert_eq!(
+            parsed.warnings,
+            vec!["a.md: unknown front matter key `colour` (ignored)"]
+        );
+        for (text, needle) in [
+            ("---\ntitle: t\nslug: ../etc\n---\n", "slug"),
+            ("---\ntitle: t\ndate: yesterday\n---\n", "`date`"),
+            ("---\ntitle: t\nstatus: live\n---\n", "`status`"),
+            ("---\nslug: s\n---\n", "`title`"),
+            ("no front matter", "front matter"),
+        ] {
+            let msg = parse("a.md", text, &defaults())
+                .expect_err(text)
+                .to_string();
+            assert!(msg.contains(needle) && msg.starts_with("a.md"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn future_dates_are_scheduled_and_draft_wins() {
+        let doc = parse(
+            "a.md",
+            "---\ntitle: t\ndate: 2999-01-01\n---\n",
+            &defaults(),
+        )
+        .expect("ok")
+        .doc;
+        assert_eq!(doc.status, Status::Scheduled);
+        let doc = parse("a.md", "---\ntitle: t\ndraft: true\n---\n", &defaults())
+            .expect("ok")
+            .doc;
+        assert_eq!(doc.status, Status::Draft);
+    }
+}

@@ -1,0 +1,287 @@
+//! `folio import`: a folder of Markdown files into the store, in one transaction.
+//!
+//! Files are read and parsed in parallel first; any error stops the import before the
+//! store is touched. Unchanged files (same content hash) are skipped, and a changed file
+//! whose parsed document equals the stored one only updates its recorded hash, so
+//! re-running, or importing an export, adds no revision.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::frontmatter::{self, Defaults};
+use super::{relative_path, ContentError};
+use crate::store::posts::{self, Source};
+use crate::store::{Kind, PostDoc, Status, Store};
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+pub struct ImportReport {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Posts whose file is gone, archived because of `--prune`.
+    pub archived: usize,
+    /// Posts whose file is gone, left as they were (no `--prune`).
+    pub missing: usize,
+    pub warnings: Vec<String>,
+}
+
+impl ImportReport {
+    /// True when the import changed what a build would render.
+    pub fn changed(&self) -> bool {
+        self.added + self.updated + self.archived > 0
+    }
+}
+
+/// A post the store got from a file earlier.
+struct Known {
+    id: i64,
+    hash: String,
+    slug: String,
+    archived: bool,
+}
+
+/// A file read from disk: unchanged (known hash), or parsed.
+struct Scanned {
+    path: String,
+    hash: String,
+    parsed: Option<PostDoc>,
+}
+
+/// Imports every Markdown file under `dir`. With `prune`, posts whose file
+/// disappeared are archived (kept, with their revisions, but no longer rendered).
+pub async fn import_dir(
+    store: &Store,
+    dir: &Path,
+    prune: bool,
+    default_author: &str,
+) -> Result<ImportReport, ContentError> {
+    let mut conn = store.pool().acquire().await?;
+    let known: HashMap<String, Known> = posts::sources(&mut conn)
+        .await?
+        .into_iter()
+        .map(|(path, id, hash, slug, archived)| {
+            (
+                path,
+                Known {
+                    id,
+                    hash,
+                    slug,
+                    archived,
+                },
+            )
+        })
+        .collect();
+    drop(conn);
+
+    let dir_owned = dir.to_owned();
+    let author = default_author.to_owned();
+    let hashes: HashMap<String, String> = known
+        .iter()
+        .filter(|(_, k)| !k.archived)
+        .map(|(p, k)| (p.clone(), k.hash.clone()))
+        .collect();
+    let (scanned, warnings) =
+        tokio::task::spawn_blocking(move || scan(&dir_owned, &hashes, &author))
+            .await
+            .expect("the scan does not panic")?;
+    check_slugs(&scanned, &known)?;
+
+    let mut report = ImportReport {
+        warnings,
+        ..ImportReport::default()
+    };
+    let mut tx = store.pool().begin().await?;
+    // Files already in the store first, so a slug one of them gives up is free
+    // for a new file; moved-away slugs are parked first so two files may swap slugs.
+    let (existing, new): (Vec<&Scanned>, Vec<&Scanned>) =
+        scanned.iter().partition(|s| known.contains_key(&s.path));
+    for file in &existing {
+        let (Some(doc), Some(k)) = (&file.parsed, known.get(&file.path)) else {
+            continue;
+        };
+        if doc.slug != k.slug {
+            sqlx::query("UPDATE posts SET slug = '~moving~' || id WHERE id = ?")
+                .bind(k.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    for file in existing.into_iter().chain(new) {
+        let Some(doc) = &file.parsed else {
+            report.unchanged += 1;
+            continue;
+        };
+        let source = Source {
+            path: &file.path,
+            hash: &file.hash,
+        };
+        let target = match known.get(&file.path) {
+            Some(k) => Some(k.id),
+            None => posts::id_by_slug(&mut tx, &doc.slug).await?,
+        };
+        match target {
+            Some(id) => {
+                let stored = posts::load(&mut tx, id)
+                    .await?
+                    .expect("the id was just read");
+                let doc = keep_publish_date(doc.clone(), stored.doc.published_at);
+                if doc == stored.doc && !stored.archived {
+                    posts::set_source(&mut tx, id, Some(source)).await?;
+                    report.unchanged += 1;
+                } else {
+                    posts::update(&mut tx, id, &doc, Some(source), "import").await?;
+                    report.updated += 1;
+                }
+            }
+            None => {
+                let doc = keep_publish_date(doc.clone(), None);
+                posts::insert(&mut tx, &doc, Some(source), "import").await?;
+                report.added += 1;
+            }
+        }
+    }
+    let present: HashSet<&str> = scanned.iter().map(|s| s.path.as_str()).collect();
+    for (path, k) in &known {
+        if k.archived || present.contains(path.as_str()) {
+            continue;
+        }
+        if prune {
+            posts::archive(&mut tx, k.id).await?;
+            report.archived += 1;
+        } else {
+            report.missing += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// A published or scheduled post keeps the date it first got: a file without `date`
+/// is dated when first imported, not again on each edit.
+fn keep_publish_date(mut doc: PostDoc, stored: Option<DateTime<Utc>>) -> PostDoc {
+    if doc.status != Status::Draft && doc.published_at.is_none() {
+        doc.published_at = // The store keeps whole seconds; compare like with like.
+        Some(stored.unwrap_or_else(|| Utc::now().trunc_subsecs(0)));
+    }
+    doc
+}
+
+/// Reads every Markdown file under `dir`, parsing those whose hash is not in `known`.
+fn scan(
+    dir: &Path,
+    known: &HashMap<String, String>,
+    default_author: &str,
+) -> Result<(Vec<Scanned>, Vec<String>), ContentError> {
+    let files = markdown_files(dir)?;
+    let now = Utc::now();
+    let results: Vec<Result<(Scanned, Vec<String>), ContentError>> = files
+        .par_iter()
+        .map(|file| {
+            let bytes = std::fs::read(file).map_err(|source| ContentError::Read {
+                path: file.clone(),
+                source,
+            })?;
+            let path = relative_path(dir, file);
+            let hash = blake3::hash(&bytes).to_hex().to_string();
+            if known.get(&path) == Some(&hash) {
+                return Ok((
+                    Scanned {
+                        path,
+                        hash,
+                        parsed: None,
+                    },
+                    Vec::new(),
+                ));
+            }
+            let text = std::str::from_utf8(&bytes).map_err(|e| ContentError::NotUtf8 {
+                path: path.clone(),
+                offset: e.valid_up_to(),
+            })?;
+            let defaults = Defaults {
+                slug: slug::slugify(file.file_stem().unwrap_or_default().to_string_lossy()),
+                kind: if path.starts_with("pages/") {
+                    Kind::Page
+                } else {
+                    Kind::Post
+                },
+                author: default_author,
+                now,
+            };
+            let parsed = frontmatter::parse(&path, text, &defaults)?;
+            Ok((
+                Scanned {
+                    path,
+                    hash,
+                    parsed: Some(parsed.doc),
+                },
+                parsed.warnings,
+            ))
+        })
+        .collect();
+    let mut scanned = Vec::with_capacity(results.len());
+    let mut warnings = Vec::new();
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok((s, w)) => {
+                scanned.push(s);
+                warnings.extend(w);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ContentError::Files(errors));
+    }
+    Ok((scanned, warnings))
+}
+
+/// Two files may not claim one slug (an unchanged file claims its stored slug).
+fn check_slugs(scanned: &[Scanned], known: &HashMap<String, Known>) -> Result<(), ContentError> {
+    let mut owners: HashMap<&str, &str> = HashMap::new();
+    let mut errors = Vec::new();
+    for file in scanned {
+        let slug = match &file.parsed {
+            Some(doc) => doc.slug.as_str(),
+            None => known[&file.path].slug.as_str(),
+        };
+        if let Some(first) = owners.insert(slug, &file.path) {
+            errors.push(ContentError::DuplicateSlug {
+                slug: slug.to_owned(),
+                first: first.to_owned(),
+                second: file.path.clone(),
+            });
+        }
+    }
+    match errors.len() {
+        0 => Ok(()),
+        1 => Err(errors.remove(0)),
+        _ => Err(ContentError::Files(errors)),
+    }
+}
+
+/// The Markdown files under `dir`, sorted, skipping hidden files and folders and
+/// editor leftovers (`#x.md#`, `x.md~`, `.x.md.swp`).
+pub(crate) fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, ContentError> {
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = entry.map_err(|e| ContentError::Read {
+            path: e.path().map_or_else(|| dir.to_owned(), Path::to_owned),
+            source: e.into(),
+        })?;
+        let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_file() && name.ends_with(".md") && !name.starts_with('#') {
+            files.push(entry.into_path());
+        }
+    }
+    Ok(files)
+}

@@ -1,0 +1,157 @@
+//! Markdown files <-> the store: front matter parsing, `folio import`, `folio export`.
+
+pub mod export;
+pub mod frontmatter;
+pub mod import;
+
+use std::path::{Path, PathBuf};
+
+use crate::store::StoreError;
+
+pub use export::export_dir;
+pub use import::{import_dir, ImportReport};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContentError {
+    #[error("{path}:{line}: {message}")]
+    Syntax {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+    #[error(
+        "{path}: not valid UTF-8 (first invalid byte at offset {offset}); save the file as UTF-8"
+    )]
+    NotUtf8 { path: String, offset: usize },
+    #[error("slug {slug:?} is used by both {first} and {second}; give one of them another `slug`")]
+    DuplicateSlug {
+        slug: String,
+        first: String,
+        second: String,
+    },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} file(s) could not be imported, nothing was changed:\n  {}", .0.len(), list(.0))]
+    Files(Vec<ContentError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ContentError {
+    fn from(e: sqlx::Error) -> Self {
+        ContentError::Store(e.into())
+    }
+}
+
+fn list(errors: &[ContentError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n  ")
+}
+
+/// URL paths the site itself uses; a post there would shadow them.
+const RESERVED_SLUGS: &[&str] = &[
+    "admin",
+    "assets",
+    "images",
+    "tag",
+    "author",
+    "page",
+    "rss.xml",
+    "sitemap.xml",
+    "robots.txt",
+    "404.html",
+    "index.html",
+    "healthz",
+    "readyz",
+    "metrics",
+];
+
+/// A slug is one URL path segment: lowercase letters, digits and `-`, `_`, `.`
+/// (not leading), so it is the same on every file system and every CDN.
+pub fn validate_slug(slug: &str) -> Result<(), String> {
+    if slug.is_empty() {
+        return Err("is empty".into());
+    }
+    if slug.len() > 200 {
+        return Err("is longer than 200 characters".into());
+    }
+    if let Some(c) = slug
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')))
+    {
+        return Err(format!(
+            "contains {c:?}; use lowercase letters, digits, `-`, `_` and `.`"
+        ));
+    }
+    if slug.starts_with('.') || slug.contains("..") {
+        return Err("may not start with `.` or contain `..`".into());
+    }
+    if RESERVED_SLUGS.contains(&slug) {
+        return Err("is reserved for the site's own pages".into());
+    }
+    Ok(())
+}
+
+/// An alias is an old URL path such as `/2019/05/old-title/`: absolute, and each
+/// segment safe as a file name.
+pub fn validate_alias(alias: &str) -> Result<(), String> {
+    let path = alias.strip_prefix('/').ok_or("must start with `/`")?;
+    if path.is_empty() {
+        return Err("cannot redirect the home page".into());
+    }
+    for segment in path.trim_end_matches('/').split('/') {
+        if segment.is_empty() || segment == "." || segment == ".." || segment.starts_with('.') {
+            return Err(format!("has an unsafe segment {segment:?}"));
+        }
+        if let Some(c) = segment
+            .chars()
+            .find(|c| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '~')))
+        {
+            return Err(format!("contains {c:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// The path of `file` relative to `root`, with `/` separators, as stored in the database.
+pub(crate) fn relative_path(root: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(root).unwrap_or(file);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_aliases() {
+        for ok in ["hello", "a-b_c.1", "2024-review"] {
+            assert!(validate_slug(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "a/b", "..", "a..b", ".hidden", "Caps", "sp ace", "q?", "tag", "é",
+        ] {
+            assert!(validate_slug(bad).is_err(), "{bad}");
+        }
+        assert!(validate_alias("/2019/05/old-title/").is_ok());
+        for bad in ["relative/", "/", "/a/../b/", "/a//b", "/a?b", "/.git/"] {
+            assert!(validate_alias(bad).is_err(), "{bad}");
+        }
+    }
+}

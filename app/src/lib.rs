@@ -1,0 +1,12 @@
+//! folio: a Markdown store in SQLite, a parallel static renderer, and the server
+//! that publishes the result.
+//!
+//! Data flows one way: files or API -> [`store`] -> snapshot -> [`render`] -> output
+//! folder -> [`serve`].
+
+pub mod config;
+pub mod content;
+pub mod publish;
+pub mod render;
+pub mod serve;
+pub mod store;

@@ -1,0 +1,168 @@
+//! The `folio` binary: parse the command line, set up logging, run one command.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+use folio::config::SiteConfig;
+use folio::content;
+use folio::publish::{Paths, PublishOptions, PublishReport, Site};
+use folio::render::ThemeSource;
+use folio::store::Store;
+
+mod cli;
+
+use cli::{Cli, Command, PathArgs};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FOLIO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("FOLIO_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.with_ansi(std::io::stderr().is_terminal()).init();
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let site = open_site(&cli.paths).await?;
+    match cli.command {
+        Command::Serve { listen, drafts } => {
+            let options = PublishOptions {
+                import: true,
+                prune: false,
+                drafts,
+            };
+            folio::serve::run(Arc::new(site), listen, options).await?;
+        }
+        Command::Publish {
+            drafts,
+            prune,
+            json,
+        } => {
+            let report = site
+                .publish(PublishOptions {
+                    import: true,
+                    prune,
+                    drafts,
+                })
+                .await?;
+            print_publish(&report, &site, json)?;
+            site.store.close().await;
+        }
+        Command::Import { dir, prune, json } => {
+            let dir = dir.unwrap_or_else(|| site.paths.content.clone());
+            let report = content::import_dir(&site.store, &dir, prune, &site.config.default_author)
+                .await
+                .with_context(|| format!("importing {}", dir.display()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_warnings(&report.warnings);
+                println!("{}", import_line(&report, &dir));
+            }
+            site.store.close().await;
+        }
+        Command::Export { dir } => {
+            let dir = dir.unwrap_or_else(|| site.paths.content.clone());
+            let report = content::export_dir(&site.store, &dir).await?;
+            println!(
+                "exported to {}: {} written, {} unchanged",
+                dir.display(),
+                report.written,
+                report.unchanged
+            );
+            site.store.close().await;
+        }
+    }
+    Ok(())
+}
+
+async fn open_site(args: &PathArgs) -> Result<Site> {
+    let config = SiteConfig::load(&args.config, &args.set)?;
+    let theme = match args.theme.clone().or_else(|| config.theme.clone()) {
+        Some(dir) => ThemeSource::Dir(dir),
+        None if Path::new("themes/default").is_dir() => ThemeSource::Dir("themes/default".into()),
+        None => ThemeSource::Embedded,
+    };
+    let store = Store::open(&args.db).await?;
+    let paths = Paths {
+        content: args.content.clone(),
+        theme,
+        templates: args.templates.clone(),
+        out: args.out.clone(),
+    };
+    Ok(Site::new(store, config, paths))
+}
+
+fn print_warnings(warnings: &[String]) {
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+}
+
+fn import_line(report: &content::ImportReport, dir: &Path) -> String {
+    let mut line = format!(
+        "imported {}: {} added, {} updated, {} unchanged",
+        dir.display(),
+        report.added,
+        report.updated,
+        report.unchanged
+    );
+    if report.archived > 0 {
+        line.push_str(&format!(", {} archived", report.archived));
+    }
+    if report.missing > 0 {
+        line.push_str(&format!(
+            ", {} whose file is gone (kept; --prune archives them)",
+            report.missing
+        ));
+    }
+    line
+}
+
+fn print_publish(report: &PublishReport, site: &Site, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(());
+    }
+    if let Some(import) = &report.import {
+        print_warnings(&import.warnings);
+        println!("{}", import_line(import, &site.paths.content));
+    }
+    let build = &report.build;
+    println!(
+        "rendered {} posts and {} pages into {} in {} ms: {} files, {} written, {} unchanged, {} removed",
+        build.posts,
+        build.pages,
+        site.paths.out.display(),
+        build.millis,
+        build.files,
+        build.write.written.len(),
+        build.write.unchanged,
+        build.write.removed.len()
+    );
+    Ok(())
+}

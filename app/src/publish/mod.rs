@@ -1,0 +1,110 @@
+//! Publishing: import `content/` into the store, then render the store into the
+//! output folder. The CLI's `publish`, `serve` and (later) the admin API all go
+//! through [`Site::publish`], one at a time.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+use serde::Serialize;
+use tokio::sync::Mutex;
+
+use crate::config::SiteConfig;
+use crate::content::{self, ContentError, ImportReport};
+use crate::render::{self, Build, BuildReport, RenderError, Theme, ThemeSource};
+use crate::store::{Snapshot, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Content(#[from] ContentError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+}
+
+/// The folders a site lives in.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub content: PathBuf,
+    pub theme: ThemeSource,
+    /// Site-level template overrides (used when the folder exists).
+    pub templates: PathBuf,
+    pub out: PathBuf,
+}
+
+/// A site: its store, configuration and folders.
+pub struct Site {
+    pub store: Store,
+    pub config: SiteConfig,
+    pub paths: Paths,
+    /// Builds write one output folder; they take turns.
+    build_lock: Mutex<()>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PublishOptions {
+    /// Import `content/` first (when the folder exists).
+    pub import: bool,
+    /// Archive posts whose file disappeared.
+    pub prune: bool,
+    /// Render drafts too (a preview, never for a public site).
+    pub drafts: bool,
+}
+
+/// What a publish did.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishReport {
+    pub import: Option<ImportReport>,
+    pub build: BuildReport,
+}
+
+impl Site {
+    pub fn new(store: Store, config: SiteConfig, paths: Paths) -> Self {
+        Self {
+            store,
+            config,
+            paths,
+            build_lock: Mutex::new(()),
+        }
+    }
+
+    /// Imports (if asked) and renders. Any error leaves the published folder as it was.
+    pub async fn publish(&self, options: PublishOptions) -> Result<PublishReport, PublishError> {
+        let _turn = self.build_lock.lock().await;
+        let import = if options.import && self.paths.content.is_dir() {
+            Some(
+                content::import_dir(
+                    &self.store,
+                    &self.paths.content,
+                    options.prune,
+                    &self.config.default_author,
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
+        let snapshot = Snapshot::load(&self.store, options.drafts, Utc::now()).await?;
+        let theme_source = self.paths.theme.clone();
+        let templates = self.paths.templates.clone();
+        let config = self.config.clone();
+        let media = self.paths.content.clone();
+        let out = self.paths.out.clone();
+        let preview = options.drafts;
+        let build = tokio::task::spawn_blocking(move || {
+            let theme = Theme::load(&theme_source, Some(&templates))?;
+            let input = Build {
+                snapshot: &snapshot,
+                theme: &theme,
+                config: &config,
+                media: Some(&media),
+                preview,
+            };
+            render::build(&input, &out)
+        })
+        .await
+        .expect("the build does not panic")?;
+        Ok(PublishReport { import, build })
+    }
+}

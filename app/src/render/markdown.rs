@@ -1,0 +1,202 @@
+//! Markdown to HTML: pulldown-cmark with the GFM extensions and smart punctuation,
+//! headings given ids and anchor links, fenced code highlighted at build time.
+
+use std::collections::HashMap;
+
+use pulldown_cmark::{
+    html, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
+};
+use pulldown_cmark_escape::escape_html;
+
+use super::highlight;
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// The HTML of a post body.
+pub fn to_html(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len() * 2);
+    let mut ids = HashMap::new();
+    let mut pending: Vec<Event> = Vec::new();
+    // Some(..) while inside a heading or a fenced code block, whose events are buffered.
+    let mut heading: Option<(HeadingLevel, Option<CowStr>)> = None;
+    let mut code: Option<(String, String)> = None;
+    let mut events = Vec::new();
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                heading = Some((level, id));
+                pending.clear();
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                let (level, explicit) = heading.take().expect("a heading ends after it starts");
+                let mut inner = String::new();
+                html::push_html(&mut inner, pending.drain(..));
+                let id = unique_id(&mut ids, explicit.as_deref(), &inner);
+                let mut tag = String::with_capacity(inner.len() + 2 * id.len() + 64);
+                tag.push_str(&format!("<{level} id=\""));
+                escape_html(&mut tag, &id).expect("writing to a String cannot fail");
+                tag.push_str("\">");
+                tag.push_str(&inner);
+                tag.push_str(" <a class=\"anchor\" href=\"#");
+                escape_html(&mut tag, &id).expect("writing to a String cannot fail");
+                tag.push_str(&format!("\" aria-hidden=\"true\">#</a></{level}>\n"));
+                events.push(Event::Html(tag.into()));
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(lang) => lang.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code = Some((lang, String::new()));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                let (lang, text) = code.take().expect("a code block ends after it starts");
+                events.push(Event::Html(highlight::code_block(&lang, &text).into()));
+            }
+            Event::Text(text) if code.is_some() => {
+                code.as_mut().expect("checked").1.push_str(&text);
+            }
+            other if heading.is_some() => pending.push(other),
+            other => events.push(other),
+        }
+    }
+    html::push_html(&mut out, events.into_iter());
+    out
+}
+
+/// A heading id: the explicit `{#id}` if given, else the heading's text slugified;
+/// repeats get `-1`, `-2`... so every anchor on the page is unique.
+fn unique_id(
+    seen: &mut HashMap<String, usize>,
+    explicit: Option<&str>,
+    inner_html: &str,
+) -> String {
+    let base = match explicit {
+        Some(id) => id.to_owned(),
+        None => {
+            let text = strip_tags(inner_html);
+            let slug = slug::slugify(text);
+            if slug.is_empty() {
+                "section".to_owned()
+            } else {
+                slug
+            }
+        }
+    };
+    let count = seen.entry(base.clone()).or_insert(0);
+    *count += 1;
+    if *count == 1 {
+        base
+    } else {
+        format!("{base}-{}", *count - 1)
+    }
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+}
+
+/// Plain text of the first paragraphs, cut at a word boundary near `max` characters:
+/// the excerpt of a post that has none of its own.
+pub fn excerpt(markdown: &str, max: usize) -> String {
+    let mut text = String::new();
+    let mut depth = 0usize;
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(Tag::Paragraph) => depth += 1,
+            Event::End(TagEnd::Paragraph) => {
+                depth = depth.saturating_sub(1);
+                if text.chars().count() >= max {
+                    break;
+                }
+                if !text.is_empty() {
+                    text.push(' ');
+                }
+            }
+            Event::Text(t) | Event::Code(t) if depth > 0 => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak if depth > 0 => text.push(' '),
+            _ => {}
+        }
+        if text.chars().count() > max * 2 {
+            break;
+        }
+    }
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = match cut.rfind(' ') {
+        Some(space) if space > max / 2 => &cut[..space],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
+/// Words in a Markdown body, for the reading time.
+pub fn word_count(markdown: &str) -> usize {
+    markdown
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gfm_and_anchors() {
+        let html = to_html("# Hello *you*\n\n## Hello you\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~x~~ - [x] \"q\"[^1]\n\n[^1]: note\n");
+        assert!(
+            html.contains(
+                "<h1 id=\"hello-you\">Hello <em>you</em> <a class=\"anchor\" href=\"#hello-you\""
+            ),
+            "{html}"
+        );
+        assert!(html.contains("<h2 id=\"hello-you-1\">"), "{html}");
+        assert!(
+            html.contains("<table>") && html.contains("<del>x</del>"),
+            "{html}"
+        );
+        assert!(html.contains("“q”"), "{html}");
+        assert!(html.contains("footnote-definition"), "{html}");
+    }
+
+    #[test]
+    fn code_is_highlighted_not_smartened() {
+        let html = to_html("```python\nprint(\"hi\")\n```\n");
+        assert!(
+            html.contains("hl-string") && html.contains("&quot;") && !html.contains('“'),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn excerpts_cut_on_words() {
+        assert_eq!(excerpt("# T\n\nOne two.\n\nThree.", 100), "One two. Three.");
+        let long = "word ".repeat(100);
+        let e = excerpt(&long, 20);
+        assert!(e.ends_with('…') && e.len() < 30, "{e}");
+    }
+}

@@ -1,0 +1,447 @@
+//! The build: a snapshot of the store and a theme in, the output folder out.
+//!
+//! Every output file is one job; jobs run in parallel on rayon and stream their bytes
+//! to the [`SiteWriter`], so the rendered site is never held in memory at once.
+
+use std::path::Path;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::Context;
+
+use super::theme::Theme;
+use super::views::{
+    self, author_url, page_url, summarize, tag_url, Paginator, PostSummary, SiteView,
+};
+use super::writer::{SiteWriter, WriteReport};
+use super::{feeds, markdown, seo, sitemap, RenderError};
+use crate::config::SiteConfig;
+use crate::store::{Kind, Snapshot};
+
+/// What a build did.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildReport {
+    /// Files the site has.
+    pub files: usize,
+    pub posts: usize,
+    pub pages: usize,
+    #[serde(flatten)]
+    pub write: WriteReport,
+    pub millis: u128,
+}
+
+/// Everything one build reads.
+pub struct Build<'a> {
+    pub snapshot: &'a Snapshot,
+    pub theme: &'a Theme,
+    pub config: &'a SiteConfig,
+    /// Files from `content/` other than Markdown (images), copied as they are.
+    pub media: Option<&'a Path>,
+    /// A preview build with drafts: pages are marked noindex and robots.txt disallows all.
+    pub preview: bool,
+}
+
+/// One output file to render.
+enum Job {
+    Post(usize),
+    List { list: List, page: usize },
+    Alias { post: usize, alias: usize },
+    NotFound,
+}
+
+#[derive(Clone, Copy)]
+enum List {
+    Home,
+    Tag(usize),
+    Author(usize),
+}
+
+/// Renders the site into `out`; on any error the published folder is left as it was.
+pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
+    let started = Instant::now();
+    let writer = SiteWriter::begin(out)?;
+    match render_all(input, &writer) {
+        Ok(files) => {
+            let write = writer.commit()?;
+            let posts = input
+                .snapshot
+                .posts
+                .iter()
+                .filter(|p| p.post.doc.kind == Kind::Post)
+                .count();
+            Ok(BuildReport {
+                files,
+                posts,
+                pages: input.snapshot.posts.len() - posts,
+                write,
+                millis: started.elapsed().as_millis(),
+            })
+        }
+        Err(e) => {
+            writer.abort();
+            Err(e)
+        }
+    }
+}
+
+/// The shared, precomputed state of one build.
+struct Plan<'a> {
+    input: &'a Build<'a>,
+    site: SiteView<'a>,
+    base: Context,
+    summaries: Vec<PostSummary>,
+    /// Indexes of posts (not pages), newest first.
+    posts: Vec<usize>,
+    /// For each tag / author: the indexes of its posts, newest first.
+    by_tag: Vec<Vec<usize>>,
+    by_author: Vec<Vec<usize>>,
+}
+
+fn render_all(input: &Build, writer: &SiteWriter) -> Result<usize, RenderError> {
+    let snapshot = input.snapshot;
+    let site = SiteView::new(input.config, input.preview);
+    let mut base = Context::new();
+    base.insert("site", &site);
+    let summaries: Vec<PostSummary> = snapshot
+        .posts
+        .par_iter()
+        .map(|p| summarize(snapshot, p, &input.config.base_url))
+        .collect();
+    let posts: Vec<usize> = (0..snapshot.posts.len())
+        .filter(|&i| snapshot.posts[i].post.doc.kind == Kind::Post)
+        .collect();
+    let mut by_tag = vec![Vec::new(); snapshot.tags.len()];
+    let mut by_author = vec![Vec::new(); snapshot.authors.len()];
+    for &i in &posts {
+        for &t in &snapshot.posts[i].tags {
+            if !snapshot.tags[t].internal {
+                by_tag[t].push(i);
+            }
+        }
+        for &a in &snapshot.posts[i].authors {
+            by_author[a].push(i);
+        }
+    }
+    let plan = Plan {
+        input,
+        site,
+        base,
+        summaries,
+        posts,
+        by_tag,
+        by_author,
+    };
+
+    let mut jobs: Vec<Job> = (0..snapshot.posts.len()).map(Job::Post).collect();
+    let per_page = input.config.posts_per_page;
+    let lists = std::iter::once((List::Home, plan.posts.len()))
+        .chain(
+            plan.by_tag
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| !p.is_empty())
+                .map(|(t, p)| (List::Tag(t), p.len())),
+        )
+        .chain(
+            plan.by_author
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| !p.is_empty())
+                .map(|(a, p)| (List::Author(a), p.len())),
+        );
+    for (list, count) in lists {
+        let pages = count.div_ceil(per_page).max(1);
+        jobs.extend((1..=pages).map(|page| Job::List { list, page }));
+    }
+    for (i, post) in snapshot.posts.iter().enumerate() {
+        jobs.extend((0..post.post.doc.aliases.len()).map(|alias| Job::Alias { post: i, alias }));
+    }
+    jobs.push(Job::NotFound);
+
+    jobs.par_iter()
+        .try_for_each(|job| plan.render(job, writer))?;
+    input.theme.assets.par_iter().try_for_each(|asset| {
+        writer.put(
+            &asset.output,
+            &asset.bytes,
+            &format!("theme asset {}", asset.name),
+        )
+    })?;
+    let media = copy_media(input.media, writer)?;
+    let extras = plan.write_feeds_and_maps(writer)?;
+    Ok(jobs.len() + input.theme.assets.len() + media + extras)
+}
+
+impl Plan<'_> {
+    fn render(&self, job: &Job, writer: &SiteWriter) -> Result<(), RenderError> {
+        match *job {
+            Job::Post(i) => self.render_post(i, writer),
+            Job::List { list, page } => self.render_list(list, page, writer),
+            Job::Alias { post, alias } => {
+                let from = &self.input.snapshot.posts[post].post.doc.aliases[alias];
+                let summary = &self.summaries[post];
+                let rel = output_path(from);
+                writer.put(
+                    &rel,
+                    redirect_page(&summary.url, &summary.permalink).as_bytes(),
+                    &format!("alias {from} of {}", summary.url),
+                )?;
+                Ok(())
+            }
+            Job::NotFound => {
+                let mut context = self.base.clone();
+                let mut seo = seo::for_list(
+                    &self.site,
+                    format!("Page not found - {}", self.site.title),
+                    String::new(),
+                    "/404.html",
+                );
+                seo.noindex = true;
+                context.insert("seo", &seo);
+                context.insert("page_kind", "404");
+                let html = self.input.theme.render("404.html", &context)?;
+                writer.put("404.html", html.as_bytes(), "the 404 page")?;
+                Ok(())
+            }
+        }
+    }
+
+    fn render_post(&self, i: usize, writer: &SiteWriter) -> Result<(), RenderError> {
+        let post = &self.input.snapshot.posts[i].post;
+        let summary = &self.summaries[i];
+        let mut context = self.base.clone();
+        context.insert("seo", &seo::for_post(&self.site, summary, &post.doc));
+        context.insert("post", summary);
+        context.insert("content", &markdown::to_html(&post.doc.markdown));
+        context.insert("codeinjection_head", &post.doc.codeinjection_head);
+        context.insert("codeinjection_foot", &post.doc.codeinjection_foot);
+        let template = match post.doc.kind {
+            Kind::Post => {
+                // Posts are newest first: the newer one is before, the older one after.
+                let at = self.posts.binary_search_by(|&p| p.cmp(&i)).ok();
+                let newer = at
+                    .and_then(|a| a.checked_sub(1))
+                    .map(|a| &self.summaries[self.posts[a]]);
+                let older = at
+                    .and_then(|a| self.posts.get(a + 1))
+                    .map(|&p| &self.summaries[p]);
+                context.insert("newer", &newer);
+                context.insert("older", &older);
+                context.insert("page_kind", "post");
+                "post.html"
+            }
+            Kind::Page => {
+                context.insert("page_kind", "page");
+                "page.html"
+            }
+        };
+        let html = self.input.theme.render(template, &context)?;
+        writer.put(
+            &output_path(&summary.url),
+            html.as_bytes(),
+            &format!("post {}", summary.slug),
+        )?;
+        Ok(())
+    }
+
+    fn render_list(&self, list: List, page: usize, writer: &SiteWriter) -> Result<(), RenderError> {
+        let snapshot = self.input.snapshot;
+        let per_page = self.input.config.posts_per_page;
+        let mut context = self.base.clone();
+        let (items, base, template, title, description) = match list {
+            List::Home => (
+                &self.posts,
+                "/".to_owned(),
+                "index.html",
+                self.site.title.to_owned(),
+                self.site.description.to_owned(),
+            ),
+            List::Tag(t) => {
+                let tag = views::tag_ref(snapshot, t);
+                let description = tag
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| format!("Posts tagged {}", tag.name));
+                let title = format!("{} - {}", tag.name, self.site.title);
+                context.insert("tag", &tag);
+                (
+                    &self.by_tag[t],
+                    tag_url(&tag.slug),
+                    "tag.html",
+                    title,
+                    description,
+                )
+            }
+            List::Author(a) => {
+                let author = views::author_ref(snapshot, a);
+                let description = author
+                    .bio
+                    .clone()
+                    .unwrap_or_else(|| format!("Posts by {}", author.name));
+                let title = format!("{} - {}", author.name, self.site.title);
+                context.insert("author", &author);
+                (
+                    &self.by_author[a],
+                    author_url(&author.slug),
+                    "author.html",
+                    title,
+                    description,
+                )
+            }
+        };
+        let total = items.len().div_ceil(per_page).max(1);
+        let shown: Vec<&PostSummary> = items
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .map(|&p| &self.summaries[p])
+            .collect();
+        let url = page_url(&base, page);
+        let title = if page > 1 {
+            format!("{title} (page {page})")
+        } else {
+            title
+        };
+        context.insert("seo", &seo::for_list(&self.site, title, description, &url));
+        context.insert("posts", &shown);
+        context.insert("paginator", &Paginator::new(&base, page, total));
+        context.insert("page_kind", template.trim_end_matches(".html"));
+        let html = self.input.theme.render(template, &context)?;
+        writer.put(&output_path(&url), html.as_bytes(), &format!("list {url}"))?;
+        Ok(())
+    }
+
+    /// rss.xml, sitemap.xml and robots.txt. Returns how many files they are.
+    fn write_feeds_and_maps(&self, writer: &SiteWriter) -> Result<usize, RenderError> {
+        let config = self.input.config;
+        let snapshot = self.input.snapshot;
+        let items: Vec<(&PostSummary, String)> = self
+            .posts
+            .par_iter()
+            .take(config.feed_limit)
+            .map(|&i| {
+                (
+                    &self.summaries[i],
+                    markdown::to_html(&snapshot.posts[i].post.doc.markdown),
+                )
+            })
+            .collect();
+        writer.put("rss.xml", feeds::rss(config, &items).as_bytes(), "the feed")?;
+
+        let newest = self
+            .posts
+            .first()
+            .and_then(|&i| self.summaries[i].updated.clone());
+        let newest_of = |list: &[usize]| {
+            list.iter()
+                .filter_map(|&i| self.summaries[i].updated.clone())
+                .max()
+        };
+        let mut entries = vec![sitemap::Entry {
+            loc: format!("{}/", config.base_url),
+            lastmod: newest,
+        }];
+        entries.extend(self.summaries.iter().map(|s| sitemap::Entry {
+            loc: s.permalink.clone(),
+            lastmod: s.updated.clone(),
+        }));
+        for (t, list) in self
+            .by_tag
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !l.is_empty())
+        {
+            entries.push(sitemap::Entry {
+                loc: seo::absolute(&config.base_url, &tag_url(&snapshot.tags[t].slug)),
+                lastmod: newest_of(list),
+            });
+        }
+        for (a, list) in self
+            .by_author
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !l.is_empty())
+        {
+            entries.push(sitemap::Entry {
+                loc: seo::absolute(&config.base_url, &author_url(&snapshot.authors[a].slug)),
+                lastmod: newest_of(list),
+            });
+        }
+        let maps = sitemap::sitemaps(&config.base_url, &entries);
+        for (name, xml) in &maps {
+            writer.put(name, xml.as_bytes(), "the sitemap")?;
+        }
+        let robots = if self.input.preview {
+            "User-agent: *\nDisallow: /\n".to_owned()
+        } else {
+            format!(
+                "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
+                config.base_url
+            )
+        };
+        writer.put("robots.txt", robots.as_bytes(), "robots.txt")?;
+        Ok(maps.len() + 2)
+    }
+}
+
+/// `/hello/` -> `hello/index.html`; `/old.html` stays a file.
+fn output_path(url: &str) -> String {
+    let path = url.trim_start_matches('/');
+    if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else if path.ends_with(".html") {
+        path.to_owned()
+    } else {
+        format!("{path}/index.html")
+    }
+}
+
+/// A page that sends browsers and crawlers on to `url`.
+fn redirect_page(url: &str, permalink: &str) -> String {
+    let mut href = String::new();
+    pulldown_cmark_escape::escape_html(&mut href, url).expect("writing to a String cannot fail");
+    let mut canonical = String::new();
+    pulldown_cmark_escape::escape_html(&mut canonical, permalink)
+        .expect("writing to a String cannot fail");
+    format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Redirecting…</title>\
+         <link rel=\"canonical\" href=\"{canonical}\"><meta name=\"robots\" content=\"noindex\">\
+         <meta http-equiv=\"refresh\" content=\"0; url={href}\"></head>\
+         <body><p>This page moved to <a href=\"{href}\">{href}</a>.</p></body></html>\n"
+    )
+}
+
+/// Copies every file under `media` except Markdown and hidden files. Returns the count.
+fn copy_media(media: Option<&Path>, writer: &SiteWriter) -> Result<usize, RenderError> {
+    let Some(dir) = media.filter(|d| d.is_dir()) else {
+        return Ok(0);
+    };
+    let files: Vec<_> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && !e.file_name().to_string_lossy().ends_with(".md"))
+        .map(|e| e.into_path())
+        .collect();
+    files.par_iter().try_for_each(|file| {
+        let rel = crate::content::relative_path(dir, file);
+        writer.copy(&rel, file, &format!("content file {rel}"))
+    })?;
+    Ok(files.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_paths() {
+        assert_eq!(output_path("/"), "index.html");
+        assert_eq!(output_path("/hello/"), "hello/index.html");
+        assert_eq!(output_path("/tag/x/page/2/"), "tag/x/page/2/index.html");
+        assert_eq!(output_path("/old/post.html"), "old/post.html");
+        assert_eq!(output_path("/old/post"), "old/post/index.html");
+    }
+}

@@ -1,0 +1,267 @@
+//! A theme: Tera templates and static assets, from a folder or from the default theme
+//! compiled into the binary. A site may override single templates of its theme with
+//! files of the same name in its own templates folder.
+
+use std::collections::HashMap;
+use std::error::Error as _;
+use std::path::{Path, PathBuf};
+
+use include_dir::{include_dir, Dir};
+use tera::Tera;
+
+use super::RenderError;
+
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../themes/default");
+
+/// The templates every theme must have.
+pub const REQUIRED_TEMPLATES: &[&str] = &[
+    "index.html",
+    "post.html",
+    "page.html",
+    "tag.html",
+    "author.html",
+    "404.html",
+];
+
+/// Where a theme's files come from.
+#[derive(Debug, Clone)]
+pub enum ThemeSource {
+    Dir(PathBuf),
+    /// The default theme built into the binary.
+    Embedded,
+}
+
+/// A theme asset with its content-hashed output path.
+#[derive(Debug)]
+pub struct Asset {
+    /// Path under the theme's `static/`, as templates ask for it.
+    pub name: String,
+    /// Path in the output, e.g. `assets/style.3f2a9c1e.css`.
+    pub output: String,
+    pub bytes: Vec<u8>,
+}
+
+pub struct Theme {
+    pub tera: Tera,
+    pub assets: Vec<Asset>,
+    /// Template name -> the file it was read from, for error messages.
+    origins: HashMap<String, String>,
+}
+
+impl Theme {
+    /// Loads the theme and then the site's `overrides` folder, if it exists.
+    pub fn load(source: &ThemeSource, overrides: Option<&Path>) -> Result<Self, RenderError> {
+        let files = match source {
+            ThemeSource::Dir(dir) => read_dir(dir)?,
+            ThemeSource::Embedded => embedded_files(),
+        };
+        let label = match source {
+            ThemeSource::Dir(dir) => dir.display().to_string(),
+            ThemeSource::Embedded => "the built-in default theme".to_owned(),
+        };
+        let mut templates: HashMap<String, (String, String)> = HashMap::new();
+        let mut assets = Vec::new();
+        for (rel, bytes) in files {
+            if let Some(name) = rel.strip_prefix("templates/") {
+                let text = String::from_utf8(bytes).map_err(|_| RenderError::Theme {
+                    file: format!("{label}/{rel}"),
+                    message: "not valid UTF-8".into(),
+                })?;
+                templates.insert(name.to_owned(), (text, format!("{label}/{rel}")));
+            } else if let Some(name) = rel.strip_prefix("static/") {
+                assets.push(Asset {
+                    output: fingerprinted(name, &bytes),
+                    name: name.to_owned(),
+                    bytes,
+                });
+            }
+        }
+        if let Some(dir) = overrides.filter(|d| d.is_dir()) {
+            for (rel, bytes) in read_dir(dir)? {
+                let file = dir.join(&rel).display().to_string();
+                let text = String::from_utf8(bytes).map_err(|_| RenderError::Theme {
+                    file: file.clone(),
+                    message: "not valid UTF-8".into(),
+                })?;
+                templates.insert(rel, (text, file));
+            }
+        }
+        for name in REQUIRED_TEMPLATES {
+            if !templates.contains_key(*name) {
+                return Err(RenderError::MissingTemplate {
+                    name: (*name).to_owned(),
+                    theme: label.clone(),
+                });
+            }
+        }
+        let origins: HashMap<String, String> = templates
+            .iter()
+            .map(|(name, (_, file))| (name.clone(), file.clone()))
+            .collect();
+        let mut tera = Tera::default();
+        // Tera's default also escapes `/`, which turns every URL into `&#x2F;` soup;
+        // escaping `&<>"'` is what HTML needs.
+        tera.set_escape_fn(escape);
+        let mut sorted: Vec<(String, String)> =
+            templates.into_iter().map(|(n, (t, _))| (n, t)).collect();
+        sorted.sort();
+        tera.add_raw_templates(sorted).map_err(|e| {
+            let message = error_chain(&e);
+            let file = origins
+                .iter()
+                .filter(|(name, _)| message.contains(&format!("'{name}'")))
+                .map(|(_, file)| file.clone())
+                .next()
+                .unwrap_or_else(|| label.clone());
+            RenderError::Theme { file, message }
+        })?;
+        let urls: HashMap<String, String> = assets
+            .iter()
+            .map(|a| (a.name.clone(), format!("/{}", a.output)))
+            .collect();
+        tera.register_function("asset", move |args: &HashMap<String, tera::Value>| {
+            let path = args
+                .get("path")
+                .and_then(|p| p.as_str())
+                .ok_or_else(|| tera::Error::msg("asset() needs path=\"file under static/\""))?;
+            urls.get(path.trim_start_matches('/'))
+                .map(|u| tera::Value::String(u.clone()))
+                .ok_or_else(|| {
+                    tera::Error::msg(format!(
+                        "asset({path:?}): no such file in the theme's static/ folder"
+                    ))
+                })
+        });
+        Ok(Theme {
+            tera,
+            assets,
+            origins,
+        })
+    }
+
+    /// Renders one template, turning Tera's error into one that names the file.
+    pub fn render(&self, name: &str, context: &tera::Context) -> Result<String, RenderError> {
+        self.tera
+            .render(name, context)
+            .map_err(|e| RenderError::Theme {
+                file: self
+                    .origins
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| name.to_owned()),
+                message: error_chain(&e),
+            })
+    }
+}
+
+/// `style.css` -> `assets/style.3f2a9c1e.css`: a new name whenever the content
+/// changes, so a CDN may cache assets forever.
+fn fingerprinted(name: &str, bytes: &[u8]) -> String {
+    let hash = blake3::hash(bytes).to_hex();
+    let short = &hash.as_str()[..8];
+    let (dir, file) = name.rsplit_once('/').map_or(("", name), |(d, f)| (d, f));
+    let file = match file.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{short}.{ext}"),
+        None => format!("{file}.{short}"),
+    };
+    if dir.is_empty() {
+        format!("assets/{file}")
+    } else {
+        format!("assets/{dir}/{file}")
+    }
+}
+
+/// Whether an output path is a fingerprinted asset (safe to cache forever).
+pub fn is_fingerprinted(path: &str) -> bool {
+    let Some(rest) = path.trim_start_matches('/').strip_prefix("assets/") else {
+        return false;
+    };
+    let file = rest.rsplit('/').next().unwrap_or(rest);
+    file.split('.').any(|part| {
+        part.len() == 8
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    pulldown_cmark_escape::escape_html(&mut out, text).expect("writing to a String cannot fail");
+    out
+}
+
+fn error_chain(e: &tera::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+    if !dir.is_dir() {
+        return Err(RenderError::Theme {
+            file: dir.display().to_string(),
+            message: "no such folder".into(),
+        });
+    }
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| RenderError::Theme {
+            file: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        if entry.file_type().is_file() && !entry.file_name().to_string_lossy().starts_with('.') {
+            let bytes = std::fs::read(entry.path()).map_err(|e| RenderError::Theme {
+                file: entry.path().display().to_string(),
+                message: e.to_string(),
+            })?;
+            files.push((crate::content::relative_path(dir, entry.path()), bytes));
+        }
+    }
+    Ok(files)
+}
+
+fn embedded_files() -> Vec<(String, Vec<u8>)> {
+    fn walk(dir: &Dir<'static>, files: &mut Vec<(String, Vec<u8>)>) {
+        for file in dir.files() {
+            files.push((
+                file.path().to_string_lossy().replace('\\', "/"),
+                file.contents().to_vec(),
+            ));
+        }
+        for sub in dir.dirs() {
+            walk(sub, files);
+        }
+    }
+    let mut files = Vec::new();
+    walk(&EMBEDDED, &mut files);
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints() {
+        let out = fingerprinted("css/style.css", b"body{}");
+        assert!(
+            out.starts_with("assets/css/style.") && out.ends_with(".css"),
+            "{out}"
+        );
+        assert!(is_fingerprinted(&out));
+        assert!(!is_fingerprinted("/assets/style.css"));
+        assert!(!is_fingerprinted("/hello/index.html"));
+    }
+
+    #[test]
+    fn the_embedded_theme_loads() {
+        let theme = Theme::load(&ThemeSource::Embedded, None).expect("the default theme is valid");
+        assert!(theme.assets.iter().any(|a| a.name == "style.css"));
+    }
+}

@@ -1,0 +1,180 @@
+//! What templates see: serializable views of the site, posts, tags, authors and
+//! pagination, computed once per build and shared by every page that lists them.
+
+use serde::Serialize;
+
+use crate::config::{NavItem, SiteConfig};
+use crate::store::snapshot::{Snapshot, SnapshotPost};
+use crate::store::{timestamp, Kind, Status};
+
+use super::markdown;
+
+/// Words read per minute, for `reading_time`.
+const WORDS_PER_MINUTE: usize = 230;
+/// Characters in an automatic excerpt.
+const EXCERPT_CHARS: usize = 200;
+
+#[derive(Debug, Serialize)]
+pub struct SiteView<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub base_url: &'a str,
+    pub language: &'a str,
+    pub navigation: &'a [NavItem],
+    /// True in a `--drafts` preview build.
+    pub preview: bool,
+}
+
+impl<'a> SiteView<'a> {
+    pub fn new(config: &'a SiteConfig, preview: bool) -> Self {
+        Self {
+            title: &config.title,
+            description: &config.description,
+            base_url: &config.base_url,
+            language: &config.language,
+            navigation: &config.navigation,
+            preview,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TagRef {
+    pub name: String,
+    pub slug: String,
+    pub url: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthorRef {
+    pub name: String,
+    pub slug: String,
+    pub url: String,
+    pub bio: Option<String>,
+    pub profile_image: Option<String>,
+    pub website: Option<String>,
+}
+
+/// A post as lists show it; the post page adds its `html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PostSummary {
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    pub status: Status,
+    pub slug: String,
+    pub title: String,
+    /// Root-relative, e.g. `/hello/`.
+    pub url: String,
+    /// Absolute, with the site's base URL.
+    pub permalink: String,
+    pub excerpt: String,
+    /// RFC 3339; format it in templates with Tera's `date` filter.
+    pub date: Option<String>,
+    pub updated: Option<String>,
+    pub featured_image: Option<String>,
+    /// Public tags only; internal (`#`) tags never reach templates.
+    pub tags: Vec<TagRef>,
+    pub primary_tag: Option<TagRef>,
+    pub authors: Vec<AuthorRef>,
+    pub primary_author: Option<AuthorRef>,
+    pub word_count: usize,
+    pub reading_time: usize,
+}
+
+pub fn tag_url(slug: &str) -> String {
+    format!("/tag/{slug}/")
+}
+
+pub fn author_url(slug: &str) -> String {
+    format!("/author/{slug}/")
+}
+
+pub fn tag_ref(snapshot: &Snapshot, index: usize) -> TagRef {
+    let tag = &snapshot.tags[index];
+    TagRef {
+        name: tag.name.clone(),
+        slug: tag.slug.clone(),
+        url: tag_url(&tag.slug),
+        description: tag.description.clone(),
+    }
+}
+
+pub fn author_ref(snapshot: &Snapshot, index: usize) -> AuthorRef {
+    let author = &snapshot.authors[index];
+    AuthorRef {
+        name: author.name.clone(),
+        slug: author.slug.clone(),
+        url: author_url(&author.slug),
+        bio: author.bio.clone(),
+        profile_image: author.profile_image.clone(),
+        website: author.website.clone(),
+    }
+}
+
+pub fn summarize(snapshot: &Snapshot, post: &SnapshotPost, base_url: &str) -> PostSummary {
+    let doc = &post.post.doc;
+    let url = format!("/{}/", doc.slug);
+    let tags: Vec<TagRef> = post
+        .tags
+        .iter()
+        .filter(|&&t| !snapshot.tags[t].internal)
+        .map(|&t| tag_ref(snapshot, t))
+        .collect();
+    let authors: Vec<AuthorRef> = post
+        .authors
+        .iter()
+        .map(|&a| author_ref(snapshot, a))
+        .collect();
+    let word_count = markdown::word_count(&doc.markdown);
+    PostSummary {
+        kind: doc.kind,
+        status: doc.status,
+        slug: doc.slug.clone(),
+        title: doc.title.clone(),
+        permalink: format!("{base_url}{url}"),
+        url,
+        excerpt: match &doc.excerpt {
+            Some(e) if !e.trim().is_empty() => e.trim().to_owned(),
+            _ => markdown::excerpt(&doc.markdown, EXCERPT_CHARS),
+        },
+        date: doc.published_at.map(timestamp),
+        updated: doc.updated_at.or(doc.published_at).map(timestamp),
+        featured_image: doc.featured_image.clone(),
+        primary_tag: tags.first().cloned(),
+        tags,
+        primary_author: authors.first().cloned(),
+        authors,
+        word_count,
+        reading_time: word_count.div_ceil(WORDS_PER_MINUTE).max(1),
+    }
+}
+
+/// Where a list is in its pages.
+#[derive(Debug, Serialize)]
+pub struct Paginator {
+    pub current: usize,
+    pub total: usize,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+/// The URL of page `n` (from 1) of the list at `base` (`/` or `/tag/x/`).
+pub fn page_url(base: &str, n: usize) -> String {
+    if n <= 1 {
+        base.to_owned()
+    } else {
+        format!("{base}page/{n}/")
+    }
+}
+
+impl Paginator {
+    pub fn new(base: &str, current: usize, total: usize) -> Self {
+        Self {
+            current,
+            total,
+            prev: (current > 1).then(|| page_url(base, current - 1)),
+            next: (current < total).then(|| page_url(base, current + 1)),
+        }
+    }
+}

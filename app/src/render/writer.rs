@@ -1,0 +1,247 @@
+//! The one place that writes the output folder.
+//!
+//! A build puts every file into a [`SiteWriter`]; files whose bytes differ from what is
+//! already published go to a staging folder beside the output. Only when the whole
+//! build succeeded does [`SiteWriter::commit`] move them into place, each by a rename
+//! (assets first, then pages, then feeds), and remove files the site no longer has.
+//! A failed build leaves the published folder exactly as it was, and a reader never
+//! sees half a file.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+/// What a build changed in the output folder.
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+pub struct WriteReport {
+    /// Files new or changed, as paths relative to the output folder, sorted.
+    pub written: Vec<String>,
+    pub unchanged: usize,
+    /// Files removed because the site no longer has them, sorted.
+    pub removed: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("two parts of the site write {path} (the second is {what})")]
+    Collision { path: String, what: String },
+}
+
+pub struct SiteWriter {
+    out: PathBuf,
+    staging: PathBuf,
+    seen: Mutex<HashSet<String>>,
+    staged: Mutex<Vec<String>>,
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+impl SiteWriter {
+    /// Starts a build into `out` (created if missing), with a fresh staging folder.
+    pub fn begin(out: &Path) -> Result<Self, WriteError> {
+        fs::create_dir_all(out).map_err(io_error(out))?;
+        let name = out
+            .file_name()
+            .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+        let staging = out.with_file_name(format!(".{name}.staging"));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(io_error(&staging))?;
+        }
+        fs::create_dir_all(&staging).map_err(io_error(&staging))?;
+        Ok(Self {
+            out: out.to_owned(),
+            staging,
+            seen: Mutex::new(HashSet::new()),
+            staged: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Adds the file `rel` (a relative path with `/`) to the site; `what` names its
+    /// origin in the error when two parts of the site claim the same path.
+    pub fn put(&self, rel: &str, bytes: &[u8], what: &str) -> Result<(), WriteError> {
+        self.claim(rel, what)?;
+        let published = self.out.join(rel);
+        if same_content(&published, bytes) {
+            return Ok(());
+        }
+        let staged = self.staging.join(rel);
+        if let Some(dir) = staged.parent() {
+            fs::create_dir_all(dir).map_err(io_error(dir))?;
+        }
+        fs::write(&staged, bytes).map_err(io_error(&staged))?;
+        self.staged
+            .lock()
+            .expect("no panic while holding the lock")
+            .push(rel.to_owned());
+        Ok(())
+    }
+
+    /// Adds a copy of the file `source` as `rel`.
+    pub fn copy(&self, rel: &str, source: &Path, what: &str) -> Result<(), WriteError> {
+        let bytes = fs::read(source).map_err(io_error(source))?;
+        self.put(rel, &bytes, what)
+    }
+
+    fn claim(&self, rel: &str, what: &str) -> Result<(), WriteError> {
+        let fresh = self
+            .seen
+            .lock()
+            .expect("no panic while holding the lock")
+            .insert(rel.to_owned());
+        if fresh {
+            Ok(())
+        } else {
+            Err(WriteError::Collision {
+                path: rel.to_owned(),
+                what: what.to_owned(),
+            })
+        }
+    }
+
+    /// Publishes the build: staged files renamed into place, stale files removed.
+    pub fn commit(self) -> Result<WriteReport, WriteError> {
+        let mut staged = self
+            .staged
+            .into_inner()
+            .expect("no panic while holding the lock");
+        // Assets before the pages that use them, feeds and sitemap last, so a reader
+        // of the live folder never follows a link to a file not yet there.
+        staged.sort_by(|a, b| (publish_order(a), a).cmp(&(publish_order(b), b)));
+        for rel in &staged {
+            let to = self.out.join(rel);
+            if let Some(dir) = to.parent() {
+                fs::create_dir_all(dir).map_err(io_error(dir))?;
+            }
+            fs::rename(self.staging.join(rel), &to).map_err(io_error(&to))?;
+        }
+        let seen = self
+            .seen
+            .into_inner()
+            .expect("no panic while holding the lock");
+        let mut removed = Vec::new();
+        for entry in walkdir::WalkDir::new(&self.out)
+            .min_depth(1)
+            .contents_first(true)
+        {
+            let entry = entry.map_err(|e| WriteError::Io {
+                path: self.out.clone(),
+                source: e.into(),
+            })?;
+            let rel = crate::content::relative_path(&self.out, entry.path());
+            if entry.file_type().is_dir() {
+                // Only succeeds when empty, which is what we want.
+                let _ = fs::remove_dir(entry.path());
+            } else if !seen.contains(&rel) {
+                fs::remove_file(entry.path()).map_err(io_error(entry.path()))?;
+                removed.push(rel);
+            }
+        }
+        let _ = fs::remove_dir_all(&self.staging);
+        removed.sort();
+        staged.sort();
+        Ok(WriteReport {
+            unchanged: seen.len() - staged.len(),
+            written: staged,
+            removed,
+        })
+    }
+
+    /// Drops the build, leaving the published folder untouched.
+    pub fn abort(self) {
+        let _ = fs::remove_dir_all(&self.staging);
+    }
+}
+
+fn publish_order(rel: &str) -> u8 {
+    if rel.ends_with(".html") {
+        1
+    } else if rel.ends_with(".xml") || rel.ends_with(".txt") {
+        2
+    } else {
+        0
+    }
+}
+
+fn same_content(path: &Path, bytes: &[u8]) -> bool {
+    match fs::metadata(path) {
+        Ok(meta) if meta.len() == bytes.len() as u64 => {
+            fs::read(path).is_ok_and(|old| old == bytes)
+        }
+        _ => false,
+    }
+}
+
+/// Writes one file through a temporary file and a rename, unless it already holds
+/// `bytes`. Returns whether it wrote.
+pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    if same_content(path, bytes) {
+        return Ok(false);
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut file = fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    fs::rename(&tmp, path)?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_writes_changed_keeps_unchanged_removes_stale() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("public");
+        fs::create_dir_all(out.join("old")).expect("mkdir");
+        fs::write(out.join("old/index.html"), "stale").expect("write");
+        fs::write(out.join("same.txt"), "same").expect("write");
+        let writer = SiteWriter::begin(&out).expect("begin");
+        writer.put("same.txt", b"same", "test").expect("put");
+        writer.put("new/index.html", b"new", "test").expect("put");
+        assert!(
+            !out.join("new/index.html").exists(),
+            "nothing is published before commit"
+        );
+        assert!(matches!(
+            writer.put("same.txt", b"x", "again"),
+            Err(WriteError::Collision { .. })
+        ));
+        let report = writer.commit().expect("commit");
+        assert_eq!(report.written, vec!["new/index.html"]);
+        assert_eq!(report.removed, vec!["old/index.html"]);
+        assert_eq!(report.unchanged, 1);
+        assert!(!out.join("old").exists());
+        assert!(!dir.path().join(".public.staging").exists());
+    }
+
+    #[test]
+    fn abort_leaves_the_folder_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("public");
+        fs::create_dir_all(&out).expect("mkdir");
+        fs::write(out.join("a.html"), "a").expect("write");
+        let writer = SiteWriter::begin(&out).expect("begin");
+        writer.put("a.html", b"changed", "test").expect("put");
+        writer.abort();
+        assert_eq!(fs::read_to_string(out.join("a.html")).expect("read"), "a");
+    }
+}

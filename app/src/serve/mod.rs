@@ -1,0 +1,126 @@
+//! `folio serve`: the public site from the output folder, and the health endpoints.
+
+mod files;
+mod health;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+
+use crate::publish::{PublishOptions, Site};
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub site: Arc<Site>,
+    /// Set once a site is in the output folder (rendered now, or left by an earlier run).
+    pub rendered: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub fn new(site: Arc<Site>) -> Self {
+        let rendered = site.paths.out.join("index.html").is_file();
+        Self {
+            site,
+            rendered: Arc::new(AtomicBool::new(rendered)),
+        }
+    }
+}
+
+/// The whole HTTP application; tests drive it on a loopback port.
+pub fn app(state: AppState) -> Router {
+    let files = files::service(&state.site.paths.out, state.site.config.cdn_max_age);
+    Router::new()
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .with_state(state)
+        .fallback_service(files)
+        .layer(CompressionLayer::new())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Listens on `listen`, publishes the site in the background, and serves until
+/// SIGTERM or Ctrl-C, letting requests in flight finish.
+pub async fn run(
+    site: Arc<Site>,
+    listen: SocketAddr,
+    options: PublishOptions,
+) -> Result<(), ServeError> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: listen,
+            source,
+        })?;
+    let state = AppState::new(site.clone());
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    let rendered = state.rendered.clone();
+    let publishing = tokio::spawn(async move {
+        match site.publish(options).await {
+            Ok(report) => {
+                rendered.store(true, Ordering::SeqCst);
+                if let Some(import) = &report.import {
+                    for warning in &import.warnings {
+                        tracing::warn!("{warning}");
+                    }
+                }
+                tracing::info!(
+                    files = report.build.files,
+                    written = report.build.write.written.len(),
+                    removed = report.build.write.removed.len(),
+                    millis = report.build.millis as u64,
+                    "site published"
+                );
+            }
+            Err(e) => tracing::error!("publish failed, serving the previous site: {e}"),
+        }
+    });
+    let app = app(state.clone());
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    // A render in progress finishes before the database closes.
+    let _ = publishing.await;
+    state.site.store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

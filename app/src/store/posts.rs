@@ -1,0 +1,421 @@
+//! Posts and pages: the editable document, its row, and its revisions.
+//!
+//! Every write goes through [`insert`] or [`update`], which both append to `revisions`,
+//! so every version a post ever had stays in the store.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqliteConnection};
+
+use super::{parse_timestamp, tags, timestamp, users, Result, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    #[default]
+    Post,
+    Page,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    Draft,
+    Scheduled,
+    Published,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Post => "post",
+            Kind::Page => "page",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        match text {
+            "post" => Some(Kind::Post),
+            "page" => Some(Kind::Page),
+            _ => None,
+        }
+    }
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Scheduled => "scheduled",
+            Status::Published => "published",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        match text {
+            "draft" => Some(Status::Draft),
+            "scheduled" => Some(Status::Scheduled),
+            "published" => Some(Status::Published),
+            _ => None,
+        }
+    }
+}
+
+/// The editable fields of a post or page: what a Markdown file, an export, a revision
+/// and the admin API all carry. Field names follow the front matter.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PostDoc {
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    pub slug: String,
+    pub title: String,
+    pub status: Status,
+    pub published_at: Option<DateTime<Utc>>,
+    /// When the content last changed, as the author states it (the sitemap's lastmod).
+    pub updated_at: Option<DateTime<Utc>>,
+    pub excerpt: Option<String>,
+    /// Tag names in order; the first is the primary tag.
+    pub tags: Vec<String>,
+    /// Author names in order; the first is the primary author.
+    pub authors: Vec<String>,
+    pub featured_image: Option<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub canonical_url: Option<String>,
+    pub og_title: Option<String>,
+    pub og_description: Option<String>,
+    pub og_image: Option<String>,
+    pub twitter_title: Option<String>,
+    pub twitter_description: Option<String>,
+    pub twitter_image: Option<String>,
+    pub codeinjection_head: Option<String>,
+    pub codeinjection_foot: Option<String>,
+    /// Old URL paths that redirect to this post.
+    pub aliases: Vec<String>,
+    pub markdown: String,
+}
+
+/// A post as the store holds it.
+#[derive(Debug, Clone)]
+pub struct StoredPost {
+    pub id: i64,
+    pub revision: i64,
+    pub doc: PostDoc,
+    pub source_path: Option<String>,
+    pub source_hash: Option<String>,
+    pub archived: bool,
+}
+
+/// Where a post was imported from: a path relative to `content/` and the file's hash.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    pub path: &'a str,
+    pub hash: &'a str,
+}
+
+pub(crate) const COLUMNS: &str = "id, kind, slug, title, markdown, excerpt, status, published_at, \
+    updated_at, featured_image, meta_title, meta_description, canonical_url, og_title, \
+    og_description, og_image, twitter_title, twitter_description, twitter_image, \
+    codeinjection_head, codeinjection_foot, aliases, source_path, source_hash, revision, deleted_at";
+
+/// Creates a post (revision 1) and returns its id.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    doc: &PostDoc,
+    source: Option<Source<'_>>,
+    origin: &str,
+) -> Result<i64> {
+    let now = timestamp(Utc::now());
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO posts (kind, slug, title, markdown, created_at, modified_at) \
+         VALUES (?, ?, '', '', ?, ?) RETURNING id",
+    )
+    .bind(doc.kind.as_str())
+    .bind(&doc.slug)
+    .bind(&now)
+    .bind(&now)
+    .fetch_one(&mut *conn)
+    .await?;
+    write_fields(conn, id, doc, 1).await?;
+    set_source(conn, id, source).await?;
+    record_revision(conn, id, 1, doc, origin).await?;
+    Ok(id)
+}
+
+/// Replaces a post's document with `doc` as a new revision, restoring it if archived.
+/// Returns the new revision number.
+pub async fn update(
+    conn: &mut SqliteConnection,
+    id: i64,
+    doc: &PostDoc,
+    source: Option<Source<'_>>,
+    origin: &str,
+) -> Result<i64> {
+    let revision: i64 = sqlx::query_scalar("SELECT revision + 1 FROM posts WHERE id = ?")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    write_fields(conn, id, doc, revision).await?;
+    set_source(conn, id, source).await?;
+    record_revision(conn, id, revision, doc, origin).await?;
+    Ok(revision)
+}
+
+/// Records where a post's file is and what it hashed to, without a new revision.
+pub async fn set_source(
+    conn: &mut SqliteConnection,
+    id: i64,
+    source: Option<Source<'_>>,
+) -> Result<()> {
+    if let Some(source) = source {
+        sqlx::query(
+            "UPDATE posts SET source_path = ?, source_hash = ?, deleted_at = NULL WHERE id = ?",
+        )
+        .bind(source.path)
+        .bind(source.hash)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Takes a post out of every build, keeping it and its revisions.
+pub async fn archive(conn: &mut SqliteConnection, id: i64) -> Result<()> {
+    sqlx::query("UPDATE posts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
+        .bind(timestamp(Utc::now()))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn write_fields(
+    conn: &mut SqliteConnection,
+    id: i64,
+    doc: &PostDoc,
+    revision: i64,
+) -> Result<()> {
+    let aliases = serde_json::to_string(&doc.aliases).expect("a list of strings serializes");
+    sqlx::query(
+        "UPDATE posts SET kind = ?, slug = ?, title = ?, markdown = ?, excerpt = ?, status = ?, \
+         published_at = ?, updated_at = ?, featured_image = ?, meta_title = ?, meta_description = ?, \
+         canonical_url = ?, og_title = ?, og_description = ?, og_image = ?, twitter_title = ?, \
+         twitter_description = ?, twitter_image = ?, codeinjection_head = ?, codeinjection_foot = ?, \
+         aliases = ?, revision = ?, modified_at = ?, deleted_at = NULL WHERE id = ?",
+    )
+    .bind(doc.kind.as_str())
+    .bind(&doc.slug)
+    .bind(&doc.title)
+    .bind(&doc.markdown)
+    .bind(&doc.excerpt)
+    .bind(doc.status.as_str())
+    .bind(doc.published_at.map(timestamp))
+    .bind(doc.updated_at.map(timestamp))
+    .bind(&doc.featured_image)
+    .bind(&doc.meta_title)
+    .bind(&doc.meta_description)
+    .bind(&doc.canonical_url)
+    .bind(&doc.og_title)
+    .bind(&doc.og_description)
+    .bind(&doc.og_image)
+    .bind(&doc.twitter_title)
+    .bind(&doc.twitter_description)
+    .bind(&doc.twitter_image)
+    .bind(&doc.codeinjection_head)
+    .bind(&doc.codeinjection_foot)
+    .bind(aliases)
+    .bind(revision)
+    .bind(timestamp(Utc::now()))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    tags::set_for_post(conn, id, &doc.tags).await?;
+    users::set_for_post(conn, id, &doc.authors).await?;
+    Ok(())
+}
+
+async fn record_revision(
+    conn: &mut SqliteConnection,
+    id: i64,
+    number: i64,
+    doc: &PostDoc,
+    origin: &str,
+) -> Result<()> {
+    let document = serde_json::to_string(doc).expect("a PostDoc serializes");
+    sqlx::query(
+        "INSERT INTO revisions (post_id, number, source, created_at, document) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(number)
+    .bind(origin)
+    .bind(timestamp(Utc::now()))
+    .bind(document)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// One post by id, archived or not.
+pub async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Option<StoredPost>> {
+    let sql = format!("SELECT {COLUMNS} FROM posts WHERE id = ?");
+    let Some(row) = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut post = from_row(&row)?;
+    post.doc.tags = tags::POST_TAGS.names_for_post(conn, id).await?;
+    post.doc.authors = users::POST_AUTHORS.names_for_post(conn, id).await?;
+    Ok(Some(post))
+}
+
+/// Every post and page not archived, in slug order, with tags and authors.
+pub async fn load_all(conn: &mut SqliteConnection) -> Result<Vec<StoredPost>> {
+    let sql = format!("SELECT {COLUMNS} FROM posts WHERE deleted_at IS NULL ORDER BY slug");
+    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+    let mut posts = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    let tag_names = id_names(conn, "tags").await?;
+    let author_names = id_names(conn, "users").await?;
+    let mut tag_ids = tags::POST_TAGS.ids_by_post(conn).await?;
+    let mut author_ids = users::POST_AUTHORS.ids_by_post(conn).await?;
+    let names = |ids: Option<Vec<i64>>, names: &HashMap<i64, String>| {
+        ids.unwrap_or_default()
+            .iter()
+            .filter_map(|id| names.get(id).cloned())
+            .collect()
+    };
+    for post in &mut posts {
+        post.doc.tags = names(tag_ids.remove(&post.id), &tag_names);
+        post.doc.authors = names(author_ids.remove(&post.id), &author_names);
+    }
+    Ok(posts)
+}
+
+/// id -> name of every row of `tags` or `users`.
+async fn id_names(
+    conn: &mut SqliteConnection,
+    table: &'static str,
+) -> Result<HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(&format!("SELECT id, name FROM {table}"))
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The id of the post whose slug is `slug`, archived or not.
+pub async fn id_by_slug(conn: &mut SqliteConnection, slug: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM posts WHERE slug = ?")
+        .bind(slug)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
+/// Every post that came from a file: (source path, id, hash, slug, archived).
+pub async fn sources(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<(String, i64, String, String, bool)>> {
+    let rows = sqlx::query(
+        "SELECT source_path, id, source_hash, slug, deleted_at IS NOT NULL AS archived \
+         FROM posts WHERE source_path IS NOT NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("source_path")?,
+                r.try_get("id")?,
+                r.try_get::<Option<String>, _>("source_hash")?
+                    .unwrap_or_default(),
+                r.try_get("slug")?,
+                r.try_get("archived")?,
+            ))
+        })
+        .collect()
+}
+
+pub(crate) fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredPost> {
+    let id: i64 = row.try_get("id")?;
+    let corrupt = |field: &'static str, message: String| StoreError::Corrupt {
+        post: id,
+        field,
+        message,
+    };
+    let kind: String = row.try_get("kind")?;
+    let status: String = row.try_get("status")?;
+    let time = |field: &'static str| -> Result<Option<DateTime<Utc>>> {
+        row.try_get::<Option<String>, _>(field)?
+            .map(|t| parse_timestamp(id, field, &t))
+            .transpose()
+    };
+    let aliases: String = row.try_get("aliases")?;
+    let doc = PostDoc {
+        kind: Kind::parse(&kind).ok_or_else(|| corrupt("kind", kind.clone()))?,
+        slug: row.try_get("slug")?,
+        title: row.try_get("title")?,
+        status: Status::parse(&status).ok_or_else(|| corrupt("status", status.clone()))?,
+        published_at: time("published_at")?,
+        updated_at: time("updated_at")?,
+        excerpt: row.try_get("excerpt")?,
+        tags: Vec::new(),
+        authors: Vec::new(),
+        featured_image: row.try_get("featured_image")?,
+        meta_title: row.try_get("meta_title")?,
+        meta_description: row.try_get("meta_description")?,
+        canonical_url: row.try_get("canonical_url")?,
+        og_title: row.try_get("og_title")?,
+        og_description: row.try_get("og_description")?,
+        og_image: row.try_get("og_image")?,
+        twitter_title: row.try_get("twitter_title")?,
+        twitter_description: row.try_get("twitter_description")?,
+        twitter_image: row.try_get("twitter_image")?,
+        codeinjection_head: row.try_get("codeinjection_head")?,
+        codeinjection_foot: row.try_get("codeinjection_foot")?,
+        aliases: serde_json::from_str(&aliases).map_err(|e| corrupt("aliases", e.to_string()))?,
+        markdown: row.try_get("markdown")?,
+    };
+    Ok(StoredPost {
+        id,
+        revision: row.try_get("revision")?,
+        doc,
+        source_path: row.try_get("source_path")?,
+        source_hash: row.try_get("source_hash")?,
+        archived: row.try_get::<Option<String>, _>("deleted_at")?.is_some(),
+    })
+}
+
+/// The revisions of a post, oldest first: (number, origin, created_at, document).
+pub async fn revisions(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Vec<(i64, String, String, PostDoc)>> {
+    let rows = sqlx::query(
+        "SELECT number, source, created_at, document FROM revisions WHERE post_id = ? ORDER BY number",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let document: String = r.try_get("document")?;
+            let doc = serde_json::from_str(&document).map_err(|e| StoreError::Corrupt {
+                post: id,
+                field: "revision document",
+                message: e.to_string(),
+            })?;
+            Ok((
+                r.try_get("number")?,
+                r.try_get("source")?,
+                r.try_get("created_at")?,
+                doc,
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,82 @@
+//! A consistent, read-only copy of what a build renders, taken in one transaction so
+//! the renderer never touches the database.
+
+use chrono::{DateTime, Utc};
+
+use super::posts::{self, StoredPost, COLUMNS};
+use super::tags::{self, Tag, POST_TAGS};
+use super::users::{self, Author, POST_AUTHORS};
+use super::{timestamp, Result, Store};
+
+/// What the renderer sees: the visible posts and pages, newest first, and every
+/// tag and author. Posts point at tags and authors by index into those lists.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub posts: Vec<SnapshotPost>,
+    pub tags: Vec<Tag>,
+    pub authors: Vec<Author>,
+}
+
+#[derive(Debug)]
+pub struct SnapshotPost {
+    pub post: StoredPost,
+    /// Indexes into [`Snapshot::tags`], in the post's order.
+    pub tags: Vec<usize>,
+    /// Indexes into [`Snapshot::authors`], in the post's order.
+    pub authors: Vec<usize>,
+}
+
+impl Snapshot {
+    /// Published posts and pages, and scheduled ones whose time has come by `now`;
+    /// with `drafts`, every post not archived.
+    pub async fn load(store: &Store, drafts: bool, now: DateTime<Utc>) -> Result<Self> {
+        let mut tx = store.pool().begin().await?;
+        let filter = if drafts {
+            "deleted_at IS NULL"
+        } else {
+            "deleted_at IS NULL AND (status = 'published' OR (status = 'scheduled' AND published_at <= ?1))"
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM posts WHERE {filter} ORDER BY published_at IS NULL, published_at DESC, slug"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(timestamp(now))
+            .fetch_all(&mut *tx)
+            .await?;
+        let tags = tags::all(&mut tx).await?;
+        let authors = users::all(&mut tx).await?;
+        let mut tag_ids = POST_TAGS.ids_by_post(&mut tx).await?;
+        let mut author_ids = POST_AUTHORS.ids_by_post(&mut tx).await?;
+        tx.commit().await?;
+
+        let tag_index = index_of(tags.iter().map(|t| t.id));
+        let author_index = index_of(authors.iter().map(|a| a.id));
+        let posts = rows
+            .iter()
+            .map(|row| {
+                let post = posts::from_row(row)?;
+                let pick =
+                    |ids: Option<Vec<i64>>, index: &std::collections::HashMap<i64, usize>| {
+                        ids.unwrap_or_default()
+                            .iter()
+                            .filter_map(|id| index.get(id).copied())
+                            .collect()
+                    };
+                Ok(SnapshotPost {
+                    tags: pick(tag_ids.remove(&post.id), &tag_index),
+                    authors: pick(author_ids.remove(&post.id), &author_index),
+                    post,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Snapshot {
+            posts,
+            tags,
+            authors,
+        })
+    }
+}
+
+fn index_of(ids: impl Iterator<Item = i64>) -> std::collections::HashMap<i64, usize> {
+    ids.enumerate().map(|(i, id)| (id, i)).collect()
+}

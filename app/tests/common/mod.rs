@@ -1,0 +1,181 @@
+//! Shared test scaffolding: a site in a temporary folder with a real SQLite file,
+//! the real renderer, and the real HTTP server on a loopback port.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::Arc;
+
+use folio::config::SiteConfig;
+use folio::publish::{Paths, PublishOptions, PublishReport, Site};
+use folio::render::ThemeSource;
+use folio::store::Store;
+
+pub const BASE_URL: &str = "https://blog.example.com";
+
+/// The repository root (the folder holding `content/` and `themes/`).
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("app/ has a parent")
+        .to_owned()
+}
+
+pub struct TestSite {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestSite {
+    /// An empty site: no content yet.
+    pub fn empty() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::create_dir_all(dir.path().join("content")).expect("mkdir content");
+        Self { dir }
+    }
+
+    /// A site holding a copy of the repository's sample content.
+    pub fn sample() -> Self {
+        let site = Self::empty();
+        copy_dir(&repo().join("content"), &site.content());
+        site
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    pub fn content(&self) -> PathBuf {
+        self.path().join("content")
+    }
+    pub fn out(&self) -> PathBuf {
+        self.path().join("public")
+    }
+    pub fn db(&self) -> PathBuf {
+        self.path().join("data/folio.db")
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.content().join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write content");
+    }
+
+    pub fn config(&self) -> SiteConfig {
+        SiteConfig {
+            title: "Test blog".into(),
+            base_url: BASE_URL.into(),
+            posts_per_page: 3,
+            ..SiteConfig::default()
+        }
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::open(&self.db()).await.expect("the store opens")
+    }
+
+    /// The site with the repository's default theme (or `theme`) and this folder's paths.
+    pub async fn site_with(&self, theme: ThemeSource) -> Site {
+        let paths = Paths {
+            content: self.content(),
+            theme,
+            templates: self.path().join("templates"),
+            out: self.out(),
+        };
+        Site::new(self.store().await, self.config(), paths)
+    }
+
+    pub async fn site(&self) -> Site {
+        self.site_with(ThemeSource::Dir(repo().join("themes/default")))
+            .await
+    }
+
+    pub async fn publish(&self) -> PublishReport {
+        let site = self.site().await;
+        let report = site
+            .publish(PublishOptions {
+                import: true,
+                ..Default::default()
+            })
+            .await
+            .expect("publish succeeds");
+        site.store.close().await;
+        report
+    }
+
+    /// Every file of the output folder with its bytes.
+    pub fn output(&self) -> BTreeMap<String, Vec<u8>> {
+        read_tree(&self.out())
+    }
+
+    pub fn read_out(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.out().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    /// Runs the real `folio` binary in this folder.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("FOLIO_DB")
+            .env_remove("FOLIO_OUT")
+            .env_remove("FOLIO_CONTENT")
+            .env("FOLIO_BASE_URL", BASE_URL)
+            .env("FOLIO_LOG", "warn")
+            .output()
+            .expect("the folio binary runs")
+    }
+}
+
+/// Serves `site` on an ephemeral loopback port; returns its base URL.
+pub async fn serve(site: Site, mark_rendered: bool) -> (String, folio::serve::AppState) {
+    let state = folio::serve::AppState::new(Arc::new(site));
+    if mark_rendered {
+        state
+            .rendered
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local addr");
+    let app = folio::serve::app(state.clone());
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("server runs");
+    });
+    (format!("http://{addr}"), state)
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk");
+        let target = to.join(entry.path().strip_prefix(from).expect("under from"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .expect("under dir")
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).expect("read"))
+        })
+        .collect()
+}
+
+/// A post file with YAML front matter.
+pub fn post(title: &str, extra: &str, body: &str) -> String {
+    format!("---\ntitle: {title}\n{extra}---\n\n{body}\n")
+}
