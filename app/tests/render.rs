@@ -1,0 +1,256 @@
+//! The renderer over the sample site and small hand-made ones: links, feeds, drafts,
+//! determinism, incremental writes, and failures that leave the published site alone.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{post, repo, TestSite, BASE_URL};
+use folio::publish::PublishOptions;
+use folio::render::ThemeSource;
+
+/// Every `href` and `src` value in an HTML document.
+fn links(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        let mut rest = html;
+        while let Some(at) = rest.find(attr) {
+            rest = &rest[at + attr.len()..];
+            let end = rest.find('"').expect("attribute closes");
+            found.push(rest[..end].replace("&amp;", "&"));
+            rest = &rest[end..];
+        }
+    }
+    found
+}
+
+/// The output file an internal URL maps to, or None for external links.
+fn target(url: &str) -> Option<String> {
+    let url = url.strip_prefix(BASE_URL).unwrap_or(url);
+    if !url.starts_with('/') || url.starts_with("//") {
+        return None;
+    }
+    let path = url.split(['#', '?']).next().unwrap_or_default().trim_start_matches('/');
+    Some(if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path.to_owned() })
+}
+
+#[tokio::test]
+async fn every_internal_link_of_the_sample_site_resolves() {
+    let site = TestSite::sample();
+    site.publish().await;
+    let files = site.output();
+    let mut checked = 0;
+    for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".html")) {
+        let html = std::str::from_utf8(bytes).expect("UTF-8 HTML");
+        for link in links(html) {
+            if let Some(file) = target(&link) {
+                assert!(files.contains_key(&file), "{path} links to {link}, but {file} does not exist");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 200, "only {checked} links checked");
+    // The sample has images, and they are published.
+    assert!(files.contains_key("images/pipeline.svg") && files.contains_key("images/banner.png"));
+}
+
+fn published_slugs(kind: &str) -> BTreeSet<String> {
+    let site_content = repo().join("content");
+    let mut slugs = BTreeSet::new();
+    for entry in walkdir::WalkDir::new(&site_content).into_iter().filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).expect("read");
+        let front = text.split("\n---").next().expect("front matter");
+        let is_page = entry.path().to_string_lossy().contains("/pages/");
+        if front.contains("\ndraft: true") || (kind == "post") == is_page {
+            continue;
+        }
+        let slug = front.lines().find_map(|l| l.strip_prefix("slug: ")).expect("sample posts set slugs");
+        slugs.insert(slug.to_owned());
+    }
+    slugs
+}
+
+#[tokio::test]
+async fn feed_and_sitemap_list_exactly_the_published_posts() {
+    let site = TestSite::sample();
+    site.publish().await;
+    let posts = published_slugs("post");
+    let pages = published_slugs("page");
+    assert!(posts.len() >= 8 && !pages.is_empty());
+
+    let rss = site.read_out("rss.xml");
+    let doc = roxmltree::Document::parse(&rss).expect("rss.xml is XML");
+    let in_feed: BTreeSet<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("item"))
+        .map(|item| item.children().find(|c| c.has_tag_name("link")).and_then(|l| l.text()).expect("item link").to_owned())
+        .collect();
+    let expected: BTreeSet<String> = posts.iter().map(|s| format!("{BASE_URL}/{s}/")).collect();
+    assert_eq!(in_feed, expected);
+
+    let sitemap = site.read_out("sitemap.xml");
+    let doc = roxmltree::Document::parse(&sitemap).expect("sitemap.xml is XML");
+    let listed: BTreeSet<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("loc"))
+        .filter_map(|n| n.text())
+        .map(|t| t.strip_prefix(BASE_URL).expect("absolute").to_owned())
+        .filter(|t| t != "/" && !t.starts_with("/tag/") && !t.starts_with("/author/"))
+        .collect();
+    let expected: BTreeSet<String> = posts.iter().chain(&pages).map(|s| format!("/{s}/")).collect();
+    assert_eq!(listed, expected);
+}
+
+#[tokio::test]
+async fn drafts_stay_out_unless_previewing() {
+    let site = TestSite::sample();
+    site.publish().await;
+    let files = site.output();
+    assert!(!files.contains_key("roadmap-notes/index.html"));
+    for (path, bytes) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains("roadmap-notes") && !text.contains("Roadmap notes"), "{path} mentions the draft");
+    }
+
+    let preview = site.site().await;
+    preview.publish(PublishOptions { import: false, drafts: true, prune: false }).await.expect("preview");
+    let page = site.read_out("roadmap-notes/index.html");
+    assert!(page.contains("<meta name=\"robots\" content=\"noindex\">"));
+    assert_eq!(site.read_out("robots.txt"), "User-agent: *\nDisallow: /\n");
+}
+
+#[tokio::test]
+async fn the_same_store_renders_a_byte_identical_site() {
+    let site = TestSite::sample();
+    site.publish().await;
+    let first = site.output();
+    std::fs::remove_dir_all(site.out()).expect("rm public");
+    let report = site.publish().await;
+    assert_eq!(report.build.write.written.len(), first.len());
+    assert_eq!(first, site.output());
+}
+
+#[tokio::test]
+async fn only_changed_files_are_written_and_stale_ones_removed() {
+    let site = TestSite::empty();
+    site.write("posts/a.md", &post("Alpha", "date: 2026-01-01\ntags: [one]\n", "A"));
+    site.write("posts/b.md", &post("Beta", "date: 2026-01-02\ntags: [two]\n", "B"));
+    site.write("posts/c.md", &post("Gamma", "date: 2026-01-03\ntags: [two]\n", "C"));
+    site.publish().await;
+    let mtime = |rel: &str| std::fs::metadata(site.out().join(rel)).and_then(|m| m.modified()).expect("mtime");
+    let before = mtime("a/index.html");
+
+    let again = site.publish().await;
+    assert!(again.build.write.written.is_empty() && again.build.write.removed.is_empty(), "{:?}", again.build.write);
+
+    site.write("posts/c.md", &post("Gamma, edited", "date: 2026-01-03\ntags: [two]\n", "C"));
+    let edited = site.publish().await.build.write;
+    assert!(edited.written.contains(&"c/index.html".to_owned()), "{edited:?}");
+    assert!(edited.written.contains(&"index.html".to_owned()) && edited.written.contains(&"tag/two/index.html".to_owned()));
+    assert!(!edited.written.contains(&"tag/one/index.html".to_owned()), "{edited:?}");
+    assert_eq!(mtime("a/index.html"), before, "an unrelated page was rewritten");
+
+    std::fs::remove_file(site.content().join("posts/a.md")).expect("rm");
+    let store = site.store().await;
+    folio::content::import_dir(&store, &site.content(), true, "Editor").await.expect("prune");
+    store.close().await;
+    let removed = site.publish().await.build.write.removed;
+    assert!(removed.contains(&"a/index.html".to_owned()) && removed.contains(&"tag/one/index.html".to_owned()), "{removed:?}");
+    assert!(!site.out().join("a").exists());
+}
+
+/// A copy of the default theme with `edit` applied, and the site it renders into.
+async fn publish_with_theme(site: &TestSite, edit: impl FnOnce(&std::path::Path)) -> Result<folio::publish::PublishReport, String> {
+    let theme = site.path().join("theme");
+    common::copy_dir(&repo().join("themes/default"), &theme);
+    edit(&theme);
+    let s = site.site_with(ThemeSource::Dir(theme)).await;
+    let result = s.publish(PublishOptions { import: true, ..Default::default() }).await;
+    s.store.close().await;
+    result.map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn a_template_error_names_the_file_and_leaves_the_site_untouched() {
+    let site = TestSite::sample();
+    site.publish().await;
+    let before = site.output();
+
+    let err = publish_with_theme(&site, |theme| {
+        std::fs::write(theme.join("templates/post.html"), "{% extends \"base.html\" %}\n{% block main %}\n{{ post.title | no_such_filter }}\n{% endblock main %}\n").expect("write");
+    })
+    .await
+    .expect_err("unknown filter");
+    assert!(err.contains("post.html"), "{err}");
+    assert_eq!(before, site.output());
+
+    let err = publish_with_theme(&site, |theme| {
+        std::fs::write(theme.join("templates/page.html"), "{% extends \"base.html\" %}\n{% block main %}\n{{ post.nothing.here }}\n{% endblock main %}\n").expect("write");
+    })
+    .await
+    .expect_err("missing variable");
+    assert!(err.contains("page.html") && err.contains("nothing"), "{err}");
+    assert_eq!(before, site.output());
+    assert!(!site.path().join(".public.staging").exists(), "the staging folder is cleaned up");
+
+    let err = publish_with_theme(&site, |theme| std::fs::remove_file(theme.join("templates/tag.html")).expect("rm"))
+        .await
+        .expect_err("missing template");
+    assert!(err.contains("tag.html"), "{err}");
+    assert_eq!(before, site.output());
+}
+
+#[tokio::test]
+async fn one_template_can_be_overridden_without_copying_the_theme() {
+    let site = TestSite::sample();
+    std::fs::create_dir_all(site.path().join("templates")).expect("mkdir");
+    std::fs::write(
+        site.path().join("templates/404.html"),
+        "{% extends \"base.html\" %}{% block main %}<p>Custom lost page</p>{% endblock main %}",
+    )
+    .expect("write");
+    site.publish().await;
+    assert!(site.read_out("404.html").contains("Custom lost page"));
+    assert!(site.read_out("getting-started/index.html").contains("class=\"post\""));
+}
+
+#[tokio::test]
+async fn posts_carry_seo_tags_and_aliases_redirect() {
+    let site = TestSite::empty();
+    site.write(
+        "posts/seo.md",
+        &post(
+            "Plain title",
+            "slug: seo\ndate: 2026-03-01\nmeta_title: Search title\nog_image: /images/og.png\naliases: [/2019/05/old-seo/]\n",
+            "Body <text>.",
+        ),
+    );
+    site.write("posts/other.md", &post("Other", "aliases: [/seo/]\n", "x"));
+    let s = site.site().await;
+    let err = s.publish(PublishOptions { import: true, ..Default::default() }).await.expect_err("alias over a post");
+    assert!(err.to_string().contains("seo/index.html"), "{err}");
+    s.store.close().await;
+
+    site.write("posts/other.md", &post("Other", "", "x"));
+    site.publish().await;
+    let html = site.read_out("seo/index.html");
+    for needle in [
+        "<title>Search title</title>",
+        &format!("<link rel=\"canonical\" href=\"{BASE_URL}/seo/\">"),
+        "<meta property=\"og:type\" content=\"article\">",
+        &format!("<meta property=\"og:image\" content=\"{BASE_URL}/images/og.png\">"),
+        "<meta name=\"twitter:card\" content=\"summary_large_image\">",
+        "\"@type\":\"Article\"",
+    ] {
+        assert!(html.contains(needle), "missing {needle}");
+    }
+    let json_ld = html.split("<script type=\"application/ld+json\">").nth(1).and_then(|s| s.split("</script>").next()).expect("json-ld");
+    let value: serde_json::Value = serde_json::from_str(json_ld).expect("JSON-LD parses");
+    assert_eq!(value["headline"], "Plain title");
+    let redirect = site.read_out("2019/05/old-seo/index.html");
+    assert!(redirect.contains("url=/seo/") && redirect.contains(&format!("href=\"{BASE_URL}/seo/\"")), "{redirect}");
+}
