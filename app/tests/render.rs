@@ -30,8 +30,16 @@ fn target(url: &str) -> Option<String> {
     if !url.starts_with('/') || url.starts_with("//") {
         return None;
     }
-    let path = url.split(['#', '?']).next().unwrap_or_default().trim_start_matches('/');
-    Some(if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path.to_owned() })
+    let path = url
+        .split(['#', '?'])
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('/');
+    Some(if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_owned()
+    })
 }
 
 #[tokio::test]
@@ -44,7 +52,10 @@ async fn every_internal_link_of_the_sample_site_resolves() {
         let html = std::str::from_utf8(bytes).expect("UTF-8 HTML");
         for link in links(html) {
             if let Some(file) = target(&link) {
-                assert!(files.contains_key(&file), "{path} links to {link}, but {file} does not exist");
+                assert!(
+                    files.contains_key(&file),
+                    "{path} links to {link}, but {file} does not exist"
+                );
                 checked += 1;
             }
         }
@@ -57,7 +68,10 @@ async fn every_internal_link_of_the_sample_site_resolves() {
 fn published_slugs(kind: &str) -> BTreeSet<String> {
     let site_content = repo().join("content");
     let mut slugs = BTreeSet::new();
-    for entry in walkdir::WalkDir::new(&site_content).into_iter().filter_map(Result::ok) {
+    for entry in walkdir::WalkDir::new(&site_content)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         let name = entry.file_name().to_string_lossy().into_owned();
         if !name.ends_with(".md") {
             continue;
@@ -68,7 +82,10 @@ fn published_slugs(kind: &str) -> BTreeSet<String> {
         if front.contains("\ndraft: true") || (kind == "post") == is_page {
             continue;
         }
-        let slug = front.lines().find_map(|l| l.strip_prefix("slug: ")).expect("sample posts set slugs");
+        let slug = front
+            .lines()
+            .find_map(|l| l.strip_prefix("slug: "))
+            .expect("sample posts set slugs");
         slugs.insert(slug.to_owned());
     }
     slugs
@@ -87,7 +104,13 @@ async fn feed_and_sitemap_list_exactly_the_published_posts() {
     let in_feed: BTreeSet<String> = doc
         .descendants()
         .filter(|n| n.has_tag_name("item"))
-        .map(|item| item.children().find(|c| c.has_tag_name("link")).and_then(|l| l.text()).expect("item link").to_owned())
+        .map(|item| {
+            item.children()
+                .find(|c| c.has_tag_name("link"))
+                .and_then(|l| l.text())
+                .expect("item link")
+                .to_owned()
+        })
         .collect();
     let expected: BTreeSet<String> = posts.iter().map(|s| format!("{BASE_URL}/{s}/")).collect();
     assert_eq!(in_feed, expected);
@@ -101,7 +124,11 @@ async fn feed_and_sitemap_list_exactly_the_published_posts() {
         .map(|t| t.strip_prefix(BASE_URL).expect("absolute").to_owned())
         .filter(|t| t != "/" && !t.starts_with("/tag/") && !t.starts_with("/author/"))
         .collect();
-    let expected: BTreeSet<String> = posts.iter().chain(&pages).map(|s| format!("/{s}/")).collect();
+    let expected: BTreeSet<String> = posts
+        .iter()
+        .chain(&pages)
+        .map(|s| format!("/{s}/"))
+        .collect();
     assert_eq!(listed, expected);
 }
 
@@ -113,11 +140,21 @@ async fn drafts_stay_out_unless_previewing() {
     assert!(!files.contains_key("roadmap-notes/index.html"));
     for (path, bytes) in &files {
         let text = String::from_utf8_lossy(bytes);
-        assert!(!text.contains("roadmap-notes") && !text.contains("Roadmap notes"), "{path} mentions the draft");
+        assert!(
+            !text.contains("roadmap-notes") && !text.contains("Roadmap notes"),
+            "{path} mentions the draft"
+        );
     }
 
     let preview = site.site().await;
-    preview.publish(PublishOptions { import: false, drafts: true, prune: false }).await.expect("preview");
+    preview
+        .publish(PublishOptions {
+            import: false,
+            drafts: true,
+            prune: false,
+        })
+        .await
+        .expect("preview");
     let page = site.read_out("roadmap-notes/index.html");
     assert!(page.contains("<meta name=\"robots\" content=\"noindex\">"));
     assert_eq!(site.read_out("robots.txt"), "User-agent: *\nDisallow: /\n");
@@ -137,39 +174,86 @@ async fn the_same_store_renders_a_byte_identical_site() {
 #[tokio::test]
 async fn only_changed_files_are_written_and_stale_ones_removed() {
     let site = TestSite::empty();
-    site.write("posts/a.md", &post("Alpha", "date: 2026-01-01\ntags: [one]\n", "A"));
-    site.write("posts/b.md", &post("Beta", "date: 2026-01-02\ntags: [two]\n", "B"));
-    site.write("posts/c.md", &post("Gamma", "date: 2026-01-03\ntags: [two]\n", "C"));
+    site.write(
+        "posts/a.md",
+        &post("Alpha", "date: 2026-01-01\ntags: [one]\n", "A"),
+    );
+    site.write(
+        "posts/b.md",
+        &post("Beta", "date: 2026-01-02\ntags: [two]\n", "B"),
+    );
+    site.write(
+        "posts/c.md",
+        &post("Gamma", "date: 2026-01-03\ntags: [two]\n", "C"),
+    );
     site.publish().await;
-    let mtime = |rel: &str| std::fs::metadata(site.out().join(rel)).and_then(|m| m.modified()).expect("mtime");
+    let mtime = |rel: &str| {
+        std::fs::metadata(site.out().join(rel))
+            .and_then(|m| m.modified())
+            .expect("mtime")
+    };
     let before = mtime("a/index.html");
 
     let again = site.publish().await;
-    assert!(again.build.write.written.is_empty() && again.build.write.removed.is_empty(), "{:?}", again.build.write);
+    assert!(
+        again.build.write.written.is_empty() && again.build.write.removed.is_empty(),
+        "{:?}",
+        again.build.write
+    );
 
-    site.write("posts/c.md", &post("Gamma, edited", "date: 2026-01-03\ntags: [two]\n", "C"));
+    site.write(
+        "posts/c.md",
+        &post("Gamma, edited", "date: 2026-01-03\ntags: [two]\n", "C"),
+    );
     let edited = site.publish().await.build.write;
-    assert!(edited.written.contains(&"c/index.html".to_owned()), "{edited:?}");
-    assert!(edited.written.contains(&"index.html".to_owned()) && edited.written.contains(&"tag/two/index.html".to_owned()));
-    assert!(!edited.written.contains(&"tag/one/index.html".to_owned()), "{edited:?}");
-    assert_eq!(mtime("a/index.html"), before, "an unrelated page was rewritten");
+    assert!(
+        edited.written.contains(&"c/index.html".to_owned()),
+        "{edited:?}"
+    );
+    assert!(
+        edited.written.contains(&"index.html".to_owned())
+            && edited.written.contains(&"tag/two/index.html".to_owned())
+    );
+    assert!(
+        !edited.written.contains(&"tag/one/index.html".to_owned()),
+        "{edited:?}"
+    );
+    assert_eq!(
+        mtime("a/index.html"),
+        before,
+        "an unrelated page was rewritten"
+    );
 
     std::fs::remove_file(site.content().join("posts/a.md")).expect("rm");
     let store = site.store().await;
-    folio::content::import_dir(&store, &site.content(), true, "Editor").await.expect("prune");
+    folio::content::import_dir(&store, &site.content(), true, "Editor")
+        .await
+        .expect("prune");
     store.close().await;
     let removed = site.publish().await.build.write.removed;
-    assert!(removed.contains(&"a/index.html".to_owned()) && removed.contains(&"tag/one/index.html".to_owned()), "{removed:?}");
+    assert!(
+        removed.contains(&"a/index.html".to_owned())
+            && removed.contains(&"tag/one/index.html".to_owned()),
+        "{removed:?}"
+    );
     assert!(!site.out().join("a").exists());
 }
 
 /// A copy of the default theme with `edit` applied, and the site it renders into.
-async fn publish_with_theme(site: &TestSite, edit: impl FnOnce(&std::path::Path)) -> Result<folio::publish::PublishReport, String> {
+async fn publish_with_theme(
+    site: &TestSite,
+    edit: impl FnOnce(&std::path::Path),
+) -> Result<folio::publish::PublishReport, String> {
     let theme = site.path().join("theme");
     common::copy_dir(&repo().join("themes/default"), &theme);
     edit(&theme);
     let s = site.site_with(ThemeSource::Dir(theme)).await;
-    let result = s.publish(PublishOptions { import: true, ..Default::default() }).await;
+    let result = s
+        .publish(PublishOptions {
+            import: true,
+            ..Default::default()
+        })
+        .await;
     s.store.close().await;
     result.map_err(|e| e.to_string())
 }
@@ -193,13 +277,21 @@ async fn a_template_error_names_the_file_and_leaves_the_site_untouched() {
     })
     .await
     .expect_err("missing variable");
-    assert!(err.contains("page.html") && err.contains("nothing"), "{err}");
+    assert!(
+        err.contains("page.html") && err.contains("nothing"),
+        "{err}"
+    );
     assert_eq!(before, site.output());
-    assert!(!site.path().join(".public.staging").exists(), "the staging folder is cleaned up");
+    assert!(
+        !site.path().join(".public.staging").exists(),
+        "the staging folder is cleaned up"
+    );
 
-    let err = publish_with_theme(&site, |theme| std::fs::remove_file(theme.join("templates/tag.html")).expect("rm"))
-        .await
-        .expect_err("missing template");
+    let err = publish_with_theme(&site, |theme| {
+        std::fs::remove_file(theme.join("templates/tag.html")).expect("rm")
+    })
+    .await
+    .expect_err("missing template");
     assert!(err.contains("tag.html"), "{err}");
     assert_eq!(before, site.output());
 }
@@ -215,7 +307,9 @@ async fn one_template_can_be_overridden_without_copying_the_theme() {
     .expect("write");
     site.publish().await;
     assert!(site.read_out("404.html").contains("Custom lost page"));
-    assert!(site.read_out("getting-started/index.html").contains("class=\"post\""));
+    assert!(site
+        .read_out("getting-started/index.html")
+        .contains("class=\"post\""));
 }
 
 #[tokio::test]
@@ -231,7 +325,13 @@ async fn posts_carry_seo_tags_and_aliases_redirect() {
     );
     site.write("posts/other.md", &post("Other", "aliases: [/seo/]\n", "x"));
     let s = site.site().await;
-    let err = s.publish(PublishOptions { import: true, ..Default::default() }).await.expect_err("alias over a post");
+    let err = s
+        .publish(PublishOptions {
+            import: true,
+            ..Default::default()
+        })
+        .await
+        .expect_err("alias over a post");
     assert!(err.to_string().contains("seo/index.html"), "{err}");
     s.store.close().await;
 
@@ -248,9 +348,16 @@ async fn posts_carry_seo_tags_and_aliases_redirect() {
     ] {
         assert!(html.contains(needle), "missing {needle}");
     }
-    let json_ld = html.split("<script type=\"application/ld+json\">").nth(1).and_then(|s| s.split("</script>").next()).expect("json-ld");
+    let json_ld = html
+        .split("<script type=\"application/ld+json\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .expect("json-ld");
     let value: serde_json::Value = serde_json::from_str(json_ld).expect("JSON-LD parses");
     assert_eq!(value["headline"], "Plain title");
     let redirect = site.read_out("2019/05/old-seo/index.html");
-    assert!(redirect.contains("url=/seo/") && redirect.contains(&format!("href=\"{BASE_URL}/seo/\"")), "{redirect}");
+    assert!(
+        redirect.contains("url=/seo/") && redirect.contains(&format!("href=\"{BASE_URL}/seo/\"")),
+        "{redirect}"
+    );
 }

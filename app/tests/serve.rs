@@ -7,11 +7,16 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::TestSite;
-use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use reqwest::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
+};
 use reqwest::StatusCode;
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
 }
 
 #[tokio::test]
@@ -24,44 +29,112 @@ async fn pages_assets_and_errors_have_the_right_status_and_headers() {
     let home = http.get(format!("{base}/")).send().await.expect("GET /");
     assert_eq!(home.status(), StatusCode::OK);
     assert_eq!(home.headers()[CONTENT_TYPE], "text/html; charset=utf-8");
-    let cache = home.headers()[CACHE_CONTROL].to_str().expect("ascii").to_owned();
-    assert!(cache.contains("must-revalidate") && cache.contains("s-maxage="), "{cache}");
-    assert!(home.text().await.expect("body").contains("Drafts and scheduled posts"), "the newest post is listed");
+    let cache = home.headers()[CACHE_CONTROL]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        cache.contains("must-revalidate") && cache.contains("s-maxage="),
+        "{cache}"
+    );
+    assert!(
+        home.text()
+            .await
+            .expect("body")
+            .contains("Drafts and scheduled posts"),
+        "the newest post is listed"
+    );
 
     // ETag and 304.
-    let page = http.get(format!("{base}/writing-posts/")).send().await.expect("GET");
+    let page = http
+        .get(format!("{base}/writing-posts/"))
+        .send()
+        .await
+        .expect("GET");
     let etag = page.headers()[ETAG].clone();
-    let again = http.get(format!("{base}/writing-posts/")).header(IF_NONE_MATCH, etag.clone()).send().await.expect("GET");
+    let again = http
+        .get(format!("{base}/writing-posts/"))
+        .header(IF_NONE_MATCH, etag.clone())
+        .send()
+        .await
+        .expect("GET");
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(again.headers()[ETAG], etag);
     assert!(again.bytes().await.expect("body").is_empty());
 
     // Fingerprinted assets are immutable.
-    let css = site.output().into_keys().find(|p| p.starts_with("assets/style.")).expect("a fingerprinted stylesheet");
-    let asset = http.get(format!("{base}/{css}")).send().await.expect("GET css");
+    let css = site
+        .output()
+        .into_keys()
+        .find(|p| p.starts_with("assets/style."))
+        .expect("a fingerprinted stylesheet");
+    let asset = http
+        .get(format!("{base}/{css}"))
+        .send()
+        .await
+        .expect("GET css");
     assert_eq!(asset.status(), StatusCode::OK);
-    assert_eq!(asset.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
-    assert!(asset.headers()[CONTENT_TYPE].to_str().expect("ascii").starts_with("text/css"));
+    assert_eq!(
+        asset.headers()[CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(asset.headers()[CONTENT_TYPE]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/css"));
 
     // Compression when asked for.
-    let gz = http.get(format!("{base}/markdown-in-folio/")).header(ACCEPT_ENCODING, "gzip").send().await.expect("GET");
+    let gz = http
+        .get(format!("{base}/markdown-in-folio/"))
+        .header(ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .expect("GET");
     assert_eq!(gz.headers()[CONTENT_ENCODING], "gzip");
-    let br = http.get(format!("{base}/markdown-in-folio/")).header(ACCEPT_ENCODING, "br").send().await.expect("GET");
+    let br = http
+        .get(format!("{base}/markdown-in-folio/"))
+        .header(ACCEPT_ENCODING, "br")
+        .send()
+        .await
+        .expect("GET");
     assert_eq!(br.headers()[CONTENT_ENCODING], "br");
 
     // The theme's 404 page, with status 404; no listing, no traversal.
-    let missing = http.get(format!("{base}/no-such-post/")).send().await.expect("GET");
+    let missing = http
+        .get(format!("{base}/no-such-post/"))
+        .send()
+        .await
+        .expect("GET");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert!(missing.text().await.expect("body").contains("Page not found"));
-    let listing = http.get(format!("{base}/assets/")).send().await.expect("GET");
+    assert!(missing
+        .text()
+        .await
+        .expect("body")
+        .contains("Page not found"));
+    let listing = http
+        .get(format!("{base}/assets/"))
+        .send()
+        .await
+        .expect("GET");
     assert_eq!(listing.status(), StatusCode::NOT_FOUND);
     std::fs::write(site.path().join("secret.txt"), "do not serve").expect("write");
-    for path in ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/assets/..%2f..%2fsecret.txt"] {
+    for path in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/assets/..%2f..%2fsecret.txt",
+    ] {
         let response = http.get(format!("{base}{path}")).send().await.expect("GET");
         let status = response.status();
         let body = response.text().await.expect("body");
-        assert!(!body.contains("do not serve"), "{path} escaped the site: {status}");
-        assert!(status == StatusCode::NOT_FOUND || status == StatusCode::BAD_REQUEST, "{path}: {status}");
+        assert!(
+            !body.contains("do not serve"),
+            "{path} escaped the site: {status}"
+        );
+        assert!(
+            status == StatusCode::NOT_FOUND || status == StatusCode::BAD_REQUEST,
+            "{path}: {status}"
+        );
     }
 }
 
@@ -70,22 +143,63 @@ async fn health_and_readiness() {
     let site = TestSite::sample();
     let (base, state) = common::serve(site.site().await, false).await;
     let http = client();
-    let live = http.get(format!("{base}/healthz")).send().await.expect("GET");
+    let live = http
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("GET");
     assert_eq!(live.status(), StatusCode::OK);
-    let ready = http.get(format!("{base}/readyz")).send().await.expect("GET");
+    let ready = http
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .expect("GET");
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
     let reason: serde_json::Value = ready.json().await.expect("JSON");
-    assert!(reason["reason"].as_str().expect("a reason").contains("not rendered"), "{reason}");
+    assert!(
+        reason["reason"]
+            .as_str()
+            .expect("a reason")
+            .contains("not rendered"),
+        "{reason}"
+    );
 
-    state.site.publish(folio::publish::PublishOptions { import: true, ..Default::default() }).await.expect("publish");
-    state.rendered.store(true, std::sync::atomic::Ordering::SeqCst);
-    let ready = http.get(format!("{base}/readyz")).send().await.expect("GET");
+    state
+        .site
+        .publish(folio::publish::PublishOptions {
+            import: true,
+            ..Default::default()
+        })
+        .await
+        .expect("publish");
+    state
+        .rendered
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let ready = http
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .expect("GET");
     assert_eq!(ready.status(), StatusCode::OK);
 
     // Liveness never touches the database: it answers with the store closed.
     state.site.store.close().await;
-    assert_eq!(http.get(format!("{base}/healthz")).send().await.expect("GET").status(), StatusCode::OK);
-    assert_eq!(http.get(format!("{base}/readyz")).send().await.expect("GET").status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        http.get(format!("{base}/healthz"))
+            .send()
+            .await
+            .expect("GET")
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        http.get(format!("{base}/readyz"))
+            .send()
+            .await
+            .expect("GET")
+            .status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 }
 
 /// `folio serve` as a user runs it: built-in theme, sample content, then SIGTERM.
@@ -104,7 +218,10 @@ async fn the_binary_serves_the_sample_site_and_stops_on_sigterm() {
     let mut line = String::new();
     let base = loop {
         line.clear();
-        assert!(stderr.read_line(&mut line).expect("read log") > 0, "folio exited before listening");
+        assert!(
+            stderr.read_line(&mut line).expect("read log") > 0,
+            "folio exited before listening"
+        );
         if let Some(at) = line.find("listening on ") {
             break line[at + "listening on ".len()..].trim().to_owned();
         }
@@ -113,19 +230,34 @@ async fn the_binary_serves_the_sample_site_and_stops_on_sigterm() {
     let http = client();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let ready = http.get(format!("{base}/readyz")).send().await.expect("GET /readyz");
+        let ready = http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .expect("GET /readyz");
         if ready.status() == StatusCode::OK {
             break;
         }
         assert!(Instant::now() < deadline, "not ready after 30 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let home = http.get(format!("{base}/")).send().await.expect("GET /").text().await.expect("body");
+    let home = http
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .expect("GET /")
+        .text()
+        .await
+        .expect("body");
     assert!(home.contains("Getting started with folio") && home.contains("/assets/style."));
     assert!(site.db().is_file(), "the database was created");
 
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill")
+        .success());
     let status = child.wait().expect("folio exits");
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }

@@ -30,13 +30,20 @@ async fn the_file_is_created_in_wal_mode_with_foreign_keys() {
     let site = TestSite::empty();
     let store = site.store().await;
     assert!(site.db().is_file());
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.pool()).await.expect("pragma");
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(store.pool())
+        .await
+        .expect("pragma");
     assert_eq!(mode, "wal");
-    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(store.pool()).await.expect("pragma");
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(store.pool())
+        .await
+        .expect("pragma");
     assert_eq!(fk, 1);
-    let orphan = sqlx::query("INSERT INTO post_tags (post_id, tag_id, sort_order) VALUES (999, 999, 0)")
-        .execute(store.pool())
-        .await;
+    let orphan =
+        sqlx::query("INSERT INTO post_tags (post_id, tag_id, sort_order) VALUES (999, 999, 0)")
+            .execute(store.pool())
+            .await;
     assert!(orphan.is_err(), "foreign keys are enforced");
     store.close().await;
     // Reopening runs no migration twice.
@@ -49,11 +56,15 @@ async fn every_update_keeps_the_previous_version() {
     let store = site.store().await;
     let now = Utc::now();
     let mut tx = store.pool().begin().await.expect("tx");
-    let id = posts::insert(&mut tx, &doc_at("a", Status::Draft, 1, now), None, "test").await.expect("insert");
+    let id = posts::insert(&mut tx, &doc_at("a", Status::Draft, 1, now), None, "test")
+        .await
+        .expect("insert");
     let mut edited = doc_at("a", Status::Published, 1, now);
     edited.markdown = "Second".into();
     edited.tags = vec!["Go".into()];
-    let number = posts::update(&mut tx, id, &edited, None, "test").await.expect("update");
+    let number = posts::update(&mut tx, id, &edited, None, "test")
+        .await
+        .expect("update");
     tx.commit().await.expect("commit");
     assert_eq!(number, 2);
 
@@ -61,7 +72,10 @@ async fn every_update_keeps_the_previous_version() {
     let revisions = posts::revisions(&mut conn, id).await.expect("revisions");
     assert_eq!(revisions.len(), 2);
     assert_eq!(revisions[0].3, doc_at("a", Status::Draft, 1, now));
-    let current = posts::load(&mut conn, id).await.expect("load").expect("exists");
+    let current = posts::load(&mut conn, id)
+        .await
+        .expect("load")
+        .expect("exists");
     assert_eq!(current.doc.tags, ["Go"]);
     assert_eq!(current.doc.markdown, "Second");
 }
@@ -71,21 +85,50 @@ async fn a_snapshot_holds_published_and_due_posts_only() {
     let site = TestSite::empty();
     let store = site.store().await;
     let mut tx = store.pool().begin().await.expect("tx");
-    posts::insert(&mut tx, &doc("live", Status::Published, 3), None, "test").await.expect("insert");
-    posts::insert(&mut tx, &doc("draft", Status::Draft, 2), None, "test").await.expect("insert");
-    posts::insert(&mut tx, &doc("due", Status::Scheduled, 1), None, "test").await.expect("insert");
-    posts::insert(&mut tx, &doc("later", Status::Scheduled, -5), None, "test").await.expect("insert");
-    let gone = posts::insert(&mut tx, &doc("gone", Status::Published, 4), None, "test").await.expect("insert");
+    posts::insert(&mut tx, &doc("live", Status::Published, 3), None, "test")
+        .await
+        .expect("insert");
+    posts::insert(&mut tx, &doc("draft", Status::Draft, 2), None, "test")
+        .await
+        .expect("insert");
+    posts::insert(&mut tx, &doc("due", Status::Scheduled, 1), None, "test")
+        .await
+        .expect("insert");
+    posts::insert(&mut tx, &doc("later", Status::Scheduled, -5), None, "test")
+        .await
+        .expect("insert");
+    let gone = posts::insert(&mut tx, &doc("gone", Status::Published, 4), None, "test")
+        .await
+        .expect("insert");
     posts::archive(&mut tx, gone).await.expect("archive");
     tx.commit().await.expect("commit");
 
-    let snapshot = Snapshot::load(&store, false, Utc::now()).await.expect("snapshot");
-    let slugs: Vec<&str> = snapshot.posts.iter().map(|p| p.post.doc.slug.as_str()).collect();
-    assert_eq!(slugs, ["due", "live"], "newest first, drafts, future and archived posts left out");
-    let tags: Vec<(&str, bool)> = snapshot.posts[0].tags.iter().map(|&t| (snapshot.tags[t].slug.as_str(), snapshot.tags[t].internal)).collect();
+    let snapshot = Snapshot::load(&store, false, Utc::now())
+        .await
+        .expect("snapshot");
+    let slugs: Vec<&str> = snapshot
+        .posts
+        .iter()
+        .map(|p| p.post.doc.slug.as_str())
+        .collect();
+    assert_eq!(
+        slugs,
+        ["due", "live"],
+        "newest first, drafts, future and archived posts left out"
+    );
+    let tags: Vec<(&str, bool)> = snapshot.posts[0]
+        .tags
+        .iter()
+        .map(|&t| (snapshot.tags[t].slug.as_str(), snapshot.tags[t].internal))
+        .collect();
     assert_eq!(tags, [("rust", false), ("hash-internal", true)]);
-    assert_eq!(snapshot.authors[snapshot.posts[0].authors[0]].slug, "ada-lovelace");
+    assert_eq!(
+        snapshot.authors[snapshot.posts[0].authors[0]].slug,
+        "ada-lovelace"
+    );
 
-    let preview = Snapshot::load(&store, true, Utc::now()).await.expect("snapshot");
+    let preview = Snapshot::load(&store, true, Utc::now())
+        .await
+        .expect("snapshot");
     assert_eq!(preview.posts.len(), 4);
 }
