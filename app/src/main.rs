@@ -154,11 +154,14 @@ fn print_publish(report: &PublishReport, site: &Site, json: bool) -> Result<()> 
     }
     let build = &report.build;
     println!(
-        "rendered {} posts and {} pages into {} in {} ms: {} files, {} written, {} unchanged, {} removed",
+        "rendered {} posts and {} pages into {} in {} ms (import {} ms, store {} ms): \
+         {} files, {} written, {} unchanged, {} removed",
         build.posts,
         build.pages,
         site.paths.out.display(),
         build.millis,
+        report.import_millis,
+        report.snapshot_millis,
         build.files,
         build.write.written.len(),
         build.write.unchanged,

@@ -111,6 +111,9 @@ pub async fn import_dir(
                 .await?;
         }
     }
+    // Read after the parking, so a slug given up is free.
+    let slug_ids = posts::ids_by_slug(&mut tx).await?;
+    let mut fresh: Vec<(PostDoc, Source)> = Vec::new();
     for file in existing.into_iter().chain(new) {
         let Some(doc) = &file.parsed else {
             report.unchanged += 1;
@@ -122,7 +125,7 @@ pub async fn import_dir(
         };
         let target = match known.get(&file.path) {
             Some(k) => Some(k.id),
-            None => posts::id_by_slug(&mut tx, &doc.slug).await?,
+            None => slug_ids.get(&doc.slug).copied(),
         };
         match target {
             Some(id) => {
@@ -131,7 +134,7 @@ pub async fn import_dir(
                     .expect("the id was just read");
                 let doc = keep_publish_date(doc.clone(), stored.doc.published_at);
                 if doc == stored.doc && !stored.archived {
-                    posts::set_source(&mut tx, id, Some(source)).await?;
+                    posts::set_source(&mut tx, id, source).await?;
                     report.unchanged += 1;
                 } else {
                     posts::update(&mut tx, id, &doc, Some(source), "import").await?;
@@ -139,12 +142,16 @@ pub async fn import_dir(
                 }
             }
             None => {
-                let doc = keep_publish_date(doc.clone(), None);
-                posts::insert(&mut tx, &doc, Some(source), "import").await?;
-                report.added += 1;
+                fresh.push((keep_publish_date(doc.clone(), None), source));
             }
         }
     }
+    let items: Vec<(&PostDoc, Option<Source>)> = fresh
+        .iter()
+        .map(|(doc, source)| (doc, Some(*source)))
+        .collect();
+    posts::insert_many(&mut tx, &items, "import").await?;
+    report.added += items.len();
     let present: HashSet<&str> = scanned.iter().map(|s| s.path.as_str()).collect();
     for (path, k) in &known {
         if k.archived || present.contains(path.as_str()) {

@@ -3,6 +3,7 @@
 //! through [`Site::publish`], one at a time.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use chrono::Utc;
 use serde::Serialize;
@@ -57,6 +58,9 @@ pub struct PublishOptions {
 pub struct PublishReport {
     pub import: Option<ImportReport>,
     pub build: BuildReport,
+    /// Milliseconds spent importing and reading the store (the build counts its own).
+    pub import_millis: u128,
+    pub snapshot_millis: u128,
 }
 
 impl Site {
@@ -72,6 +76,7 @@ impl Site {
     /// Imports (if asked) and renders. Any error leaves the published folder as it was.
     pub async fn publish(&self, options: PublishOptions) -> Result<PublishReport, PublishError> {
         let _turn = self.build_lock.lock().await;
+        let started = Instant::now();
         let import = if options.import && self.paths.content.is_dir() {
             Some(
                 content::import_dir(
@@ -85,7 +90,10 @@ impl Site {
         } else {
             None
         };
+        let import_millis = started.elapsed().as_millis();
+        let started = Instant::now();
         let snapshot = Snapshot::load(&self.store, options.drafts, Utc::now()).await?;
+        let snapshot_millis = started.elapsed().as_millis();
         let theme_source = self.paths.theme.clone();
         let templates = self.paths.templates.clone();
         let config = self.config.clone();
@@ -105,6 +113,11 @@ impl Site {
         })
         .await
         .expect("the build does not panic")?;
-        Ok(PublishReport { import, build })
+        Ok(PublishReport {
+            import,
+            build,
+            import_millis,
+            snapshot_millis,
+        })
     }
 }

@@ -1,11 +1,12 @@
 //! The one place that writes the output folder.
 //!
-//! A build puts every file into a [`SiteWriter`]; files whose bytes differ from what is
-//! already published go to a staging folder beside the output. Only when the whole
-//! build succeeded does [`SiteWriter::commit`] move them into place, each by a rename
-//! (assets first, then pages, then feeds), and remove files the site no longer has.
-//! A failed build leaves the published folder exactly as it was, and a reader never
-//! sees half a file.
+//! A build puts every file into a [`SiteWriter`]. Into an empty (or missing) folder,
+//! the whole site is written to a staging folder beside it, which becomes the output
+//! folder by one rename. Into a published folder, only files whose bytes differ are
+//! written, each as a hidden temporary file beside its final name; when the whole build
+//! succeeded, [`SiteWriter::commit`] renames them into place (assets first, then pages,
+//! then feeds) and removes files the site no longer has. A failed build leaves the
+//! published folder as it was, and a reader never sees half a file.
 
 use std::collections::HashSet;
 use std::fs;
@@ -33,9 +34,13 @@ pub enum WriteError {
     Collision { path: String, what: String },
 }
 
+/// The suffix of a changed file before it is renamed into place.
+const TEMP_SUFFIX: &str = ".folio-tmp";
+
 pub struct SiteWriter {
     out: PathBuf,
-    staging: PathBuf,
+    /// Some(folder) when building a fresh site into a staging folder.
+    staging: Option<PathBuf>,
     seen: Mutex<HashSet<String>>,
     staged: Mutex<Vec<String>>,
 }
@@ -47,18 +52,36 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     }
 }
 
+/// `dir/name` -> `dir/.name.folio-tmp`.
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}{TEMP_SUFFIX}"))
+}
+
 impl SiteWriter {
-    /// Starts a build into `out` (created if missing), with a fresh staging folder.
+    /// Starts a build into `out`.
     pub fn begin(out: &Path) -> Result<Self, WriteError> {
-        fs::create_dir_all(out).map_err(io_error(out))?;
-        let name = out
-            .file_name()
-            .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
-        let staging = out.with_file_name(format!(".{name}.staging"));
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(io_error(&staging))?;
-        }
-        fs::create_dir_all(&staging).map_err(io_error(&staging))?;
+        let empty = match fs::read_dir(out) {
+            Ok(mut entries) => entries.next().is_none(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+            Err(e) => return Err(io_error(out)(e)),
+        };
+        let staging = if empty {
+            let name = out
+                .file_name()
+                .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+            let staging = out.with_file_name(format!(".{name}.staging"));
+            if staging.exists() {
+                fs::remove_dir_all(&staging).map_err(io_error(&staging))?;
+            }
+            fs::create_dir_all(&staging).map_err(io_error(&staging))?;
+            Some(staging)
+        } else {
+            None
+        };
         Ok(Self {
             out: out.to_owned(),
             staging,
@@ -71,15 +94,20 @@ impl SiteWriter {
     /// origin in the error when two parts of the site claim the same path.
     pub fn put(&self, rel: &str, bytes: &[u8], what: &str) -> Result<(), WriteError> {
         self.claim(rel, what)?;
-        let published = self.out.join(rel);
-        if same_content(&published, bytes) {
-            return Ok(());
-        }
-        let staged = self.staging.join(rel);
-        if let Some(dir) = staged.parent() {
+        let target = match &self.staging {
+            Some(staging) => staging.join(rel),
+            None => {
+                let published = self.out.join(rel);
+                if same_content(&published, bytes) {
+                    return Ok(());
+                }
+                temp_path(&published)
+            }
+        };
+        if let Some(dir) = target.parent() {
             fs::create_dir_all(dir).map_err(io_error(dir))?;
         }
-        fs::write(&staged, bytes).map_err(io_error(&staged))?;
+        fs::write(&target, bytes).map_err(io_error(&target))?;
         self.staged
             .lock()
             .expect("no panic while holding the lock")
@@ -109,46 +137,33 @@ impl SiteWriter {
         }
     }
 
-    /// Publishes the build: staged files renamed into place, stale files removed.
+    /// Publishes the build: new or changed files in place, stale files removed.
     pub fn commit(self) -> Result<WriteReport, WriteError> {
         let mut staged = self
             .staged
             .into_inner()
             .expect("no panic while holding the lock");
-        // Assets before the pages that use them, feeds and sitemap last, so a reader
-        // of the live folder never follows a link to a file not yet there.
-        staged.sort_by(|a, b| (publish_order(a), a).cmp(&(publish_order(b), b)));
-        for rel in &staged {
-            let to = self.out.join(rel);
-            if let Some(dir) = to.parent() {
-                fs::create_dir_all(dir).map_err(io_error(dir))?;
-            }
-            fs::rename(self.staging.join(rel), &to).map_err(io_error(&to))?;
-        }
         let seen = self
             .seen
             .into_inner()
             .expect("no panic while holding the lock");
         let mut removed = Vec::new();
-        for entry in walkdir::WalkDir::new(&self.out)
-            .min_depth(1)
-            .contents_first(true)
-        {
-            let entry = entry.map_err(|e| WriteError::Io {
-                path: self.out.clone(),
-                source: e.into(),
-            })?;
-            let rel = crate::content::relative_path(&self.out, entry.path());
-            if entry.file_type().is_dir() {
-                // Only succeeds when empty, which is what we want.
-                let _ = fs::remove_dir(entry.path());
-            } else if !seen.contains(&rel) {
-                fs::remove_file(entry.path()).map_err(io_error(entry.path()))?;
-                removed.push(rel);
+        if let Some(staging) = &self.staging {
+            // The output folder is empty or missing: the whole site appears at once.
+            if self.out.exists() {
+                fs::remove_dir(&self.out).map_err(io_error(&self.out))?;
             }
+            fs::rename(staging, &self.out).map_err(io_error(&self.out))?;
+        } else {
+            // Assets before the pages that use them, feeds and sitemap last, so a reader
+            // of the live folder never follows a link to a file not yet there.
+            staged.sort_by(|a, b| (publish_order(a), a).cmp(&(publish_order(b), b)));
+            for rel in &staged {
+                let to = self.out.join(rel);
+                fs::rename(temp_path(&to), &to).map_err(io_error(&to))?;
+            }
+            removed = remove_stale(&self.out, &seen)?;
         }
-        let _ = fs::remove_dir_all(&self.staging);
-        removed.sort();
         staged.sort();
         Ok(WriteReport {
             unchanged: seen.len() - staged.len(),
@@ -156,10 +171,58 @@ impl SiteWriter {
             removed,
         })
     }
+}
 
-    /// Drops the build, leaving the published folder untouched.
+/// Removes every file under `out` that is not in `seen`, and folders left empty.
+fn remove_stale(out: &Path, seen: &HashSet<String>) -> Result<Vec<String>, WriteError> {
+    let mut removed = Vec::new();
+    for entry in walkdir::WalkDir::new(out).min_depth(1).contents_first(true) {
+        let entry = entry.map_err(|e| WriteError::Io {
+            path: out.to_owned(),
+            source: e.into(),
+        })?;
+        let rel = crate::content::relative_path(out, entry.path());
+        if entry.file_type().is_dir() {
+            // Only succeeds when empty, which is what we want.
+            let _ = fs::remove_dir(entry.path());
+        } else if !seen.contains(&rel) {
+            fs::remove_file(entry.path()).map_err(io_error(entry.path()))?;
+            // Leftovers of an interrupted build are not part of the site.
+            if !rel.ends_with(TEMP_SUFFIX) {
+                removed.push(rel);
+            }
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+impl SiteWriter {
+    /// Drops the build, leaving the published folder as it was.
     pub fn abort(self) {
-        let _ = fs::remove_dir_all(&self.staging);
+        match &self.staging {
+            Some(staging) => {
+                let _ = fs::remove_dir_all(staging);
+            }
+            None => {
+                for rel in self
+                    .staged
+                    .into_inner()
+                    .expect("no panic while holding the lock")
+                {
+                    let path = self.out.join(&rel);
+                    let _ = fs::remove_file(temp_path(&path));
+                    // Folders made for new pages go again when they are left empty.
+                    let mut dir = path.parent();
+                    while let Some(d) = dir.filter(|d| *d != self.out) {
+                        if fs::remove_dir(d).is_err() {
+                            break;
+                        }
+                        dir = d.parent();
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -230,6 +293,22 @@ mod tests {
         assert_eq!(report.removed, vec!["old/index.html"]);
         assert_eq!(report.unchanged, 1);
         assert!(!out.join("old").exists());
+        assert!(!out.join("new/.index.html.folio-tmp").exists());
+    }
+
+    #[test]
+    fn a_fresh_site_appears_at_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("public");
+        let writer = SiteWriter::begin(&out).expect("begin");
+        writer.put("a/index.html", b"a", "test").expect("put");
+        assert!(!out.exists(), "nothing is published before commit");
+        let report = writer.commit().expect("commit");
+        assert_eq!(report.written, vec!["a/index.html"]);
+        assert_eq!(
+            fs::read_to_string(out.join("a/index.html")).expect("read"),
+            "a"
+        );
         assert!(!dir.path().join(".public.staging").exists());
     }
 
@@ -241,7 +320,15 @@ mod tests {
         fs::write(out.join("a.html"), "a").expect("write");
         let writer = SiteWriter::begin(&out).expect("begin");
         writer.put("a.html", b"changed", "test").expect("put");
+        writer
+            .put("new/deep/index.html", b"new", "test")
+            .expect("put");
         writer.abort();
         assert_eq!(fs::read_to_string(out.join("a.html")).expect("read"), "a");
+        let left: Vec<_> = fs::read_dir(&out)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(left, ["a.html"]);
     }
 }

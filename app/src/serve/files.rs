@@ -50,6 +50,10 @@ fn add_charset(headers: &mut axum::http::HeaderMap) {
 
 async fn caching(request: Request, next: Next, cdn_max_age: u32) -> Response {
     let path = request.uri().path().to_owned();
+    // Hidden files (a build's temporary files among them) are never part of the site.
+    if path.split('/').any(|segment| segment.starts_with('.')) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     let is_read = matches!(*request.method(), Method::GET | Method::HEAD);
     let if_none_match = request.headers().get(IF_NONE_MATCH).cloned();
     let mut response = next.run(request).await;

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::query_builder::Separated;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::{parse_timestamp, tags, timestamp, users, Result, StoreError};
 
@@ -122,6 +123,43 @@ pub(crate) const COLUMNS: &str = "id, kind, slug, title, markdown, excerpt, stat
     og_description, og_image, twitter_title, twitter_description, twitter_image, \
     codeinjection_head, codeinjection_foot, aliases, source_path, source_hash, revision, deleted_at";
 
+/// The editable columns, in the order [`push_doc`] binds them.
+const DOC_COLUMNS: &str =
+    "kind, slug, title, markdown, excerpt, status, published_at, updated_at, \
+    featured_image, meta_title, meta_description, canonical_url, og_title, og_description, \
+    og_image, twitter_title, twitter_description, twitter_image, codeinjection_head, \
+    codeinjection_foot, aliases";
+
+/// Posts per multi-row statement: each statement is a round trip to SQLite's thread,
+/// and 200 rows stay far below SQLite's limit of bound values.
+const BATCH: usize = 200;
+
+/// Binds a document's fields in [`DOC_COLUMNS`] order.
+fn push_doc<'a>(values: &mut Separated<'_, 'a, Sqlite, &'static str>, doc: &'a PostDoc) {
+    values
+        .push_bind(doc.kind.as_str())
+        .push_bind(&doc.slug)
+        .push_bind(&doc.title)
+        .push_bind(&doc.markdown)
+        .push_bind(&doc.excerpt)
+        .push_bind(doc.status.as_str())
+        .push_bind(doc.published_at.map(timestamp))
+        .push_bind(doc.updated_at.map(timestamp))
+        .push_bind(&doc.featured_image)
+        .push_bind(&doc.meta_title)
+        .push_bind(&doc.meta_description)
+        .push_bind(&doc.canonical_url)
+        .push_bind(&doc.og_title)
+        .push_bind(&doc.og_description)
+        .push_bind(&doc.og_image)
+        .push_bind(&doc.twitter_title)
+        .push_bind(&doc.twitter_description)
+        .push_bind(&doc.twitter_image)
+        .push_bind(&doc.codeinjection_head)
+        .push_bind(&doc.codeinjection_foot)
+        .push_bind(serde_json::to_string(&doc.aliases).expect("a list of strings serializes"));
+}
+
 /// Creates a post (revision 1) and returns its id.
 pub async fn insert(
     conn: &mut SqliteConnection,
@@ -129,21 +167,53 @@ pub async fn insert(
     source: Option<Source<'_>>,
     origin: &str,
 ) -> Result<i64> {
+    Ok(insert_many(conn, &[(doc, source)], origin).await?[0])
+}
+
+/// Creates posts (revision 1 each), a few statements per batch rather than per post;
+/// returns their ids in order. Slugs must be free.
+pub async fn insert_many(
+    conn: &mut SqliteConnection,
+    items: &[(&PostDoc, Option<Source<'_>>)],
+    origin: &str,
+) -> Result<Vec<i64>> {
     let now = timestamp(Utc::now());
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO posts (kind, slug, title, markdown, created_at, modified_at) \
-         VALUES (?, ?, '', '', ?, ?) RETURNING id",
-    )
-    .bind(doc.kind.as_str())
-    .bind(&doc.slug)
-    .bind(&now)
-    .bind(&now)
-    .fetch_one(&mut *conn)
-    .await?;
-    write_fields(conn, id, doc, 1).await?;
-    set_source(conn, id, source).await?;
-    record_revision(conn, id, 1, doc, origin).await?;
-    Ok(id)
+    let mut ids = Vec::with_capacity(items.len());
+    for chunk in items.chunks(BATCH) {
+        let mut insert = QueryBuilder::<Sqlite>::new(format!(
+            "INSERT INTO posts ({DOC_COLUMNS}, source_path, source_hash, revision, created_at, modified_at) "
+        ));
+        insert.push_values(chunk, |mut row, (doc, source)| {
+            push_doc(&mut row, doc);
+            row.push_bind(source.map(|s| s.path))
+                .push_bind(source.map(|s| s.hash))
+                .push_bind(1)
+                .push_bind(&now)
+                .push_bind(&now);
+        });
+        insert.build().execute(&mut *conn).await?;
+
+        let slugs: Vec<String> = chunk.iter().map(|(doc, _)| doc.slug.clone()).collect();
+        let by_slug = super::relation::ids_by_slug(conn, "posts", &slugs).await?;
+        let chunk_ids: Vec<i64> = slugs.iter().map(|s| by_slug[s]).collect();
+        let links = |names: fn(&PostDoc) -> &[String]| -> Vec<(i64, Vec<String>)> {
+            chunk
+                .iter()
+                .zip(&chunk_ids)
+                .map(|((doc, _), id)| (*id, names(doc).to_vec()))
+                .collect()
+        };
+        tags::set_for_posts(conn, &links(|d| &d.tags), true).await?;
+        users::set_for_posts(conn, &links(|d| &d.authors), true).await?;
+        let docs: Vec<(i64, i64, &PostDoc)> = chunk
+            .iter()
+            .zip(&chunk_ids)
+            .map(|((doc, _), id)| (*id, 1, *doc))
+            .collect();
+        record_revisions(conn, &docs, origin).await?;
+        ids.extend(chunk_ids);
+    }
+    Ok(ids)
 }
 
 /// Replaces a post's document with `doc` as a new revision, restoring it if archived.
@@ -155,32 +225,35 @@ pub async fn update(
     source: Option<Source<'_>>,
     origin: &str,
 ) -> Result<i64> {
-    let revision: i64 = sqlx::query_scalar("SELECT revision + 1 FROM posts WHERE id = ?")
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
-    write_fields(conn, id, doc, revision).await?;
-    set_source(conn, id, source).await?;
-    record_revision(conn, id, revision, doc, origin).await?;
+    let mut update = QueryBuilder::<Sqlite>::new(format!("UPDATE posts SET ({DOC_COLUMNS}) = ("));
+    push_doc(&mut update.separated(", "), doc);
+    update
+        .push("), source_path = coalesce(")
+        .push_bind(source.map(|s| s.path))
+        .push(", source_path), source_hash = coalesce(")
+        .push_bind(source.map(|s| s.hash))
+        .push(", source_hash), revision = revision + 1, deleted_at = NULL, modified_at = ")
+        .push_bind(timestamp(Utc::now()))
+        .push(" WHERE id = ")
+        .push_bind(id)
+        .push(" RETURNING revision");
+    let revision: i64 = update.build().fetch_one(&mut *conn).await?.try_get(0)?;
+    tags::set_for_posts(conn, &[(id, doc.tags.clone())], false).await?;
+    users::set_for_posts(conn, &[(id, doc.authors.clone())], false).await?;
+    record_revisions(conn, &[(id, revision, doc)], origin).await?;
     Ok(revision)
 }
 
 /// Records where a post's file is and what it hashed to, without a new revision.
-pub async fn set_source(
-    conn: &mut SqliteConnection,
-    id: i64,
-    source: Option<Source<'_>>,
-) -> Result<()> {
-    if let Some(source) = source {
-        sqlx::query(
-            "UPDATE posts SET source_path = ?, source_hash = ?, deleted_at = NULL WHERE id = ?",
-        )
-        .bind(source.path)
-        .bind(source.hash)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    }
+pub async fn set_source(conn: &mut SqliteConnection, id: i64, source: Source<'_>) -> Result<()> {
+    sqlx::query(
+        "UPDATE posts SET source_path = ?, source_hash = ?, deleted_at = NULL WHERE id = ?",
+    )
+    .bind(source.path)
+    .bind(source.hash)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -194,69 +267,24 @@ pub async fn archive(conn: &mut SqliteConnection, id: i64) -> Result<()> {
     Ok(())
 }
 
-async fn write_fields(
+/// Appends revisions: (post id, number, document).
+async fn record_revisions(
     conn: &mut SqliteConnection,
-    id: i64,
-    doc: &PostDoc,
-    revision: i64,
-) -> Result<()> {
-    let aliases = serde_json::to_string(&doc.aliases).expect("a list of strings serializes");
-    sqlx::query(
-        "UPDATE posts SET kind = ?, slug = ?, title = ?, markdown = ?, excerpt = ?, status = ?, \
-         published_at = ?, updated_at = ?, featured_image = ?, meta_title = ?, meta_description = ?, \
-         canonical_url = ?, og_title = ?, og_description = ?, og_image = ?, twitter_title = ?, \
-         twitter_description = ?, twitter_image = ?, codeinjection_head = ?, codeinjection_foot = ?, \
-         aliases = ?, revision = ?, modified_at = ?, deleted_at = NULL WHERE id = ?",
-    )
-    .bind(doc.kind.as_str())
-    .bind(&doc.slug)
-    .bind(&doc.title)
-    .bind(&doc.markdown)
-    .bind(&doc.excerpt)
-    .bind(doc.status.as_str())
-    .bind(doc.published_at.map(timestamp))
-    .bind(doc.updated_at.map(timestamp))
-    .bind(&doc.featured_image)
-    .bind(&doc.meta_title)
-    .bind(&doc.meta_description)
-    .bind(&doc.canonical_url)
-    .bind(&doc.og_title)
-    .bind(&doc.og_description)
-    .bind(&doc.og_image)
-    .bind(&doc.twitter_title)
-    .bind(&doc.twitter_description)
-    .bind(&doc.twitter_image)
-    .bind(&doc.codeinjection_head)
-    .bind(&doc.codeinjection_foot)
-    .bind(aliases)
-    .bind(revision)
-    .bind(timestamp(Utc::now()))
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
-    tags::set_for_post(conn, id, &doc.tags).await?;
-    users::set_for_post(conn, id, &doc.authors).await?;
-    Ok(())
-}
-
-async fn record_revision(
-    conn: &mut SqliteConnection,
-    id: i64,
-    number: i64,
-    doc: &PostDoc,
+    docs: &[(i64, i64, &PostDoc)],
     origin: &str,
 ) -> Result<()> {
-    let document = serde_json::to_string(doc).expect("a PostDoc serializes");
-    sqlx::query(
-        "INSERT INTO revisions (post_id, number, source, created_at, document) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(id)
-    .bind(number)
-    .bind(origin)
-    .bind(timestamp(Utc::now()))
-    .bind(document)
-    .execute(&mut *conn)
-    .await?;
+    let now = timestamp(Utc::now());
+    let mut insert = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO revisions (post_id, number, source, created_at, document) ",
+    );
+    insert.push_values(docs, |mut row, (id, number, doc)| {
+        row.push_bind(*id)
+            .push_bind(*number)
+            .push_bind(origin)
+            .push_bind(&now)
+            .push_bind(serde_json::to_string(doc).expect("a PostDoc serializes"));
+    });
+    insert.build().execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -304,6 +332,14 @@ async fn id_names(
     table: &'static str,
 ) -> Result<HashMap<i64, String>> {
     let rows: Vec<(i64, String)> = sqlx::query_as(&format!("SELECT id, name FROM {table}"))
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// slug -> id of every post, archived or not.
+pub async fn ids_by_slug(conn: &mut SqliteConnection) -> Result<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT slug, id FROM posts")
         .fetch_all(&mut *conn)
         .await?;
     Ok(rows.into_iter().collect())

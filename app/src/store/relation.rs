@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::Result;
 
@@ -18,23 +18,43 @@ pub(crate) struct Relation {
 }
 
 impl Relation {
-    /// Makes `ids` the post's links, in that order (duplicates after the first are dropped).
-    pub async fn set(&self, conn: &mut SqliteConnection, post_id: i64, ids: &[i64]) -> Result<()> {
-        sqlx::query(&format!("DELETE FROM {} WHERE post_id = ?", self.link))
-            .bind(post_id)
-            .execute(&mut *conn)
-            .await?;
-        let insert = format!(
-            "INSERT OR IGNORE INTO {} (post_id, {}, sort_order) VALUES (?, ?, ?)",
-            self.link, self.column
-        );
-        for (order, id) in ids.iter().enumerate() {
-            sqlx::query(&insert)
-                .bind(post_id)
-                .bind(id)
-                .bind(order as i64)
-                .execute(&mut *conn)
-                .await?;
+    /// Makes each post's links the given ids, in order (duplicates after the first are
+    /// dropped). `fresh` skips clearing links new posts cannot have yet.
+    pub async fn set(
+        &self,
+        conn: &mut SqliteConnection,
+        links: &[(i64, Vec<i64>)],
+        fresh: bool,
+    ) -> Result<()> {
+        if !fresh && !links.is_empty() {
+            let mut delete = QueryBuilder::<Sqlite>::new(format!(
+                "DELETE FROM {} WHERE post_id IN (",
+                self.link
+            ));
+            let mut list = delete.separated(", ");
+            for (post_id, _) in links {
+                list.push_bind(*post_id);
+            }
+            delete.push(")").build().execute(&mut *conn).await?;
+        }
+        let rows: Vec<(i64, i64, i64)> = links
+            .iter()
+            .flat_map(|(post_id, ids)| {
+                ids.iter()
+                    .enumerate()
+                    .map(move |(order, id)| (*post_id, *id, order as i64))
+            })
+            .collect();
+        // One statement per batch of links: each statement is a round trip to SQLite's thread.
+        for chunk in rows.chunks(1000) {
+            let mut insert = QueryBuilder::<Sqlite>::new(format!(
+                "INSERT OR IGNORE INTO {} (post_id, {}, sort_order) ",
+                self.link, self.column
+            ));
+            insert.push_values(chunk, |mut row, (post_id, id, order)| {
+                row.push_bind(*post_id).push_bind(*id).push_bind(*order);
+            });
+            insert.build().execute(&mut *conn).await?;
         }
         Ok(())
     }
@@ -73,4 +93,25 @@ impl Relation {
         }
         Ok(map)
     }
+}
+
+/// The ids of the rows of `table` whose slug is in `slugs`, by slug.
+pub(crate) async fn ids_by_slug(
+    conn: &mut SqliteConnection,
+    table: &'static str,
+    slugs: &[String],
+) -> Result<HashMap<String, i64>> {
+    let mut ids = HashMap::with_capacity(slugs.len());
+    for chunk in slugs.chunks(1000) {
+        let mut select =
+            QueryBuilder::<Sqlite>::new(format!("SELECT slug, id FROM {table} WHERE slug IN ("));
+        let mut list = select.separated(", ");
+        for slug in chunk {
+            list.push_bind(slug);
+        }
+        select.push(")");
+        let rows: Vec<(String, i64)> = select.build_query_as().fetch_all(&mut *conn).await?;
+        ids.extend(rows);
+    }
+    Ok(ids)
 }

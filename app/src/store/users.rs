@@ -4,7 +4,9 @@
 use chrono::Utc;
 use sqlx::{Row, SqliteConnection};
 
-use super::relation::Relation;
+use std::collections::HashMap;
+
+use super::relation::{self, Relation};
 use super::{timestamp, Result};
 
 pub(crate) const POST_AUTHORS: Relation = Relation {
@@ -24,39 +26,48 @@ pub struct Author {
     pub website: Option<String>,
 }
 
-/// The id of the author called `name` (matched by slug), created when missing.
-pub async fn ensure(conn: &mut SqliteConnection, name: &str) -> Result<i64> {
-    let slug = slug::slugify(name);
-    if let Some(id) = sqlx::query_scalar("SELECT id FROM users WHERE slug = ?")
-        .bind(&slug)
-        .fetch_optional(&mut *conn)
-        .await?
-    {
-        return Ok(id);
-    }
+/// The ids of the authors called `names`, by slug, created when missing. Authors
+/// are matched by slug, so `Rust` and `rust` are one.
+pub async fn ensure(
+    conn: &mut SqliteConnection,
+    names: &[&String],
+) -> Result<HashMap<String, i64>> {
+    let slugs: Vec<String> = names.iter().map(|n| slug::slugify(n)).collect();
+    let mut ids = relation::ids_by_slug(conn, "users", &slugs).await?;
     let now = timestamp(Utc::now());
-    Ok(sqlx::query_scalar(
-        "INSERT INTO users (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
-    )
-    .bind(&slug)
-    .bind(name)
-    .bind(&now)
-    .bind(&now)
-    .fetch_one(&mut *conn)
-    .await?)
+    for (name, slug) in names.iter().zip(slugs) {
+        if !ids.contains_key(&slug) {
+            let id = sqlx::query_scalar("INSERT INTO users (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id")
+                .bind(&slug)
+                .bind(name)
+                .bind(&now)
+                .bind(&now)
+                .fetch_one(&mut *conn)
+                .await?;
+            ids.insert(slug, id);
+        }
+    }
+    Ok(ids)
 }
 
-/// Makes the authors called `names` the post's authors, in that order.
-pub async fn set_for_post(
+/// Makes each post's authors the ones named, in order, creating missing ones.
+pub async fn set_for_posts(
     conn: &mut SqliteConnection,
-    post_id: i64,
-    names: &[String],
+    posts: &[(i64, Vec<String>)],
+    fresh: bool,
 ) -> Result<()> {
-    let mut ids = Vec::with_capacity(names.len());
-    for name in names {
-        ids.push(ensure(conn, name).await?);
-    }
-    POST_AUTHORS.set(conn, post_id, &ids).await
+    let names: Vec<&String> = posts.iter().flat_map(|(_, names)| names).collect();
+    let ids = ensure(conn, &names).await?;
+    let links: Vec<(i64, Vec<i64>)> = posts
+        .iter()
+        .map(|(post, names)| {
+            (
+                *post,
+                names.iter().map(|n| ids[&slug::slugify(n)]).collect(),
+            )
+        })
+        .collect();
+    POST_AUTHORS.set(conn, &links, fresh).await
 }
 
 /// Every user, in slug order.
