@@ -4,6 +4,7 @@
 use chrono::Utc;
 use sqlx::{Row, SqliteConnection};
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use super::relation::{self, Relation};
@@ -43,16 +44,16 @@ pub async fn ensure(
     let mut ids = relation::ids_by_slug(conn, "tags", &slugs).await?;
     let now = timestamp(Utc::now());
     for (name, slug) in names.iter().zip(slugs) {
-        if !ids.contains_key(&slug) {
+        if let Entry::Vacant(entry) = ids.entry(slug) {
             let id = sqlx::query_scalar("INSERT INTO tags (slug, name, internal, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id")
-                .bind(&slug)
+                .bind(entry.key())
                 .bind(name)
                 .bind(name.starts_with('#'))
                 .bind(&now)
                 .bind(&now)
                 .fetch_one(&mut *conn)
                 .await?;
-            ids.insert(slug, id);
+            entry.insert(id);
         }
     }
     Ok(ids)

@@ -4,6 +4,7 @@
 use chrono::Utc;
 use sqlx::{Row, SqliteConnection};
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use super::relation::{self, Relation};
@@ -32,19 +33,19 @@ pub async fn ensure(
     conn: &mut SqliteConnection,
     names: &[&String],
 ) -> Result<HashMap<String, i64>> {
-    let slugs: Vec<String> = names.iter().map(|n| slug::slugify(n)).collect();
+    let slugs: Vec<String> = names.iter().map(slug::slugify).collect();
     let mut ids = relation::ids_by_slug(conn, "users", &slugs).await?;
     let now = timestamp(Utc::now());
     for (name, slug) in names.iter().zip(slugs) {
-        if !ids.contains_key(&slug) {
+        if let Entry::Vacant(entry) = ids.entry(slug) {
             let id = sqlx::query_scalar("INSERT INTO users (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id")
-                .bind(&slug)
+                .bind(entry.key())
                 .bind(name)
                 .bind(&now)
                 .bind(&now)
                 .fetch_one(&mut *conn)
                 .await?;
-            ids.insert(slug, id);
+            entry.insert(id);
         }
     }
     Ok(ids)
