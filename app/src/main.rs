@@ -113,6 +113,8 @@ async fn open_site(args: &PathArgs) -> Result<Site> {
         theme,
         templates: args.templates.clone(),
         out: args.out.clone(),
+        // Beside the database: the volume that keeps state between runs.
+        cache: Some(args.db.parent().unwrap_or(Path::new(".")).join("cache")),
     };
     Ok(Site::new(store, config, paths))
 }

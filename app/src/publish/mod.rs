@@ -32,6 +32,8 @@ pub struct Paths {
     /// Site-level template overrides (used when the folder exists).
     pub templates: PathBuf,
     pub out: PathBuf,
+    /// Rendered post bodies kept between builds (see `render::cache`).
+    pub cache: Option<PathBuf>,
 }
 
 /// A site: its store, configuration and folders.
@@ -99,6 +101,7 @@ impl Site {
         let config = self.config.clone();
         let media = self.paths.content.clone();
         let out = self.paths.out.clone();
+        let cache = self.paths.cache.clone();
         let preview = options.drafts;
         let build = tokio::task::spawn_blocking(move || {
             let theme = Theme::load(&theme_source, Some(&templates))?;
@@ -108,6 +111,7 @@ impl Site {
                 config: &config,
                 media: Some(&media),
                 preview,
+                cache: cache.as_deref(),
             };
             render::build(&input, &out)
         })

@@ -2,6 +2,7 @@
 //! It never touches the database or the HTTP layer; [`writer`] is the only code that
 //! writes the output folder.
 
+pub mod cache;
 pub mod feeds;
 pub mod highlight;
 pub mod markdown;

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
+use super::cache::BodyCache;
 use super::theme::Theme;
 use super::views::{
     self, author_url, page_url, summarize, tag_url, Paginator, PostSummary, SiteView,
@@ -40,6 +41,8 @@ pub struct Build<'a> {
     pub media: Option<&'a Path>,
     /// A preview build with drafts: pages are marked noindex and robots.txt disallows all.
     pub preview: bool,
+    /// Where rendered post bodies are kept between builds.
+    pub cache: Option<&'a Path>,
 }
 
 /// One output file to render.
@@ -61,9 +64,13 @@ enum List {
 pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
     let started = Instant::now();
     let writer = SiteWriter::begin(out)?;
-    match render_all(input, &writer) {
+    let cache = input.cache.map(BodyCache::new);
+    match render_all(input, &writer, cache.as_ref()) {
         Ok(files) => {
             let write = writer.commit()?;
+            if let Some(cache) = &cache {
+                cache.prune();
+            }
             let posts = input
                 .snapshot
                 .posts
@@ -88,6 +95,7 @@ pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
 /// The shared, precomputed state of one build.
 struct Plan<'a> {
     input: &'a Build<'a>,
+    cache: Option<&'a BodyCache>,
     site: SiteView<'a>,
     base: Context,
     summaries: Vec<PostSummary>,
@@ -98,7 +106,11 @@ struct Plan<'a> {
     by_author: Vec<Vec<usize>>,
 }
 
-fn render_all(input: &Build, writer: &SiteWriter) -> Result<usize, RenderError> {
+fn render_all(
+    input: &Build,
+    writer: &SiteWriter,
+    cache: Option<&BodyCache>,
+) -> Result<usize, RenderError> {
     let snapshot = input.snapshot;
     let site = SiteView::new(input.config, input.preview);
     let mut base = Context::new();
@@ -125,6 +137,7 @@ fn render_all(input: &Build, writer: &SiteWriter) -> Result<usize, RenderError> 
     }
     let plan = Plan {
         input,
+        cache,
         site,
         base,
         summaries,
@@ -174,6 +187,13 @@ fn render_all(input: &Build, writer: &SiteWriter) -> Result<usize, RenderError> 
 }
 
 impl Plan<'_> {
+    fn body(&self, source: &str) -> String {
+        match self.cache {
+            Some(cache) => cache.html(source),
+            None => markdown::to_html(source),
+        }
+    }
+
     fn render(&self, job: &Job, writer: &SiteWriter) -> Result<(), RenderError> {
         match *job {
             Job::Post(i) => self.render_post(i, writer),
@@ -213,7 +233,7 @@ impl Plan<'_> {
         let mut context = self.base.clone();
         context.insert("seo", &seo::for_post(&self.site, summary, &post.doc));
         context.insert("post", summary);
-        context.insert("content", &markdown::to_html(&post.doc.markdown));
+        context.insert("content", &self.body(&post.doc.markdown));
         context.insert("codeinjection_head", &post.doc.codeinjection_head);
         context.insert("codeinjection_foot", &post.doc.codeinjection_foot);
         let template = match post.doc.kind {

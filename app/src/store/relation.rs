@@ -80,16 +80,17 @@ impl Relation {
 
     /// The ids linked to every post, in order, by post id.
     pub async fn ids_by_post(&self, conn: &mut SqliteConnection) -> Result<HashMap<i64, Vec<i64>>> {
+        // One row per post rather than per link: rows cross a thread one by one.
         let sql = format!(
-            "SELECT post_id, {column} AS other FROM {link} ORDER BY post_id, sort_order",
+            "SELECT post_id, group_concat({column}, ',' ORDER BY sort_order) AS ids FROM {link} GROUP BY post_id",
             link = self.link,
             column = self.column
         );
-        let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut map = HashMap::new();
         for row in sqlx::query(&sql).fetch_all(&mut *conn).await? {
-            map.entry(row.try_get("post_id")?)
-                .or_default()
-                .push(row.try_get("other")?);
+            let ids: String = row.try_get("ids")?;
+            let ids = ids.split(',').filter_map(|id| id.parse().ok()).collect();
+            map.insert(row.try_get("post_id")?, ids);
         }
         Ok(map)
     }

@@ -36,9 +36,9 @@ impl Snapshot {
         } else {
             "deleted_at IS NULL AND (status = 'published' OR (status = 'scheduled' AND published_at <= ?1))"
         };
-        let sql = format!(
-            "SELECT {COLUMNS} FROM posts WHERE {filter} ORDER BY published_at IS NULL, published_at DESC, slug"
-        );
+        // Sorted here, not by SQLite, which would copy every row, bodies and all,
+        // through its sorter.
+        let sql = format!("SELECT {COLUMNS} FROM posts WHERE {filter}");
         let rows = sqlx::query(&sql)
             .bind(timestamp(now))
             .fetch_all(&mut *tx)
@@ -69,6 +69,20 @@ impl Snapshot {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        let mut posts = posts;
+        posts.sort_by(|a, b| {
+            let (a, b) = (&a.post.doc, &b.post.doc);
+            (
+                a.published_at.is_none(),
+                std::cmp::Reverse(a.published_at),
+                &a.slug,
+            )
+                .cmp(&(
+                    b.published_at.is_none(),
+                    std::cmp::Reverse(b.published_at),
+                    &b.slug,
+                ))
+        });
         Ok(Snapshot {
             posts,
             tags,

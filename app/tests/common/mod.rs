@@ -81,6 +81,7 @@ impl TestSite {
             theme,
             templates: self.path().join("templates"),
             out: self.out(),
+            cache: Some(self.path().join("data/cache")),
         };
         Site::new(self.store().await, self.config(), paths)
     }
