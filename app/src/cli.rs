@@ -73,6 +73,9 @@ pub enum Command {
         /// Archive posts whose file is gone from content/.
         #[arg(long)]
         prune: bool,
+        /// Render even when nothing changed since the last build.
+        #[arg(long)]
+        force: bool,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,

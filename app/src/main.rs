@@ -52,23 +52,24 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve { listen, drafts } => {
             let options = PublishOptions {
                 import: true,
-                prune: false,
                 drafts,
+                ..PublishOptions::default()
             };
             folio::serve::run(Arc::new(site), listen, options).await?;
         }
         Command::Publish {
             drafts,
             prune,
+            force,
             json,
         } => {
-            let report = site
-                .publish(PublishOptions {
-                    import: true,
-                    prune,
-                    drafts,
-                })
-                .await?;
+            let options = PublishOptions {
+                import: true,
+                prune,
+                drafts,
+                force,
+            };
+            let report = site.publish(options).await?;
             print_publish(&report, &site, json)?;
             site.store.close().await;
         }
@@ -154,7 +155,13 @@ fn print_publish(report: &PublishReport, site: &Site, json: bool) -> Result<()> 
         print_warnings(&import.warnings);
         println!("{}", import_line(import, &site.paths.content));
     }
-    let build = &report.build;
+    let Some(build) = &report.build else {
+        println!(
+            "nothing changed since the last build of {}: the site is up to date (--force renders anyway)",
+            site.paths.out.display()
+        );
+        return Ok(());
+    };
     println!(
         "rendered {} posts and {} pages into {} in {} ms (import {} ms, store {} ms): \
          {} files, {} written, {} unchanged, {} removed",

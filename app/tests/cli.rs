@@ -20,6 +20,9 @@ fn publish_then_a_bad_file_fails_naming_it_and_keeps_the_site() {
     );
     let before = site.output();
     assert!(before.contains_key("index.html"));
+    let again = site.cli(&["publish"]);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("up to date"));
 
     site.write(
         "posts/typo.md",

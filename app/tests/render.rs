@@ -149,9 +149,8 @@ async fn drafts_stay_out_unless_previewing() {
     let preview = site.site().await;
     preview
         .publish(PublishOptions {
-            import: false,
             drafts: true,
-            prune: false,
+            ..PublishOptions::default()
         })
         .await
         .expect("preview");
@@ -167,7 +166,7 @@ async fn the_same_store_renders_a_byte_identical_site() {
     let first = site.output();
     std::fs::remove_dir_all(site.out()).expect("rm public");
     let report = site.publish().await;
-    assert_eq!(report.build.write.written.len(), first.len());
+    assert_eq!(common::built(&report).write.written.len(), first.len());
     assert_eq!(first, site.output());
 }
 
@@ -194,18 +193,30 @@ async fn only_changed_files_are_written_and_stale_ones_removed() {
     };
     let before = mtime("a/index.html");
 
+    // Nothing changed: nothing is rendered at all...
     let again = site.publish().await;
+    assert!(again.build.is_none(), "{:?}", again.build);
+    // ...and a forced build finds every file already right.
+    let forced = site.site().await;
+    let report = forced
+        .publish(PublishOptions {
+            force: true,
+            ..PublishOptions::default()
+        })
+        .await
+        .expect("forced publish");
+    let write = &common::built(&report).write;
     assert!(
-        again.build.write.written.is_empty() && again.build.write.removed.is_empty(),
-        "{:?}",
-        again.build.write
+        write.written.is_empty() && write.removed.is_empty(),
+        "{write:?}"
     );
+    forced.store.close().await;
 
     site.write(
         "posts/c.md",
         &post("Gamma, edited", "date: 2026-01-03\ntags: [two]\n", "C"),
     );
-    let edited = site.publish().await.build.write;
+    let edited = common::built(&site.publish().await).write.clone();
     assert!(
         edited.written.contains(&"c/index.html".to_owned()),
         "{edited:?}"
@@ -230,7 +241,7 @@ async fn only_changed_files_are_written_and_stale_ones_removed() {
         .await
         .expect("prune");
     store.close().await;
-    let removed = site.publish().await.build.write.removed;
+    let removed = common::built(&site.publish().await).write.removed.clone();
     assert!(
         removed.contains(&"a/index.html".to_owned())
             && removed.contains(&"tag/one/index.html".to_owned()),
@@ -310,6 +321,14 @@ async fn one_template_can_be_overridden_without_copying_the_theme() {
     assert!(site
         .read_out("getting-started/index.html")
         .contains("class=\"post\""));
+    // Editing a template is a change a publish sees, though the store did not change.
+    std::fs::write(
+        site.path().join("templates/404.html"),
+        "{% extends \"base.html\" %}{% block main %}<p>Edited lost page</p>{% endblock main %}",
+    )
+    .expect("write");
+    common::built(&site.publish().await);
+    assert!(site.read_out("404.html").contains("Edited lost page"));
 }
 
 #[tokio::test]

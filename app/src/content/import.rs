@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::frontmatter::{self, Defaults};
 use super::{relative_path, ContentError};
-use crate::store::posts::{self, Source};
+use crate::store::posts::{self, Source, SourceRecord};
 use crate::store::{Kind, PostDoc, Status, Store};
 
 /// What an import did.
@@ -37,19 +37,14 @@ impl ImportReport {
     }
 }
 
-/// A post the store got from a file earlier.
-struct Known {
-    id: i64,
-    hash: String,
-    slug: String,
-    archived: bool,
-}
-
-/// A file read from disk: unchanged (known hash), or parsed.
+/// A file read from disk: unchanged (same stamp or hash as stored), or parsed.
 struct Scanned {
     path: String,
     hash: String,
+    stamp: String,
     parsed: Option<PostDoc>,
+    /// Unchanged content whose stamp changed (a fresh checkout): record the new stamp.
+    restamp: bool,
 }
 
 /// Imports every Markdown file under `dir`. With `prune`, posts whose file
@@ -61,34 +56,23 @@ pub async fn import_dir(
     default_author: &str,
 ) -> Result<ImportReport, ContentError> {
     let mut conn = store.pool().acquire().await?;
-    let known: HashMap<String, Known> = posts::sources(&mut conn)
+    let known: HashMap<String, SourceRecord> = posts::sources(&mut conn)
         .await?
         .into_iter()
-        .map(|(path, id, hash, slug, archived)| {
-            (
-                path,
-                Known {
-                    id,
-                    hash,
-                    slug,
-                    archived,
-                },
-            )
-        })
+        .map(|record| (record.path.clone(), record))
         .collect();
     drop(conn);
 
     let dir_owned = dir.to_owned();
     let author = default_author.to_owned();
-    let hashes: HashMap<String, String> = known
-        .iter()
-        .filter(|(_, k)| !k.archived)
-        .map(|(p, k)| (p.clone(), k.hash.clone()))
+    let live: HashMap<String, (String, String)> = known
+        .values()
+        .filter(|k| !k.archived)
+        .map(|k| (k.path.clone(), (k.hash.clone(), k.stamp.clone())))
         .collect();
-    let (scanned, warnings) =
-        tokio::task::spawn_blocking(move || scan(&dir_owned, &hashes, &author))
-            .await
-            .expect("the scan does not panic")?;
+    let (scanned, warnings) = tokio::task::spawn_blocking(move || scan(&dir_owned, &live, &author))
+        .await
+        .expect("the scan does not panic")?;
     check_slugs(&scanned, &known)?;
 
     let mut report = ImportReport {
@@ -112,16 +96,25 @@ pub async fn import_dir(
         }
     }
     // Read after the parking, so a slug given up is free.
-    let slug_ids = posts::ids_by_slug(&mut tx).await?;
+    let any_new = new.iter().any(|f| f.parsed.is_some());
+    let slug_ids = if any_new {
+        posts::ids_by_slug(&mut tx).await?
+    } else {
+        HashMap::new()
+    };
     let mut fresh: Vec<(PostDoc, Source)> = Vec::new();
     for file in existing.into_iter().chain(new) {
-        let Some(doc) = &file.parsed else {
-            report.unchanged += 1;
-            continue;
-        };
         let source = Source {
             path: &file.path,
             hash: &file.hash,
+            stamp: &file.stamp,
+        };
+        let Some(doc) = &file.parsed else {
+            if file.restamp {
+                posts::set_source(&mut tx, known[&file.path].id, source).await?;
+            }
+            report.unchanged += 1;
+            continue;
         };
         let target = match known.get(&file.path) {
             Some(k) => Some(k.id),
@@ -178,10 +171,11 @@ fn keep_publish_date(mut doc: PostDoc, stored: Option<DateTime<Utc>>) -> PostDoc
     doc
 }
 
-/// Reads every Markdown file under `dir`, parsing those whose hash is not in `known`.
+/// Reads every Markdown file under `dir` whose stamp is not the one in `known`
+/// (path -> (hash, stamp)), and parses those whose hash is not either.
 fn scan(
     dir: &Path,
-    known: &HashMap<String, String>,
+    known: &HashMap<String, (String, String)>,
     default_author: &str,
 ) -> Result<(Vec<Scanned>, Vec<String>), ContentError> {
     let files = markdown_files(dir)?;
@@ -189,21 +183,30 @@ fn scan(
     let results: Vec<Result<(Scanned, Vec<String>), ContentError>> = files
         .par_iter()
         .map(|file| {
-            let bytes = std::fs::read(file).map_err(|source| ContentError::Read {
+            let read_error = |source| ContentError::Read {
                 path: file.clone(),
                 source,
-            })?;
+            };
             let path = relative_path(dir, file);
+            let stamp = posts::file_stamp(&std::fs::metadata(file).map_err(read_error)?);
+            let known = known.get(&path);
+            let unchanged = |hash: String, stamp: String, restamp: bool| {
+                let scanned = Scanned {
+                    path: path.clone(),
+                    hash,
+                    stamp,
+                    parsed: None,
+                    restamp,
+                };
+                Ok((scanned, Vec::new()))
+            };
+            if let Some((hash, known_stamp)) = known.filter(|(_, s)| *s == stamp) {
+                return unchanged(hash.clone(), known_stamp.clone(), false);
+            }
+            let bytes = std::fs::read(file).map_err(read_error)?;
             let hash = blake3::hash(&bytes).to_hex().to_string();
-            if known.get(&path) == Some(&hash) {
-                return Ok((
-                    Scanned {
-                        path,
-                        hash,
-                        parsed: None,
-                    },
-                    Vec::new(),
-                ));
+            if known.is_some_and(|(h, _)| *h == hash) {
+                return unchanged(hash, stamp, true);
             }
             let text = std::str::from_utf8(&bytes).map_err(|e| ContentError::NotUtf8 {
                 path: path.clone(),
@@ -220,14 +223,14 @@ fn scan(
                 now,
             };
             let parsed = frontmatter::parse(&path, text, &defaults)?;
-            Ok((
-                Scanned {
-                    path,
-                    hash,
-                    parsed: Some(parsed.doc),
-                },
-                parsed.warnings,
-            ))
+            let scanned = Scanned {
+                path,
+                hash,
+                stamp,
+                parsed: Some(parsed.doc),
+                restamp: false,
+            };
+            Ok((scanned, parsed.warnings))
         })
         .collect();
     let mut scanned = Vec::with_capacity(results.len());
@@ -249,7 +252,10 @@ fn scan(
 }
 
 /// Two files may not claim one slug (an unchanged file claims its stored slug).
-fn check_slugs(scanned: &[Scanned], known: &HashMap<String, Known>) -> Result<(), ContentError> {
+fn check_slugs(
+    scanned: &[Scanned],
+    known: &HashMap<String, SourceRecord>,
+) -> Result<(), ContentError> {
     let mut owners: HashMap<&str, &str> = HashMap::new();
     let mut errors = Vec::new();
     for file in scanned {

@@ -128,6 +128,14 @@ pub fn validate_alias(alias: &str) -> Result<(), String> {
 
 /// The path of `file` relative to `root`, with `/` separators, as stored in the database.
 pub(crate) fn relative_path(root: &Path, file: &Path) -> String {
+    // Paths from walking `root` start with it as text: strip that without parsing
+    // components, which shows in the profile of a publish with nothing to do.
+    if let (Some(root), Some(file)) = (root.to_str(), file.to_str()) {
+        if let Some(rest) = file.strip_prefix(root) {
+            let rest = rest.trim_start_matches(std::path::MAIN_SEPARATOR);
+            return rest.replace(std::path::MAIN_SEPARATOR, "/");
+        }
+    }
     let rel = file.strip_prefix(root).unwrap_or(file);
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy())

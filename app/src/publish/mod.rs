@@ -9,6 +9,8 @@ use chrono::Utc;
 use serde::Serialize;
 use tokio::sync::Mutex;
 
+mod fingerprint;
+
 use crate::config::SiteConfig;
 use crate::content::{self, ContentError, ImportReport};
 use crate::render::{self, Build, BuildReport, RenderError, Theme, ThemeSource};
@@ -53,13 +55,16 @@ pub struct PublishOptions {
     pub prune: bool,
     /// Render drafts too (a preview, never for a public site).
     pub drafts: bool,
+    /// Render even when nothing changed since the last build of the output folder.
+    pub force: bool,
 }
 
 /// What a publish did.
 #[derive(Debug, Clone, Serialize)]
 pub struct PublishReport {
     pub import: Option<ImportReport>,
-    pub build: BuildReport,
+    /// None when nothing changed since the last build, so nothing was rendered.
+    pub build: Option<BuildReport>,
     /// Milliseconds spent importing and reading the store (the build counts its own).
     pub import_millis: u128,
     pub snapshot_millis: u128,
@@ -93,6 +98,20 @@ impl Site {
             None
         };
         let import_millis = started.elapsed().as_millis();
+        let fingerprint = fingerprint::of_build(self, options.drafts).await?;
+        let state_key = format!("build:{}", self.paths.out.display());
+        let published = self.paths.out.join("index.html").is_file();
+        if !options.force
+            && published
+            && self.store.state(&state_key).await?.as_deref() == Some(fingerprint.as_str())
+        {
+            return Ok(PublishReport {
+                import,
+                build: None,
+                import_millis,
+                snapshot_millis: 0,
+            });
+        }
         let started = Instant::now();
         let snapshot = Snapshot::load(&self.store, options.drafts, Utc::now()).await?;
         let snapshot_millis = started.elapsed().as_millis();
@@ -117,9 +136,10 @@ impl Site {
         })
         .await
         .expect("the build does not panic")?;
+        self.store.set_state(&state_key, &fingerprint).await?;
         Ok(PublishReport {
             import,
-            build,
+            build: Some(build),
             import_millis,
             snapshot_millis,
         })

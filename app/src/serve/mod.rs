@@ -78,13 +78,16 @@ pub async fn run(
                         tracing::warn!("{warning}");
                     }
                 }
-                tracing::info!(
-                    files = report.build.files,
-                    written = report.build.write.written.len(),
-                    removed = report.build.write.removed.len(),
-                    millis = report.build.millis as u64,
-                    "site published"
-                );
+                match &report.build {
+                    Some(build) => tracing::info!(
+                        files = build.files,
+                        written = build.write.written.len(),
+                        removed = build.write.removed.len(),
+                        millis = build.millis as u64,
+                        "site published"
+                    ),
+                    None => tracing::info!("site unchanged since the last build"),
+                }
             }
             Err(e) => tracing::error!("publish failed, serving the previous site: {e}"),
         }

@@ -4,6 +4,7 @@
 pub mod posts;
 mod relation;
 pub mod snapshot;
+mod state;
 pub mod tags;
 pub mod users;
 

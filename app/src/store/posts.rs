@@ -111,11 +111,34 @@ pub struct StoredPost {
     pub archived: bool,
 }
 
-/// Where a post was imported from: a path relative to `content/` and the file's hash.
+/// Where a post was imported from: a path relative to `content/`, the file's hash, and
+/// its size and modification time when read (see [`file_stamp`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Source<'a> {
     pub path: &'a str,
     pub hash: &'a str,
+    pub stamp: &'a str,
+}
+
+/// Size and modification time of a file, to recognise it unchanged without reading it.
+pub fn file_stamp(meta: &std::fs::Metadata) -> String {
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("{}:{modified}", meta.len())
+}
+
+/// A post that came from a file, as the importer needs to know it.
+#[derive(Debug, Clone)]
+pub struct SourceRecord {
+    pub path: String,
+    pub id: i64,
+    pub hash: String,
+    pub stamp: String,
+    pub slug: String,
+    pub archived: bool,
 }
 
 pub(crate) const COLUMNS: &str = "id, kind, slug, title, markdown, excerpt, status, published_at, \
@@ -181,12 +204,13 @@ pub async fn insert_many(
     let mut ids = Vec::with_capacity(items.len());
     for chunk in items.chunks(BATCH) {
         let mut insert = QueryBuilder::<Sqlite>::new(format!(
-            "INSERT INTO posts ({DOC_COLUMNS}, source_path, source_hash, revision, created_at, modified_at) "
+            "INSERT INTO posts ({DOC_COLUMNS}, source_path, source_hash, source_stamp, revision, created_at, modified_at) "
         ));
         insert.push_values(chunk, |mut row, (doc, source)| {
             push_doc(&mut row, doc);
             row.push_bind(source.map(|s| s.path))
                 .push_bind(source.map(|s| s.hash))
+                .push_bind(source.map(|s| s.stamp))
                 .push_bind(1)
                 .push_bind(&now)
                 .push_bind(&now);
@@ -232,7 +256,9 @@ pub async fn update(
         .push_bind(source.map(|s| s.path))
         .push(", source_path), source_hash = coalesce(")
         .push_bind(source.map(|s| s.hash))
-        .push(", source_hash), revision = revision + 1, deleted_at = NULL, modified_at = ")
+        .push(", source_hash), source_stamp = coalesce(")
+        .push_bind(source.map(|s| s.stamp))
+        .push(", source_stamp), revision = revision + 1, deleted_at = NULL, modified_at = ")
         .push_bind(timestamp(Utc::now()))
         .push(" WHERE id = ")
         .push_bind(id)
@@ -246,14 +272,14 @@ pub async fn update(
 
 /// Records where a post's file is and what it hashed to, without a new revision.
 pub async fn set_source(conn: &mut SqliteConnection, id: i64, source: Source<'_>) -> Result<()> {
-    sqlx::query(
-        "UPDATE posts SET source_path = ?, source_hash = ?, deleted_at = NULL WHERE id = ?",
-    )
-    .bind(source.path)
-    .bind(source.hash)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
+    // Touches no rendered column, so the store's version stays as it is.
+    sqlx::query("UPDATE posts SET source_path = ?, source_hash = ?, source_stamp = ? WHERE id = ?")
+        .bind(source.path)
+        .bind(source.hash)
+        .bind(source.stamp)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -353,28 +379,34 @@ pub async fn id_by_slug(conn: &mut SqliteConnection, slug: &str) -> Result<Optio
         .await?)
 }
 
-/// Every post that came from a file: (source path, id, hash, slug, archived).
-pub async fn sources(
-    conn: &mut SqliteConnection,
-) -> Result<Vec<(String, i64, String, String, bool)>> {
-    let rows = sqlx::query(
-        "SELECT source_path, id, source_hash, slug, deleted_at IS NOT NULL AS archived \
+/// Every post that came from a file, archived or not.
+pub async fn sources(conn: &mut SqliteConnection) -> Result<Vec<SourceRecord>> {
+    // One JSON row rather than a row per post: rows cross to this thread one at a time,
+    // and this runs on every publish.
+    let json: String = sqlx::query_scalar(
+        "SELECT json_group_array(json_array(source_path, id, coalesce(source_hash, ''), \
+         coalesce(source_stamp, ''), slug, deleted_at IS NOT NULL)) \
          FROM posts WHERE source_path IS NOT NULL",
     )
-    .fetch_all(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("source_path")?,
-                r.try_get("id")?,
-                r.try_get::<Option<String>, _>("source_hash")?
-                    .unwrap_or_default(),
-                r.try_get("slug")?,
-                r.try_get("archived")?,
-            ))
+    let rows: Vec<(String, i64, String, String, String, i64)> = serde_json::from_str(&json)
+        .map_err(|e| StoreError::Corrupt {
+            post: 0,
+            field: "source_path",
+            message: e.to_string(),
+        })?;
+    Ok(rows
+        .into_iter()
+        .map(|(path, id, hash, stamp, slug, archived)| SourceRecord {
+            path,
+            id,
+            hash,
+            stamp,
+            slug,
+            archived: archived != 0,
         })
-        .collect()
+        .collect())
 }
 
 pub(crate) fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredPost> {

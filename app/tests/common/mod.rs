@@ -180,3 +180,11 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 pub fn post(title: &str, extra: &str, body: &str) -> String {
     format!("---\ntitle: {title}\n{extra}---\n\n{body}\n")
 }
+
+/// The build of a publish that was expected to render.
+pub fn built(report: &PublishReport) -> &folio::render::BuildReport {
+    report
+        .build
+        .as_ref()
+        .expect("the publish rendered the site")
+}

@@ -1,0 +1,63 @@
+//! The fingerprint of everything a build reads: when it equals the last build's for
+//! the same output folder, a publish has nothing to do.
+
+use std::path::Path;
+
+use chrono::Utc;
+
+use super::{PublishError, Site};
+use crate::render::ThemeSource;
+
+/// The fingerprint of a build of `site` (with drafts or not) right now.
+pub async fn of_build(site: &Site, drafts: bool) -> Result<String, PublishError> {
+    let version = site.store.version().await?;
+    // A scheduled post coming due changes the site without any write to the store.
+    let due = site.store.due_count(Utc::now()).await?;
+    let config = serde_json::to_string(&site.config).expect("the config serializes");
+    let paths = site.paths.clone();
+    let files = tokio::task::spawn_blocking(move || {
+        let mut hasher = blake3::Hasher::new();
+        match &paths.theme {
+            ThemeSource::Dir(dir) => hash_tree(&mut hasher, dir, true),
+            ThemeSource::Embedded => {
+                hasher.update(b"embedded theme");
+            }
+        }
+        hash_tree(&mut hasher, &paths.templates, true);
+        // Images and other files copied from content/: names, sizes and times suffice.
+        hash_tree(&mut hasher, &paths.content, false);
+        hasher.finalize()
+    })
+    .await
+    .expect("hashing does not panic");
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(&version.to_le_bytes());
+    hasher.update(&due.to_le_bytes());
+    hasher.update(&[u8::from(drafts)]);
+    hasher.update(config.as_bytes());
+    hasher.update(files.as_bytes());
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+/// Adds the files under `dir` (not Markdown: the store has those) to `hasher`: their
+/// contents when `contents`, else their size and modification time.
+fn hash_tree(hasher: &mut blake3::Hasher, dir: &Path, contents: bool) {
+    for entry in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        if !entry.file_type().is_file() || entry.file_name().to_string_lossy().ends_with(".md") {
+            continue;
+        }
+        hasher.update(entry.path().to_string_lossy().as_bytes());
+        if contents {
+            if let Ok(bytes) = std::fs::read(entry.path()) {
+                hasher.update(&bytes);
+            }
+        } else if let Ok(meta) = entry.metadata() {
+            hasher.update(crate::store::posts::file_stamp(&meta).as_bytes());
+        }
+    }
+}
