@@ -46,3 +46,12 @@ CREATE TABLE build_state (
 -- touches the rows themselves, whose bodies span many pages.
 CREATE INDEX posts_sources ON posts (source_path, source_hash, source_stamp, slug, deleted_at)
     WHERE source_path IS NOT NULL;
+
+-- For each output folder, the key of every page of its last build: a hash of all that
+-- page's inputs. A page whose key did not change is not rendered again.
+CREATE TABLE page_keys (
+    out  TEXT NOT NULL,
+    path TEXT NOT NULL,
+    key  TEXT NOT NULL,
+    PRIMARY KEY (out, path)
+) WITHOUT ROWID;

@@ -2,6 +2,7 @@
 //! output folder. The CLI's `publish`, `serve` and (later) the admin API all go
 //! through [`Site::publish`], one at a time.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -113,6 +114,12 @@ impl Site {
             });
         }
         let started = Instant::now();
+        let out_key = self.paths.out.display().to_string();
+        let previous = if options.force {
+            HashMap::new()
+        } else {
+            self.store.page_keys(&out_key).await?
+        };
         let snapshot = Snapshot::load(&self.store, options.drafts, Utc::now()).await?;
         let snapshot_millis = started.elapsed().as_millis();
         let theme_source = self.paths.theme.clone();
@@ -122,7 +129,7 @@ impl Site {
         let out = self.paths.out.clone();
         let cache = self.paths.cache.clone();
         let preview = options.drafts;
-        let build = tokio::task::spawn_blocking(move || {
+        let (build, previous) = tokio::task::spawn_blocking(move || {
             let theme = Theme::load(&theme_source, Some(&templates))?;
             let input = Build {
                 snapshot: &snapshot,
@@ -131,11 +138,15 @@ impl Site {
                 media: Some(&media),
                 preview,
                 cache: cache.as_deref(),
+                previous: Some(&previous),
             };
-            render::build(&input, &out)
+            render::build(&input, &out).map(|build| (build, previous))
         })
         .await
         .expect("the build does not panic")?;
+        self.store
+            .save_page_keys(&out_key, &previous, &build.keys)
+            .await?;
         self.store.set_state(&state_key, &fingerprint).await?;
         Ok(PublishReport {
             import,

@@ -3,7 +3,10 @@
 //! Every output file is one job; jobs run in parallel on rayon and stream their bytes
 //! to the [`SiteWriter`], so the rendered site is never held in memory at once.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -27,9 +30,14 @@ pub struct BuildReport {
     pub files: usize,
     pub posts: usize,
     pub pages: usize,
+    /// Pages rendered; the others' inputs had not changed since the last build.
+    pub rendered: usize,
     #[serde(flatten)]
     pub write: WriteReport,
     pub millis: u128,
+    /// (output path, key) of every templated page, for the next build.
+    #[serde(skip)]
+    pub keys: Vec<(String, String)>,
 }
 
 /// Everything one build reads.
@@ -43,7 +51,13 @@ pub struct Build<'a> {
     pub preview: bool,
     /// Where rendered post bodies are kept between builds.
     pub cache: Option<&'a Path>,
+    /// The page keys of the last build into the same folder: a page whose key is
+    /// unchanged and whose file is there is not rendered again.
+    pub previous: Option<&'a HashMap<String, String>>,
 }
+
+/// Changes whenever the renderer may turn the same inputs into different pages.
+const RENDERER_KEY: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " pages v1");
 
 /// One output file to render.
 enum Job {
@@ -66,7 +80,7 @@ pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
     let writer = SiteWriter::begin(out)?;
     let cache = input.cache.map(BodyCache::new);
     match render_all(input, &writer, cache.as_ref()) {
-        Ok(files) => {
+        Ok((files, keys, rendered)) => {
             let write = writer.commit()?;
             if let Some(cache) = &cache {
                 cache.prune();
@@ -81,8 +95,10 @@ pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
                 files,
                 posts,
                 pages: input.snapshot.posts.len() - posts,
+                rendered,
                 write,
                 millis: started.elapsed().as_millis(),
+                keys,
             })
         }
         Err(e) => {
@@ -96,6 +112,10 @@ pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
 struct Plan<'a> {
     input: &'a Build<'a>,
     cache: Option<&'a BodyCache>,
+    /// What every page's key starts from: renderer, theme and configuration.
+    global_key: blake3::Hasher,
+    keys: Mutex<Vec<(String, String)>>,
+    rendered: AtomicUsize,
     site: SiteView<'a>,
     base: Context,
     summaries: Vec<PostSummary>,
@@ -106,11 +126,14 @@ struct Plan<'a> {
     by_author: Vec<Vec<usize>>,
 }
 
+/// (files in the site, page keys, pages rendered).
+type Rendered = (usize, Vec<(String, String)>, usize);
+
 fn render_all(
     input: &Build,
     writer: &SiteWriter,
     cache: Option<&BodyCache>,
-) -> Result<usize, RenderError> {
+) -> Result<Rendered, RenderError> {
     let snapshot = input.snapshot;
     let site = SiteView::new(input.config, input.preview);
     let mut base = Context::new();
@@ -135,9 +158,17 @@ fn render_all(
             by_author[a].push(i);
         }
     }
+    let mut global_key = blake3::Hasher::new();
+    global_key.update(RENDERER_KEY.as_bytes());
+    global_key.update(input.theme.fingerprint.as_bytes());
+    global_key.update(&serde_json::to_vec(input.config).expect("the config serializes"));
+    global_key.update(&[u8::from(input.preview)]);
     let plan = Plan {
         input,
         cache,
+        global_key,
+        keys: Mutex::new(Vec::new()),
+        rendered: AtomicUsize::new(0),
         site,
         base,
         summaries,
@@ -183,7 +214,12 @@ fn render_all(
     })?;
     let media = copy_media(input.media, writer)?;
     let extras = plan.write_feeds_and_maps(writer)?;
-    Ok(jobs.len() + input.theme.assets.len() + media + extras)
+    let files = jobs.len() + input.theme.assets.len() + media + extras;
+    let keys = plan
+        .keys
+        .into_inner()
+        .expect("no panic while holding the lock");
+    Ok((files, keys, plan.rendered.into_inner()))
 }
 
 impl Plan<'_> {
@@ -192,6 +228,45 @@ impl Plan<'_> {
             Some(cache) => cache.html(source),
             None => markdown::to_html(source),
         }
+    }
+
+    /// Renders `template` with `context` (plus the HTML of `body`, a post's Markdown)
+    /// into `rel`, unless the last build rendered the very same inputs there.
+    fn emit(
+        &self,
+        writer: &SiteWriter,
+        rel: &str,
+        template: &str,
+        mut context: Context,
+        body: Option<&str>,
+        what: &str,
+    ) -> Result<(), RenderError> {
+        // Everything the page is made of is in the key: the context (hence the data),
+        // the template set, the configuration and the Markdown of the body.
+        let mut key = self.global_key.clone();
+        key.update(template.as_bytes());
+        key.update(
+            &serde_json::to_vec(&context.clone().into_json()).expect("a context serializes"),
+        );
+        key.update(body.unwrap_or_default().as_bytes());
+        let key = key.finalize().to_hex().to_string();
+        let unchanged =
+            self.input.previous.and_then(|p| p.get(rel)) == Some(&key) && writer.is_published(rel);
+        if unchanged {
+            writer.keep(rel, what)?;
+        } else {
+            if let Some(source) = body {
+                context.insert("content", &self.body(source));
+            }
+            let html = self.input.theme.render(template, &context)?;
+            writer.put(rel, html.as_bytes(), what)?;
+            self.rendered.fetch_add(1, Ordering::Relaxed);
+        }
+        self.keys
+            .lock()
+            .expect("no panic while holding the lock")
+            .push((rel.to_owned(), key));
+        Ok(())
     }
 
     fn render(&self, job: &Job, writer: &SiteWriter) -> Result<(), RenderError> {
@@ -220,9 +295,14 @@ impl Plan<'_> {
                 seo.noindex = true;
                 context.insert("seo", &seo);
                 context.insert("page_kind", "404");
-                let html = self.input.theme.render("404.html", &context)?;
-                writer.put("404.html", html.as_bytes(), "the 404 page")?;
-                Ok(())
+                self.emit(
+                    writer,
+                    "404.html",
+                    "404.html",
+                    context,
+                    None,
+                    "the 404 page",
+                )
             }
         }
     }
@@ -233,7 +313,6 @@ impl Plan<'_> {
         let mut context = self.base.clone();
         context.insert("seo", &seo::for_post(&self.site, summary, &post.doc));
         context.insert("post", summary);
-        context.insert("content", &self.body(&post.doc.markdown));
         context.insert("codeinjection_head", &post.doc.codeinjection_head);
         context.insert("codeinjection_foot", &post.doc.codeinjection_foot);
         let template = match post.doc.kind {
@@ -256,13 +335,16 @@ impl Plan<'_> {
                 "page.html"
             }
         };
-        let html = self.input.theme.render(template, &context)?;
-        writer.put(
-            &output_path(&summary.url),
-            html.as_bytes(),
-            &format!("post {}", summary.slug),
-        )?;
-        Ok(())
+        let rel = output_path(&summary.url);
+        let what = format!("post {}", summary.slug);
+        self.emit(
+            writer,
+            &rel,
+            template,
+            context,
+            Some(&post.doc.markdown),
+            &what,
+        )
     }
 
     fn render_list(&self, list: List, page: usize, writer: &SiteWriter) -> Result<(), RenderError> {
@@ -327,9 +409,14 @@ impl Plan<'_> {
         context.insert("posts", &shown);
         context.insert("paginator", &Paginator::new(&base, page, total));
         context.insert("page_kind", template.trim_end_matches(".html"));
-        let html = self.input.theme.render(template, &context)?;
-        writer.put(&output_path(&url), html.as_bytes(), &format!("list {url}"))?;
-        Ok(())
+        self.emit(
+            writer,
+            &output_path(&url),
+            template,
+            context,
+            None,
+            &format!("list {url}"),
+        )
     }
 
     /// rss.xml, sitemap.xml and robots.txt. Returns how many files they are.

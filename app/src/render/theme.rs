@@ -44,6 +44,8 @@ pub struct Asset {
 pub struct Theme {
     pub tera: Tera,
     pub assets: Vec<Asset>,
+    /// A hash of every template and asset: part of every page's key.
+    pub fingerprint: String,
     /// Template name -> the file it was read from, for error messages.
     origins: HashMap<String, String>,
 }
@@ -102,6 +104,17 @@ impl Theme {
         // Tera's default also escapes `/`, which turns every URL into `&#x2F;` soup;
         // escaping `&<>"'` is what HTML needs.
         tera.set_escape_fn(escape);
+        let mut fingerprint = blake3::Hasher::new();
+        let mut names: Vec<&String> = templates.keys().collect();
+        names.sort();
+        for name in names {
+            fingerprint.update(name.as_bytes());
+            fingerprint.update(templates[name].0.as_bytes());
+        }
+        for asset in &assets {
+            fingerprint.update(asset.output.as_bytes());
+        }
+        let fingerprint = fingerprint.finalize().to_hex().to_string();
         let mut sorted: Vec<(String, String)> =
             templates.into_iter().map(|(n, (t, _))| (n, t)).collect();
         sorted.sort();
@@ -135,6 +148,7 @@ impl Theme {
         Ok(Theme {
             tera,
             assets,
+            fingerprint,
             origins,
         })
     }

@@ -115,6 +115,16 @@ impl SiteWriter {
         Ok(())
     }
 
+    /// Whether `rel` is in the published folder now (never, when building a fresh one).
+    pub fn is_published(&self, rel: &str) -> bool {
+        self.staging.is_none() && self.out.join(rel).is_file()
+    }
+
+    /// Keeps the published file `rel` as it is, as part of this build.
+    pub fn keep(&self, rel: &str, what: &str) -> Result<(), WriteError> {
+        self.claim(rel, what)
+    }
+
     /// Adds a copy of the file `source` as `rel`.
     pub fn copy(&self, rel: &str, source: &Path, what: &str) -> Result<(), WriteError> {
         let bytes = fs::read(source).map_err(io_error(source))?;

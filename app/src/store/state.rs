@@ -1,7 +1,10 @@
 //! Small facts the store keeps about itself: its change counter, and key-value
 //! records such as the fingerprint of the last build of each output folder.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::Utc;
+use sqlx::{QueryBuilder, Sqlite};
 
 use super::{timestamp, Result, Store};
 
@@ -45,6 +48,51 @@ impl Store {
         .bind(timestamp(Utc::now()))
         .execute(self.pool())
         .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The page keys of the last build of the output folder `out`: path -> key.
+    pub async fn page_keys(&self, out: &str) -> Result<HashMap<String, String>> {
+        // One JSON row rather than a row per page: rows cross to this thread one at a time.
+        let json: String =
+            sqlx::query_scalar("SELECT json_group_object(path, key) FROM page_keys WHERE out = ?")
+                .bind(out)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(serde_json::from_str(&json).unwrap_or_default())
+    }
+
+    /// Records the page keys of a build of `out`, writing only what differs from `previous`.
+    pub async fn save_page_keys(
+        &self,
+        out: &str,
+        previous: &HashMap<String, String>,
+        keys: &[(String, String)],
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let changed: Vec<&(String, String)> = keys
+            .iter()
+            .filter(|(p, k)| previous.get(p) != Some(k))
+            .collect();
+        for chunk in changed.chunks(300) {
+            let mut upsert =
+                QueryBuilder::<Sqlite>::new("INSERT OR REPLACE INTO page_keys (out, path, key) ");
+            upsert.push_values(chunk, |mut row, (path, key)| {
+                row.push_bind(out).push_bind(path).push_bind(key);
+            });
+            upsert.build().execute(&mut *tx).await?;
+        }
+        let current: HashSet<&str> = keys.iter().map(|(p, _)| p.as_str()).collect();
+        for gone in previous.keys().filter(|p| !current.contains(p.as_str())) {
+            sqlx::query("DELETE FROM page_keys WHERE out = ? AND path = ?")
+                .bind(out)
+                .bind(gone)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -76,11 +76,16 @@ impl TestSite {
 
     /// The site with the repository's default theme (or `theme`) and this folder's paths.
     pub async fn site_with(&self, theme: ThemeSource) -> Site {
+        self.site_into(theme, self.out()).await
+    }
+
+    /// The same site rendering into another output folder.
+    pub async fn site_into(&self, theme: ThemeSource, out: PathBuf) -> Site {
         let paths = Paths {
             content: self.content(),
             theme,
             templates: self.path().join("templates"),
-            out: self.out(),
+            out,
             cache: Some(self.path().join("data/cache")),
         };
         Site::new(self.store().await, self.config(), paths)
@@ -92,14 +97,16 @@ impl TestSite {
     }
 
     pub async fn publish(&self) -> PublishReport {
+        self.publish_with(PublishOptions {
+            import: true,
+            ..Default::default()
+        })
+        .await
+    }
+
+    pub async fn publish_with(&self, options: PublishOptions) -> PublishReport {
         let site = self.site().await;
-        let report = site
-            .publish(PublishOptions {
-                import: true,
-                ..Default::default()
-            })
-            .await
-            .expect("publish succeeds");
+        let report = site.publish(options).await.expect("publish succeeds");
         site.store.close().await;
         report
     }
@@ -187,4 +194,17 @@ pub fn built(report: &PublishReport) -> &folio::render::BuildReport {
         .build
         .as_ref()
         .expect("the publish rendered the site")
+}
+
+/// The paths whose bytes differ between two trees (or that only one has): an empty
+/// list means identical, and a failure names files rather than dumping bytes.
+pub fn differing(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    let mut paths: Vec<String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|p| a.get(*p) != b.get(*p))
+        .cloned()
+        .collect();
+    paths.dedup();
+    paths
 }
