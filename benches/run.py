@@ -71,6 +71,7 @@ def bench_size(n, args, folio, work):
                         hugo_site / "content", "--format", "hugo"], check=True, stdout=subprocess.DEVNULL)
 
     results = {k: [] for k in ("import", "cold", "warm", "no-change", "one-edit", "hugo")}
+    hugo_outs = []
     rss = {k: [] for k in results}
     size = {}
     for i in range(args.runs + 1):  # the first round warms the page cache and is dropped
@@ -106,7 +107,7 @@ def bench_size(n, args, folio, work):
                     results["hugo"].append(secs)
                     rss["hugo"].append(peak)
                 size["hugo"] = du_mb(hout)
-                shutil.rmtree(hout, ignore_errors=True)
+                hugo_outs.append(hout)
         # One post edited: a new sentence in the first post's body.
         first = sorted(content.glob("*.md"))[0]
         first.write_text(first.read_text() + "\nOne more sentence, edited for the benchmark.\n")
@@ -114,8 +115,13 @@ def bench_size(n, args, folio, work):
         if i > 0:
             results["one-edit"].append(secs)
             rss["one-edit"].append(peak)
-        if not args.keep:
-            shutil.rmtree(site, ignore_errors=True)
+    # Deleted only now: ext4 allocates inodes slowly right after a large delete, which
+    # would measure the file system rather than the generators.
+    if not args.keep:
+        for hout in hugo_outs:
+            shutil.rmtree(hout, ignore_errors=True)
+        for i in range(args.runs + 1):
+            shutil.rmtree(work / f"site-{n}-{i}", ignore_errors=True)
     return results, rss, size
 
 
@@ -129,7 +135,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the sites for inspection")
     args = parser.parse_args()
 
-    folio = args.folio
+    folio = Path(args.folio).resolve() if args.folio else None
     if not folio:
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
         folio = ROOT / "target/release/folio"

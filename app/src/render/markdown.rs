@@ -193,6 +193,15 @@ mod tests {
     }
 
     #[test]
+    fn words_are_counted_like_a_reader_would() {
+        assert_eq!(
+            word_count("Hello, world - it's *me*.\n\n## Été 2026\n```\n--- |\n```"),
+            6
+        );
+        assert_eq!(word_count(""), 0);
+    }
+
+    #[test]
     fn excerpts_cut_on_words() {
         assert_eq!(excerpt("# T\n\nOne two.\n\nThree.", 100), "One two. Three.");
         let long = "word ".repeat(100);

@@ -74,6 +74,22 @@ enum List {
     Author(usize),
 }
 
+/// A template context that also hashes everything put into it: the page's key.
+struct PageContext {
+    context: Context,
+    key: blake3::Hasher,
+}
+
+impl PageContext {
+    fn insert<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
+        self.key.update(name.as_bytes());
+        // One update per value: the hasher is slow at many tiny writes.
+        self.key
+            .update(&serde_json::to_vec(value).expect("template data serializes"));
+        self.context.insert(name, value);
+    }
+}
+
 /// Renders the site into `out`; on any error the published folder is left as it was.
 pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
     let started = Instant::now();
@@ -82,7 +98,9 @@ pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
     match render_all(input, &writer, cache.as_ref()) {
         Ok((files, keys, rendered)) => {
             let write = writer.commit()?;
-            if let Some(cache) = &cache {
+            // Only a build that rendered every body knows which entries are still used.
+            let full = input.previous.is_none_or(HashMap::is_empty);
+            if let (Some(cache), true) = (&cache, full) {
                 cache.prune();
             }
             let posts = input
@@ -237,17 +255,18 @@ impl Plan<'_> {
         writer: &SiteWriter,
         rel: &str,
         template: &str,
-        mut context: Context,
+        page: PageContext,
         body: Option<&str>,
         what: &str,
     ) -> Result<(), RenderError> {
-        // Everything the page is made of is in the key: the context (hence the data),
-        // the template set, the configuration and the Markdown of the body.
-        let mut key = self.global_key.clone();
+        // Everything the page is made of is in the key: what the context holds (hence
+        // the data), the template set and configuration (in the global key) and the
+        // Markdown of the body.
+        let PageContext {
+            mut context,
+            mut key,
+        } = page;
         key.update(template.as_bytes());
-        key.update(
-            &serde_json::to_vec(&context.clone().into_json()).expect("a context serializes"),
-        );
         key.update(body.unwrap_or_default().as_bytes());
         let key = key.finalize().to_hex().to_string();
         let unchanged =
@@ -269,6 +288,14 @@ impl Plan<'_> {
         Ok(())
     }
 
+    fn page(&self) -> PageContext {
+        PageContext {
+            context: self.base.clone(),
+            // The base context (the site) is in the global key already.
+            key: self.global_key.clone(),
+        }
+    }
+
     fn render(&self, job: &Job, writer: &SiteWriter) -> Result<(), RenderError> {
         match *job {
             Job::Post(i) => self.render_post(i, writer),
@@ -285,7 +312,7 @@ impl Plan<'_> {
                 Ok(())
             }
             Job::NotFound => {
-                let mut context = self.base.clone();
+                let mut context = self.page();
                 let mut seo = seo::for_list(
                     &self.site,
                     format!("Page not found - {}", self.site.title),
@@ -310,7 +337,7 @@ impl Plan<'_> {
     fn render_post(&self, i: usize, writer: &SiteWriter) -> Result<(), RenderError> {
         let post = &self.input.snapshot.posts[i].post;
         let summary = &self.summaries[i];
-        let mut context = self.base.clone();
+        let mut context = self.page();
         context.insert("seo", &seo::for_post(&self.site, summary, &post.doc));
         context.insert("post", summary);
         context.insert("codeinjection_head", &post.doc.codeinjection_head);
@@ -350,7 +377,7 @@ impl Plan<'_> {
     fn render_list(&self, list: List, page: usize, writer: &SiteWriter) -> Result<(), RenderError> {
         let snapshot = self.input.snapshot;
         let per_page = self.input.config.posts_per_page;
-        let mut context = self.base.clone();
+        let mut context = self.page();
         let (items, base, template, title, description) = match list {
             List::Home => (
                 &self.posts,
