@@ -64,6 +64,10 @@ pub enum Command {
         /// Render drafts too (a private preview).
         #[arg(long)]
         drafts: bool,
+        /// Publish changes to content/, the theme and templates as they happen, and
+        /// reload the browser.
+        #[arg(long)]
+        watch: bool,
     },
     /// Import content/ and render the site into the output folder, then exit (for CI).
     Publish {
@@ -76,6 +80,9 @@ pub enum Command {
         /// Render even when nothing changed since the last build.
         #[arg(long)]
         force: bool,
+        /// Keep running and publish changes as they happen.
+        #[arg(long)]
+        watch: bool,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,

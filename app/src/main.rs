@@ -49,18 +49,24 @@ fn init_logging() {
 async fn run(cli: Cli) -> Result<()> {
     let site = open_site(&cli.paths).await?;
     match cli.command {
-        Command::Serve { listen, drafts } => {
+        Command::Serve {
+            listen,
+            drafts,
+            watch,
+        } => {
             let options = PublishOptions {
                 import: true,
                 drafts,
                 ..PublishOptions::default()
             };
-            folio::serve::run(Arc::new(site), listen, options).await?;
+            let watch = watch.then(|| cli.paths.config.clone());
+            folio::serve::run(Arc::new(site), listen, options, watch).await?;
         }
         Command::Publish {
             drafts,
             prune,
             force,
+            watch,
             json,
         } => {
             let options = PublishOptions {
@@ -71,7 +77,22 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let report = site.publish(options).await?;
             print_publish(&report, &site, json)?;
-            site.store.close().await;
+            if watch {
+                // Nobody listens for reloads here: the log says what happened.
+                let (live, _) = tokio::sync::broadcast::channel(1);
+                let site = Arc::new(site);
+                let options = PublishOptions {
+                    force: false,
+                    ..options
+                };
+                tokio::select! {
+                    result = folio::watch::run(site.clone(), options, cli.paths.config.clone(), live) => result?,
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+                site.store.close().await;
+            } else {
+                site.store.close().await;
+            }
         }
         Command::Import { dir, prune, json } => {
             let dir = dir.unwrap_or_else(|| site.paths.content.clone());

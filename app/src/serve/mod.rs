@@ -2,13 +2,17 @@
 
 mod files;
 mod health;
+mod live;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use axum::middleware;
 use axum::routing::get;
 use axum::Router;
+use tokio::sync::broadcast;
 use tower_http::compression::CompressionLayer;
 
 use crate::publish::{PublishOptions, Site};
@@ -19,6 +23,8 @@ pub struct AppState {
     pub site: Arc<Site>,
     /// Set once a site is in the output folder (rendered now, or left by an earlier run).
     pub rendered: Arc<AtomicBool>,
+    /// In watch mode: where rebuilds are announced to browsers.
+    pub live: Option<live::Live>,
 }
 
 impl AppState {
@@ -27,16 +33,26 @@ impl AppState {
         Self {
             site,
             rendered: Arc::new(AtomicBool::new(rendered)),
+            live: None,
         }
     }
 }
 
 /// The whole HTTP application; tests drive it on a loopback port.
 pub fn app(state: AppState) -> Router {
-    let files = files::service(&state.site.paths.out, state.site.config.cdn_max_age);
-    Router::new()
+    let mut files = files::service(&state.site.paths.out, state.site.config.cdn_max_age);
+    let mut router = Router::new()
         .route("/healthz", get(health::live))
-        .route("/readyz", get(health::ready))
+        .route("/readyz", get(health::ready));
+    if let Some(live) = &state.live {
+        files = files.layer(middleware::from_fn(live::inject));
+        router = router.merge(
+            Router::new()
+                .route(live::PATH, get(live::events))
+                .with_state(live.clone()),
+        );
+    }
+    router
         .with_state(state)
         .fallback_service(files)
         .layer(CompressionLayer::new())
@@ -54,11 +70,14 @@ pub enum ServeError {
 }
 
 /// Listens on `listen`, publishes the site in the background, and serves until
-/// SIGTERM or Ctrl-C, letting requests in flight finish.
+/// SIGTERM or Ctrl-C, letting requests in flight finish. With `watch` (the
+/// configuration file, watched too), changes are published as they happen and
+/// browsers reload.
 pub async fn run(
     site: Arc<Site>,
     listen: SocketAddr,
     options: PublishOptions,
+    watch: Option<PathBuf>,
 ) -> Result<(), ServeError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -66,7 +85,15 @@ pub async fn run(
             addr: listen,
             source,
         })?;
-    let state = AppState::new(site.clone());
+    let mut state = AppState::new(site.clone());
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    if watch.is_some() {
+        state.live = Some(live::Live {
+            events: broadcast::channel(16).0,
+            stop: stopping,
+        });
+    }
+    let live = state.live.as_ref().map(|l| l.events.clone());
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let rendered = state.rendered.clone();
     let publishing = tokio::spawn(async move {
@@ -91,15 +118,27 @@ pub async fn run(
             }
             Err(e) => tracing::error!("publish failed, serving the previous site: {e}"),
         }
+        if let (Some(config), Some(live)) = (watch, live) {
+            if let Err(e) = crate::watch::run(site, options, config, live).await {
+                tracing::error!("{e}");
+            }
+        }
     });
     let app = app(state.clone());
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Live-reload streams never end by themselves.
+        let _ = stop.send(true);
+    })
     .await?;
-    // A render in progress finishes before the database closes.
+    // A render in progress finishes before the database closes; a watcher just stops.
+    if state.live.is_some() {
+        publishing.abort();
+    }
     let _ = publishing.await;
     state.site.store.close().await;
     tracing::info!("stopped");

@@ -1,0 +1,145 @@
+//! `folio serve --watch`, the real binary: an edit is published and announced to the
+//! browser; a broken file is reported and the last good page stays.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{post, TestSite};
+
+/// Reads the event stream until an event of `kind` arrives; returns its data.
+async fn next_event(stream: &mut reqwest::Response, kind: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut buffer = String::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(
+            !left.is_zero(),
+            "no {kind} event within 30 s; got {buffer:?}"
+        );
+        let chunk = tokio::time::timeout(left, stream.chunk())
+            .await
+            .expect("an event in time")
+            .expect("read");
+        buffer.push_str(&String::from_utf8_lossy(
+            &chunk.expect("the stream stays open"),
+        ));
+        if let Some(at) = buffer.find(&format!("event: {kind}\n")) {
+            let rest = &buffer[at..];
+            if let Some(end) = rest.find("\n\n") {
+                return rest[..end]
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data: "))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn edits_are_published_live_and_broken_files_reported() {
+    let site = TestSite::empty();
+    site.write(
+        "posts/live.md",
+        &post("First title", "slug: live\n", "Hello."),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["serve", "--watch", "--listen", "127.0.0.1:0"])
+        .current_dir(site.path())
+        .env("FOLIO_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("folio starts");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    let base = loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).expect("log") > 0,
+            "folio exited"
+        );
+        if let Some(at) = line.find("listening on ") {
+            break line[at + "listening on ".len()..].trim().to_owned();
+        }
+    };
+    // Wait for the watcher, which starts after the first publish.
+    loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).expect("log") > 0,
+            "folio exited"
+        );
+        if line.contains("watching") {
+            break;
+        }
+    }
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            eprintln!("folio: {line}");
+        }
+    });
+    let http = reqwest::Client::new();
+
+    let page = http
+        .get(format!("{base}/live/"))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        page.contains("First title") && page.contains("/__folio/live"),
+        "{page}"
+    );
+    let published =
+        std::fs::read_to_string(site.out().join("live/index.html")).expect("published page");
+    assert!(
+        !published.contains("__folio"),
+        "the live script must never be in a published file"
+    );
+
+    let mut events = http
+        .get(format!("{base}/__folio/live"))
+        .send()
+        .await
+        .expect("event stream");
+    site.write(
+        "posts/live.md",
+        &post("Second title", "slug: live\n", "Hello again."),
+    );
+    next_event(&mut events, "reload").await;
+    let page = http
+        .get(format!("{base}/live/"))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert!(page.contains("Second title"), "{page}");
+
+    // An editor's swap file is not content; a broken file is reported, not published.
+    site.write("posts/.live.md.swp", "not markdown");
+    site.write("posts/live.md", "---\ntitle: [broken\n---\n");
+    let message = next_event(&mut events, "error-report").await;
+    assert!(message.contains("posts/live.md"), "{message}");
+    let page = http
+        .get(format!("{base}/live/"))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert!(page.contains("Second title"), "the last good page stays");
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("folio exits");
+    assert!(status.success(), "{status}");
+}
