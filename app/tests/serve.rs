@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::TestSite;
@@ -206,27 +204,9 @@ async fn health_and_readiness() {
 #[tokio::test]
 async fn the_binary_serves_the_sample_site_and_stops_on_sigterm() {
     let site = TestSite::sample();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .current_dir(site.path())
-        .env("FOLIO_LOG", "info")
-        .env_remove("FOLIO_LOG_FORMAT")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("folio starts");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut line = String::new();
-    let base = loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).expect("read log") > 0,
-            "folio exited before listening"
-        );
-        if let Some(at) = line.find("listening on ") {
-            break line[at + "listening on ".len()..].trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in stderr.lines() {});
+    let mut folio = common::Running::start(site.path(), &["serve", "--listen", "127.0.0.1:0"]);
+    let base = folio.base_url();
+    let child = folio.drain_log();
     let http = client();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -252,12 +232,6 @@ async fn the_binary_serves_the_sample_site_and_stops_on_sigterm() {
     assert!(home.contains("Getting started with folio") && home.contains("/assets/style."));
     assert!(site.db().is_file(), "the database was created");
 
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill")
-        .success());
-    let status = child.wait().expect("folio exits");
+    let status = common::Running::terminate(child);
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{post, TestSite};
@@ -46,41 +44,14 @@ async fn edits_are_published_live_and_broken_files_reported() {
         "posts/live.md",
         &post("First title", "slug: live\n", "Hello."),
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
-        .args(["serve", "--watch", "--listen", "127.0.0.1:0"])
-        .current_dir(site.path())
-        .env("FOLIO_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("folio starts");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut line = String::new();
-    let base = loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).expect("log") > 0,
-            "folio exited"
-        );
-        if let Some(at) = line.find("listening on ") {
-            break line[at + "listening on ".len()..].trim().to_owned();
-        }
-    };
-    // Wait for the watcher, which starts after the first publish.
-    loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).expect("log") > 0,
-            "folio exited"
-        );
-        if line.contains("watching") {
-            break;
-        }
-    }
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            eprintln!("folio: {line}");
-        }
-    });
+    let mut folio = common::Running::start(
+        site.path(),
+        &["serve", "--watch", "--listen", "127.0.0.1:0"],
+    );
+    let base = folio.base_url();
+    // The watcher starts after the first publish.
+    folio.wait_for_log("watching");
+    let child = folio.drain_log();
     let http = reqwest::Client::new();
 
     let page = http
@@ -137,9 +108,6 @@ async fn edits_are_published_live_and_broken_files_reported() {
         .expect("body");
     assert!(page.contains("Second title"), "the last good page stays");
 
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let status = child.wait().expect("folio exits");
+    let status = common::Running::terminate(child);
     assert!(status.success(), "{status}");
 }

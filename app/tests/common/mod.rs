@@ -208,3 +208,68 @@ pub fn differing(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) -
     paths.dedup();
     paths
 }
+
+/// The real binary running `folio ARGS` in a site folder, its log read line by line.
+pub struct Running {
+    pub child: std::process::Child,
+    log: std::io::BufReader<std::process::ChildStderr>,
+}
+
+impl Running {
+    /// Starts `folio` with `args` in `dir`, logging at info level.
+    pub fn start(dir: &Path, args: &[&str]) -> Self {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
+            .args(args)
+            .current_dir(dir)
+            .env("FOLIO_LOG", "info")
+            .env_remove("FOLIO_LOG_FORMAT")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("folio starts");
+        let log = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+        Self { child, log }
+    }
+
+    /// Reads the log until a line contains `needle`; returns the rest of that line.
+    pub fn wait_for_log(&mut self, needle: &str) -> String {
+        use std::io::BufRead;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let read = self.log.read_line(&mut line).expect("read the log");
+            assert!(read > 0, "folio exited before logging {needle:?}");
+            if let Some(at) = line.find(needle) {
+                return line[at + needle.len()..].trim().to_owned();
+            }
+        }
+    }
+
+    /// The base URL once the server listens.
+    pub fn base_url(&mut self) -> String {
+        self.wait_for_log("listening on ")
+    }
+
+    /// Keeps reading the log (a full pipe would block the server), echoing it to the
+    /// test's output.
+    pub fn drain_log(self) -> std::process::Child {
+        use std::io::BufRead;
+        let Running { child, log } = self;
+        std::thread::spawn(move || {
+            for line in log.lines().map_while(Result::ok) {
+                eprintln!("folio: {line}");
+            }
+        });
+        child
+    }
+
+    /// Sends SIGTERM and returns the exit status.
+    pub fn terminate(mut child: std::process::Child) -> std::process::ExitStatus {
+        let pid = child.id().to_string();
+        assert!(std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success());
+        child.wait().expect("folio exits")
+    }
+}
