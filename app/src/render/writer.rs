@@ -159,11 +159,19 @@ impl SiteWriter {
             .expect("no panic while holding the lock");
         let mut removed = Vec::new();
         if let Some(staging) = &self.staging {
-            // The output folder is empty or missing: the whole site appears at once.
-            if self.out.exists() {
-                fs::remove_dir(&self.out).map_err(io_error(&self.out))?;
+            // The output folder is empty or missing: the whole site appears at once,
+            // unless the empty folder cannot be replaced (a mount point): then it is
+            // filled entry by entry.
+            if !self.out.exists() || fs::remove_dir(&self.out).is_ok() {
+                fs::rename(staging, &self.out).map_err(io_error(&self.out))?;
+            } else {
+                for entry in fs::read_dir(staging).map_err(io_error(staging))? {
+                    let entry = entry.map_err(io_error(staging))?;
+                    let to = self.out.join(entry.file_name());
+                    fs::rename(entry.path(), &to).map_err(io_error(&to))?;
+                }
+                let _ = fs::remove_dir(staging);
             }
-            fs::rename(staging, &self.out).map_err(io_error(&self.out))?;
         } else {
             // Assets before the pages that use them, feeds and sitemap last, so a reader
             // of the live folder never follows a link to a file not yet there.
