@@ -19,6 +19,7 @@ pub struct Snapshot {
 
 #[derive(Debug)]
 pub struct SnapshotPost {
+    /// Its `doc.tags` and `doc.authors` are left empty: the indexes below say more.
     pub post: StoredPost,
     /// Indexes into [`Snapshot::tags`], in the post's order.
     pub tags: Vec<usize>,
