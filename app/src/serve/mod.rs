@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use axum::middleware;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::sync::broadcast;
 use tower_http::compression::CompressionLayer;
@@ -125,6 +126,11 @@ pub async fn run(
         }
     });
     let app = app(state.clone());
+    // Headers and body go out in separate writes; without TCP_NODELAY each response
+    // can wait ~40 ms on Nagle's algorithm and the client's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
