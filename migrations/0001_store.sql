@@ -67,7 +67,7 @@ CREATE TABLE tags (
     name        TEXT NOT NULL UNIQUE,
     description TEXT,
     -- Tags whose name starts with '#' are internal, as in Ghost: stored, never shown.
-    internal    INTEGER NOT NULL DEFAULT 0 CHECK (internal IN (0, 1)),
+    internal    INTEGER GENERATED ALWAYS AS (substr(name, 1, 1) = '#') VIRTUAL,
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL
 );

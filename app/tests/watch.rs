@@ -37,6 +37,11 @@ async fn next_event(stream: &mut reqwest::Response, kind: &str) -> String {
     }
 }
 
+async fn get_text(http: &reqwest::Client, url: &str) -> String {
+    let response = http.get(url).send().await.expect("GET");
+    response.text().await.expect("body")
+}
+
 #[tokio::test]
 async fn edits_are_published_live_and_broken_files_reported() {
     let site = TestSite::empty();
@@ -54,14 +59,7 @@ async fn edits_are_published_live_and_broken_files_reported() {
     let child = folio.drain_log();
     let http = reqwest::Client::new();
 
-    let page = http
-        .get(format!("{base}/live/"))
-        .send()
-        .await
-        .expect("GET")
-        .text()
-        .await
-        .expect("body");
+    let page = get_text(&http, &format!("{base}/live/")).await;
     assert!(
         page.contains("First title") && page.contains("/__folio/live"),
         "{page}"
@@ -83,14 +81,7 @@ async fn edits_are_published_live_and_broken_files_reported() {
         &post("Second title", "slug: live\n", "Hello again."),
     );
     next_event(&mut events, "reload").await;
-    let page = http
-        .get(format!("{base}/live/"))
-        .send()
-        .await
-        .expect("GET")
-        .text()
-        .await
-        .expect("body");
+    let page = get_text(&http, &format!("{base}/live/")).await;
     assert!(page.contains("Second title"), "{page}");
 
     // An editor's swap file is not content; a broken file is reported, not published.
@@ -98,14 +89,7 @@ async fn edits_are_published_live_and_broken_files_reported() {
     site.write("posts/live.md", "---\ntitle: [broken\n---\n");
     let message = next_event(&mut events, "error-report").await;
     assert!(message.contains("posts/live.md"), "{message}");
-    let page = http
-        .get(format!("{base}/live/"))
-        .send()
-        .await
-        .expect("GET")
-        .text()
-        .await
-        .expect("body");
+    let page = get_text(&http, &format!("{base}/live/")).await;
     assert!(page.contains("Second title"), "the last good page stays");
 
     let status = common::Running::terminate(child);

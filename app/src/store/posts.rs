@@ -227,8 +227,12 @@ pub async fn insert_many(
                 .map(|((doc, _), id)| (*id, names(doc).to_vec()))
                 .collect()
         };
-        tags::set_for_posts(conn, &links(|d| &d.tags), true).await?;
-        users::set_for_posts(conn, &links(|d| &d.authors), true).await?;
+        tags::POST_TAGS
+            .set_named(conn, &links(|d| &d.tags), true)
+            .await?;
+        users::POST_AUTHORS
+            .set_named(conn, &links(|d| &d.authors), true)
+            .await?;
         let docs: Vec<(i64, i64, &PostDoc)> = chunk
             .iter()
             .zip(&chunk_ids)
@@ -264,8 +268,12 @@ pub async fn update(
         .push_bind(id)
         .push(" RETURNING revision");
     let revision: i64 = update.build().fetch_one(&mut *conn).await?.try_get(0)?;
-    tags::set_for_posts(conn, &[(id, doc.tags.clone())], false).await?;
-    users::set_for_posts(conn, &[(id, doc.authors.clone())], false).await?;
+    tags::POST_TAGS
+        .set_named(conn, &[(id, doc.tags.clone())], false)
+        .await?;
+    users::POST_AUTHORS
+        .set_named(conn, &[(id, doc.authors.clone())], false)
+        .await?;
     record_revisions(conn, &[(id, revision, doc)], origin).await?;
     Ok(revision)
 }

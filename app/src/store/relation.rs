@@ -1,11 +1,14 @@
 //! The ordered many-to-many links from posts to tags and to authors, which have the
 //! same shape: (post_id, other_id, sort_order), read back as the other side's names.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+
+use chrono::Utc;
 
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
-use super::Result;
+use super::{timestamp, Result};
 
 /// One link table; the names are fixed identifiers, never user input.
 pub(crate) struct Relation {
@@ -15,9 +18,60 @@ pub(crate) struct Relation {
     pub column: &'static str,
     /// The other table, e.g. `tags`; its `name` column is what is read back.
     pub table: &'static str,
+    /// The slug a name is matched by, so `Rust` and `rust` are one tag.
+    pub slug_of: fn(&str) -> String,
 }
 
 impl Relation {
+    /// The ids of the rows called `names`, by slug, created when missing.
+    pub async fn ensure(
+        &self,
+        conn: &mut SqliteConnection,
+        names: &[&String],
+    ) -> Result<HashMap<String, i64>> {
+        let slugs: Vec<String> = names.iter().map(|n| (self.slug_of)(n)).collect();
+        let mut ids = ids_by_slug(conn, self.table, &slugs).await?;
+        let now = timestamp(Utc::now());
+        let insert = format!(
+            "INSERT INTO {} (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+            self.table
+        );
+        for (name, slug) in names.iter().zip(slugs) {
+            if let Entry::Vacant(entry) = ids.entry(slug) {
+                let id = sqlx::query_scalar(&insert)
+                    .bind(entry.key())
+                    .bind(name)
+                    .bind(&now)
+                    .bind(&now)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                entry.insert(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Makes each post's links the rows named, in order, creating missing ones.
+    pub async fn set_named(
+        &self,
+        conn: &mut SqliteConnection,
+        posts: &[(i64, Vec<String>)],
+        fresh: bool,
+    ) -> Result<()> {
+        let names: Vec<&String> = posts.iter().flat_map(|(_, names)| names).collect();
+        let ids = self.ensure(conn, &names).await?;
+        let links: Vec<(i64, Vec<i64>)> = posts
+            .iter()
+            .map(|(post, names)| {
+                (
+                    *post,
+                    names.iter().map(|n| ids[&(self.slug_of)(n)]).collect(),
+                )
+            })
+            .collect();
+        self.set(conn, &links, fresh).await
+    }
+
     /// Makes each post's links the given ids, in order (duplicates after the first are
     /// dropped). `fresh` skips clearing links new posts cannot have yet.
     pub async fn set(
