@@ -9,7 +9,7 @@ use clap::Parser;
 
 use folio::config::SiteConfig;
 use folio::content;
-use folio::publish::{Paths, PublishOptions, PublishReport, Site};
+use folio::publish::{Paths, Progress, PublishOptions, PublishReport, Site};
 use folio::render::ThemeSource;
 use folio::store::Store;
 
@@ -75,7 +75,19 @@ async fn run(cli: Cli) -> Result<()> {
                 drafts,
                 force,
             };
-            let report = site.publish(options).await?;
+            // A bar on a terminal; in CI (no terminal) only the summary lines.
+            let bar = (!json && std::io::stderr().is_terminal()).then(progress_bar);
+            let progress = bar.clone().map(|bar| -> Progress {
+                Arc::new(move |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })
+            });
+            let report = site.publish_reporting(options, progress).await;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            let report = report?;
             print_publish(&report, &site, json)?;
             if watch {
                 // Nobody listens for reloads here: the log says what happened.
@@ -139,6 +151,15 @@ async fn open_site(args: &PathArgs) -> Result<Site> {
         cache: Some(args.db.parent().unwrap_or(Path::new(".")).join("cache")),
     };
     Ok(Site::new(store, config, paths))
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("rendering {bar:30} {pos}/{len} pages {elapsed}")
+            .expect("a valid progress template"),
+    );
+    bar
 }
 
 fn print_warnings(warnings: &[String]) {

@@ -477,3 +477,32 @@ async fn incremental_builds_equal_a_full_build_after_every_kind_of_edit() {
         );
     }
 }
+
+#[tokio::test]
+async fn progress_is_reported_up_to_every_page() {
+    let site = TestSite::sample();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let progress: folio::publish::Progress = std::sync::Arc::new(move |done, total| {
+        record.lock().expect("lock").push((done, total));
+    });
+    let s = site.site().await;
+    let report = s
+        .publish_reporting(
+            PublishOptions {
+                import: true,
+                ..Default::default()
+            },
+            Some(progress),
+        )
+        .await
+        .expect("publish");
+    s.store.close().await;
+    let seen = seen.lock().expect("lock");
+    let (done, total) = *seen.iter().max().expect("progress was reported");
+    assert_eq!(done, total);
+    assert!(
+        total as usize <= common::built(&report).files && total > 10,
+        "{total}"
+    );
+}

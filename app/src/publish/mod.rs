@@ -60,6 +60,9 @@ pub struct PublishOptions {
     pub force: bool,
 }
 
+/// A callback told (pages done, pages in all) during a build.
+pub type Progress = std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>;
+
 /// What a publish did.
 #[derive(Debug, Clone, Serialize)]
 pub struct PublishReport {
@@ -83,6 +86,15 @@ impl Site {
 
     /// Imports (if asked) and renders. Any error leaves the published folder as it was.
     pub async fn publish(&self, options: PublishOptions) -> Result<PublishReport, PublishError> {
+        self.publish_reporting(options, None).await
+    }
+
+    /// [`Site::publish`], telling `progress` (pages done, pages in all) as it renders.
+    pub async fn publish_reporting(
+        &self,
+        options: PublishOptions,
+        progress: Option<Progress>,
+    ) -> Result<PublishReport, PublishError> {
         let _turn = self.build_lock.lock().await;
         let started = Instant::now();
         let import = if options.import && self.paths.content.is_dir() {
@@ -139,6 +151,7 @@ impl Site {
                 preview,
                 cache: cache.as_deref(),
                 previous: Some(&previous),
+                progress: progress.as_deref().map(|p| p as &(dyn Fn(u64, u64) + Sync)),
             };
             render::build(&input, &out).map(|build| (build, previous))
         })

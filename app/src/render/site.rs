@@ -54,6 +54,8 @@ pub struct Build<'a> {
     /// The page keys of the last build into the same folder: a page whose key is
     /// unchanged and whose file is there is not rendered again.
     pub previous: Option<&'a HashMap<String, String>>,
+    /// Told (pages done, pages in all) as pages are rendered, for a progress bar.
+    pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
 }
 
 /// Changes whenever the renderer may turn the same inputs into different pages.
@@ -221,8 +223,16 @@ fn render_all(
     }
     jobs.push(Job::NotFound);
 
-    jobs.par_iter()
-        .try_for_each(|job| plan.render(job, writer))?;
+    let done = AtomicUsize::new(0);
+    let total = jobs.len() as u64;
+    jobs.par_iter().try_for_each(|job| {
+        plan.render(job, writer)?;
+        let n = done.fetch_add(1, Ordering::Relaxed) as u64 + 1;
+        if let Some(progress) = input.progress.filter(|_| n % 64 == 0 || n == total) {
+            progress(n, total);
+        }
+        Ok::<(), RenderError>(())
+    })?;
     input.theme.assets.par_iter().try_for_each(|asset| {
         writer.put(
             &asset.output,
