@@ -35,6 +35,8 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    #[error("the database's record of imported files cannot be read: {0}")]
+    CorruptSources(String),
     #[error("corrupt {field} in the database for post {post}: {message}")]
     Corrupt {
         post: i64,

@@ -398,12 +398,8 @@ pub async fn sources(conn: &mut SqliteConnection) -> Result<Vec<SourceRecord>> {
     )
     .fetch_one(&mut *conn)
     .await?;
-    let rows: Vec<(String, i64, String, String, String, i64)> = serde_json::from_str(&json)
-        .map_err(|e| StoreError::Corrupt {
-            post: 0,
-            field: "source_path",
-            message: e.to_string(),
-        })?;
+    let rows: Vec<(String, i64, String, String, String, i64)> =
+        serde_json::from_str(&json).map_err(|e| StoreError::CorruptSources(e.to_string()))?;
     Ok(rows
         .into_iter()
         .map(|(path, id, hash, stamp, slug, archived)| SourceRecord {
