@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use folio::store::Role;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "folio",
@@ -68,6 +70,8 @@ pub enum Command {
         /// reload the browser.
         #[arg(long)]
         watch: bool,
+        #[command(flatten)]
+        admin: AdminArgs,
     },
     /// Import content/ and render the site into the output folder, then exit (for CI).
     Publish {
@@ -98,11 +102,60 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Manage the accounts that log in to the admin API.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Write the store back as Markdown files with front matter.
     Export {
         /// Folder to write [default: the content folder].
         dir: Option<PathBuf>,
     },
+}
+
+/// The admin API's settings (the secret key comes only from `FOLIO_SECRET_KEY`,
+/// never from an argument, which other users could read in the process list).
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// Serve the public site only, without the admin API.
+    #[arg(long, env = "FOLIO_NO_ADMIN")]
+    pub no_admin: bool,
+    /// Send the session cookie over plain HTTP too (local development only).
+    #[arg(long, env = "FOLIO_INSECURE_COOKIES")]
+    pub insecure_cookies: bool,
+    /// Proxies whose CF-Connecting-IP / X-Forwarded-For is trusted (CIDRs, comma-separated).
+    #[arg(long, env = "FOLIO_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// Largest image upload, in bytes.
+    #[arg(long, env = "FOLIO_MEDIA_MAX_BYTES", default_value_t = 20 * 1024 * 1024)]
+    pub media_max_bytes: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (the first one is always an owner).
+    Add {
+        name: String,
+        #[arg(long, default_value = "author")]
+        role: Role,
+        /// Read the password from standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the accounts.
+    List,
+    /// Set an account's password (its sessions end).
+    Passwd {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Forget an account's TOTP: its next login enrolls again (the break-glass path).
+    #[command(name = "reset-2fa")]
+    Reset2fa { name: String },
+    /// Delete an account (not the last owner).
+    Delete { name: String },
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {

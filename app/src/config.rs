@@ -17,6 +17,11 @@ const PROCESS_ENV: &[&str] = &[
     "FOLIO_TEMPLATES",
     "FOLIO_LOG",
     "FOLIO_LOG_FORMAT",
+    "FOLIO_SECRET_KEY",
+    "FOLIO_NO_ADMIN",
+    "FOLIO_INSECURE_COOKIES",
+    "FOLIO_TRUSTED_PROXIES",
+    "FOLIO_MEDIA_MAX_BYTES",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -1,9 +1,10 @@
 //! folio: a Markdown store in SQLite, a parallel static renderer, and the server
 //! that publishes the result.
 //!
-//! Data flows one way: files or API -> [`store`] -> snapshot -> [`render`] -> output
+//! Data flows one way: files or the [`admin`] API -> [`store`] -> snapshot -> [`render`] -> output
 //! folder -> [`serve`].
 
+pub mod admin;
 pub mod config;
 pub mod content;
 pub mod publish;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::Parser;
 
+use folio::admin::{parse_proxies, Admin, AdminOptions, Keys};
 use folio::config::SiteConfig;
 use folio::content;
 use folio::publish::{Paths, Progress, PublishOptions, PublishReport, Site};
@@ -14,6 +15,7 @@ use folio::render::ThemeSource;
 use folio::store::Store;
 
 mod cli;
+mod user;
 
 use cli::{Cli, Command, PathArgs};
 
@@ -53,6 +55,7 @@ async fn run(cli: Cli) -> Result<()> {
             listen,
             drafts,
             watch,
+            admin,
         } => {
             let options = PublishOptions {
                 import: true,
@@ -60,7 +63,31 @@ async fn run(cli: Cli) -> Result<()> {
                 ..PublishOptions::default()
             };
             let watch = watch.then(|| cli.paths.config.clone());
-            folio::serve::run(Arc::new(site), listen, options, watch).await?;
+            let site = Arc::new(site);
+            let admin = if admin.no_admin {
+                None
+            } else {
+                let keys = Keys::load(std::env::var("FOLIO_SECRET_KEY").ok(), &cli.paths.db)?;
+                let trusted_proxies = parse_proxies(&admin.trusted_proxies)
+                    .map_err(anyhow::Error::msg)
+                    .context("FOLIO_TRUSTED_PROXIES")?;
+                let admin_options = AdminOptions {
+                    secure_cookies: !admin.insecure_cookies,
+                    trusted_proxies,
+                    media_max_bytes: admin.media_max_bytes,
+                };
+                Some(Arc::new(Admin::new(
+                    site.clone(),
+                    keys,
+                    admin_options,
+                    options,
+                )))
+            };
+            folio::serve::run(site, listen, options, watch, admin).await?;
+        }
+        Command::User { command } => {
+            user::run(&site.store, command).await?;
+            site.store.close().await;
         }
         Command::Publish {
             drafts,

@@ -15,7 +15,7 @@ mod fingerprint;
 use crate::config::SiteConfig;
 use crate::content::{self, ContentError, ImportReport};
 use crate::render::{self, Build, BuildReport, RenderError, Theme, ThemeSource};
-use crate::store::{Snapshot, Store, StoreError};
+use crate::store::{PostDoc, Snapshot, Store, StoreError, StoredPost};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -25,6 +25,8 @@ pub enum PublishError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Render(#[from] RenderError),
+    #[error("preview: {0}")]
+    Preview(std::io::Error),
 }
 
 /// The folders a site lives in.
@@ -167,5 +169,42 @@ impl Site {
             import_millis,
             snapshot_millis,
         })
+    }
+
+    /// The page `doc` would be, rendered with the site's theme as a publish would
+    /// (marked noindex), without touching the store or the output folder.
+    pub async fn preview(&self, doc: PostDoc) -> Result<String, PublishError> {
+        let theme_source = self.paths.theme.clone();
+        let templates = self.paths.templates.clone();
+        let config = self.config.clone();
+        tokio::task::spawn_blocking(move || {
+            let theme = Theme::load(&theme_source, Some(&templates))?;
+            let slug = doc.slug.clone();
+            let snapshot = Snapshot::single(StoredPost {
+                id: 0,
+                revision: 0,
+                doc,
+                source_path: None,
+                source_hash: None,
+                archived: false,
+            });
+            let input = Build {
+                snapshot: &snapshot,
+                theme: &theme,
+                config: &config,
+                media: None,
+                preview: true,
+                cache: None,
+                previous: None,
+                progress: None,
+            };
+            let dir = tempfile::tempdir().map_err(PublishError::Preview)?;
+            let out = dir.path().join("site");
+            render::build(&input, &out)?;
+            std::fs::read_to_string(out.join(&slug).join("index.html"))
+                .map_err(PublishError::Preview)
+        })
+        .await
+        .expect("the preview does not panic")
     }
 }

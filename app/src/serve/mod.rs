@@ -16,6 +16,7 @@ use axum::Router;
 use tokio::sync::broadcast;
 use tower_http::compression::CompressionLayer;
 
+use crate::admin::Admin;
 use crate::publish::{PublishOptions, Site};
 
 /// What handlers share.
@@ -26,6 +27,8 @@ pub struct AppState {
     pub rendered: Arc<AtomicBool>,
     /// In watch mode: where rebuilds are announced to browsers.
     pub live: Option<live::Live>,
+    /// The admin API, unless it is turned off.
+    pub admin: Option<Arc<Admin>>,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
             site,
             rendered: Arc::new(AtomicBool::new(rendered)),
             live: None,
+            admin: None,
         }
     }
 }
@@ -52,6 +56,9 @@ pub fn app(state: AppState) -> Router {
                 .route(live::PATH, get(live::events))
                 .with_state(live.clone()),
         );
+    }
+    if let Some(admin) = &state.admin {
+        router = router.nest("/admin/api", crate::admin::router(admin.clone()));
     }
     router
         .with_state(state)
@@ -79,6 +86,7 @@ pub async fn run(
     listen: SocketAddr,
     options: PublishOptions,
     watch: Option<PathBuf>,
+    admin: Option<Arc<Admin>>,
 ) -> Result<(), ServeError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -95,7 +103,23 @@ pub async fn run(
         });
     }
     let live = state.live.as_ref().map(|l| l.events.clone());
-    tracing::info!("listening on http://{}", listener.local_addr()?);
+    let addr = listener.local_addr()?;
+    tracing::info!("listening on http://{addr}");
+    let schedule = match &admin {
+        Some(admin) => {
+            match admin.setup_token().await {
+                Ok(Some(token)) => tracing::warn!(
+                    "no admin account yet: create the owner with the setup token {token} \
+                     (POST http://{addr}/admin/api/setup), or run `folio user add NAME`"
+                ),
+                Ok(None) => {}
+                Err(e) => tracing::error!("cannot read the accounts: {e}"),
+            }
+            Some(tokio::spawn(admin.publisher.clone().run_schedule()))
+        }
+        None => None,
+    };
+    state.admin = admin;
     let rendered = state.rendered.clone();
     let publishing = tokio::spawn(async move {
         match site.publish(options).await {
@@ -146,6 +170,9 @@ pub async fn run(
         publishing.abort();
     }
     let _ = publishing.await;
+    if let Some(schedule) = schedule {
+        schedule.abort();
+    }
     state.site.store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -1,6 +1,8 @@
 //! The content store: one SQLite file reached through sqlx, its schema embedded
 //! from `migrations/`. Each submodule owns one table or aggregate.
 
+pub mod accounts;
+pub mod listing;
 pub mod posts;
 mod relation;
 pub mod snapshot;
@@ -16,6 +18,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+pub use accounts::{Account, Role};
 pub use posts::{Kind, PostDoc, Status, StoredPost};
 pub use snapshot::Snapshot;
 

@@ -491,3 +491,12 @@ pub async fn revisions(
         })
         .collect()
 }
+
+/// Takes a post out of the trash (or the archive).
+pub async fn restore(conn: &mut SqliteConnection, id: i64) -> Result<()> {
+    sqlx::query("UPDATE posts SET deleted_at = NULL WHERE id = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -95,3 +95,48 @@ impl Snapshot {
 fn index_of(ids: impl Iterator<Item = i64>) -> std::collections::HashMap<i64, usize> {
     ids.enumerate().map(|(i, id)| (id, i)).collect()
 }
+
+impl Snapshot {
+    /// A snapshot of one post alone, its tags and authors taken from its document:
+    /// what a preview renders.
+    pub fn single(mut post: StoredPost) -> Self {
+        let tags: Vec<Tag> = post
+            .doc
+            .tags
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Tag {
+                id: i as i64,
+                slug: tags::slug_for(name),
+                name: name.clone(),
+                description: None,
+                internal: name.starts_with('#'),
+            })
+            .collect();
+        let authors: Vec<Author> = post
+            .doc
+            .authors
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Author {
+                id: i as i64,
+                slug: users::author_slug(name),
+                name: name.clone(),
+                bio: None,
+                profile_image: None,
+                website: None,
+            })
+            .collect();
+        post.doc.tags.clear();
+        post.doc.authors.clear();
+        Snapshot {
+            posts: vec![SnapshotPost {
+                post,
+                tags: (0..tags.len()).collect(),
+                authors: (0..authors.len()).collect(),
+            }],
+            tags,
+            authors,
+        }
+    }
+}

@@ -96,3 +96,21 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// When the next scheduled post after `now` goes live.
+    pub async fn next_scheduled(
+        &self,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<Option<chrono::DateTime<Utc>>> {
+        let next: Option<String> = sqlx::query_scalar(
+            "SELECT min(published_at) FROM posts WHERE status = 'scheduled' AND deleted_at IS NULL AND published_at > ?",
+        )
+        .bind(timestamp(now))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(next
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc)))
+    }
+}

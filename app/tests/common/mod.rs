@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod api;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -218,8 +220,14 @@ pub struct Running {
 impl Running {
     /// Starts `folio` with `args` in `dir`, logging at info level.
     pub fn start(dir: &Path, args: &[&str]) -> Self {
+        Self::start_with(dir, args, &[])
+    }
+
+    /// [`Running::start`] with more environment variables.
+    pub fn start_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(dir)
             .env("FOLIO_LOG", "info")
             .env_remove("FOLIO_LOG_FORMAT")

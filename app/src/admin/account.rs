@@ -1,0 +1,122 @@
+//! The caller's own account: who am I, change my password, new recovery codes.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::{Auth, Caller, Need};
+use super::error::{from_json, ApiError, ApiResult};
+use super::password::{self, Verified};
+use super::session::unix_time;
+use super::{totp, Admin};
+
+pub async fn me(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+    let account = &caller.account;
+    let mut body = json!({
+        "id": account.id,
+        "username": account.username,
+        "role": account.role(),
+        "created_at": account.created_at,
+    });
+    match &caller.auth {
+        Auth::Session { hash } => {
+            body["auth"] = json!("session");
+            body["csrf_token"] = json!(admin.csrf_token(hash));
+            body["recovery_codes_left"] =
+                json!(admin.site.store.recovery_codes_left(account.id).await?);
+        }
+        Auth::Token { name, scopes } => {
+            body["auth"] = json!("token");
+            body["token"] = json!({ "name": name, "scopes": scopes });
+        }
+    }
+    Ok(Json(body))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the caller's password; other sessions end.
+pub async fn password(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::Account)?;
+    let change: PasswordChange = from_json(body)?;
+    password::check_new(&change.new_password).map_err(|m| ApiError::field("new_password", m))?;
+    let stored = caller.account.password_hash.clone();
+    let hash = tokio::task::spawn_blocking(move || {
+        match password::verify(Some(&stored), &change.current_password) {
+            Verified::No => None,
+            _ => Some(password::hash(&change.new_password)),
+        }
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .ok_or_else(|| ApiError::field("current_password", "wrong current password"))?;
+    let store = &admin.site.store;
+    store.set_password(caller.account.id, &hash).await?;
+    // Whoever else had a session loses it; this one stays.
+    if let Auth::Session { hash } = &caller.auth {
+        let keep = hash.clone();
+        store
+            .delete_other_sessions(caller.account.id, &keep)
+            .await?;
+    }
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "password.changed",
+            None,
+            &caller.ip,
+            None,
+        )
+        .await;
+    Ok(Json(json!({ "changed": true })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeOnly {
+    code: String,
+}
+
+/// New recovery codes (the old ones stop working), shown once; needs a current code.
+pub async fn recovery_codes(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::Account)?;
+    let CodeOnly { code } = from_json(body)?;
+    let account = &caller.account;
+    let secret = admin.totp_secret(account)?;
+    let store = &admin.site.store;
+    let fresh = match totp::matching_step(&secret, &code, unix_time()) {
+        Some(step) => store.use_totp_step(account.id, step).await?,
+        None => false,
+    };
+    if !fresh {
+        return Err(ApiError::field("code", "wrong or already used code"));
+    }
+    let (codes, hashes) = admin.recovery_codes();
+    store.set_recovery_codes(account.id, &hashes).await?;
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "2fa.recovery_codes_renewed",
+            None,
+            &caller.ip,
+            None,
+        )
+        .await;
+    Ok(Json(json!({ "recovery_codes": codes })))
+}

@@ -1,0 +1,291 @@
+//! Who is calling: a browser session (cookie, plus CSRF token and same-origin check
+//! on every change) or an API token (`Authorization: Bearer folio_...`), and what
+//! each may do.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use chrono::{DateTime, Duration, Utc};
+use cookie::{Cookie, SameSite};
+
+use super::error::{ApiError, ApiResult};
+use super::Admin;
+use crate::store::{Account, Role};
+
+/// A session ends this long after its last request...
+pub const SESSION_IDLE: Duration = Duration::hours(12);
+/// ...and at the latest this long after login.
+pub const SESSION_MAX: Duration = Duration::days(7);
+/// How stale `last_seen_at` may get before a request refreshes it (saves a write per request).
+const TOUCH_EVERY: Duration = Duration::minutes(1);
+
+pub const SCOPES: [&str; 3] = ["content:read", "content:write", "publish"];
+pub const TOKEN_PREFIX: &str = "folio_";
+
+/// The client's address as the limiter and audit log see it.
+pub struct Client {
+    pub ip: String,
+    pub user_agent: Option<String>,
+}
+
+impl FromRequestParts<Arc<Admin>> for Client {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, admin: &Arc<Admin>) -> ApiResult<Self> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let ip = super::client::client_ip(peer, &parts.headers, &admin.options.trusted_proxies);
+        Ok(Client {
+            ip: ip.to_string(),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(200).collect()),
+        })
+    }
+}
+
+pub enum Auth {
+    /// `hash` is the stored hash of the session id.
+    Session {
+        hash: String,
+    },
+    Token {
+        name: String,
+        scopes: Vec<String>,
+    },
+}
+
+/// An authenticated caller.
+pub struct Caller {
+    pub account: Account,
+    pub auth: Auth,
+    pub ip: String,
+}
+
+/// What a request needs to be allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    ReadContent,
+    WriteContent,
+    Publish,
+    /// Creating and revoking API tokens.
+    Tokens,
+    /// Users, settings and the audit log.
+    Owner,
+    /// Managing one's own account (password, recovery codes).
+    Account,
+}
+
+impl Caller {
+    pub fn require(&self, need: Need) -> ApiResult<()> {
+        let role = self.account.role();
+        let allowed = match &self.auth {
+            Auth::Session { .. } => match need {
+                Need::ReadContent | Need::WriteContent | Need::Account => true,
+                Need::Publish | Need::Tokens => role != Role::Author,
+                Need::Owner => role == Role::Owner,
+            },
+            Auth::Token { scopes, .. } => {
+                let has = |scope: &str| scopes.iter().any(|s| s == scope);
+                // A token acts for its creator, never beyond what the creator may do.
+                match need {
+                    Need::ReadContent => has("content:read") || has("content:write"),
+                    Need::WriteContent => has("content:write"),
+                    Need::Publish => has("publish") && role != Role::Author,
+                    Need::Tokens | Need::Owner | Need::Account => false,
+                }
+            }
+        };
+        if allowed {
+            return Ok(());
+        }
+        Err(match &self.auth {
+            Auth::Token { .. } => ApiError::forbidden(format!(
+                "this token's scopes do not allow {}",
+                describe(need)
+            )),
+            Auth::Session { .. } => ApiError::forbidden(format!(
+                "the {} role does not allow {}",
+                role.as_str(),
+                describe(need)
+            )),
+        })
+    }
+
+    /// The name the audit log records.
+    pub fn actor(&self) -> String {
+        match &self.auth {
+            Auth::Session { .. } => self.account.username.clone(),
+            Auth::Token { name, .. } => format!("{} (token {name})", self.account.username),
+        }
+    }
+
+    /// The origin recorded with each revision.
+    pub fn origin(&self) -> String {
+        match &self.auth {
+            Auth::Session { .. } => format!("admin:{}", self.account.username),
+            Auth::Token { name, .. } => format!("token:{name}"),
+        }
+    }
+}
+
+fn describe(need: Need) -> &'static str {
+    match need {
+        Need::ReadContent => "reading content",
+        Need::WriteContent => "changing content",
+        Need::Publish => "publishing",
+        Need::Tokens => "managing API tokens",
+        Need::Owner => "this (owners only)",
+        Need::Account => "managing an account",
+    }
+}
+
+impl FromRequestParts<Arc<Admin>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, admin: &Arc<Admin>) -> ApiResult<Self> {
+        let client = Client::from_request_parts(parts, admin).await?;
+        let store = &admin.site.store;
+        if let Some(bearer) = bearer(&parts.headers) {
+            let invalid = || ApiError::unauthorized("invalid or revoked API token");
+            if !bearer.starts_with(TOKEN_PREFIX) {
+                return Err(invalid());
+            }
+            let token = store
+                .use_token(&admin.keys.hash("token", bearer))
+                .await?
+                .ok_or_else(invalid)?;
+            let account = store.account(token.account_id).await?.ok_or_else(invalid)?;
+            return Ok(Caller {
+                account,
+                auth: Auth::Token {
+                    name: token.name,
+                    scopes: token.scopes.split_whitespace().map(str::to_owned).collect(),
+                },
+                ip: client.ip,
+            });
+        }
+
+        let token = session_token(&parts.headers, admin.cookie_name())
+            .ok_or_else(|| ApiError::unauthorized("not logged in"))?;
+        let hash = admin.keys.hash("session", &token);
+        let expired = || ApiError::unauthorized("the session has expired or ended: log in again");
+        let session = store.session(&hash).await?.ok_or_else(expired)?;
+        let now = Utc::now();
+        let parse = |t: &str| DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc));
+        let (Ok(last_seen), Ok(expires)) =
+            (parse(&session.last_seen_at), parse(&session.expires_at))
+        else {
+            return Err(expired());
+        };
+        if now >= expires || now - last_seen >= SESSION_IDLE {
+            store.delete_session(&hash).await?;
+            return Err(expired());
+        }
+        let account = store
+            .account(session.account_id)
+            .await?
+            .filter(Account::enrolled)
+            .ok_or_else(expired)?;
+        if !is_safe(&parts.method) {
+            check_csrf(admin, &parts.headers, &hash)?;
+        }
+        if now - last_seen >= TOUCH_EVERY {
+            store.touch_session(&hash).await?;
+        }
+        Ok(Caller {
+            account,
+            auth: Auth::Session { hash },
+            ip: client.ip,
+        })
+    }
+}
+
+/// The value of the session cookie, if the request has one.
+fn session_token(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .flatten()
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// A change made with a session cookie must come from our own pages: the CSRF token
+/// of the session in `X-CSRF-Token`, and an `Origin` of this host.
+fn check_csrf(admin: &Admin, headers: &HeaderMap, session_hash: &str) -> ApiResult<()> {
+    let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+    let expected = admin.csrf_token(session_hash);
+    if !sent.is_some_and(|s| {
+        bool::from(subtle::ConstantTimeEq::ct_eq(
+            s.as_bytes(),
+            expected.as_bytes(),
+        ))
+    }) {
+        return Err(ApiError::forbidden("missing or wrong X-CSRF-Token header"));
+    }
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let same_origin = match origin {
+        Some(origin) => {
+            let authority = origin.split_once("://").map(|(_, rest)| rest);
+            authority.is_some() && (authority == host || admin.allowed_origin(origin))
+        }
+        // Browsers send Origin on every POST, PATCH and DELETE; without one, ask the
+        // fetch metadata.
+        None => headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v == "same-origin"),
+    };
+    if !same_origin {
+        return Err(ApiError::forbidden("cross-origin request refused"));
+    }
+    Ok(())
+}
+
+/// The `Set-Cookie` value that starts a session.
+pub fn session_cookie(admin: &Admin, token: String) -> HeaderValue {
+    let cookie = Cookie::build((admin.cookie_name(), token))
+        .path("/")
+        .http_only(true)
+        .secure(admin.options.secure_cookies)
+        .same_site(SameSite::Strict)
+        .max_age(cookie::time::Duration::seconds(SESSION_MAX.num_seconds()))
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).expect("a cookie is a valid header")
+}
+
+/// The `Set-Cookie` value that ends it.
+pub fn clear_cookie(admin: &Admin) -> HeaderValue {
+    let cookie = Cookie::build((admin.cookie_name(), ""))
+        .path("/")
+        .http_only(true)
+        .secure(admin.options.secure_cookies)
+        .same_site(SameSite::Strict)
+        .max_age(cookie::time::Duration::ZERO)
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).expect("a cookie is a valid header")
+}

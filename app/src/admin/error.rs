@@ -1,0 +1,137 @@
+//! The API's errors: a status and a JSON body `{"error": "...", "field": "..."}` that
+//! says what went wrong and, when a field of the request is to blame, which one.
+
+use std::time::Duration;
+
+use axum::extract::rejection::JsonRejection;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::publish::PublishError;
+use crate::store::StoreError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub field: Option<String>,
+    /// More to say, merged into the body (the current version of a post on 409).
+    pub extra: Option<Value>,
+    pub retry_after: Option<Duration>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            field: None,
+            extra: None,
+            retry_after: None,
+        }
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+    /// 400 naming the field at fault.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::bad_request(message).with_field(field)
+    }
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, message)
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message)
+    }
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, what)
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, message)
+    }
+    pub fn too_many(retry_after: Duration) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many failed attempts: wait before trying again",
+            )
+        }
+    }
+    pub fn with_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_owned());
+        self
+    }
+    pub fn with_extra(mut self, extra: Value) -> Self {
+        self.extra = Some(extra);
+        self
+    }
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!("admin API: {e}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error (see the server log)",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.message });
+        if let Some(field) = self.field {
+            body["field"] = json!(field);
+        }
+        if let Some(Value::Object(extra)) = self.extra {
+            for (k, v) in extra {
+                body[k] = v;
+            }
+        }
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(wait) = self.retry_after {
+            let seconds = wait.as_secs().max(1).to_string();
+            if let Ok(value) = HeaderValue::from_str(&seconds) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl From<PublishError> for ApiError {
+    fn from(e: PublishError) -> Self {
+        // A render error is the user's to fix (a template, a front matter): say it.
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("publish failed: {e}"),
+        )
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(e: JsonRejection) -> Self {
+        Self::new(e.status(), e.body_text())
+    }
+}
+
+/// A JSON body read into `T`, with errors naming the field (`tags[2]`, `title`).
+pub fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> ApiResult<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = format!("{path}: {}", e.inner());
+        if path == "." {
+            ApiError::bad_request(message)
+        } else {
+            ApiError::field(&path, message)
+        }
+    })
+}

@@ -1,0 +1,134 @@
+//! Image uploads: checked by their content (not their name), stored under
+//! `content/images/YYYY/MM/` with a name no other file has, published with the site.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{Datelike, Utc};
+use serde_json::{json, Value};
+
+use super::auth::{Caller, Need};
+use super::error::{ApiError, ApiResult};
+use super::{crypto, Admin};
+
+pub async fn upload(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    mut multipart: Multipart,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Need::WriteContent)?;
+    let read_error = |e: axum::extract::multipart::MultipartError| {
+        let status = e.status();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!(
+                "the file is larger than the limit of {} bytes",
+                admin.options.media_max_bytes
+            )
+        } else {
+            e.body_text()
+        };
+        ApiError::new(status, message).with_field("file")
+    };
+    let mut upload = None;
+    while let Some(field) = multipart.next_field().await.map_err(read_error)? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("image").to_owned();
+            let bytes = field.bytes().await.map_err(read_error)?;
+            upload = Some((name, bytes));
+        }
+    }
+    let (name, bytes) = upload
+        .ok_or_else(|| ApiError::field("file", "send the image as the multipart field \"file\""))?;
+    let ext = image_extension(&bytes).map_err(|m| ApiError::field("file", m))?;
+    let size = imagesize::blob_size(&bytes)
+        .map_err(|_| ApiError::field("file", "the image is damaged: its size cannot be read"))?;
+    let now = Utc::now();
+    let rel_dir = format!("images/{}/{:02}", now.year(), now.month());
+    let dir = admin.site.paths.content.join(&rel_dir);
+    let stem = slug::slugify(
+        Path::new(&name)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("image"),
+    );
+    let stem = if stem.is_empty() {
+        "image".to_owned()
+    } else {
+        stem
+    };
+    let stored = tokio::task::spawn_blocking(move || store_file(&dir, &stem, ext, &bytes))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let file = stored
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    let path = format!("{rel_dir}/{file}");
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "media.uploaded",
+            Some(&path),
+            &caller.ip,
+            None,
+        )
+        .await;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "url": format!("/{path}"),
+            "path": path,
+            "width": size.width,
+            "height": size.height,
+        })),
+    ))
+}
+
+/// The extension of the image format the bytes are, if it is one the web shows.
+fn image_extension(bytes: &[u8]) -> Result<&'static str, String> {
+    use imagesize::ImageType;
+    let head = &bytes[..bytes.len().min(512)];
+    let text = String::from_utf8_lossy(head).to_ascii_lowercase();
+    if text.contains("<svg") || text.trim_start().starts_with("<?xml") {
+        return Err("SVG images are refused: they can carry scripts".into());
+    }
+    match imagesize::image_type(bytes) {
+        Ok(ImageType::Png) => Ok("png"),
+        Ok(ImageType::Jpeg) => Ok("jpg"),
+        Ok(ImageType::Gif) => Ok("gif"),
+        Ok(ImageType::Webp) => Ok("webp"),
+        Ok(ImageType::Heif(imagesize::Compression::Av1)) => Ok("avif"),
+        _ => Err("not an image this site accepts (PNG, JPEG, GIF, WebP or AVIF)".into()),
+    }
+}
+
+/// Writes the bytes under `dir` as `stem.ext`, or `stem-2.ext`... whichever is free;
+/// the file appears complete or not at all.
+fn store_file(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let temp = dir.join(format!(".upload-{}", crypto::random_token(9)));
+    std::fs::write(&temp, bytes)?;
+    let result = (1..1000)
+        .map(|n| {
+            let name = if n == 1 {
+                format!("{stem}.{ext}")
+            } else {
+                format!("{stem}-{n}.{ext}")
+            };
+            dir.join(name)
+        })
+        // A hard link fails when the name exists: no upload replaces another.
+        .find_map(|path| match std::fs::hard_link(&temp, &path) {
+            Ok(()) => Some(Ok(path)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
+            Err(e) => Some(Err(e)),
+        })
+        .unwrap_or_else(|| Err(std::io::Error::other("no free file name")));
+    let _ = std::fs::remove_file(&temp);
+    result
+}

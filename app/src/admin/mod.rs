@@ -1,0 +1,252 @@
+//! The admin API under `/admin/api/`: two-factor login, sessions and API tokens,
+//! posts with revisions, preview, publish, media, users and the audit log.
+//! `docs/admin-api.md` walks through it; `openapi.json` describes every endpoint.
+
+mod account;
+mod auth;
+mod client;
+pub mod crypto;
+mod error;
+mod limit;
+mod media;
+pub mod password;
+mod posts;
+mod publish;
+mod session;
+mod setup;
+mod site;
+mod tokens;
+pub mod totp;
+mod users;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, patch, post};
+use axum::Router;
+
+pub use client::parse_proxies;
+pub use crypto::Keys;
+pub use publish::Publisher;
+
+use crate::publish::Site;
+
+/// JSON bodies larger than this get 413 (media has its own limit).
+const JSON_LIMIT: usize = 2 * 1024 * 1024;
+/// Failed logins allowed per client address and per account in [`LOGIN_WINDOW`].
+const LOGIN_FAILURES: usize = 5;
+const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How long the second login step may wait.
+const CHALLENGE_TTL: Duration = Duration::from_secs(5 * 60);
+
+#[derive(Debug, Clone)]
+pub struct AdminOptions {
+    /// Session cookies only over HTTPS (off only for local development over HTTP).
+    pub secure_cookies: bool,
+    /// Peers whose `CF-Connecting-IP` / `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Largest media upload, in bytes.
+    pub media_max_bytes: usize,
+}
+
+impl Default for AdminOptions {
+    fn default() -> Self {
+        Self {
+            secure_cookies: true,
+            trusted_proxies: Vec::new(),
+            media_max_bytes: 20 * 1024 * 1024,
+        }
+    }
+}
+
+/// What the second step of a login is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Totp,
+    Enroll,
+}
+
+/// A password checked, waiting for its second factor.
+struct Challenge {
+    account_id: i64,
+    next: Step,
+    expires: Instant,
+    /// The secret offered during enrollment, until a code confirms it.
+    secret: Option<Vec<u8>>,
+    attempts: u8,
+}
+
+/// The admin API's shared state.
+pub struct Admin {
+    pub site: Arc<Site>,
+    keys: Keys,
+    options: AdminOptions,
+    limiter: limit::Limiter,
+    /// By hash of the challenge token.
+    challenges: Mutex<HashMap<String, Challenge>>,
+    /// Set while no account exists: lets the first visitor who has it create the owner.
+    setup_token: Mutex<Option<String>>,
+    pub publisher: Arc<Publisher>,
+}
+
+impl Admin {
+    pub fn new(
+        site: Arc<Site>,
+        keys: Keys,
+        options: AdminOptions,
+        publish_options: crate::publish::PublishOptions,
+    ) -> Self {
+        Self {
+            publisher: Publisher::new(site.clone(), publish_options),
+            site,
+            keys,
+            options,
+            limiter: limit::Limiter::new(LOGIN_FAILURES, LOGIN_WINDOW),
+            challenges: Mutex::new(HashMap::new()),
+            setup_token: Mutex::new(None),
+        }
+    }
+
+    /// When no account exists yet, makes a one-time setup token (to print in the log).
+    pub async fn setup_token(&self) -> Result<Option<String>, crate::store::StoreError> {
+        if self.site.store.account_count().await? > 0 {
+            return Ok(None);
+        }
+        let token = crypto::random_token(18);
+        *self
+            .setup_token
+            .lock()
+            .expect("no panic while holding the lock") = Some(token.clone());
+        Ok(Some(token))
+    }
+
+    fn cookie_name(&self) -> &'static str {
+        // The __Host- prefix makes browsers refuse the cookie unless it is Secure,
+        // host-only and for the whole path: no subdomain can plant one.
+        if self.options.secure_cookies {
+            "__Host-folio_session"
+        } else {
+            "folio_session"
+        }
+    }
+
+    /// The CSRF token of a session: derived from it, so nothing more is stored.
+    fn csrf_token(&self, session_hash: &str) -> String {
+        self.keys.hash("csrf", session_hash)
+    }
+
+    /// Origins besides the request's own host allowed to make changes: the site's.
+    fn allowed_origin(&self, origin: &str) -> bool {
+        let base = self.site.config.base_url.trim_end_matches('/');
+        !base.is_empty() && origin == base
+    }
+
+    /// Records an event; a failure to record is logged, never fatal to the request.
+    async fn audit(
+        &self,
+        actor: Option<&str>,
+        action: &str,
+        target: Option<&str>,
+        ip: &str,
+        detail: Option<&str>,
+    ) {
+        if let Err(e) = self
+            .site
+            .store
+            .audit(actor, action, target, Some(ip), detail)
+            .await
+        {
+            tracing::error!("cannot write the audit log: {e}");
+        }
+        tracing::info!(actor, action, target, ip, "audit");
+    }
+}
+
+/// The API's routes, to be nested under `/admin/api`.
+pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> {
+    let media_limit = admin.options.media_max_bytes;
+    Router::new()
+        .route("/session", post(session::login).delete(session::logout))
+        .route("/session/enroll", post(session::enroll))
+        .route("/session/enroll/confirm", post(session::confirm))
+        .route("/session/totp", post(session::totp))
+        .route("/sessions", delete(session::logout_everywhere))
+        .route("/setup", get(setup::status).post(setup::create))
+        .route("/me", get(account::me))
+        .route("/me/password", post(account::password))
+        .route("/me/recovery-codes", post(account::recovery_codes))
+        .route("/posts", get(posts::list).post(posts::create))
+        .route(
+            "/posts/{id}",
+            get(posts::get).patch(posts::update).delete(posts::trash),
+        )
+        .route("/posts/{id}/restore", post(posts::restore))
+        .route("/posts/{id}/revisions", get(posts::revisions))
+        .route(
+            "/posts/{id}/revisions/{number}/restore",
+            post(posts::restore_revision),
+        )
+        .route("/tags", get(site::tags))
+        .route("/settings", get(site::settings))
+        .route("/preview", post(publish::preview))
+        .route("/publish", post(publish::publish))
+        .route(
+            "/media",
+            post(media::upload).layer(DefaultBodyLimit::max(media_limit)),
+        )
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}", delete(tokens::revoke))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", patch(users::update).delete(users::delete))
+        .route("/users/{id}/reset-2fa", post(users::reset_totp))
+        .route("/audit", get(users::audit))
+        .route("/openapi.json", get(openapi))
+        .fallback(|| async {
+            error::ApiError::not_found("no such admin API endpoint").into_response()
+        })
+        .layer(DefaultBodyLimit::max(JSON_LIMIT))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(admin)
+}
+
+/// Every admin response: never cached, never framed, no active content.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // A handler may set its own (the preview is framed by the admin UI).
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+        ));
+    headers
+        .entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+/// The OpenAPI 3.1 description of this API.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+        .into_response()
+}

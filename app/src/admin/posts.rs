@@ -1,0 +1,453 @@
+//! Posts and pages: list, read, create, update (never over a newer revision), trash
+//! and restore, revisions. JSON fields are named as in the front matter.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use sqlx::SqliteConnection;
+
+use super::auth::{Caller, Need};
+use super::error::{from_json, ApiError, ApiResult};
+use super::Admin;
+use crate::content::{validate_alias, validate_slug};
+use crate::store::listing::PostFilter;
+use crate::store::posts;
+use crate::store::{PostDoc, Role, Status, StoredPost};
+
+/// A post as the API shows it: its document plus id, revision and where it is.
+fn post_json(post: &StoredPost) -> Value {
+    let mut body = serde_json::to_value(&post.doc).expect("a PostDoc serializes");
+    body["id"] = json!(post.id);
+    body["revision"] = json!(post.revision);
+    body["trashed"] = json!(post.archived);
+    body["url"] = json!(format!("/{}/", post.doc.slug));
+    if let Some(path) = &post.source_path {
+        body["source_path"] = json!(path);
+    }
+    body
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    status: Option<String>,
+    tag: Option<String>,
+    author: Option<String>,
+    q: Option<String>,
+    #[serde(default)]
+    trashed: bool,
+    page: Option<i64>,
+    limit: Option<i64>,
+}
+
+pub async fn list(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::ReadContent)?;
+    if let Some(kind) = &query.kind {
+        if !matches!(kind.as_str(), "post" | "page") {
+            return Err(ApiError::field("type", "type is post or page"));
+        }
+    }
+    if let Some(status) = &query.status {
+        if Status::parse(status).is_none() {
+            return Err(ApiError::field(
+                "status",
+                "status is draft, scheduled or published",
+            ));
+        }
+    }
+    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let page = query.page.unwrap_or(1).max(1);
+    let filter = PostFilter {
+        kind: query.kind,
+        status: query.status,
+        tag: query.tag,
+        author: query.author,
+        text: query.q.filter(|q| !q.trim().is_empty()),
+        trashed: query.trashed,
+        limit,
+        offset: (page - 1) * limit,
+    };
+    let (total, posts) = admin.site.store.list_posts(&filter).await?;
+    Ok(Json(json!({
+        "posts": posts,
+        "total": total,
+        "page": page,
+        "pages": (total + limit - 1) / limit,
+    })))
+}
+
+async fn load(conn: &mut SqliteConnection, id: i64) -> ApiResult<StoredPost> {
+    posts::load(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no post with id {id}")))
+}
+
+pub async fn get(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::ReadContent)?;
+    let mut conn = admin
+        .site
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(post_json(&load(&mut conn, id).await?)))
+}
+
+/// The fields a request may send: those of the front matter (and `revision` on update).
+fn check_fields(body: &Map<String, Value>, extra: &[&str]) -> ApiResult<()> {
+    let known = serde_json::to_value(PostDoc::default()).expect("a PostDoc serializes");
+    for key in body.keys() {
+        if known.get(key).is_none() && !extra.contains(&key.as_str()) {
+            return Err(ApiError::field(key, format!("unknown field {key:?}")));
+        }
+    }
+    Ok(())
+}
+
+fn as_object(body: Value) -> ApiResult<Map<String, Value>> {
+    match body {
+        Value::Object(map) => Ok(map),
+        _ => Err(ApiError::bad_request("the body must be a JSON object")),
+    }
+}
+
+impl Admin {
+    /// The author name posts by `caller` carry by default.
+    async fn author_name(&self, caller: &Caller) -> ApiResult<Option<String>> {
+        Ok(match caller.account.user_id {
+            Some(id) => self.site.store.user_name(id).await?,
+            None => None,
+        })
+    }
+}
+
+/// Fills defaults and checks a document before it is stored.
+async fn prepare(admin: &Admin, caller: &Caller, doc: &mut PostDoc) -> ApiResult<()> {
+    doc.title = doc.title.trim().to_owned();
+    if doc.title.is_empty() {
+        return Err(ApiError::field("title", "a title is required"));
+    }
+    if doc.slug.trim().is_empty() {
+        doc.slug = slug::slugify(&doc.title);
+    }
+    validate_slug(&doc.slug).map_err(|m| ApiError::field("slug", m))?;
+    for (i, alias) in doc.aliases.iter().enumerate() {
+        validate_alias(alias).map_err(|m| ApiError::field(&format!("aliases[{i}]"), m))?;
+    }
+    doc.tags.retain(|t| !t.trim().is_empty());
+    doc.authors.retain(|a| !a.trim().is_empty());
+    if doc.authors.is_empty() {
+        doc.authors.extend(admin.author_name(caller).await?);
+    }
+    match doc.status {
+        Status::Published if doc.published_at.is_none() => doc.published_at = Some(Utc::now()),
+        Status::Scheduled if doc.published_at.is_none() => {
+            return Err(ApiError::field(
+                "published_at",
+                "a scheduled post needs published_at (when it goes live)",
+            ))
+        }
+        _ => {}
+    }
+    if caller.account.role() == Role::Author && doc.status != Status::Draft {
+        return Err(ApiError::forbidden(
+            "authors save drafts; an editor or owner publishes and schedules",
+        )
+        .with_field("status"));
+    }
+    Ok(())
+}
+
+/// An author may only touch their own drafts.
+async fn check_owner(admin: &Admin, caller: &Caller, post: &StoredPost) -> ApiResult<()> {
+    if caller.account.role() != Role::Author {
+        return Ok(());
+    }
+    let name = admin.author_name(caller).await?;
+    let own = name.is_some_and(|n| post.doc.authors.contains(&n));
+    if own && post.doc.status == Status::Draft {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "authors may change only their own drafts",
+        ))
+    }
+}
+
+/// 409 when `slug` belongs to a post other than `id`.
+async fn check_slug(conn: &mut SqliteConnection, slug: &str, id: Option<i64>) -> ApiResult<()> {
+    let Some(other) = posts::id_by_slug(conn, slug).await? else {
+        return Ok(());
+    };
+    if Some(other) == id {
+        return Ok(());
+    }
+    let title = posts::load(conn, other)
+        .await?
+        .map(|p| p.doc.title)
+        .unwrap_or_default();
+    Err(ApiError::conflict(format!(
+        "the slug {slug:?} is taken by post {other} ({title:?})"
+    ))
+    .with_field("slug")
+    .with_extra(json!({ "other": { "id": other, "title": title } })))
+}
+
+pub async fn create(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Json(body): Json<Value>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Need::WriteContent)?;
+    let body = as_object(body)?;
+    check_fields(&body, &[])?;
+    let mut doc: PostDoc = from_json(Value::Object(body))?;
+    prepare(&admin, &caller, &mut doc).await?;
+    // IMMEDIATE: the check and the write see the same store.
+    let mut tx = admin
+        .site
+        .store
+        .pool()
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(ApiError::internal)?;
+    check_slug(&mut tx, &doc.slug, None).await?;
+    let id = posts::insert(&mut tx, &doc, None, &caller.origin()).await?;
+    let post = load(&mut tx, id).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    admin.publisher.changed();
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "post.created",
+            Some(&doc.slug),
+            &caller.ip,
+            None,
+        )
+        .await;
+    Ok((StatusCode::CREATED, Json(post_json(&post))))
+}
+
+/// Applies the fields sent to the current version, as a new revision. The request
+/// names the revision it was based on; if the post has moved on since, nothing is
+/// written and the answer (409) carries the current version.
+pub async fn update(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::WriteContent)?;
+    let mut body = as_object(body)?;
+    check_fields(&body, &["revision"])?;
+    let based_on = body
+        .remove("revision")
+        .ok_or_else(|| {
+            ApiError::field(
+                "revision",
+                "revision (the one this edit started from) is required",
+            )
+        })?
+        .as_i64()
+        .ok_or_else(|| ApiError::field("revision", "revision is a number"))?;
+    let mut tx = admin
+        .site
+        .store
+        .pool()
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(ApiError::internal)?;
+    let current = load(&mut tx, id).await?;
+    check_owner(&admin, &caller, &current).await?;
+    if current.revision != based_on {
+        return Err(ApiError::conflict(format!(
+            "the post changed since revision {based_on}: it is at revision {}; nothing was saved",
+            current.revision
+        ))
+        .with_field("revision")
+        .with_extra(json!({ "current": post_json(&current) })));
+    }
+    let mut merged = serde_json::to_value(&current.doc).expect("a PostDoc serializes");
+    for (key, value) in body {
+        merged[key] = value;
+    }
+    let mut doc: PostDoc = from_json(merged)?;
+    prepare(&admin, &caller, &mut doc).await?;
+    if doc == current.doc && !current.archived {
+        return Ok(Json(post_json(&current)));
+    }
+    check_slug(&mut tx, &doc.slug, Some(id)).await?;
+    posts::update(&mut tx, id, &doc, None, &caller.origin()).await?;
+    let post = load(&mut tx, id).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    admin.publisher.changed();
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "post.updated",
+            Some(&doc.slug),
+            &caller.ip,
+            Some(&format!("revision {}", post.revision)),
+        )
+        .await;
+    Ok(Json(post_json(&post)))
+}
+
+/// Moves a post to the trash: no longer rendered, kept with its revisions.
+pub async fn trash(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    caller.require(Need::WriteContent)?;
+    let mut tx = admin
+        .site
+        .store
+        .pool()
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(ApiError::internal)?;
+    let post = load(&mut tx, id).await?;
+    check_owner(&admin, &caller, &post).await?;
+    posts::archive(&mut tx, id).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    admin.publisher.changed();
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "post.trashed",
+            Some(&post.doc.slug),
+            &caller.ip,
+            None,
+        )
+        .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn restore(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::WriteContent)?;
+    let mut tx = admin
+        .site
+        .store
+        .pool()
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(ApiError::internal)?;
+    let post = load(&mut tx, id).await?;
+    check_owner(&admin, &caller, &post).await?;
+    posts::restore(&mut tx, id).await?;
+    let post = load(&mut tx, id).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    admin.publisher.changed();
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "post.restored",
+            Some(&post.doc.slug),
+            &caller.ip,
+            None,
+        )
+        .await;
+    Ok(Json(post_json(&post)))
+}
+
+pub async fn revisions(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::ReadContent)?;
+    let mut conn = admin
+        .site
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
+    load(&mut conn, id).await?;
+    let revisions: Vec<Value> = posts::revisions(&mut conn, id)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|(number, origin, created_at, doc)| {
+            json!({ "number": number, "origin": origin, "created_at": created_at, "document": doc })
+        })
+        .collect();
+    Ok(Json(json!({ "revisions": revisions })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RestoreRevision {
+    revision: i64,
+}
+
+/// Makes an old revision's document the current one, as a new revision.
+pub async fn restore_revision(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path((id, number)): Path<(i64, i64)>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::WriteContent)?;
+    let RestoreRevision { revision: based_on } = from_json(body)?;
+    let mut tx = admin
+        .site
+        .store
+        .pool()
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(ApiError::internal)?;
+    let current = load(&mut tx, id).await?;
+    check_owner(&admin, &caller, &current).await?;
+    if current.revision != based_on {
+        return Err(ApiError::conflict(format!(
+            "the post changed since revision {based_on}: it is at revision {}",
+            current.revision
+        ))
+        .with_field("revision")
+        .with_extra(json!({ "current": post_json(&current) })));
+    }
+    let mut doc = posts::revisions(&mut tx, id)
+        .await?
+        .into_iter()
+        .find(|(n, ..)| *n == number)
+        .map(|(.., doc)| doc)
+        .ok_or_else(|| ApiError::not_found(format!("post {id} has no revision {number}")))?;
+    prepare(&admin, &caller, &mut doc).await?;
+    check_slug(&mut tx, &doc.slug, Some(id)).await?;
+    posts::update(&mut tx, id, &doc, None, &caller.origin()).await?;
+    let post = load(&mut tx, id).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    admin.publisher.changed();
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "post.revision_restored",
+            Some(&doc.slug),
+            &caller.ip,
+            Some(&format!("revision {number}")),
+        )
+        .await;
+    Ok(Json(post_json(&post)))
+}

@@ -1,0 +1,93 @@
+//! First run in the browser: while no account exists, whoever has the one-time setup
+//! token from the server's log creates the owner, who then enrolls TOTP.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use subtle::ConstantTimeEq;
+
+use super::auth::Client;
+use super::error::{from_json, ApiError, ApiResult};
+use super::{password, Admin};
+use crate::store::Role;
+
+pub async fn status(State(admin): State<Arc<Admin>>) -> ApiResult<Json<Value>> {
+    let needed = admin.site.store.account_count().await? == 0;
+    Ok(Json(json!({ "needed": needed })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Setup {
+    setup_token: String,
+    username: String,
+    password: String,
+}
+
+pub async fn create(
+    State(admin): State<Arc<Admin>>,
+    client: Client,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let setup: Setup = from_json(body)?;
+    admin.check_limits(&client, "setup")?;
+    let expected = admin
+        .setup_token
+        .lock()
+        .expect("no panic while holding the lock")
+        .clone();
+    let Some(expected) = expected else {
+        return Err(ApiError::conflict("this site is set up already: log in"));
+    };
+    if !bool::from(setup.setup_token.as_bytes().ct_eq(expected.as_bytes())) {
+        admin.fail(&client, "setup");
+        admin
+            .audit(
+                None,
+                "setup.failed",
+                None,
+                &client.ip,
+                Some("wrong setup token"),
+            )
+            .await;
+        return Err(
+            ApiError::unauthorized("wrong setup token (see the server log)")
+                .with_field("setup_token"),
+        );
+    }
+    super::users::check_username(&setup.username)?;
+    password::check_new(&setup.password).map_err(|m| ApiError::field("password", m))?;
+    let typed = setup.password;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&typed))
+        .await
+        .map_err(ApiError::internal)?;
+    let store = &admin.site.store;
+    if store.account_count().await? > 0 {
+        return Err(ApiError::conflict("this site is set up already: log in"));
+    }
+    let id = store
+        .add_account(&setup.username, Role::Owner, &hash)
+        .await?
+        .ok_or_else(|| ApiError::conflict("that username is taken"))?;
+    *admin
+        .setup_token
+        .lock()
+        .expect("no panic while holding the lock") = None;
+    let account = store
+        .account(id)
+        .await?
+        .ok_or_else(|| ApiError::internal("the new account vanished"))?;
+    admin
+        .audit(
+            Some(&account.username),
+            "setup",
+            Some(&account.username),
+            &client.ip,
+            None,
+        )
+        .await;
+    Ok(Json(admin.challenge(&account)))
+}

@@ -1,0 +1,117 @@
+//! API tokens for CI: named, scoped, shown once, stored hashed, revocable.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::{Caller, Need, SCOPES, TOKEN_PREFIX};
+use super::error::{from_json, ApiError, ApiResult};
+use super::{crypto, Admin};
+use crate::store::Role;
+
+pub async fn list(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require(Need::Tokens)?;
+    let mut tokens = admin.site.store.tokens().await?;
+    // Editors see their own; owners see all.
+    if caller.account.role() != Role::Owner {
+        tokens.retain(|t| t.account_id == caller.account.id);
+    }
+    Ok(Json(json!({ "tokens": tokens })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewToken {
+    name: String,
+    scopes: Vec<String>,
+}
+
+pub async fn create(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Json(body): Json<Value>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Need::Tokens)?;
+    let new: NewToken = from_json(body)?;
+    let name = new.name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(ApiError::field(
+            "name",
+            "a token needs a name of 1 to 100 characters",
+        ));
+    }
+    if new.scopes.is_empty() {
+        return Err(ApiError::field(
+            "scopes",
+            format!("give at least one of {}", SCOPES.join(", ")),
+        ));
+    }
+    for (i, scope) in new.scopes.iter().enumerate() {
+        if !SCOPES.contains(&scope.as_str()) {
+            return Err(ApiError::field(
+                &format!("scopes[{i}]"),
+                format!("unknown scope {scope:?}: {}", SCOPES.join(", ")),
+            ));
+        }
+    }
+    let plain = format!("{TOKEN_PREFIX}{}", crypto::random_token(32));
+    let scopes = new.scopes.join(" ");
+    let row = admin
+        .site
+        .store
+        .add_token(
+            caller.account.id,
+            name,
+            &scopes,
+            &admin.keys.hash("token", &plain),
+        )
+        .await?;
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "token.created",
+            Some(name),
+            &caller.ip,
+            Some(&scopes),
+        )
+        .await;
+    let mut body = serde_json::to_value(&row).map_err(ApiError::internal)?;
+    body["token"] = json!(plain);
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+pub async fn revoke(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    caller.require(Need::Tokens)?;
+    let store = &admin.site.store;
+    let owned = store
+        .tokens()
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .is_some_and(|t| t.account_id == caller.account.id || caller.account.role() == Role::Owner);
+    if !owned {
+        return Err(ApiError::not_found("no such token"));
+    }
+    let name = store
+        .revoke_token(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such live token"))?;
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "token.revoked",
+            Some(&name),
+            &caller.ip,
+            None,
+        )
+        .await;
+    Ok(StatusCode::NO_CONTENT)
+}

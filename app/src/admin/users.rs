@@ -1,0 +1,201 @@
+//! Accounts, managed by owners, and the audit log.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::{Caller, Need};
+use super::error::{from_json, ApiError, ApiResult};
+use super::{password, Admin};
+use crate::store::{Account, Role};
+
+/// Usernames go into URLs, logs and otpauth labels: keep them plain.
+pub fn check_username(name: &str) -> ApiResult<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            "username",
+            "a username is 1 to 64 letters, digits, '.', '_' or '-'",
+        ))
+    }
+}
+
+fn account_json(a: &Account) -> Value {
+    json!({
+        "id": a.id,
+        "username": a.username,
+        "role": a.role(),
+        "two_factor": a.enrolled(),
+        "created_at": a.created_at,
+    })
+}
+
+pub async fn list(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require(Need::Owner)?;
+    let accounts = admin.site.store.accounts().await?;
+    Ok(Json(
+        json!({ "users": accounts.iter().map(account_json).collect::<Vec<_>>() }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    username: String,
+    password: String,
+    role: Role,
+}
+
+pub async fn create(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Json(body): Json<Value>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Need::Owner)?;
+    let new: NewUser = from_json(body)?;
+    check_username(&new.username)?;
+    password::check_new(&new.password).map_err(|m| ApiError::field("password", m))?;
+    let typed = new.password;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&typed))
+        .await
+        .map_err(ApiError::internal)?;
+    let store = &admin.site.store;
+    let id = store
+        .add_account(&new.username, new.role, &hash)
+        .await?
+        .ok_or_else(|| ApiError::conflict("that username is taken").with_field("username"))?;
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "user.created",
+            Some(&new.username),
+            &caller.ip,
+            Some(new.role.as_str()),
+        )
+        .await;
+    let account = store
+        .account(id)
+        .await?
+        .ok_or_else(|| ApiError::internal("the new account vanished"))?;
+    Ok((StatusCode::CREATED, Json(account_json(&account))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserChange {
+    role: Role,
+}
+
+pub async fn update(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::Owner)?;
+    let change: UserChange = from_json(body)?;
+    let store = &admin.site.store;
+    let account = store
+        .account(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such user"))?;
+    if account.role() == Role::Owner
+        && change.role != Role::Owner
+        && store.owner_count().await? <= 1
+    {
+        return Err(ApiError::conflict("the last owner cannot stop being one").with_field("role"));
+    }
+    store.set_role(id, change.role).await?;
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "user.role",
+            Some(&account.username),
+            &caller.ip,
+            Some(change.role.as_str()),
+        )
+        .await;
+    let account = store
+        .account(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such user"))?;
+    Ok(Json(account_json(&account)))
+}
+
+pub async fn delete(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    caller.require(Need::Owner)?;
+    let store = &admin.site.store;
+    let account = store
+        .account(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such user"))?;
+    if !store.delete_account(id).await? {
+        return Err(ApiError::conflict("the last owner cannot be deleted"));
+    }
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "user.deleted",
+            Some(&account.username),
+            &caller.ip,
+            None,
+        )
+        .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Forgets a user's TOTP: their next login enrolls again.
+pub async fn reset_totp(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    caller.require(Need::Owner)?;
+    let store = &admin.site.store;
+    let account = store
+        .account(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such user"))?;
+    store.reset_totp(id).await?;
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "2fa.reset",
+            Some(&account.username),
+            &caller.ip,
+            None,
+        )
+        .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    limit: Option<i64>,
+    before: Option<i64>,
+}
+
+pub async fn audit(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::Owner)?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let entries = admin.site.store.audit_log(limit, query.before).await?;
+    Ok(Json(json!({ "entries": entries })))
+}

@@ -1,0 +1,522 @@
+//! Accounts (who may log in), their recovery codes, sessions and API tokens, and the
+//! audit log. Secrets arrive here already hashed or encrypted (see `admin::crypto`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{FromRow, QueryBuilder, Sqlite};
+
+use super::{timestamp, Result, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything, users included.
+    Owner,
+    /// All content, publishing, API tokens.
+    Editor,
+    /// Their own drafts.
+    Author,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Editor => "editor",
+            Role::Author => "author",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "owner" => Some(Role::Owner),
+            "editor" => Some(Role::Editor),
+            "author" => Some(Role::Author),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        Role::parse(text).ok_or_else(|| format!("unknown role {text:?}: owner, editor or author"))
+    }
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    #[sqlx(try_from = "String")]
+    pub role: RoleColumn,
+    /// The author profile (users row) this account writes as.
+    pub user_id: Option<i64>,
+    pub password_hash: String,
+    /// Encrypted TOTP secret; None until enrollment is confirmed.
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub created_at: String,
+}
+
+/// A role read from its column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleColumn(pub Role);
+
+impl TryFrom<String> for RoleColumn {
+    type Error = String;
+    fn try_from(text: String) -> std::result::Result<Self, String> {
+        Role::parse(&text)
+            .map(RoleColumn)
+            .ok_or_else(|| format!("unknown role {text:?}"))
+    }
+}
+
+impl Account {
+    pub fn role(&self) -> Role {
+        self.role.0
+    }
+    pub fn enrolled(&self) -> bool {
+        self.totp_secret.is_some()
+    }
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "id, username, role, user_id, password_hash, totp_secret, totp_last_step, created_at";
+
+/// A session as stored: the account it belongs to and its clocks.
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionRow {
+    pub account_id: i64,
+    pub last_seen_at: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct TokenRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub scopes: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl Store {
+    pub async fn account_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM accounts")
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    pub async fn accounts(&self) -> Result<Vec<Account>> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY username");
+        Ok(sqlx::query_as(&sql).fetch_all(self.pool()).await?)
+    }
+
+    pub async fn account(&self, id: i64) -> Result<Option<Account>> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?");
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// By username, ignoring case.
+    pub async fn account_named(&self, username: &str) -> Result<Option<Account>> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?");
+        Ok(sqlx::query_as(&sql)
+            .bind(username)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// Creates an account, and the author profile of the same slug unless one exists.
+    /// The first account is always an owner. Returns the account id, or None when the
+    /// username is taken.
+    pub async fn add_account(
+        &self,
+        username: &str,
+        role: Role,
+        password_hash: &str,
+    ) -> Result<Option<i64>> {
+        let mut tx = self.pool().begin().await?;
+        let first: i64 = sqlx::query_scalar("SELECT count(*) = 0 FROM accounts")
+            .fetch_one(&mut *tx)
+            .await?;
+        let role = if first == 1 { Role::Owner } else { role };
+        let now = timestamp(Utc::now());
+        let slug = super::users::author_slug(username);
+        let user_id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (slug) DO UPDATE SET slug = excluded.slug RETURNING id",
+        )
+        .bind(&slug)
+        .bind(username)
+        .bind(&now)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id = sqlx::query_scalar(
+            "INSERT INTO accounts (username, role, user_id, password_hash, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING RETURNING id",
+        )
+        .bind(username)
+        .bind(role.as_str())
+        .bind(user_id)
+        .bind(password_hash)
+        .bind(&now)
+        .bind(&now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn set_password(&self, id: i64, password_hash: &str) -> Result<()> {
+        sqlx::query("UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(timestamp(Utc::now()))
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_role(&self, id: i64, role: Role) -> Result<bool> {
+        let done = sqlx::query("UPDATE accounts SET role = ?, updated_at = ? WHERE id = ?")
+            .bind(role.as_str())
+            .bind(timestamp(Utc::now()))
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Turns two-factor login on with `secret` (encrypted) and the hashes of fresh
+    /// recovery codes, replacing the old ones; `step` is the time step just used.
+    pub async fn enroll_totp(
+        &self,
+        id: i64,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE accounts SET totp_secret = ?, totp_last_step = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(secret)
+        .bind(step)
+        .bind(timestamp(Utc::now()))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        replace_recovery_codes(&mut tx, id, recovery_hashes).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_recovery_codes(&self, id: i64, hashes: &[String]) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        replace_recovery_codes(&mut tx, id, hashes).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Forgets the TOTP secret, recovery codes and sessions: the next login enrolls again.
+    pub async fn reset_totp(&self, id: i64) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE accounts SET totp_secret = NULL, totp_last_step = NULL, updated_at = ? WHERE id = ?")
+            .bind(timestamp(Utc::now()))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records `step` as used unless it (or a later one) was: true when the code is fresh.
+    pub async fn use_totp_step(&self, id: i64, step: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE accounts SET totp_last_step = ? \
+             WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+        )
+        .bind(step)
+        .bind(id)
+        .bind(step)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Marks an unused recovery code as used: true when it was there to use.
+    pub async fn use_recovery_code(&self, id: i64, hash: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE recovery_codes SET used_at = ? WHERE account_id = ? AND hash = ? AND used_at IS NULL",
+        )
+        .bind(timestamp(Utc::now()))
+        .bind(id)
+        .bind(hash)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn recovery_codes_left(&self, id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) FROM recovery_codes WHERE account_id = ? AND used_at IS NULL",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// Deletes an account (its sessions and tokens go with it). False when it was the
+    /// last owner, who is kept.
+    pub async fn delete_account(&self, id: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM accounts WHERE id = ?1 AND (role <> 'owner' OR \
+             (SELECT count(*) FROM accounts WHERE role = 'owner') > 1)",
+        )
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn owner_count(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT count(*) FROM accounts WHERE role = 'owner'")
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+}
+
+async fn replace_recovery_codes(
+    tx: &mut sqlx::SqliteConnection,
+    id: i64,
+    hashes: &[String],
+) -> Result<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if !hashes.is_empty() {
+        let mut insert =
+            QueryBuilder::<Sqlite>::new("INSERT INTO recovery_codes (account_id, hash) ");
+        insert.push_values(hashes, |mut row, hash| {
+            row.push_bind(id).push_bind(hash);
+        });
+        insert.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Sessions.
+impl Store {
+    pub async fn add_session(
+        &self,
+        hash: &str,
+        account_id: i64,
+        expires_at: DateTime<Utc>,
+        ip: &str,
+        user_agent: Option<&str>,
+    ) -> Result<()> {
+        let now = timestamp(Utc::now());
+        sqlx::query(
+            "INSERT INTO sessions (hash, account_id, created_at, last_seen_at, expires_at, ip, user_agent) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(hash)
+        .bind(account_id)
+        .bind(&now)
+        .bind(&now)
+        .bind(timestamp(expires_at))
+        .bind(ip)
+        .bind(user_agent)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn session(&self, hash: &str) -> Result<Option<SessionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT account_id, last_seen_at, expires_at FROM sessions WHERE hash = ?",
+        )
+        .bind(hash)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn touch_session(&self, hash: &str) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE hash = ?")
+            .bind(timestamp(Utc::now()))
+            .bind(hash)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE hash = ?")
+            .bind(hash)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of an account; returns how many there were.
+    pub async fn delete_sessions(&self, account_id: i64) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE account_id = ?")
+            .bind(account_id)
+            .execute(self.pool())
+            .await?
+            .rows_affected())
+    }
+
+    /// Forgets sessions past their absolute expiry or idle since `idle_before`.
+    pub async fn expire_sessions(&self, idle_before: DateTime<Utc>) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?")
+                .bind(timestamp(Utc::now()))
+                .bind(timestamp(idle_before))
+                .execute(self.pool())
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    pub async fn session_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM sessions")
+            .fetch_one(self.pool())
+            .await?)
+    }
+}
+
+/// API tokens.
+impl Store {
+    pub async fn add_token(
+        &self,
+        account_id: i64,
+        name: &str,
+        scopes: &str,
+        hash: &str,
+    ) -> Result<TokenRow> {
+        Ok(sqlx::query_as(
+            "INSERT INTO api_tokens (account_id, name, scopes, hash, created_at) VALUES (?, ?, ?, ?, ?) \
+             RETURNING id, account_id, name, scopes, created_at, last_used_at, revoked_at",
+        )
+        .bind(account_id)
+        .bind(name)
+        .bind(scopes)
+        .bind(hash)
+        .bind(timestamp(Utc::now()))
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// A live (not revoked) token by hash, its last-used time updated.
+    pub async fn use_token(&self, hash: &str) -> Result<Option<TokenRow>> {
+        Ok(sqlx::query_as(
+            "UPDATE api_tokens SET last_used_at = ? WHERE hash = ? AND revoked_at IS NULL \
+             RETURNING id, account_id, name, scopes, created_at, last_used_at, revoked_at",
+        )
+        .bind(timestamp(Utc::now()))
+        .bind(hash)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn tokens(&self) -> Result<Vec<TokenRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, account_id, name, scopes, created_at, last_used_at, revoked_at \
+             FROM api_tokens ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Revokes a token; returns its name, or None when there is no such live token.
+    pub async fn revoke_token(&self, id: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING name",
+        )
+        .bind(timestamp(Utc::now()))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+}
+
+/// The audit log.
+impl Store {
+    pub async fn audit(
+        &self,
+        actor: Option<&str>,
+        action: &str,
+        target: Option<&str>,
+        ip: Option<&str>,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor, action, target, ip, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(timestamp(Utc::now()))
+        .bind(actor)
+        .bind(action)
+        .bind(target)
+        .bind(ip)
+        .bind(detail)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The newest entries first, those older than `before` (an id) when given.
+    pub async fn audit_log(&self, limit: i64, before: Option<i64>) -> Result<Vec<AuditEntry>> {
+        Ok(sqlx::query_as(
+            "SELECT id, at, actor, action, target, ip, detail FROM audit_log \
+             WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(before)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+}
+
+impl Store {
+    /// Ends the account's sessions but `keep`.
+    pub async fn delete_other_sessions(&self, account_id: i64, keep: &str) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE account_id = ? AND hash <> ?")
+                .bind(account_id)
+                .bind(keep)
+                .execute(self.pool())
+                .await?
+                .rows_affected(),
+        )
+    }
+}

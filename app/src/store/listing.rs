@@ -1,0 +1,144 @@
+//! The admin API's views of the store: filtered, paginated post lists and tag counts.
+
+use serde::Serialize;
+use sqlx::{FromRow, QueryBuilder, Sqlite};
+
+use super::{Result, Store};
+
+/// Which posts a list shows.
+#[derive(Debug, Default, Clone)]
+pub struct PostFilter {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    /// A tag slug.
+    pub tag: Option<String>,
+    /// An author slug.
+    pub author: Option<String>,
+    /// Words searched in the title and the Markdown.
+    pub text: Option<String>,
+    /// The trash instead of the live posts.
+    pub trashed: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A post in a list: everything but the body.
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct PostListItem {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub slug: String,
+    pub title: String,
+    pub status: String,
+    pub published_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub modified_at: String,
+    pub excerpt: Option<String>,
+    pub revision: i64,
+    pub deleted_at: Option<String>,
+    #[sqlx(json)]
+    pub tags: Vec<String>,
+    #[sqlx(json)]
+    pub authors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct TagCount {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub internal: bool,
+    pub posts: i64,
+}
+
+impl Store {
+    /// (posts matching in all, this page of them, newest change first).
+    pub async fn list_posts(&self, filter: &PostFilter) -> Result<(i64, Vec<PostListItem>)> {
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM posts p WHERE ");
+        push_filter(&mut count, filter);
+        let total: i64 = count.build_query_scalar().fetch_one(self.pool()).await?;
+
+        let mut select = QueryBuilder::<Sqlite>::new(
+            "SELECT p.id, p.kind, p.slug, p.title, p.status, p.published_at, p.updated_at, \
+             p.modified_at, p.excerpt, p.revision, p.deleted_at, \
+             (SELECT json_group_array(name) FROM (SELECT t.name FROM post_tags pt \
+               JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = p.id ORDER BY pt.sort_order)) AS tags, \
+             (SELECT json_group_array(name) FROM (SELECT u.name FROM post_authors pa \
+               JOIN users u ON u.id = pa.user_id WHERE pa.post_id = p.id ORDER BY pa.sort_order)) AS authors \
+             FROM posts p WHERE ",
+        );
+        push_filter(&mut select, filter);
+        select
+            .push(" ORDER BY p.modified_at DESC, p.id DESC LIMIT ")
+            .push_bind(filter.limit)
+            .push(" OFFSET ")
+            .push_bind(filter.offset);
+        let items = select.build_query_as().fetch_all(self.pool()).await?;
+        Ok((total, items))
+    }
+
+    /// Every tag with the number of live posts it is on.
+    pub async fn tag_counts(&self) -> Result<Vec<TagCount>> {
+        Ok(sqlx::query_as(
+            "SELECT t.id, t.slug, t.name, t.description, t.internal, \
+             (SELECT count(*) FROM post_tags pt JOIN posts p ON p.id = pt.post_id \
+              WHERE pt.tag_id = t.id AND p.deleted_at IS NULL) AS posts \
+             FROM tags t ORDER BY t.slug",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// The author name of a users row.
+    pub async fn user_name(&self, id: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT name FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+}
+
+fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &PostFilter) {
+    query.push(if filter.trashed {
+        "p.deleted_at IS NOT NULL"
+    } else {
+        "p.deleted_at IS NULL"
+    });
+    if let Some(kind) = &filter.kind {
+        query.push(" AND p.kind = ").push_bind(kind.clone());
+    }
+    if let Some(status) = &filter.status {
+        query.push(" AND p.status = ").push_bind(status.clone());
+    }
+    if let Some(tag) = &filter.tag {
+        query
+            .push(" AND p.id IN (SELECT pt.post_id FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.slug = ")
+            .push_bind(tag.clone())
+            .push(")");
+    }
+    if let Some(author) = &filter.author {
+        query
+            .push(" AND p.id IN (SELECT pa.post_id FROM post_authors pa JOIN users u ON u.id = pa.user_id WHERE u.slug = ")
+            .push_bind(author.clone())
+            .push(")");
+    }
+    if let Some(text) = &filter.text {
+        for word in text.split_whitespace() {
+            // LIKE's wildcards in the search are meant literally.
+            let pattern = format!(
+                "%{}%",
+                word.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            query
+                .push(" AND (p.title LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR p.markdown LIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\')");
+        }
+    }
+}

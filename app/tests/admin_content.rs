@@ -1,0 +1,447 @@
+//! The admin API's content endpoints: posts with revisions and conflicts, publish,
+//! preview, schedule, media, bad input and the OpenAPI document, over real HTTP.
+
+mod common;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use common::api::{add_user, enroll, Api, Server};
+use common::TestSite;
+
+async fn owner_session(site: &TestSite, env: &[(&str, &str)]) -> (Server, Api) {
+    add_user(site, "ada", "owner");
+    let server = Server::start(site, env);
+    let (session, _, _) = enroll(&server.api(), "ada").await;
+    (server, session)
+}
+
+async fn public(server: &Server, path: &str) -> (u16, String) {
+    let response = reqwest::get(format!("{}{path}", server.base))
+        .await
+        .expect("the site answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("a body"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_edits_get_409_and_lose_nothing() {
+    let site = TestSite::empty();
+    let (_server, api) = owner_session(&site, &[]).await;
+    let created = api
+        .post(
+            "/posts",
+            json!({ "title": "Draft one", "markdown": "First words.", "tags": ["Rust"] }),
+        )
+        .await
+        .expect(201);
+    assert_eq!(created.body["slug"], "draft-one");
+    assert_eq!(created.body["revision"], 1);
+    let id = created.body["id"].as_i64().expect("id");
+    let path = format!("/posts/{id}");
+
+    // Two editors start from revision 1 at once: one wins, the other gets 409 with
+    // the winner's version, and nothing is overwritten.
+    let (a, b) = tokio::join!(
+        api.patch(
+            &path,
+            json!({ "revision": 1, "markdown": "Alice's words." })
+        ),
+        api.patch(&path, json!({ "revision": 1, "markdown": "Bob's words." })),
+    );
+    let (won, lost) = if a.status == 200 { (a, b) } else { (b, a) };
+    let won = won.expect(200);
+    let lost = lost.expect(409);
+    assert_eq!(won.body["revision"], 2);
+    assert_eq!(lost.body["field"], "revision");
+    assert_eq!(lost.body["current"]["markdown"], won.body["markdown"]);
+    // The loser saves on top of the current revision.
+    let loser_text = if won.body["markdown"] == "Alice's words." {
+        "Bob's words."
+    } else {
+        "Alice's words."
+    };
+    let merged = api
+        .patch(&path, json!({ "revision": 2, "markdown": loser_text }))
+        .await
+        .expect(200);
+    assert_eq!(merged.body["revision"], 3);
+    assert_eq!(
+        merged.body["tags"],
+        json!(["Rust"]),
+        "fields not sent are kept"
+    );
+
+    // Every version is kept, and an old one can come back as a new revision.
+    let revisions = api.get(&format!("{path}/revisions")).await.expect(200);
+    let texts: Vec<&str> = revisions.body["revisions"]
+        .as_array()
+        .expect("revisions")
+        .iter()
+        .map(|r| r["document"]["markdown"].as_str().expect("markdown"))
+        .collect();
+    assert_eq!(texts.len(), 3);
+    assert!(texts.contains(&"Alice's words.") && texts.contains(&"Bob's words."));
+    let restored = api
+        .post(
+            &format!("{path}/revisions/1/restore"),
+            json!({ "revision": 3 }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(restored.body["revision"], 4);
+    assert_eq!(restored.body["markdown"], "First words.");
+
+    // Trash and back.
+    api.delete(&path).await.expect(204);
+    let trash = api.get("/posts?trashed=true").await.expect(200);
+    assert_eq!(trash.body["total"], 1);
+    assert_eq!(api.get("/posts").await.expect(200).body["total"], 0);
+    api.post(&format!("{path}/restore"), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(api.get("/posts").await.expect(200).body["total"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_gets_a_clear_answer_and_changes_nothing() {
+    let site = TestSite::empty();
+    let (_server, api) = owner_session(&site, &[]).await;
+    let first = api
+        .post("/posts", json!({ "title": "Taken", "markdown": "x" }))
+        .await
+        .expect(201);
+    let first_id = first.body["id"].as_i64().expect("id");
+
+    // Malformed JSON, a wrong type, an unknown field: 400 naming the field.
+    let malformed = api
+        .request(Method::POST, "/posts")
+        .header("content-type", "application/json")
+        .body("{\"title\": ")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(malformed.status().as_u16(), 400);
+    let wrong_type = api
+        .post("/posts", json!({ "title": "T", "tags": ["ok", 3] }))
+        .await
+        .expect(400);
+    assert_eq!(wrong_type.body["field"], "tags[1]");
+    let unknown = api
+        .post("/posts", json!({ "title": "T", "colour": "red" }))
+        .await
+        .expect(400);
+    assert_eq!(unknown.body["field"], "colour");
+    let no_title = api
+        .post("/posts", json!({ "markdown": "x" }))
+        .await
+        .expect(400);
+    assert_eq!(no_title.body["field"], "title");
+    let bad_slug = api
+        .post("/posts", json!({ "title": "T", "slug": "../etc" }))
+        .await
+        .expect(400);
+    assert_eq!(bad_slug.body["field"], "slug");
+    let no_revision = api
+        .patch(&format!("/posts/{first_id}"), json!({ "title": "New" }))
+        .await
+        .expect(400);
+    assert_eq!(no_revision.body["field"], "revision");
+
+    // A slug in use: 409 naming the other post.
+    let taken = api
+        .post("/posts", json!({ "title": "Other", "slug": "taken" }))
+        .await
+        .expect(409);
+    assert_eq!(taken.body["field"], "slug");
+    assert_eq!(taken.body["other"]["id"], first_id);
+
+    // Unknown posts, oversized bodies.
+    api.get("/posts/999").await.expect(404);
+    api.patch("/posts/999", json!({ "revision": 1 }))
+        .await
+        .expect(404);
+    let huge = "x".repeat(3 * 1024 * 1024);
+    api.post("/posts", json!({ "title": "Huge", "markdown": huge }))
+        .await
+        .expect(413);
+    api.get("/no/such/endpoint").await.expect(404);
+
+    // SQL and HTML are text: stored and returned verbatim.
+    let sneaky = "Robert'); DROP TABLE posts;-- <script>alert(1)</script>";
+    let stored = api
+        .post(
+            "/posts",
+            json!({ "title": sneaky, "slug": "sneaky", "markdown": sneaky }),
+        )
+        .await
+        .expect(201);
+    let id = stored.body["id"].as_i64().expect("id");
+    let back = api.get(&format!("/posts/{id}")).await.expect(200);
+    assert_eq!(back.body["title"], sneaky);
+    assert_eq!(back.body["markdown"], sneaky);
+    assert_eq!(api.get("/posts").await.expect(200).body["total"], 2);
+    let found = api.get("/posts?q=DROP%20TABLE").await.expect(200);
+    assert_eq!(found.body["total"], 1);
+    let none = api.get("/posts?q=%25").await.expect(200);
+    assert_eq!(none.body["total"], 0, "% is searched literally");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publish_after_an_edit_changes_exactly_the_expected_files() {
+    let site = TestSite::sample();
+    let (server, api) = owner_session(&site, &[]).await;
+    let list = api
+        .get("/posts?type=post&status=published&limit=200")
+        .await
+        .expect(200);
+    let posts = list.body["posts"].as_array().expect("posts").clone();
+    assert!(posts.len() >= 5, "the sample site has posts");
+    // A post with its own excerpt: lists show that, not its body.
+    let target = posts
+        .iter()
+        .find(|p| p["slug"] == "writing-posts")
+        .expect("the sample post writing-posts")
+        .clone();
+    let id = target["id"].as_i64().expect("id");
+    let slug = "writing-posts";
+    let original = api.get(&format!("/posts/{id}")).await.expect(200).body["markdown"]
+        .as_str()
+        .expect("markdown")
+        .to_owned();
+    // A publish with nothing changed writes nothing.
+    let idle = api.post("/publish", json!({})).await.expect(200);
+    assert_eq!(idle.body["written"], json!([]), "{}", idle.body);
+
+    let edited = api
+        .patch(
+            &format!("/posts/{id}"),
+            json!({
+                "revision": target["revision"],
+                "markdown": format!("Completely new body text. {original}"),
+            }),
+        )
+        .await
+        .expect(200);
+    assert!(edited.body["revision"].as_i64() > target["revision"].as_i64());
+    let published = api.post("/publish", json!({})).await.expect(200);
+    let written: Vec<String> =
+        serde_json::from_value(published.body["written"].clone()).expect("paths");
+    // The body changed, not the title or date: the post's own page and the feed
+    // (which carries full content) change; no list page shows bodies.
+    assert!(
+        written.contains(&format!("{slug}/index.html")),
+        "{written:?}"
+    );
+    assert!(written.contains(&"rss.xml".to_owned()), "{written:?}");
+    for path in &written {
+        assert!(
+            path == &format!("{slug}/index.html") || path == "rss.xml" || path == "sitemap.xml",
+            "publish rewrote {path}, which does not show the edited body: {written:?}"
+        );
+    }
+    let (status, page) = public(&server, &format!("/{slug}/")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Completely new body text."));
+
+    // Requests made together share renders; each gets the result.
+    let (a, b, c) = tokio::join!(
+        api.post("/publish", json!({})),
+        api.post("/publish", json!({})),
+        api.post("/publish", json!({})),
+    );
+    for reply in [a, b, c] {
+        reply.expect(200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_template_fails_the_publish_and_keeps_the_site() {
+    let site = TestSite::sample();
+    let (server, api) = owner_session(&site, &[]).await;
+    let (_, before) = public(&server, "/").await;
+    std::fs::create_dir_all(site.path().join("templates")).expect("mkdir");
+    std::fs::write(site.path().join("templates/index.html"), "{% if %}").expect("write");
+    api.post(
+        "/posts",
+        json!({ "title": "New one", "markdown": "x", "status": "published" }),
+    )
+    .await
+    .expect(201);
+    let failed = api.post("/publish", json!({})).await.expect(422);
+    assert!(
+        failed.body["error"]
+            .as_str()
+            .expect("message")
+            .contains("index.html"),
+        "{}",
+        failed.body
+    );
+    let (status, after) = public(&server, "/").await;
+    assert_eq!(status, 200);
+    assert_eq!(before, after, "the published site is as it was");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn preview_renders_with_the_theme_without_publishing() {
+    let site = TestSite::sample();
+    let (server, api) = owner_session(&site, &[]).await;
+    let preview = api
+        .post(
+            "/preview",
+            json!({ "title": "Not yet", "slug": "not-yet", "markdown": "# Zyxwvut\n\nSome *emphasis*.", "tags": ["Ideas"] }),
+        )
+        .await
+        .expect(200);
+    let html = preview.body.as_str().expect("HTML");
+    assert!(html.contains("<em>emphasis</em>"), "{html}");
+    assert!(html.contains("Not yet"));
+    assert!(html.contains("noindex"), "a preview is never indexed");
+    assert!(preview
+        .header("content-security-policy")
+        .contains("sandbox"));
+    let (status, _) = public(&server, "/not-yet/").await;
+    assert_eq!(status, 404, "the preview published nothing");
+    assert_eq!(
+        api.get("/posts?q=Zyxwvut").await.expect(200).body["total"],
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scheduled_post_goes_live_at_its_time() {
+    let site = TestSite::empty();
+    let (server, api) = owner_session(&site, &[]).await;
+    // Whole seconds, as the store keeps them.
+    let at =
+        chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp() + 3, 0).expect("a time");
+    api.post(
+        "/posts",
+        json!({
+            "title": "Later",
+            "markdown": "Scheduled words.",
+            "status": "scheduled",
+            "published_at": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }),
+    )
+    .await
+    .expect(201);
+    api.post("/publish", json!({})).await.expect(200);
+    assert_eq!(
+        public(&server, "/later/").await.0,
+        404,
+        "not before its time"
+    );
+    // Nobody publishes again: the server does when the time comes.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (status, page) = public(&server, "/later/").await;
+        if status == 200 {
+            assert!(page.contains("Scheduled words."));
+            assert!(chrono::Utc::now() >= at);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scheduled post never appeared"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    // A scheduled post needs its time.
+    let missing = api
+        .post("/posts", json!({ "title": "When?", "status": "scheduled" }))
+        .await
+        .expect(400);
+    assert_eq!(missing.body["field"], "published_at");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn media_uploads_are_checked_by_content_and_size() {
+    let site = TestSite::sample();
+    let (server, api) = owner_session(&site, &[("FOLIO_MEDIA_MAX_BYTES", "200000")]).await;
+    let png = std::fs::read(site.content().join("images/banner.png")).expect("a PNG");
+    assert!(png.len() < 200_000);
+    let upload = |name: &'static str, bytes: Vec<u8>| {
+        let api = api.clone();
+        async move {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+            Api::reply(
+                api.request(Method::POST, "/media")
+                    .multipart(form)
+                    .send()
+                    .await
+                    .expect("an answer"),
+            )
+            .await
+        }
+    };
+    let first = upload("My Photo.PNG", png.clone()).await.expect(201);
+    let url = first.body["url"].as_str().expect("url").to_owned();
+    assert!(
+        url.starts_with("/images/") && url.ends_with("/my-photo.png"),
+        "{url}"
+    );
+    assert!(first.body["width"].as_u64() > Some(0));
+    let second = upload("My Photo.PNG", png.clone()).await.expect(201);
+    assert_ne!(
+        second.body["url"], first.body["url"],
+        "no upload replaces another"
+    );
+    let stored = site.content().join(url.trim_start_matches('/'));
+    assert_eq!(std::fs::read(&stored).expect("stored"), png);
+
+    // The extension does not make an image, SVG is refused, the size limit holds.
+    let fake = upload("photo.png", b"just text, not an image".to_vec())
+        .await
+        .expect(400);
+    assert_eq!(fake.body["field"], "file");
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+    upload("logo.svg", svg.to_vec()).await.expect(400);
+    upload("big.png", vec![0x89; 300_000]).await.expect(413);
+
+    // Published with the site.
+    api.post("/publish", json!({})).await.expect(200);
+    let image = reqwest::get(format!("{}{url}", server.base))
+        .await
+        .expect("an answer");
+    assert_eq!(image.status().as_u16(), 200);
+    assert_eq!(image.bytes().await.expect("bytes").to_vec(), png);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_document_describes_routes_that_exist() {
+    let site = TestSite::empty();
+    let server = Server::start(&site, &[]);
+    let api = server.api();
+    let doc = api.get("/openapi.json").await.expect(200).body;
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().expect("paths");
+    assert!(paths.len() >= 20);
+    let mut operations = 0;
+    for (path, methods) in paths {
+        let concrete = path.replace("{id}", "1").replace("{number}", "1");
+        for (method, operation) in methods.as_object().expect("methods") {
+            assert!(
+                operation["summary"].is_string(),
+                "{method} {path} has no summary"
+            );
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
+            let reply = api.send(method.clone(), &concrete, Some(json!({}))).await;
+            let body: &Value = &reply.body;
+            assert_ne!(
+                reply.status.as_u16(),
+                405,
+                "{method} {path} is documented but not routed"
+            );
+            assert!(
+                !(reply.status.as_u16() == 404 && body["error"] == "no such admin API endpoint"),
+                "{method} {path} is documented but not routed"
+            );
+            operations += 1;
+        }
+    }
+    assert!(operations >= 30, "{operations}");
+}

@@ -1,0 +1,283 @@
+//! A client of the admin API over real HTTP, and a `folio serve` to point it at.
+//! Sessions are carried by hand (Cookie, X-CSRF-Token, Origin headers) so tests can
+//! also leave them out or tamper with them.
+
+use std::process::Child;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use super::{Running, TestSite};
+
+pub const SECRET_KEY: &str = "test secret key: long enough, never used elsewhere";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// `folio serve` on a loopback port with the admin API, in `site`'s folder.
+pub struct Server {
+    pub base: String,
+    child: Option<Child>,
+}
+
+impl Server {
+    pub fn start(site: &TestSite, env: &[(&str, &str)]) -> Self {
+        let (server, _) = Self::start_logging(site, env, None);
+        server
+    }
+
+    /// Starts the server; with `needle`, also returns the rest of the first log line
+    /// holding it (read before the log is drained).
+    pub fn start_logging(
+        site: &TestSite,
+        env: &[(&str, &str)],
+        needle: Option<&str>,
+    ) -> (Self, Option<String>) {
+        let mut vars = vec![
+            ("FOLIO_SECRET_KEY", SECRET_KEY),
+            ("FOLIO_INSECURE_COOKIES", "true"),
+            ("FOLIO_BASE_URL", super::BASE_URL),
+        ];
+        vars.extend_from_slice(env);
+        let mut running =
+            Running::start_with(site.path(), &["serve", "--listen", "127.0.0.1:0"], &vars);
+        let base = running.base_url();
+        let found = needle.map(|n| running.wait_for_log(n));
+        let child = running.drain_log();
+        let server = Self {
+            base,
+            child: Some(child),
+        };
+        server.wait_ready();
+        (server, found)
+    }
+
+    /// Waits until the first publish is done (readyz answers 200).
+    fn wait_ready(&self) {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://").to_owned();
+        let ready = || -> std::io::Result<bool> {
+            let mut tcp = std::net::TcpStream::connect(&addr)?;
+            tcp.write_all(b"GET /readyz HTTP/1.0\r\nHost: folio\r\n\r\n")?;
+            let mut answer = String::new();
+            tcp.read_to_string(&mut answer)?;
+            Ok(answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"))
+        };
+        for _ in 0..400 {
+            if ready().unwrap_or(false) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the server never became ready");
+    }
+
+    pub fn api(&self) -> Api {
+        Api::new(&self.base)
+    }
+
+    pub fn stop(mut self) {
+        if let Some(child) = self.child.take() {
+            Running::terminate(child);
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A response: status, headers, and the body as JSON (or as a JSON string when it
+/// is not JSON).
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+    /// Asserts the status, printing the body when it differs.
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        self
+    }
+}
+
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    http: reqwest::Client,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+    pub bearer: Option<String>,
+    pub origin: Option<String>,
+}
+
+impl Api {
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            http: reqwest::Client::new(),
+            cookie: None,
+            csrf: None,
+            bearer: None,
+            origin: Some(base.to_owned()),
+        }
+    }
+
+    pub fn with_token(&self, token: &str) -> Self {
+        Self {
+            cookie: None,
+            csrf: None,
+            bearer: Some(token.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut request = self.request(method, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Self::reply(request.send().await.expect("the server answers")).await
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut request = self
+            .http
+            .request(method, format!("{}/admin/api{path}", self.base));
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        if let Some(csrf) = &self.csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        if let Some(origin) = &self.origin {
+            request = request.header("origin", origin);
+        }
+        if let Some(token) = &self.bearer {
+            request = request.bearer_auth(token);
+        }
+        request
+    }
+
+    pub async fn reply(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// Keeps the session a login answer started.
+    pub fn keep_session(&mut self, reply: &Reply) {
+        let set_cookie = reply.header("set-cookie");
+        let pair = set_cookie.split(';').next().expect("a cookie");
+        assert!(!pair.is_empty(), "the reply set no cookie");
+        self.cookie = Some(pair.to_owned());
+        self.csrf = reply.body["csrf_token"].as_str().map(str::to_owned);
+    }
+}
+
+/// The TOTP code `offset` seconds from now, as the `oathtool` command computes it
+/// from the base32 key (the same key a person types into an authenticator app).
+pub fn oathtool(secret: &str, offset: i64) -> String {
+    let at = chrono::Utc::now() + chrono::Duration::seconds(offset);
+    let output = std::process::Command::new("oathtool")
+        .args([
+            "--totp",
+            "-b",
+            "--now",
+            &at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            secret,
+        ])
+        .output()
+        .expect("oathtool runs (apt-get install oathtool; .ci/run installs it)");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout)
+        .expect("digits")
+        .trim()
+        .to_owned()
+}
+
+/// Creates an account with the real CLI.
+pub fn add_user(site: &TestSite, name: &str, role: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["user", "add", name, "--role", role, "--password-stdin"])
+        .current_dir(site.path())
+        .env("FOLIO_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("folio runs");
+    writeln!(child.stdin.take().expect("stdin"), "{PASSWORD}").expect("write the password");
+    let output = child.wait_with_output().expect("folio ends");
+    assert!(output.status.success(), "{output:?}");
+}
+
+/// A logged-in session of a new account: password, enrollment, confirmation.
+/// Returns the API with the session and the account's TOTP key.
+pub async fn enroll(api: &Api, username: &str) -> (Api, String, Vec<String>) {
+    let challenge = api
+        .post(
+            "/session",
+            json!({ "username": username, "password": PASSWORD }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(challenge.body["next"], "enroll");
+    let challenge = challenge.body["challenge"]
+        .as_str()
+        .expect("a challenge")
+        .to_owned();
+    let key = api
+        .post("/session/enroll", json!({ "challenge": challenge }))
+        .await
+        .expect(200);
+    let secret = key.body["secret"].as_str().expect("a key").to_owned();
+    let code = oathtool(&secret, 0);
+    let session = api
+        .post(
+            "/session/enroll/confirm",
+            json!({ "challenge": challenge, "code": code }),
+        )
+        .await
+        .expect(200);
+    let codes = session.body["recovery_codes"]
+        .as_array()
+        .expect("recovery codes")
+        .iter()
+        .map(|c| c.as_str().expect("a code").to_owned())
+        .collect();
+    let mut logged_in = api.clone();
+    logged_in.keep_session(&session);
+    (logged_in, secret, codes)
+}
