@@ -64,7 +64,19 @@ pub struct SiteConfig {
     /// `s-maxage` for HTML responses of `folio serve`, for a CDN such as Cloudflare.
     pub cdn_max_age: u32,
     pub navigation: Vec<NavItem>,
+    /// HTML added to every page's head and before its end (analytics, fonts), as in Ghost.
+    pub codeinjection_head: Option<String>,
+    pub codeinjection_foot: Option<String>,
 }
+
+/// The settings the admin API may change; its values override `folio.toml`'s.
+pub const EDITABLE: [&str; 5] = [
+    "title",
+    "description",
+    "navigation",
+    "codeinjection_head",
+    "codeinjection_foot",
+];
 
 impl Default for SiteConfig {
     fn default() -> Self {
@@ -79,6 +91,8 @@ impl Default for SiteConfig {
             default_author: "Editor".into(),
             cdn_max_age: 300,
             navigation: Vec::new(),
+            codeinjection_head: None,
+            codeinjection_foot: None,
         }
     }
 }
@@ -128,6 +142,31 @@ impl SiteConfig {
     }
 
     /// Sets one key from its text form, as the environment and `--set` give it.
+    /// Applies settings saved through the admin API (key, JSON value), which win over
+    /// the file and the environment.
+    pub fn with_settings(
+        &self,
+        settings: &[(String, serde_json::Value)],
+    ) -> Result<Self, ConfigError> {
+        let mut value = serde_json::to_value(self).expect("the configuration serializes");
+        for (key, setting) in settings {
+            if !EDITABLE.contains(&key.as_str()) {
+                return Err(ConfigError::Value {
+                    origin: key.clone(),
+                    message: format!(
+                        "not a setting the admin API changes ({})",
+                        EDITABLE.join(", ")
+                    ),
+                });
+            }
+            value[key] = setting.clone();
+        }
+        serde_json::from_value(value).map_err(|e| ConfigError::Value {
+            origin: "settings".into(),
+            message: e.to_string(),
+        })
+    }
+
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
         let number = |v: &str| {
             v.parse::<u32>().map_err(|_| ConfigError::Value {
@@ -145,6 +184,8 @@ impl SiteConfig {
             "feed_limit" => self.feed_limit = number(value)? as usize,
             "default_author" => self.default_author = value.to_owned(),
             "cdn_max_age" => self.cdn_max_age = number(value)?,
+            "codeinjection_head" => self.codeinjection_head = Some(value.to_owned()),
+            "codeinjection_foot" => self.codeinjection_foot = Some(value.to_owned()),
             "navigation" => {
                 return Err(ConfigError::Value {
                     origin: key.to_owned(),

@@ -445,3 +445,51 @@ async fn the_openapi_document_describes_routes_that_exist() {
     }
     assert!(operations >= 30, "{operations}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn site_settings_saved_here_override_the_file_until_reverted() {
+    let site = TestSite::sample();
+    let (server, api) = owner_session(&site, &[]).await;
+    let saved = api
+        .patch(
+            "/settings",
+            json!({
+                "title": "Renamed blog",
+                "navigation": [{ "label": "Home", "url": "/" }],
+                "codeinjection_head": "<meta name=\"injected\" content=\"yes\">",
+            }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(saved.body["settings"]["title"], "Renamed blog");
+    let overridden = saved.body["overridden"].as_array().expect("keys").len();
+    assert_eq!(overridden, 3);
+    // Invalid values and keys that belong to folio.toml are refused by name.
+    let bad = api
+        .patch("/settings", json!({ "navigation": "not a list" }))
+        .await
+        .expect(400);
+    assert_eq!(bad.body["field"], "navigation");
+    let not_here = api
+        .patch("/settings", json!({ "base_url": "https://elsewhere" }))
+        .await
+        .expect(400);
+    assert_eq!(not_here.body["field"], "base_url");
+
+    api.post("/publish", json!({})).await.expect(200);
+    let (_, home) = public(&server, "/").await;
+    assert!(home.contains("Renamed blog"));
+    assert!(home.contains("<meta name=\"injected\" content=\"yes\">"));
+    let (_, post) = public(&server, "/writing-posts/").await;
+    assert!(post.contains("<meta name=\"injected\" content=\"yes\">"));
+
+    api.patch(
+        "/settings",
+        json!({ "title": null, "codeinjection_head": null }),
+    )
+    .await
+    .expect(200);
+    api.post("/publish", json!({})).await.expect(200);
+    let (_, home) = public(&server, "/").await;
+    assert!(!home.contains("Renamed blog") && !home.contains("injected"));
+}

@@ -192,7 +192,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
             post(posts::restore_revision),
         )
         .route("/tags", get(site::tags))
-        .route("/settings", get(site::settings))
+        .route(
+            "/settings",
+            get(site::settings).patch(site::update_settings),
+        )
         .route("/preview", post(publish::preview))
         .route("/publish", post(publish::publish))
         .route(

@@ -6,14 +6,19 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::{PublishError, Site};
+use crate::config::SiteConfig;
 use crate::render::ThemeSource;
 
 /// The fingerprint of a build of `site` (with drafts or not) right now.
-pub async fn of_build(site: &Site, drafts: bool) -> Result<String, PublishError> {
+pub async fn of_build(
+    site: &Site,
+    config: &SiteConfig,
+    drafts: bool,
+) -> Result<String, PublishError> {
     let version = site.store.version().await?;
     // A scheduled post coming due changes the site without any write to the store.
     let due = site.store.due_count(Utc::now()).await?;
-    let config = serde_json::to_string(&site.config).expect("the config serializes");
+    let config = serde_json::to_string(config).expect("the config serializes");
     let paths = site.paths.clone();
     let files = tokio::task::spawn_blocking(move || {
         let mut hasher = blake3::Hasher::new();

@@ -27,6 +27,8 @@ pub enum PublishError {
     Render(#[from] RenderError),
     #[error("preview: {0}")]
     Preview(std::io::Error),
+    #[error("site settings: {0}")]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// The folders a site lives in.
@@ -86,6 +88,13 @@ impl Site {
         }
     }
 
+    /// The configuration a build uses: `folio.toml` and the environment, with the
+    /// settings saved through the admin API on top.
+    pub async fn effective_config(&self) -> Result<SiteConfig, PublishError> {
+        let settings = self.store.settings().await?;
+        Ok(self.config.with_settings(&settings)?)
+    }
+
     /// Imports (if asked) and renders. Any error leaves the published folder as it was.
     pub async fn publish(&self, options: PublishOptions) -> Result<PublishReport, PublishError> {
         self.publish_reporting(options, None).await
@@ -113,7 +122,8 @@ impl Site {
             None
         };
         let import_millis = started.elapsed().as_millis();
-        let fingerprint = fingerprint::of_build(self, options.drafts).await?;
+        let config = self.effective_config().await?;
+        let fingerprint = fingerprint::of_build(self, &config, options.drafts).await?;
         let state_key = format!("build:{}", self.paths.out.display());
         let published = self.paths.out.join("index.html").is_file();
         if !options.force
@@ -138,7 +148,6 @@ impl Site {
         let snapshot_millis = started.elapsed().as_millis();
         let theme_source = self.paths.theme.clone();
         let templates = self.paths.templates.clone();
-        let config = self.config.clone();
         let media = self.paths.content.clone();
         let out = self.paths.out.clone();
         let cache = self.paths.cache.clone();
@@ -176,7 +185,7 @@ impl Site {
     pub async fn preview(&self, doc: PostDoc) -> Result<String, PublishError> {
         let theme_source = self.paths.theme.clone();
         let templates = self.paths.templates.clone();
-        let config = self.config.clone();
+        let config = self.effective_config().await?;
         tokio::task::spawn_blocking(move || {
             let theme = Theme::load(&theme_source, Some(&templates))?;
             let slug = doc.slug.clone();

@@ -21,6 +21,8 @@ pub struct SiteView<'a> {
     pub base_url: &'a str,
     pub language: &'a str,
     pub navigation: &'a [NavItem],
+    pub codeinjection_head: Option<&'a str>,
+    pub codeinjection_foot: Option<&'a str>,
     /// True in a `--drafts` preview build.
     pub preview: bool,
 }
@@ -33,6 +35,8 @@ impl<'a> SiteView<'a> {
             base_url: &config.base_url,
             language: &config.language,
             navigation: &config.navigation,
+            codeinjection_head: config.codeinjection_head.as_deref(),
+            codeinjection_foot: config.codeinjection_foot.as_deref(),
             preview,
         }
     }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod listing;
 pub mod posts;
 mod relation;
+mod settings;
 pub mod snapshot;
 mod state;
 pub mod tags;
@@ -40,6 +41,8 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("the database's record of imported files cannot be read: {0}")]
     CorruptSources(String),
+    #[error("the setting {0} in the database is not valid JSON: {1}")]
+    CorruptSetting(String, String),
     #[error("corrupt {field} in the database for post {post}: {message}")]
     Corrupt {
         post: i64,

@@ -1,0 +1,53 @@
+//! Site settings saved through the admin API (JSON values by key); they override
+//! `folio.toml` when the site is rendered.
+
+use chrono::Utc;
+use serde_json::Value;
+
+use super::{timestamp, Result, Store, StoreError};
+
+impl Store {
+    /// Every saved setting, by key.
+    pub async fn settings(&self) -> Result<Vec<(String, Value)>> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, value FROM settings ORDER BY key")
+                .fetch_all(self.pool())
+                .await?;
+        rows.into_iter()
+            .map(|(key, text)| {
+                let value = serde_json::from_str(&text)
+                    .map_err(|e| StoreError::CorruptSetting(key.clone(), e.to_string()))?;
+                Ok((key, value))
+            })
+            .collect()
+    }
+
+    /// Saves (Some) or forgets (None) settings, all in one transaction.
+    pub async fn save_settings(&self, changes: &[(String, Option<Value>)]) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let now = timestamp(Utc::now());
+        for (key, value) in changes {
+            match value {
+                Some(value) => {
+                    sqlx::query(
+                        "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) \
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    )
+                    .bind(key)
+                    .bind(value.to_string())
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM settings WHERE key = ?")
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
