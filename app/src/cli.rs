@@ -91,8 +91,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Import Markdown files into the store without rendering.
+    /// Import Markdown files into the store without rendering (or a Ghost export:
+    /// `folio import ghost FILE`).
+    #[command(args_conflicts_with_subcommands = true)]
     Import {
+        #[command(subcommand)]
+        from: Option<ImportFrom>,
         /// Folder to import [default: the content folder].
         dir: Option<PathBuf>,
         /// Archive posts whose file is gone (kept in the store, no longer published).
@@ -156,6 +160,29 @@ pub enum UserCommand {
     Reset2fa { name: String },
     /// Delete an account (not the last owner).
     Delete { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportFrom {
+    /// A Ghost JSON export (Ghost 4, 5 or 6): posts, pages, tags, authors, settings,
+    /// at the URLs they had.
+    Ghost {
+        /// The export (Ghost admin: Settings > Advanced > Export).
+        file: PathBuf,
+        /// Ghost's content/images folder; its files/ and media/ siblings are read too.
+        #[arg(long)]
+        images: Option<PathBuf>,
+        /// Ghost's permalink pattern if it was not /{slug}/ (e.g. /{year}/{month}/{slug}/):
+        /// the old URLs redirect to the new ones.
+        #[arg(long)]
+        permalink: Option<String>,
+        /// Refuse exports larger than this many bytes.
+        #[arg(long, default_value_t = folio::ghost::DEFAULT_MAX_BYTES)]
+        max_bytes: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {

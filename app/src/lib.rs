@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod config;
 pub mod content;
+pub mod ghost;
 pub mod publish;
 pub mod render;
 pub mod serve;

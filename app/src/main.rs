@@ -17,7 +17,7 @@ use folio::store::Store;
 mod cli;
 mod user;
 
-use cli::{Cli, Command, PathArgs};
+use cli::{Cli, Command, ImportFrom, PathArgs};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -133,7 +133,37 @@ async fn run(cli: Cli) -> Result<()> {
                 site.store.close().await;
             }
         }
-        Command::Import { dir, prune, json } => {
+        Command::Import {
+            from:
+                Some(ImportFrom::Ghost {
+                    file,
+                    images,
+                    permalink,
+                    max_bytes,
+                    json,
+                }),
+            ..
+        } => {
+            let options = folio::ghost::GhostOptions {
+                images: images.as_deref(),
+                content: &site.paths.content,
+                max_bytes,
+                permalink: permalink.as_deref(),
+            };
+            let report = folio::ghost::import(&site.store, &file, &options).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_ghost(&report, &file);
+            }
+            site.store.close().await;
+        }
+        Command::Import {
+            from: None,
+            dir,
+            prune,
+            json,
+        } => {
             let dir = dir.unwrap_or_else(|| site.paths.content.clone());
             let report = content::import_dir(&site.store, &dir, prune, &site.config.default_author)
                 .await
@@ -213,6 +243,40 @@ fn import_line(report: &content::ImportReport, dir: &Path) -> String {
         ));
     }
     line
+}
+
+fn print_ghost(report: &folio::ghost::GhostReport, file: &Path) {
+    print_warnings(&report.warnings);
+    for (slug, cards) in &report.cards_kept_as_html {
+        println!(
+            "{slug}: kept as HTML: {} card(s): {}",
+            cards.len(),
+            cards.join(", ")
+        );
+    }
+    for (slug, elements) in &report.elements_kept_as_html {
+        println!("{slug}: kept as HTML: {}", elements.join(", "));
+    }
+    if !report.media_missing.is_empty() {
+        println!(
+            "{} file(s) the posts use were not found (pass --images path/to/ghost/content/images):",
+            report.media_missing.len()
+        );
+        for path in &report.media_missing {
+            println!("  {path}");
+        }
+    }
+    println!(
+        "imported {} (Ghost {}): {} added, {} updated, {} unchanged; {} tags, {} authors, {} files copied",
+        file.display(),
+        report.version,
+        report.added,
+        report.updated,
+        report.unchanged,
+        report.tags,
+        report.authors,
+        report.media_copied
+    );
 }
 
 fn print_publish(report: &PublishReport, site: &Site, json: bool) -> Result<()> {

@@ -23,30 +23,42 @@ pub(crate) struct Relation {
 }
 
 impl Relation {
-    /// The ids of the rows called `names`, by slug, created when missing.
+    /// The ids of the rows called `names`, by name: the row of that exact name, else
+    /// the row of its slug (so `Rust` and `rust` are one tag), else a new row.
     pub async fn ensure(
         &self,
         conn: &mut SqliteConnection,
         names: &[&String],
     ) -> Result<HashMap<String, i64>> {
-        let slugs: Vec<String> = names.iter().map(|n| (self.slug_of)(n)).collect();
-        let mut ids = ids_by_slug(conn, self.table, &slugs).await?;
+        let exact: Vec<String> = names.iter().map(|n| (*n).clone()).collect();
+        let mut ids = ids_by_column(conn, self.table, "name", &exact).await?;
+        let missing: Vec<&String> = names
+            .iter()
+            .copied()
+            .filter(|n| !ids.contains_key(*n))
+            .collect();
+        let slugs: Vec<String> = missing.iter().map(|n| (self.slug_of)(n)).collect();
+        let mut by_slug = ids_by_slug(conn, self.table, &slugs).await?;
         let now = timestamp(Utc::now());
         let insert = format!(
             "INSERT INTO {} (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
             self.table
         );
-        for (name, slug) in names.iter().zip(slugs) {
-            if let Entry::Vacant(entry) = ids.entry(slug) {
-                let id = sqlx::query_scalar(&insert)
-                    .bind(entry.key())
-                    .bind(name)
-                    .bind(&now)
-                    .bind(&now)
-                    .fetch_one(&mut *conn)
-                    .await?;
-                entry.insert(id);
-            }
+        for (name, slug) in missing.into_iter().zip(slugs) {
+            let id = match by_slug.entry(slug) {
+                Entry::Occupied(entry) => *entry.get(),
+                Entry::Vacant(entry) => {
+                    let id = sqlx::query_scalar(&insert)
+                        .bind(entry.key())
+                        .bind(name)
+                        .bind(&now)
+                        .bind(&now)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    *entry.insert(id)
+                }
+            };
+            ids.insert(name.clone(), id);
         }
         Ok(ids)
     }
@@ -62,12 +74,7 @@ impl Relation {
         let ids = self.ensure(conn, &names).await?;
         let links: Vec<(i64, Vec<i64>)> = posts
             .iter()
-            .map(|(post, names)| {
-                (
-                    *post,
-                    names.iter().map(|n| ids[&(self.slug_of)(n)]).collect(),
-                )
-            })
+            .map(|(post, names)| (*post, names.iter().map(|n| ids[n]).collect()))
             .collect();
         self.set(conn, &links, fresh).await
     }
@@ -156,15 +163,27 @@ pub(crate) async fn ids_by_slug(
     table: &'static str,
     slugs: &[String],
 ) -> Result<HashMap<String, i64>> {
-    let mut ids = HashMap::with_capacity(slugs.len());
-    for chunk in slugs.chunks(1000) {
-        let mut select =
-            QueryBuilder::<Sqlite>::new(format!("SELECT slug, id FROM {table} WHERE slug IN ("));
+    ids_by_column(conn, table, "slug", slugs).await
+}
+
+/// The ids of the rows of `table` whose `column` is in `values`, by value (the first
+/// row when several share one).
+async fn ids_by_column(
+    conn: &mut SqliteConnection,
+    table: &'static str,
+    column: &'static str,
+    values: &[String],
+) -> Result<HashMap<String, i64>> {
+    let mut ids = HashMap::with_capacity(values.len());
+    for chunk in values.chunks(1000) {
+        let mut select = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {column}, min(id) FROM {table} WHERE {column} IN ("
+        ));
         let mut list = select.separated(", ");
-        for slug in chunk {
-            list.push_bind(slug);
+        for value in chunk {
+            list.push_bind(value);
         }
-        select.push(")");
+        select.push(format!(") GROUP BY {column}"));
         let rows: Vec<(String, i64)> = select.build_query_as().fetch_all(&mut *conn).await?;
         ids.extend(rows);
     }

@@ -48,3 +48,26 @@ pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Tag>> {
         })
         .collect()
 }
+
+/// Creates or updates the tag with this slug (a migration keeps the slugs it had).
+pub async fn upsert(
+    conn: &mut SqliteConnection,
+    slug: &str,
+    name: &str,
+    description: Option<&str>,
+) -> Result<()> {
+    let now = super::timestamp(chrono::Utc::now());
+    sqlx::query(
+        "INSERT INTO tags (slug, name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) \
+         ON CONFLICT (slug) DO UPDATE SET name = excluded.name, description = excluded.description, \
+         updated_at = excluded.updated_at \
+         WHERE name IS NOT excluded.name OR description IS NOT excluded.description",
+    )
+    .bind(slug)
+    .bind(name)
+    .bind(description)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

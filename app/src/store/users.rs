@@ -48,3 +48,30 @@ pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Author>> {
         })
         .collect()
 }
+
+/// Creates or updates the author with `author.slug` (a migration keeps the slugs it had).
+pub async fn upsert(
+    conn: &mut SqliteConnection,
+    author: &Author,
+    email: Option<&str>,
+) -> Result<()> {
+    let now = super::timestamp(chrono::Utc::now());
+    sqlx::query(
+        "INSERT INTO users (slug, name, email, bio, profile_image, website, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
+         ON CONFLICT (slug) DO UPDATE SET name = excluded.name, email = excluded.email, bio = excluded.bio, \
+         profile_image = excluded.profile_image, website = excluded.website, updated_at = excluded.updated_at \
+         WHERE name IS NOT excluded.name OR email IS NOT excluded.email OR bio IS NOT excluded.bio \
+         OR profile_image IS NOT excluded.profile_image OR website IS NOT excluded.website",
+    )
+    .bind(&author.slug)
+    .bind(&author.name)
+    .bind(email)
+    .bind(&author.bio)
+    .bind(&author.profile_image)
+    .bind(&author.website)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! The Ghost JSON export (`{"db":[{"meta":{...},"data":{...}}]}`, the `db` wrapper
+//! optional), as far as folio reads it. Unknown tables and fields are ignored.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub struct Export {
+    pub meta: Meta,
+    pub data: Data,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Meta {
+    pub version: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Data {
+    pub posts: Vec<Post>,
+    pub posts_meta: Vec<PostMeta>,
+    pub tags: Vec<Tag>,
+    pub posts_tags: Vec<Link>,
+    pub users: Vec<User>,
+    pub posts_authors: Vec<Link>,
+    pub settings: Vec<Setting>,
+}
+
+/// A row of `posts`; in Ghost 3 and older exports the SEO fields live here too.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Post {
+    pub id: String,
+    pub uuid: Option<String>,
+    pub title: Option<String>,
+    pub slug: String,
+    pub html: Option<String>,
+    pub lexical: Option<String>,
+    pub mobiledoc: Option<String>,
+    pub feature_image: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub visibility: Option<String>,
+    #[serde(deserialize_with = "date")]
+    pub published_at: Option<DateTime<Utc>>,
+    #[serde(deserialize_with = "date")]
+    pub updated_at: Option<DateTime<Utc>>,
+    pub custom_excerpt: Option<String>,
+    pub codeinjection_head: Option<String>,
+    pub codeinjection_foot: Option<String>,
+    pub canonical_url: Option<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub og_image: Option<String>,
+    pub og_title: Option<String>,
+    pub og_description: Option<String>,
+    pub twitter_image: Option<String>,
+    pub twitter_title: Option<String>,
+    pub twitter_description: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PostMeta {
+    pub post_id: String,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub og_image: Option<String>,
+    pub og_title: Option<String>,
+    pub og_description: Option<String>,
+    pub twitter_image: Option<String>,
+    pub twitter_title: Option<String>,
+    pub twitter_description: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Tag {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+}
+
+/// A row of `posts_tags` or `posts_authors`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Link {
+    pub post_id: String,
+    pub tag_id: Option<String>,
+    pub author_id: Option<String>,
+    pub sort_order: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub email: Option<String>,
+    pub bio: Option<String>,
+    pub profile_image: Option<String>,
+    pub website: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Setting {
+    pub key: String,
+    pub value: Option<serde_json::Value>,
+}
+
+impl Data {
+    /// A setting's value as text.
+    pub fn setting(&self, key: &str) -> Option<String> {
+        self.settings
+            .iter()
+            .find(|s| s.key == key)
+            .and_then(|s| match &s.value {
+                Some(serde_json::Value::String(text)) => Some(text.clone()),
+                _ => None,
+            })
+    }
+
+    /// For each post id, the ids a link table gives it, in order.
+    pub fn linked(links: &[Link], other: fn(&Link) -> Option<&String>) -> HashMap<&str, Vec<&str>> {
+        let mut sorted: Vec<&Link> = links.iter().collect();
+        sorted.sort_by_key(|l| l.sort_order.unwrap_or(0));
+        let mut map: HashMap<&str, Vec<&str>> = HashMap::new();
+        for link in sorted {
+            if let Some(id) = other(link) {
+                map.entry(&link.post_id).or_default().push(id);
+            }
+        }
+        map
+    }
+}
+
+/// Ghost writes dates as RFC 3339 (`2021-03-24T04:47:29.000Z`, MySQL) or as
+/// `2025-05-18 08:30:00` (SQLite), both UTC.
+fn date<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if let Ok(date) = DateTime::parse_from_rfc3339(&text) {
+        return Ok(Some(date.with_timezone(&Utc)));
+    }
+    chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f")
+        .map(|naive| Some(naive.and_utc()))
+        .map_err(|_| serde::de::Error::custom(format!("not a date: {text:?}")))
+}

@@ -1,0 +1,550 @@
+//! `folio import ghost` against real Ghost exports (4, 5 and 6) and hand-made ones:
+//! every published post at its Ghost URL with its title, tags, date and text; drafts
+//! stay drafts; a second import changes nothing; bad input changes nothing.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde_json::{json, Value};
+
+use common::TestSite;
+
+fn fixture(name: &str) -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ghost")
+        .join(name)
+}
+
+fn run(site: &TestSite, args: &[&str]) -> (bool, String, String) {
+    let out = site.cli(args);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn import(site: &TestSite, file: &Path, extra: &[&str]) -> Value {
+    let file = file.to_string_lossy().into_owned();
+    let mut args = vec!["import", "ghost", file.as_str(), "--json"];
+    args.extend_from_slice(extra);
+    let (ok, stdout, stderr) = run(site, &args);
+    assert!(ok, "import failed: {stderr}");
+    serde_json::from_str(&stdout).expect("a JSON report")
+}
+
+fn export_data(file: &Path) -> Value {
+    let export: Value =
+        serde_json::from_slice(&std::fs::read(file).expect("the export")).expect("JSON");
+    export["db"][0]["data"].clone()
+}
+
+/// Text as a reader sees it: tags gone, entities decoded, typography and spacing
+/// made plain (folio's smart punctuation curls quotes that Ghost left straight).
+fn visible(html: &str) -> String {
+    // Inline tags join what they touch ("<span>sugar</span>." is "sugar."); the
+    // others separate words.
+    static INLINE: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        Regex::new(r"(?s)<!--.*?-->|</?(?:span|a|strong|em|b|i|u|s|code|sup|sub|mark|del|ins|small)\b[^>]*>")
+            .expect("pattern")
+    });
+    static TAGS: std::sync::LazyLock<Regex> =
+        std::sync::LazyLock::new(|| Regex::new(r"<[^>]*>").expect("pattern"));
+    static NUMERIC: std::sync::LazyLock<Regex> =
+        std::sync::LazyLock::new(|| Regex::new(r"&#(x?)([0-9a-fA-F]+);").expect("pattern"));
+    let text = INLINE.replace_all(html, "");
+    let text = TAGS.replace_all(&text, " ");
+    let text = NUMERIC.replace_all(&text, |c: &regex::Captures| {
+        let radix = if c[1].is_empty() { 10 } else { 16 };
+        u32::from_str_radix(&c[2], radix)
+            .ok()
+            .and_then(char::from_u32)
+            .map(String::from)
+            .unwrap_or_default()
+    });
+    let text = text
+        .replace("&nbsp;", " ")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let text: String = text
+        .chars()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' => '\'',
+            '\u{201c}' | '\u{201d}' => '"',
+            '\u{2013}' | '\u{2014}' => '-',
+            '\u{a0}' => ' ',
+            c => c,
+        })
+        .collect();
+    let text = text.replace('\u{2026}', "...").replace("--", "-");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text blocks of a Ghost body: paragraphs, headings, list items, captions.
+fn blocks(html: &str) -> Vec<String> {
+    let block = Regex::new(r"(?s)<(p|h[1-6]|li|figcaption|blockquote)\b[^>]*>(.*?)</(?:p|h[1-6]|li|figcaption|blockquote)>")
+        .expect("pattern");
+    block
+        .captures_iter(html)
+        .map(|c| visible(&c[2]))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// Checks every published post of `export` on the rendered site.
+fn check_published(site: &TestSite, data: &Value) -> usize {
+    let now = chrono::Utc::now();
+    let no_rows = Vec::new();
+    let tags: std::collections::HashMap<&str, &Value> = data["tags"]
+        .as_array()
+        .unwrap_or(&no_rows)
+        .iter()
+        .map(|t| (t["id"].as_str().expect("id"), t))
+        .collect();
+    let mut checked = 0;
+    for post in data["posts"].as_array().expect("posts") {
+        let slug = post["slug"].as_str().expect("slug");
+        let path = site.out().join(slug).join("index.html");
+        let status = post["status"].as_str().expect("status");
+        if status != "published" {
+            let scheduled_due = status == "scheduled"
+                && parse_date(&post["published_at"]).is_some_and(|d| d <= now);
+            if !scheduled_due {
+                assert!(!path.exists(), "{status} post {slug} was published");
+            }
+            continue;
+        }
+        let page = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("published post {slug} is not at /{slug}/: {e}"));
+        let text = visible(&page);
+        let title = post["title"].as_str().expect("title");
+        assert!(
+            text.contains(&visible(title)),
+            "{slug}: title {title:?} missing"
+        );
+        let date = parse_date(&post["published_at"]).expect("a published date");
+        let stamp = date.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        assert!(page.contains(&stamp), "{slug}: date {stamp} missing");
+        for link in data["posts_tags"].as_array().unwrap_or(&no_rows) {
+            if link["post_id"] != post["id"] {
+                continue;
+            }
+            let tag = tags[link["tag_id"].as_str().expect("tag id")];
+            let name = tag["name"].as_str().expect("name");
+            if name.starts_with('#') {
+                assert!(
+                    !text.contains(&visible(name)),
+                    "{slug}: internal tag {name} shown"
+                );
+            } else {
+                assert!(text.contains(&visible(name)), "{slug}: tag {name} missing");
+                let tag_page = site
+                    .out()
+                    .join("tag")
+                    .join(tag["slug"].as_str().expect("slug"))
+                    .join("index.html");
+                assert!(tag_page.exists(), "{slug}: tag page {tag_page:?} missing");
+            }
+        }
+        for block in blocks(post["html"].as_str().unwrap_or_default()) {
+            assert!(
+                text.contains(&block),
+                "{slug}: text missing from the page:\n  {block}\npage text:\n  {text}"
+            );
+        }
+        checked += 1;
+    }
+    checked
+}
+
+fn parse_date(value: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
+    let text = value.as_str()?;
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+                .ok()
+                .map(|n| n.and_utc())
+        })
+}
+
+#[test]
+fn ghost_exports_publish_at_their_ghost_urls_with_nothing_lost() {
+    for (name, expect_posts) in [
+        ("v4_export.json", 11),
+        ("products_export.json", 1),
+        ("ghost-6.65.0-local-export.json", 35),
+    ] {
+        let site = TestSite::empty();
+        let file = fixture(name);
+        let report = import(&site, &file, &[]);
+        assert_eq!(report["added"], expect_posts, "{name}: {report}");
+        let (ok, _, stderr) = run(&site, &["publish"]);
+        assert!(ok, "{name}: publish failed: {stderr}");
+        let checked = check_published(&site, &export_data(&file));
+        assert!(checked > 0, "{name}: no published post checked");
+
+        // The same export again changes nothing.
+        let again = import(&site, &file, &[]);
+        assert_eq!(again["added"], 0, "{name}: {again}");
+        assert_eq!(again["updated"], 0, "{name}: {again}");
+        assert_eq!(again["unchanged"], expect_posts);
+    }
+}
+
+#[test]
+fn cards_media_authors_and_drafts_of_a_ghost_6_site() {
+    let site = TestSite::empty();
+    let file = fixture("ghost6-cards-a.json");
+    // Without the images folder, the report lists what the posts point at.
+    let dry = TestSite::empty();
+    let without = import(&dry, &file, &[]);
+    let missing = without["media_missing"].as_array().expect("a list");
+    assert!(
+        missing
+            .iter()
+            .any(|m| m == "images/2026/11/alfama-rooftops.jpg"),
+        "{missing:?}"
+    );
+    assert!(
+        missing
+            .iter()
+            .any(|m| m == "files/2026/11/creme-brulee-recipe-card.pdf"),
+        "{missing:?}"
+    );
+
+    let images = fixture("ghost6-cards-a-content/images");
+    let report = import(&site, &file, &["--images", images.to_str().expect("utf-8")]);
+    assert_eq!(report["added"], 24);
+    assert_eq!(report["media_missing"], json!([]), "{report}");
+    assert!(report["media_copied"].as_u64() >= Some(20), "{report}");
+    assert!(site
+        .content()
+        .join("images/2026/11/alfama-rooftops.jpg")
+        .is_file());
+    assert!(site
+        .content()
+        .join("files/2026/11/creme-brulee-recipe-card.pdf")
+        .is_file());
+
+    // Every card Markdown cannot express is kept as HTML and named in the report.
+    let cards: Vec<String> = report["cards_kept_as_html"]
+        .as_object()
+        .expect("cards")
+        .values()
+        .flat_map(|v| {
+            v.as_array()
+                .expect("a list")
+                .iter()
+                .map(|c| c.as_str().expect("name").to_owned())
+        })
+        .collect();
+    for card in [
+        "bookmark", "gallery", "callout", "toggle", "button", "embed", "html", "product", "file",
+        "audio", "header",
+    ] {
+        assert!(
+            cards.iter().any(|c| c == card),
+            "{card} not reported: {cards:?}"
+        );
+    }
+    let warnings = report["warnings"].to_string();
+    assert!(warnings.contains("members only"), "{warnings}");
+
+    let (ok, _, stderr) = run(&site, &["publish"]);
+    assert!(ok, "{stderr}");
+    let data = export_data(&file);
+    assert!(check_published(&site, &data) >= 15);
+    // Images are served from the site's own folder.
+    let lisbon = site.read_out("a-weekend-in-lisbon-trams-tiles-and-pasteis-de-nata/index.html");
+    assert!(lisbon.contains("src=\"/images/2026/11/alfama-rooftops.jpg\""));
+    assert!(!lisbon.contains("__GHOST_URL__"));
+    assert!(site
+        .out()
+        .join("images/2026/11/alfama-rooftops.jpg")
+        .is_file());
+    // Authors keep their Ghost URLs; drafts stay drafts in the store.
+    for user in data["users"].as_array().expect("users") {
+        let slug = user["slug"].as_str().expect("slug");
+        assert!(
+            site.out()
+                .join("author")
+                .join(slug)
+                .join("index.html")
+                .is_file(),
+            "author {slug}"
+        );
+    }
+    let list = site.cli(&["export", "exported"]);
+    assert!(list.status.success());
+    let draft =
+        std::fs::read_to_string(site.path().join("exported/notes-on-sourdough-hydration.md"))
+            .or_else(|_| {
+                std::fs::read_to_string(
+                    site.path()
+                        .join("exported/posts/notes-on-sourdough-hydration.md"),
+                )
+            })
+            .unwrap_or_else(|_| {
+                let found = walkdir::WalkDir::new(site.path().join("exported"))
+                    .into_iter()
+                    .filter_map(Result::ok)
+                    .find(|e| {
+                        e.file_name()
+                            .to_string_lossy()
+                            .contains("notes-on-sourdough-hydration")
+                    })
+                    .expect("the draft was exported");
+                std::fs::read_to_string(found.path()).expect("read")
+            });
+    assert!(draft.contains("status: draft"), "{draft}");
+}
+
+#[test]
+fn a_newer_export_updates_changed_posts_as_new_revisions() {
+    let site = TestSite::empty();
+    let file = fixture("v4_export.json");
+    import(&site, &file, &[]);
+    let mut export: Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("JSON");
+    let posts = export["db"][0]["data"]["posts"]
+        .as_array_mut()
+        .expect("posts");
+    let slug = posts[0]["slug"].as_str().expect("slug").to_owned();
+    posts[0]["title"] = json!("A title changed in Ghost");
+    let newer = site.path().join("newer.json");
+    std::fs::write(&newer, serde_json::to_vec(&export).expect("JSON")).expect("write");
+    let report = import(&site, &newer, &[]);
+    assert_eq!(report["updated"], 1, "{report}");
+    assert_eq!(report["unchanged"], 10);
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let store = site.store().await;
+        let mut conn = store.pool().acquire().await.expect("a connection");
+        let id = folio::store::posts::id_by_slug(&mut conn, &slug)
+            .await
+            .expect("query")
+            .expect("the post");
+        let revisions = folio::store::posts::revisions(&mut conn, id)
+            .await
+            .expect("revisions");
+        assert_eq!(revisions.len(), 2);
+        assert_eq!(revisions[1].3.title, "A title changed in Ghost");
+        assert_ne!(
+            revisions[0].3.title, revisions[1].3.title,
+            "the old version is kept"
+        );
+    });
+}
+
+#[test]
+fn a_custom_permalink_keeps_the_old_urls_working() {
+    let site = TestSite::empty();
+    let file = fixture("v4_export.json");
+    import(&site, &file, &["--permalink", "/{year}/{month}/{slug}/"]);
+    let (ok, _, stderr) = run(&site, &["publish"]);
+    assert!(ok, "{stderr}");
+    let data = export_data(&file);
+    let post = data["posts"]
+        .as_array()
+        .expect("posts")
+        .iter()
+        .find(|p| p["type"] == "post" && p["status"] == "published")
+        .expect("a published post");
+    let date = parse_date(&post["published_at"]).expect("date");
+    let slug = post["slug"].as_str().expect("slug");
+    let old = format!("{}/{slug}/index.html", date.format("%Y/%m"));
+    let redirect = site.read_out(&old);
+    assert!(redirect.contains(&format!("/{slug}/")), "{redirect}");
+}
+
+/// A small export of our own: `posts` with the given fields over sane defaults.
+fn hand_export(version: &str, posts: Vec<Value>) -> Value {
+    let posts: Vec<Value> = posts
+        .into_iter()
+        .enumerate()
+        .map(|(i, extra)| {
+            let mut post = json!({
+                "id": format!("p{i}"),
+                "title": format!("Post {i}"),
+                "slug": format!("post-{i}"),
+                "html": format!("<p>Body {i}.</p>"),
+                "type": "post",
+                "status": "published",
+                "visibility": "public",
+                "published_at": "2024-01-02T03:04:05.000Z",
+                "updated_at": "2024-01-02T03:04:05.000Z",
+            });
+            for (k, v) in extra.as_object().expect("an object") {
+                post[k] = v.clone();
+            }
+            post
+        })
+        .collect();
+    json!({ "db": [{ "meta": { "exported_on": 0, "version": version }, "data": {
+        "posts": posts, "tags": [], "posts_tags": [], "users": [], "posts_authors": [], "settings": []
+    } }] })
+}
+
+fn write(site: &TestSite, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = site.path().join(name);
+    std::fs::write(&path, bytes).expect("write");
+    path
+}
+
+#[test]
+fn each_card_type_is_kept_and_reported() {
+    let site = TestSite::empty();
+    let cards = [
+        ("callout", r#"<div class="kg-card kg-callout-card kg-callout-card-blue"><div class="kg-callout-emoji">💡</div><div class="kg-callout-text">A tip.</div></div>"#),
+        ("toggle", r#"<div class="kg-card kg-toggle-card" data-kg-toggle-state="close"><div class="kg-toggle-heading"><h4 class="kg-toggle-heading-text">Question?</h4></div><div class="kg-toggle-content"><p>Answer.</p></div></div>"#),
+        ("button", r#"<div class="kg-card kg-button-card kg-align-center"><a href="https://example.com" class="kg-btn kg-btn-accent">Click</a></div>"#),
+        ("embed", r#"<figure class="kg-card kg-embed-card"><iframe src="https://www.youtube.com/embed/x"></iframe></figure>"#),
+        ("gallery", r#"<figure class="kg-card kg-gallery-card kg-width-wide"><div class="kg-gallery-container"><div class="kg-gallery-row"><div class="kg-gallery-image"><img src="__GHOST_URL__/content/images/2024/01/a.jpg" alt="A"></div></div></div></figure>"#),
+        ("bookmark", r#"<figure class="kg-card kg-bookmark-card"><a class="kg-bookmark-container" href="https://example.com"><div class="kg-bookmark-title">Example</div></a></figure>"#),
+        ("html", "<!--kg-card-begin: html--><marquee>Raw</marquee>\n\n<p>two</p><!--kg-card-end: html-->"),
+    ];
+    let posts = cards
+        .iter()
+        .map(|(_, html)| json!({ "html": format!("<p>Before.</p>{html}<p>After.</p>") }))
+        .collect();
+    let file = write(
+        &site,
+        "cards.json",
+        &serde_json::to_vec(&hand_export("5.2.0", posts)).expect("JSON"),
+    );
+    let report = import(&site, &file, &[]);
+    let (ok, _, stderr) = run(&site, &["publish"]);
+    assert!(ok, "{stderr}");
+    for (i, (card, html)) in cards.iter().enumerate() {
+        assert_eq!(
+            report["cards_kept_as_html"][format!("post-{i}")],
+            json!([card]),
+            "{report}"
+        );
+        let page = site.read_out(&format!("post-{i}/index.html"));
+        assert!(
+            page.contains("<p>Before.</p>") && page.contains("<p>After.</p>"),
+            "{card}: {page}"
+        );
+        // The card's own markup reaches the page as it was.
+        let first_tag = html
+            .trim_start_matches("<!--kg-card-begin: html-->")
+            .split('>')
+            .next()
+            .expect("a tag");
+        assert!(
+            page.contains(first_tag),
+            "{card}: {first_tag} missing from {page}"
+        );
+    }
+    assert!(site.read_out("post-6/index.html").contains("<p>two</p>"));
+}
+
+#[test]
+fn bad_exports_are_refused_by_name_and_change_nothing() {
+    let site = TestSite::empty();
+    let good = import(&site, &fixture("products_export.json"), &[]);
+    assert_eq!(good["added"], 1);
+    let refuse = |name: &str, bytes: Vec<u8>, extra: &[&str], expected: &str| {
+        let file = write(&site, name, &bytes);
+        let file = file.to_string_lossy().into_owned();
+        let mut args = vec!["import", "ghost", file.as_str()];
+        args.extend_from_slice(extra);
+        let (ok, _, stderr) = run(&site, &args);
+        assert!(!ok, "{name} was accepted");
+        assert!(
+            stderr.contains(name),
+            "{name}: the message does not name the file: {stderr}"
+        );
+        assert!(
+            stderr.contains(expected),
+            "{name}: expected {expected:?} in {stderr}"
+        );
+    };
+    refuse(
+        "not-ghost.json",
+        br#"{"hello": "world"}"#.to_vec(),
+        &[],
+        "not a Ghost export",
+    );
+    let truncated = std::fs::read(fixture("v4_export.json")).expect("read");
+    refuse(
+        "truncated.json",
+        truncated[..truncated.len() / 2].to_vec(),
+        &[],
+        "not valid JSON",
+    );
+    let old = serde_json::to_vec(&hand_export("3.41.0", vec![json!({})])).expect("JSON");
+    refuse(
+        "ghost3.json",
+        old,
+        &[],
+        "Ghost 3.41.0 exports are not supported",
+    );
+    let duplicate = hand_export(
+        "5.0.0",
+        vec![
+            json!({ "slug": "same", "title": "The post" }),
+            json!({ "slug": "same", "title": "The page", "type": "page" }),
+        ],
+    );
+    refuse(
+        "duplicate.json",
+        serde_json::to_vec(&duplicate).expect("JSON"),
+        &[],
+        "two posts have the slug \"same\": \"The post\" (id p0) and \"The page\" (id p1)",
+    );
+    let big = serde_json::to_vec(&hand_export(
+        "5.0.0",
+        vec![json!({ "html": "x".repeat(5000) })],
+    ))
+    .expect("JSON");
+    refuse(
+        "big.json",
+        big,
+        &["--max-bytes", "1000"],
+        "more than the limit of 1000",
+    );
+    let bad_date = hand_export("6.0.0", vec![json!({ "published_at": "yesterday" })]);
+    refuse(
+        "bad-date.json",
+        serde_json::to_vec(&bad_date).expect("JSON"),
+        &[],
+        "data.posts[0].published_at",
+    );
+
+    // None of it reached the store: the one good import is all there is.
+    let (ok, stdout, _) = run(
+        &site,
+        &[
+            "import",
+            "ghost",
+            fixture("products_export.json").to_str().expect("utf-8"),
+        ],
+    );
+    assert!(ok);
+    assert!(
+        stdout.contains("0 added, 0 updated, 1 unchanged"),
+        "{stdout}"
+    );
+
+    // An empty body is imported, with a warning naming the post.
+    let empty = hand_export("6.0.0", vec![json!({ "slug": "empty-one", "html": "" })]);
+    let file = write(
+        &site,
+        "empty.json",
+        &serde_json::to_vec(&empty).expect("JSON"),
+    );
+    let report = import(&site, &file, &[]);
+    assert!(
+        report["warnings"].to_string().contains("empty-one"),
+        "{report}"
+    );
+}
