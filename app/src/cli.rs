@@ -63,6 +63,9 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "FOLIO_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Serve Prometheus metrics at /metrics on this address (never on the public one).
+        #[arg(long, env = "FOLIO_METRICS_LISTEN")]
+        metrics_listen: Option<SocketAddr>,
         /// Render drafts too (a private preview).
         #[arg(long)]
         drafts: bool,
@@ -105,6 +108,20 @@ pub enum Command {
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Write a consistent copy of the database while the server runs.
+    Backup {
+        /// The copy to write, or a folder to write `folio-<UTC time>.db` into.
+        #[arg(long)]
+        out: PathBuf,
+        /// With a folder: keep only this many copies, the newest.
+        #[arg(long)]
+        keep: Option<usize>,
+    },
+    /// Replace the database with a backup, after checking it (stop the server first).
+    Restore {
+        /// The backup to restore.
+        file: PathBuf,
     },
     /// Manage the accounts that log in to the admin API.
     User {

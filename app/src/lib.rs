@@ -8,6 +8,7 @@ pub mod admin;
 pub mod config;
 pub mod content;
 pub mod ghost;
+pub mod metrics;
 pub mod publish;
 pub mod render;
 pub mod serve;

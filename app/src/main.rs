@@ -49,10 +49,46 @@ fn init_logging() {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    // Restoring replaces the database: it must not be open.
+    if let Command::Restore { file } = &cli.command {
+        let checked = folio::store::backup::restore(file, &cli.paths.db).await?;
+        println!(
+            "restored {} into {} ({} posts; the previous database is kept as {}.before-restore)",
+            file.display(),
+            cli.paths.db.display(),
+            checked.posts,
+            cli.paths.db.display()
+        );
+        return Ok(());
+    }
     let site = open_site(&cli.paths).await?;
     match cli.command {
+        Command::Restore { .. } => unreachable!("handled before the store opens"),
+        Command::Backup { out, keep } => {
+            let target = if out.is_dir() || out.to_string_lossy().ends_with('/') {
+                let name = format!("folio-{}.db", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"));
+                out.join(name)
+            } else {
+                out.clone()
+            };
+            site.store.backup_to(&target).await?;
+            let checked = folio::store::backup::check(&target).await?;
+            println!(
+                "backed up to {} ({} posts, integrity ok)",
+                target.display(),
+                checked.posts
+            );
+            if let Some(keep) = keep {
+                let dir = target.parent().unwrap_or(Path::new("."));
+                for removed in folio::store::backup::prune(dir, keep)? {
+                    println!("removed the old backup {}", removed.display());
+                }
+            }
+            site.store.close().await;
+        }
         Command::Serve {
             listen,
+            metrics_listen,
             drafts,
             watch,
             admin,
@@ -83,7 +119,14 @@ async fn run(cli: Cli) -> Result<()> {
                     options,
                 )))
             };
-            folio::serve::run(site, listen, options, watch, admin).await?;
+            let serve = folio::serve::ServeOptions {
+                listen,
+                publish: options,
+                watch,
+                admin,
+                metrics: metrics_listen,
+            };
+            folio::serve::run(site, serve).await?;
         }
         Command::User { command } => {
             user::run(&site.store, command).await?;

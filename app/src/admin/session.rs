@@ -85,6 +85,7 @@ impl Admin {
     }
 
     pub(super) fn fail(&self, client: &Client, user_key: &str) {
+        self.site.metrics.login_failures.inc();
         self.limiter.fail(&format!("ip:{}", client.ip));
         self.limiter.fail(user_key);
     }

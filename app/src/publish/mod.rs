@@ -50,6 +50,7 @@ pub struct Site {
     pub paths: Paths,
     /// Builds write one output folder; they take turns.
     build_lock: Mutex<()>,
+    pub metrics: crate::metrics::Metrics,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -85,6 +86,7 @@ impl Site {
             config,
             paths,
             build_lock: Mutex::new(()),
+            metrics: crate::metrics::Metrics::new(),
         }
     }
 
@@ -107,6 +109,25 @@ impl Site {
         progress: Option<Progress>,
     ) -> Result<PublishReport, PublishError> {
         let _turn = self.build_lock.lock().await;
+        let started = Instant::now();
+        let result = self.publish_in_turn(options, progress).await;
+        match &result {
+            Ok(PublishReport {
+                build: Some(build), ..
+            }) => self
+                .metrics
+                .rendered(started.elapsed(), build.write.written.len()),
+            Ok(_) => self.metrics.published(),
+            Err(_) => self.metrics.publish_failed(),
+        }
+        result
+    }
+
+    async fn publish_in_turn(
+        &self,
+        options: PublishOptions,
+        progress: Option<Progress>,
+    ) -> Result<PublishReport, PublishError> {
         let started = Instant::now();
         let import = if options.import && self.paths.content.is_dir() {
             Some(

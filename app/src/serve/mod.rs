@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use axum::extract::{MatchedPath, Request};
 use axum::middleware;
+use axum::response::Response;
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
@@ -43,6 +45,18 @@ impl AppState {
     }
 }
 
+/// How `folio serve` runs besides the site it serves.
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    /// The first publish, and those of the watcher.
+    pub publish: PublishOptions,
+    /// In watch mode, the configuration file (watched too).
+    pub watch: Option<PathBuf>,
+    pub admin: Option<Arc<Admin>>,
+    /// Where `/metrics` is served; never on the public address.
+    pub metrics: Option<SocketAddr>,
+}
+
 /// The whole HTTP application; tests drive it on a loopback port.
 pub fn app(state: AppState) -> Router {
     let mut files = files::service(&state.site.paths.out, state.site.config.cdn_max_age);
@@ -60,10 +74,49 @@ pub fn app(state: AppState) -> Router {
     if let Some(admin) = &state.admin {
         router = router.nest("/admin/api", crate::admin::router(admin.clone()));
     }
+    let site = state.site.clone();
     router
         .with_state(state)
         .fallback_service(files)
+        .layer(middleware::from_fn(move |request, next| {
+            record(site.clone(), request, next)
+        }))
         .layer(CompressionLayer::new())
+}
+
+/// Counts each request by route (its pattern; `static` for site files) and status.
+async fn record(site: Arc<Site>, request: Request, next: middleware::Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "static".to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    site.metrics
+        .request(&route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// The metrics endpoint, on its own listener.
+fn metrics_app(site: Arc<Site>) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let site = site.clone();
+            async move {
+                let sessions = site.store.session_count().await.unwrap_or(0);
+                let text = site.metrics.encode(sessions, &site.store.files());
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    )],
+                    text,
+                )
+            }
+        }),
+    )
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,13 +134,14 @@ pub enum ServeError {
 /// SIGTERM or Ctrl-C, letting requests in flight finish. With `watch` (the
 /// configuration file, watched too), changes are published as they happen and
 /// browsers reload.
-pub async fn run(
-    site: Arc<Site>,
-    listen: SocketAddr,
-    options: PublishOptions,
-    watch: Option<PathBuf>,
-    admin: Option<Arc<Admin>>,
-) -> Result<(), ServeError> {
+pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError> {
+    let ServeOptions {
+        listen,
+        publish: options,
+        watch,
+        admin,
+        metrics,
+    } = serve;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| ServeError::Bind {
@@ -120,6 +174,25 @@ pub async fn run(
         None => None,
     };
     state.admin = admin;
+    let (metrics_stop, metrics_stopping) = tokio::sync::watch::channel(false);
+    let metrics_server = match metrics {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| ServeError::Bind { addr, source })?;
+            tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+            let app = metrics_app(site.clone());
+            let mut stopping = metrics_stopping;
+            Some(tokio::spawn(async move {
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopping.wait_for(|stop| *stop).await;
+                    })
+                    .await;
+            }))
+        }
+        None => None,
+    };
     let rendered = state.rendered.clone();
     let publishing = tokio::spawn(async move {
         match site.publish(options).await {
@@ -170,6 +243,10 @@ pub async fn run(
         publishing.abort();
     }
     let _ = publishing.await;
+    let _ = metrics_stop.send(true);
+    if let Some(server) = metrics_server {
+        let _ = server.await;
+    }
     if let Some(schedule) = schedule {
         schedule.abort();
     }

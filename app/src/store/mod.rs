@@ -2,6 +2,7 @@
 //! from `migrations/`. Each submodule owns one table or aggregate.
 
 pub mod accounts;
+pub mod backup;
 pub mod listing;
 pub mod posts;
 mod relation;
@@ -57,6 +58,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    path: PathBuf,
 }
 
 impl Store {
@@ -94,7 +96,21 @@ impl Store {
                 path: path.to_owned(),
                 source,
             })?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The database file (its WAL and shared-memory files sit beside it).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The database file and its WAL: what the database takes on disk.
+    pub fn files(&self) -> Vec<PathBuf> {
+        let wal = format!("{}-wal", self.path.display());
+        vec![self.path.clone(), PathBuf::from(wal)]
     }
 
     pub fn pool(&self) -> &SqlitePool {

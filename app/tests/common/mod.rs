@@ -270,6 +270,11 @@ impl Running {
         child
     }
 
+    /// Waits for a child already sent a signal.
+    pub fn terminate_wait(mut child: std::process::Child) -> std::process::ExitStatus {
+        child.wait().expect("folio exits")
+    }
+
     /// Sends SIGTERM and returns the exit status.
     pub fn terminate(mut child: std::process::Child) -> std::process::ExitStatus {
         let pid = child.id().to_string();

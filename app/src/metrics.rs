@@ -1,0 +1,163 @@
+//! Prometheus metrics, served on their own address (`--metrics-listen`) so the
+//! public port never shows them: requests by route and status with latency,
+//! renders, the last successful publish, login failures, sessions, database size.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// The route pattern (`/admin/api/posts/{id}`), or `static` for site files: a
+    /// label per URL would grow without bound.
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram>,
+    render_seconds: Histogram,
+    pages_written: Counter,
+    publish_failures: Counter,
+    last_publish: Gauge,
+    pub login_failures: Counter,
+    sessions: Gauge,
+    database_bytes: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("folio");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            // 0.5 ms .. ~16 s
+            Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+        });
+        let render_seconds = Histogram::new(exponential_buckets(0.01, 2.0, 14));
+        let metrics = Self {
+            requests,
+            latency,
+            render_seconds,
+            pages_written: Counter::default(),
+            publish_failures: Counter::default(),
+            last_publish: Gauge::default(),
+            login_failures: Counter::default(),
+            sessions: Gauge::default(),
+            database_bytes: Gauge::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            metrics.requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            metrics.latency.clone(),
+        );
+        registry.register(
+            "render_duration_seconds",
+            "Time to render the site",
+            metrics.render_seconds.clone(),
+        );
+        registry.register(
+            "pages_written",
+            "Files written by renders",
+            metrics.pages_written.clone(),
+        );
+        registry.register(
+            "publish_failures",
+            "Publishes that failed (the site stayed as it was)",
+            metrics.publish_failures.clone(),
+        );
+        registry.register(
+            "last_publish_timestamp_seconds",
+            "Unix time of the last successful publish",
+            metrics.last_publish.clone(),
+        );
+        registry.register(
+            "login_failures",
+            "Failed logins (password or second factor)",
+            metrics.login_failures.clone(),
+        );
+        registry.register(
+            "sessions_active",
+            "Admin sessions not expired",
+            metrics.sessions.clone(),
+        );
+        registry.register(
+            "database_size_bytes",
+            "Size of the SQLite database with its WAL",
+            metrics.database_bytes.clone(),
+        );
+        Self {
+            registry,
+            ..metrics
+        }
+    }
+
+    pub fn request(&self, route: &str, status: u16, elapsed: Duration) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                route: route.to_owned(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                route: route.to_owned(),
+            })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// A render that finished: how long it took and how many files it wrote.
+    pub fn rendered(&self, elapsed: Duration, written: usize) {
+        self.render_seconds.observe(elapsed.as_secs_f64());
+        self.pages_written.inc_by(written as u64);
+        self.published();
+    }
+
+    /// A publish that succeeded (rendering or finding nothing to do).
+    pub fn published(&self) {
+        self.last_publish.set(chrono::Utc::now().timestamp());
+    }
+
+    pub fn publish_failed(&self) {
+        self.publish_failures.inc();
+    }
+
+    /// The text exposition, with the gauges read now.
+    pub fn encode(&self, sessions: i64, database: &[PathBuf]) -> String {
+        self.sessions.set(sessions);
+        let bytes: u64 = database
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        self.database_bytes.set(bytes as i64);
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("writing to a String cannot fail");
+        text
+    }
+}

@@ -1,0 +1,270 @@
+//! Running folio in production: online backups and checked restores, Prometheus
+//! metrics on their own port, and SIGTERM that lets requests in flight finish.
+
+mod common;
+
+use std::io::{Read, Write};
+
+use serde_json::json;
+
+use common::api::{add_user, Server, PASSWORD};
+use common::{Running, TestSite};
+use folio::store::backup;
+use folio::store::{posts, Kind, PostDoc, Status};
+
+fn doc(i: usize) -> PostDoc {
+    PostDoc {
+        kind: Kind::Post,
+        slug: format!("post-{i}"),
+        title: format!("Post {i}"),
+        status: Status::Published,
+        markdown: format!("Body of post {i}.\n\n{}", "Words. ".repeat(200)),
+        ..PostDoc::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_taken_during_writes_is_whole_and_holds_every_committed_post() {
+    let site = TestSite::empty();
+    let store = site.store().await;
+    // A writer commits posts one by one while the real CLI takes backups.
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for i in 0..400 {
+                let mut tx = store.pool().begin().await.expect("a transaction");
+                posts::insert(&mut tx, &doc(i), None, "test")
+                    .await
+                    .expect("insert");
+                tx.commit().await.expect("commit");
+            }
+        })
+    };
+    let dir = site.path().join("backups");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let mut taken = Vec::new();
+    for n in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        // Every post committed before the backup starts must be in it.
+        let committed: i64 = sqlx::query_scalar("SELECT count(*) FROM posts")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+        let target = dir.join(format!("copy-{n}.db"));
+        let out = site.cli(&["backup", "--out", target.to_str().expect("utf-8")]);
+        assert!(out.status.success(), "{out:?}");
+        taken.push((target, committed));
+    }
+    writer.await.expect("the writer finished");
+    for (path, committed) in &taken {
+        let checked = backup::check(path)
+            .await
+            .expect("the copy passes the integrity check");
+        assert!(
+            checked.posts >= *committed,
+            "{path:?} holds {} posts, {committed} were committed before it",
+            checked.posts
+        );
+        assert!(checked.migrations >= 3);
+    }
+    assert!(
+        taken.iter().any(|(_, committed)| *committed < 400),
+        "the backups ran while posts were still being written"
+    );
+
+    // A folder and --keep: timestamped copies, the oldest removed.
+    let rotated = site.path().join("rotated");
+    std::fs::create_dir_all(&rotated).expect("mkdir");
+    for _ in 0..3 {
+        let out = site.cli(&["backup", "--out", "rotated/", "--keep", "2"]);
+        assert!(out.status.success(), "{out:?}");
+        // Names have one-second resolution.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    let kept: Vec<_> = std::fs::read_dir(&rotated).expect("list").collect();
+    assert_eq!(kept.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restore_checks_the_copy_before_replacing_anything() {
+    let site = TestSite::empty();
+    let store = site.store().await;
+    for i in 0..5 {
+        let mut tx = store.pool().begin().await.expect("tx");
+        posts::insert(&mut tx, &doc(i), None, "test")
+            .await
+            .expect("insert");
+        tx.commit().await.expect("commit");
+    }
+    let copy = site.path().join("good.db");
+    store.backup_to(&copy).await.expect("backup");
+    // More writes after the backup; the restore takes the store back.
+    for i in 5..8 {
+        let mut tx = store.pool().begin().await.expect("tx");
+        posts::insert(&mut tx, &doc(i), None, "test")
+            .await
+            .expect("insert");
+        tx.commit().await.expect("commit");
+    }
+    store.close().await;
+
+    // A damaged copy is refused and nothing changes.
+    let mut damaged = std::fs::read(&copy).expect("read");
+    let middle = damaged.len() / 2;
+    for byte in &mut damaged[middle..middle + 4096] {
+        *byte = 0x5a;
+    }
+    let bad = site.path().join("bad.db");
+    std::fs::write(&bad, damaged).expect("write");
+    let out = site.cli(&["restore", bad.to_str().expect("utf-8")]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.db"), "{stderr}");
+    let not_db = site.path().join("notes.txt");
+    std::fs::write(&not_db, "hello").expect("write");
+    assert!(!site
+        .cli(&["restore", not_db.to_str().expect("utf-8")])
+        .status
+        .success());
+    assert_eq!(
+        backup::check(&site.db()).await.expect("still whole").posts,
+        8
+    );
+
+    let out = site.cli(&["restore", copy.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(backup::check(&site.db()).await.expect("restored").posts, 5);
+    let before = site.path().join("data/folio.db.before-restore");
+    assert_eq!(backup::check(&before).await.expect("kept").posts, 8);
+    // The restored store opens and works.
+    let out = site.cli(&["publish"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(site.out().join("post-4/index.html").is_file());
+    assert!(!site.out().join("post-6/index.html").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_are_served_on_their_own_port_only() {
+    let site = TestSite::sample();
+    add_user(&site, "ada", "owner");
+    let (server, metrics) = Server::start_logging(
+        &site,
+        &[("FOLIO_METRICS_LISTEN", "127.0.0.1:0")],
+        Some("metrics on "),
+    );
+    let metrics = metrics.expect("the metrics address is logged");
+    let api = server.api();
+    reqwest::get(format!("{}/getting-started/", server.base))
+        .await
+        .expect("a page");
+    reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .expect("health");
+    api.post(
+        "/session",
+        json!({ "username": "ada", "password": "wrong password!" }),
+    )
+    .await
+    .expect(401);
+    api.post(
+        "/session",
+        json!({ "username": "ada", "password": PASSWORD }),
+    )
+    .await
+    .expect(200);
+    // Not on the public address.
+    let public = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .expect("an answer");
+    assert_eq!(public.status().as_u16(), 404);
+
+    let text = reqwest::get(&metrics)
+        .await
+        .expect("metrics answer")
+        .text()
+        .await
+        .expect("text");
+    for expected in [
+        r#"folio_http_requests_total{route="/healthz",status="200"} 1"#,
+        r#"folio_http_requests_total{route="static",status="200"}"#,
+        r#"folio_http_requests_total{route="/admin/api/session",status="401"} 1"#,
+        r#"folio_http_request_duration_seconds_bucket{le="#,
+        "folio_login_failures_total 1",
+        "folio_pages_written_total ",
+        "folio_render_duration_seconds_count 1",
+        "folio_sessions_active 0",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing"))
+    };
+    assert!(value("folio_last_publish_timestamp_seconds") > 1.7e9);
+    assert!(value("folio_database_size_bytes") > 10_000.0);
+}
+
+#[test]
+fn sigterm_lets_requests_in_flight_finish_and_leaves_the_database_whole() {
+    let site = TestSite::sample();
+    let mut running = Running::start_with(
+        site.path(),
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[("FOLIO_SECRET_KEY", common::api::SECRET_KEY)],
+    );
+    let base = running.base_url();
+    running.wait_for_log("site published");
+    let child = running.drain_log();
+    let addr = base.trim_start_matches("http://").to_owned();
+
+    // A request whose body is still arriving when the signal comes.
+    let body = json!({ "username": "nobody", "password": "not a password" }).to_string();
+    let mut tcp = std::net::TcpStream::connect(&addr).expect("connect");
+    write!(
+        tcp,
+        "POST /admin/api/session HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .expect("send the start");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // New connections are refused meanwhile...
+    let refused = std::net::TcpStream::connect(&addr)
+        .and_then(|mut t| {
+            t.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+            let mut answer = String::new();
+            t.read_to_string(&mut answer)?;
+            Ok(answer)
+        })
+        .map(|answer| answer.is_empty())
+        .unwrap_or(true);
+    assert!(refused, "a new connection was served after SIGTERM");
+    // ...while the one in flight gets its answer.
+    tcp.write_all(&body.as_bytes()[10..])
+        .expect("send the rest");
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).expect("read the answer");
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    let status = Running::terminate_wait(child);
+    assert!(status.success(), "{status:?}");
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let checked = runtime
+        .block_on(backup::check(&site.db()))
+        .expect("the database is whole after the shutdown");
+    assert!(checked.posts >= 9);
+}
