@@ -123,6 +123,12 @@ pub enum Command {
         /// The backup to restore.
         file: PathBuf,
     },
+    /// Ask a running server whether it is healthy (exit 0 on 200): for container
+    /// images without curl.
+    Healthcheck {
+        #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
+        url: String,
+    },
     /// Manage the accounts that log in to the admin API.
     User {
         #[command(subcommand)]

@@ -61,9 +61,20 @@ async fn run(cli: Cli) -> Result<()> {
         );
         return Ok(());
     }
+    if let Command::Healthcheck { url } = &cli.command {
+        let status = folio::serve::health::probe(url, std::time::Duration::from_secs(3))
+            .with_context(|| format!("asking {url}"))?;
+        if status != 200 {
+            anyhow::bail!("{url} answered {status}");
+        }
+        println!("{url}: 200 OK");
+        return Ok(());
+    }
     let site = open_site(&cli.paths).await?;
     match cli.command {
-        Command::Restore { .. } => unreachable!("handled before the store opens"),
+        Command::Restore { .. } | Command::Healthcheck { .. } => {
+            unreachable!("handled before the store opens")
+        }
         Command::Backup { out, keep } => {
             let target = if out.is_dir() || out.to_string_lossy().ends_with('/') {
                 let name = format!("folio-{}.db", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"));
@@ -103,7 +114,7 @@ async fn run(cli: Cli) -> Result<()> {
             let admin = if admin.no_admin {
                 None
             } else {
-                let keys = Keys::load(std::env::var("FOLIO_SECRET_KEY").ok(), &cli.paths.db)?;
+                let keys = Keys::load(secret_key()?, &cli.paths.db)?;
                 let trusted_proxies = parse_proxies(&admin.trusted_proxies)
                     .map_err(anyhow::Error::msg)
                     .context("FOLIO_TRUSTED_PROXIES")?;
@@ -232,6 +243,20 @@ async fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `FOLIO_SECRET_KEY`, or the contents of the file `FOLIO_SECRET_KEY_FILE` names (a
+/// mounted Kubernetes Secret, which keeps the key out of the environment).
+fn secret_key() -> Result<Option<String>> {
+    if let Ok(key) = std::env::var("FOLIO_SECRET_KEY") {
+        return Ok(Some(key));
+    }
+    match std::env::var("FOLIO_SECRET_KEY_FILE") {
+        Ok(path) => std::fs::read_to_string(&path)
+            .map(|key| Some(key.trim().to_owned()))
+            .with_context(|| format!("reading FOLIO_SECRET_KEY_FILE {path}")),
+        Err(_) => Ok(None),
+    }
 }
 
 async fn open_site(args: &PathArgs) -> Result<Site> {

@@ -34,3 +34,33 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     }
     (StatusCode::OK, Json(json!({ "status": "ready" })))
 }
+
+/// `folio healthcheck`: GETs `url` (plain HTTP, as probes inside a container use)
+/// and returns the status code. For images without curl.
+pub fn probe(url: &str, timeout: std::time::Duration) -> std::io::Result<u16> {
+    use std::io::{Read, Write};
+    let invalid = |what: &str| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{what}: {url}"))
+    };
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| invalid("only http:// URLs"))?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
+    let addr = std::net::ToSocketAddrs::to_socket_addrs(authority)?
+        .next()
+        .ok_or_else(|| invalid("no address"))?;
+    let mut tcp = std::net::TcpStream::connect_timeout(&addr, timeout)?;
+    tcp.set_read_timeout(Some(timeout))?;
+    write!(
+        tcp,
+        "GET {path} HTTP/1.0\r\nHost: {authority}\r\nUser-Agent: folio-healthcheck\r\n\r\n"
+    )?;
+    let mut head = [0u8; 64];
+    let n = tcp.read(&mut head)?;
+    let line = String::from_utf8_lossy(&head[..n]);
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| invalid("not an HTTP answer"))
+}

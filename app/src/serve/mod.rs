@@ -1,7 +1,7 @@
 //! `folio serve`: the public site from the output folder, and the health endpoints.
 
 mod files;
-mod health;
+pub mod health;
 mod live;
 
 use std::net::SocketAddr;

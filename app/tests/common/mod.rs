@@ -252,6 +252,21 @@ impl Running {
         }
     }
 
+    /// Reads the log up to and including the first line holding `needle`; returns
+    /// all it read.
+    pub fn log_until(&mut self, needle: &str) -> String {
+        use std::io::BufRead;
+        let mut text = String::new();
+        loop {
+            let before = text.len();
+            let read = self.log.read_line(&mut text).expect("read the log");
+            assert!(read > 0, "folio exited before logging {needle:?}:\n{text}");
+            if text[before..].contains(needle) {
+                return text;
+            }
+        }
+    }
+
     /// The base URL once the server listens.
     pub fn base_url(&mut self) -> String {
         self.wait_for_log("listening on ")

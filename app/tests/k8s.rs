@@ -1,0 +1,293 @@
+//! The Kubernetes manifests agree with the binary: the ports folio listens on are
+//! the container's, the probes answer, every variable set is one folio reads, and
+//! everything folio writes lands on the mounted volume (the root is read-only).
+//! The real binary runs with the manifests' own settings, paths moved to a
+//! temporary folder.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_yaml_ng::Value;
+
+use common::Running;
+
+fn k8s(rel: &str) -> Value {
+    let path = common::repo().join("k8s").join(rel);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => panic!("expected a scalar, got {other:?}"),
+    }
+}
+
+/// name -> literal value of a container's `env` (secret references excluded).
+fn env_of(container: &Value) -> BTreeMap<String, String> {
+    container["env"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let value = e.get("value").map(text).unwrap_or_default();
+            (text(&e["name"]), value)
+        })
+        .collect()
+}
+
+/// mountPath -> the kind of volume mounted there (`persistentVolumeClaim`...).
+fn mounts_of(pod: &Value, container: &Value) -> BTreeMap<String, String> {
+    let volumes: BTreeMap<String, String> = pod["volumes"]
+        .as_sequence()
+        .expect("volumes")
+        .iter()
+        .map(|v| {
+            let kind = v
+                .as_mapping()
+                .expect("a volume")
+                .keys()
+                .map(text)
+                .find(|k| k != "name")
+                .expect("a volume kind");
+            (text(&v["name"]), kind)
+        })
+        .collect();
+    container["volumeMounts"]
+        .as_sequence()
+        .expect("mounts")
+        .iter()
+        .map(|m| (text(&m["mountPath"]), volumes[&text(&m["name"])].clone()))
+        .collect()
+}
+
+fn port_of(address: &str) -> u16 {
+    address
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {address}"))
+}
+
+/// The mount a path lies under.
+fn mount_for<'a>(
+    path: &str,
+    mounts: &'a BTreeMap<String, String>,
+) -> Option<(&'a String, &'a String)> {
+    mounts
+        .iter()
+        .filter(|(mount, _)| path.starts_with(&format!("{mount}/")))
+        .max_by_key(|(mount, _)| mount.len())
+}
+
+/// Moves a container path under `root`.
+fn local(root: &Path, path: &str) -> PathBuf {
+    root.join(path.trim_start_matches('/'))
+}
+
+#[test]
+fn the_deployment_matches_what_the_binary_does() {
+    let deployment = k8s("base/deployment.yaml");
+    let pod = &deployment["spec"]["template"]["spec"];
+    let container = &pod["containers"][0];
+    let mut env = env_of(container);
+    // What the overlays add must be folio's too.
+    for overlay in [
+        "overlays/production/deployment.yaml",
+        "overlays/dev/deployment.yaml",
+    ] {
+        let patch = k8s(overlay);
+        env.extend(env_of(&patch["spec"]["template"]["spec"]["containers"][0]));
+    }
+    let ports: BTreeMap<String, u16> = container["ports"]
+        .as_sequence()
+        .expect("ports")
+        .iter()
+        .map(|p| {
+            (
+                text(&p["name"]),
+                text(&p["containerPort"]).parse().expect("a port"),
+            )
+        })
+        .collect();
+    let mounts = mounts_of(pod, container);
+
+    // The addresses folio listens on are the container's ports.
+    assert_eq!(port_of(&env["FOLIO_LISTEN"]), ports["http"]);
+    assert_eq!(port_of(&env["FOLIO_METRICS_LISTEN"]), ports["metrics"]);
+    // The probes ask the public port, on paths checked against the server below.
+    let mut probes = Vec::new();
+    for probe in ["startupProbe", "readinessProbe", "livenessProbe"] {
+        let get = &container[probe]["httpGet"];
+        assert_eq!(text(&get["port"]), "http", "{probe}");
+        probes.push(text(&get["path"]));
+    }
+
+    // The root is read-only: what folio writes lies on the volume.
+    assert_eq!(
+        container["securityContext"]["readOnlyRootFilesystem"],
+        Value::Bool(true)
+    );
+    for var in ["FOLIO_DB", "FOLIO_OUT", "FOLIO_CONTENT"] {
+        let (_, kind) =
+            mount_for(&env[var], &mounts).unwrap_or_else(|| panic!("{var} is not on a volume"));
+        assert_eq!(
+            kind, "persistentVolumeClaim",
+            "{var} must be on the persistent volume"
+        );
+    }
+    let tmp = mounts
+        .get("/tmp")
+        .expect("a writable /tmp (previews render there)");
+    assert_eq!(tmp, "emptyDir");
+    assert_eq!(
+        mount_for(&env["FOLIO_CONFIG"], &mounts).expect("config").1,
+        "configMap"
+    );
+    assert_eq!(
+        mount_for(&env["FOLIO_SECRET_KEY_FILE"], &mounts)
+            .expect("secret")
+            .1,
+        "secret"
+    );
+    let generated = k8s("base/kustomization.yaml");
+    let config_name = Path::new(&env["FOLIO_CONFIG"])
+        .file_name()
+        .expect("a file name");
+    assert!(
+        generated["configMapGenerator"][0]["files"]
+            .as_sequence()
+            .expect("files")
+            .iter()
+            .any(|f| Path::new(&text(f)).file_name() == Some(config_name)),
+        "the ConfigMap has no {config_name:?}"
+    );
+
+    // The binary, run with these settings (paths under a temporary root).
+    let root = tempfile::tempdir().expect("a temporary folder");
+    for (mount, kind) in &mounts {
+        std::fs::create_dir_all(local(root.path(), mount)).expect("mkdir");
+        let _ = kind;
+    }
+    std::fs::copy(
+        common::repo().join("k8s/base/folio.toml"),
+        local(root.path(), &env["FOLIO_CONFIG"]),
+    )
+    .expect("the config file");
+    std::fs::write(
+        local(root.path(), &env["FOLIO_SECRET_KEY_FILE"]),
+        "a key for the manifest test, long enough",
+    )
+    .expect("the secret");
+    let mut vars: Vec<(String, String)> = env
+        .iter()
+        .map(|(name, value)| {
+            let value = if value.starts_with('/') {
+                local(root.path(), value).to_string_lossy().into_owned()
+            } else if name.ends_with("LISTEN") {
+                "127.0.0.1:0".to_owned()
+            } else {
+                value.clone()
+            };
+            (name.clone(), value)
+        })
+        .collect();
+    vars.push(("FOLIO_LOG_FORMAT".into(), "text".into()));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let args: Vec<String> = container["args"]
+        .as_sequence()
+        .expect("args")
+        .iter()
+        .map(text)
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut running = Running::start_with(root.path(), &args, &vars);
+    let log = running.log_until("site published");
+    // Every variable the manifests set is one folio reads.
+    assert!(!log.contains("not a folio setting"), "{log}");
+    let base = log
+        .lines()
+        .find_map(|l| l.split("listening on ").nth(1))
+        .expect("the address is logged")
+        .trim()
+        .to_owned();
+    assert!(
+        log.contains("/metrics"),
+        "the metrics listener started: {log}"
+    );
+    let child = running.drain_log();
+    for path in &probes {
+        let status = http::status_of(&format!("{base}{path}"));
+        assert_eq!(status, 200, "probe {path}");
+    }
+    assert!(
+        local(root.path(), &env["FOLIO_DB"]).is_file(),
+        "the database is on the volume"
+    );
+    assert!(
+        local(root.path(), &env["FOLIO_OUT"])
+            .join("index.html")
+            .is_file(),
+        "the site is on the volume"
+    );
+    Running::terminate(child);
+
+    // The backup job's command works against the same volume.
+    let cronjob = k8s("base/backup-cronjob.yaml");
+    let job = &cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    let job_container = &job["containers"][0];
+    let job_mounts = mounts_of(job, job_container);
+    let job_env = env_of(job_container);
+    let args: Vec<String> = job_container["args"]
+        .as_sequence()
+        .expect("args")
+        .iter()
+        .map(|a| {
+            let a = text(a);
+            if a.starts_with('/') {
+                let mut moved = local(root.path(), &a).to_string_lossy().into_owned();
+                if a.ends_with('/') {
+                    moved.push('/');
+                }
+                moved
+            } else {
+                a
+            }
+        })
+        .collect();
+    assert_eq!(job_env["FOLIO_DB"], env["FOLIO_DB"]);
+    assert_eq!(
+        mount_for(&job_env["FOLIO_DB"], &job_mounts).expect("db").1,
+        "persistentVolumeClaim"
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(&args)
+        .env("FOLIO_DB", local(root.path(), &job_env["FOLIO_DB"]))
+        .current_dir(root.path())
+        .output()
+        .expect("folio runs");
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("integrity ok"));
+}
+
+/// A GET's status, without an async runtime.
+mod http {
+    pub fn status_of(url: &str) -> u16 {
+        use std::io::{Read, Write};
+        let rest = url.trim_start_matches("http://");
+        let (addr, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let mut tcp = std::net::TcpStream::connect(addr).expect("connect");
+        write!(tcp, "GET {path} HTTP/1.0\r\nHost: folio\r\n\r\n").expect("send");
+        let mut answer = String::new();
+        tcp.read_to_string(&mut answer).expect("read");
+        answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    }
+}
