@@ -88,11 +88,13 @@ pub enum Command {
         #[arg(long)]
         force: bool,
         /// Keep running and publish changes as they happen.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "bucket")]
         watch: bool,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        bucket: BucketArgs,
     },
     /// Import Markdown files into the store without rendering (or a Ghost export:
     /// `folio import ghost FILE`).
@@ -139,6 +141,24 @@ pub enum Command {
         /// Folder to write [default: the content folder].
         dir: Option<PathBuf>,
     },
+}
+
+/// Where `publish` sends the site after rendering it.
+#[derive(Debug, Args)]
+pub struct BucketArgs {
+    /// Upload the site to an S3-compatible bucket (settings from AWS_* variables:
+    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL).
+    #[arg(long, value_name = "s3://BUCKET/PREFIX")]
+    pub bucket: Option<String>,
+    /// Print what the bucket upload would do and change nothing there.
+    #[arg(long, requires = "bucket")]
+    pub dry_run: bool,
+    /// Keep objects the site no longer has.
+    #[arg(long, requires = "bucket")]
+    pub no_delete: bool,
+    /// Uploads at once.
+    #[arg(long, default_value_t = 8, requires = "bucket")]
+    pub concurrency: usize,
 }
 
 /// The admin API's settings (the secret key comes only from `FOLIO_SECRET_KEY`,

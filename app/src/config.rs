@@ -66,6 +66,8 @@ pub struct SiteConfig {
     /// `s-maxage` for HTML responses of `folio serve`, for a CDN such as Cloudflare.
     pub cdn_max_age: u32,
     pub navigation: Vec<NavItem>,
+    /// How `publish --bucket` delivers files (file only).
+    pub deploy: DeployConfig,
     /// HTML added to every page's head and before its end (analytics, fonts), as in Ghost.
     pub codeinjection_head: Option<String>,
     pub codeinjection_foot: Option<String>,
@@ -95,8 +97,27 @@ impl Default for SiteConfig {
             navigation: Vec::new(),
             codeinjection_head: None,
             codeinjection_foot: None,
+            deploy: DeployConfig::default(),
         }
     }
+}
+
+/// `[deploy]` in folio.toml.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeployConfig {
+    /// Headers by path, checked in order; the first match wins, the defaults (an
+    /// immutable year for fingerprinted assets, revalidation for pages) fill the rest.
+    pub headers: Vec<HeaderRule>,
+}
+
+/// `[[deploy.headers]]`: e.g. `glob = "images/**"`, `cache_control = "public, max-age=86400"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderRule {
+    pub glob: String,
+    pub cache_control: Option<String>,
+    pub content_type: Option<String>,
 }
 
 impl SiteConfig {

@@ -149,6 +149,7 @@ async fn run(cli: Cli) -> Result<()> {
             force,
             watch,
             json,
+            bucket,
         } => {
             let options = PublishOptions {
                 import: true,
@@ -169,6 +170,50 @@ async fn run(cli: Cli) -> Result<()> {
                 bar.finish_and_clear();
             }
             let report = report?;
+            if let Some(url) = &bucket.bucket {
+                let options = folio::publish::bucket::BucketOptions {
+                    dry_run: bucket.dry_run,
+                    delete: !bucket.no_delete,
+                    concurrency: bucket.concurrency,
+                };
+                let config = site.effective_config().await?;
+                let headers = folio::publish::bucket::Headers::new(
+                    &config.deploy.headers,
+                    config.cdn_max_age,
+                )?;
+                let bar = (!json && std::io::stderr().is_terminal()).then(|| {
+                    let bar = indicatif::ProgressBar::new(0);
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "uploading {bar:30} {pos}/{len} {elapsed}",
+                        )
+                        .expect("a valid progress template"),
+                    );
+                    bar
+                });
+                let progress = bar.clone().map(|bar| -> Progress {
+                    Arc::new(move |done, total| {
+                        bar.set_length(total);
+                        bar.set_position(done);
+                    })
+                });
+                let synced =
+                    folio::publish::bucket::sync(&site.paths.out, url, &headers, options, progress)
+                        .await;
+                if let Some(bar) = bar {
+                    bar.finish_and_clear();
+                }
+                let synced = synced.with_context(|| format!("publishing to {url}"))?;
+                if json {
+                    let both = serde_json::json!({ "publish": report, "bucket": synced });
+                    println!("{}", serde_json::to_string_pretty(&both)?);
+                } else {
+                    print_publish(&report, &site, false)?;
+                    print_bucket(&synced);
+                }
+                site.store.close().await;
+                return Ok(());
+            }
             print_publish(&report, &site, json)?;
             if watch {
                 // Nobody listens for reloads here: the log says what happened.
@@ -345,6 +390,38 @@ fn print_ghost(report: &folio::ghost::GhostReport, file: &Path) {
         report.authors,
         report.media_copied
     );
+}
+
+fn print_bucket(report: &folio::publish::bucket::BucketReport) {
+    let verb = if report.dry_run { "would" } else { "did" };
+    for change in &report.changes {
+        println!(
+            "{verb} {} {} ({} bytes)",
+            change.op, change.path, change.bytes
+        );
+    }
+    let count = |op: &str| report.changes.iter().filter(|c| c.op == op).count();
+    println!(
+        "{}{}: {} new, {} updated, {} deleted, {} unchanged ({} bytes up) in {} ms",
+        if report.dry_run {
+            "dry run, nothing changed in "
+        } else {
+            "published to "
+        },
+        report.bucket,
+        count("upload"),
+        count("update"),
+        count("delete"),
+        report.unchanged,
+        report.uploaded_bytes,
+        report.millis
+    );
+    if !report.changed_pages.is_empty() {
+        println!("changed pages (to purge from a CDN cache):");
+        for page in &report.changed_pages {
+            println!("  {page}");
+        }
+    }
 }
 
 fn print_publish(report: &PublishReport, site: &Site, json: bool) -> Result<()> {

@@ -10,6 +10,7 @@ use chrono::Utc;
 use serde::Serialize;
 use tokio::sync::Mutex;
 
+pub mod bucket;
 mod fingerprint;
 
 use crate::config::SiteConfig;

@@ -3,6 +3,7 @@
 //! writes the output folder.
 
 pub mod cache;
+pub mod delivery;
 pub mod feeds;
 pub mod highlight;
 pub mod markdown;

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::render::theme::is_fingerprinted;
+use crate::render::delivery;
 
 /// A router serving `out`; `cdn_max_age` is the `s-maxage` for HTML.
 pub fn service(out: &Path, cdn_max_age: u32) -> Router {
@@ -35,12 +35,8 @@ fn add_charset(headers: &mut axum::http::HeaderMap) {
     let Some(kind) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return;
     };
-    let text = kind.starts_with("text/")
-        || kind == "application/xml"
-        || kind == "image/svg+xml"
-        || kind == "application/javascript";
-    if text && !kind.contains("charset") {
-        let value = format!("{kind}; charset=utf-8");
+    let value = delivery::with_charset(kind);
+    if value != kind {
         headers.insert(
             CONTENT_TYPE,
             HeaderValue::from_str(&value).expect("an ASCII header value"),
@@ -66,18 +62,7 @@ async fn caching(request: Request, next: Next, cdn_max_age: u32) -> Response {
         }
         return response;
     }
-    let policy = if is_fingerprinted(&path) {
-        "public, max-age=31536000, immutable".to_owned()
-    } else if path.ends_with('/')
-        || path.ends_with(".html")
-        || path.ends_with(".xml")
-        || path.ends_with(".txt")
-    {
-        // Browsers revalidate every time; the CDN may keep a copy for a while.
-        format!("public, max-age=0, must-revalidate, s-maxage={cdn_max_age}")
-    } else {
-        "public, max-age=3600".to_owned()
-    };
+    let policy = delivery::cache_control(&path, cdn_max_age);
     headers.insert(
         CACHE_CONTROL,
         HeaderValue::from_str(&policy).expect("an ASCII header value"),

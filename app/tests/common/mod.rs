@@ -124,8 +124,14 @@ impl TestSite {
 
     /// Runs the real `folio` binary in this folder.
     pub fn cli(&self, args: &[&str]) -> Output {
+        self.cli_with(args, &[])
+    }
+
+    /// [`TestSite::cli`] with more environment variables.
+    pub fn cli_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(self.path())
             .env_remove("FOLIO_DB")
             .env_remove("FOLIO_OUT")

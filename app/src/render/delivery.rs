@@ -1,0 +1,68 @@
+//! How each file of the rendered site is delivered: its Content-Type and its
+//! Cache-Control, the same whether `folio serve` sends it or a bucket does.
+
+use super::theme::is_fingerprinted;
+
+/// The Cache-Control of a site path (`post/index.html`, `/post/`, `assets/x.1a2b3c4d.css`).
+pub fn cache_control(path: &str, cdn_max_age: u32) -> String {
+    if is_fingerprinted(path) {
+        // The name changes with the content: keep it forever.
+        "public, max-age=31536000, immutable".to_owned()
+    } else if is_page(path) {
+        // Browsers revalidate every time; the CDN may keep a copy for a while.
+        format!("public, max-age=0, must-revalidate, s-maxage={cdn_max_age}")
+    } else {
+        "public, max-age=3600".to_owned()
+    }
+}
+
+/// Pages, feeds and the sitemap: what changes in place, under the same name.
+pub fn is_page(path: &str) -> bool {
+    path.is_empty()
+        || path.ends_with('/')
+        || path.ends_with(".html")
+        || path.ends_with(".xml")
+        || path.ends_with(".txt")
+}
+
+/// The Content-Type of a site path; text types say they are UTF-8.
+pub fn content_type(path: &str) -> String {
+    with_charset(
+        mime_guess::from_path(path)
+            .first_raw()
+            .unwrap_or("application/octet-stream"),
+    )
+}
+
+/// A media type with `charset=utf-8` added when it is text (everything folio writes
+/// is UTF-8), so browsers never sniff.
+pub fn with_charset(kind: &str) -> String {
+    let text = kind.starts_with("text/")
+        || kind == "application/xml"
+        || kind == "image/svg+xml"
+        || kind == "application/javascript"
+        || kind == "application/json";
+    if text && !kind.contains("charset") {
+        format!("{kind}; charset=utf-8")
+    } else {
+        kind.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policies_by_kind_of_file() {
+        assert!(cache_control("assets/style.1a2b3c4d.css", 300).contains("immutable"));
+        assert_eq!(
+            cache_control("post/index.html", 300),
+            "public, max-age=0, must-revalidate, s-maxage=300"
+        );
+        assert_eq!(cache_control("images/a.png", 300), "public, max-age=3600");
+        assert_eq!(content_type("post/index.html"), "text/html; charset=utf-8");
+        assert_eq!(content_type("rss.xml"), "application/xml; charset=utf-8");
+        assert_eq!(content_type("images/a.png"), "image/png");
+    }
+}
