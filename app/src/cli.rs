@@ -95,6 +95,13 @@ pub enum Command {
         json: bool,
         #[command(flatten)]
         bucket: BucketArgs,
+        /// Push the changed files of content/ to the folio at this address, which
+        /// imports and publishes them (nothing is rendered here).
+        #[arg(long, value_name = "https://ADMIN-HOST", conflicts_with_all = ["bucket", "watch"])]
+        remote: Option<String>,
+        /// The API token for --remote (scopes content:read, content:write, publish).
+        #[arg(long, env = "FOLIO_TOKEN", hide_env_values = true, requires = "remote")]
+        token: Option<String>,
     },
     /// Import Markdown files into the store without rendering (or a Ghost export:
     /// `folio import ghost FILE`).

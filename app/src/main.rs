@@ -61,6 +61,40 @@ async fn run(cli: Cli) -> Result<()> {
         );
         return Ok(());
     }
+    if let Command::Publish {
+        remote: Some(remote),
+        token,
+        prune,
+        json,
+        ..
+    } = &cli.command
+    {
+        let token = token
+            .as_deref()
+            .context("--remote needs a token: --token or FOLIO_TOKEN")?;
+        let report = folio::publish::remote::push(&cli.paths.content, remote, token, *prune)
+            .await
+            .with_context(|| format!("publishing to {remote}"))?;
+        if *json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            for path in &report.sent {
+                println!("sent {path}");
+            }
+            for path in &report.deleted {
+                println!("removed {path}");
+            }
+            println!(
+                "{}: {} sent, {} removed, {} unchanged; the server says: {}",
+                remote,
+                report.sent.len(),
+                report.deleted.len(),
+                report.unchanged,
+                report.server
+            );
+        }
+        return Ok(());
+    }
     if let Command::Healthcheck { url } = &cli.command {
         let status = folio::serve::health::probe(url, std::time::Duration::from_secs(3))
             .with_context(|| format!("asking {url}"))?;
@@ -150,6 +184,7 @@ async fn run(cli: Cli) -> Result<()> {
             watch,
             json,
             bucket,
+            ..
         } => {
             let options = PublishOptions {
                 import: true,

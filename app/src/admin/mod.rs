@@ -5,6 +5,7 @@
 mod account;
 mod auth;
 mod client;
+mod content;
 pub mod crypto;
 mod error;
 mod limit;
@@ -190,6 +191,12 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
         .route(
             "/posts/{id}/revisions/{number}/restore",
             post(posts::restore_revision),
+        )
+        .route(
+            "/content",
+            get(content::list)
+                .post(content::upload)
+                .layer(DefaultBodyLimit::max(content::CONTENT_LIMIT)),
         )
         .route("/tags", get(site::tags))
         .route(

@@ -89,6 +89,11 @@ impl Publisher {
         render.await
     }
 
+    /// The options its renders use.
+    pub fn options(&self) -> PublishOptions {
+        self.options
+    }
+
     /// Posts changed: the schedule may have a new next time.
     pub fn changed(&self) {
         self.changed.notify_one();

@@ -11,6 +11,28 @@ use crate::store::StoreError;
 pub use export::export_dir;
 pub use import::{import_dir, ImportReport};
 
+/// Every file of `content/` (hidden ones aside) with the blake3 of its bytes.
+pub fn hashes(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(dir).ok()?;
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>();
+            if rel.iter().any(|c| c.starts_with('.') || c.ends_with('~')) {
+                return None;
+            }
+            let bytes = std::fs::read(e.path()).ok()?;
+            Some((rel.join("/"), blake3::hash(&bytes).to_hex().to_string()))
+        })
+        .collect()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ContentError {
     #[error("{path}:{line}: {message}")]

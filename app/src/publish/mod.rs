@@ -12,6 +12,7 @@ use tokio::sync::Mutex;
 
 pub mod bucket;
 mod fingerprint;
+pub mod remote;
 
 use crate::config::SiteConfig;
 use crate::content::{self, ContentError, ImportReport};

@@ -1,0 +1,143 @@
+//! `folio publish --remote https://ADMIN-HOST --token ...`: CI pushes the files of
+//! `content/` that differ from the server's to the admin API, which checks them,
+//! imports them (each change a new revision, so nothing edited in the admin is lost)
+//! and publishes.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Bytes of files per request (base64 adds a third; the server takes 64 MiB).
+const BATCH_BYTES: usize = 24 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    #[error("{url}: {source}")]
+    Http { url: String, source: reqwest::Error },
+    #[error("the server answered {status}: {message}")]
+    Server { status: u16, message: String },
+    #[error("reading {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct RemoteReport {
+    /// Files sent (new or changed), in content/.
+    pub sent: Vec<String>,
+    /// Files removed on the server (with --prune).
+    pub deleted: Vec<String>,
+    pub unchanged: usize,
+    /// The server's answer to the last request: its import and publish.
+    pub server: Value,
+}
+
+pub async fn push(
+    content: &Path,
+    base: &str,
+    token: &str,
+    prune: bool,
+) -> Result<RemoteReport, RemoteError> {
+    let api = format!("{}/admin/api/content", base.trim_end_matches('/'));
+    let client = reqwest::Client::builder()
+        .user_agent(concat!("folio/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|source| RemoteError::Http {
+            url: api.clone(),
+            source,
+        })?;
+    let answer = |response: reqwest::Response| async move {
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if (200..300).contains(&status) {
+            Ok(body)
+        } else {
+            let message = body["error"]
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| body.to_string());
+            Err(RemoteError::Server { status, message })
+        }
+    };
+    let http = |source| RemoteError::Http {
+        url: api.clone(),
+        source,
+    };
+    let theirs = answer(
+        client
+            .get(&api)
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(http)?,
+    )
+    .await?;
+    let theirs: BTreeMap<String, String> =
+        serde_json::from_value(theirs["files"].clone()).unwrap_or_default();
+    let dir = content.to_owned();
+    let ours = tokio::task::spawn_blocking(move || crate::content::hashes(&dir))
+        .await
+        .expect("hashing does not panic");
+
+    let mut report = RemoteReport::default();
+    let mut send: Vec<&String> = ours
+        .iter()
+        .filter(|(path, hash)| theirs.get(*path) != Some(hash))
+        .map(|(path, _)| path)
+        .collect();
+    report.unchanged = ours.len() - send.len();
+    // Images before the posts that show them.
+    send.sort_by_key(|path| (path.ends_with(".md"), (*path).clone()));
+    if prune {
+        report.deleted = theirs
+            .keys()
+            .filter(|path| path.ends_with(".md") && !ours.contains_key(*path))
+            .cloned()
+            .collect();
+    }
+    if send.is_empty() && report.deleted.is_empty() {
+        report.server = json!({ "up_to_date": true });
+        return Ok(report);
+    }
+    let mut batches: Vec<Vec<Value>> = vec![Vec::new()];
+    let mut size = 0;
+    for path in &send {
+        let bytes = std::fs::read(content.join(path)).map_err(|source| RemoteError::Io {
+            path: (*path).clone(),
+            source,
+        })?;
+        if size + bytes.len() > BATCH_BYTES && !batches.last().is_some_and(Vec::is_empty) {
+            batches.push(Vec::new());
+            size = 0;
+        }
+        size += bytes.len();
+        batches
+            .last_mut()
+            .expect("a batch")
+            .push(json!({ "path": path, "base64": STANDARD.encode(&bytes) }));
+        report.sent.push((*path).clone());
+    }
+    let last = batches.len() - 1;
+    for (i, files) in batches.into_iter().enumerate() {
+        let body = json!({
+            "files": files,
+            "delete": if i == last { report.deleted.clone() } else { Vec::new() },
+            "publish": i == last,
+        });
+        let response = client
+            .post(&api)
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .map_err(http)?;
+        report.server = answer(response).await?;
+    }
+    Ok(report)
+}

@@ -1,0 +1,201 @@
+//! `folio publish --remote`: CI pushes content/ to a real `folio serve` with an API
+//! token; only changed files travel, every change is a revision, bad files change
+//! nothing, and the token's scopes are enforced.
+
+mod common;
+
+use std::process::Output;
+
+use serde_json::{json, Value};
+
+use common::api::{add_user, enroll, Api, Server};
+use common::TestSite;
+
+fn push(ci: &TestSite, base: &str, token: &str, extra: &[&str]) -> (Output, Value) {
+    let mut args = vec!["publish", "--remote", base, "--json"];
+    args.extend_from_slice(extra);
+    let output = ci.cli_with(&args, &[("FOLIO_TOKEN", token)]);
+    let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    (output, report)
+}
+
+async fn token(session: &Api, name: &str, scopes: Value) -> (i64, String) {
+    let reply = session
+        .post("/tokens", json!({ "name": name, "scopes": scopes }))
+        .await
+        .expect(201);
+    (
+        reply.body["id"].as_i64().expect("id"),
+        reply.body["token"].as_str().expect("token").to_owned(),
+    )
+}
+
+async fn page(server: &Server, path: &str) -> (u16, String) {
+    let response = reqwest::get(format!("{}{path}", server.base))
+        .await
+        .expect("an answer");
+    (
+        response.status().as_u16(),
+        response.text().await.expect("text"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ci_pushes_what_changed_and_nothing_edited_in_the_admin_is_lost() {
+    let server_site = TestSite::empty();
+    add_user(&server_site, "ada", "owner");
+    let server = Server::start(&server_site, &[]);
+    let (session, _, _) = enroll(&server.api(), "ada").await;
+    let (_, ci_token) = token(
+        &session,
+        "ci",
+        json!(["content:read", "content:write", "publish"]),
+    )
+    .await;
+    let ci = TestSite::sample();
+
+    // The first push sends everything and publishes it.
+    let (out, report) = push(&ci, &server.base, &ci_token, &[]);
+    assert!(out.status.success(), "{out:?}");
+    let local = common::read_tree(&ci.content());
+    assert_eq!(report["sent"].as_array().expect("sent").len(), local.len());
+    assert!(server_site.content().join("images/banner.png").is_file());
+    assert_eq!(page(&server, "/getting-started/").await.0, 200);
+    assert_eq!(page(&server, "/images/banner.png").await.0, 200);
+
+    // Nothing changed: nothing travels.
+    let (out, report) = push(&ci, &server.base, &ci_token, &[]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(report["sent"], json!([]));
+    assert_eq!(report["server"]["up_to_date"], true);
+
+    // Someone edits a post in the admin; CI then pushes its own edit of that file.
+    let found = session.get("/posts?q=Writing%20posts").await.expect(200);
+    let post = found.body["posts"]
+        .as_array()
+        .expect("posts")
+        .iter()
+        .find(|p| p["slug"] == "writing-posts")
+        .expect("the post")
+        .clone();
+    let id = post["id"].as_i64().expect("id");
+    session
+        .patch(
+            &format!("/posts/{id}"),
+            json!({ "revision": post["revision"], "markdown": "Edited in the admin." }),
+        )
+        .await
+        .expect(200);
+    let file = ci.content().join("posts/writing-posts.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    std::fs::write(
+        &file,
+        text.replacen("---\n\n", "---\n\nPushed from CI. ", 1),
+    )
+    .expect("write");
+    let (out, report) = push(&ci, &server.base, &ci_token, &[]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(report["sent"], json!(["posts/writing-posts.md"]));
+    assert!(report["server"]["publish"]["written"]
+        .as_array()
+        .expect("written")
+        .contains(&json!("writing-posts/index.html")));
+    let (_, html) = page(&server, "/writing-posts/").await;
+    assert!(html.contains("Pushed from CI."));
+    // The admin's edit is still in the history.
+    let revisions = session
+        .get(&format!("/posts/{id}/revisions"))
+        .await
+        .expect(200);
+    let texts: Vec<&str> = revisions.body["revisions"]
+        .as_array()
+        .expect("revisions")
+        .iter()
+        .map(|r| r["document"]["markdown"].as_str().expect("markdown"))
+        .collect();
+    assert!(texts.contains(&"Edited in the admin."), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("Pushed from CI.")));
+
+    // A broken file: refused with its name and line, nothing written or published.
+    std::fs::write(
+        ci.content().join("posts/broken.md"),
+        "---\ntitle: [unclosed\n---\n\nBody.\n",
+    )
+    .expect("write");
+    std::fs::write(&file, "---\ntitle: Changed again\n---\n\nSecond push.\n").expect("write");
+    let (out, _) = push(&ci, &server.base, &ci_token, &[]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("posts/broken.md") && stderr.contains("line"),
+        "{stderr}"
+    );
+    assert!(!server_site.content().join("posts/broken.md").exists());
+    let (_, html) = page(&server, "/writing-posts/").await;
+    assert!(html.contains("Pushed from CI.") && !html.contains("Second push."));
+    std::fs::remove_file(ci.content().join("posts/broken.md")).expect("remove");
+
+    // --prune: a post whose file is gone from Git is taken off the site.
+    std::fs::remove_file(ci.content().join("posts/deploying-on-k3s.md")).expect("remove");
+    let (out, report) = push(&ci, &server.base, &ci_token, &["--prune"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(report["deleted"], json!(["posts/deploying-on-k3s.md"]));
+    assert_eq!(page(&server, "/deploying-on-k3s/").await.0, 404);
+    assert_eq!(page(&server, "/writing-posts/").await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_without_the_scope_or_revoked_are_refused() {
+    let server_site = TestSite::empty();
+    add_user(&server_site, "ada", "owner");
+    let server = Server::start(&server_site, &[]);
+    let (session, _, _) = enroll(&server.api(), "ada").await;
+    let ci = TestSite::sample();
+
+    let (_, reader) = token(&session, "reader", json!(["content:read"])).await;
+    let (out, _) = push(&ci, &server.base, &reader, &[]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("403") && stderr.contains("scope"),
+        "{stderr}"
+    );
+    assert!(
+        !server_site.content().join("posts").exists(),
+        "nothing was written"
+    );
+
+    // Writing without publishing is not enough either: a push publishes.
+    let (_, writer) = token(&session, "writer", json!(["content:read", "content:write"])).await;
+    let (out, _) = push(&ci, &server.base, &writer, &[]);
+    assert!(!out.status.success());
+
+    let (id, full) = token(
+        &session,
+        "ci",
+        json!(["content:read", "content:write", "publish"]),
+    )
+    .await;
+    session.delete(&format!("/tokens/{id}")).await.expect(204);
+    let (out, _) = push(&ci, &server.base, &full, &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("401"));
+
+    // Paths that leave content/ are refused by the API itself.
+    let (_, good) = token(
+        &session,
+        "good",
+        json!(["content:read", "content:write", "publish"]),
+    )
+    .await;
+    let api = server.api().with_token(&good);
+    let evil = api
+        .post(
+            "/content",
+            json!({ "files": [{ "path": "../escape.md", "base64": "eA==" }], "publish": false }),
+        )
+        .await
+        .expect(400);
+    assert_eq!(evil.body["field"], "files[0]");
+    assert!(!server_site.path().join("escape.md").exists());
+}
