@@ -62,7 +62,7 @@ mod tests {
         );
         assert_eq!(cache_control("images/a.png", 300), "public, max-age=3600");
         assert_eq!(content_type("post/index.html"), "text/html; charset=utf-8");
-        assert_eq!(content_type("rss.xml"), "application/xml; charset=utf-8");
+        assert_eq!(content_type("rss.xml"), "text/xml; charset=utf-8");
         assert_eq!(content_type("images/a.png"), "image/png");
     }
 }
