@@ -18,6 +18,7 @@ mod setup;
 mod site;
 mod tokens;
 pub mod totp;
+pub mod ui;
 mod users;
 
 use std::collections::HashMap;

@@ -72,7 +72,14 @@ pub fn app(state: AppState) -> Router {
         );
     }
     if let Some(admin) = &state.admin {
-        router = router.nest("/admin/api", crate::admin::router(admin.clone()));
+        router = router
+            .nest("/admin/api", crate::admin::router(admin.clone()))
+            .route(
+                "/admin",
+                get(|| async { axum::response::Redirect::permanent("/admin/") }),
+            )
+            .route("/admin/", get(crate::admin::ui::index))
+            .route("/admin/{*path}", get(crate::admin::ui::asset));
     }
     let site = state.site.clone();
     router

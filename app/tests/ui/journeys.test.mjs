@@ -1,0 +1,258 @@
+// The admin UI end to end: the real `folio serve` (the binary `cargo test` built)
+// on a loopback port with a fresh SQLite file, driven in Debian's Chromium through
+// playwright-core. Each journey saves screenshots under target/ui-screenshots/; on
+// a failure, the page's screenshot and the browser console log are kept there too.
+
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
+const shots = path.join(repo, 'target/ui-screenshots');
+const PASSWORD = 'a long enough password';
+
+let server;
+let base;
+let setupToken;
+let browser;
+let context;
+let page;
+let consoleLog = [];
+let shot = 0;
+let secret;
+let recoveryCodes;
+let siteDir;
+
+/// TOTP (RFC 6238, SHA-1, 6 digits, 30 s) from a base32 key, written here from the RFC.
+function totp(base32, offsetSteps = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of base32.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + offsetSteps));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const at = mac[mac.length - 1] & 0xf;
+  const code = (mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000;
+  return String(code).padStart(6, '0');
+}
+
+async function snap(name) {
+  shot += 1;
+  await page.screenshot({ path: path.join(shots, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+
+function startServer() {
+  siteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-ui-'));
+  fs.cpSync(path.join(repo, 'content'), path.join(siteDir, 'content'), { recursive: true });
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--insecure-cookies'], {
+      cwd: siteDir,
+      env: { ...process.env, FOLIO_SECRET_KEY: 'a secret key for the UI tests, long enough', FOLIO_LOG: 'info', FOLIO_LOG_FORMAT: 'text' },
+    });
+    let log = '';
+    child.stderr.on('data', (chunk) => {
+      log += chunk;
+      const listening = log.match(/listening on (http:\/\/[0-9.:]+)/);
+      const token = log.match(/setup token (\S+)/);
+      const published = log.includes('site published');
+      if (listening && token && published && !base) {
+        base = listening[1];
+        setupToken = token[1];
+        resolve(child);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`folio exited (${code}):\n${log}`)));
+    setTimeout(() => reject(new Error(`folio did not start:\n${log}`)), 15000);
+  });
+}
+
+before(async () => {
+  fs.rmSync(shots, { recursive: true, force: true });
+  fs.mkdirSync(shots, { recursive: true });
+  server = await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  context.setDefaultTimeout(10000);
+  page = await context.newPage();
+  page.on('console', (m) => consoleLog.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => consoleLog.push(`[pageerror] ${e.message}`));
+});
+
+afterEach(async (t) => {
+  // node:test gives no result here; keep the evidence of every journey.
+  const name = t.name.replace(/\W+/g, '-');
+  fs.writeFileSync(path.join(shots, `${name}.console.log`), consoleLog.join('\n'));
+  await page.screenshot({ path: path.join(shots, `${name}-last.png`), fullPage: true }).catch(() => {});
+  consoleLog = [];
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+});
+
+test('first run: setup token, owner, TOTP enrollment, recovery codes, dashboard', async () => {
+  await page.goto(`${base}/admin/`);
+  await page.getByLabel('Setup token').fill(setupToken);
+  await page.getByLabel('Username').fill('owner');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await snap('setup');
+  await page.getByRole('button', { name: 'Create the owner' }).click();
+  await page.locator('#totp-secret').waitFor();
+  await snap('enroll');
+  secret = (await page.locator('#totp-secret').textContent()).trim();
+  assert.match(secret, /^[A-Z2-7]{32}$/);
+  await page.getByLabel('Code shown by the app').fill(totp(secret));
+  await page.getByRole('button', { name: 'Turn on two-factor login' }).click();
+  await page.locator('#recovery-codes').waitFor();
+  await snap('recovery-codes');
+  recoveryCodes = (await page.locator('#recovery-codes').textContent()).trim().split('\n');
+  assert.equal(recoveryCodes.length, 10);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('heading', { name: 'Posts' }).waitFor();
+  await snap('posts');
+  assert.ok(await page.getByRole('link', { name: 'Getting started with folio' }).isVisible());
+});
+
+async function logOutAndIn() {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  await page.getByLabel('Username').fill('owner');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('heading', { name: 'Two-factor code' }).waitFor();
+}
+
+test('login: a wrong code is refused, the right one lands on the posts, a recovery code works once', async () => {
+  await logOutAndIn();
+  const right = totp(secret, 1);
+  await page.getByLabel('Code from the authenticator app').fill(right === '000000' ? '111111' : '000000');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByText('wrong code').waitFor();
+  await snap('wrong-code');
+  await page.getByLabel('Code from the authenticator app').fill(right);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Posts' }).waitFor();
+
+  await logOutAndIn();
+  await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+  await page.getByLabel('Recovery code').fill(recoveryCodes[0]);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Posts' }).waitFor();
+  await logOutAndIn();
+  await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+  await page.getByLabel('Recovery code').fill(recoveryCodes[0]);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByText('wrong or already used recovery code').waitFor();
+  await snap('recovery-code-reused');
+  await page.getByLabel('Recovery code').fill(recoveryCodes[1]);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Posts' }).waitFor();
+});
+
+test('write a post with a heading, a list, code and an uploaded image; preview; publish', async () => {
+  await page.goto(`${base}/admin/#/edit/new/post`);
+  await page.getByLabel('Title', { exact: true }).fill('Written in the browser');
+  const body = '## A heading\n\n- first\n- second\n\n```rust\nfn main() {}\n```\n\n';
+  await page.getByLabel('Markdown').fill(body);
+  await page.getByLabel('Markdown').press('End');
+  await page.setInputFiles('input[type=file][accept="image/*"][hidden]', path.join(repo, 'content/images/banner.png'));
+  await page.waitForFunction(() => document.querySelector('textarea.markdown').value.includes('](/images/'));
+  const preview = page.frameLocator('iframe.preview');
+  await preview.locator('h2', { hasText: 'A heading' }).waitFor();
+  await preview.locator('li', { hasText: 'second' }).waitFor();
+  await preview.locator('pre code').first().waitFor();
+  await snap('editor-preview');
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
+  await page.locator('#live-link:not([hidden])').waitFor();
+  await snap('published');
+  const post = await (await fetch(`${base}/written-in-the-browser/`)).text();
+  assert.match(post, /A heading/);
+  assert.match(post, /<img[^>]+\/images\/\d{4}\/\d{2}\/banner/);
+  assert.match(await (await fetch(`${base}/`)).text(), /Written in the browser/);
+  assert.match(await (await fetch(`${base}/rss.xml`)).text(), /Written in the browser/);
+});
+
+test('two tabs edit one post: the second save shows the conflict and keeps both texts', async () => {
+  await page.goto(`${base}/admin/#/posts`);
+  await page.getByRole('link', { name: 'Written in the browser' }).click();
+  const url = page.url();
+  const other = await context.newPage();
+  await other.goto(url);
+  await other.getByLabel('Markdown').fill('Text from the second tab.');
+  await other.keyboard.press('Control+s');
+  await other.getByText(/Saved · revision/).waitFor();
+  await page.getByLabel('Markdown').fill('Text from the first tab.');
+  await page.keyboard.press('Control+s');
+  await page.locator('#conflict:not([hidden])').waitFor();
+  await snap('conflict');
+  assert.equal(await page.locator('#conflict-theirs').inputValue(), 'Text from the second tab.');
+  assert.equal(await page.locator('#conflict-mine').inputValue(), 'Text from the first tab.');
+  await page.getByRole('button', { name: 'Keep mine (as a new revision)' }).click();
+  await page.getByText(/Saved · revision/).waitFor();
+  await other.close();
+  // Both versions are in the history.
+  await page.getByRole('button', { name: 'Revisions' }).click();
+  await page.locator('#revisions li').first().waitFor();
+  assert.ok((await page.locator('#revisions li').count()) >= 3);
+});
+
+test('schedule, unpublish, restore a revision, trash and restore', async () => {
+  // Unpublish: the page leaves the public site.
+  await page.getByRole('button', { name: 'Unpublish' }).click();
+  await page.getByText(/Unpublished · revision/).waitFor();
+  assert.equal((await fetch(`${base}/written-in-the-browser/`)).status, 404);
+  // Restore an earlier revision (the first one's text comes back).
+  await page.getByRole('button', { name: 'Revisions' }).click();
+  const first = page.locator('#revisions li[data-revision="1"]');
+  await first.getByRole('button', { name: 'Restore' }).click();
+  await page.waitForFunction(() => document.querySelector('textarea.markdown')?.value.includes('A heading'));
+  await snap('revision-restored');
+  // Schedule it a minute ahead: not public yet.
+  const soon = new Date(Date.now() + 60_000);
+  const pad = (n) => String(n).padStart(2, '0');
+  await page.getByLabel('Publish date').fill(`${soon.getFullYear()}-${pad(soon.getMonth() + 1)}-${pad(soon.getDate())}T${pad(soon.getHours())}:${pad(soon.getMinutes())}`);
+  await page.getByRole('button', { name: 'Schedule' }).click();
+  await page.getByText(/Scheduled · revision/).waitFor();
+  assert.equal((await fetch(`${base}/written-in-the-browser/`)).status, 404);
+  // Trash and back.
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('heading', { name: 'Trash' }).waitFor();
+  await snap('trash');
+  await page.locator('tr', { hasText: 'Written in the browser' }).getByRole('button', { name: 'Restore' }).click();
+  await page.getByText('The trash is empty.').waitFor();
+});
+
+test('an API token is shown once and can be revoked', async () => {
+  await page.goto(`${base}/admin/#/tokens`);
+  await page.getByLabel('Name').fill('ci');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await page.locator('#new-token').waitFor();
+  await snap('token-created');
+  const token = (await page.locator('#new-token').textContent()).trim();
+  assert.match(token, /^folio_/);
+  const me = await fetch(`${base}/admin/api/me`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(me.status, 200);
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.locator('#new-token').waitFor({ state: 'detached' });
+  assert.equal(await page.getByText(token).count(), 0, 'the token is not shown again');
+  page.once('dialog', (d) => d.accept());
+  await page.locator('tr[data-token="ci"]').getByRole('button', { name: 'Revoke' }).click();
+  await page.locator('tr[data-token="ci"]', { hasText: 'revoked' }).waitFor();
+  await snap('token-revoked');
+  const refused = await fetch(`${base}/admin/api/me`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(refused.status, 401);
+});

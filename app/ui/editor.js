@@ -1,0 +1,324 @@
+// The editor: Markdown on the left, the page as the theme renders it on the right,
+// the post's settings beside. Nothing typed is lost: every change is kept in this
+// browser until the server has it, a stale save shows both versions, and every
+// saved version is in the revision history.
+
+import { api, get, post, patch, del, upload, ApiError } from './api.js';
+import { h, show, field, showError, toast } from './dom.js';
+
+const FIELDS = ['type', 'slug', 'title', 'status', 'published_at', 'updated_at', 'excerpt', 'tags', 'authors',
+  'featured_image', 'meta_title', 'meta_description', 'canonical_url', 'og_title', 'og_description', 'og_image',
+  'twitter_title', 'twitter_description', 'twitter_image', 'codeinjection_head', 'codeinjection_foot', 'aliases', 'markdown'];
+
+const pick = (post) => Object.fromEntries(FIELDS.filter((f) => f in post).map((f) => [f, post[f]]));
+const words = (text) => (text.match(/\S+/g) || []).length;
+const localKey = (id) => `folio-unsaved-${id ?? 'new'}`;
+
+function debounce(fn, ms) {
+  let timer;
+  const wrapped = (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+  wrapped.cancel = () => clearTimeout(timer);
+  return wrapped;
+}
+
+/// datetime-local wants local time without a zone.
+function toLocalInput(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export async function editor(id, kind = 'post') {
+  let current = id
+    ? await get(`/posts/${id}`)
+    : { type: kind, title: '', markdown: '', status: 'draft', tags: [], authors: [], aliases: [], revision: 0 };
+  let doc = pick(current);
+  let revision = current.revision;
+  let dirty = false;
+
+  // Changes this browser kept and the server never got back in.
+  const kept = JSON.parse(localStorage.getItem(localKey(id)) || 'null');
+  let restoredNote = null;
+  if (kept && JSON.stringify(kept.doc) !== JSON.stringify(doc)) {
+    doc = { ...doc, ...kept.doc };
+    dirty = true;
+    restoredNote = h('p', { class: 'notice', id: 'restored' }, `Unsaved changes from ${new Date(kept.at).toLocaleString()} were restored. `,
+      h('button', { type: 'button', class: 'link', onclick: () => { localStorage.removeItem(localKey(id)); editor(id, kind); } }, 'Discard them'));
+  }
+
+  const title = h('input', { name: 'title', class: 'title', placeholder: 'Title', value: doc.title || '', 'aria-label': 'Title', autofocus: true });
+  const text = h('textarea', { name: 'markdown', class: 'markdown', spellcheck: 'true', 'aria-label': 'Markdown' }, doc.markdown || '');
+  const frame = h('iframe', { class: 'preview', title: 'Preview', sandbox: 'allow-same-origin' });
+  const counts = h('span', { class: 'muted', id: 'counts' });
+  const state = h('span', { class: 'muted', id: 'save-state' }, id ? 'Saved' : 'New');
+  const live = h('a', { id: 'live-link', target: '_blank', rel: 'noopener', hidden: !(current.status === 'published' && id) }, 'View the live page');
+  const conflict = h('section', { id: 'conflict', class: 'card conflict', hidden: true });
+  const errors = h('p', { class: 'error form-error', role: 'alert', hidden: true });
+
+  const side = {
+    slug: h('input', { name: 'slug', value: doc.slug || '' }),
+    tags: h('input', { name: 'tags', value: (doc.tags || []).join(', '), placeholder: 'Rust, Notes' }),
+    excerpt: h('textarea', { name: 'excerpt', rows: 3 }, doc.excerpt || ''),
+    featured_image: h('input', { name: 'featured_image', value: doc.featured_image || '', placeholder: '/images/…' }),
+    status: h('select', { name: 'status' }, ...['draft', 'scheduled', 'published'].map((s) => h('option', { value: s, selected: s === doc.status }, s))),
+    published_at: h('input', { name: 'published_at', type: 'datetime-local', value: toLocalInput(doc.published_at) }),
+    meta_title: h('input', { name: 'meta_title', value: doc.meta_title || '' }),
+    meta_description: h('textarea', { name: 'meta_description', rows: 2 }, doc.meta_description || ''),
+    og_image: h('input', { name: 'og_image', value: doc.og_image || '' }),
+  };
+  const featuredUpload = h('input', { type: 'file', accept: 'image/*', 'aria-label': 'Upload a featured image' });
+  const progress = h('progress', { max: 1, value: 0, hidden: true });
+
+  function read() {
+    const opt = (v) => (v.trim() === '' ? null : v);
+    doc.title = title.value;
+    doc.markdown = text.value;
+    doc.slug = side.slug.value.trim();
+    doc.tags = side.tags.value.split(',').map((t) => t.trim()).filter(Boolean);
+    doc.excerpt = opt(side.excerpt.value);
+    doc.featured_image = opt(side.featured_image.value);
+    doc.status = side.status.value;
+    doc.published_at = side.published_at.value ? new Date(side.published_at.value).toISOString() : null;
+    doc.meta_title = opt(side.meta_title.value);
+    doc.meta_description = opt(side.meta_description.value);
+    doc.og_image = opt(side.og_image.value);
+    return doc;
+  }
+
+  function changed() {
+    read();
+    dirty = true;
+    state.textContent = 'Unsaved changes';
+    localStorage.setItem(localKey(id), JSON.stringify({ doc, at: Date.now() }));
+    const n = words(text.value);
+    counts.textContent = `${n} words · ${Math.max(1, Math.ceil(n / 265))} min read`;
+    refreshPreview();
+    if (doc.status === 'draft' && id) autosave();
+  }
+
+  // The page as publish would render it, in a sandboxed frame (no scripts run).
+  async function renderPreview() {
+    try {
+      frame.srcdoc = await api('POST', '/preview', read(), { raw: true });
+    } catch {
+      frame.srcdoc = '';
+    }
+  }
+  const refreshPreview = debounce(renderPreview, 400);
+
+  const autosave = debounce(() => save({ quiet: true }), 3000);
+
+  async function save({ quiet = false } = {}) {
+    autosave.cancel();
+    read();
+    errors.hidden = true;
+    try {
+      const saved = id
+        ? await patch(`/posts/${id}`, { ...doc, revision })
+        : await post('/posts', doc);
+      localStorage.removeItem(localKey(id));
+      dirty = false;
+      current = saved;
+      revision = saved.revision;
+      state.textContent = `Saved · revision ${revision}`;
+      live.hidden = saved.status !== 'published';
+      live.href = saved.url;
+      if (!id) {
+        localStorage.removeItem(localKey(null));
+        history.replaceState(null, '', `#/edit/${saved.id}`);
+        id = saved.id;
+      }
+      side.slug.value = saved.slug;
+      if (!quiet) toast('Saved.');
+      return saved;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409 && e.body.current) {
+        showConflict(e.body.current);
+      } else {
+        const target = showError(page, e) || errors;
+        target.hidden = false;
+        target.textContent = target.textContent || e.message;
+        state.textContent = 'Not saved';
+      }
+      return null;
+    }
+  }
+
+  function showConflict(theirs) {
+    const mine = read().markdown;
+    conflict.hidden = false;
+    conflict.replaceChildren(
+      h('h2', {}, 'Someone else saved this post meanwhile'),
+      h('p', {}, `Their version is revision ${theirs.revision}. Nothing was overwritten: both texts are here.`),
+      h('div', { class: 'split' },
+        field('Their text', h('textarea', { id: 'conflict-theirs', readonly: true, rows: 8 }, theirs.markdown)),
+        field('Your text', h('textarea', { id: 'conflict-mine', readonly: true, rows: 8 }, mine))),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'primary', onclick: async () => {
+          revision = theirs.revision;
+          conflict.hidden = true;
+          await save();
+        } }, 'Keep mine (as a new revision)'),
+        h('button', { type: 'button', onclick: () => {
+          revision = theirs.revision;
+          doc = pick(theirs);
+          title.value = theirs.title;
+          text.value = theirs.markdown;
+          conflict.hidden = true;
+          state.textContent = `Took revision ${theirs.revision}; your text is kept above until you leave`;
+          localStorage.removeItem(localKey(id));
+        } }, 'Take theirs')));
+    state.textContent = 'Conflict: not saved';
+    conflict.scrollIntoView();
+  }
+
+  async function publishAs(status) {
+    side.status.value = status;
+    if (status === 'published' && !side.published_at.value) side.published_at.value = toLocalInput(new Date().toISOString());
+    const saved = await save({ quiet: true });
+    if (!saved) return;
+    try {
+      const result = await post('/publish');
+      const verb = status === 'published' ? 'Published' : status === 'scheduled' ? 'Scheduled' : 'Unpublished';
+      toast(`${verb}: ${result.written.length} files changed.`);
+      state.textContent = `${verb} · revision ${revision}`;
+      live.hidden = status !== 'published';
+      live.href = saved.url;
+    } catch (e) {
+      errors.hidden = false;
+      errors.textContent = e.message;
+    }
+  }
+
+  async function insertImage(file) {
+    progress.hidden = false;
+    try {
+      const stored = await upload(file, (p) => { progress.value = p; });
+      const at = text.selectionStart;
+      const snippet = `![${file.name.replace(/\.[^.]+$/, '')}](${stored.url})`;
+      text.setRangeText(snippet, at, text.selectionEnd, 'end');
+      changed();
+      return stored;
+    } catch (e) {
+      toast(e.message);
+      return null;
+    } finally {
+      progress.hidden = true;
+    }
+  }
+
+  function wrap(before, after = before, placeholder = 'text') {
+    const { selectionStart: s, selectionEnd: e, value } = text;
+    const inner = value.slice(s, e) || placeholder;
+    text.setRangeText(`${before}${inner}${after}`, s, e, 'select');
+    text.focus();
+    changed();
+  }
+  function linePrefix(prefix) {
+    const s = text.value.lastIndexOf('\n', text.selectionStart - 1) + 1;
+    text.setRangeText(prefix, s, s, 'end');
+    text.focus();
+    changed();
+  }
+  const picker = h('input', { type: 'file', accept: 'image/*', hidden: true, onchange: () => picker.files[0] && insertImage(picker.files[0]) });
+  const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Formatting' },
+    h('button', { type: 'button', title: 'Bold (Ctrl+B)', onclick: () => wrap('**') }, h('b', {}, 'B')),
+    h('button', { type: 'button', title: 'Italic (Ctrl+I)', onclick: () => wrap('*') }, h('i', {}, 'I')),
+    h('button', { type: 'button', title: 'Heading', onclick: () => linePrefix('## ') }, 'H'),
+    h('button', { type: 'button', title: 'Link', onclick: () => wrap('[', '](https://)', 'link') }, 'Link'),
+    h('button', { type: 'button', title: 'Code', onclick: () => wrap('`') }, '</>'),
+    h('button', { type: 'button', title: 'List', onclick: () => linePrefix('- ') }, '•'),
+    h('button', { type: 'button', title: 'Quote', onclick: () => linePrefix('> ') }, '❝'),
+    h('button', { type: 'button', title: 'Image', onclick: () => picker.click() }, 'Image'), picker, progress);
+
+  const revisionsBox = h('section', { id: 'revisions', class: 'card', hidden: true });
+  async function showRevisions() {
+    if (!id) return;
+    const data = await get(`/posts/${id}/revisions`);
+    revisionsBox.hidden = false;
+    revisionsBox.replaceChildren(h('h2', {}, 'Revisions'),
+      h('ol', { reversed: true }, data.revisions.map((r) => h('li', { 'data-revision': r.number },
+        `#${r.number} · ${new Date(r.created_at).toLocaleString()} · ${r.origin} · “${r.document.title}” `,
+        r.number === revision ? h('em', {}, 'current') : h('button', { type: 'button', onclick: async () => {
+          try {
+            const restored = await post(`/posts/${id}/revisions/${r.number}/restore`, { revision });
+            toast(`Revision ${r.number} restored as revision ${restored.revision}.`);
+            localStorage.removeItem(localKey(id));
+            editor(id);
+          } catch (e) {
+            if (e instanceof ApiError && e.status === 409) showConflict(e.body.current);
+            else toast(e.message);
+          }
+        } }, 'Restore')))));
+  }
+
+  const page = h('div', { class: 'editor' },
+    h('div', { class: 'row head' },
+      h('a', { href: current.type === 'page' ? '#/pages' : '#/posts' }, '← All'),
+      state, counts, live,
+      h('span', { class: 'spacer' }),
+      h('button', { type: 'button', id: 'save', onclick: () => save() }, 'Save'),
+      h('button', { type: 'button', id: 'publish', class: 'primary', onclick: () => publishAs('published') }, 'Publish'),
+      h('button', { type: 'button', id: 'schedule', onclick: () => {
+        if (!side.published_at.value) { toast('Set the publish date first.'); side.published_at.focus(); return; }
+        publishAs('scheduled');
+      } }, 'Schedule'),
+      h('button', { type: 'button', id: 'unpublish', onclick: () => publishAs('draft') }, 'Unpublish'),
+      h('button', { type: 'button', id: 'show-revisions', onclick: showRevisions }, 'Revisions'),
+      h('button', { type: 'button', id: 'delete', class: 'danger', onclick: async () => {
+        if (!id || !confirm('Move this post to the trash?')) return;
+        await del(`/posts/${id}`);
+        await post('/publish').catch(() => null);
+        localStorage.removeItem(localKey(id));
+        toast('Moved to the trash.');
+        location.hash = '#/trash';
+      } }, 'Delete')),
+    restoredNote, errors, conflict,
+    h('div', { class: 'panes' },
+      h('div', { class: 'write' }, title, toolbar, text),
+      frame,
+      h('aside', { class: 'side', 'aria-label': 'Post settings' },
+        field('URL slug', side.slug),
+        field('Tags', side.tags, 'Comma-separated; the first is the primary tag.'),
+        field('Excerpt', side.excerpt),
+        field('Featured image', side.featured_image), featuredUpload,
+        field('Status', side.status),
+        field('Publish date', side.published_at, 'In the future with “Schedule”: it goes live then.'),
+        h('details', {}, h('summary', {}, 'SEO and social'),
+          field('Meta title', side.meta_title), field('Meta description', side.meta_description), field('Social image', side.og_image)))),
+    revisionsBox);
+
+  featuredUpload.addEventListener('change', async () => {
+    const file = featuredUpload.files[0];
+    if (!file) return;
+    try {
+      const stored = await upload(file, (p) => { progress.value = p; });
+      side.featured_image.value = stored.url;
+      changed();
+    } catch (e) { toast(e.message); }
+  });
+  for (const input of [title, text, ...Object.values(side)]) input.addEventListener('input', changed);
+  text.addEventListener('paste', (e) => {
+    const file = [...(e.clipboardData?.files || [])].find((f) => f.type.startsWith('image/'));
+    if (file) { e.preventDefault(); insertImage(file); }
+  });
+  text.addEventListener('dragover', (e) => e.preventDefault());
+  text.addEventListener('drop', (e) => {
+    const file = [...(e.dataTransfer?.files || [])].find((f) => f.type.startsWith('image/'));
+    if (file) { e.preventDefault(); insertImage(file); }
+  });
+  page.addEventListener('keydown', (e) => {
+    const mod = e.ctrlKey || e.metaKey;
+    if (mod && e.key === 's') { e.preventDefault(); save(); }
+    else if (mod && e.key === 'b' && e.target === text) { e.preventDefault(); wrap('**'); }
+    else if (mod && e.key === 'i' && e.target === text) { e.preventDefault(); wrap('*'); }
+  });
+  window.onbeforeunload = () => (dirty ? true : undefined);
+
+  show(page);
+  const n = words(text.value);
+  counts.textContent = `${n} words · ${Math.max(1, Math.ceil(n / 265))} min read`;
+  if (id) live.href = current.url;
+  renderPreview();
+}
