@@ -1,7 +1,7 @@
 // The admin UI: a hash-routed single page over the admin API. No inline scripts,
 // no framework; each screen is a function that builds its DOM.
 
-import { api, get, post, patch, del, setCsrf, ApiError } from './api.js';
+import { get, post, patch, del, setCsrf, ApiError } from './api.js';
 import { h, show, field, showError, toast } from './dom.js';
 import { editor } from './editor.js';
 
@@ -158,7 +158,6 @@ function recoveryScreen(codes) {
 const date = (iso) => (iso ? new Date(iso).toLocaleString() : '');
 
 async function list(kind, trashed = false) {
-  const params = new URLSearchParams(location.search);
   const status = sessionStorage.getItem('filter-status') || '';
   const q = sessionStorage.getItem('filter-q') || '';
   const query = new URLSearchParams({ limit: '100' });
@@ -167,7 +166,6 @@ async function list(kind, trashed = false) {
   if (status && !trashed) query.set('status', status);
   if (q) query.set('q', q);
   const data = await get(`/posts?${query}`);
-  void params;
   const search = h('input', { type: 'search', name: 'q', value: q, placeholder: 'Search titles and text', 'aria-label': 'Search' });
   const filter = h('select', { name: 'status', 'aria-label': 'Status' },
     ...['', 'draft', 'scheduled', 'published'].map((s) => h('option', { value: s, selected: s === status }, s || 'All statuses')));
@@ -292,4 +290,3 @@ document.getElementById('logout').addEventListener('click', async () => {
 window.addEventListener('hashchange', route);
 boot().catch(failure);
 
-export { route, api };
