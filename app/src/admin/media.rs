@@ -132,3 +132,36 @@ fn store_file(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> std::io::Resul
     let _ = std::fs::remove_file(&temp);
     result
 }
+
+/// An uploaded file as the admin sees it before it is published: the preview points
+/// here, since `public/` gets the file only at the next publish.
+pub async fn file(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    axum::extract::Path(path): axum::extract::Path<String>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    caller.require(Need::ReadContent)?;
+    let segments: Vec<&str> = path.split('/').collect();
+    let plain = segments
+        .iter()
+        .all(|s| !s.is_empty() && !s.starts_with('.') && !s.contains('\\'));
+    let media = matches!(segments.first(), Some(&("images" | "files" | "media")));
+    if !plain || !media || path.ends_with(".md") {
+        return Err(ApiError::not_found("no such media file"));
+    }
+    let file = segments
+        .iter()
+        .fold(admin.site.paths.content.clone(), |p, s| p.join(s));
+    let bytes = tokio::fs::read(&file)
+        .await
+        .map_err(|_| ApiError::not_found("no such media file"))?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            crate::render::delivery::content_type(&path),
+        )],
+        bytes,
+    )
+        .into_response())
+}

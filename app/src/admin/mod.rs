@@ -210,6 +210,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
             "/media",
             post(media::upload).layer(DefaultBodyLimit::max(media_limit)),
         )
+        .route("/media/{*path}", get(media::file))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/users", get(users::list).post(users::create))

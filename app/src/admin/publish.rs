@@ -196,6 +196,13 @@ pub async fn preview(
         admin.site.preview(doc).await.map_err(|e| {
             ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
         })?;
+    // Uploads reach the public site at the next publish; until then the admin has them.
+    let html = ["images", "files", "media"].iter().fold(html, |html, dir| {
+        html.replace(
+            &format!("src=\"/{dir}/"),
+            &format!("src=\"/admin/api/media/{dir}/"),
+        )
+    });
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),

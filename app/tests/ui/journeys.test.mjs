@@ -88,6 +88,7 @@ before(async () => {
   page = await context.newPage();
   page.on('console', (m) => consoleLog.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => consoleLog.push(`[pageerror] ${e.message}`));
+  page.on('response', (r) => r.status() >= 400 && consoleLog.push(`[http ${r.status()}] ${r.request().method()} ${r.url()}`));
 });
 
 afterEach(async (t) => {
@@ -174,6 +175,13 @@ test('write a post with a heading, a list, code and an uploaded image; preview; 
   await preview.locator('h2', { hasText: 'A heading' }).waitFor();
   await preview.locator('li', { hasText: 'second' }).waitFor();
   await preview.locator('pre code').first().waitFor();
+  // The uploaded image shows in the preview before any publish.
+  const image = preview.locator('img[alt="banner"]');
+  await image.waitFor();
+  await page.waitForFunction(() => {
+    const img = document.querySelector('iframe.preview').contentDocument.querySelector('img[alt="banner"]');
+    return img && img.complete && img.naturalWidth > 0;
+  });
   await snap('editor-preview');
   await page.getByRole('button', { name: 'Publish', exact: true }).click();
   await page.locator('#live-link:not([hidden])').waitFor();
