@@ -24,7 +24,7 @@ struct Moto {
 
 impl Moto {
     fn start() -> Self {
-        let binary = std::env::var("FOLIO_MOTO_SERVER")
+        let binary = std::env::var("MOTO_SERVER_BIN")
             .unwrap_or_else(|_| "/tmp/folio-moto-venv/bin/moto_server".to_owned());
         let port = free_port();
         let mut child = std::process::Command::new(&binary)
@@ -33,7 +33,7 @@ impl Moto {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap_or_else(|e| {
-                panic!("cannot start {binary} ({e}): .ci/run installs moto[server]; set FOLIO_MOTO_SERVER")
+                panic!("cannot start {binary} ({e}): .ci/run installs moto[server]; set MOTO_SERVER_BIN")
             });
         let endpoint = format!("http://127.0.0.1:{port}");
         for _ in 0..200 {
