@@ -190,6 +190,31 @@ async fn check_owner(admin: &Admin, caller: &Caller, post: &StoredPost) -> ApiRe
     }
 }
 
+/// A transaction that takes the write lock first (`BEGIN IMMEDIATE`): what it reads
+/// stays true until it commits, so checks and writes see the same store.
+async fn write(admin: &Admin) -> ApiResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    admin
+        .site
+        .store
+        .pool()
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// 409 with the current version when an edit started from another revision.
+fn check_revision(current: &StoredPost, based_on: i64) -> ApiResult<()> {
+    if current.revision == based_on {
+        return Ok(());
+    }
+    Err(ApiError::conflict(format!(
+        "the post changed since revision {based_on}: it is at revision {}; nothing was saved",
+        current.revision
+    ))
+    .with_field("revision")
+    .with_extra(json!({ "current": post_json(current) })))
+}
+
 /// 409 when `slug` belongs to a post other than `id`.
 async fn check_slug(conn: &mut SqliteConnection, slug: &str, id: Option<i64>) -> ApiResult<()> {
     let Some(other) = posts::id_by_slug(conn, slug).await? else {
@@ -219,14 +244,7 @@ pub async fn create(
     check_fields(&body, &[])?;
     let mut doc: PostDoc = from_json(Value::Object(body))?;
     prepare(&admin, &caller, &mut doc).await?;
-    // IMMEDIATE: the check and the write see the same store.
-    let mut tx = admin
-        .site
-        .store
-        .pool()
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(ApiError::internal)?;
+    let mut tx = write(&admin).await?;
     check_slug(&mut tx, &doc.slug, None).await?;
     let id = posts::insert(&mut tx, &doc, None, &caller.origin()).await?;
     let post = load(&mut tx, id).await?;
@@ -266,23 +284,10 @@ pub async fn update(
         })?
         .as_i64()
         .ok_or_else(|| ApiError::field("revision", "revision is a number"))?;
-    let mut tx = admin
-        .site
-        .store
-        .pool()
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(ApiError::internal)?;
+    let mut tx = write(&admin).await?;
     let current = load(&mut tx, id).await?;
     check_owner(&admin, &caller, &current).await?;
-    if current.revision != based_on {
-        return Err(ApiError::conflict(format!(
-            "the post changed since revision {based_on}: it is at revision {}; nothing was saved",
-            current.revision
-        ))
-        .with_field("revision")
-        .with_extra(json!({ "current": post_json(&current) })));
-    }
+    check_revision(&current, based_on)?;
     let mut merged = serde_json::to_value(&current.doc).expect("a PostDoc serializes");
     for (key, value) in body {
         merged[key] = value;
@@ -316,13 +321,7 @@ pub async fn trash(
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     caller.require(Need::WriteContent)?;
-    let mut tx = admin
-        .site
-        .store
-        .pool()
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(ApiError::internal)?;
+    let mut tx = write(&admin).await?;
     let post = load(&mut tx, id).await?;
     check_owner(&admin, &caller, &post).await?;
     posts::archive(&mut tx, id).await?;
@@ -346,13 +345,7 @@ pub async fn restore(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::WriteContent)?;
-    let mut tx = admin
-        .site
-        .store
-        .pool()
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(ApiError::internal)?;
+    let mut tx = write(&admin).await?;
     let post = load(&mut tx, id).await?;
     check_owner(&admin, &caller, &post).await?;
     posts::restore(&mut tx, id).await?;
@@ -411,23 +404,10 @@ pub async fn restore_revision(
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::WriteContent)?;
     let RestoreRevision { revision: based_on } = from_json(body)?;
-    let mut tx = admin
-        .site
-        .store
-        .pool()
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(ApiError::internal)?;
+    let mut tx = write(&admin).await?;
     let current = load(&mut tx, id).await?;
     check_owner(&admin, &caller, &current).await?;
-    if current.revision != based_on {
-        return Err(ApiError::conflict(format!(
-            "the post changed since revision {based_on}: it is at revision {}",
-            current.revision
-        ))
-        .with_field("revision")
-        .with_extra(json!({ "current": post_json(&current) })));
-    }
+    check_revision(&current, based_on)?;
     let mut doc = posts::revisions(&mut tx, id)
         .await?
         .into_iter()
