@@ -241,18 +241,27 @@ fn sigterm_lets_requests_in_flight_finish_and_leaves_the_database_whole() {
         .status()
         .expect("kill")
         .success());
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    // New connections are refused meanwhile...
-    let refused = std::net::TcpStream::connect(&addr)
-        .and_then(|mut t| {
-            t.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
-            let mut answer = String::new();
-            t.read_to_string(&mut answer)?;
-            Ok(answer)
-        })
-        .map(|answer| answer.is_empty())
-        .unwrap_or(true);
-    assert!(refused, "a new connection was served after SIGTERM");
+    // New connections are refused meanwhile (once the signal is handled)...
+    let refused = || {
+        std::net::TcpStream::connect(&addr)
+            .and_then(|mut t| {
+                t.set_read_timeout(Some(std::time::Duration::from_secs(2)))?;
+                t.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+                let mut answer = String::new();
+                t.read_to_string(&mut answer)?;
+                Ok(answer)
+            })
+            .map(|answer| answer.is_empty())
+            .unwrap_or(true)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !refused() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "new connections were still served 10 s after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     // ...while the one in flight gets its answer.
     tcp.write_all(&body.as_bytes()[10..])
         .expect("send the rest");
