@@ -235,12 +235,7 @@ fn sigterm_lets_requests_in_flight_finish_and_leaves_the_database_whole() {
     )
     .expect("send the start");
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill")
-        .success());
+    Running::signal_term(&child);
     // New connections are refused meanwhile (once the signal is handled)...
     let refused = || {
         std::net::TcpStream::connect(&addr)
@@ -268,7 +263,8 @@ fn sigterm_lets_requests_in_flight_finish_and_leaves_the_database_whole() {
     let mut answer = String::new();
     tcp.read_to_string(&mut answer).expect("read the answer");
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
-    let status = Running::terminate_wait(child);
+    let mut child = child;
+    let status = child.wait().expect("folio exits");
     assert!(status.success(), "{status:?}");
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");

@@ -99,13 +99,7 @@ pub async fn get(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::ReadContent)?;
-    let mut conn = admin
-        .site
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
+    let mut conn = read(&admin).await?;
     Ok(Json(post_json(&load(&mut conn, id).await?)))
 }
 
@@ -188,6 +182,17 @@ async fn check_owner(admin: &Admin, caller: &Caller, post: &StoredPost) -> ApiRe
             "authors may change only their own drafts",
         ))
     }
+}
+
+/// A connection for reads.
+async fn read(admin: &Admin) -> ApiResult<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+    admin
+        .site
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(ApiError::internal)
 }
 
 /// A transaction that takes the write lock first (`BEGIN IMMEDIATE`): what it reads
@@ -370,13 +375,7 @@ pub async fn revisions(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::ReadContent)?;
-    let mut conn = admin
-        .site
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
+    let mut conn = read(&admin).await?;
     load(&mut conn, id).await?;
     let revisions: Vec<Value> = posts::revisions(&mut conn, id)
         .await?

@@ -291,19 +291,19 @@ impl Running {
         child
     }
 
-    /// Waits for a child already sent a signal.
-    pub fn terminate_wait(mut child: std::process::Child) -> std::process::ExitStatus {
-        child.wait().expect("folio exits")
-    }
-
-    /// Sends SIGTERM and returns the exit status.
-    pub fn terminate(mut child: std::process::Child) -> std::process::ExitStatus {
+    /// Sends SIGTERM.
+    pub fn signal_term(child: &std::process::Child) {
         let pid = child.id().to_string();
         assert!(std::process::Command::new("kill")
             .args(["-TERM", &pid])
             .status()
             .expect("kill")
             .success());
+    }
+
+    /// Sends SIGTERM and returns the exit status.
+    pub fn terminate(mut child: std::process::Child) -> std::process::ExitStatus {
+        Self::signal_term(&child);
         child.wait().expect("folio exits")
     }
 }
