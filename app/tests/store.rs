@@ -132,3 +132,58 @@ async fn a_snapshot_holds_published_and_due_posts_only() {
         .expect("snapshot");
     assert_eq!(preview.posts.len(), 4);
 }
+
+#[tokio::test]
+async fn snapshots_carry_digests_not_bodies() {
+    let site = TestSite::empty();
+    let store = site.store().await;
+    let mut live = doc("live", Status::Published, 1);
+    live.markdown =
+        "First *paragraph* here, with five words.\n\n```rust\nfn main() {}\n```\n".into();
+    let mut tx = store.pool().begin().await.expect("tx");
+    let id = posts::insert(&mut tx, &live, None, "test")
+        .await
+        .expect("insert");
+    tx.commit().await.expect("commit");
+
+    let snapshot = Snapshot::load(&store, false, Utc::now())
+        .await
+        .expect("snapshot");
+    let post = &snapshot.posts[0];
+    assert_eq!(post.post.doc.markdown, "", "the snapshot holds no body");
+    assert_eq!(post.digest, posts::Digest::of(&live.markdown));
+    assert_eq!(
+        post.digest.excerpt,
+        "First paragraph here, with five words."
+    );
+    let bodies = store.markdown_of(&[id, 999]).await.expect("bodies");
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(bodies[&id], live.markdown);
+
+    // An edit keeps the digest in step with the body.
+    live.markdown = "Changed.".into();
+    let mut tx = store.pool().begin().await.expect("tx");
+    posts::update(&mut tx, id, &live, None, "test")
+        .await
+        .expect("update");
+    tx.commit().await.expect("commit");
+    let snapshot = Snapshot::load(&store, false, Utc::now())
+        .await
+        .expect("snapshot");
+    assert_eq!(snapshot.posts[0].digest, posts::Digest::of("Changed."));
+
+    // Rows written before the store kept digests get theirs when it opens, without
+    // counting as a change to the site.
+    sqlx::query("UPDATE posts SET body_hash = NULL, word_count = 0, auto_excerpt = ''")
+        .execute(store.pool())
+        .await
+        .expect("forget digests");
+    let version = store.version().await.expect("version");
+    store.close().await;
+    let store = site.store().await;
+    let snapshot = Snapshot::load(&store, false, Utc::now())
+        .await
+        .expect("snapshot");
+    assert_eq!(snapshot.posts[0].digest, posts::Digest::of("Changed."));
+    assert_eq!(store.version().await.expect("version"), version);
+}

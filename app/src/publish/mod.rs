@@ -175,10 +175,15 @@ impl Site {
         let out = self.paths.out.clone();
         let cache = self.paths.cache.clone();
         let preview = options.drafts;
+        let bodies = StoreBodies {
+            store: self.store.clone(),
+            runtime: tokio::runtime::Handle::current(),
+        };
         let (build, previous) = tokio::task::spawn_blocking(move || {
             let theme = Theme::load(&theme_source, Some(&templates))?;
             let input = Build {
                 snapshot: &snapshot,
+                bodies: &bodies,
                 theme: &theme,
                 config: &config,
                 media: Some(&media),
@@ -212,6 +217,7 @@ impl Site {
         tokio::task::spawn_blocking(move || {
             let theme = Theme::load(&theme_source, Some(&templates))?;
             let slug = doc.slug.clone();
+            let bodies = HashMap::from([(0, doc.markdown.clone())]);
             let snapshot = Snapshot::single(StoredPost {
                 id: 0,
                 revision: 0,
@@ -222,6 +228,7 @@ impl Site {
             });
             let input = Build {
                 snapshot: &snapshot,
+                bodies: &bodies,
                 theme: &theme,
                 config: &config,
                 media: None,
@@ -238,5 +245,19 @@ impl Site {
         })
         .await
         .expect("the preview does not panic")
+    }
+}
+
+/// A build's bodies, read from the store on the build's own threads.
+struct StoreBodies {
+    store: Store,
+    runtime: tokio::runtime::Handle,
+}
+
+impl render::Bodies for StoreBodies {
+    fn markdown(&self, ids: &[i64]) -> Result<HashMap<i64, String>, RenderError> {
+        self.runtime
+            .block_on(self.store.markdown_of(ids))
+            .map_err(|e| RenderError::Bodies(e.to_string()))
     }
 }

@@ -1,6 +1,7 @@
-//! Rendered post bodies kept on disk between builds, keyed by a hash of the Markdown
-//! and of the renderer's version. Markdown and build-time highlighting are most of a
-//! build's work; with the cache warm, a full build only runs the templates.
+//! Rendered post bodies kept on disk between builds, keyed by the hash of the Markdown
+//! (its [`Digest`](crate::store::posts::Digest)) and the renderer's version. Markdown
+//! and build-time highlighting are most of a build's work; with the cache warm, a full
+//! build only runs the templates, and reads no body from the store.
 //!
 //! The cache is an optimisation, never a source of truth: a missing, unreadable or
 //! unwritable entry is rendered again.
@@ -10,10 +11,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::markdown;
-
 /// Changes whenever the HTML the renderer makes from Markdown may change.
-const RENDERER_KEY: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " markdown v1");
+const RENDERER_KEY: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " markdown v2");
 
 pub struct BodyCache {
     dir: PathBuf,
@@ -28,25 +27,32 @@ impl BodyCache {
         }
     }
 
-    /// The HTML of `markdown`, from the cache or freshly rendered (and then cached).
-    pub fn html(&self, source: &str) -> String {
+    /// Where the HTML of the body whose Markdown hashes to `body_hash` is kept; the
+    /// entry counts as used by this build.
+    fn entry(&self, body_hash: &str) -> PathBuf {
         let mut hasher = blake3::Hasher::new();
         hasher.update(RENDERER_KEY.as_bytes());
-        hasher.update(source.as_bytes());
+        hasher.update(body_hash.as_bytes());
         let key = hasher.finalize().to_hex().to_string();
         let path = self.dir.join(&key[..2]).join(format!("{}.html", &key[2..]));
         self.used
             .lock()
             .expect("no panic while holding the lock")
             .insert(key);
-        if let Ok(html) = fs::read_to_string(&path) {
-            return html;
-        }
-        let html = markdown::to_html(source);
-        if let Err(e) = store(&path, &html) {
+        path
+    }
+
+    /// The cached HTML of the body whose Markdown hashes to `body_hash`.
+    pub fn get(&self, body_hash: &str) -> Option<String> {
+        fs::read_to_string(self.entry(body_hash)).ok()
+    }
+
+    /// Keeps `html`, the body whose Markdown hashes to `body_hash`.
+    pub fn put(&self, body_hash: &str, html: &str) {
+        let path = self.entry(body_hash);
+        if let Err(e) = store(&path, html) {
             tracing::debug!("cannot cache a rendered body in {}: {e}", path.display());
         }
-        html
     }
 
     /// Removes entries no body of this build used: after a full build, that is every
@@ -98,11 +104,10 @@ mod tests {
     fn hits_misses_and_pruning() {
         let dir = tempfile::tempdir().expect("tempdir");
         let cache = BodyCache::new(dir.path());
-        let first = cache.html("# Hi\n\n```rust\nfn a() {}\n```\n");
-        assert_eq!(
-            first,
-            markdown::to_html("# Hi\n\n```rust\nfn a() {}\n```\n")
-        );
+        assert_eq!(cache.get("abc"), None);
+        cache.put("abc", "<p>a</p>");
+        assert_eq!(cache.get("abc").as_deref(), Some("<p>a</p>"));
+        assert_eq!(cache.get("abd"), None);
         let entries = || {
             walkdir::WalkDir::new(dir.path())
                 .min_depth(2)
@@ -110,22 +115,11 @@ mod tests {
                 .count()
         };
         assert_eq!(entries(), 1);
-        // A cached entry is what is served, even if it was tampered with.
-        let file = walkdir::WalkDir::new(dir.path())
-            .min_depth(2)
-            .into_iter()
-            .flatten()
-            .next()
-            .expect("an entry");
-        fs::write(file.path(), "<p>cached</p>").expect("write");
-        assert_eq!(
-            cache.html("# Hi\n\n```rust\nfn a() {}\n```\n"),
-            "<p>cached</p>"
-        );
 
         let next = BodyCache::new(dir.path());
-        next.html("other");
+        next.put("other", "<p>o</p>");
         next.prune();
         assert_eq!(entries(), 1, "the unused entry is gone, the used one stays");
+        assert_eq!(next.get("other").as_deref(), Some("<p>o</p>"));
     }
 }

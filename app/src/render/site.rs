@@ -1,7 +1,9 @@
 //! The build: a snapshot of the store and a theme in, the output folder out.
 //!
 //! Every output file is one job; jobs run in parallel on rayon and stream their bytes
-//! to the [`SiteWriter`], so the rendered site is never held in memory at once.
+//! to the [`SiteWriter`], so the rendered site is never held in memory at once. Posts
+//! go a chunk at a time: the bodies a chunk renders are read from the store for it,
+//! so neither are all bodies.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -19,7 +21,7 @@ use super::views::{
     self, author_url, page_url, summarize, tag_url, Paginator, PostSummary, SiteView,
 };
 use super::writer::{SiteWriter, WriteReport};
-use super::{feeds, markdown, seo, sitemap, RenderError};
+use super::{feeds, markdown, seo, sitemap, Bodies, RenderError};
 use crate::config::SiteConfig;
 use crate::store::{Kind, Snapshot};
 
@@ -45,6 +47,8 @@ pub struct Build<'a> {
     pub snapshot: &'a Snapshot,
     pub theme: &'a Theme,
     pub config: &'a SiteConfig,
+    /// The Markdown of the posts of the snapshot, read for the pages rendered.
+    pub bodies: &'a dyn Bodies,
     /// Files from `content/` other than Markdown (images), copied as they are.
     pub media: Option<&'a Path>,
     /// A preview build with drafts: pages are marked noindex and robots.txt disallows all.
@@ -59,11 +63,14 @@ pub struct Build<'a> {
 }
 
 /// Changes whenever the renderer may turn the same inputs into different pages.
-const RENDERER_KEY: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " pages v1");
+const RENDERER_KEY: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " pages v2");
 
-/// One output file to render.
+/// Posts rendered together: their bodies are read from the store in one query and
+/// held until the chunk is written.
+const POSTS_PER_CHUNK: usize = 256;
+
+/// One output file to render, besides posts' pages.
 enum Job {
-    Post(usize),
     List { list: List, page: usize },
     Alias { post: usize, alias: usize },
     NotFound,
@@ -74,6 +81,15 @@ enum List {
     Home,
     Tag(usize),
     Author(usize),
+}
+
+/// A page whose inputs changed since the last build: rendered once its body is at hand.
+struct Page {
+    rel: String,
+    template: &'static str,
+    context: Context,
+    key: String,
+    what: String,
 }
 
 /// A template context that also hashes everything put into it: the page's key.
@@ -197,7 +213,7 @@ fn render_all(
         by_author,
     };
 
-    let mut jobs: Vec<Job> = (0..snapshot.posts.len()).map(Job::Post).collect();
+    let mut jobs: Vec<Job> = Vec::new();
     let per_page = input.config.posts_per_page;
     let lists = std::iter::once((List::Home, plan.posts.len()))
         .chain(
@@ -224,13 +240,23 @@ fn render_all(
     jobs.push(Job::NotFound);
 
     let done = AtomicUsize::new(0);
-    let total = jobs.len() as u64;
-    jobs.par_iter().try_for_each(|job| {
-        plan.render(job, writer)?;
-        let n = done.fetch_add(1, Ordering::Relaxed) as u64 + 1;
-        if let Some(progress) = input.progress.filter(|_| n % 64 == 0 || n == total) {
-            progress(n, total);
+    let total = (snapshot.posts.len() + jobs.len()) as u64;
+    let tell = |n: usize| {
+        let n = done.fetch_add(n, Ordering::Relaxed) + n;
+        if let Some(progress) = input.progress {
+            progress(n as u64, total);
         }
+    };
+    let indexes: Vec<usize> = (0..snapshot.posts.len()).collect();
+    for chunk in indexes.chunks(POSTS_PER_CHUNK) {
+        plan.render_posts(chunk, writer)?;
+        tell(chunk.len());
+    }
+    jobs.par_chunks(64).try_for_each(|jobs| {
+        for job in jobs {
+            plan.render(job, writer)?;
+        }
+        tell(jobs.len());
         Ok::<(), RenderError>(())
     })?;
     input.theme.assets.par_iter().try_for_each(|asset| {
@@ -242,7 +268,7 @@ fn render_all(
     })?;
     let media = copy_media(input.media, writer)?;
     let extras = plan.write_feeds_and_maps(writer)?;
-    let files = jobs.len() + input.theme.assets.len() + media + extras;
+    let files = snapshot.posts.len() + jobs.len() + input.theme.assets.len() + media + extras;
     let keys = plan
         .keys
         .into_inner()
@@ -251,51 +277,121 @@ fn render_all(
 }
 
 impl Plan<'_> {
-    fn body(&self, source: &str) -> String {
-        match self.cache {
-            Some(cache) => cache.html(source),
-            None => markdown::to_html(source),
-        }
+    /// The HTML of the bodies of the posts at `indexes` of the snapshot, by index: from
+    /// the cache, else rendered from their Markdown, read from the store in one go.
+    fn bodies_html(&self, indexes: &[usize]) -> Result<HashMap<usize, String>, RenderError> {
+        let posts = &self.input.snapshot.posts;
+        let cached: Vec<(usize, Option<String>)> = indexes
+            .par_iter()
+            .map(|&i| (i, self.cache.and_then(|c| c.get(&posts[i].digest.hash))))
+            .collect();
+        let missing: Vec<i64> = cached
+            .iter()
+            .filter(|(_, html)| html.is_none())
+            .map(|&(i, _)| posts[i].post.id)
+            .collect();
+        let markdown = if missing.is_empty() {
+            HashMap::new()
+        } else {
+            self.input.bodies.markdown(&missing)?
+        };
+        cached
+            .into_par_iter()
+            .map(|(i, html)| {
+                if let Some(html) = html {
+                    return Ok((i, html));
+                }
+                let post = &posts[i];
+                let source = markdown
+                    .get(&post.post.id)
+                    .ok_or_else(|| RenderError::MissingBody(post.post.doc.slug.clone()))?;
+                let html = markdown::to_html(source);
+                if let Some(cache) = self.cache {
+                    cache.put(&post.digest.hash, &html);
+                }
+                Ok((i, html))
+            })
+            .collect()
     }
 
-    /// Renders `template` with `context` (plus the HTML of `body`, a post's Markdown)
-    /// into `rel`, unless the last build rendered the very same inputs there.
-    fn emit(
+    /// The page `template` with `context` would make at `rel`, unless the last build
+    /// made it from the very same inputs (`body` is the hash of a post's Markdown).
+    fn prepare(
         &self,
         writer: &SiteWriter,
-        rel: &str,
-        template: &str,
+        rel: String,
+        template: &'static str,
         page: PageContext,
         body: Option<&str>,
-        what: &str,
-    ) -> Result<(), RenderError> {
+        what: String,
+    ) -> Result<Option<Page>, RenderError> {
         // Everything the page is made of is in the key: what the context holds (hence
         // the data), the template set and configuration (in the global key) and the
         // Markdown of the body.
-        let PageContext {
-            mut context,
-            mut key,
-        } = page;
+        let PageContext { context, mut key } = page;
         key.update(template.as_bytes());
         key.update(body.unwrap_or_default().as_bytes());
         let key = key.finalize().to_hex().to_string();
-        let unchanged =
-            self.input.previous.and_then(|p| p.get(rel)) == Some(&key) && writer.is_published(rel);
-        if unchanged {
-            writer.keep(rel, what)?;
-        } else {
-            if let Some(source) = body {
-                context.insert("content", &self.body(source));
-            }
-            let html = self.input.theme.render(template, &context)?;
-            writer.put(rel, html.as_bytes(), what)?;
-            self.rendered.fetch_add(1, Ordering::Relaxed);
+        let unchanged = self.input.previous.and_then(|p| p.get(&rel)) == Some(&key)
+            && writer.is_published(&rel);
+        if !unchanged {
+            return Ok(Some(Page {
+                rel,
+                template,
+                context,
+                key,
+                what,
+            }));
         }
+        writer.keep(&rel, &what)?;
+        self.record(rel, key);
+        Ok(None)
+    }
+
+    /// Renders `page`, with `body` (HTML) as its `content`.
+    fn finish(
+        &self,
+        writer: &SiteWriter,
+        page: Page,
+        body: Option<&str>,
+    ) -> Result<(), RenderError> {
+        let Page {
+            rel,
+            template,
+            mut context,
+            key,
+            what,
+        } = page;
+        if let Some(html) = body {
+            context.insert("content", html);
+        }
+        let html = self.input.theme.render(template, &context)?;
+        writer.put(&rel, html.as_bytes(), &what)?;
+        self.rendered.fetch_add(1, Ordering::Relaxed);
+        self.record(rel, key);
+        Ok(())
+    }
+
+    /// A page without a body: prepared and, if changed, rendered.
+    fn emit(
+        &self,
+        writer: &SiteWriter,
+        rel: String,
+        template: &'static str,
+        page: PageContext,
+        what: String,
+    ) -> Result<(), RenderError> {
+        match self.prepare(writer, rel, template, page, None, what)? {
+            Some(page) => self.finish(writer, page, None),
+            None => Ok(()),
+        }
+    }
+
+    fn record(&self, rel: String, key: String) {
         self.keys
             .lock()
             .expect("no panic while holding the lock")
-            .push((rel.to_owned(), key));
-        Ok(())
+            .push((rel, key));
     }
 
     fn page(&self) -> PageContext {
@@ -308,7 +404,6 @@ impl Plan<'_> {
 
     fn render(&self, job: &Job, writer: &SiteWriter) -> Result<(), RenderError> {
         match *job {
-            Job::Post(i) => self.render_post(i, writer),
             Job::List { list, page } => self.render_list(list, page, writer),
             Job::Alias { post, alias } => {
                 let from = &self.input.snapshot.posts[post].post.doc.aliases[alias];
@@ -334,18 +429,35 @@ impl Plan<'_> {
                 context.insert("page_kind", "404");
                 self.emit(
                     writer,
-                    "404.html",
+                    "404.html".to_owned(),
                     "404.html",
                     context,
-                    None,
-                    "the 404 page",
+                    "the 404 page".to_owned(),
                 )
             }
         }
     }
 
-    fn render_post(&self, i: usize, writer: &SiteWriter) -> Result<(), RenderError> {
-        let post = &self.input.snapshot.posts[i].post;
+    /// Renders the pages of the posts at `chunk`, reading the bodies of those changed.
+    fn render_posts(&self, chunk: &[usize], writer: &SiteWriter) -> Result<(), RenderError> {
+        let pages = chunk
+            .par_iter()
+            .map(|&i| Ok(self.prepare_post(i, writer)?.map(|page| (i, page))))
+            .filter_map(Result::transpose)
+            .collect::<Result<Vec<_>, RenderError>>()?;
+        if pages.is_empty() {
+            return Ok(());
+        }
+        let indexes: Vec<usize> = pages.iter().map(|(i, _)| *i).collect();
+        let bodies = self.bodies_html(&indexes)?;
+        pages
+            .into_par_iter()
+            .try_for_each(|(i, page)| self.finish(writer, page, bodies.get(&i).map(String::as_str)))
+    }
+
+    fn prepare_post(&self, i: usize, writer: &SiteWriter) -> Result<Option<Page>, RenderError> {
+        let snapshot_post = &self.input.snapshot.posts[i];
+        let post = &snapshot_post.post;
         let summary = &self.summaries[i];
         let mut context = self.page();
         context.insert("seo", &seo::for_post(&self.site, summary, &post.doc));
@@ -372,15 +484,13 @@ impl Plan<'_> {
                 "page.html"
             }
         };
-        let rel = output_path(&summary.url);
-        let what = format!("post {}", summary.slug);
-        self.emit(
+        self.prepare(
             writer,
-            &rel,
+            output_path(&summary.url),
             template,
             context,
-            Some(&post.doc.markdown),
-            &what,
+            Some(&snapshot_post.digest.hash),
+            format!("post {}", summary.slug),
         )
     }
 
@@ -448,11 +558,10 @@ impl Plan<'_> {
         context.insert("page_kind", template.trim_end_matches(".html"));
         self.emit(
             writer,
-            &output_path(&url),
+            output_path(&url),
             template,
             context,
-            None,
-            &format!("list {url}"),
+            format!("list {url}"),
         )
     }
 
@@ -460,16 +569,11 @@ impl Plan<'_> {
     fn write_feeds_and_maps(&self, writer: &SiteWriter) -> Result<usize, RenderError> {
         let config = self.input.config;
         let snapshot = self.input.snapshot;
-        let items: Vec<(&PostSummary, String)> = self
-            .posts
-            .par_iter()
-            .take(config.feed_limit)
-            .map(|&i| {
-                (
-                    &self.summaries[i],
-                    markdown::to_html(&snapshot.posts[i].post.doc.markdown),
-                )
-            })
+        let newest: Vec<usize> = self.posts.iter().take(config.feed_limit).copied().collect();
+        let mut bodies = self.bodies_html(&newest)?;
+        let items: Vec<(&PostSummary, String)> = newest
+            .iter()
+            .map(|i| (&self.summaries[*i], bodies.remove(i).unwrap_or_default()))
             .collect();
         writer.put("rss.xml", feeds::rss(config, &items).as_bytes(), "the feed")?;
 

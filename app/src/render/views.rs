@@ -7,12 +7,8 @@ use crate::config::{NavItem, SiteConfig};
 use crate::store::snapshot::{Snapshot, SnapshotPost};
 use crate::store::{timestamp, Kind, Status};
 
-use super::markdown;
-
 /// Words read per minute, for `reading_time`.
 const WORDS_PER_MINUTE: usize = 230;
-/// Characters in an automatic excerpt.
-const EXCERPT_CHARS: usize = 200;
 
 #[derive(Debug, Serialize)]
 pub struct SiteView<'a> {
@@ -130,7 +126,7 @@ pub fn summarize(snapshot: &Snapshot, post: &SnapshotPost, base_url: &str) -> Po
         .iter()
         .map(|&a| author_ref(snapshot, a))
         .collect();
-    let word_count = markdown::word_count(&doc.markdown);
+    let word_count = post.digest.word_count;
     PostSummary {
         kind: doc.kind,
         status: doc.status,
@@ -140,7 +136,7 @@ pub fn summarize(snapshot: &Snapshot, post: &SnapshotPost, base_url: &str) -> Po
         url,
         excerpt: match &doc.excerpt {
             Some(e) if !e.trim().is_empty() => e.trim().to_owned(),
-            _ => markdown::excerpt(&doc.markdown, EXCERPT_CHARS),
+            _ => post.digest.excerpt.clone(),
         },
         date: doc.published_at.map(timestamp),
         updated: doc.updated_at.or(doc.published_at).map(timestamp),

@@ -96,6 +96,7 @@ impl Store {
                 path: path.to_owned(),
                 source,
             })?;
+        posts::fill_digests(&pool).await?;
         Ok(Self {
             pool,
             path: path.to_owned(),

@@ -141,6 +141,31 @@ pub struct SourceRecord {
     pub archived: bool,
 }
 
+/// What a build needs from a post's body without reading it, stored by every write:
+/// lists show the word count and excerpt, and the hash keys the page and the cached
+/// HTML of the body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Digest {
+    /// blake3 of the Markdown, hex.
+    pub hash: String,
+    pub word_count: usize,
+    /// The excerpt of a post without one of its own.
+    pub excerpt: String,
+}
+
+/// Characters in an automatic excerpt.
+const EXCERPT_CHARS: usize = 200;
+
+impl Digest {
+    pub fn of(markdown: &str) -> Self {
+        Self {
+            hash: blake3::hash(markdown.as_bytes()).to_hex().to_string(),
+            word_count: crate::render::markdown::word_count(markdown),
+            excerpt: crate::render::markdown::excerpt(markdown, EXCERPT_CHARS),
+        }
+    }
+}
+
 pub(crate) const COLUMNS: &str = "id, kind, slug, title, markdown, excerpt, status, published_at, \
     updated_at, featured_image, meta_title, meta_description, canonical_url, og_title, \
     og_description, og_image, twitter_title, twitter_description, twitter_image, \
@@ -151,7 +176,14 @@ const DOC_COLUMNS: &str =
     "kind, slug, title, markdown, excerpt, status, published_at, updated_at, \
     featured_image, meta_title, meta_description, canonical_url, og_title, og_description, \
     og_image, twitter_title, twitter_description, twitter_image, codeinjection_head, \
-    codeinjection_foot, aliases";
+    codeinjection_foot, aliases, body_hash, word_count, auto_excerpt";
+
+/// [`COLUMNS`] with the body left empty, and its digest: what a build reads.
+pub(crate) const BODILESS_COLUMNS: &str = "id, kind, slug, title, '' AS markdown, excerpt, \
+    status, published_at, updated_at, featured_image, meta_title, meta_description, \
+    canonical_url, og_title, og_description, og_image, twitter_title, twitter_description, \
+    twitter_image, codeinjection_head, codeinjection_foot, aliases, source_path, source_hash, \
+    revision, deleted_at, body_hash, word_count, auto_excerpt";
 
 /// Posts per multi-row statement: each statement is a round trip to SQLite's thread,
 /// and 200 rows stay far below SQLite's limit of bound values.
@@ -181,6 +213,56 @@ fn push_doc<'a>(values: &mut Separated<'_, 'a, Sqlite, &'static str>, doc: &'a P
         .push_bind(&doc.codeinjection_head)
         .push_bind(&doc.codeinjection_foot)
         .push_bind(serde_json::to_string(&doc.aliases).expect("a list of strings serializes"));
+    let digest = Digest::of(&doc.markdown);
+    values
+        .push_bind(digest.hash)
+        .push_bind(digest.word_count as i64)
+        .push_bind(digest.excerpt);
+}
+
+/// Reads the Markdown of the posts `ids` (archived or not): id -> Markdown.
+pub async fn markdown_of(conn: &mut SqliteConnection, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let mut bodies = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(BATCH) {
+        let mut select =
+            QueryBuilder::<Sqlite>::new("SELECT id, markdown FROM posts WHERE id IN (");
+        let mut list = select.separated(", ");
+        for id in chunk {
+            list.push_bind(id);
+        }
+        select.push(")");
+        let rows: Vec<(i64, String)> = select.build_query_as().fetch_all(&mut *conn).await?;
+        bodies.extend(rows);
+    }
+    Ok(bodies)
+}
+
+/// Computes the digest of rows written before the store kept one (see migration
+/// 0004). Leaves the store's version alone: no page changes.
+pub async fn fill_digests(pool: &sqlx::SqlitePool) -> Result<()> {
+    loop {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, markdown FROM posts WHERE body_hash IS NULL LIMIT 500")
+                .fetch_all(pool)
+                .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = pool.begin().await?;
+        for (id, markdown) in rows {
+            let digest = Digest::of(&markdown);
+            sqlx::query(
+                "UPDATE posts SET body_hash = ?, word_count = ?, auto_excerpt = ? WHERE id = ?",
+            )
+            .bind(digest.hash)
+            .bind(digest.word_count as i64)
+            .bind(digest.excerpt)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+    }
 }
 
 /// Creates a post (revision 1) and returns its id.
@@ -411,6 +493,18 @@ pub async fn sources(conn: &mut SqliteConnection) -> Result<Vec<SourceRecord>> {
             archived: archived != 0,
         })
         .collect())
+}
+
+/// The digest of a row read with [`BODILESS_COLUMNS`].
+pub(crate) fn digest_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Digest> {
+    let words: i64 = row.try_get("word_count")?;
+    Ok(Digest {
+        hash: row
+            .try_get::<Option<String>, _>("body_hash")?
+            .unwrap_or_default(),
+        word_count: usize::try_from(words).unwrap_or_default(),
+        excerpt: row.try_get("auto_excerpt")?,
+    })
 }
 
 pub(crate) fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredPost> {

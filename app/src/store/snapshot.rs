@@ -1,12 +1,21 @@
-//! A consistent, read-only copy of what a build renders, taken in one transaction so
-//! the renderer never touches the database.
+//! A consistent, read-only copy of what a build renders, taken in one transaction.
+//! It holds no bodies (a body's digest says what lists and page keys need); the build
+//! reads the Markdown of the few pages it renders through [`Store::markdown_of`].
 
 use chrono::{DateTime, Utc};
 
-use super::posts::{self, StoredPost, COLUMNS};
+use super::posts::{self, Digest, StoredPost, BODILESS_COLUMNS};
 use super::tags::{self, Tag, POST_TAGS};
 use super::users::{self, Author, POST_AUTHORS};
 use super::{timestamp, Result, Store};
+
+impl Store {
+    /// The Markdown of the posts `ids`: id -> body.
+    pub async fn markdown_of(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+        let mut conn = self.pool().acquire().await?;
+        posts::markdown_of(&mut conn, ids).await
+    }
+}
 
 /// What the renderer sees: the visible posts and pages, newest first, and every
 /// tag and author. Posts point at tags and authors by index into those lists.
@@ -19,8 +28,10 @@ pub struct Snapshot {
 
 #[derive(Debug)]
 pub struct SnapshotPost {
-    /// Its `doc.tags` and `doc.authors` are left empty: the indexes below say more.
+    /// Its `doc.tags` and `doc.authors` are left empty (the indexes below say more),
+    /// and so is `doc.markdown` (see `digest`).
     pub post: StoredPost,
+    pub digest: Digest,
     /// Indexes into [`Snapshot::tags`], in the post's order.
     pub tags: Vec<usize>,
     /// Indexes into [`Snapshot::authors`], in the post's order.
@@ -39,7 +50,7 @@ impl Snapshot {
         };
         // Sorted here, not by SQLite, which would copy every row, bodies and all,
         // through its sorter.
-        let sql = format!("SELECT {COLUMNS} FROM posts WHERE {filter}");
+        let sql = format!("SELECT {BODILESS_COLUMNS} FROM posts WHERE {filter}");
         let rows = sqlx::query(&sql)
             .bind(timestamp(now))
             .fetch_all(&mut *tx)
@@ -64,6 +75,7 @@ impl Snapshot {
                             .collect()
                     };
                 Ok(SnapshotPost {
+                    digest: posts::digest_from_row(row)?,
                     tags: pick(tag_ids.remove(&post.id), &tag_index),
                     authors: pick(author_ids.remove(&post.id), &author_index),
                     post,
@@ -98,8 +110,10 @@ fn index_of(ids: impl Iterator<Item = i64>) -> std::collections::HashMap<i64, us
 
 impl Snapshot {
     /// A snapshot of one post alone, its tags and authors taken from its document:
-    /// what a preview renders.
+    /// what a preview renders. The body stays in the document, where the preview's
+    /// build reads it.
     pub fn single(mut post: StoredPost) -> Self {
+        let digest = Digest::of(&post.doc.markdown);
         let tags: Vec<Tag> = post
             .doc
             .tags
@@ -131,6 +145,7 @@ impl Snapshot {
         post.doc.authors.clear();
         Snapshot {
             posts: vec![SnapshotPost {
+                digest,
                 post,
                 tags: (0..tags.len()).collect(),
                 authors: (0..authors.len()).collect(),
