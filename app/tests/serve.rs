@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use common::TestSite;
 use reqwest::header::{
-    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG,
+    IF_NONE_MATCH, RANGE,
 };
 use reqwest::StatusCode;
 
@@ -59,6 +60,54 @@ async fn pages_assets_and_errors_have_the_right_status_and_headers() {
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(again.headers()[ETAG], etag);
     assert!(again.bytes().await.expect("body").is_empty());
+
+    // HEAD: the headers of a GET, no body.
+    let head = http
+        .head(format!("{base}/writing-posts/"))
+        .send()
+        .await
+        .expect("HEAD");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()[ETAG], etag);
+    let length: usize = head.headers()[CONTENT_LENGTH]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("a length");
+    assert_eq!(length, site.read_out("writing-posts/index.html").len());
+    assert!(head.bytes().await.expect("body").is_empty());
+
+    // Ranges, encoded names, large files and folders without their slash.
+    let range = http
+        .get(format!("{base}/writing-posts/"))
+        .header(RANGE, "bytes=0-9")
+        .send()
+        .await
+        .expect("GET range");
+    assert_eq!(range.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(range.bytes().await.expect("body").as_ref(), b"<!doctype ");
+    std::fs::write(site.out().join("a b.txt"), "spaced").expect("write");
+    let spaced = http
+        .get(format!("{base}/a%20b.txt"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(spaced.text().await.expect("body"), "spaced");
+    let large: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(site.out().join("large.bin"), &large).expect("write");
+    let got = http
+        .get(format!("{base}/large.bin"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(got.status(), StatusCode::OK);
+    assert_eq!(got.bytes().await.expect("body").as_ref(), large.as_slice());
+    let folder = http
+        .get(format!("{base}/writing-posts"))
+        .send()
+        .await
+        .expect("GET");
+    assert!(folder.status().is_redirection(), "{}", folder.status());
 
     // Fingerprinted assets are immutable.
     let css = site

@@ -1,8 +1,10 @@
-//! The rendered site over HTTP: tower-http's `ServeDir` (content types, ranges,
-//! Last-Modified, no directory listing, no path traversal), the theme's 404 page with
-//! status 404, plus ETags and the caching policy a CDN needs.
+//! The rendered site over HTTP: pages and assets read whole on the server's own
+//! threads, everything else through tower-http's `ServeDir` (ranges, large files,
+//! directory redirects, no directory listing, no path traversal), the theme's 404 page
+//! with status 404, plus ETags and the caching policy a CDN needs.
 
-use std::path::Path;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -10,7 +12,7 @@ use axum::http::header::{
     CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LAST_MODIFIED,
     X_CONTENT_TYPE_OPTIONS,
 };
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{header::RANGE, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -18,16 +20,96 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use crate::render::delivery;
 
+/// Files up to this size are read whole, without leaving the server's thread: a page
+/// in the page cache reads in microseconds, where `ServeDir` hands each file operation
+/// to tokio's blocking pool (several thread hand-offs per request, most of the cost of
+/// serving a small file). Larger files (media) stream through `ServeDir`.
+const READ_WHOLE_MAX: u64 = 1024 * 1024;
+
 /// A router serving `out`; `cdn_max_age` is the `s-maxage` for HTML.
 pub fn service(out: &Path, cdn_max_age: u32) -> Router {
     let dir = ServeDir::new(out)
         .append_index_html_on_directories(true)
         .not_found_service(ServeFile::new(out.join("404.html")));
+    let root = out.to_owned();
     Router::new()
         .fallback_service(dir)
         .layer(middleware::from_fn(move |req, next| {
+            read_whole(root.clone(), req, next)
+        }))
+        .layer(middleware::from_fn(move |req, next| {
             caching(req, next, cdn_max_age)
         }))
+}
+
+/// Answers a plain GET or HEAD of a small file itself; anything else (ranges, odd
+/// paths, directories, missing or large files) goes on to `ServeDir`.
+async fn read_whole(root: PathBuf, request: Request, next: Next) -> Response {
+    let plain = matches!(*request.method(), Method::GET | Method::HEAD)
+        && !request.headers().contains_key(RANGE);
+    let Some(path) = plain
+        .then(|| site_file(&root, request.uri().path()))
+        .flatten()
+    else {
+        return next.run(request).await;
+    };
+    let Some((bytes, modified)) = read_small(&path) else {
+        return next.run(request).await;
+    };
+    let rel = path.strip_prefix(&root).unwrap_or(&path).to_string_lossy();
+    let length = bytes.len();
+    let mut response = Response::new(if request.method() == Method::HEAD {
+        Body::empty()
+    } else {
+        Body::from(bytes)
+    });
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_str(&delivery::content_type(&rel)).expect("an ASCII header value"),
+    );
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+    if let Some(modified) = modified {
+        headers.insert(
+            LAST_MODIFIED,
+            HeaderValue::from_str(&httpdate::fmt_http_date(modified))
+                .expect("an ASCII header value"),
+        );
+    }
+    response
+}
+
+/// The file a URL path names under `root` (`/a/` is `a/index.html`), or None when the
+/// path is anything but plain segments: those are left to `ServeDir`'s checks.
+fn site_file(root: &Path, url_path: &str) -> Option<PathBuf> {
+    let decoded = percent_encoding::percent_decode_str(url_path)
+        .decode_utf8()
+        .ok()?;
+    let mut path = root.to_owned();
+    for segment in decoded.split('/').filter(|s| !s.is_empty()) {
+        let plain = segment != "." && segment != ".." && !segment.contains(['\\', '\0', ':']);
+        if !plain {
+            return None;
+        }
+        path.push(segment);
+    }
+    if decoded.ends_with('/') {
+        path.push("index.html");
+    }
+    Some(path)
+}
+
+/// The bytes and modification time of `path` if it is a file of at most
+/// [`READ_WHOLE_MAX`] bytes.
+fn read_small(path: &Path) -> Option<(Vec<u8>, Option<std::time::SystemTime>)> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > READ_WHOLE_MAX {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.read_to_end(&mut bytes).ok()?;
+    Some((bytes, meta.modified().ok()))
 }
 
 /// Text types are UTF-8 here; say so instead of leaving browsers to sniff.
