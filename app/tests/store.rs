@@ -187,3 +187,58 @@ async fn snapshots_carry_digests_not_bodies() {
     assert_eq!(snapshot.posts[0].digest, posts::Digest::of("Changed."));
     assert_eq!(store.version().await.expect("version"), version);
 }
+
+#[tokio::test]
+async fn a_store_from_before_post_bodies_keeps_every_body() {
+    // A database as the first three migrations left it, with a post and a revision.
+    let site = TestSite::empty();
+    let old = tempfile::tempdir().expect("tempdir");
+    for entry in std::fs::read_dir(common::repo().join("migrations")).expect("migrations") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        if name.as_str() < "0004" {
+            std::fs::copy(&path, old.path().join(&name)).expect("copy");
+        }
+    }
+    std::fs::create_dir_all(site.db().parent().expect("folder")).expect("mkdir");
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(site.db())
+        .create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.expect("open");
+    sqlx::migrate::Migrator::new(old.path())
+        .await
+        .expect("old migrations")
+        .run(&pool)
+        .await
+        .expect("old schema");
+    sqlx::query(
+        "INSERT INTO posts (id, slug, title, markdown, status, published_at, created_at, modified_at) \
+         VALUES (7, 'old', 'Old', 'An *old* body of six words.', 'published', '2026-01-01T00:00:00Z', \
+         '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+    )
+    .execute(&pool)
+    .await
+    .expect("old post");
+    pool.close().await;
+
+    let store = site.store().await;
+    let mut conn = store.pool().acquire().await.expect("conn");
+    let post = posts::load(&mut conn, 7)
+        .await
+        .expect("load")
+        .expect("the post is there");
+    assert_eq!(post.doc.markdown, "An *old* body of six words.");
+    drop(conn);
+    let snapshot = Snapshot::load(&store, false, Utc::now())
+        .await
+        .expect("snapshot");
+    assert_eq!(
+        snapshot.posts[0].digest,
+        posts::Digest::of("An *old* body of six words.")
+    );
+    assert_eq!(snapshot.posts[0].digest.word_count, 6);
+}

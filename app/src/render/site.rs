@@ -87,24 +87,26 @@ enum List {
 struct Page {
     rel: String,
     template: &'static str,
-    context: Context,
+    values: Vec<(&'static str, Vec<u8>)>,
     key: String,
     what: String,
 }
 
-/// A template context that also hashes everything put into it: the page's key.
+/// What a page adds to the site's template context, as JSON, hashed as it goes in: the
+/// page's key. Most pages of a build are unchanged, so only the few rendered ever
+/// become a template context.
 struct PageContext {
-    context: Context,
+    values: Vec<(&'static str, Vec<u8>)>,
     key: blake3::Hasher,
 }
 
 impl PageContext {
-    fn insert<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
+    fn insert<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
+        let json = serde_json::to_vec(value).expect("template data serializes");
         self.key.update(name.as_bytes());
         // One update per value: the hasher is slow at many tiny writes.
-        self.key
-            .update(&serde_json::to_vec(value).expect("template data serializes"));
-        self.context.insert(name, value);
+        self.key.update(&json);
+        self.values.push((name, json));
     }
 }
 
@@ -328,7 +330,7 @@ impl Plan<'_> {
         // Everything the page is made of is in the key: what the context holds (hence
         // the data), the template set and configuration (in the global key) and the
         // Markdown of the body.
-        let PageContext { context, mut key } = page;
+        let PageContext { values, mut key } = page;
         key.update(template.as_bytes());
         key.update(body.unwrap_or_default().as_bytes());
         let key = key.finalize().to_hex().to_string();
@@ -338,7 +340,7 @@ impl Plan<'_> {
             return Ok(Some(Page {
                 rel,
                 template,
-                context,
+                values,
                 key,
                 what,
             }));
@@ -358,10 +360,16 @@ impl Plan<'_> {
         let Page {
             rel,
             template,
-            mut context,
+            values,
             key,
             what,
         } = page;
+        let mut context = self.base.clone();
+        for (name, json) in values {
+            let value: tera::Value =
+                serde_json::from_slice(&json).expect("JSON written by serde_json parses");
+            context.insert(name, &value);
+        }
         if let Some(html) = body {
             context.insert("content", html);
         }
@@ -396,7 +404,7 @@ impl Plan<'_> {
 
     fn page(&self) -> PageContext {
         PageContext {
-            context: self.base.clone(),
+            values: Vec::new(),
             // The base context (the site) is in the global key already.
             key: self.global_key.clone(),
         }

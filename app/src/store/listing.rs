@@ -136,7 +136,9 @@ fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &PostFilter) {
             query
                 .push(" AND (p.title LIKE ")
                 .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR p.markdown LIKE ")
+                .push(
+                    " ESCAPE '\\' OR (SELECT markdown FROM post_bodies WHERE post_id = p.id) LIKE ",
+                )
                 .push_bind(pattern)
                 .push(" ESCAPE '\\')");
         }

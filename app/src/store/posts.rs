@@ -166,14 +166,15 @@ impl Digest {
     }
 }
 
-pub(crate) const COLUMNS: &str = "id, kind, slug, title, markdown, excerpt, status, published_at, \
+/// Every column of a post, its body from `post_bodies` (`posts` must not be aliased).
+pub(crate) const COLUMNS: &str = "id, kind, slug, title, \
+    (SELECT markdown FROM post_bodies WHERE post_id = posts.id) AS markdown, excerpt, status, published_at, \
     updated_at, featured_image, meta_title, meta_description, canonical_url, og_title, \
     og_description, og_image, twitter_title, twitter_description, twitter_image, \
     codeinjection_head, codeinjection_foot, aliases, source_path, source_hash, revision, deleted_at";
 
 /// The editable columns, in the order [`push_doc`] binds them.
-const DOC_COLUMNS: &str =
-    "kind, slug, title, markdown, excerpt, status, published_at, updated_at, \
+const DOC_COLUMNS: &str = "kind, slug, title, excerpt, status, published_at, updated_at, \
     featured_image, meta_title, meta_description, canonical_url, og_title, og_description, \
     og_image, twitter_title, twitter_description, twitter_image, codeinjection_head, \
     codeinjection_foot, aliases, body_hash, word_count, auto_excerpt";
@@ -189,13 +190,13 @@ pub(crate) const BODILESS_COLUMNS: &str = "id, kind, slug, title, '' AS markdown
 /// and 200 rows stay far below SQLite's limit of bound values.
 const BATCH: usize = 200;
 
-/// Binds a document's fields in [`DOC_COLUMNS`] order.
+/// Binds a document's fields in [`DOC_COLUMNS`] order (its body goes to `post_bodies`,
+/// its digest here).
 fn push_doc<'a>(values: &mut Separated<'_, 'a, Sqlite, &'static str>, doc: &'a PostDoc) {
     values
         .push_bind(doc.kind.as_str())
         .push_bind(&doc.slug)
         .push_bind(&doc.title)
-        .push_bind(&doc.markdown)
         .push_bind(&doc.excerpt)
         .push_bind(doc.status.as_str())
         .push_bind(doc.published_at.map(timestamp))
@@ -220,12 +221,24 @@ fn push_doc<'a>(values: &mut Separated<'_, 'a, Sqlite, &'static str>, doc: &'a P
         .push_bind(digest.excerpt);
 }
 
+/// Stores the bodies of posts: (id, document).
+async fn set_bodies(conn: &mut SqliteConnection, docs: &[(i64, &PostDoc)]) -> Result<()> {
+    let mut upsert = QueryBuilder::<Sqlite>::new("INSERT INTO post_bodies (post_id, markdown) ");
+    upsert.push_values(docs, |mut row, (id, doc)| {
+        row.push_bind(*id).push_bind(&doc.markdown);
+    });
+    upsert.push(" ON CONFLICT (post_id) DO UPDATE SET markdown = excluded.markdown");
+    upsert.build().execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// Reads the Markdown of the posts `ids` (archived or not): id -> Markdown.
 pub async fn markdown_of(conn: &mut SqliteConnection, ids: &[i64]) -> Result<HashMap<i64, String>> {
     let mut bodies = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(BATCH) {
-        let mut select =
-            QueryBuilder::<Sqlite>::new("SELECT id, markdown FROM posts WHERE id IN (");
+        let mut select = QueryBuilder::<Sqlite>::new(
+            "SELECT post_id, markdown FROM post_bodies WHERE post_id IN (",
+        );
         let mut list = select.separated(", ");
         for id in chunk {
             list.push_bind(id);
@@ -241,10 +254,12 @@ pub async fn markdown_of(conn: &mut SqliteConnection, ids: &[i64]) -> Result<Has
 /// 0004). Leaves the store's version alone: no page changes.
 pub async fn fill_digests(pool: &sqlx::SqlitePool) -> Result<()> {
     loop {
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, markdown FROM posts WHERE body_hash IS NULL LIMIT 500")
-                .fetch_all(pool)
-                .await?;
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT p.id, b.markdown FROM posts p JOIN post_bodies b ON b.post_id = p.id \
+                 WHERE p.body_hash IS NULL LIMIT 500",
+        )
+        .fetch_all(pool)
+        .await?;
         if rows.is_empty() {
             return Ok(());
         }
@@ -315,6 +330,12 @@ pub async fn insert_many(
         users::POST_AUTHORS
             .set_named(conn, &links(|d| &d.authors), true)
             .await?;
+        let bodies: Vec<(i64, &PostDoc)> = chunk
+            .iter()
+            .zip(&chunk_ids)
+            .map(|((doc, _), id)| (*id, *doc))
+            .collect();
+        set_bodies(conn, &bodies).await?;
         let docs: Vec<(i64, i64, &PostDoc)> = chunk
             .iter()
             .zip(&chunk_ids)
@@ -350,6 +371,7 @@ pub async fn update(
         .push_bind(id)
         .push(" RETURNING revision");
     let revision: i64 = update.build().fetch_one(&mut *conn).await?.try_get(0)?;
+    set_bodies(conn, &[(id, doc)]).await?;
     tags::POST_TAGS
         .set_named(conn, &[(id, doc.tags.clone())], false)
         .await?;
