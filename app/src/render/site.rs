@@ -87,17 +87,27 @@ enum List {
 struct Page {
     rel: String,
     template: &'static str,
-    values: Vec<(&'static str, Vec<u8>)>,
+    values: Vec<(&'static str, Value)>,
     key: String,
     what: String,
 }
 
-/// What a page adds to the site's template context, as JSON, hashed as it goes in: the
-/// page's key. Most pages of a build are unchanged, so only the few rendered ever
-/// become a template context.
+/// What a page adds to the site's template context, hashed as it goes in: the page's
+/// key. Most pages of a build are unchanged, so only the few rendered ever become a
+/// template context.
 struct PageContext {
-    values: Vec<(&'static str, Vec<u8>)>,
+    values: Vec<(&'static str, Value)>,
     key: blake3::Hasher,
+}
+
+/// A value of a page's context.
+enum Value {
+    /// Serialized as JSON, which the key hashed.
+    Json(Vec<u8>),
+    /// Summaries of posts (by snapshot index), each serialized and hashed once per
+    /// build: lists and neighbours share them.
+    Post(Option<usize>),
+    Posts(Vec<usize>),
 }
 
 impl PageContext {
@@ -106,7 +116,27 @@ impl PageContext {
         self.key.update(name.as_bytes());
         // One update per value: the hasher is slow at many tiny writes.
         self.key.update(&json);
-        self.values.push((name, json));
+        self.values.push((name, Value::Json(json)));
+    }
+
+    /// Puts the summary of the post at `index` (or null), whose hash is in `hashes`.
+    fn insert_post(&mut self, name: &'static str, index: Option<usize>, hashes: &[blake3::Hash]) {
+        self.key.update(name.as_bytes());
+        match index {
+            Some(i) => self.key.update(hashes[i].as_bytes()),
+            None => self.key.update(b"null"),
+        };
+        self.values.push((name, Value::Post(index)));
+    }
+
+    /// Puts the summaries of the posts at `indexes`, whose hashes are in `hashes`.
+    fn insert_posts(&mut self, name: &'static str, indexes: Vec<usize>, hashes: &[blake3::Hash]) {
+        self.key.update(name.as_bytes());
+        self.key.update(b"posts");
+        for &i in &indexes {
+            self.key.update(hashes[i].as_bytes());
+        }
+        self.values.push((name, Value::Posts(indexes)));
     }
 }
 
@@ -157,6 +187,8 @@ struct Plan<'a> {
     site: SiteView<'a>,
     base: Context,
     summaries: Vec<PostSummary>,
+    /// The hash of each summary's JSON: what page keys take of it.
+    summary_hashes: Vec<blake3::Hash>,
     /// Indexes of posts (not pages), newest first.
     posts: Vec<usize>,
     /// For each tag / author: the indexes of its posts, newest first.
@@ -180,6 +212,10 @@ fn render_all(
         .posts
         .par_iter()
         .map(|p| summarize(snapshot, p, &input.config.base_url))
+        .collect();
+    let summary_hashes: Vec<blake3::Hash> = summaries
+        .par_iter()
+        .map(|s| blake3::hash(&serde_json::to_vec(s).expect("a summary serializes")))
         .collect();
     let posts: Vec<usize> = (0..snapshot.posts.len())
         .filter(|&i| snapshot.posts[i].post.doc.kind == Kind::Post)
@@ -210,6 +246,7 @@ fn render_all(
         site,
         base,
         summaries,
+        summary_hashes,
         posts,
         by_tag,
         by_author,
@@ -365,10 +402,20 @@ impl Plan<'_> {
             what,
         } = page;
         let mut context = self.base.clone();
-        for (name, json) in values {
-            let value: tera::Value =
-                serde_json::from_slice(&json).expect("JSON written by serde_json parses");
-            context.insert(name, &value);
+        for (name, value) in values {
+            match value {
+                Value::Json(json) => {
+                    let value: tera::Value =
+                        serde_json::from_slice(&json).expect("JSON written by serde_json parses");
+                    context.insert(name, &value);
+                }
+                Value::Post(index) => context.insert(name, &index.map(|i| &self.summaries[i])),
+                Value::Posts(indexes) => {
+                    let posts: Vec<&PostSummary> =
+                        indexes.iter().map(|&i| &self.summaries[i]).collect();
+                    context.insert(name, &posts);
+                }
+            }
         }
         if let Some(html) = body {
             context.insert("content", html);
@@ -469,21 +516,17 @@ impl Plan<'_> {
         let summary = &self.summaries[i];
         let mut context = self.page();
         context.insert("seo", &seo::for_post(&self.site, summary, &post.doc));
-        context.insert("post", summary);
+        context.insert_post("post", Some(i), &self.summary_hashes);
         context.insert("codeinjection_head", &post.doc.codeinjection_head);
         context.insert("codeinjection_foot", &post.doc.codeinjection_foot);
         let template = match post.doc.kind {
             Kind::Post => {
                 // Posts are newest first: the newer one is before, the older one after.
                 let at = self.posts.binary_search_by(|&p| p.cmp(&i)).ok();
-                let newer = at
-                    .and_then(|a| a.checked_sub(1))
-                    .map(|a| &self.summaries[self.posts[a]]);
-                let older = at
-                    .and_then(|a| self.posts.get(a + 1))
-                    .map(|&p| &self.summaries[p]);
-                context.insert("newer", &newer);
-                context.insert("older", &older);
+                let newer = at.and_then(|a| a.checked_sub(1)).map(|a| self.posts[a]);
+                let older = at.and_then(|a| self.posts.get(a + 1)).copied();
+                context.insert_post("newer", newer, &self.summary_hashes);
+                context.insert_post("older", older, &self.summary_hashes);
                 context.insert("page_kind", "post");
                 "post.html"
             }
@@ -548,11 +591,11 @@ impl Plan<'_> {
             }
         };
         let total = items.len().div_ceil(per_page).max(1);
-        let shown: Vec<&PostSummary> = items
+        let shown: Vec<usize> = items
             .iter()
             .skip((page - 1) * per_page)
             .take(per_page)
-            .map(|&p| &self.summaries[p])
+            .copied()
             .collect();
         let url = page_url(&base, page);
         let title = if page > 1 {
@@ -561,7 +604,7 @@ impl Plan<'_> {
             title
         };
         context.insert("seo", &seo::for_list(&self.site, title, description, &url));
-        context.insert("posts", &shown);
+        context.insert_posts("posts", shown, &self.summary_hashes);
         context.insert("paginator", &Paginator::new(&base, page, total));
         context.insert("page_kind", template.trim_end_matches(".html"));
         self.emit(

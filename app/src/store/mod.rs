@@ -42,6 +42,8 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("the database's record of imported files cannot be read: {0}")]
     CorruptSources(String),
+    #[error("cannot read {what} from the database: {message}")]
+    Unreadable { what: String, message: String },
     #[error("the setting {0} in the database is not valid JSON: {1}")]
     CorruptSetting(String, String),
     #[error("corrupt {field} in the database for post {post}: {message}")]

@@ -179,13 +179,6 @@ const DOC_COLUMNS: &str = "kind, slug, title, excerpt, status, published_at, upd
     og_image, twitter_title, twitter_description, twitter_image, codeinjection_head, \
     codeinjection_foot, aliases, body_hash, word_count, auto_excerpt";
 
-/// [`COLUMNS`] with the body left empty, and its digest: what a build reads.
-pub(crate) const BODILESS_COLUMNS: &str = "id, kind, slug, title, '' AS markdown, excerpt, \
-    status, published_at, updated_at, featured_image, meta_title, meta_description, \
-    canonical_url, og_title, og_description, og_image, twitter_title, twitter_description, \
-    twitter_image, codeinjection_head, codeinjection_foot, aliases, source_path, source_hash, \
-    revision, deleted_at, body_hash, word_count, auto_excerpt";
-
 /// Posts per multi-row statement: each statement is a round trip to SQLite's thread,
 /// and 200 rows stay far below SQLite's limit of bound values.
 const BATCH: usize = 200;
@@ -515,18 +508,6 @@ pub async fn sources(conn: &mut SqliteConnection) -> Result<Vec<SourceRecord>> {
             archived: archived != 0,
         })
         .collect())
-}
-
-/// The digest of a row read with [`BODILESS_COLUMNS`].
-pub(crate) fn digest_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Digest> {
-    let words: i64 = row.try_get("word_count")?;
-    Ok(Digest {
-        hash: row
-            .try_get::<Option<String>, _>("body_hash")?
-            .unwrap_or_default(),
-        word_count: usize::try_from(words).unwrap_or_default(),
-        excerpt: row.try_get("auto_excerpt")?,
-    })
 }
 
 pub(crate) fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredPost> {

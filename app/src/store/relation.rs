@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use super::{timestamp, Result};
+use super::{timestamp, Result, StoreError};
 
 /// One link table; the names are fixed identifiers, never user input.
 pub(crate) struct Relation {
@@ -141,18 +141,28 @@ impl Relation {
 
     /// The ids linked to every post, in order, by post id.
     pub async fn ids_by_post(&self, conn: &mut SqliteConnection) -> Result<HashMap<i64, Vec<i64>>> {
-        // One row per post rather than per link: rows cross a thread one by one.
+        // One JSON value rather than a row per post: rows cross a thread one by one.
         let sql = format!(
-            "SELECT post_id, group_concat({column}, ',' ORDER BY sort_order) AS ids FROM {link} GROUP BY post_id",
+            "SELECT json_group_object(post_id, ids) FROM (SELECT post_id, \
+             group_concat({column}, ',' ORDER BY sort_order) AS ids FROM {link} GROUP BY post_id)",
             link = self.link,
             column = self.column
         );
-        let mut map = HashMap::new();
-        for row in sqlx::query(&sql).fetch_all(&mut *conn).await? {
-            let ids: String = row.try_get("ids")?;
-            let ids = ids.split(',').filter_map(|id| id.parse().ok()).collect();
-            map.insert(row.try_get("post_id")?, ids);
-        }
+        let json: String = sqlx::query_scalar(&sql).fetch_one(&mut *conn).await?;
+        let rows: HashMap<i64, String> =
+            serde_json::from_str(&json).map_err(|e| StoreError::Unreadable {
+                what: self.link.to_owned(),
+                message: e.to_string(),
+            })?;
+        let map = rows
+            .into_iter()
+            .map(|(post, ids)| {
+                (
+                    post,
+                    ids.split(',').filter_map(|id| id.parse().ok()).collect(),
+                )
+            })
+            .collect();
         Ok(map)
     }
 }

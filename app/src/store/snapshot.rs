@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::posts::{self, Digest, StoredPost, BODILESS_COLUMNS};
+use super::posts::{self, Digest, Kind, PostDoc, Status, StoredPost};
 use super::tags::{self, Tag, POST_TAGS};
 use super::users::{self, Author, POST_AUTHORS};
-use super::{timestamp, Result, Store};
+use super::{parse_timestamp, timestamp, Result, Store, StoreError};
 
 impl Store {
     /// The Markdown of the posts `ids`: id -> body.
@@ -48,13 +48,18 @@ impl Snapshot {
         } else {
             "deleted_at IS NULL AND (status = 'published' OR (status = 'scheduled' AND published_at <= ?1))"
         };
-        // Sorted here, not by SQLite, which would copy every row, bodies and all,
-        // through its sorter.
-        let sql = format!("SELECT {BODILESS_COLUMNS} FROM posts WHERE {filter}");
-        let rows = sqlx::query(&sql)
+        // All rows as one JSON value: sqlx hands rows between threads one at a time,
+        // which for 10,000 posts took longer than the query. Sorted here, not by SQLite.
+        let sql =
+            format!("SELECT json_group_array(json_object({ROW_FIELDS})) FROM posts WHERE {filter}");
+        let rows: String = sqlx::query_scalar(&sql)
             .bind(timestamp(now))
-            .fetch_all(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
+        let rows: Vec<Row> = serde_json::from_str(&rows).map_err(|e| StoreError::Unreadable {
+            what: "posts".to_owned(),
+            message: e.to_string(),
+        })?;
         let tags = tags::all(&mut tx).await?;
         let authors = users::all(&mut tx).await?;
         let mut tag_ids = POST_TAGS.ids_by_post(&mut tx).await?;
@@ -64,9 +69,9 @@ impl Snapshot {
         let tag_index = index_of(tags.iter().map(|t| t.id));
         let author_index = index_of(authors.iter().map(|a| a.id));
         let posts = rows
-            .iter()
+            .into_iter()
             .map(|row| {
-                let post = posts::from_row(row)?;
+                let (post, digest) = row.into_post()?;
                 let pick =
                     |ids: Option<Vec<i64>>, index: &std::collections::HashMap<i64, usize>| {
                         ids.unwrap_or_default()
@@ -75,7 +80,7 @@ impl Snapshot {
                             .collect()
                     };
                 Ok(SnapshotPost {
-                    digest: posts::digest_from_row(row)?,
+                    digest,
                     tags: pick(tag_ids.remove(&post.id), &tag_index),
                     authors: pick(author_ids.remove(&post.id), &author_index),
                     post,
@@ -153,5 +158,108 @@ impl Snapshot {
             tags,
             authors,
         }
+    }
+}
+
+/// The fields of a post a build reads (no body), as JSON object members.
+const ROW_FIELDS: &str =
+    "'id', id, 'kind', kind, 'slug', slug, 'title', title, 'excerpt', excerpt, \
+    'status', status, 'published_at', published_at, 'updated_at', updated_at, \
+    'featured_image', featured_image, 'meta_title', meta_title, \
+    'meta_description', meta_description, 'canonical_url', canonical_url, \
+    'og_title', og_title, 'og_description', og_description, 'og_image', og_image, \
+    'twitter_title', twitter_title, 'twitter_description', twitter_description, \
+    'twitter_image', twitter_image, 'codeinjection_head', codeinjection_head, \
+    'codeinjection_foot', codeinjection_foot, 'aliases', aliases, \
+    'source_path', source_path, 'source_hash', source_hash, 'revision', revision, \
+    'archived', deleted_at IS NOT NULL, 'body_hash', body_hash, 'word_count', word_count, \
+    'auto_excerpt', auto_excerpt";
+
+/// One post as [`ROW_FIELDS`] has it.
+#[derive(serde::Deserialize)]
+struct Row {
+    id: i64,
+    kind: String,
+    slug: String,
+    title: String,
+    excerpt: Option<String>,
+    status: String,
+    published_at: Option<String>,
+    updated_at: Option<String>,
+    featured_image: Option<String>,
+    meta_title: Option<String>,
+    meta_description: Option<String>,
+    canonical_url: Option<String>,
+    og_title: Option<String>,
+    og_description: Option<String>,
+    og_image: Option<String>,
+    twitter_title: Option<String>,
+    twitter_description: Option<String>,
+    twitter_image: Option<String>,
+    codeinjection_head: Option<String>,
+    codeinjection_foot: Option<String>,
+    /// A JSON array, as text.
+    aliases: String,
+    source_path: Option<String>,
+    source_hash: Option<String>,
+    revision: i64,
+    archived: i64,
+    body_hash: Option<String>,
+    word_count: i64,
+    auto_excerpt: String,
+}
+
+impl Row {
+    fn into_post(self) -> Result<(StoredPost, Digest)> {
+        let id = self.id;
+        let corrupt = |field: &'static str, message: String| StoreError::Corrupt {
+            post: id,
+            field,
+            message,
+        };
+        let time = |field: &'static str, text: Option<String>| {
+            text.map(|t| parse_timestamp(id, field, &t)).transpose()
+        };
+        let doc = PostDoc {
+            kind: Kind::parse(&self.kind).ok_or_else(|| corrupt("kind", self.kind.clone()))?,
+            slug: self.slug,
+            title: self.title,
+            status: Status::parse(&self.status)
+                .ok_or_else(|| corrupt("status", self.status.clone()))?,
+            published_at: time("published_at", self.published_at)?,
+            updated_at: time("updated_at", self.updated_at)?,
+            excerpt: self.excerpt,
+            tags: Vec::new(),
+            authors: Vec::new(),
+            featured_image: self.featured_image,
+            meta_title: self.meta_title,
+            meta_description: self.meta_description,
+            canonical_url: self.canonical_url,
+            og_title: self.og_title,
+            og_description: self.og_description,
+            og_image: self.og_image,
+            twitter_title: self.twitter_title,
+            twitter_description: self.twitter_description,
+            twitter_image: self.twitter_image,
+            codeinjection_head: self.codeinjection_head,
+            codeinjection_foot: self.codeinjection_foot,
+            aliases: serde_json::from_str(&self.aliases)
+                .map_err(|e| corrupt("aliases", e.to_string()))?,
+            markdown: String::new(),
+        };
+        let post = StoredPost {
+            id,
+            revision: self.revision,
+            doc,
+            source_path: self.source_path,
+            source_hash: self.source_hash,
+            archived: self.archived != 0,
+        };
+        let digest = Digest {
+            hash: self.body_hash.unwrap_or_default(),
+            word_count: usize::try_from(self.word_count).unwrap_or_default(),
+            excerpt: self.auto_excerpt,
+        };
+        Ok((post, digest))
     }
 }
