@@ -37,7 +37,8 @@ pub struct BuildReport {
     #[serde(flatten)]
     pub write: WriteReport,
     pub millis: u128,
-    /// (output path, key) of every templated page, for the next build.
+    /// (output path, key) of every file, for the next build; files not made from a
+    /// template have an empty key.
     #[serde(skip)]
     pub keys: Vec<(String, String)>,
 }
@@ -146,8 +147,22 @@ pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
     let writer = SiteWriter::begin(out)?;
     let cache = input.cache.map(BodyCache::new);
     match render_all(input, &writer, cache.as_ref()) {
-        Ok((files, keys, rendered)) => {
-            let write = writer.commit()?;
+        Ok((files, mut keys, rendered)) => {
+            let last: Option<Vec<&str>> = input
+                .previous
+                .map(|p| p.keys().map(String::as_str).collect());
+            let write = writer.commit(last.as_deref())?;
+            // Files made without a key are listed too (with none), so the next build
+            // knows every file this one left.
+            let keyed: std::collections::HashSet<&str> =
+                keys.iter().map(|(path, _)| path.as_str()).collect();
+            let unkeyed: Vec<(String, String)> = write
+                .files
+                .iter()
+                .filter(|f| !keyed.contains(f.as_str()))
+                .map(|f| (f.clone(), String::new()))
+                .collect();
+            keys.extend(unkeyed);
             // Only a build that rendered every body knows which entries are still used.
             let full = input.previous.is_none_or(HashMap::is_empty);
             if let (Some(cache), true) = (&cache, full) {

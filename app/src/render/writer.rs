@@ -24,6 +24,9 @@ pub struct WriteReport {
     pub unchanged: usize,
     /// Files removed because the site no longer has them, sorted.
     pub removed: Vec<String>,
+    /// Every file of the site now.
+    #[serde(skip)]
+    pub files: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,8 +150,11 @@ impl SiteWriter {
         }
     }
 
-    /// Publishes the build: new or changed files in place, stale files removed.
-    pub fn commit(self) -> Result<WriteReport, WriteError> {
+    /// Publishes the build: new or changed files in place, stale files removed. `last`
+    /// lists the files of the previous build into this folder when it is known: stale
+    /// files are among them, which spares walking the whole folder (files put there by
+    /// anything else then stay until a build without `last`).
+    pub fn commit(self, last: Option<&[&str]>) -> Result<WriteReport, WriteError> {
         let mut staged = self
             .staged
             .into_inner()
@@ -180,15 +186,45 @@ impl SiteWriter {
                 let to = self.out.join(rel);
                 fs::rename(temp_path(&to), &to).map_err(io_error(&to))?;
             }
-            removed = remove_stale(&self.out, &seen)?;
+            removed = match last.filter(|l| !l.is_empty()) {
+                Some(last) => remove_listed(&self.out, last, &seen)?,
+                None => remove_stale(&self.out, &seen)?,
+            };
         }
         staged.sort();
         Ok(WriteReport {
             unchanged: seen.len() - staged.len(),
             written: staged,
             removed,
+            files: seen.into_iter().collect(),
         })
     }
+}
+
+/// Removes the files of `last` not in `seen`, and folders they leave empty.
+fn remove_listed(
+    out: &Path,
+    last: &[&str],
+    seen: &HashSet<String>,
+) -> Result<Vec<String>, WriteError> {
+    let mut removed = Vec::new();
+    for rel in last.iter().filter(|rel| !seen.contains(**rel)) {
+        let path = out.join(rel);
+        match fs::remove_file(&path) {
+            Ok(()) => removed.push((*rel).to_owned()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_error(&path)(e)),
+        }
+        let mut dir = path.parent();
+        while let Some(d) = dir.filter(|d| *d != out) {
+            if fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    removed.sort();
+    Ok(removed)
 }
 
 /// Removes every file under `out` that is not in `seen`, and folders left empty.
@@ -306,12 +342,38 @@ mod tests {
             writer.put("same.txt", b"x", "again"),
             Err(WriteError::Collision { .. })
         ));
-        let report = writer.commit().expect("commit");
+        let report = writer.commit(None).expect("commit");
         assert_eq!(report.written, vec!["new/index.html"]);
         assert_eq!(report.removed, vec!["old/index.html"]);
         assert_eq!(report.unchanged, 1);
         assert!(!out.join("old").exists());
         assert!(!out.join("new/.index.html.folio-tmp").exists());
+    }
+
+    #[test]
+    fn with_the_last_file_list_only_listed_files_go() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("public");
+        fs::create_dir_all(out.join("old/deep")).expect("mkdir");
+        fs::write(out.join("old/deep/index.html"), "stale").expect("write");
+        fs::write(out.join("keep.txt"), "keep").expect("write");
+        fs::write(out.join("foreign.txt"), "not ours").expect("write");
+        let writer = SiteWriter::begin(&out).expect("begin");
+        writer.put("keep.txt", b"keep", "test").expect("put");
+        let report = writer
+            .commit(Some(&[
+                "old/deep/index.html",
+                "keep.txt",
+                "gone-already.txt",
+            ]))
+            .expect("commit");
+        assert_eq!(report.removed, ["old/deep/index.html"]);
+        assert_eq!(report.files, ["keep.txt"]);
+        assert!(!out.join("old").exists(), "folders left empty go too");
+        assert!(
+            out.join("foreign.txt").exists(),
+            "unlisted files are not looked for"
+        );
     }
 
     #[test]
@@ -321,7 +383,7 @@ mod tests {
         let writer = SiteWriter::begin(&out).expect("begin");
         writer.put("a/index.html", b"a", "test").expect("put");
         assert!(!out.exists(), "nothing is published before commit");
-        let report = writer.commit().expect("commit");
+        let report = writer.commit(None).expect("commit");
         assert_eq!(report.written, vec!["a/index.html"]);
         assert_eq!(
             fs::read_to_string(out.join("a/index.html")).expect("read"),
