@@ -143,7 +143,10 @@ async fn run(cli: Cli) -> Result<()> {
                 drafts,
                 ..PublishOptions::default()
             };
-            let watch = watch.then(|| cli.paths.config.clone());
+            let watch = watch.then(|| folio::watch::ConfigSource {
+                file: cli.paths.config.clone(),
+                overrides: cli.paths.set.clone(),
+            });
             let site = Arc::new(site);
             let admin = if admin.no_admin {
                 None
@@ -259,7 +262,7 @@ async fn run(cli: Cli) -> Result<()> {
                     ..options
                 };
                 tokio::select! {
-                    result = folio::watch::run(site.clone(), options, cli.paths.config.clone(), live) => result?,
+                    result = folio::watch::run(site.clone(), options, folio::watch::ConfigSource { file: cli.paths.config.clone(), overrides: cli.paths.set.clone() }, live) => result?,
                     _ = tokio::signal::ctrl_c() => {}
                 }
                 site.store.close().await;

@@ -11,6 +11,7 @@ use notify::event::{EventKind, ModifyKind};
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::{broadcast, mpsc};
 
+use crate::config::SiteConfig;
 use crate::publish::{PublishOptions, Site};
 use crate::render::ThemeSource;
 
@@ -73,14 +74,27 @@ pub fn classify(path: &Path, site: &Site, config_file: &Path) -> Option<ChangeKi
     }
 }
 
+/// Where the site's configuration comes from, to load it again when it changes.
+#[derive(Debug, Clone)]
+pub struct ConfigSource {
+    /// `folio.toml`.
+    pub file: PathBuf,
+    /// `--set` overrides, applied on top.
+    pub overrides: Vec<(String, String)>,
+}
+
 /// Watches the site's inputs until the process ends, publishing after each change and
 /// telling `live` (the browsers) what happened.
 pub async fn run(
     site: Arc<Site>,
     options: PublishOptions,
-    config_file: PathBuf,
+    config: ConfigSource,
     live: broadcast::Sender<LiveEvent>,
 ) -> Result<(), WatchError> {
+    let ConfigSource {
+        file: config_file,
+        overrides,
+    } = config;
     let (tx, mut rx) = mpsc::unbounded_channel::<Vec<PathBuf>>();
     let mut watcher = notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
         // Only writes: a build reads these files, and reading must not start a build.
@@ -145,10 +159,25 @@ pub async fn run(
             continue;
         }
         if kinds.contains(&ChangeKind::Config) {
-            tracing::warn!(
-                "{} changed: restart folio to apply configuration changes",
-                config_file.display()
-            );
+            match SiteConfig::load(&config_file, &overrides) {
+                Ok(config) => {
+                    if config.theme != site.config.theme
+                        || config.cdn_max_age != site.config.cdn_max_age
+                    {
+                        tracing::warn!(
+                            "{}: theme and cdn_max_age apply at the next start",
+                            config_file.display()
+                        );
+                    }
+                    tracing::info!("{} reloaded", config_file.display());
+                    site.reload_config(config);
+                }
+                Err(e) => {
+                    tracing::error!("not published, the last good site stays: {e}");
+                    let _ = live.send(LiveEvent::Error(e.to_string()));
+                    continue;
+                }
+            }
         }
         match site.publish(options).await {
             Ok(report) => {

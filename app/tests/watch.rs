@@ -92,6 +92,23 @@ async fn edits_are_published_live_and_broken_files_reported() {
     let page = get_text(&http, &format!("{base}/live/")).await;
     assert!(page.contains("Second title"), "the last good page stays");
 
+    // folio.toml is watched too: a new title re-renders the site; a broken file is
+    // reported and the last good site stays.
+    site.write(
+        "posts/live.md",
+        &post("Second title", "slug: live\n", "Hello again."),
+    );
+    next_event(&mut events, "reload").await;
+    std::fs::write(site.path().join("folio.toml"), "title = \"Renamed blog\"\n").expect("write");
+    next_event(&mut events, "reload").await;
+    let page = get_text(&http, &format!("{base}/live/")).await;
+    assert!(page.contains("Renamed blog"), "{page}");
+    std::fs::write(site.path().join("folio.toml"), "title = [\n").expect("write");
+    let message = next_event(&mut events, "error-report").await;
+    assert!(message.contains("folio.toml"), "{message}");
+    let page = get_text(&http, &format!("{base}/live/")).await;
+    assert!(page.contains("Renamed blog"), "the last good site stays");
+
     let status = common::Running::terminate(child);
     assert!(status.success(), "{status}");
 }

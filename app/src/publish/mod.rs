@@ -48,7 +48,10 @@ pub struct Paths {
 /// A site: its store, configuration and folders.
 pub struct Site {
     pub store: Store,
+    /// The configuration the site started with.
     pub config: SiteConfig,
+    /// `folio.toml` as reloaded in watch mode; builds use it over `config`.
+    reloaded: std::sync::RwLock<Option<SiteConfig>>,
     pub paths: Paths,
     /// Builds write one output folder; they take turns.
     build_lock: Mutex<()>,
@@ -86,6 +89,7 @@ impl Site {
         Self {
             store,
             config,
+            reloaded: std::sync::RwLock::new(None),
             paths,
             build_lock: Mutex::new(()),
             metrics: crate::metrics::Metrics::new(),
@@ -96,7 +100,24 @@ impl Site {
     /// settings saved through the admin API on top.
     pub async fn effective_config(&self) -> Result<SiteConfig, PublishError> {
         let settings = self.store.settings().await?;
-        Ok(self.config.with_settings(&settings)?)
+        let reloaded = self
+            .reloaded
+            .read()
+            .expect("no panic while holding the lock")
+            .clone();
+        Ok(reloaded
+            .as_ref()
+            .unwrap_or(&self.config)
+            .with_settings(&settings)?)
+    }
+
+    /// Builds from now on use `config` (a `folio.toml` changed in watch mode). The
+    /// theme folder and the server's settings stay as they were at start.
+    pub fn reload_config(&self, config: SiteConfig) {
+        *self
+            .reloaded
+            .write()
+            .expect("no panic while holding the lock") = Some(config);
     }
 
     /// Imports (if asked) and renders. Any error leaves the published folder as it was.

@@ -5,7 +5,6 @@ pub mod health;
 mod live;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -50,8 +49,8 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     /// The first publish, and those of the watcher.
     pub publish: PublishOptions,
-    /// In watch mode, the configuration file (watched too).
-    pub watch: Option<PathBuf>,
+    /// In watch mode, the configuration (its file is watched too).
+    pub watch: Option<crate::watch::ConfigSource>,
     pub admin: Option<Arc<Admin>>,
     /// Where `/metrics` is served; never on the public address.
     pub metrics: Option<SocketAddr>,
