@@ -79,11 +79,15 @@ pub async fn import_dir(
         warnings,
         ..ImportReport::default()
     };
+    let present: HashSet<String> = scanned.iter().map(|s| s.path.clone()).collect();
     let mut tx = store.pool().begin().await?;
     // Files already in the store first, so a slug one of them gives up is free
     // for a new file; moved-away slugs are parked first so two files may swap slugs.
-    let (existing, new): (Vec<&Scanned>, Vec<&Scanned>) =
-        scanned.iter().partition(|s| known.contains_key(&s.path));
+    // Documents move from here into the store, never copied: at 100,000 posts a copy
+    // of them all is a gigabyte.
+    let (existing, new): (Vec<Scanned>, Vec<Scanned>) = scanned
+        .into_iter()
+        .partition(|s| known.contains_key(&s.path));
     for file in &existing {
         let (Some(doc), Some(k)) = (&file.parsed, known.get(&file.path)) else {
             continue;
@@ -102,14 +106,15 @@ pub async fn import_dir(
     } else {
         HashMap::new()
     };
-    let mut fresh: Vec<(PostDoc, Source)> = Vec::new();
-    for file in existing.into_iter().chain(new) {
+    let mut fresh: Vec<(PostDoc, Scanned)> = Vec::new();
+    for mut file in existing.into_iter().chain(new) {
+        let parsed = file.parsed.take();
         let source = Source {
             path: &file.path,
             hash: &file.hash,
             stamp: &file.stamp,
         };
-        let Some(doc) = &file.parsed else {
+        let Some(doc) = parsed else {
             if file.restamp {
                 posts::set_source(&mut tx, known[&file.path].id, source).await?;
             }
@@ -125,7 +130,7 @@ pub async fn import_dir(
                 let stored = posts::load(&mut tx, id)
                     .await?
                     .expect("the id was just read");
-                let doc = keep_publish_date(doc.clone(), stored.doc.published_at);
+                let doc = keep_publish_date(doc, stored.doc.published_at);
                 if doc == stored.doc && !stored.archived {
                     posts::set_source(&mut tx, id, source).await?;
                     report.unchanged += 1;
@@ -134,20 +139,24 @@ pub async fn import_dir(
                     report.updated += 1;
                 }
             }
-            None => {
-                fresh.push((keep_publish_date(doc.clone(), None), source));
-            }
+            None => fresh.push((keep_publish_date(doc, None), file)),
         }
     }
     let items: Vec<(&PostDoc, Option<Source>)> = fresh
         .iter()
-        .map(|(doc, source)| (doc, Some(*source)))
+        .map(|(doc, file)| {
+            let source = Source {
+                path: &file.path,
+                hash: &file.hash,
+                stamp: &file.stamp,
+            };
+            (doc, Some(source))
+        })
         .collect();
     posts::insert_many(&mut tx, &items, "import").await?;
     report.added += items.len();
-    let present: HashSet<&str> = scanned.iter().map(|s| s.path.as_str()).collect();
     for (path, k) in &known {
-        if k.archived || present.contains(path.as_str()) {
+        if k.archived || present.contains(path) {
             continue;
         }
         if prune {
