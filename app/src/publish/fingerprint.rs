@@ -5,22 +5,38 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use super::{PublishError, Site};
+use super::{Paths, PublishError, Site};
 use crate::config::SiteConfig;
 use crate::render::ThemeSource;
 
-/// The fingerprint of a build of `site` (with drafts or not) right now.
+/// The fingerprint of a build of `site` (with drafts or not) right now; `files` is
+/// what [`files`] hashed.
 pub async fn of_build(
     site: &Site,
     config: &SiteConfig,
     drafts: bool,
+    files: blake3::Hash,
 ) -> Result<String, PublishError> {
     let version = site.store.version().await?;
     // A scheduled post coming due changes the site without any write to the store.
     let due = site.store.due_count(Utc::now()).await?;
     let config = serde_json::to_string(config).expect("the config serializes");
-    let paths = site.paths.clone();
-    let files = tokio::task::spawn_blocking(move || {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(&version.to_le_bytes());
+    hasher.update(&due.to_le_bytes());
+    hasher.update(&[u8::from(drafts)]);
+    hasher.update(config.as_bytes());
+    hasher.update(files.as_bytes());
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+/// Hashes the files a build reads besides the store (the theme, the template
+/// overrides, the images of `content/`) on a blocking thread: a publish starts it
+/// before its import, so the two walks of `content/` run side by side.
+pub fn files(paths: &Paths) -> tokio::task::JoinHandle<blake3::Hash> {
+    let paths = paths.clone();
+    tokio::task::spawn_blocking(move || {
         let mut hasher = blake3::Hasher::new();
         match &paths.theme {
             ThemeSource::Dir(dir) => hash_tree(&mut hasher, dir, true),
@@ -33,16 +49,6 @@ pub async fn of_build(
         hash_tree(&mut hasher, &paths.content, false);
         hasher.finalize()
     })
-    .await
-    .expect("hashing does not panic");
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
-    hasher.update(&version.to_le_bytes());
-    hasher.update(&due.to_le_bytes());
-    hasher.update(&[u8::from(drafts)]);
-    hasher.update(config.as_bytes());
-    hasher.update(files.as_bytes());
-    Ok(hasher.finalize().to_hex().to_string())
 }
 
 /// Adds the files under `dir` (not Markdown: the store has those) to `hasher`: their

@@ -152,6 +152,7 @@ impl Site {
         progress: Option<Progress>,
     ) -> Result<PublishReport, PublishError> {
         let started = Instant::now();
+        let files = fingerprint::files(&self.paths);
         let import = if options.import && self.paths.content.is_dir() {
             Some(
                 content::import_dir(
@@ -167,7 +168,8 @@ impl Site {
         };
         let import_millis = started.elapsed().as_millis();
         let config = self.effective_config().await?;
-        let fingerprint = fingerprint::of_build(self, &config, options.drafts).await?;
+        let files = files.await.expect("hashing does not panic");
+        let fingerprint = fingerprint::of_build(self, &config, options.drafts, files).await?;
         let state_key = format!("build:{}", self.paths.out.display());
         let published = self.paths.out.join("index.html").is_file();
         if !options.force
