@@ -381,7 +381,7 @@ impl Plan<'_> {
     ) -> Result<Option<Page>, RenderError> {
         // Everything the page is made of is in the key: what the context holds (hence
         // the data), the template set and configuration (in the global key) and the
-        // Markdown of the body.
+        // hash of the body's Markdown.
         let PageContext { values, mut key } = page;
         key.update(template.as_bytes());
         key.update(body.unwrap_or_default().as_bytes());
