@@ -192,6 +192,11 @@ impl Site {
         };
         let snapshot = Snapshot::load(&self.store, options.drafts, Utc::now()).await?;
         let snapshot_millis = started.elapsed().as_millis();
+        tracing::debug!(
+            import = import_millis as u64,
+            snapshot = snapshot_millis as u64,
+            "publish: imported, read the store"
+        );
         let theme_source = self.paths.theme.clone();
         let templates = self.paths.templates.clone();
         let media = self.paths.content.clone();
@@ -219,9 +224,14 @@ impl Site {
         })
         .await
         .expect("the build does not panic")?;
+        let saving = Instant::now();
         self.store
             .save_page_keys(&out_key, &previous, &build.keys)
             .await?;
+        tracing::debug!(
+            millis = saving.elapsed().as_millis() as u64,
+            "publish: saved page keys"
+        );
         self.store.set_state(&state_key, &fingerprint).await?;
         Ok(PublishReport {
             import,

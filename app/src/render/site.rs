@@ -141,6 +141,22 @@ impl PageContext {
     }
 }
 
+/// How long a part of a build took, logged at debug level (`FOLIO_LOG=folio=debug`).
+struct Phase(Instant);
+
+impl Phase {
+    fn start() -> Self {
+        Self(Instant::now())
+    }
+
+    fn done(self, what: &str) {
+        tracing::debug!(
+            millis = self.0.elapsed().as_millis() as u64,
+            "build: {what}"
+        );
+    }
+}
+
 /// Renders the site into `out`; on any error the published folder is left as it was.
 pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
     let started = Instant::now();
@@ -151,7 +167,9 @@ pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
             let last: Option<Vec<&str>> = input
                 .previous
                 .map(|p| p.keys().map(String::as_str).collect());
+            let phase = Phase::start();
             let write = writer.commit(last.as_deref())?;
+            phase.done("commit");
             // Files made without a key are listed too (with none), so the next build
             // knows every file this one left.
             let keyed: std::collections::HashSet<&str> =
@@ -223,6 +241,7 @@ fn render_all(
     let site = SiteView::new(input.config, input.preview);
     let mut base = Context::new();
     base.insert("site", &site);
+    let summaries_phase = Phase::start();
     let summaries: Vec<PostSummary> = snapshot
         .posts
         .par_iter()
@@ -232,6 +251,7 @@ fn render_all(
         .par_iter()
         .map(|s| blake3::hash(&serde_json::to_vec(s).expect("a summary serializes")))
         .collect();
+    summaries_phase.done("summaries");
     let posts: Vec<usize> = (0..snapshot.posts.len())
         .filter(|&i| snapshot.posts[i].post.doc.kind == Kind::Post)
         .collect();
@@ -302,10 +322,13 @@ fn render_all(
         }
     };
     let indexes: Vec<usize> = (0..snapshot.posts.len()).collect();
+    let phase = Phase::start();
     for chunk in indexes.chunks(POSTS_PER_CHUNK) {
         plan.render_posts(chunk, writer)?;
         tell(chunk.len());
     }
+    phase.done("post pages");
+    let phase = Phase::start();
     jobs.par_chunks(64).try_for_each(|jobs| {
         for job in jobs {
             plan.render(job, writer)?;
@@ -320,8 +343,13 @@ fn render_all(
             &format!("theme asset {}", asset.name),
         )
     })?;
+    phase.done("lists, aliases and the 404 page");
+    let phase = Phase::start();
     let media = copy_media(input.media, writer)?;
+    phase.done("assets and media");
+    let phase = Phase::start();
     let extras = plan.write_feeds_and_maps(writer)?;
+    phase.done("feeds and sitemaps");
     let files = snapshot.posts.len() + jobs.len() + input.theme.assets.len() + media + extras;
     let keys = plan
         .keys
