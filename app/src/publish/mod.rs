@@ -185,12 +185,16 @@ impl Site {
         }
         let started = Instant::now();
         let out_key = self.paths.out.display().to_string();
-        let previous = if options.force {
-            HashMap::new()
-        } else {
-            self.store.page_keys(&out_key).await?
+        // Two reads on two connections, side by side.
+        let previous = async {
+            if options.force {
+                Ok(HashMap::new())
+            } else {
+                self.store.page_keys(&out_key).await
+            }
         };
-        let snapshot = Snapshot::load(&self.store, options.drafts, Utc::now()).await?;
+        let snapshot = Snapshot::load(&self.store, options.drafts, Utc::now());
+        let (previous, snapshot) = tokio::try_join!(previous, snapshot)?;
         let snapshot_millis = started.elapsed().as_millis();
         tracing::debug!(
             import = import_millis as u64,

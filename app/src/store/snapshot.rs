@@ -29,7 +29,7 @@ pub struct Snapshot {
 #[derive(Debug)]
 pub struct SnapshotPost {
     /// Its `doc.tags` and `doc.authors` are left empty (the indexes below say more),
-    /// and so is `doc.markdown` (see `digest`).
+    /// and so are `doc.markdown` (see `digest`) and where its file is.
     pub post: StoredPost,
     pub digest: Digest,
     /// Indexes into [`Snapshot::tags`], in the post's order.
@@ -51,7 +51,7 @@ impl Snapshot {
         // All rows as one JSON value: sqlx hands rows between threads one at a time,
         // which for 10,000 posts took longer than the query. Sorted here, not by SQLite.
         let sql =
-            format!("SELECT json_group_array(json_object({ROW_FIELDS})) FROM posts WHERE {filter}");
+            format!("SELECT json_group_array(json_array({ROW_FIELDS})) FROM posts WHERE {filter}");
         let rows: String = sqlx::query_scalar(&sql)
             .bind(timestamp(now))
             .fetch_one(&mut *tx)
@@ -161,21 +161,15 @@ impl Snapshot {
     }
 }
 
-/// The fields of a post a build reads (no body), as JSON object members.
-const ROW_FIELDS: &str =
-    "'id', id, 'kind', kind, 'slug', slug, 'title', title, 'excerpt', excerpt, \
-    'status', status, 'published_at', published_at, 'updated_at', updated_at, \
-    'featured_image', featured_image, 'meta_title', meta_title, \
-    'meta_description', meta_description, 'canonical_url', canonical_url, \
-    'og_title', og_title, 'og_description', og_description, 'og_image', og_image, \
-    'twitter_title', twitter_title, 'twitter_description', twitter_description, \
-    'twitter_image', twitter_image, 'codeinjection_head', codeinjection_head, \
-    'codeinjection_foot', codeinjection_foot, 'aliases', aliases, \
-    'source_path', source_path, 'source_hash', source_hash, 'revision', revision, \
-    'archived', deleted_at IS NOT NULL, 'body_hash', body_hash, 'word_count', word_count, \
-    'auto_excerpt', auto_excerpt";
+/// The columns of a post a build reads (no body; nothing about its file), in the
+/// order of [`Row`]'s fields: each row is a JSON array, which serde reads into the
+/// struct field by field.
+const ROW_FIELDS: &str = "id, kind, slug, title, excerpt, status, published_at, updated_at, \
+    featured_image, meta_title, meta_description, canonical_url, og_title, og_description, \
+    og_image, twitter_title, twitter_description, twitter_image, codeinjection_head, \
+    codeinjection_foot, aliases, revision, body_hash, word_count, auto_excerpt";
 
-/// One post as [`ROW_FIELDS`] has it.
+/// One post as [`ROW_FIELDS`] lists it.
 #[derive(serde::Deserialize)]
 struct Row {
     id: i64,
@@ -200,10 +194,7 @@ struct Row {
     codeinjection_foot: Option<String>,
     /// A JSON array, as text.
     aliases: String,
-    source_path: Option<String>,
-    source_hash: Option<String>,
     revision: i64,
-    archived: i64,
     body_hash: Option<String>,
     word_count: i64,
     auto_excerpt: String,
@@ -251,9 +242,10 @@ impl Row {
             id,
             revision: self.revision,
             doc,
-            source_path: self.source_path,
-            source_hash: self.source_hash,
-            archived: self.archived != 0,
+            source_path: None,
+            source_hash: None,
+            // The snapshot leaves archived posts out.
+            archived: false,
         };
         let digest = Digest {
             hash: self.body_hash.unwrap_or_default(),
