@@ -777,6 +777,124 @@ fn copy_media(media: Option<&Path>, writer: &SiteWriter) -> Result<usize, Render
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::ThemeSource;
+    use crate::store::posts::Digest;
+    use crate::store::snapshot::SnapshotPost;
+    use crate::store::{PostDoc, Status, StoredPost};
+
+    /// Bodies that count who asks for them.
+    struct Counting {
+        bodies: HashMap<i64, String>,
+        asked: Mutex<Vec<i64>>,
+    }
+
+    impl Bodies for Counting {
+        fn markdown(&self, ids: &[i64]) -> Result<HashMap<i64, String>, RenderError> {
+            self.asked
+                .lock()
+                .expect("no panic while holding the lock")
+                .extend(ids);
+            self.bodies.markdown(ids)
+        }
+    }
+
+    fn snapshot(bodies: &HashMap<i64, String>) -> Snapshot {
+        let mut posts: Vec<SnapshotPost> = bodies
+            .iter()
+            .map(|(&id, markdown)| SnapshotPost {
+                post: StoredPost {
+                    id,
+                    revision: 1,
+                    doc: PostDoc {
+                        slug: format!("post-{id}"),
+                        title: format!("Post {id}"),
+                        status: Status::Published,
+                        published_at: chrono::DateTime::from_timestamp(1_700_000_000 + id, 0),
+                        ..PostDoc::default()
+                    },
+                    source_path: None,
+                    source_hash: None,
+                    archived: false,
+                },
+                digest: Digest::of(markdown),
+                tags: Vec::new(),
+                authors: Vec::new(),
+            })
+            .collect();
+        posts.sort_by_key(|p| std::cmp::Reverse(p.post.doc.published_at));
+        Snapshot {
+            posts,
+            tags: Vec::new(),
+            authors: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_build_reads_only_the_bodies_it_renders() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (out, cache) = (dir.path().join("public"), dir.path().join("cache"));
+        let theme = Theme::load(&ThemeSource::Embedded, None).expect("theme");
+        let config = SiteConfig::default();
+        let mut bodies: HashMap<i64, String> = (1..=3)
+            .map(|id| {
+                (
+                    id,
+                    format!("Body of post {id}.\n\n```rust\nfn f() {{}}\n```\n"),
+                )
+            })
+            .collect();
+        let build_with = |bodies: &HashMap<i64, String>, previous: &HashMap<String, String>| {
+            let counting = Counting {
+                bodies: bodies.clone(),
+                asked: Mutex::new(Vec::new()),
+            };
+            let report = build(
+                &Build {
+                    snapshot: &snapshot(bodies),
+                    bodies: &counting,
+                    theme: &theme,
+                    config: &config,
+                    media: None,
+                    preview: false,
+                    cache: Some(&cache),
+                    previous: Some(previous),
+                    progress: None,
+                },
+                &out,
+            )
+            .expect("build");
+            let mut asked = counting.asked.into_inner().expect("no panic");
+            asked.sort_unstable();
+            (report, asked)
+        };
+
+        let (first, asked) = build_with(&bodies, &HashMap::new());
+        assert_eq!(asked, [1, 2, 3], "a first build reads every body, once");
+        let keys: HashMap<String, String> = first.keys.into_iter().collect();
+
+        bodies.insert(2, "Body of post 2, edited.\n".to_owned());
+        let (second, asked) = build_with(&bodies, &keys);
+        assert_eq!(
+            asked,
+            [2],
+            "only the edited body is read; the others are cached"
+        );
+        assert!(second
+            .write
+            .written
+            .contains(&"post-2/index.html".to_owned()));
+        assert!(!second
+            .write
+            .written
+            .contains(&"post-1/index.html".to_owned()));
+        let page = std::fs::read_to_string(out.join("post-2/index.html")).expect("page");
+        assert!(page.contains("edited"), "{page}");
+
+        let keys: HashMap<String, String> = second.keys.into_iter().collect();
+        let (third, asked) = build_with(&bodies, &keys);
+        assert!(asked.is_empty(), "nothing changed, nothing read: {asked:?}");
+        assert_eq!(third.rendered, 0);
+    }
 
     #[test]
     fn output_paths() {
