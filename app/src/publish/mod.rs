@@ -100,15 +100,16 @@ impl Site {
     /// settings saved through the admin API on top.
     pub async fn effective_config(&self) -> Result<SiteConfig, PublishError> {
         let settings = self.store.settings().await?;
-        let reloaded = self
-            .reloaded
+        Ok(self.current_config().with_settings(&settings)?)
+    }
+
+    /// `folio.toml` as last loaded: at start, or reloaded in watch mode.
+    fn current_config(&self) -> SiteConfig {
+        self.reloaded
             .read()
             .expect("no panic while holding the lock")
-            .clone();
-        Ok(reloaded
-            .as_ref()
-            .unwrap_or(&self.config)
-            .with_settings(&settings)?)
+            .clone()
+            .unwrap_or_else(|| self.config.clone())
     }
 
     /// Builds from now on use `config` (a `folio.toml` changed in watch mode). The
@@ -159,7 +160,7 @@ impl Site {
                     &self.store,
                     &self.paths.content,
                     options.prune,
-                    &self.config.default_author,
+                    &self.current_config().default_author,
                 )
                 .await?,
             )
