@@ -215,16 +215,22 @@ fn remove_listed(
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) => return Err(io_error(&path)(e)),
         }
-        let mut dir = path.parent();
-        while let Some(d) = dir.filter(|d| *d != out) {
-            if fs::remove_dir(d).is_err() {
-                break;
-            }
-            dir = d.parent();
-        }
+        remove_empty_parents(out, &path);
     }
     removed.sort();
     Ok(removed)
+}
+
+/// Removes the folders above `path` (up to `out`, not included) that are empty.
+fn remove_empty_parents(out: &Path, path: &Path) {
+    let mut dir = path.parent();
+    while let Some(d) = dir.filter(|d| *d != out) {
+        // Only succeeds when empty, which is what we want.
+        if fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
 }
 
 /// Removes every file under `out` that is not in `seen`, and folders left empty.
@@ -267,13 +273,7 @@ impl SiteWriter {
                     let path = self.out.join(&rel);
                     let _ = fs::remove_file(temp_path(&path));
                     // Folders made for new pages go again when they are left empty.
-                    let mut dir = path.parent();
-                    while let Some(d) = dir.filter(|d| *d != self.out) {
-                        if fs::remove_dir(d).is_err() {
-                            break;
-                        }
-                        dir = d.parent();
-                    }
+                    remove_empty_parents(&self.out, &path);
                 }
             }
         }
