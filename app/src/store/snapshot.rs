@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::posts::{self, Digest, Kind, PostDoc, Status, StoredPost};
+use super::posts::{self, Digest, PostDoc, StoredPost};
 use super::tags::{self, Tag, POST_TAGS};
 use super::users::{self, Author, POST_AUTHORS};
-use super::{parse_timestamp, timestamp, Result, Store, StoreError};
+use super::{timestamp, Result, Store, StoreError};
 
 impl Store {
     /// The Markdown of the posts `ids`: id -> body.
@@ -71,7 +71,7 @@ impl Snapshot {
         let posts = rows
             .into_iter()
             .map(|row| {
-                let (post, digest) = row.into_post()?;
+                let (post, digest) = row.into_post();
                 let pick =
                     |ids: Option<Vec<i64>>, index: &std::collections::HashMap<i64, usize>| {
                         ids.unwrap_or_default()
@@ -161,86 +161,30 @@ impl Snapshot {
     }
 }
 
-/// The columns of a post a build reads (no body; nothing about its file), in the
-/// order of [`Row`]'s fields: each row is a JSON array, which serde reads into the
-/// struct field by field.
-const ROW_FIELDS: &str = "id, kind, slug, title, excerpt, status, published_at, updated_at, \
-    featured_image, meta_title, meta_description, canonical_url, og_title, og_description, \
-    og_image, twitter_title, twitter_description, twitter_image, codeinjection_head, \
-    codeinjection_foot, aliases, revision, body_hash, word_count, auto_excerpt";
+/// What a build reads of a post (no body; nothing about its file), as a JSON array in
+/// the order of [`Row`]: the editable fields go in as an object with [`PostDoc`]'s own
+/// names, so serde reads them as any document is read.
+const ROW_FIELDS: &str = "id, revision, body_hash, word_count, auto_excerpt, json_object(\
+    'type', kind, 'slug', slug, 'title', title, 'excerpt', excerpt, 'status', status, \
+    'published_at', published_at, 'updated_at', updated_at, 'featured_image', featured_image, \
+    'meta_title', meta_title, 'meta_description', meta_description, \
+    'canonical_url', canonical_url, 'og_title', og_title, 'og_description', og_description, \
+    'og_image', og_image, 'twitter_title', twitter_title, \
+    'twitter_description', twitter_description, 'twitter_image', twitter_image, \
+    'codeinjection_head', codeinjection_head, 'codeinjection_foot', codeinjection_foot, \
+    'aliases', json(aliases))";
 
-/// One post as [`ROW_FIELDS`] lists it.
+/// One post as [`ROW_FIELDS`] lists it: id, revision, body hash, word count, automatic
+/// excerpt, document.
 #[derive(serde::Deserialize)]
-struct Row {
-    id: i64,
-    kind: String,
-    slug: String,
-    title: String,
-    excerpt: Option<String>,
-    status: String,
-    published_at: Option<String>,
-    updated_at: Option<String>,
-    featured_image: Option<String>,
-    meta_title: Option<String>,
-    meta_description: Option<String>,
-    canonical_url: Option<String>,
-    og_title: Option<String>,
-    og_description: Option<String>,
-    og_image: Option<String>,
-    twitter_title: Option<String>,
-    twitter_description: Option<String>,
-    twitter_image: Option<String>,
-    codeinjection_head: Option<String>,
-    codeinjection_foot: Option<String>,
-    /// A JSON array, as text.
-    aliases: String,
-    revision: i64,
-    body_hash: Option<String>,
-    word_count: i64,
-    auto_excerpt: String,
-}
+struct Row(i64, i64, Option<String>, i64, String, PostDoc);
 
 impl Row {
-    fn into_post(self) -> Result<(StoredPost, Digest)> {
-        let id = self.id;
-        let corrupt = |field: &'static str, message: String| StoreError::Corrupt {
-            post: id,
-            field,
-            message,
-        };
-        let time = |field: &'static str, text: Option<String>| {
-            text.map(|t| parse_timestamp(id, field, &t)).transpose()
-        };
-        let doc = PostDoc {
-            kind: Kind::parse(&self.kind).ok_or_else(|| corrupt("kind", self.kind.clone()))?,
-            slug: self.slug,
-            title: self.title,
-            status: Status::parse(&self.status)
-                .ok_or_else(|| corrupt("status", self.status.clone()))?,
-            published_at: time("published_at", self.published_at)?,
-            updated_at: time("updated_at", self.updated_at)?,
-            excerpt: self.excerpt,
-            tags: Vec::new(),
-            authors: Vec::new(),
-            featured_image: self.featured_image,
-            meta_title: self.meta_title,
-            meta_description: self.meta_description,
-            canonical_url: self.canonical_url,
-            og_title: self.og_title,
-            og_description: self.og_description,
-            og_image: self.og_image,
-            twitter_title: self.twitter_title,
-            twitter_description: self.twitter_description,
-            twitter_image: self.twitter_image,
-            codeinjection_head: self.codeinjection_head,
-            codeinjection_foot: self.codeinjection_foot,
-            aliases: serde_json::from_str(&self.aliases)
-                .map_err(|e| corrupt("aliases", e.to_string()))?,
-            markdown: String::new(),
-        };
+    fn into_post(self) -> (StoredPost, Digest) {
+        let Row(id, revision, hash, word_count, excerpt, doc) = self;
         let post = StoredPost {
             id,
-            revision: self.revision,
+            revision,
             doc,
             source_path: None,
             source_hash: None,
@@ -248,10 +192,10 @@ impl Row {
             archived: false,
         };
         let digest = Digest {
-            hash: self.body_hash.unwrap_or_default(),
-            word_count: usize::try_from(self.word_count).unwrap_or_default(),
-            excerpt: self.auto_excerpt,
+            hash: hash.unwrap_or_default(),
+            word_count: usize::try_from(word_count).unwrap_or_default(),
+            excerpt,
         };
-        Ok((post, digest))
+        (post, digest)
     }
 }
