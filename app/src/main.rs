@@ -19,6 +19,12 @@ mod user;
 
 use cli::{Cli, Command, ImportFrom, PathArgs};
 
+// glibc's allocator spent ~13% of a cold render in malloc/free (highlighting
+// allocates per token) and fragments across rayon's threads; mimalloc is faster
+// at both and returns memory more readily.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logging();
