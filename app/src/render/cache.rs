@@ -11,9 +11,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// Changes whenever the HTML the renderer makes from Markdown may change.
-const RENDERER_KEY: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " markdown v2");
-
 pub struct BodyCache {
     dir: PathBuf,
     used: Mutex<HashSet<String>>,
@@ -31,7 +28,7 @@ impl BodyCache {
     /// entry counts as used by this build.
     fn entry(&self, body_hash: &str) -> PathBuf {
         let mut hasher = blake3::Hasher::new();
-        hasher.update(RENDERER_KEY.as_bytes());
+        hasher.update(super::markdown::VERSION.as_bytes());
         hasher.update(body_hash.as_bytes());
         let key = hasher.finalize().to_hex().to_string();
         let path = self.dir.join(&key[..2]).join(format!("{}.html", &key[2..]));

@@ -10,6 +10,10 @@ use pulldown_cmark_escape::escape_html;
 
 use super::highlight;
 
+/// Changes whenever the HTML made from the same Markdown may change (parser options,
+/// heading ids, highlighting): the body cache and every page key include it.
+pub const VERSION: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " markdown v3");
+
 fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES

@@ -63,7 +63,8 @@ pub struct Build<'a> {
     pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
 }
 
-/// Changes whenever the renderer may turn the same inputs into different pages.
+/// Changes whenever the renderer may turn the same inputs into different pages (the
+/// Markdown renderer's own version is in every key too).
 const RENDERER_KEY: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " pages v2");
 
 /// Posts rendered together: their bodies are read from the store in one query and
@@ -269,6 +270,7 @@ fn render_all(
     }
     let mut global_key = blake3::Hasher::new();
     global_key.update(RENDERER_KEY.as_bytes());
+    global_key.update(super::markdown::VERSION.as_bytes());
     global_key.update(input.theme.fingerprint.as_bytes());
     global_key.update(&serde_json::to_vec(input.config).expect("the config serializes"));
     global_key.update(&[u8::from(input.preview)]);
