@@ -16,6 +16,7 @@ pub mod remote;
 
 use crate::config::SiteConfig;
 use crate::content::{self, ContentError, ImportReport};
+use crate::render::cache::BodyCache;
 use crate::render::{self, Build, BuildReport, RenderError, Theme, ThemeSource};
 use crate::store::{PostDoc, Snapshot, Store, StoreError, StoredPost};
 
@@ -206,7 +207,15 @@ impl Site {
         let templates = self.paths.templates.clone();
         let media = self.paths.content.clone();
         let out = self.paths.out.clone();
-        let cache = self.paths.cache.clone();
+        let cache = match &self.paths.cache {
+            Some(dir) => BodyCache::open(dir)
+                .await
+                .inspect_err(|e| {
+                    tracing::warn!("building without the body cache {}: {e}", dir.display())
+                })
+                .ok(),
+            None => None,
+        };
         let preview = options.drafts;
         let bodies = StoreBodies {
             store: self.store.clone(),
@@ -221,7 +230,7 @@ impl Site {
                 config: &config,
                 media: Some(&media),
                 preview,
-                cache: cache.as_deref(),
+                cache: cache.as_ref(),
                 previous: Some(&previous),
                 progress: progress.as_deref().map(|p| p as &(dyn Fn(u64, u64) + Sync)),
             };

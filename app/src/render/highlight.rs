@@ -131,7 +131,10 @@ impl Grammar {
 
     fn compile(self) -> Option<Compiled> {
         let (language, query) = match self {
-            Grammar::Rust => (tree_sitter_rust::LANGUAGE, tree_sitter_rust::HIGHLIGHTS_QUERY),
+            Grammar::Rust => (
+                tree_sitter_rust::LANGUAGE,
+                tree_sitter_rust::HIGHLIGHTS_QUERY,
+            ),
             Grammar::Python => (
                 tree_sitter_python::LANGUAGE,
                 tree_sitter_python::HIGHLIGHTS_QUERY,
@@ -140,20 +143,30 @@ impl Grammar {
                 tree_sitter_javascript::LANGUAGE,
                 tree_sitter_javascript::HIGHLIGHT_QUERY,
             ),
-            Grammar::Bash => (tree_sitter_bash::LANGUAGE, tree_sitter_bash::HIGHLIGHT_QUERY),
-            Grammar::Yaml => (tree_sitter_yaml::LANGUAGE, tree_sitter_yaml::HIGHLIGHTS_QUERY),
+            Grammar::Bash => (
+                tree_sitter_bash::LANGUAGE,
+                tree_sitter_bash::HIGHLIGHT_QUERY,
+            ),
+            Grammar::Yaml => (
+                tree_sitter_yaml::LANGUAGE,
+                tree_sitter_yaml::HIGHLIGHTS_QUERY,
+            ),
         };
-        let mut config =
-            match HighlightConfiguration::new(language.into(), format!("{self:?}"), query, "", "")
-            {
-                Ok(config) => config,
-                Err(e) => {
-                    // The queries ship with the grammars; a mismatch is a build problem,
-                    // and syntect still highlights the language.
-                    tracing::warn!("the {self:?} highlight query does not compile: {e}");
-                    return None;
-                }
-            };
+        let mut config = match HighlightConfiguration::new(
+            language.into(),
+            format!("{self:?}"),
+            query,
+            "",
+            "",
+        ) {
+            Ok(config) => config,
+            Err(e) => {
+                // The queries ship with the grammars; a mismatch is a build problem,
+                // and syntect still highlights the language.
+                tracing::warn!("the {self:?} highlight query does not compile: {e}");
+                return None;
+            }
+        };
         let names: Vec<&str> = CAPTURES.iter().map(|(name, _)| *name).collect();
         config.configure(&names);
         let attributes = CAPTURES
@@ -180,9 +193,13 @@ impl Grammar {
                 .ok()?;
             renderer.reset();
             renderer
-                .render(events, code.as_bytes(), &|Highlight(i), out: &mut Vec<u8>| {
-                    out.extend_from_slice(&compiled.attributes[i])
-                })
+                .render(
+                    events,
+                    code.as_bytes(),
+                    &|Highlight(i), out: &mut Vec<u8>| {
+                        out.extend_from_slice(&compiled.attributes[i])
+                    },
+                )
                 .ok()?;
             // The renderer escapes text it was given as UTF-8 and adds ASCII markup.
             String::from_utf8(renderer.html.clone()).ok()
@@ -221,7 +238,10 @@ mod tests {
             let grammar = Grammar::for_token(token).expect("a tree-sitter language");
             assert!(COMPILED[grammar as usize].is_some(), "{grammar:?} compiles");
             let html = grammar.highlight(code).expect("highlighted");
-            assert!(html.contains("<span class=\"hl-comment\">"), "{token}: {html}");
+            assert!(
+                html.contains("<span class=\"hl-comment\">"),
+                "{token}: {html}"
+            );
             assert!(html.contains("hl-string"), "{token}: {html}");
             // Nothing is lost: without the markup, the text is the code, escaped.
             let text = regex::Regex::new("<[^>]*>")
@@ -240,7 +260,10 @@ mod tests {
     fn other_languages_still_go_through_syntect() {
         assert_eq!(Grammar::for_token("go"), None);
         let go = code_block("go", "package main\nfunc main() {}\n");
-        assert!(go.contains("hl-keyword") || go.contains("hl-storage"), "{go}");
+        assert!(
+            go.contains("hl-keyword") || go.contains("hl-storage"),
+            "{go}"
+        );
         assert!(go.contains("hl-source hl-go"), "syntect's scopes: {go}");
     }
 }

@@ -55,7 +55,7 @@ pub struct Build<'a> {
     /// A preview build with drafts: pages are marked noindex and robots.txt disallows all.
     pub preview: bool,
     /// Where rendered post bodies are kept between builds.
-    pub cache: Option<&'a Path>,
+    pub cache: Option<&'a BodyCache>,
     /// The page keys of the last build into the same folder: a page whose key is
     /// unchanged and whose file is there is not rendered again.
     pub previous: Option<&'a HashMap<String, String>>,
@@ -162,8 +162,11 @@ impl Phase {
 pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
     let started = Instant::now();
     let writer = SiteWriter::begin(out)?;
-    let cache = input.cache.map(BodyCache::new);
-    match render_all(input, &writer, cache.as_ref()) {
+    let rendered = render_all(input, &writer, input.cache);
+    if let Some(cache) = input.cache {
+        cache.flush();
+    }
+    match rendered {
         Ok((files, mut keys, rendered)) => {
             let last: Option<Vec<&str>> = input
                 .previous
@@ -184,7 +187,7 @@ pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
             keys.extend(unkeyed);
             // Only a build that rendered every body knows which entries are still used.
             let full = input.previous.is_none_or(HashMap::is_empty);
-            if let (Some(cache), true) = (&cache, full) {
+            if let (Some(cache), true) = (input.cache, full) {
                 cache.prune();
             }
             let posts = input
@@ -365,37 +368,46 @@ impl Plan<'_> {
     /// the cache, else rendered from their Markdown, read from the store in one go.
     fn bodies_html(&self, indexes: &[usize]) -> Result<HashMap<usize, String>, RenderError> {
         let posts = &self.input.snapshot.posts;
-        let cached: Vec<(usize, Option<String>)> = indexes
-            .par_iter()
-            .map(|&i| (i, self.cache.and_then(|c| c.get(&posts[i].digest.hash))))
-            .collect();
-        let missing: Vec<i64> = cached
+        let hash = |i: usize| posts[i].digest.hash.as_str();
+        let cached = match self.cache {
+            Some(cache) => cache.get(&indexes.iter().map(|&i| hash(i)).collect::<Vec<_>>()),
+            None => HashMap::new(),
+        };
+        let missing: Vec<usize> = indexes
             .iter()
-            .filter(|(_, html)| html.is_none())
-            .map(|&(i, _)| posts[i].post.id)
+            .copied()
+            .filter(|&i| !cached.contains_key(hash(i)))
             .collect();
         let markdown = if missing.is_empty() {
             HashMap::new()
         } else {
-            self.input.bodies.markdown(&missing)?
+            let ids: Vec<i64> = missing.iter().map(|&i| posts[i].post.id).collect();
+            self.input.bodies.markdown(&ids)?
         };
-        cached
-            .into_par_iter()
-            .map(|(i, html)| {
-                if let Some(html) = html {
-                    return Ok((i, html));
-                }
+        let rendered = missing
+            .par_iter()
+            .map(|&i| {
                 let post = &posts[i];
                 let source = markdown
                     .get(&post.post.id)
                     .ok_or_else(|| RenderError::MissingBody(post.post.doc.slug.clone()))?;
-                let html = markdown::to_html(source);
-                if let Some(cache) = self.cache {
-                    cache.put(&post.digest.hash, &html);
-                }
-                Ok((i, html))
+                Ok((i, markdown::to_html(source)))
             })
-            .collect()
+            .collect::<Result<Vec<(usize, String)>, RenderError>>()?;
+        if let Some(cache) = self.cache {
+            let entries = rendered
+                .iter()
+                .map(|(i, html)| (hash(*i).to_owned(), html.clone()))
+                .collect();
+            cache.put(entries);
+        }
+        let mut html: HashMap<usize, String> = rendered.into_iter().collect();
+        for &i in indexes {
+            if let Some(body) = cached.get(hash(i)) {
+                html.insert(i, body.clone());
+            }
+        }
+        Ok(html)
     }
 
     /// The page `template` with `context` would make at `rel`, unless the last build
@@ -834,7 +846,16 @@ mod tests {
     #[test]
     fn a_build_reads_only_the_bodies_it_renders() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (out, cache) = (dir.path().join("public"), dir.path().join("cache"));
+        let out = dir.path().join("public");
+        // The cache's queries run on a runtime's threads, not the build's.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let cache = runtime
+            .block_on(BodyCache::open(&dir.path().join("cache")))
+            .expect("cache");
         let theme = Theme::load(&ThemeSource::Embedded, None).expect("theme");
         let config = SiteConfig::default();
         let mut bodies: HashMap<i64, String> = (1..=3)
