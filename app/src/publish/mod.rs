@@ -196,6 +196,12 @@ impl Site {
             }
         };
         let snapshot = Snapshot::load(&self.store, options.drafts, Utc::now());
+        // The theme is parsed and the highlighters made ready on other threads while
+        // SQLite reads.
+        let (theme_source, templates) = (self.paths.theme.clone(), self.paths.templates.clone());
+        let theme =
+            tokio::task::spawn_blocking(move || Theme::load(&theme_source, Some(&templates)));
+        render::highlight::warm_up();
         let (previous, snapshot) = tokio::try_join!(previous, snapshot)?;
         let snapshot_millis = started.elapsed().as_millis();
         tracing::debug!(
@@ -203,8 +209,7 @@ impl Site {
             snapshot = snapshot_millis as u64,
             "publish: imported, read the store"
         );
-        let theme_source = self.paths.theme.clone();
-        let templates = self.paths.templates.clone();
+        let theme = theme.await.expect("loading the theme does not panic")?;
         let media = self.paths.content.clone();
         let out = self.paths.out.clone();
         let cache = match &self.paths.cache {
@@ -222,7 +227,6 @@ impl Site {
             runtime: tokio::runtime::Handle::current(),
         };
         let (build, previous) = tokio::task::spawn_blocking(move || {
-            let theme = Theme::load(&theme_source, Some(&templates))?;
             let input = Build {
                 snapshot: &snapshot,
                 bodies: &bodies,

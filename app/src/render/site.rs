@@ -65,7 +65,7 @@ pub struct Build<'a> {
 
 /// Changes whenever the renderer may turn the same inputs into different pages (the
 /// Markdown renderer's own version is in every key too).
-const RENDERER_KEY: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " pages v2");
+pub(crate) const RENDERER_KEY: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " pages v2");
 
 /// Posts rendered together: their bodies are read from the store in one query and
 /// held until the chunk is written.
