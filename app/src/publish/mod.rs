@@ -196,12 +196,10 @@ impl Site {
             }
         };
         let snapshot = Snapshot::load(&self.store, options.drafts, Utc::now());
-        // The theme is parsed and the highlighters made ready on other threads while
-        // SQLite reads.
+        // The theme is parsed on another thread while SQLite reads.
         let (theme_source, templates) = (self.paths.theme.clone(), self.paths.templates.clone());
         let theme =
             tokio::task::spawn_blocking(move || Theme::load(&theme_source, Some(&templates)));
-        render::highlight::warm_up();
         let (previous, snapshot) = tokio::try_join!(previous, snapshot)?;
         let snapshot_millis = started.elapsed().as_millis();
         tracing::debug!(

@@ -50,20 +50,6 @@ pub fn code_block(lang: &str, code: &str) -> String {
     html
 }
 
-/// Compiles the tree-sitter queries on a thread of their own (some ten milliseconds
-/// each), so that a build about to start finds them ready; a publish calls it while
-/// it reads the store.
-pub fn warm_up() {
-    static STARTED: std::sync::Once = std::sync::Once::new();
-    STARTED.call_once(|| {
-        std::thread::spawn(|| {
-            for compiled in &COMPILED {
-                LazyLock::force(compiled);
-            }
-        });
-    });
-}
-
 /// `code` highlighted by syntect, if it knows `lang`.
 fn with_syntect(lang: &str, code: &str) -> Option<String> {
     let syntax = SYNTAXES.find_syntax_by_token(lang)?;
