@@ -24,6 +24,9 @@ use tokio::task::JoinHandle;
 
 const FILE: &str = "bodies.db";
 
+/// Chunks of bodies waiting to be written before [`BodyCache::put`] waits.
+const MAX_QUEUED_WRITES: usize = 4;
+
 pub struct BodyCache {
     pool: SqlitePool,
     /// Builds run on blocking threads; the cache's queries run on this runtime.
@@ -108,16 +111,25 @@ impl BodyCache {
             }
             tx.commit().await
         });
-        self.writes
-            .lock()
-            .expect("no panic while holding the lock")
-            .push(write);
+        let mut writes = self.writes.lock().expect("no panic while holding the lock");
+        writes.push(write);
+        // Rendering may outpace SQLite: past a few chunks queued, wait for the oldest,
+        // so the bodies waiting to be written stay a few megabytes.
+        if writes.len() > MAX_QUEUED_WRITES {
+            let oldest = writes.remove(0);
+            drop(writes);
+            self.wait(vec![oldest]);
+        }
     }
 
     /// Waits for the writes [`BodyCache::put`] started.
     pub fn flush(&self) {
         let writes =
             std::mem::take(&mut *self.writes.lock().expect("no panic while holding the lock"));
+        self.wait(writes);
+    }
+
+    fn wait(&self, writes: Vec<JoinHandle<Result<(), sqlx::Error>>>) {
         self.runtime.block_on(async {
             for write in writes {
                 match write.await {

@@ -162,7 +162,7 @@ impl Phase {
 pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
     let started = Instant::now();
     let writer = SiteWriter::begin(out)?;
-    let rendered = render_all(input, &writer, input.cache);
+    let rendered = render_all(input, &writer);
     if let Some(cache) = input.cache {
         cache.flush();
     }
@@ -216,7 +216,6 @@ pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
 /// The shared, precomputed state of one build.
 struct Plan<'a> {
     input: &'a Build<'a>,
-    cache: Option<&'a BodyCache>,
     /// What every page's key starts from: renderer, theme and configuration.
     global_key: blake3::Hasher,
     keys: Mutex<Vec<(String, String)>>,
@@ -236,11 +235,7 @@ struct Plan<'a> {
 /// (files in the site, page keys, pages rendered).
 type Rendered = (usize, Vec<(String, String)>, usize);
 
-fn render_all(
-    input: &Build,
-    writer: &SiteWriter,
-    cache: Option<&BodyCache>,
-) -> Result<Rendered, RenderError> {
+fn render_all(input: &Build, writer: &SiteWriter) -> Result<Rendered, RenderError> {
     let snapshot = input.snapshot;
     let site = SiteView::new(input.config, input.preview);
     let mut base = Context::new();
@@ -279,7 +274,6 @@ fn render_all(
     global_key.update(&[u8::from(input.preview)]);
     let plan = Plan {
         input,
-        cache,
         global_key,
         keys: Mutex::new(Vec::new()),
         rendered: AtomicUsize::new(0),
@@ -369,7 +363,7 @@ impl Plan<'_> {
     fn bodies_html(&self, indexes: &[usize]) -> Result<HashMap<usize, String>, RenderError> {
         let posts = &self.input.snapshot.posts;
         let hash = |i: usize| posts[i].digest.hash.as_str();
-        let cached = match self.cache {
+        let cached = match self.input.cache {
             Some(cache) => cache.get(&indexes.iter().map(|&i| hash(i)).collect::<Vec<_>>()),
             None => HashMap::new(),
         };
@@ -394,7 +388,7 @@ impl Plan<'_> {
                 Ok((i, markdown::to_html(source)))
             })
             .collect::<Result<Vec<(usize, String)>, RenderError>>()?;
-        if let Some(cache) = self.cache {
+        if let Some(cache) = self.input.cache {
             let entries = rendered
                 .iter()
                 .map(|(i, html)| (hash(*i).to_owned(), html.clone()))
