@@ -160,6 +160,20 @@ async fn pages_assets_and_errors_have_the_right_status_and_headers() {
         .await
         .expect("body")
         .contains("Page not found"));
+    let file = http
+        .get(format!("{base}/no-such-file.css"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(file.status(), StatusCode::NOT_FOUND);
+    assert_eq!(file.headers()[CACHE_CONTROL], "no-cache");
+    assert!(file.text().await.expect("body").contains("Page not found"));
+    let head = http
+        .head(format!("{base}/no-such-post/"))
+        .send()
+        .await
+        .expect("HEAD");
+    assert_eq!(head.status(), StatusCode::NOT_FOUND);
     let listing = http
         .get(format!("{base}/assets/"))
         .send()
