@@ -145,6 +145,9 @@ pub async fn run(
             .join(", ")
     );
 
+    // Browsers show the last error until told to reload, even when the fix brings
+    // back the very site that was published before it.
+    let mut showing_error = false;
     while let Some(mut paths) = rx.recv().await {
         // Debounce: an editor's save is several events; take them as one change.
         while let Ok(Some(more)) = tokio::time::timeout(Duration::from_millis(150), rx.recv()).await
@@ -175,6 +178,7 @@ pub async fn run(
                 Err(e) => {
                     tracing::error!("not published, the last good site stays: {e}");
                     let _ = live.send(LiveEvent::Error(e.to_string()));
+                    showing_error = true;
                     continue;
                 }
             }
@@ -188,12 +192,16 @@ pub async fn run(
                         millis = build.millis as u64,
                         "rebuilt after a change"
                     );
+                }
+                if report.build.is_some() || showing_error {
                     let _ = live.send(LiveEvent::Reload);
+                    showing_error = false;
                 }
             }
             Err(e) => {
                 tracing::error!("not published, the last good site stays: {e}");
                 let _ = live.send(LiveEvent::Error(e.to_string()));
+                showing_error = true;
             }
         }
     }

@@ -455,27 +455,68 @@ async fn incremental_builds_equal_a_full_build_after_every_kind_of_edit() {
             rendered < total,
             "{name}: {rendered} of {total} pages rendered again"
         );
-
-        let full_out = site.path().join(format!("full-{}", name.replace(' ', "-")));
-        let full = site
-            .site_into(
-                ThemeSource::Dir(repo().join("themes/default")),
-                full_out.clone(),
-            )
-            .await;
-        full.publish(PublishOptions {
-            force: true,
-            ..Default::default()
-        })
-        .await
-        .expect("full build");
-        full.store.close().await;
-        let diff = common::differing(&site.output(), &common::read_tree(&full_out));
-        assert!(
-            diff.is_empty(),
-            "after {name}, incremental and full builds differ in {diff:?}"
+        // A new tag may change any page: only then is the whole store read again.
+        assert_eq!(
+            report.remembered,
+            name != "retag",
+            "{name}: whether the build started from the last one"
         );
+        assert_same_as_a_full_build(&site, name).await;
     }
+}
+
+/// The output folder of `site` is what a full build of its store makes.
+async fn assert_same_as_a_full_build(site: &TestSite, name: &str) {
+    let full_out = site.path().join(format!("full-{}", name.replace(' ', "-")));
+    let full = site
+        .site_into(
+            ThemeSource::Dir(repo().join("themes/default")),
+            full_out.clone(),
+        )
+        .await;
+    full.publish(PublishOptions {
+        force: true,
+        ..Default::default()
+    })
+    .await
+    .expect("full build");
+    full.store.close().await;
+    let diff = common::differing(&site.output(), &common::read_tree(&full_out));
+    assert!(
+        diff.is_empty(),
+        "after {name}, incremental and full builds differ in {diff:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_scheduled_post_comes_out_in_the_first_build_after_its_time() {
+    let site = TestSite::empty();
+    site.write(
+        "posts/now.md",
+        &post(
+            "Now",
+            "date: 2026-01-01
+",
+            "Here.",
+        ),
+    );
+    site.publish().await;
+    // Whole seconds: the front matter's precision.
+    let due = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let front = format!(
+        "date: {}\nstatus: scheduled\n",
+        due.format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    site.write("posts/soon.md", &post("Soon", &front, "Later."));
+    assert!(site.publish().await.remembered);
+    assert!(!site.out().join("soon/index.html").exists(), "out too soon");
+
+    let wait = (due - chrono::Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait + std::time::Duration::from_millis(200)).await;
+    let report = site.publish().await;
+    assert!(report.remembered, "the build started from the last one");
+    assert!(site.read_out("index.html").contains("/soon/"));
+    assert_same_as_a_full_build(&site, "due").await;
 }
 
 #[tokio::test]

@@ -55,6 +55,10 @@ pub async fn import_dir(
     prune: bool,
     default_author: &str,
 ) -> Result<ImportReport, ContentError> {
+    let started = std::time::Instant::now();
+    // The files are found and stamped while SQLite reads what it knows of them.
+    let dir_owned = dir.to_owned();
+    let stamped = tokio::task::spawn_blocking(move || stamp_files(&dir_owned));
     let mut conn = store.pool().acquire().await?;
     let known: HashMap<String, SourceRecord> = posts::sources(&mut conn)
         .await?
@@ -62,18 +66,20 @@ pub async fn import_dir(
         .map(|record| (record.path.clone(), record))
         .collect();
     drop(conn);
+    let stamped = stamped.await.expect("stamping does not panic")?;
 
-    let dir_owned = dir.to_owned();
     let author = default_author.to_owned();
-    let live: HashMap<String, (String, String)> = known
-        .values()
-        .filter(|k| !k.archived)
-        .map(|k| (k.path.clone(), (k.hash.clone(), k.stamp.clone())))
-        .collect();
-    let (scanned, warnings) = tokio::task::spawn_blocking(move || scan(&dir_owned, &live, &author))
-        .await
-        .expect("the scan does not panic")?;
+    let (scanned, warnings, known) = tokio::task::spawn_blocking(move || {
+        scan(stamped, &known, &author).map(|(s, w)| (s, w, known))
+    })
+    .await
+    .expect("the scan does not panic")?;
     check_slugs(&scanned, &known)?;
+    tracing::debug!(
+        millis = started.elapsed().as_millis() as u64,
+        files = scanned.len(),
+        "import: read the files' records and stamps"
+    );
 
     let mut report = ImportReport {
         warnings,
@@ -180,25 +186,44 @@ fn keep_publish_date(mut doc: PostDoc, stored: Option<DateTime<Utc>>) -> PostDoc
     doc
 }
 
-/// Reads every Markdown file under `dir` whose stamp is not the one in `known`
-/// (path -> (hash, stamp)), and parses those whose hash is not either.
+/// A Markdown file of `content/`: where it is, its path relative to `content/`, and
+/// its stamp (see [`posts::file_stamp`]).
+type Stamped = (PathBuf, String, String);
+
+/// Every Markdown file under `dir` (see [`markdown_files`]), stamped.
+fn stamp_files(dir: &Path) -> Result<Vec<Stamped>, ContentError> {
+    markdown_files(dir)?
+        .into_par_iter()
+        .map(|file| {
+            let meta = std::fs::metadata(&file).map_err(|source| ContentError::Read {
+                path: file.clone(),
+                source,
+            })?;
+            let path = relative_path(dir, &file);
+            Ok((file, path, posts::file_stamp(&meta)))
+        })
+        .collect()
+}
+
+/// Reads every file of `files` whose stamp is not the one in `known` (by path, posts
+/// not archived), and parses those whose hash is not either.
 fn scan(
-    dir: &Path,
-    known: &HashMap<String, (String, String)>,
+    files: Vec<Stamped>,
+    known: &HashMap<String, SourceRecord>,
     default_author: &str,
 ) -> Result<(Vec<Scanned>, Vec<String>), ContentError> {
-    let files = markdown_files(dir)?;
     let now = Utc::now();
     let results: Vec<Result<(Scanned, Vec<String>), ContentError>> = files
-        .par_iter()
-        .map(|file| {
+        .into_par_iter()
+        .map(|(file, path, stamp)| {
             let read_error = |source| ContentError::Read {
                 path: file.clone(),
                 source,
             };
-            let path = relative_path(dir, file);
-            let stamp = posts::file_stamp(&std::fs::metadata(file).map_err(read_error)?);
-            let known = known.get(&path);
+            let known = known
+                .get(&path)
+                .filter(|k| !k.archived)
+                .map(|k| (&k.hash, &k.stamp));
             let unchanged = |hash: String, stamp: String, restamp: bool| {
                 let scanned = Scanned {
                     path: path.clone(),
@@ -209,12 +234,12 @@ fn scan(
                 };
                 Ok((scanned, Vec::new()))
             };
-            if let Some((hash, known_stamp)) = known.filter(|(_, s)| *s == stamp) {
+            if let Some((hash, known_stamp)) = known.filter(|(_, s)| **s == stamp) {
                 return unchanged(hash.clone(), known_stamp.clone(), false);
             }
-            let bytes = std::fs::read(file).map_err(read_error)?;
+            let bytes = std::fs::read(&file).map_err(read_error)?;
             let hash = blake3::hash(&bytes).to_hex().to_string();
-            if known.is_some_and(|(h, _)| *h == hash) {
+            if known.is_some_and(|(h, _)| **h == hash) {
                 return unchanged(hash, stamp, true);
             }
             let text = std::str::from_utf8(&bytes).map_err(|e| ContentError::NotUtf8 {
@@ -292,7 +317,6 @@ fn check_slugs(
 pub(crate) fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, ContentError> {
     let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walker {
@@ -305,5 +329,8 @@ pub(crate) fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, ContentError> {
             files.push(entry.into_path());
         }
     }
+    // Sorted once here: walkdir's sorting takes every name apart for every comparison
+    // (a fifth of a publish at 10,000 files). Byte order: any fixed order will do.
+    files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     Ok(files)
 }

@@ -12,11 +12,13 @@ use tokio::sync::Mutex;
 
 pub mod bucket;
 mod fingerprint;
+mod memory;
 pub mod remote;
 
 use crate::config::SiteConfig;
 use crate::content::{self, ContentError, ImportReport};
 use crate::render::cache::BodyCache;
+use crate::render::last::LastBuild;
 use crate::render::{self, Build, BuildReport, RenderError, Theme, ThemeSource};
 use crate::store::{PostDoc, Snapshot, Store, StoreError, StoredPost};
 
@@ -83,6 +85,9 @@ pub struct PublishReport {
     /// Milliseconds spent importing and reading the store (the build counts its own).
     pub import_millis: u128,
     pub snapshot_millis: u128,
+    /// True when the build started from its memory of the last build (see
+    /// `publish::memory`) rather than from a read of the whole store.
+    pub remembered: bool,
 }
 
 impl Site {
@@ -170,19 +175,19 @@ impl Site {
         };
         let import_millis = started.elapsed().as_millis();
         let config = self.effective_config().await?;
-        let files = files.await.expect("hashing does not panic");
-        let fingerprint = fingerprint::of_build(self, &config, options.drafts, files).await?;
+        let (theme_hash, media) = files.await.expect("hashing does not panic");
+        let frame = fingerprint::frame(&config, options.drafts, theme_hash);
+        let fingerprint = fingerprint::of_build(self, &frame, &media).await?;
         let state_key = format!("build:{}", self.paths.out.display());
         let published = self.paths.out.join("index.html").is_file();
-        if !options.force
-            && published
-            && self.store.state(&state_key).await?.as_deref() == Some(fingerprint.as_str())
-        {
+        let last_build = self.store.state(&state_key).await?;
+        if !options.force && published && last_build.as_deref() == Some(fingerprint.as_str()) {
             return Ok(PublishReport {
                 import,
                 build: None,
                 import_millis,
                 snapshot_millis: 0,
+                remembered: false,
             });
         }
         let started = Instant::now();
@@ -195,51 +200,76 @@ impl Site {
                 self.store.page_keys(&out_key).await
             }
         };
-        let snapshot = Snapshot::load(&self.store, options.drafts, Utc::now());
+        // The memory of the last build stands for the store's posts when it is of the
+        // build the folder holds now, made the same way.
+        let memory = async {
+            let (Some(cache), false) = (&self.paths.cache, options.force || !published) else {
+                return None;
+            };
+            let (cache, out) = (cache.clone(), self.paths.out.clone());
+            tokio::task::spawn_blocking(move || memory::read(&cache, &out))
+                .await
+                .expect("reading the memory does not panic")
+                .filter(|m| m.frame == frame && Some(&m.fingerprint) == last_build.as_ref())
+        };
+        let snapshot = async { self.snapshot(options.drafts, memory.await).await };
+        let cache = async {
+            let Some(dir) = &self.paths.cache else {
+                return Ok(None);
+            };
+            Ok(BodyCache::open(dir)
+                .await
+                .inspect_err(|e| {
+                    tracing::warn!("building without the body cache {}: {e}", dir.display())
+                })
+                .ok())
+        };
         // The theme is parsed on another thread while SQLite reads.
         let (theme_source, templates) = (self.paths.theme.clone(), self.paths.templates.clone());
         let theme =
             tokio::task::spawn_blocking(move || Theme::load(&theme_source, Some(&templates)));
-        let (previous, snapshot) = tokio::try_join!(previous, snapshot)?;
+        let (previous, (snapshot, last), cache) = tokio::try_join!(previous, snapshot, cache)?;
         let snapshot_millis = started.elapsed().as_millis();
+        let remembered = last.is_some();
         tracing::debug!(
             import = import_millis as u64,
             snapshot = snapshot_millis as u64,
             "publish: imported, read the store"
         );
         let theme = theme.await.expect("loading the theme does not panic")?;
-        let media = self.paths.content.clone();
         let out = self.paths.out.clone();
-        let cache = match &self.paths.cache {
-            Some(dir) => BodyCache::open(dir)
-                .await
-                .inspect_err(|e| {
-                    tracing::warn!("building without the body cache {}: {e}", dir.display())
-                })
-                .ok(),
-            None => None,
-        };
         let preview = options.drafts;
         let bodies = StoreBodies {
             store: self.store.clone(),
             runtime: tokio::runtime::Handle::current(),
         };
-        let (build, previous) = tokio::task::spawn_blocking(move || {
+        let (mut build, previous, snapshot) = tokio::task::spawn_blocking(move || {
             let input = Build {
                 snapshot: &snapshot,
                 bodies: &bodies,
                 theme: &theme,
                 config: &config,
-                media: Some(&media),
+                media: &media,
                 preview,
                 cache: cache.as_ref(),
                 previous: Some(&previous),
+                last: last.as_ref(),
                 progress: progress.as_deref().map(|p| p as &(dyn Fn(u64, u64) + Sync)),
             };
-            render::build(&input, &out).map(|build| (build, previous))
+            render::build(&input, &out).map(|build| (build, previous, snapshot))
         })
         .await
         .expect("the build does not panic")?;
+        // Remembered while the store records the build. Either may fail alone: the
+        // memory is of the folder's last build only when the store says so (by its
+        // fingerprint), else it is ignored.
+        let remembering = self.paths.cache.clone().map(|dir| {
+            let (out, fingerprint) = (self.paths.out.clone(), fingerprint.clone());
+            let hashes = std::mem::take(&mut build.summary_hashes);
+            tokio::task::spawn_blocking(move || {
+                memory::write(&dir, &out, &fingerprint, &frame, &snapshot, &hashes)
+            })
+        });
         let saving = Instant::now();
         self.store
             .save_page_keys(&out_key, &previous, &build.keys)
@@ -249,12 +279,38 @@ impl Site {
             "publish: saved page keys"
         );
         self.store.set_state(&state_key, &fingerprint).await?;
+        if let Some(remembering) = remembering {
+            remembering.await.expect("remembering does not panic");
+        }
         Ok(PublishReport {
             import,
             build: Some(build),
             import_millis,
             snapshot_millis,
+            remembered,
         })
+    }
+
+    /// What a build shows: the memory of the last build brought up to date, with what
+    /// it knows of that build; else the whole store read afresh.
+    async fn snapshot(
+        &self,
+        drafts: bool,
+        memory: Option<memory::Memory>,
+    ) -> Result<(Snapshot, Option<LastBuild>), StoreError> {
+        let now = Utc::now();
+        if let Some(memory) = memory {
+            let (snapshot, mut last) = memory.into_parts();
+            if let Some((snapshot, changed)) = snapshot.refresh(&self.store, drafts, now).await? {
+                tracing::debug!(
+                    changed = changed.len(),
+                    "publish: the last build, refreshed"
+                );
+                last.changed = changed;
+                return Ok((snapshot, Some(last)));
+            }
+        }
+        Ok((Snapshot::load(&self.store, drafts, now).await?, None))
     }
 
     /// The page `doc` would be, rendered with the site's theme as a publish would
@@ -280,10 +336,11 @@ impl Site {
                 bodies: &bodies,
                 theme: &theme,
                 config: &config,
-                media: None,
+                media: &[],
                 preview: true,
                 cache: None,
                 previous: None,
+                last: None,
                 progress: None,
             };
             let dir = tempfile::tempdir().map_err(PublishError::Preview)?;

@@ -13,6 +13,7 @@ use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use pulldown_cmark_escape::escape_html;
+use rayon::prelude::*;
 use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
@@ -48,6 +49,48 @@ pub fn code_block(lang: &str, code: &str) -> String {
     }
     html.push_str("</code></pre>\n");
     html
+}
+
+/// Makes ready, side by side, the highlighters the code blocks of `bodies` (Markdown)
+/// will need. Each takes 10-30 ms to make, once per process: a page with Rust and
+/// shell blocks waits for the slower of the two rather than both.
+pub fn prepare<'a>(bodies: impl Iterator<Item = &'a str>) {
+    let mut grammars = [false; COMPILED.len()];
+    let mut syntect = false;
+    for line in bodies.flat_map(str::lines) {
+        let line = line.trim_start();
+        let Some(info) = line
+            .strip_prefix("```")
+            .or_else(|| line.strip_prefix("~~~"))
+        else {
+            continue;
+        };
+        let token = info
+            .split([' ', ',', '{', '`'])
+            .next()
+            .unwrap_or_default()
+            .trim();
+        match Grammar::for_token(token) {
+            Some(grammar) => grammars[grammar as usize] = true,
+            None if !token.is_empty() => syntect = true,
+            None => {}
+        }
+    }
+    let mut needed: Vec<usize> = (0..grammars.len()).filter(|&g| grammars[g]).collect();
+    if syntect {
+        needed.push(usize::MAX);
+    }
+    if needed.len() < 2 {
+        return; // Nothing to overlap.
+    }
+    needed.into_par_iter().for_each(|g| match COMPILED.get(g) {
+        Some(compiled) => {
+            LazyLock::force(compiled);
+        }
+        None => {
+            LazyLock::force(&SYNTAXES);
+        }
+    });
 }
 
 /// `code` highlighted by syntect, if it knows `lang`.

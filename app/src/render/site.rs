@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -16,9 +16,11 @@ use serde::Serialize;
 use tera::Context;
 
 use super::cache::BodyCache;
+use super::last::{LastBuild, Lists, SummaryHash, Unchanged};
+use super::media::Media;
 use super::theme::Theme;
 use super::views::{
-    self, author_url, page_url, summarize, tag_url, Paginator, PostSummary, SiteView,
+    self, author_url, page_url, post_url, summarize, tag_url, Paginator, PostSummary, SiteView,
 };
 use super::writer::{SiteWriter, WriteReport};
 use super::{feeds, markdown, seo, sitemap, Bodies, RenderError};
@@ -41,6 +43,10 @@ pub struct BuildReport {
     /// template have an empty key.
     #[serde(skip)]
     pub keys: Vec<(String, String)>,
+    /// The hash of each post's summary, in the snapshot's order: what the next build
+    /// compares against (see [`LastBuild`]).
+    #[serde(skip)]
+    pub summary_hashes: Vec<SummaryHash>,
 }
 
 /// Everything one build reads.
@@ -51,7 +57,7 @@ pub struct Build<'a> {
     /// The Markdown of the posts of the snapshot, read for the pages rendered.
     pub bodies: &'a dyn Bodies,
     /// Files from `content/` other than Markdown (images), copied as they are.
-    pub media: Option<&'a Path>,
+    pub media: &'a [Media],
     /// A preview build with drafts: pages are marked noindex and robots.txt disallows all.
     pub preview: bool,
     /// Where rendered post bodies are kept between builds.
@@ -59,6 +65,9 @@ pub struct Build<'a> {
     /// The page keys of the last build into the same folder: a page whose key is
     /// unchanged and whose file is there is not rendered again.
     pub previous: Option<&'a HashMap<String, String>>,
+    /// The last build into the same folder and what changed since, when known: the
+    /// pages it shows unchanged keep their `previous` key without being keyed again.
+    pub last: Option<&'a LastBuild>,
     /// Told (pages done, pages in all) as pages are rendered, for a progress bar.
     pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
 }
@@ -106,8 +115,8 @@ struct PageContext {
 enum Value {
     /// Serialized as JSON, which the key hashed.
     Json(Vec<u8>),
-    /// Summaries of posts (by snapshot index), each serialized and hashed once per
-    /// build: lists and neighbours share them.
+    /// Summaries of posts (by snapshot index), each serialized and hashed at most once
+    /// per build: lists and neighbours share them.
     Post(Option<usize>),
     Posts(Vec<usize>),
 }
@@ -122,21 +131,21 @@ impl PageContext {
     }
 
     /// Puts the summary of the post at `index` (or null), whose hash is in `hashes`.
-    fn insert_post(&mut self, name: &'static str, index: Option<usize>, hashes: &[blake3::Hash]) {
+    fn insert_post(&mut self, name: &'static str, index: Option<usize>, hashes: &[SummaryHash]) {
         self.key.update(name.as_bytes());
         match index {
-            Some(i) => self.key.update(hashes[i].as_bytes()),
+            Some(i) => self.key.update(&hashes[i]),
             None => self.key.update(b"null"),
         };
         self.values.push((name, Value::Post(index)));
     }
 
     /// Puts the summaries of the posts at `indexes`, whose hashes are in `hashes`.
-    fn insert_posts(&mut self, name: &'static str, indexes: Vec<usize>, hashes: &[blake3::Hash]) {
+    fn insert_posts(&mut self, name: &'static str, indexes: Vec<usize>, hashes: &[SummaryHash]) {
         self.key.update(name.as_bytes());
         self.key.update(b"posts");
         for &i in &indexes {
-            self.key.update(hashes[i].as_bytes());
+            self.key.update(&hashes[i]);
         }
         self.values.push((name, Value::Posts(indexes)));
     }
@@ -167,7 +176,12 @@ pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
         cache.flush();
     }
     match rendered {
-        Ok((files, mut keys, rendered)) => {
+        Ok(Rendered {
+            files,
+            mut keys,
+            rendered,
+            summary_hashes,
+        }) => {
             let last: Option<Vec<&str>> = input
                 .previous
                 .map(|p| p.keys().map(String::as_str).collect());
@@ -204,6 +218,7 @@ pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
                 write,
                 millis: started.elapsed().as_millis(),
                 keys,
+                summary_hashes,
             })
         }
         Err(e) => {
@@ -222,18 +237,22 @@ struct Plan<'a> {
     rendered: AtomicUsize,
     site: SiteView<'a>,
     base: Context,
-    summaries: Vec<PostSummary>,
+    /// Made when first needed: a build after an edit needs few.
+    summaries: Vec<OnceLock<PostSummary>>,
     /// The hash of each summary's JSON: what page keys take of it.
-    summary_hashes: Vec<blake3::Hash>,
-    /// Indexes of posts (not pages), newest first.
-    posts: Vec<usize>,
-    /// For each tag / author: the indexes of its posts, newest first.
-    by_tag: Vec<Vec<usize>>,
-    by_author: Vec<Vec<usize>>,
+    summary_hashes: Vec<SummaryHash>,
+    lists: Lists,
+    /// Pages whose inputs are the last build's, when that is known.
+    unchanged: Option<Unchanged>,
 }
 
-/// (files in the site, page keys, pages rendered).
-type Rendered = (usize, Vec<(String, String)>, usize);
+struct Rendered {
+    /// Files in the site.
+    files: usize,
+    keys: Vec<(String, String)>,
+    rendered: usize,
+    summary_hashes: Vec<SummaryHash>,
+}
 
 fn render_all(input: &Build, writer: &SiteWriter) -> Result<Rendered, RenderError> {
     let snapshot = input.snapshot;
@@ -241,31 +260,35 @@ fn render_all(input: &Build, writer: &SiteWriter) -> Result<Rendered, RenderErro
     let mut base = Context::new();
     base.insert("site", &site);
     let summaries_phase = Phase::start();
-    let summaries: Vec<PostSummary> = snapshot
+    let summaries: Vec<OnceLock<PostSummary>> =
+        snapshot.posts.iter().map(|_| OnceLock::new()).collect();
+    // A post unchanged since the last build has the same summary, hence hash.
+    let summary_hashes: Vec<SummaryHash> = snapshot
         .posts
         .par_iter()
-        .map(|p| summarize(snapshot, p, &input.config.base_url))
-        .collect();
-    let summary_hashes: Vec<blake3::Hash> = summaries
-        .par_iter()
-        .map(|s| blake3::hash(&serde_json::to_vec(s).expect("a summary serializes")))
+        .zip(&summaries)
+        .map(|(post, cell)| {
+            if let Some(hash) = input.last.and_then(|last| last.hash_of(post.post.id)) {
+                return hash;
+            }
+            let summary = cell.get_or_init(|| summarize(snapshot, post, &input.config.base_url));
+            let json = serde_json::to_vec(summary).expect("a summary serializes");
+            blake3::hash(&json).into()
+        })
         .collect();
     summaries_phase.done("summaries");
-    let posts: Vec<usize> = (0..snapshot.posts.len())
-        .filter(|&i| snapshot.posts[i].post.doc.kind == Kind::Post)
-        .collect();
-    let mut by_tag = vec![Vec::new(); snapshot.tags.len()];
-    let mut by_author = vec![Vec::new(); snapshot.authors.len()];
-    for &i in &posts {
-        for &t in &snapshot.posts[i].tags {
-            if !snapshot.tags[t].internal {
-                by_tag[t].push(i);
-            }
-        }
-        for &a in &snapshot.posts[i].authors {
-            by_author[a].push(i);
-        }
-    }
+    let lists = Lists::of(
+        snapshot
+            .posts
+            .iter()
+            .map(|p| (p.post.doc.kind, p.tags.as_slice(), p.authors.as_slice())),
+        &snapshot.tags,
+        snapshot.authors.len(),
+    );
+    let unchanged = input.last.map(|last| {
+        let per_page = input.config.posts_per_page;
+        Unchanged::compare(last, snapshot, &summary_hashes, &lists, per_page)
+    });
     let mut global_key = blake3::Hasher::new();
     global_key.update(RENDERER_KEY.as_bytes());
     global_key.update(super::markdown::VERSION.as_bytes());
@@ -281,23 +304,24 @@ fn render_all(input: &Build, writer: &SiteWriter) -> Result<Rendered, RenderErro
         base,
         summaries,
         summary_hashes,
-        posts,
-        by_tag,
-        by_author,
+        lists,
+        unchanged,
     };
 
     let mut jobs: Vec<Job> = Vec::new();
     let per_page = input.config.posts_per_page;
-    let lists = std::iter::once((List::Home, plan.posts.len()))
+    let lists = std::iter::once((List::Home, plan.lists.posts.len()))
         .chain(
-            plan.by_tag
+            plan.lists
+                .by_tag
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| !p.is_empty())
                 .map(|(t, p)| (List::Tag(t), p.len())),
         )
         .chain(
-            plan.by_author
+            plan.lists
+                .by_author
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| !p.is_empty())
@@ -344,17 +368,22 @@ fn render_all(input: &Build, writer: &SiteWriter) -> Result<Rendered, RenderErro
     })?;
     phase.done("lists, aliases and the 404 page");
     let phase = Phase::start();
-    let media = copy_media(input.media, writer)?;
+    plan.copy_media(writer)?;
     phase.done("assets and media");
     let phase = Phase::start();
     let extras = plan.write_feeds_and_maps(writer)?;
     phase.done("feeds and sitemaps");
-    let files = snapshot.posts.len() + jobs.len() + input.theme.assets.len() + media + extras;
-    let keys = plan
-        .keys
-        .into_inner()
-        .expect("no panic while holding the lock");
-    Ok((files, keys, plan.rendered.into_inner()))
+    let files =
+        snapshot.posts.len() + jobs.len() + input.theme.assets.len() + input.media.len() + extras;
+    Ok(Rendered {
+        files,
+        keys: plan
+            .keys
+            .into_inner()
+            .expect("no panic while holding the lock"),
+        rendered: plan.rendered.into_inner(),
+        summary_hashes: plan.summary_hashes,
+    })
 }
 
 impl Plan<'_> {
@@ -378,6 +407,7 @@ impl Plan<'_> {
             let ids: Vec<i64> = missing.iter().map(|&i| posts[i].post.id).collect();
             self.input.bodies.markdown(&ids)?
         };
+        super::highlight::prepare(markdown.values().map(String::as_str));
         let rendered = missing
             .par_iter()
             .map(|&i| {
@@ -460,10 +490,10 @@ impl Plan<'_> {
                         serde_json::from_slice(&json).expect("JSON written by serde_json parses");
                     context.insert(name, &value);
                 }
-                Value::Post(index) => context.insert(name, &index.map(|i| &self.summaries[i])),
+                Value::Post(index) => context.insert(name, &index.map(|i| self.summary(i))),
                 Value::Posts(indexes) => {
                     let posts: Vec<&PostSummary> =
-                        indexes.iter().map(|&i| &self.summaries[i]).collect();
+                        indexes.iter().map(|&i| self.summary(i)).collect();
                     context.insert(name, &posts);
                 }
             }
@@ -493,6 +523,54 @@ impl Plan<'_> {
         }
     }
 
+    /// Keeps the page at `rel` as the last build made it, when its inputs are known to
+    /// be the same (`unchanged`) and the last build keyed it. Returns whether it did.
+    fn keep_unchanged(
+        &self,
+        writer: &SiteWriter,
+        unchanged: bool,
+        rel: String,
+        what: impl FnOnce() -> String,
+    ) -> Result<bool, RenderError> {
+        let Some(key) = self
+            .input
+            .previous
+            .and_then(|p| p.get(&rel))
+            .filter(|_| unchanged)
+        else {
+            return Ok(false);
+        };
+        writer.keep(&rel, &what())?;
+        self.record(rel, key.clone());
+        Ok(true)
+    }
+
+    /// Copies the files of `content/` that changed since the last build (by their
+    /// stamp) and keeps the others.
+    fn copy_media(&self, writer: &SiteWriter) -> Result<(), RenderError> {
+        self.input.media.par_iter().try_for_each(|media| {
+            let key = media.key();
+            let what = || format!("content file {}", media.rel);
+            // Trusted as the last build left it, or seen to be there.
+            let there = self.unchanged.is_some() || writer.is_published(&media.rel);
+            let same = self.input.previous.and_then(|p| p.get(&media.rel)) == Some(&key);
+            if !(same && there) {
+                writer.copy(&media.rel, &media.source, &what())?;
+            } else {
+                writer.keep(&media.rel, &what())?;
+            }
+            self.record(media.rel.clone(), key);
+            Ok(())
+        })
+    }
+
+    fn summary(&self, i: usize) -> &PostSummary {
+        self.summaries[i].get_or_init(|| {
+            let snapshot = self.input.snapshot;
+            summarize(snapshot, &snapshot.posts[i], &self.input.config.base_url)
+        })
+    }
+
     fn record(&self, rel: String, key: String) {
         self.keys
             .lock()
@@ -512,13 +590,16 @@ impl Plan<'_> {
         match *job {
             Job::List { list, page } => self.render_list(list, page, writer),
             Job::Alias { post, alias } => {
-                let from = &self.input.snapshot.posts[post].post.doc.aliases[alias];
-                let summary = &self.summaries[post];
+                let doc = &self.input.snapshot.posts[post].post.doc;
+                let from = &doc.aliases[alias];
+                // As the post's summary has them, without making it.
+                let url = post_url(&doc.slug);
+                let permalink = format!("{}{url}", self.input.config.base_url);
                 let rel = output_path(from);
                 writer.put(
                     &rel,
-                    redirect_page(&summary.url, &summary.permalink).as_bytes(),
-                    &format!("alias {from} of {}", summary.url),
+                    redirect_page(&url, &permalink).as_bytes(),
+                    &format!("alias {from} of {url}"),
                 )?;
                 Ok(())
             }
@@ -564,7 +645,12 @@ impl Plan<'_> {
     fn prepare_post(&self, i: usize, writer: &SiteWriter) -> Result<Option<Page>, RenderError> {
         let snapshot_post = &self.input.snapshot.posts[i];
         let post = &snapshot_post.post;
-        let summary = &self.summaries[i];
+        let unchanged = self.unchanged.as_ref().is_some_and(|u| u.page(i));
+        let rel = output_path(&post_url(&post.doc.slug));
+        if self.keep_unchanged(writer, unchanged, rel, || format!("post {}", post.doc.slug))? {
+            return Ok(None);
+        }
+        let summary = self.summary(i);
         let mut context = self.page();
         context.insert("seo", &seo::for_post(&self.site, summary, &post.doc));
         context.insert_post("post", Some(i), &self.summary_hashes);
@@ -573,9 +659,7 @@ impl Plan<'_> {
         let template = match post.doc.kind {
             Kind::Post => {
                 // Posts are newest first: the newer one is before, the older one after.
-                let at = self.posts.binary_search_by(|&p| p.cmp(&i)).ok();
-                let newer = at.and_then(|a| a.checked_sub(1)).map(|a| self.posts[a]);
-                let older = at.and_then(|a| self.posts.get(a + 1)).copied();
+                let (newer, older) = self.lists.neighbours(i).unwrap_or_default();
                 context.insert_post("newer", newer, &self.summary_hashes);
                 context.insert_post("older", older, &self.summary_hashes);
                 context.insert("page_kind", "post");
@@ -598,11 +682,27 @@ impl Plan<'_> {
 
     fn render_list(&self, list: List, page: usize, writer: &SiteWriter) -> Result<(), RenderError> {
         let snapshot = self.input.snapshot;
+        if let Some(unchanged) = &self.unchanged {
+            let (unchanged, base) = match list {
+                List::Home => (unchanged.home(page), "/".to_owned()),
+                List::Tag(t) => (unchanged.tag(t, page), tag_url(&snapshot.tags[t].slug)),
+                List::Author(a) => (
+                    unchanged.author(a, page),
+                    author_url(&snapshot.authors[a].slug),
+                ),
+            };
+            let url = page_url(&base, page);
+            if self.keep_unchanged(writer, unchanged, output_path(&url), || {
+                format!("list {url}")
+            })? {
+                return Ok(());
+            }
+        }
         let per_page = self.input.config.posts_per_page;
         let mut context = self.page();
         let (items, base, template, title, description) = match list {
             List::Home => (
-                &self.posts,
+                &self.lists.posts,
                 "/".to_owned(),
                 "index.html",
                 self.site.title.to_owned(),
@@ -617,7 +717,7 @@ impl Plan<'_> {
                 let title = format!("{} - {}", tag.name, self.site.title);
                 context.insert("tag", &tag);
                 (
-                    &self.by_tag[t],
+                    &self.lists.by_tag[t],
                     tag_url(&tag.slug),
                     "tag.html",
                     title,
@@ -633,7 +733,7 @@ impl Plan<'_> {
                 let title = format!("{} - {}", author.name, self.site.title);
                 context.insert("author", &author);
                 (
-                    &self.by_author[a],
+                    &self.lists.by_author[a],
                     author_url(&author.slug),
                     "author.html",
                     title,
@@ -671,32 +771,43 @@ impl Plan<'_> {
     fn write_feeds_and_maps(&self, writer: &SiteWriter) -> Result<usize, RenderError> {
         let config = self.input.config;
         let snapshot = self.input.snapshot;
-        let newest: Vec<usize> = self.posts.iter().take(config.feed_limit).copied().collect();
+        let newest: Vec<usize> = self
+            .lists
+            .posts
+            .iter()
+            .take(config.feed_limit)
+            .copied()
+            .collect();
         let mut bodies = self.bodies_html(&newest)?;
         let items: Vec<(&PostSummary, String)> = newest
             .iter()
-            .map(|i| (&self.summaries[*i], bodies.remove(i).unwrap_or_default()))
+            .map(|i| (self.summary(*i), bodies.remove(i).unwrap_or_default()))
             .collect();
         writer.put("rss.xml", feeds::rss(config, &items).as_bytes(), "the feed")?;
 
-        let newest = self
-            .posts
-            .first()
-            .and_then(|&i| self.summaries[i].updated.clone());
+        // From the documents, as summaries have them: a build after an edit makes few
+        // summaries, and the sitemap lists every post.
+        let doc = |i: usize| &snapshot.posts[i].post.doc;
         let newest_of = |list: &[usize]| {
             list.iter()
-                .filter_map(|&i| self.summaries[i].updated.clone())
+                .filter_map(|&i| doc(i).updated_at.or(doc(i).published_at))
                 .max()
+                .map(crate::store::timestamp)
         };
         let mut entries = vec![sitemap::Entry {
             loc: format!("{}/", config.base_url),
-            lastmod: newest,
+            lastmod: self
+                .lists
+                .posts
+                .first()
+                .and_then(|&i| views::updated(doc(i))),
         }];
-        entries.extend(self.summaries.iter().map(|s| sitemap::Entry {
-            loc: s.permalink.clone(),
-            lastmod: s.updated.clone(),
+        entries.extend(snapshot.posts.iter().map(|p| sitemap::Entry {
+            loc: format!("{}{}", config.base_url, post_url(&p.post.doc.slug)),
+            lastmod: views::updated(&p.post.doc),
         }));
         for (t, list) in self
+            .lists
             .by_tag
             .iter()
             .enumerate()
@@ -708,6 +819,7 @@ impl Plan<'_> {
             });
         }
         for (a, list) in self
+            .lists
             .by_author
             .iter()
             .enumerate()
@@ -762,26 +874,6 @@ fn redirect_page(url: &str, permalink: &str) -> String {
     )
 }
 
-/// Copies every file under `media` except Markdown and hidden files. Returns the count.
-fn copy_media(media: Option<&Path>, writer: &SiteWriter) -> Result<usize, RenderError> {
-    let Some(dir) = media.filter(|d| d.is_dir()) else {
-        return Ok(0);
-    };
-    let files: Vec<_> = walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && !e.file_name().to_string_lossy().ends_with(".md"))
-        .map(|e| e.into_path())
-        .collect();
-    files.par_iter().try_for_each(|file| {
-        let rel = crate::content::relative_path(dir, file);
-        writer.copy(&rel, file, &format!("content file {rel}"))
-    })?;
-    Ok(files.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -832,8 +924,7 @@ mod tests {
         posts.sort_by_key(|p| std::cmp::Reverse(p.post.doc.published_at));
         Snapshot {
             posts,
-            tags: Vec::new(),
-            authors: Vec::new(),
+            ..Snapshot::default()
         }
     }
 
@@ -871,10 +962,11 @@ mod tests {
                     bodies: &counting,
                     theme: &theme,
                     config: &config,
-                    media: None,
+                    media: &[],
                     preview: false,
                     cache: Some(&cache),
                     previous: Some(previous),
+                    last: None,
                     progress: None,
                 },
                 &out,

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::config::{NavItem, SiteConfig};
 use crate::store::snapshot::{Snapshot, SnapshotPost};
-use crate::store::{timestamp, Kind, Status};
+use crate::store::{timestamp, Kind, PostDoc, Status};
 
 /// Words read per minute, for `reading_time`.
 const WORDS_PER_MINUTE: usize = 230;
@@ -82,6 +82,17 @@ pub struct PostSummary {
     pub reading_time: usize,
 }
 
+/// Where a post or page is, root-relative: `/hello/`.
+pub fn post_url(slug: &str) -> String {
+    format!("/{slug}/")
+}
+
+/// When a post last changed as its author states it (else when it was published),
+/// RFC 3339.
+pub fn updated(doc: &PostDoc) -> Option<String> {
+    doc.updated_at.or(doc.published_at).map(timestamp)
+}
+
 pub fn tag_url(slug: &str) -> String {
     format!("/tag/{slug}/")
 }
@@ -114,7 +125,7 @@ pub fn author_ref(snapshot: &Snapshot, index: usize) -> AuthorRef {
 
 pub fn summarize(snapshot: &Snapshot, post: &SnapshotPost, base_url: &str) -> PostSummary {
     let doc = &post.post.doc;
-    let url = format!("/{}/", doc.slug);
+    let url = post_url(&doc.slug);
     let tags: Vec<TagRef> = post
         .tags
         .iter()
@@ -139,7 +150,7 @@ pub fn summarize(snapshot: &Snapshot, post: &SnapshotPost, base_url: &str) -> Po
             _ => post.digest.excerpt.clone(),
         },
         date: doc.published_at.map(timestamp),
-        updated: doc.updated_at.or(doc.published_at).map(timestamp),
+        updated: updated(doc),
         featured_image: doc.featured_image.clone(),
         primary_tag: tags.first().cloned(),
         tags,

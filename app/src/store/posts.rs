@@ -101,7 +101,7 @@ pub struct PostDoc {
 }
 
 /// A post as the store holds it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredPost {
     pub id: i64,
     pub revision: i64,
@@ -144,7 +144,7 @@ pub struct SourceRecord {
 /// What a build needs from a post's body without reading it, stored by every write:
 /// lists show the word count and excerpt, and the hash keys the page and the cached
 /// HTML of the body.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Digest {
     /// blake3 of the Markdown, hex.
     pub hash: String,
@@ -442,8 +442,8 @@ pub async fn load_all(conn: &mut SqliteConnection) -> Result<Vec<StoredPost>> {
     let mut posts = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
     let tag_names = id_names(conn, "tags").await?;
     let author_names = id_names(conn, "users").await?;
-    let mut tag_ids = tags::POST_TAGS.ids_by_post(conn).await?;
-    let mut author_ids = users::POST_AUTHORS.ids_by_post(conn).await?;
+    let mut tag_ids = tags::POST_TAGS.ids_by_post(conn, None).await?;
+    let mut author_ids = users::POST_AUTHORS.ids_by_post(conn, None).await?;
     let names = |ids: Option<Vec<i64>>, names: &HashMap<i64, String>| {
         ids.unwrap_or_default()
             .iter()

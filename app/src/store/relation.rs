@@ -139,16 +139,30 @@ impl Relation {
             .await?)
     }
 
-    /// The ids linked to every post, in order, by post id.
-    pub async fn ids_by_post(&self, conn: &mut SqliteConnection) -> Result<HashMap<i64, Vec<i64>>> {
+    /// The ids linked to every post (or to the posts `only`), in order, by post id.
+    pub async fn ids_by_post(
+        &self,
+        conn: &mut SqliteConnection,
+        only: Option<&[i64]>,
+    ) -> Result<HashMap<i64, Vec<i64>>> {
         // One JSON value rather than a row per post: rows cross a thread one by one.
+        let filter = if only.is_some() {
+            "WHERE post_id IN (SELECT value FROM json_each(?))"
+        } else {
+            ""
+        };
         let sql = format!(
             "SELECT json_group_object(post_id, ids) FROM (SELECT post_id, \
-             group_concat({column}, ',' ORDER BY sort_order) AS ids FROM {link} GROUP BY post_id)",
+             group_concat({column}, ',' ORDER BY sort_order) AS ids FROM {link} {filter} \
+             GROUP BY post_id)",
             link = self.link,
             column = self.column
         );
-        let json: String = sqlx::query_scalar(&sql).fetch_one(&mut *conn).await?;
+        let mut query = sqlx::query_scalar(&sql);
+        if let Some(ids) = only {
+            query = query.bind(serde_json::to_string(ids).expect("ids serialize"));
+        }
+        let json: String = query.fetch_one(&mut *conn).await?;
         let rows: HashMap<i64, String> =
             serde_json::from_str(&json).map_err(|e| StoreError::Unreadable {
                 what: self.link.to_owned(),

@@ -2,7 +2,10 @@
 //! It holds no bodies (a body's digest says what lists and page keys need); the build
 //! reads the Markdown of the few pages it renders through [`Store::markdown_of`].
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
 
 use super::posts::{self, Digest, PostDoc, StoredPost};
 use super::tags::{self, Tag, POST_TAGS};
@@ -11,7 +14,7 @@ use super::{timestamp, Result, Store, StoreError};
 
 impl Store {
     /// The Markdown of the posts `ids`: id -> body.
-    pub async fn markdown_of(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+    pub async fn markdown_of(&self, ids: &[i64]) -> Result<HashMap<i64, String>> {
         let mut conn = self.pool().acquire().await?;
         posts::markdown_of(&mut conn, ids).await
     }
@@ -19,14 +22,18 @@ impl Store {
 
 /// What the renderer sees: the visible posts and pages, newest first, and every
 /// tag and author. Posts point at tags and authors by index into those lists.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Snapshot {
     pub posts: Vec<SnapshotPost>,
     pub tags: Vec<Tag>,
     pub authors: Vec<Author>,
+    /// The store's version when the snapshot was taken (see [`Store::version`]).
+    pub version: i64,
+    /// When it was taken: scheduled posts due by then are in it.
+    pub taken_at: DateTime<Utc>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct SnapshotPost {
     /// Its `doc.tags` and `doc.authors` are left empty (the indexes below say more),
     /// and so are `doc.markdown` (see `digest`) and where its file is.
@@ -43,52 +50,101 @@ impl Snapshot {
     /// with `drafts`, every post not archived.
     pub async fn load(store: &Store, drafts: bool, now: DateTime<Utc>) -> Result<Self> {
         let mut tx = store.pool().begin().await?;
-        let filter = if drafts {
-            "deleted_at IS NULL"
-        } else {
-            "deleted_at IS NULL AND (status = 'published' OR (status = 'scheduled' AND published_at <= ?1))"
-        };
-        // All rows as one JSON value: sqlx hands rows between threads one at a time,
-        // which for 10,000 posts took longer than the query. Sorted here, not by SQLite.
-        let sql =
-            format!("SELECT json_group_array(json_array({ROW_FIELDS})) FROM posts WHERE {filter}");
-        let rows: String = sqlx::query_scalar(&sql)
-            .bind(timestamp(now))
-            .fetch_one(&mut *tx)
-            .await?;
-        let rows: Vec<Row> = serde_json::from_str(&rows).map_err(|e| StoreError::Unreadable {
-            what: "posts".to_owned(),
-            message: e.to_string(),
-        })?;
+        let version = version(&mut tx).await?;
+        let rows = visible_rows(&mut tx, drafts, now, None).await?;
         let tags = tags::all(&mut tx).await?;
         let authors = users::all(&mut tx).await?;
-        let mut tag_ids = POST_TAGS.ids_by_post(&mut tx).await?;
-        let mut author_ids = POST_AUTHORS.ids_by_post(&mut tx).await?;
+        let tag_ids = POST_TAGS.ids_by_post(&mut tx, None).await?;
+        let author_ids = POST_AUTHORS.ids_by_post(&mut tx, None).await?;
         tx.commit().await?;
+        let mut snapshot = Snapshot {
+            posts: Vec::new(),
+            tags,
+            authors,
+            version,
+            taken_at: now,
+        };
+        snapshot.add(rows, tag_ids, author_ids);
+        Ok(snapshot)
+    }
 
-        let tag_index = index_of(tags.iter().map(|t| t.id));
-        let author_index = index_of(authors.iter().map(|a| a.id));
-        let posts = rows
-            .into_iter()
-            .map(|row| {
-                let (post, digest) = row.into_post();
-                let pick =
-                    |ids: Option<Vec<i64>>, index: &std::collections::HashMap<i64, usize>| {
-                        ids.unwrap_or_default()
-                            .iter()
-                            .filter_map(|id| index.get(id).copied())
-                            .collect()
-                    };
-                Ok(SnapshotPost {
-                    digest,
-                    tags: pick(tag_ids.remove(&post.id), &tag_index),
-                    authors: pick(author_ids.remove(&post.id), &author_index),
-                    post,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mut posts = posts;
-        posts.sort_by(|a, b| {
+    /// This snapshot brought up to `now`: the posts that changed in the store since it
+    /// was taken (and scheduled posts come due) are read again, the others kept. Returns
+    /// the ids of the posts read again, or None when a tag or an author changed (which
+    /// may change what any post shows): then only [`Snapshot::load`] will do.
+    pub async fn refresh(
+        mut self,
+        store: &Store,
+        drafts: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Self, HashSet<i64>)>> {
+        let mut tx = store.pool().begin().await?;
+        let version = version(&mut tx).await?;
+        let tags = tags::all(&mut tx).await?;
+        let authors = users::all(&mut tx).await?;
+        if tags != self.tags || authors != self.authors {
+            return Ok(None);
+        }
+        let changed: String = sqlx::query_scalar(
+            "SELECT json_group_array(post_id) FROM (SELECT post_id FROM post_changes WHERE n > ?1 \
+             UNION SELECT id FROM posts WHERE status = 'scheduled' AND published_at > ?2 \
+             AND published_at <= ?3)",
+        )
+        .bind(self.version)
+        .bind(timestamp(self.taken_at))
+        .bind(timestamp(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        let changed: Vec<i64> =
+            serde_json::from_str(&changed).map_err(|e| StoreError::Unreadable {
+                what: "post_changes".to_owned(),
+                message: e.to_string(),
+            })?;
+        let (rows, tag_ids, author_ids) = if changed.is_empty() {
+            Default::default()
+        } else {
+            (
+                visible_rows(&mut tx, drafts, now, Some(&changed)).await?,
+                POST_TAGS.ids_by_post(&mut tx, Some(&changed)).await?,
+                POST_AUTHORS.ids_by_post(&mut tx, Some(&changed)).await?,
+            )
+        };
+        tx.commit().await?;
+        let changed: HashSet<i64> = changed.into_iter().collect();
+        self.posts.retain(|p| !changed.contains(&p.post.id));
+        self.version = version;
+        self.taken_at = now;
+        self.add(rows, tag_ids, author_ids);
+        Ok(Some((self, changed)))
+    }
+
+    /// Adds the posts of `rows` (linked to tags and authors by `tag_ids` and
+    /// `author_ids`, by post id) and puts every post in order again.
+    fn add(
+        &mut self,
+        rows: Vec<Row>,
+        mut tag_ids: HashMap<i64, Vec<i64>>,
+        mut author_ids: HashMap<i64, Vec<i64>>,
+    ) {
+        let tag_index = index_of(self.tags.iter().map(|t| t.id));
+        let author_index = index_of(self.authors.iter().map(|a| a.id));
+        let pick = |ids: Option<Vec<i64>>, index: &HashMap<i64, usize>| {
+            ids.unwrap_or_default()
+                .iter()
+                .filter_map(|id| index.get(id).copied())
+                .collect()
+        };
+        self.posts.extend(rows.into_iter().map(|row| {
+            let (post, digest) = row.into_post();
+            SnapshotPost {
+                digest,
+                tags: pick(tag_ids.remove(&post.id), &tag_index),
+                authors: pick(author_ids.remove(&post.id), &author_index),
+                post,
+            }
+        }));
+        // Sorted here, not by SQLite: the rows come as one JSON value.
+        self.posts.sort_by(|a, b| {
             let (a, b) = (&a.post.doc, &b.post.doc);
             (
                 a.published_at.is_none(),
@@ -101,15 +157,49 @@ impl Snapshot {
                     &b.slug,
                 ))
         });
-        Ok(Snapshot {
-            posts,
-            tags,
-            authors,
-        })
     }
 }
 
-fn index_of(ids: impl Iterator<Item = i64>) -> std::collections::HashMap<i64, usize> {
+async fn version(conn: &mut SqliteConnection) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT n FROM store_version WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
+/// The posts a build shows (see [`Snapshot::load`]), all or those of `only`.
+async fn visible_rows(
+    conn: &mut SqliteConnection,
+    drafts: bool,
+    now: DateTime<Utc>,
+    only: Option<&[i64]>,
+) -> Result<Vec<Row>> {
+    let mut filter = if drafts {
+        "deleted_at IS NULL".to_owned()
+    } else {
+        "deleted_at IS NULL AND (status = 'published' OR (status = 'scheduled' AND published_at <= ?1))"
+            .to_owned()
+    };
+    if only.is_some() {
+        filter.push_str(" AND id IN (SELECT value FROM json_each(?2))");
+    }
+    // All rows as one JSON value: sqlx hands rows between threads one at a time,
+    // which for 10,000 posts took longer than the query.
+    let sql =
+        format!("SELECT json_group_array(json_array({ROW_FIELDS})) FROM posts WHERE {filter}");
+    let rows: String = sqlx::query_scalar(&sql)
+        .bind(timestamp(now))
+        .bind(only.map(|ids| serde_json::to_string(ids).expect("ids serialize")))
+        .fetch_one(&mut *conn)
+        .await?;
+    serde_json::from_str(&rows).map_err(|e| StoreError::Unreadable {
+        what: "posts".to_owned(),
+        message: e.to_string(),
+    })
+}
+
+fn index_of(ids: impl Iterator<Item = i64>) -> HashMap<i64, usize> {
     ids.enumerate().map(|(i, id)| (id, i)).collect()
 }
 
@@ -157,6 +247,8 @@ impl Snapshot {
             }],
             tags,
             authors,
+            version: 0,
+            taken_at: Utc::now(),
         }
     }
 }

@@ -14,7 +14,7 @@ pub(crate) const POST_TAGS: Relation = Relation {
 };
 
 /// A tag as the renderer and the API see it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tag {
     pub id: i64,
     pub slug: String,

@@ -19,7 +19,7 @@ pub fn author_slug(name: &str) -> String {
 }
 
 /// An author as the renderer sees it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Author {
     pub id: i64,
     pub slug: String,

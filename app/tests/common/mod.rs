@@ -237,6 +237,9 @@ impl Running {
             .current_dir(dir)
             .env("FOLIO_LOG", "info")
             .env_remove("FOLIO_LOG_FORMAT")
+            // Not the test's own stdout: a server a failed test leaves running would
+            // hold it open, and whoever reads the test's output would wait for it.
+            .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("folio starts");
