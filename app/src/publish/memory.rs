@@ -55,12 +55,19 @@ fn path(cache: &Path, out: &Path) -> PathBuf {
 
 /// The memory of the last build into `out`, if there is a readable one.
 pub fn read(cache: &Path, out: &Path) -> Option<Memory> {
+    let started = std::time::Instant::now();
     let path = path(cache, out);
     let bytes = std::fs::read(&path).ok()?;
     let body = bytes.strip_prefix(MAGIC)?;
-    postcard::from_bytes(body)
+    let memory = postcard::from_bytes(body)
         .inspect_err(|e| tracing::debug!("ignoring {}: {e}", path.display()))
-        .ok()
+        .ok();
+    tracing::debug!(
+        millis = started.elapsed().as_millis() as u64,
+        bytes = bytes.len(),
+        "memory: read"
+    );
+    memory
 }
 
 /// Remembers the build `fingerprint` of `out`. A failure costs the next publish its
@@ -79,6 +86,7 @@ pub fn write(
         snapshot,
         hashes,
     };
+    let started = std::time::Instant::now();
     let path = path(cache, out);
     let written = std::fs::create_dir_all(cache).and_then(|()| {
         // Renamed into place: a reader never sees half a file.
@@ -90,7 +98,11 @@ pub fn write(
         file.persist(&path).map_err(|e| e.error)?;
         Ok(())
     });
-    if let Err(e) = written {
-        tracing::warn!("cannot remember this build in {}: {e}", path.display());
+    match written {
+        Ok(()) => tracing::debug!(
+            millis = started.elapsed().as_millis() as u64,
+            "memory: written"
+        ),
+        Err(e) => tracing::warn!("cannot remember this build in {}: {e}", path.display()),
     }
 }

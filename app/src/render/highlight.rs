@@ -10,6 +10,7 @@
 //! stylesheet styles both.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use pulldown_cmark_escape::escape_html;
@@ -23,20 +24,28 @@ static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_ne
 
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
+/// The language token of a fence's info string (` ```rust,ignore ` -> `rust`).
+fn token(lang: &str) -> &str {
+    lang.split([' ', ',', '{'])
+        .next()
+        .unwrap_or_default()
+        .trim()
+}
+
+/// How a highlighted block starts, up to its language.
+const BLOCK_START: &str = "<pre class=\"hl\"><code class=\"language-";
+const BLOCK_END: &str = "</code></pre>\n";
+
 /// The `<pre>` block for `code` in `lang`; plain escaped text for a language the
 /// highlighter does not know, or no language at all.
 pub fn code_block(lang: &str, code: &str) -> String {
-    let lang = lang
-        .split([' ', ',', '{'])
-        .next()
-        .unwrap_or_default()
-        .trim();
+    let lang = token(lang);
     let mut html = String::with_capacity(code.len() * 2 + 64);
     if lang.is_empty() {
         html.push_str("<pre><code>");
         escape_html(&mut html, code).expect("writing to a String cannot fail");
     } else {
-        html.push_str("<pre class=\"hl\"><code class=\"language-");
+        html.push_str(BLOCK_START);
         escape_html(&mut html, lang).expect("writing to a String cannot fail");
         html.push_str("\">");
         let highlighted = Grammar::for_token(lang)
@@ -47,8 +56,85 @@ pub fn code_block(lang: &str, code: &str) -> String {
             None => escape_html(&mut html, code).expect("writing to a String cannot fail"),
         }
     }
-    html.push_str("</code></pre>\n");
+    html.push_str(BLOCK_END);
     html
+}
+
+/// The highlighted blocks of a body's last HTML, to be used again for the same code in
+/// the same language: an edit of a post's prose then makes no highlighter (each takes
+/// 10-30 ms to make in a new process).
+#[derive(Default)]
+pub struct Blocks {
+    /// (escaped language token, code) -> the whole block.
+    by_code: HashMap<(String, String), String>,
+}
+
+impl Blocks {
+    /// The highlighted blocks of `html` (what [`code_block`] made).
+    pub fn of(html: &str) -> Self {
+        let mut by_code = HashMap::new();
+        let mut rest = html;
+        while let Some(at) = rest.find(BLOCK_START) {
+            let block = &rest[at..];
+            let Some(end) = block.find(BLOCK_END).map(|e| e + BLOCK_END.len()) else {
+                break;
+            };
+            let (block, after) = block.split_at(end);
+            rest = after;
+            let inner = &block[BLOCK_START.len()..block.len() - BLOCK_END.len()];
+            if let Some((lang, markup)) = inner.split_once("\">") {
+                by_code.insert((lang.to_owned(), text_of(markup)), block.to_owned());
+            }
+        }
+        Self { by_code }
+    }
+
+    /// The block [`code_block`] makes for `code` in `lang`, if it is one of these.
+    pub fn get(&self, lang: &str, code: &str) -> Option<&str> {
+        let mut escaped = String::new();
+        escape_html(&mut escaped, token(lang)).expect("writing to a String cannot fail");
+        self.by_code
+            .get(&(escaped, code.to_owned()))
+            .map(String::as_str)
+    }
+}
+
+/// The text of highlighted markup: its tags dropped, its entities decoded. Both
+/// highlighters only wrap the escaped code in spans, so this is the code again.
+fn text_of(markup: &str) -> String {
+    let mut text = String::with_capacity(markup.len());
+    let mut rest = markup;
+    while let Some(at) = rest.find(['<', '&']) {
+        text.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if rest.starts_with('<') {
+            rest = rest.find('>').map_or("", |end| &rest[end + 1..]);
+            continue;
+        }
+        let entity = [
+            ("&lt;", '<'),
+            ("&gt;", '>'),
+            ("&amp;", '&'),
+            ("&quot;", '"'),
+            ("&#39;", '\''),
+            ("&#x27;", '\''),
+        ]
+        .into_iter()
+        .find(|(name, _)| rest.starts_with(name));
+        match entity {
+            Some((name, c)) => {
+                text.push(c);
+                rest = &rest[name.len()..];
+            }
+            // Not one of ours: the text will not match, and the block is made afresh.
+            None => {
+                text.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    text.push_str(rest);
+    text
 }
 
 /// Makes ready, side by side, the highlighters the code blocks of `bodies` (Markdown)

@@ -28,6 +28,8 @@ pub struct LastBuild {
 }
 
 struct LastPost {
+    /// The hash of its Markdown then.
+    body: String,
     kind: Kind,
     tags: Vec<usize>,
     authors: Vec<usize>,
@@ -43,6 +45,7 @@ impl LastBuild {
             .iter()
             .zip(hashes)
             .map(|(p, hash)| LastPost {
+                body: p.digest.hash.clone(),
                 kind: p.post.doc.kind,
                 tags: p.tags.clone(),
                 authors: p.authors.clone(),
@@ -60,6 +63,11 @@ impl LastBuild {
             posts,
             index,
         }
+    }
+
+    /// The hash of the Markdown of the post `id` in the last build.
+    pub fn body_of(&self, id: i64) -> Option<&str> {
+        self.index.get(&id).map(|&i| self.posts[i].body.as_str())
     }
 
     /// The summary hash of the post `id`, when it is the same as the last build's.

@@ -25,6 +25,11 @@ fn options() -> Options {
 
 /// The HTML of a post body.
 pub fn to_html(markdown: &str) -> String {
+    to_html_reusing(markdown, &highlight::Blocks::default())
+}
+
+/// The HTML of a post body, taking from `blocks` any code block it has already.
+pub fn to_html_reusing(markdown: &str, blocks: &highlight::Blocks) -> String {
     let mut out = String::with_capacity(markdown.len() * 2);
     let mut ids = HashMap::new();
     let mut pending: Vec<Event> = Vec::new();
@@ -62,7 +67,11 @@ pub fn to_html(markdown: &str) -> String {
             }
             Event::End(TagEnd::CodeBlock) => {
                 let (lang, text) = code.take().expect("a code block ends after it starts");
-                events.push(Event::Html(highlight::code_block(&lang, &text).into()));
+                let block = match blocks.get(&lang, &text) {
+                    Some(block) => block.to_owned(),
+                    None => highlight::code_block(&lang, &text),
+                };
+                events.push(Event::Html(block.into()));
             }
             Event::Text(text) if code.is_some() => {
                 code.as_mut().expect("checked").1.push_str(&text);
@@ -194,6 +203,37 @@ mod tests {
             html.contains("hl-string") && html.contains("&quot;") && !html.contains('“'),
             "{html}"
         );
+    }
+
+    #[test]
+    fn code_blocks_of_the_last_html_are_used_again_only_for_the_same_code() {
+        let before = "Intro.\n\n```rust\nfn main() { let s = \"<&>'\"; }\n```\n\n\
+                      ```python\nprint('x')  # c\n```\n\n```\nplain <b>\n```\n\n\
+                      ```yaml {hl_lines=1}\nkey: \"v\"\n```\n\n```brainfuck\n+[-]\n```\n";
+        let blocks = highlight::Blocks::of(&to_html(before));
+        let after = [
+            // Prose edited, code the same.
+            before.replace("Intro.", "Intro, edited."),
+            // Code edited, or the same code in another language.
+            before.replace("print('x')", "print('y')"),
+            before.replace("```rust", "```js"),
+            before.replace("```yaml {hl_lines=1}", "```yaml"),
+            "```rust\nfn main() { let s = \"<&>\"; }\n```\n".to_owned(),
+        ];
+        for markdown in after {
+            assert_eq!(
+                to_html_reusing(&markdown, &blocks),
+                to_html(&markdown),
+                "{markdown}"
+            );
+        }
+        // Reused indeed: a block found is the very block made before.
+        let code = "fn main() { let s = \"<&>'\"; }\n";
+        assert_eq!(
+            blocks.get("rust", code),
+            Some(highlight::code_block("rust", code).as_str())
+        );
+        assert_eq!(blocks.get("rust", "fn other() {}\n"), None);
     }
 
     #[test]

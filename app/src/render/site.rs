@@ -16,6 +16,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::cache::BodyCache;
+use super::highlight::Blocks;
 use super::last::{LastBuild, Lists, SummaryHash, Unchanged};
 use super::media::Media;
 use super::theme::Theme;
@@ -407,7 +408,23 @@ impl Plan<'_> {
             let ids: Vec<i64> = missing.iter().map(|&i| posts[i].post.id).collect();
             self.input.bodies.markdown(&ids)?
         };
-        super::highlight::prepare(markdown.values().map(String::as_str));
+        // An edited post's last HTML has its code blocks, most often unchanged.
+        let last_hash = |i: usize| {
+            let last = self.input.last?.body_of(posts[i].post.id)?;
+            (last != hash(i)).then_some(last)
+        };
+        let last_hashes: Vec<&str> = missing.iter().filter_map(|&i| last_hash(i)).collect();
+        let last_html = match self.input.cache {
+            Some(cache) if !last_hashes.is_empty() => cache.get(&last_hashes),
+            _ => HashMap::new(),
+        };
+        let last_blocks = |i: usize| last_hash(i).and_then(|h| last_html.get(h));
+        super::highlight::prepare(
+            missing
+                .iter()
+                .filter(|&&i| last_blocks(i).is_none())
+                .filter_map(|&i| markdown.get(&posts[i].post.id).map(String::as_str)),
+        );
         let rendered = missing
             .par_iter()
             .map(|&i| {
@@ -415,7 +432,10 @@ impl Plan<'_> {
                 let source = markdown
                     .get(&post.post.id)
                     .ok_or_else(|| RenderError::MissingBody(post.post.doc.slug.clone()))?;
-                Ok((i, markdown::to_html(source)))
+                let blocks = last_blocks(i)
+                    .map(|html| Blocks::of(html))
+                    .unwrap_or_default();
+                Ok((i, markdown::to_html_reusing(source, &blocks)))
             })
             .collect::<Result<Vec<(usize, String)>, RenderError>>()?;
         if let Some(cache) = self.input.cache {
