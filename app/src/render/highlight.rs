@@ -91,6 +91,9 @@ impl Blocks {
 
     /// The block [`code_block`] makes for `code` in `lang`, if it is one of these.
     pub fn get(&self, lang: &str, code: &str) -> Option<&str> {
+        if self.by_code.is_empty() {
+            return None; // A first render: no key to build.
+        }
         let mut escaped = String::new();
         escape_html(&mut escaped, token(lang)).expect("writing to a String cannot fail");
         self.by_code

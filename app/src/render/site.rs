@@ -614,7 +614,7 @@ impl Plan<'_> {
                 let from = &doc.aliases[alias];
                 // As the post's summary has them, without making it.
                 let url = post_url(&doc.slug);
-                let permalink = format!("{}{url}", self.input.config.base_url);
+                let permalink = views::permalink(&self.input.config.base_url, &doc.slug);
                 let rel = output_path(from);
                 writer.put(
                     &rel,
@@ -823,7 +823,7 @@ impl Plan<'_> {
                 .and_then(|&i| views::updated(doc(i))),
         }];
         entries.extend(snapshot.posts.iter().map(|p| sitemap::Entry {
-            loc: format!("{}{}", config.base_url, post_url(&p.post.doc.slug)),
+            loc: views::permalink(&config.base_url, &p.post.doc.slug),
             lastmod: views::updated(&p.post.doc),
         }));
         for (t, list) in self

@@ -87,6 +87,11 @@ pub fn post_url(slug: &str) -> String {
     format!("/{slug}/")
 }
 
+/// Where a post or page is, absolute: the site's base URL and [`post_url`].
+pub fn permalink(base_url: &str, slug: &str) -> String {
+    format!("{base_url}{}", post_url(slug))
+}
+
 /// When a post last changed as its author states it (else when it was published),
 /// RFC 3339.
 pub fn updated(doc: &PostDoc) -> Option<String> {
@@ -143,7 +148,7 @@ pub fn summarize(snapshot: &Snapshot, post: &SnapshotPost, base_url: &str) -> Po
         status: doc.status,
         slug: doc.slug.clone(),
         title: doc.title.clone(),
-        permalink: format!("{base_url}{url}"),
+        permalink: permalink(base_url, &doc.slug),
         url,
         excerpt: match &doc.excerpt {
             Some(e) if !e.trim().is_empty() => e.trim().to_owned(),
