@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -35,6 +35,10 @@ pub struct BodyCache {
     used: Mutex<HashSet<String>>,
     /// Writes under way.
     writes: Mutex<Vec<JoinHandle<Result<(), sqlx::Error>>>>,
+    /// The keys of the writes under way: a build that asks again for a body it just
+    /// rendered (the feed repeats the newest posts) waits for its write rather than
+    /// render it twice.
+    pending: Arc<Mutex<HashSet<String>>>,
 }
 
 impl BodyCache {
@@ -59,6 +63,7 @@ impl BodyCache {
             runtime: Handle::current(),
             used: Mutex::new(HashSet::new()),
             writes: Mutex::new(Vec::new()),
+            pending: Arc::new(Mutex::new(HashSet::new())),
         })
     }
 
@@ -67,6 +72,16 @@ impl BodyCache {
     pub fn get(&self, body_hashes: &[&str]) -> HashMap<String, String> {
         let keys: HashMap<String, &str> = body_hashes.iter().map(|h| (key(h), *h)).collect();
         self.mark_used(keys.keys());
+        let written_soon = {
+            let pending = self
+                .pending
+                .lock()
+                .expect("no panic while holding the lock");
+            keys.keys().any(|k| pending.contains(k))
+        };
+        if written_soon {
+            self.flush();
+        }
         let wanted =
             serde_json::to_string(&keys.keys().collect::<Vec<_>>()).expect("strings serialize");
         let rows: Result<Vec<(String, String)>, sqlx::Error> = self.runtime.block_on(
@@ -99,17 +114,29 @@ impl BodyCache {
             .map(|(h, html)| (key(&h), html))
             .collect();
         self.mark_used(entries.iter().map(|(k, _)| k));
-        let pool = self.pool.clone();
+        self.pending
+            .lock()
+            .expect("no panic while holding the lock")
+            .extend(entries.iter().map(|(k, _)| k.clone()));
+        let (pool, pending) = (self.pool.clone(), self.pending.clone());
         let write = self.runtime.spawn(async move {
-            let mut tx = pool.begin().await?;
-            for (key, html) in &entries {
-                sqlx::query("INSERT OR REPLACE INTO bodies (key, html) VALUES (?, ?)")
-                    .bind(key)
-                    .bind(html)
-                    .execute(&mut *tx)
-                    .await?;
+            let written = async {
+                let mut tx = pool.begin().await?;
+                for (key, html) in &entries {
+                    sqlx::query("INSERT OR REPLACE INTO bodies (key, html) VALUES (?, ?)")
+                        .bind(key)
+                        .bind(html)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await
             }
-            tx.commit().await
+            .await;
+            let mut pending = pending.lock().expect("no panic while holding the lock");
+            for (key, _) in &entries {
+                pending.remove(key);
+            }
+            written
         });
         let mut writes = self.writes.lock().expect("no panic while holding the lock");
         writes.push(write);
