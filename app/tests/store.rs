@@ -72,12 +72,37 @@ async fn every_update_keeps_the_previous_version() {
     let revisions = posts::revisions(&mut conn, id).await.expect("revisions");
     assert_eq!(revisions.len(), 2);
     assert_eq!(revisions[0].3, doc_at("a", Status::Draft, 1, now));
+    assert_eq!(
+        revisions[1].3, edited,
+        "the current revision, body included"
+    );
     let current = posts::load(&mut conn, id)
         .await
         .expect("load")
         .expect("exists");
     assert_eq!(current.doc.tags, ["Go"]);
     assert_eq!(current.doc.markdown, "Second");
+
+    // The body is stored once while current, and kept when a newer one replaces it.
+    let bodies_in_revisions: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM revisions WHERE json_type(document, '$.markdown') IS NOT NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .expect("count");
+    assert_eq!(bodies_in_revisions, 1, "only the superseded revision");
+    let mut third = edited.clone();
+    third.markdown = "Third".into();
+    posts::update(&mut conn, id, &third, None, "test")
+        .await
+        .expect("update");
+    let texts: Vec<String> = posts::revisions(&mut conn, id)
+        .await
+        .expect("revisions")
+        .into_iter()
+        .map(|(.., doc)| doc.markdown)
+        .collect();
+    assert_eq!(texts, ["Body of a", "Second", "Third"]);
 }
 
 #[tokio::test]
@@ -188,10 +213,8 @@ async fn snapshots_carry_digests_not_bodies() {
     assert_eq!(store.version().await.expect("version"), version);
 }
 
-#[tokio::test]
-async fn a_store_from_before_post_bodies_keeps_every_body() {
-    // A database as the first three migrations left it, with a post and a revision.
-    let site = TestSite::empty();
+/// The site's database with the migrations before `first_left_out` applied.
+async fn store_migrated_before(site: &TestSite, first_left_out: &str) -> sqlx::SqlitePool {
     let old = tempfile::tempdir().expect("tempdir");
     for entry in std::fs::read_dir(common::repo().join("migrations")).expect("migrations") {
         let path = entry.expect("entry").path();
@@ -200,7 +223,7 @@ async fn a_store_from_before_post_bodies_keeps_every_body() {
             .expect("name")
             .to_string_lossy()
             .into_owned();
-        if name.as_str() < "0004" {
+        if name.as_str() < first_left_out {
             std::fs::copy(&path, old.path().join(&name)).expect("copy");
         }
     }
@@ -215,6 +238,61 @@ async fn a_store_from_before_post_bodies_keeps_every_body() {
         .run(&pool)
         .await
         .expect("old schema");
+    pool
+}
+
+#[tokio::test]
+async fn a_store_that_kept_each_body_twice_keeps_every_revision() {
+    // Before 0007 the current revision's document held the body as well.
+    let site = TestSite::empty();
+    let store = site.store().await;
+    let mut tx = store.pool().begin().await.expect("tx");
+    let id = posts::insert(&mut tx, &doc("a", Status::Published, 1), None, "test")
+        .await
+        .expect("insert");
+    let mut edited = doc("a", Status::Published, 1);
+    edited.markdown = "Second".into();
+    posts::update(&mut tx, id, &edited, None, "test")
+        .await
+        .expect("update");
+    sqlx::query(
+        "UPDATE revisions SET document = json_set(document, '$.markdown', \
+             (SELECT markdown FROM post_bodies WHERE post_id = revisions.post_id)) \
+         WHERE json_type(document, '$.markdown') IS NULL",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("the old layout");
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 7")
+        .execute(&mut *tx)
+        .await
+        .expect("as if 0007 never ran");
+    tx.commit().await.expect("commit");
+    store.close().await;
+
+    let store = site.store().await;
+    let mut conn = store.pool().acquire().await.expect("conn");
+    let kept: Vec<(i64, bool)> = sqlx::query_as(
+        "SELECT number, json_type(document, '$.markdown') IS NOT NULL FROM revisions ORDER BY number",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .expect("revisions");
+    assert_eq!(kept, [(1, true), (2, false)], "the second copy is gone");
+    let texts: Vec<String> = posts::revisions(&mut conn, id)
+        .await
+        .expect("revisions")
+        .into_iter()
+        .map(|(.., doc)| doc.markdown)
+        .collect();
+    assert_eq!(texts, ["Body of a", "Second"]);
+}
+
+#[tokio::test]
+async fn a_store_from_before_post_bodies_keeps_every_body() {
+    // A database as the first three migrations left it, with a post and a revision.
+    let site = TestSite::empty();
+    let pool = store_migrated_before(&site, "0004").await;
     sqlx::query(
         "INSERT INTO posts (id, slug, title, markdown, status, published_at, created_at, modified_at) \
          VALUES (7, 'old', 'Old', 'An *old* body of six words.', 'published', '2026-01-01T00:00:00Z', \

@@ -1,7 +1,9 @@
 //! Posts and pages: the editable document, its row, and its revisions.
 //!
-//! Every write goes through [`insert`] or [`update`], which both append to `revisions`,
-//! so every version a post ever had stays in the store.
+//! Every write goes through [`insert_many`] or [`update`], which both append to
+//! `revisions`, so every version a post ever had stays in the store. The body of a
+//! post's current revision is kept once, in `post_bodies`: its revision's document
+//! has no `markdown` until a newer revision supersedes it (see [`record_revisions`]).
 
 use std::collections::HashMap;
 
@@ -185,7 +187,11 @@ const BATCH: usize = 200;
 
 /// Binds a document's fields in [`DOC_COLUMNS`] order (its body goes to `post_bodies`,
 /// its digest here).
-fn push_doc<'a>(values: &mut Separated<'_, 'a, Sqlite, &'static str>, doc: &'a PostDoc) {
+fn push_doc<'a>(
+    values: &mut Separated<'_, 'a, Sqlite, &'static str>,
+    doc: &'a PostDoc,
+    digest: &'a Digest,
+) {
     values
         .push_bind(doc.kind.as_str())
         .push_bind(&doc.slug)
@@ -207,11 +213,10 @@ fn push_doc<'a>(values: &mut Separated<'_, 'a, Sqlite, &'static str>, doc: &'a P
         .push_bind(&doc.codeinjection_head)
         .push_bind(&doc.codeinjection_foot)
         .push_bind(serde_json::to_string(&doc.aliases).expect("a list of strings serializes"));
-    let digest = Digest::of(&doc.markdown);
     values
-        .push_bind(digest.hash)
+        .push_bind(&digest.hash)
         .push_bind(digest.word_count as i64)
-        .push_bind(digest.excerpt);
+        .push_bind(&digest.excerpt);
 }
 
 /// Stores the bodies of posts: (id, document).
@@ -273,6 +278,14 @@ pub async fn fill_digests(pool: &sqlx::SqlitePool) -> Result<()> {
     }
 }
 
+/// A post to create: its document, the file it came from, and the digest of its body
+/// (made by the caller, which may make many side by side).
+pub struct NewPost<'a> {
+    pub doc: &'a PostDoc,
+    pub source: Option<Source<'a>>,
+    pub digest: &'a Digest,
+}
+
 /// Creates a post (revision 1) and returns its id.
 pub async fn insert(
     conn: &mut SqliteConnection,
@@ -280,14 +293,20 @@ pub async fn insert(
     source: Option<Source<'_>>,
     origin: &str,
 ) -> Result<i64> {
-    Ok(insert_many(conn, &[(doc, source)], origin).await?[0])
+    let digest = Digest::of(&doc.markdown);
+    let post = NewPost {
+        doc,
+        source,
+        digest: &digest,
+    };
+    Ok(insert_many(conn, &[post], origin).await?[0])
 }
 
 /// Creates posts (revision 1 each), a few statements per batch rather than per post;
 /// returns their ids in order. Slugs must be free.
 pub async fn insert_many(
     conn: &mut SqliteConnection,
-    items: &[(&PostDoc, Option<Source<'_>>)],
+    items: &[NewPost<'_>],
     origin: &str,
 ) -> Result<Vec<i64>> {
     let now = timestamp(Utc::now());
@@ -296,8 +315,9 @@ pub async fn insert_many(
         let mut insert = QueryBuilder::<Sqlite>::new(format!(
             "INSERT INTO posts ({DOC_COLUMNS}, source_path, source_hash, source_stamp, revision, created_at, modified_at) "
         ));
-        insert.push_values(chunk, |mut row, (doc, source)| {
-            push_doc(&mut row, doc);
+        insert.push_values(chunk, |mut row, post| {
+            push_doc(&mut row, post.doc, post.digest);
+            let source = post.source;
             row.push_bind(source.map(|s| s.path))
                 .push_bind(source.map(|s| s.hash))
                 .push_bind(source.map(|s| s.stamp))
@@ -307,14 +327,14 @@ pub async fn insert_many(
         });
         insert.build().execute(&mut *conn).await?;
 
-        let slugs: Vec<String> = chunk.iter().map(|(doc, _)| doc.slug.clone()).collect();
+        let slugs: Vec<String> = chunk.iter().map(|post| post.doc.slug.clone()).collect();
         let by_slug = super::relation::ids_by_slug(conn, "posts", &slugs).await?;
         let chunk_ids: Vec<i64> = slugs.iter().map(|s| by_slug[s]).collect();
         let links = |names: fn(&PostDoc) -> &[String]| -> Vec<(i64, Vec<String>)> {
             chunk
                 .iter()
                 .zip(&chunk_ids)
-                .map(|((doc, _), id)| (*id, names(doc).to_vec()))
+                .map(|(post, id)| (*id, names(post.doc).to_vec()))
                 .collect()
         };
         tags::POST_TAGS
@@ -326,13 +346,13 @@ pub async fn insert_many(
         let bodies: Vec<(i64, &PostDoc)> = chunk
             .iter()
             .zip(&chunk_ids)
-            .map(|((doc, _), id)| (*id, *doc))
+            .map(|(post, id)| (*id, post.doc))
             .collect();
         set_bodies(conn, &bodies).await?;
         let docs: Vec<(i64, i64, &PostDoc)> = chunk
             .iter()
             .zip(&chunk_ids)
-            .map(|((doc, _), id)| (*id, 1, *doc))
+            .map(|(post, id)| (*id, 1, post.doc))
             .collect();
         record_revisions(conn, &docs, origin).await?;
         ids.extend(chunk_ids);
@@ -349,8 +369,9 @@ pub async fn update(
     source: Option<Source<'_>>,
     origin: &str,
 ) -> Result<i64> {
+    let digest = Digest::of(&doc.markdown);
     let mut update = QueryBuilder::<Sqlite>::new(format!("UPDATE posts SET ({DOC_COLUMNS}) = ("));
-    push_doc(&mut update.separated(", "), doc);
+    push_doc(&mut update.separated(", "), doc, &digest);
     update
         .push("), source_path = coalesce(")
         .push_bind(source.map(|s| s.path))
@@ -364,6 +385,7 @@ pub async fn update(
         .push_bind(id)
         .push(" RETURNING revision");
     let revision: i64 = update.build().fetch_one(&mut *conn).await?.try_get(0)?;
+    keep_superseded_body(conn, id).await?;
     set_bodies(conn, &[(id, doc)]).await?;
     tags::POST_TAGS
         .set_named(conn, &[(id, doc.tags.clone())], false)
@@ -398,7 +420,9 @@ pub async fn archive(conn: &mut SqliteConnection, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Appends revisions: (post id, number, document).
+/// Appends revisions: (post id, number, document), each the post's current one, so
+/// stored without its body: that is in `post_bodies` already, and keeping it twice
+/// doubled what an import writes.
 async fn record_revisions(
     conn: &mut SqliteConnection,
     docs: &[(i64, i64, &PostDoc)],
@@ -413,9 +437,32 @@ async fn record_revisions(
             .push_bind(*number)
             .push_bind(origin)
             .push_bind(&now)
-            .push_bind(serde_json::to_string(doc).expect("a PostDoc serializes"));
+            .push_bind(document_without_body(doc));
     });
     insert.build().execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// A document as JSON, all but its `markdown`.
+fn document_without_body(doc: &PostDoc) -> String {
+    let mut fields = serde_json::to_value(doc).expect("a PostDoc serializes");
+    if let serde_json::Value::Object(fields) = &mut fields {
+        fields.remove("markdown");
+    }
+    fields.to_string()
+}
+
+/// Gives the revisions of post `id` without a body of their own (its current one) the
+/// body still in `post_bodies`, before a new revision replaces it there.
+async fn keep_superseded_body(conn: &mut SqliteConnection, id: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE revisions SET document = json_set(document, '$.markdown', \
+             (SELECT markdown FROM post_bodies WHERE post_id = ?1)) \
+         WHERE post_id = ?1 AND json_type(document, '$.markdown') IS NULL",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -565,8 +612,14 @@ pub async fn revisions(
     conn: &mut SqliteConnection,
     id: i64,
 ) -> Result<Vec<(i64, String, String, PostDoc)>> {
+    // The current revision's body is the post's (see [`record_revisions`]).
     let rows = sqlx::query(
-        "SELECT number, source, created_at, document FROM revisions WHERE post_id = ? ORDER BY number",
+        "SELECT number, source, created_at, \
+             CASE WHEN json_type(document, '$.markdown') IS NULL \
+                 THEN json_set(document, '$.markdown', \
+                     (SELECT markdown FROM post_bodies WHERE post_id = revisions.post_id)) \
+                 ELSE document END AS document \
+         FROM revisions WHERE post_id = ? ORDER BY number",
     )
     .bind(id)
     .fetch_all(&mut *conn)
