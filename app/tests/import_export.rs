@@ -147,6 +147,41 @@ async fn a_missing_file_is_archived_only_with_prune() {
 }
 
 #[tokio::test]
+async fn a_renamed_file_keeps_its_post_even_with_prune() {
+    let site = TestSite::empty();
+    site.write("posts/first-name.md", &post("Moving", "", "m"));
+    import(&site, true).await.expect("imports");
+    let store = site.store().await;
+    let mut conn = store.pool().acquire().await.expect("conn");
+    let id = posts::id_by_slug(&mut conn, "first-name")
+        .await
+        .expect("query")
+        .expect("imported");
+    drop(conn);
+    store.close().await;
+
+    // Renamed, and its slug kept in the front matter: the same post, nothing archived.
+    std::fs::remove_file(site.content().join("posts/first-name.md")).expect("rm");
+    let text = post("Moving", "", "m").replacen("---\n", "---\nslug: first-name\n", 1);
+    site.write("posts/second-name.md", &text);
+    let report = import(&site, true).await.expect("imports");
+    assert_eq!(
+        (report.added, report.archived, report.missing),
+        (0, 0, 0),
+        "{report:?}"
+    );
+    let store = site.store().await;
+    let mut conn = store.pool().acquire().await.expect("conn");
+    let moved = posts::load(&mut conn, id)
+        .await
+        .expect("load")
+        .expect("exists");
+    assert!(!moved.archived);
+    assert_eq!(moved.source_path.as_deref(), Some("posts/second-name.md"));
+    assert_eq!(moved.revision, 1, "the same document: no new revision");
+}
+
+#[tokio::test]
 async fn bad_files_are_named_and_nothing_is_imported() {
     let site = TestSite::empty();
     site.write("posts/good.md", &post("Good", "", "fine"));

@@ -5,10 +5,15 @@
 //! whose parsed document equals the stored one only updates its recorded hash, so
 //! re-running, or importing an export, adds no revision.
 //!
-//! Edits, deletions and the first [`NEW_PER_TRANSACTION`] new posts are one
-//! transaction; more new posts than that (a first import of a large site) are written
-//! in further transactions of that many. Each leaves whole posts, and an import that
-//! fails half-way through them (a full disk) adds the rest when run again.
+//! A file new to the store is read twice: the first reading checks it (front matter,
+//! slug) and keeps its slug only, the second writes it, in batches of
+//! [`NEW_PER_TRANSACTION`], each batch read while the one before it is written. A first
+//! import of 100,000 files so holds two batches, not every file (230 MB, not 1.3 GB).
+//!
+//! The whole import is one transaction up to that many new posts; beyond, each batch
+//! commits on its own (the last one with the archiving of `--prune`). Each leaves whole
+//! posts, and an import that fails half-way through them (a full disk) adds the rest
+//! when run again.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -16,6 +21,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SubsecRound, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
+use sqlx::{Sqlite, Transaction};
 
 use super::frontmatter::{self, Defaults};
 use super::{relative_path, ContentError};
@@ -24,8 +30,8 @@ use crate::store::{Kind, PostDoc, Status, Store};
 
 /// New posts written per transaction. One transaction for 100,000 posts grew SQLite's
 /// log to the size of the store and copied it all at the end: 20 s where transactions
-/// of 5,000, each log copied and then reused, took 16.5 s.
-/// (Three in unit tests, so a few files take several.)
+/// of 5,000, each log copied and then reused, took 16.5 s. (Three in unit tests, so a
+/// few files take several.)
 const NEW_PER_TRANSACTION: usize = if cfg!(test) { 3 } else { 5_000 };
 
 /// What an import did.
@@ -48,15 +54,39 @@ impl ImportReport {
     }
 }
 
-/// A file read from disk: unchanged (same stamp or hash as stored), or parsed.
-struct Scanned {
+/// A Markdown file as its first reading found it.
+struct FileRead {
+    /// Where it is.
+    file: PathBuf,
+    /// Its path relative to `content/`.
     path: String,
     hash: String,
     stamp: String,
-    /// The document, and the digest of its body made here, side by side with the others.
-    parsed: Option<(PostDoc, Digest)>,
-    /// Unchanged content whose stamp changed (a fresh checkout): record the new stamp.
-    restamp: bool,
+}
+
+impl FileRead {
+    fn source(&self) -> Source<'_> {
+        Source {
+            path: &self.path,
+            hash: &self.hash,
+            stamp: &self.stamp,
+        }
+    }
+}
+
+/// What the first reading of a file keeps.
+enum Scanned {
+    /// A file the store has a post for: its document if the content changed; if not,
+    /// `restamp` says its stamp did (a fresh checkout) and is to be recorded.
+    Known {
+        read: FileRead,
+        doc: Option<Box<PostDoc>>,
+        restamp: bool,
+    },
+    /// A file new to the store: its slug only. It is read again when written, a few
+    /// thousand at a time, so a first import of 100,000 files never holds them all
+    /// (1.3 GB when it did).
+    New { read: FileRead, slug: String },
 }
 
 /// Imports every Markdown file under `dir`. With `prune`, posts whose file
@@ -80,12 +110,19 @@ pub async fn import_dir(
     drop(conn);
     let stamped = stamped.await.expect("stamping does not panic")?;
 
-    let author = default_author.to_owned();
-    let (scanned, warnings, known) = tokio::task::spawn_blocking(move || {
-        scan(stamped, &known, &author).map(|(s, w)| (s, w, known))
-    })
-    .await
-    .expect("the scan does not panic")?;
+    // Both readings of a file parse it alike: same author, same "now".
+    let parsing = Parsing {
+        author: default_author.into(),
+        now: Utc::now(),
+    };
+    let (scanned, warnings, known) = {
+        let parsing = parsing.clone();
+        tokio::task::spawn_blocking(move || {
+            scan(stamped, &known, &parsing).map(|(s, w)| (s, w, known))
+        })
+        .await
+        .expect("the scan does not panic")?
+    };
     check_slugs(&scanned, &known)?;
     tracing::debug!(
         millis = started.elapsed().as_millis() as u64,
@@ -97,17 +134,26 @@ pub async fn import_dir(
         warnings,
         ..ImportReport::default()
     };
-    let present: HashSet<String> = scanned.iter().map(|s| s.path.clone()).collect();
+    let mut present = HashSet::with_capacity(scanned.len());
+    let mut edited = Vec::new();
+    let mut new = Vec::new();
+    for file in scanned {
+        match file {
+            Scanned::Known { read, doc, restamp } => {
+                present.insert(read.path.clone());
+                edited.push((read, doc, restamp));
+            }
+            Scanned::New { read, slug } => {
+                present.insert(read.path.clone());
+                new.push((read, slug));
+            }
+        }
+    }
     let mut tx = store.pool().begin().await?;
     // Files already in the store first, so a slug one of them gives up is free
     // for a new file; moved-away slugs are parked first so two files may swap slugs.
-    // Documents move from here into the store, never copied: at 100,000 posts a copy
-    // of them all is a gigabyte.
-    let (existing, new): (Vec<Scanned>, Vec<Scanned>) = scanned
-        .into_iter()
-        .partition(|s| known.contains_key(&s.path));
-    for file in &existing {
-        let (Some((doc, _)), Some(k)) = (&file.parsed, known.get(&file.path)) else {
+    for (read, doc, _) in &edited {
+        let (Some(doc), Some(k)) = (doc, known.get(&read.path)) else {
             continue;
         };
         if doc.slug != k.slug {
@@ -117,71 +163,42 @@ pub async fn import_dir(
                 .await?;
         }
     }
-    // Read after the parking, so a slug given up is free.
-    let any_new = new.iter().any(|f| f.parsed.is_some());
-    let slug_ids = if any_new {
-        posts::ids_by_slug(&mut tx).await?
-    } else {
-        HashMap::new()
-    };
-    let mut fresh: Vec<(PostDoc, Digest, Scanned)> = Vec::new();
-    for mut file in existing.into_iter().chain(new) {
-        let parsed = file.parsed.take();
-        let source = Source {
-            path: &file.path,
-            hash: &file.hash,
-            stamp: &file.stamp,
-        };
-        let Some((doc, digest)) = parsed else {
-            if file.restamp {
-                posts::set_source(&mut tx, known[&file.path].id, source).await?;
-            }
-            report.unchanged += 1;
-            continue;
-        };
-        let target = match known.get(&file.path) {
-            Some(k) => Some(k.id),
-            None => slug_ids.get(&doc.slug).copied(),
-        };
-        match target {
-            Some(id) => {
-                let stored = posts::load(&mut tx, id)
-                    .await?
-                    .expect("the id was just read");
-                let doc = keep_publish_date(doc, stored.doc.published_at);
-                if doc == stored.doc && !stored.archived {
-                    posts::set_source(&mut tx, id, source).await?;
-                    report.unchanged += 1;
-                } else {
-                    posts::update(&mut tx, id, &doc, Some(source), "import").await?;
-                    report.updated += 1;
+    for (read, doc, restamp) in edited {
+        let id = known[&read.path].id;
+        match doc {
+            Some(doc) => edit(&mut tx, id, *doc, read.source(), &mut report).await?,
+            None => {
+                if restamp {
+                    posts::set_source(&mut tx, id, read.source()).await?;
                 }
+                report.unchanged += 1;
             }
-            None => fresh.push((keep_publish_date(doc, None), digest, file)),
         }
     }
-    let items: Vec<NewPost> = fresh
-        .iter()
-        .map(|(doc, digest, file)| NewPost {
-            doc,
-            source: Some(Source {
-                path: &file.path,
-                hash: &file.hash,
-                stamp: &file.stamp,
-            }),
-            digest,
-        })
-        .collect();
-    for (n, chunk) in items.chunks(NEW_PER_TRANSACTION).enumerate() {
-        if n > 0 {
-            tx.commit().await?;
-            tx = store.pool().begin().await?;
-        }
-        posts::insert_many(&mut tx, chunk, "import").await?;
+    // A new file may take over a post by its slug (a file renamed, a post first
+    // written in the admin): read after the parking, so a slug given up is free.
+    let slug_ids = if new.is_empty() {
+        HashMap::new()
+    } else {
+        posts::ids_by_slug(&mut tx).await?
+    };
+    let (adopted, fresh): (Vec<_>, Vec<_>) = new
+        .into_iter()
+        .partition(|(_, slug)| slug_ids.contains_key(slug));
+    let adopted_ids: Vec<i64> = adopted.iter().map(|(_, slug)| slug_ids[slug]).collect();
+    let adopted: Vec<FileRead> = adopted.into_iter().map(|(read, _)| read).collect();
+    let (adopted, docs) = parsing.clone().again(adopted).await?;
+    for ((read, (doc, _)), id) in adopted.iter().zip(docs).zip(&adopted_ids) {
+        edit(&mut tx, *id, doc, read.source(), &mut report).await?;
     }
-    report.added += items.len();
+    // A post taken over is not missing, though the file it came from is.
+    let taken_over: HashSet<i64> = adopted_ids.into_iter().collect();
+
+    let fresh = fresh.into_iter().map(|(read, _)| read).collect();
+    let mut tx = write_new(store, tx, fresh, &parsing, &mut report).await?;
+
     for (path, k) in &known {
-        if k.archived || present.contains(path) {
+        if k.archived || present.contains(path) || taken_over.contains(&k.id) {
             continue;
         }
         if prune {
@@ -193,6 +210,77 @@ pub async fn import_dir(
     }
     tx.commit().await?;
     Ok(report)
+}
+
+/// Creates the posts of the files `fresh`, in batches of [`NEW_PER_TRANSACTION`], the
+/// first in `tx`, each in a transaction of its own after it; returns the last one,
+/// still open. Each batch is read while the one before it is written.
+async fn write_new(
+    store: &Store,
+    mut tx: Transaction<'static, Sqlite>,
+    fresh: Vec<FileRead>,
+    parsing: &Parsing,
+    report: &mut ImportReport,
+) -> Result<Transaction<'static, Sqlite>, ContentError> {
+    let mut batches: Vec<Vec<FileRead>> = Vec::new();
+    let mut fresh = fresh.into_iter().peekable();
+    while fresh.peek().is_some() {
+        batches.push(fresh.by_ref().take(NEW_PER_TRANSACTION).collect());
+    }
+    let mut batches = batches.into_iter();
+    let mut read_next = || {
+        let parsing = parsing.clone();
+        batches
+            .next()
+            .map(|batch| tokio::spawn(async move { parsing.again(batch).await }))
+    };
+    let mut next = read_next();
+    let mut first = true;
+    while let Some(reading) = next.take() {
+        let (batch, docs) = reading.await.expect("reading does not panic")?;
+        next = read_next();
+        if !first {
+            tx.commit().await?;
+            tx = store.pool().begin().await?;
+        }
+        first = false;
+        let docs: Vec<(PostDoc, Digest)> = docs
+            .into_iter()
+            .map(|(doc, digest)| (keep_publish_date(doc, None), digest))
+            .collect();
+        let items: Vec<NewPost> = batch
+            .iter()
+            .zip(&docs)
+            .map(|(read, (doc, digest))| NewPost {
+                doc,
+                source: Some(read.source()),
+                digest,
+            })
+            .collect();
+        posts::insert_many(&mut tx, &items, "import").await?;
+        report.added += items.len();
+    }
+    Ok(tx)
+}
+
+/// Makes post `id`'s document `doc`, unless it is that already.
+async fn edit(
+    tx: &mut sqlx::SqliteConnection,
+    id: i64,
+    doc: PostDoc,
+    source: Source<'_>,
+    report: &mut ImportReport,
+) -> Result<(), ContentError> {
+    let stored = posts::load(tx, id).await?.expect("the id was just read");
+    let doc = keep_publish_date(doc, stored.doc.published_at);
+    if doc == stored.doc && !stored.archived {
+        posts::set_source(tx, id, source).await?;
+        report.unchanged += 1;
+    } else {
+        posts::update(tx, id, &doc, Some(source), "import").await?;
+        report.updated += 1;
+    }
+    Ok(())
 }
 
 /// A published or scheduled post keeps the date it first got: a file without `date`
@@ -224,65 +312,131 @@ fn stamp_files(dir: &Path) -> Result<Vec<Stamped>, ContentError> {
         .collect()
 }
 
+/// How files are parsed: what their front matter defaults to.
+#[derive(Clone)]
+struct Parsing {
+    author: std::sync::Arc<str>,
+    now: DateTime<Utc>,
+}
+
+impl Parsing {
+    /// Parses `bytes`, the content of the file `read`.
+    fn parse(
+        &self,
+        read: &FileRead,
+        bytes: &[u8],
+    ) -> Result<frontmatter::ParsedFile, ContentError> {
+        let text = std::str::from_utf8(bytes).map_err(|e| ContentError::NotUtf8 {
+            path: read.path.clone(),
+            offset: e.valid_up_to(),
+        })?;
+        let defaults = Defaults {
+            slug: slug::slugify(read.file.file_stem().unwrap_or_default().to_string_lossy()),
+            kind: if read.path.starts_with("pages/") {
+                Kind::Page
+            } else {
+                Kind::Post
+            },
+            author: &self.author,
+            now: self.now,
+        };
+        frontmatter::parse(&read.path, text, &defaults)
+    }
+
+    /// Reads and parses again files the scan read, side by side, with the digests of
+    /// their bodies. A file is expected as the scan found it: the slugs were checked
+    /// on that content.
+    async fn again(
+        self,
+        files: Vec<FileRead>,
+    ) -> Result<(Vec<FileRead>, Vec<(PostDoc, Digest)>), ContentError> {
+        if files.is_empty() {
+            return Ok((files, Vec::new()));
+        }
+        tokio::task::spawn_blocking(move || {
+            let docs = files
+                .par_iter()
+                .map(|read| {
+                    let bytes = std::fs::read(&read.file).map_err(|source| ContentError::Read {
+                        path: read.file.clone(),
+                        source,
+                    })?;
+                    if blake3::hash(&bytes).to_hex().as_str() != read.hash {
+                        return Err(ContentError::Invalid {
+                            path: read.path.clone(),
+                            message: "changed while being imported; import again".into(),
+                        });
+                    }
+                    let doc = self.parse(read, &bytes)?.doc;
+                    let digest = Digest::of(&doc.markdown);
+                    Ok((doc, digest))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((files, docs))
+        })
+        .await
+        .expect("reading does not panic")
+    }
+}
+
 /// Reads every file of `files` whose stamp is not the one in `known` (by path, posts
 /// not archived), and parses those whose hash is not either.
 fn scan(
     files: Vec<Stamped>,
     known: &HashMap<String, SourceRecord>,
-    default_author: &str,
+    parsing: &Parsing,
 ) -> Result<(Vec<Scanned>, Vec<String>), ContentError> {
-    let now = Utc::now();
     let results: Vec<Result<(Scanned, Vec<String>), ContentError>> = files
         .into_par_iter()
         .map(|(file, path, stamp)| {
-            let read_error = |source| ContentError::Read {
+            let record = known.get(&path);
+            let live = record.filter(|k| !k.archived);
+            if let Some(k) = live.filter(|k| k.stamp == stamp) {
+                let read = FileRead {
+                    file,
+                    path,
+                    hash: k.hash.clone(),
+                    stamp,
+                };
+                let scanned = Scanned::Known {
+                    read,
+                    doc: None,
+                    restamp: false,
+                };
+                return Ok((scanned, Vec::new()));
+            }
+            let bytes = std::fs::read(&file).map_err(|source| ContentError::Read {
                 path: file.clone(),
                 source,
-            };
-            let known = known
-                .get(&path)
-                .filter(|k| !k.archived)
-                .map(|k| (&k.hash, &k.stamp));
-            let unchanged = |hash: String, stamp: String, restamp: bool| {
-                let scanned = Scanned {
-                    path: path.clone(),
-                    hash,
-                    stamp,
-                    parsed: None,
-                    restamp,
-                };
-                Ok((scanned, Vec::new()))
-            };
-            if let Some((hash, known_stamp)) = known.filter(|(_, s)| **s == stamp) {
-                return unchanged(hash.clone(), known_stamp.clone(), false);
-            }
-            let bytes = std::fs::read(&file).map_err(read_error)?;
-            let hash = blake3::hash(&bytes).to_hex().to_string();
-            if known.is_some_and(|(h, _)| **h == hash) {
-                return unchanged(hash, stamp, true);
-            }
-            let text = std::str::from_utf8(&bytes).map_err(|e| ContentError::NotUtf8 {
-                path: path.clone(),
-                offset: e.valid_up_to(),
             })?;
-            let defaults = Defaults {
-                slug: slug::slugify(file.file_stem().unwrap_or_default().to_string_lossy()),
-                kind: if path.starts_with("pages/") {
-                    Kind::Page
-                } else {
-                    Kind::Post
-                },
-                author: default_author,
-                now,
-            };
-            let parsed = frontmatter::parse(&path, text, &defaults)?;
-            let digest = Digest::of(&parsed.doc.markdown);
-            let scanned = Scanned {
+            let hash = blake3::hash(&bytes).to_hex().to_string();
+            let unchanged = live.is_some_and(|k| k.hash == hash);
+            let read = FileRead {
+                file,
                 path,
                 hash,
                 stamp,
-                parsed: Some((parsed.doc, digest)),
-                restamp: false,
+            };
+            if unchanged {
+                let scanned = Scanned::Known {
+                    read,
+                    doc: None,
+                    restamp: true,
+                };
+                return Ok((scanned, Vec::new()));
+            }
+            let parsed = parsing.parse(&read, &bytes)?;
+            let scanned = if record.is_some() {
+                Scanned::Known {
+                    read,
+                    doc: Some(Box::new(parsed.doc)),
+                    restamp: false,
+                }
+            } else {
+                Scanned::New {
+                    read,
+                    slug: parsed.doc.slug,
+                }
             };
             Ok((scanned, parsed.warnings))
         })
@@ -313,15 +467,22 @@ fn check_slugs(
     let mut owners: HashMap<&str, &str> = HashMap::new();
     let mut errors = Vec::new();
     for file in scanned {
-        let slug = match &file.parsed {
-            Some((doc, _)) => doc.slug.as_str(),
-            None => known[&file.path].slug.as_str(),
+        let (read, slug) = match file {
+            Scanned::Known {
+                read,
+                doc: Some(doc),
+                ..
+            } => (read, doc.slug.as_str()),
+            Scanned::Known {
+                read, doc: None, ..
+            } => (read, known[&read.path].slug.as_str()),
+            Scanned::New { read, slug } => (read, slug.as_str()),
         };
-        if let Some(first) = owners.insert(slug, &file.path) {
+        if let Some(first) = owners.insert(slug, &read.path) {
             errors.push(ContentError::DuplicateSlug {
                 slug: slug.to_owned(),
                 first: first.to_owned(),
-                second: file.path.clone(),
+                second: read.path.clone(),
             });
         }
     }
