@@ -452,13 +452,14 @@ fn document_without_body(doc: &PostDoc) -> String {
     fields.to_string()
 }
 
-/// Gives the revisions of post `id` without a body of their own (its current one) the
-/// body still in `post_bodies`, before a new revision replaces it there.
+/// Gives the revision post `id` just left (its row already counts the new one) the
+/// body still in `post_bodies`, before the new revision replaces it there.
 async fn keep_superseded_body(conn: &mut SqliteConnection, id: i64) -> Result<()> {
     sqlx::query(
         "UPDATE revisions SET document = json_set(document, '$.markdown', \
              (SELECT markdown FROM post_bodies WHERE post_id = ?1)) \
-         WHERE post_id = ?1 AND json_type(document, '$.markdown') IS NULL",
+         WHERE post_id = ?1 AND number = (SELECT revision - 1 FROM posts WHERE id = ?1) \
+             AND json_type(document, '$.markdown') IS NULL",
     )
     .bind(id)
     .execute(&mut *conn)
