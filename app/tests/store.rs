@@ -50,6 +50,16 @@ async fn the_file_is_created_in_wal_mode_with_foreign_keys() {
     site.store().await.close().await;
 }
 
+/// The body of each revision of post `id`, oldest first.
+async fn revision_texts(conn: &mut sqlx::SqliteConnection, id: i64) -> Vec<String> {
+    posts::revisions(conn, id)
+        .await
+        .expect("revisions")
+        .into_iter()
+        .map(|(.., doc)| doc.markdown)
+        .collect()
+}
+
 #[tokio::test]
 async fn every_update_keeps_the_previous_version() {
     let site = TestSite::empty();
@@ -96,13 +106,10 @@ async fn every_update_keeps_the_previous_version() {
     posts::update(&mut conn, id, &third, None, "test")
         .await
         .expect("update");
-    let texts: Vec<String> = posts::revisions(&mut conn, id)
-        .await
-        .expect("revisions")
-        .into_iter()
-        .map(|(.., doc)| doc.markdown)
-        .collect();
-    assert_eq!(texts, ["Body of a", "Second", "Third"]);
+    assert_eq!(
+        revision_texts(&mut conn, id).await,
+        ["Body of a", "Second", "Third"]
+    );
 }
 
 #[tokio::test]
@@ -279,13 +286,7 @@ async fn a_store_that_kept_each_body_twice_keeps_every_revision() {
     .await
     .expect("revisions");
     assert_eq!(kept, [(1, true), (2, false)], "the second copy is gone");
-    let texts: Vec<String> = posts::revisions(&mut conn, id)
-        .await
-        .expect("revisions")
-        .into_iter()
-        .map(|(.., doc)| doc.markdown)
-        .collect();
-    assert_eq!(texts, ["Body of a", "Second"]);
+    assert_eq!(revision_texts(&mut conn, id).await, ["Body of a", "Second"]);
 }
 
 #[tokio::test]
