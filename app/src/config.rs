@@ -72,7 +72,22 @@ pub struct SiteConfig {
     /// HTML added to every page's head and before its end (analytics, fonts), as in Ghost.
     pub codeinjection_head: Option<String>,
     pub codeinjection_foot: Option<String>,
+    /// The admin's own origin (`https://admin.blog.example`), as Ghost's `admin.url`:
+    /// sessions and the API live there only, so no page of the site can reach them.
+    pub admin_url: Option<String>,
+    /// The `Content-Security-Policy` of the site's pages (`folio serve` and bucket
+    /// objects); unset, [`DEFAULT_CSP`]; empty, none. Code injection that loads
+    /// scripts from elsewhere (analytics) needs their host added here.
+    pub content_security_policy: Option<String>,
 }
+
+/// The site's own assets, images from anywhere over https, the players an author's
+/// post may frame, no plugins, forms only to the site. JSON-LD is data, not script.
+pub const DEFAULT_CSP: &str = "default-src 'self'; img-src 'self' https: data:; \
+    media-src 'self' https:; style-src 'self' 'unsafe-inline'; script-src 'self'; \
+    frame-src https://www.youtube.com https://www.youtube-nocookie.com https://player.vimeo.com \
+    https://open.spotify.com https://w.soundcloud.com https://codepen.io https://embed.music.apple.com; \
+    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'";
 
 /// The settings the admin API may change; its values override `folio.toml`'s.
 pub const EDITABLE: [&str; 5] = [
@@ -99,6 +114,8 @@ impl Default for SiteConfig {
             codeinjection_head: None,
             codeinjection_foot: None,
             deploy: DeployConfig::default(),
+            admin_url: None,
+            content_security_policy: None,
         }
     }
 }
@@ -122,6 +139,15 @@ pub struct HeaderRule {
 }
 
 impl SiteConfig {
+    /// The Content-Security-Policy of the site's pages, if any.
+    pub fn csp(&self) -> Option<&str> {
+        match self.content_security_policy.as_deref() {
+            None => Some(DEFAULT_CSP),
+            Some("") => None,
+            Some(policy) => Some(policy),
+        }
+    }
+
     /// Loads `path` if it exists (a missing file means defaults), then applies the
     /// environment and the `--set` overrides, in that order.
     pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<Self, ConfigError> {
@@ -210,6 +236,8 @@ impl SiteConfig {
             "cdn_max_age" => self.cdn_max_age = number(value)?,
             "codeinjection_head" => self.codeinjection_head = Some(value.to_owned()),
             "codeinjection_foot" => self.codeinjection_foot = Some(value.to_owned()),
+            "admin_url" => self.admin_url = Some(value.to_owned()).filter(|v| !v.is_empty()),
+            "content_security_policy" => self.content_security_policy = Some(value.to_owned()),
             "navigation" => {
                 return Err(ConfigError::Value {
                     origin: key.to_owned(),
@@ -243,6 +271,25 @@ impl SiteConfig {
         // One spelling, so URLs are joined the same way everywhere.
         while self.base_url.ends_with('/') {
             self.base_url.pop();
+        }
+        if let Some(admin) = &mut self.admin_url {
+            if !(admin.starts_with("http://") || admin.starts_with("https://")) {
+                return Err(invalid(
+                    "admin_url",
+                    "must be an absolute http:// or https:// URL",
+                ));
+            }
+            while admin.ends_with('/') {
+                admin.pop();
+            }
+        }
+        if let Some(csp) = &self.content_security_policy {
+            if csp.contains(['\n', '\r']) {
+                return Err(invalid(
+                    "content_security_policy",
+                    "must be on one line (it is sent as a header)",
+                ));
+            }
         }
         Ok(())
     }

@@ -5,7 +5,9 @@
 //! folder -> [`serve`].
 
 pub mod admin;
+pub mod atomic;
 pub mod config;
+pub mod confine;
 pub mod content;
 pub mod ghost;
 pub mod metrics;

@@ -85,6 +85,12 @@ async fn run(cli: Cli) -> Result<()> {
         let report = folio::publish::remote::push(&cli.paths.content, remote, token, *prune)
             .await
             .with_context(|| format!("publishing to {remote}"))?;
+        for path in &report.skipped {
+            tracing::warn!(
+                "not pushed: {path} (a push carries Markdown and PNG, JPEG, GIF, WebP or \
+                 AVIF images only; publish other files from where the site is built)"
+            );
+        }
         if *json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         } else {
@@ -161,7 +167,7 @@ async fn run(cli: Cli) -> Result<()> {
             let admin = if admin.no_admin {
                 None
             } else {
-                let keys = Keys::load(secret_key()?, &cli.paths.db)?;
+                let keys = Keys::for_store(secret_key()?, &cli.paths.db, &site.store).await?;
                 let trusted_proxies = parse_proxies(&admin.trusted_proxies)
                     .map_err(anyhow::Error::msg)
                     .context("FOLIO_TRUSTED_PROXIES")?;
@@ -228,6 +234,7 @@ async fn run(cli: Cli) -> Result<()> {
                 let headers = folio::publish::bucket::Headers::new(
                     &config.deploy.headers,
                     config.cdn_max_age,
+                    config.csp(),
                 )?;
                 let bar = (!json && std::io::stderr().is_terminal()).then(|| {
                     let bar = indicatif::ProgressBar::new(0);

@@ -548,3 +548,62 @@ fn bad_exports_are_refused_by_name_and_change_nothing() {
         "{report}"
     );
 }
+
+#[test]
+fn media_paths_that_climb_out_of_the_upload_folders_are_refused_and_named() {
+    let site = TestSite::empty();
+    // Ghost's content folder beside its database, as on a Ghost server.
+    let ghost = site.path().join("ghost");
+    std::fs::create_dir_all(ghost.join("content/images")).expect("mkdir");
+    std::fs::create_dir_all(ghost.join("content/data")).expect("mkdir");
+    std::fs::write(ghost.join("content/data/ghost.db"), "SQLite format 3").expect("db");
+    std::fs::write(ghost.join("content/images/ok.png"), "png").expect("image");
+    std::fs::write(site.path().join("outside-write.txt"), "original").expect("file");
+    let html = "<p><a href=\"__GHOST_URL__/content/images/../data/ghost.db\">db</a>\
+        <img src=\"__GHOST_URL__/content/images/../../outside-write.txt\">\
+        <img src=\"__GHOST_URL__/content/images/%2e%2e/data/ghost.db\">\
+        <img src=\"__GHOST_URL__/content/files/..%2F..%2Foutside-write.txt\">\
+        <img src=\"__GHOST_URL__/content/images/ok.png\"></p>";
+    let export = hand_export("6.0.0", vec![json!({ "slug": "climber", "html": html })]);
+    let file = write(&site, "climb.json", export.to_string().as_bytes());
+    let images = ghost.join("content/images").to_string_lossy().into_owned();
+    let report = import(&site, &file, &["--images", &images]);
+    assert!(site.content().join("images/ok.png").is_file(), "{report}");
+    assert!(
+        !site.content().join("data").exists(),
+        "Ghost's database was copied"
+    );
+    assert_eq!(
+        std::fs::read_to_string(site.path().join("outside-write.txt")).expect("file"),
+        "original"
+    );
+    let warnings = report["warnings"].to_string();
+    assert!(
+        warnings.contains("climber") && warnings.contains("refused"),
+        "{warnings}"
+    );
+    assert!(
+        !site.cli(&["publish"]).status.success() || !site.out().join("data").exists(),
+        "the database was published"
+    );
+}
+
+#[test]
+fn ten_thousand_nested_elements_are_kept_as_html_without_a_crash() {
+    let site = TestSite::empty();
+    let html = format!(
+        "<p>before</p>{}deep{}",
+        "<div><ul><li>".repeat(10_000),
+        "</li></ul></div>".repeat(10_000)
+    );
+    let export = hand_export("6.0.0", vec![json!({ "slug": "nested", "html": html })]);
+    let file = write(&site, "nested.json", export.to_string().as_bytes());
+    let report = import(&site, &file, &[]);
+    assert_eq!(report["added"], 1, "{report}");
+    assert!(
+        report["elements_kept_as_html"]["nested"]
+            .to_string()
+            .contains("nested over"),
+        "{report}"
+    );
+}

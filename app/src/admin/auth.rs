@@ -76,6 +76,10 @@ pub enum Need {
     ReadContent,
     WriteContent,
     Publish,
+    /// Writing files into `content/` (`folio publish --remote`): what lands there is
+    /// published as the site's own, raw HTML and all, so it is the owner's, or a
+    /// token's that may both write and publish.
+    PushContent,
     /// Creating and revoking API tokens.
     Tokens,
     /// Users, settings and the audit log.
@@ -91,7 +95,7 @@ impl Caller {
             Auth::Session { .. } => match need {
                 Need::ReadContent | Need::WriteContent | Need::Account => true,
                 Need::Publish | Need::Tokens => role != Role::Author,
-                Need::Owner => role == Role::Owner,
+                Need::Owner | Need::PushContent => role == Role::Owner,
             },
             Auth::Token { scopes, .. } => {
                 let has = |scope: &str| scopes.iter().any(|s| s == scope);
@@ -100,6 +104,9 @@ impl Caller {
                     Need::ReadContent => has("content:read") || has("content:write"),
                     Need::WriteContent => has("content:write"),
                     Need::Publish => has("publish") && role != Role::Author,
+                    Need::PushContent => {
+                        has("content:write") && has("publish") && role != Role::Author
+                    }
                     Need::Tokens | Need::Owner | Need::Account => false,
                 }
             }
@@ -142,6 +149,9 @@ fn describe(need: Need) -> &'static str {
         Need::ReadContent => "reading content",
         Need::WriteContent => "changing content",
         Need::Publish => "publishing",
+        Need::PushContent => {
+            "pushing files into content/ (owners, or tokens with content:write and publish)"
+        }
         Need::Tokens => "managing API tokens",
         Need::Owner => "this (owners only)",
         Need::Account => "managing an account",

@@ -4,6 +4,7 @@
 //! publishes. The files land in the server's `content/`, as if committed there.
 
 use std::path::{Path, PathBuf};
+
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -24,7 +25,7 @@ use crate::store::Kind;
 pub const CONTENT_LIMIT: usize = 64 * 1024 * 1024;
 
 pub async fn list(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
-    caller.require(Need::ReadContent)?;
+    caller.require(Need::PushContent)?;
     let dir = admin.site.paths.content.clone();
     let files = tokio::task::spawn_blocking(move || crate::content::hashes(&dir))
         .await
@@ -52,46 +53,75 @@ struct File {
     base64: String,
 }
 
-/// A path inside `content/`: relative, plain segments, nothing hidden.
-fn inside(root: &Path, path: &str) -> Result<PathBuf, String> {
-    let segments: Vec<&str> = path.split('/').collect();
-    let plain = !path.is_empty()
-        && segments
-            .iter()
-            .all(|s| !s.is_empty() && !s.starts_with('.') && !s.contains('\\') && !s.contains(':'));
-    if !plain {
+/// Top-level names the build writes itself: a pushed file there would shadow them.
+const GENERATED: [&str; 6] = [
+    "assets",
+    "robots.txt",
+    "sitemap.xml",
+    "404.html",
+    "rss.xml",
+    "index.html",
+];
+
+/// What a pushed file may be: Markdown, or an image of a type `/media` accepts whose
+/// bytes are that type. Anything else (HTML, SVG, scripts) would be published as it
+/// is, on the site's origin.
+fn check_kind(path: &str, bytes: &[u8]) -> Result<(), String> {
+    let first = path.split('/').next().unwrap_or_default();
+    if GENERATED.contains(&first) {
         return Err(format!(
-            "{path:?} is not a plain relative path inside content/"
+            "{path}: refused: it would shadow the site's own {first}"
         ));
     }
-    Ok(segments.iter().fold(root.to_owned(), |p, s| p.join(s)))
+    if !crate::content::pushable(path) {
+        return Err(format!(
+            "{path}: refused: only Markdown (.md) and images (PNG, JPEG, GIF, WebP, AVIF) \
+             can be pushed"
+        ));
+    }
+    if path.ends_with(".md") {
+        return Ok(());
+    }
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    let ext = match ext.as_deref() {
+        Some("jpeg") => "jpg",
+        Some(ext) => ext,
+        None => "",
+    };
+    let actual = super::media::image_extension(bytes).map_err(|m| format!("{path}: {m}"))?;
+    if actual == ext {
+        Ok(())
+    } else {
+        Err(format!("{path}: the file is a {actual} image, not {ext}"))
+    }
 }
 
-pub async fn upload(
-    State(admin): State<Arc<Admin>>,
-    caller: Caller,
-    Json(body): Json<Value>,
-) -> ApiResult<Json<Value>> {
-    caller.require(Need::WriteContent)?;
-    let upload: Upload = from_json(body)?;
-    if upload.publish {
-        caller.require(Need::Publish)?;
-    }
-    let root = admin.site.paths.content.clone();
-    // Everything is checked before anything is written.
+/// The file a pushed path names inside `content/`.
+fn target(root: &Path, path: &str) -> Result<PathBuf, String> {
+    crate::confine::resolve(root, path).map_err(|e| e.to_string())
+}
+
+/// Files to write (path, bytes) and files to remove.
+type Changes = (Vec<(PathBuf, Vec<u8>)>, Vec<PathBuf>);
+
+/// Checks every file of a push (paths, types, front matter) without touching disk.
+fn check(root: &Path, upload: &Upload, author: &str) -> ApiResult<Changes> {
     let mut writes = Vec::with_capacity(upload.files.len());
     for (i, file) in upload.files.iter().enumerate() {
         let field = format!("files[{i}]");
-        let target = inside(&root, &file.path).map_err(|m| ApiError::field(&field, m))?;
+        let bad = |m: String| ApiError::field(&field, m);
+        let path = target(root, &file.path).map_err(bad)?;
         let bytes = STANDARD
             .decode(file.base64.as_bytes())
-            .map_err(|e| ApiError::field(&field, format!("{}: not base64: {e}", file.path)))?;
+            .map_err(|e| bad(format!("{}: not base64: {e}", file.path)))?;
+        check_kind(&file.path, &bytes).map_err(bad)?;
         if file.path.ends_with(".md") {
             let text = std::str::from_utf8(&bytes).map_err(|e| {
-                ApiError::field(
-                    &field,
-                    format!("{}: not UTF-8 at byte {}", file.path, e.valid_up_to()),
-                )
+                bad(format!(
+                    "{}: not UTF-8 at byte {}",
+                    file.path,
+                    e.valid_up_to()
+                ))
             })?;
             let stem = Path::new(&file.path).file_stem().unwrap_or_default();
             let defaults = Defaults {
@@ -101,45 +131,50 @@ pub async fn upload(
                 } else {
                     Kind::Post
                 },
-                author: &admin.site.config.default_author,
+                author,
                 now: chrono::Utc::now(),
             };
-            frontmatter::parse(&file.path, text, &defaults)
-                .map_err(|e| ApiError::field(&field, e.to_string()))?;
+            frontmatter::parse(&file.path, text, &defaults).map_err(|e| bad(e.to_string()))?;
         }
-        writes.push((target, bytes));
+        writes.push((path, bytes));
     }
     let mut deletes = Vec::with_capacity(upload.delete.len());
     for (i, path) in upload.delete.iter().enumerate() {
-        deletes.push(inside(&root, path).map_err(|m| ApiError::field(&format!("delete[{i}]"), m))?);
+        let field = format!("delete[{i}]");
+        let target = target(root, path).map_err(|m| ApiError::field(&field, m))?;
+        // Only what could have been pushed can be removed.
+        if !crate::content::pushable(path) || target.is_dir() {
+            return Err(ApiError::field(
+                &field,
+                format!("{path}: only Markdown files and images can be removed"),
+            ));
+        }
+        deletes.push(target);
     }
-    let written = writes.len();
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        for (target, bytes) in writes {
-            if let Some(dir) = target.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            // Complete or absent: the watcher and the importer never see half a file.
-            let name = target
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
-            let temp = target.with_file_name(format!(".{name}.upload"));
-            std::fs::write(&temp, &bytes)?;
-            std::fs::rename(&temp, &target)?;
-        }
-        for target in deletes {
-            match std::fs::remove_file(&target) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
-        }
-        Ok(())
+    Ok((writes, deletes))
+}
+
+pub async fn upload(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::PushContent)?;
+    let upload: Upload = from_json(body)?;
+    let root = admin.site.paths.content.clone();
+    let author = admin.site.config.default_author.clone();
+    // Everything is checked before anything is written, off the async threads (front
+    // matter parsing is CPU work).
+    let (upload, writes, deletes) = tokio::task::spawn_blocking(move || {
+        check(&root, &upload, &author).map(|(w, d)| (upload, w, d))
     })
     .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
+    .map_err(ApiError::internal)??;
+    let written = writes.len();
+    tokio::task::spawn_blocking(move || crate::atomic::Batch::apply(writes, deletes))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     admin
         .audit(
             Some(&caller.actor()),

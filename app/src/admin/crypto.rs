@@ -26,7 +26,25 @@ pub enum KeyError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "the secret key file {} is missing, and the database holds TOTP secrets and tokens \
+         sealed with it: put the file back (or set FOLIO_SECRET_KEY to the key); a new key \
+         would lock every account out",
+        path.display()
+    )]
+    Missing { path: std::path::PathBuf },
+    #[error(
+        "the secret key ({origin}) is not the one this database was sealed with: every TOTP \
+         login would fail; use the old key, or `folio user reset-2fa` each account after \
+         deleting the check with a new key on purpose"
+    )]
+    Mismatch { origin: String },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
+
+/// The record of which key sealed the store's secrets.
+const KEY_CHECK: &str = "secret_key_check";
 
 impl Keys {
     /// Derives the keys from a secret of at least 32 characters.
@@ -41,19 +59,50 @@ impl Keys {
         })
     }
 
-    /// `FOLIO_SECRET_KEY`, else a key file beside the database, made on first use: fine
-    /// on a laptop, while a server keeps its key out of the volume (a Kubernetes Secret).
-    pub fn load(env: Option<String>, db: &Path) -> Result<Self, KeyError> {
+    /// The key for `store`: [`Keys::load`], then checked against the record of the
+    /// key that sealed the store's secrets (written on first use). A key file is
+    /// never made for a store that holds secrets already.
+    pub async fn for_store(
+        env: Option<String>,
+        db: &Path,
+        store: &crate::store::Store,
+    ) -> Result<Self, KeyError> {
+        let from_env = env.as_ref().is_some_and(|s| !s.is_empty());
+        let keys = Self::load(env, db, store.holds_secrets().await?)?;
+        let check = keys.hash("key check", "folio");
+        match store.state(KEY_CHECK).await? {
+            Some(stored) if stored != check => Err(KeyError::Mismatch {
+                origin: if from_env {
+                    "FOLIO_SECRET_KEY".to_owned()
+                } else {
+                    key_file(db).display().to_string()
+                },
+            }),
+            Some(_) => Ok(keys),
+            None => {
+                store.set_state(KEY_CHECK, &check).await?;
+                Ok(keys)
+            }
+        }
+    }
+
+    /// `FOLIO_SECRET_KEY`, else a key file beside the database, made on first use
+    /// unless `holds_secrets` (fine on a laptop, while a server keeps its key out of
+    /// the volume: a Kubernetes Secret).
+    pub fn load(env: Option<String>, db: &Path, holds_secrets: bool) -> Result<Self, KeyError> {
         if let Some(secret) = env.filter(|s| !s.is_empty()) {
             return Self::from_secret(&secret);
         }
-        let path = db.parent().unwrap_or(Path::new(".")).join("secret.key");
+        let path = key_file(db);
         let file_error = |source| KeyError::File {
             path: path.clone(),
             source,
         };
         let secret = match std::fs::read_to_string(&path) {
             Ok(secret) => secret,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && holds_secrets => {
+                return Err(KeyError::Missing { path });
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let secret = random_token(32);
                 write_private(&path, &secret).map_err(file_error)?;
@@ -115,6 +164,11 @@ impl Keys {
             )
             .ok()
     }
+}
+
+/// Where the key file of the database `db` is.
+fn key_file(db: &Path) -> std::path::PathBuf {
+    db.parent().unwrap_or(Path::new(".")).join("secret.key")
 }
 
 /// `bytes` random bytes from the OS, URL-safe base64.

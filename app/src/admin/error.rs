@@ -54,11 +54,28 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, message)
     }
     pub fn too_many(retry_after: Duration) -> Self {
+        let seconds = retry_after.as_secs().max(1);
+        let wait = if seconds >= 90 {
+            format!("{} minutes", seconds.div_ceil(60))
+        } else {
+            format!("{seconds} seconds")
+        };
         Self {
             retry_after: Some(retry_after),
             ..Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "too many failed attempts: wait before trying again",
+                format!("too many attempts from this address: try again in {wait}"),
+            )
+            .with_extra(json!({ "retry_after": seconds }))
+        }
+    }
+    /// 503: the server is at capacity for this kind of request; try again shortly.
+    pub fn busy(retry_after: Duration) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server is busy checking other logins: try again in a moment",
             )
         }
     }

@@ -1,14 +1,23 @@
-//! Login failures counted per client address and per account: past the limit, the
-//! next attempt waits (429 with Retry-After) until the oldest failure ages out.
+//! Login attempts counted per client address (a hard limit: past it, 429 with
+//! Retry-After until the oldest attempt ages out) and per account (a slow-down, never
+//! a lock: a third party guessing the owner's password from elsewhere must not keep
+//! the owner out). An attempt is counted when it starts, before the password is
+//! hashed, so concurrent guesses cannot all slip under the limit.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// Keys kept at most; beyond, those with nothing recent are dropped (an attacker
+/// cycling addresses must not grow the map without bound).
+const MAX_KEYS: usize = 100_000;
+
 pub struct Limiter {
     max: usize,
     window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// Per key: when each attempt started, and a tag saying what it was about (the
+    /// account tried), so a success forgives only the attempts on its own account.
+    attempts: Mutex<HashMap<String, VecDeque<(Instant, u64)>>>,
 }
 
 impl Limiter {
@@ -16,63 +25,117 @@ impl Limiter {
         Self {
             max,
             window,
-            failures: Mutex::new(HashMap::new()),
+            attempts: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Err(how long to wait) when `key` has used up its failures.
-    pub fn check(&self, key: &str) -> Result<(), Duration> {
-        let now = Instant::now();
-        let mut failures = self
-            .failures
-            .lock()
-            .expect("no panic while holding the lock");
-        let Some(times) = failures.get_mut(key) else {
-            return Ok(());
-        };
+    fn prune(&self, times: &mut VecDeque<(Instant, u64)>, now: Instant) {
         while times
             .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
+            .is_some_and(|(t, _)| now.duration_since(*t) >= self.window)
         {
             times.pop_front();
         }
-        match times.front() {
-            Some(oldest) if times.len() >= self.max => {
-                Err(self.window.saturating_sub(now.duration_since(*oldest)))
+    }
+
+    /// Counts an attempt on `key`, or Err(how long to wait) when its attempts are used
+    /// up (nothing is counted then).
+    pub fn attempt(&self, key: &str, tag: u64) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut attempts = self
+            .attempts
+            .lock()
+            .expect("no panic while holding the lock");
+        if attempts.len() > MAX_KEYS {
+            let window = self.window;
+            attempts.retain(|_, t| {
+                t.back()
+                    .is_some_and(|(t, _)| now.duration_since(*t) < window)
+            });
+        }
+        let times = attempts.entry(key.to_owned()).or_default();
+        self.prune(times, now);
+        if times.len() >= self.max {
+            let oldest = times.front().map_or(now, |(t, _)| *t);
+            return Err(self.window.saturating_sub(now.duration_since(oldest)));
+        }
+        times.push_back((now, tag));
+        Ok(())
+    }
+
+    /// Attempts on `key` still in the window.
+    pub fn count(&self, key: &str) -> usize {
+        let now = Instant::now();
+        let mut attempts = self
+            .attempts
+            .lock()
+            .expect("no panic while holding the lock");
+        match attempts.get_mut(key) {
+            Some(times) => {
+                self.prune(times, now);
+                times.len()
             }
-            _ => Ok(()),
+            None => 0,
         }
     }
 
-    pub fn fail(&self, key: &str) {
-        let now = Instant::now();
-        let mut failures = self
-            .failures
+    /// Forgets the attempts on `key` tagged `tag` (all of them with `None`).
+    pub fn forgive(&self, key: &str, tag: Option<u64>) {
+        let mut attempts = self
+            .attempts
             .lock()
             .expect("no panic while holding the lock");
-        // An attacker cycling addresses must not grow the map without bound.
-        if failures.len() > 100_000 {
-            let window = self.window;
-            failures.retain(|_, t| t.back().is_some_and(|t| now.duration_since(*t) < window));
+        if let Some(times) = attempts.get_mut(key) {
+            times.retain(|(_, t)| tag.is_some_and(|tag| *t != tag));
+            if times.is_empty() {
+                attempts.remove(key);
+            }
         }
-        failures.entry(key.to_owned()).or_default().push_back(now);
     }
 }
+
+/// The tag of attempts on the account `username`.
+pub fn tag(username: &str) -> u64 {
+    let hash = blake3::hash(username.to_lowercase().as_bytes());
+    u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 bytes"))
+}
+
+/// The delay before checking a password for an account with `failures` recent
+/// failures: none for the first few, then a second more for each, at most
+/// [`MAX_SLOWDOWN`]. It makes guessing slow without ever refusing the right password.
+pub fn slowdown(failures: usize, free: usize) -> Duration {
+    let extra = failures.saturating_sub(free) as u64;
+    Duration::from_secs(extra).min(MAX_SLOWDOWN)
+}
+
+/// The longest an account's slow-down makes a login wait.
+pub const MAX_SLOWDOWN: Duration = Duration::from_secs(5);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_limit_applies_per_key() {
+    fn attempts_are_counted_before_they_are_judged_and_per_key() {
         let limiter = Limiter::new(2, Duration::from_secs(60));
-        limiter.fail("ip:1");
-        assert!(limiter.check("ip:1").is_ok());
-        limiter.fail("ip:1");
+        assert!(limiter.attempt("ip:1", 1).is_ok());
+        assert!(limiter.attempt("ip:1", 2).is_ok());
         let wait = limiter
-            .check("ip:1")
-            .expect_err("two failures reach the limit");
+            .attempt("ip:1", 1)
+            .expect_err("two attempts reach the limit");
         assert!(wait > Duration::from_secs(58) && wait <= Duration::from_secs(60));
-        assert!(limiter.check("ip:2").is_ok());
+        assert!(limiter.attempt("ip:2", 1).is_ok());
+        // A success on account 1 forgives its own attempts, not those on account 2.
+        limiter.forgive("ip:1", Some(1));
+        assert_eq!(limiter.count("ip:1"), 1);
+        limiter.forgive("ip:1", None);
+        assert_eq!(limiter.count("ip:1"), 0);
+    }
+
+    #[test]
+    fn the_slowdown_grows_and_stops() {
+        assert_eq!(slowdown(3, 5), Duration::ZERO);
+        assert_eq!(slowdown(7, 5), Duration::from_secs(2));
+        assert_eq!(slowdown(1000, 5), MAX_SLOWDOWN);
     }
 }

@@ -90,7 +90,7 @@ pub async fn upload(
 }
 
 /// The extension of the image format the bytes are, if it is one the web shows.
-fn image_extension(bytes: &[u8]) -> Result<&'static str, String> {
+pub(super) fn image_extension(bytes: &[u8]) -> Result<&'static str, String> {
     use imagesize::ImageType;
     let head = &bytes[..bytes.len().min(512)];
     let text = String::from_utf8_lossy(head).to_ascii_lowercase();
@@ -142,17 +142,11 @@ pub async fn file(
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     caller.require(Need::ReadContent)?;
-    let segments: Vec<&str> = path.split('/').collect();
-    let plain = segments
-        .iter()
-        .all(|s| !s.is_empty() && !s.starts_with('.') && !s.contains('\\'));
-    let media = matches!(segments.first(), Some(&("images" | "files" | "media")));
-    if !plain || !media || path.ends_with(".md") {
-        return Err(ApiError::not_found("no such media file"));
-    }
-    let file = segments
-        .iter()
-        .fold(admin.site.paths.content.clone(), |p, s| p.join(s));
+    let media = matches!(path.split('/').next(), Some("images" | "files" | "media"));
+    let file = crate::confine::resolve(&admin.site.paths.content, &path)
+        .ok()
+        .filter(|_| media && !path.ends_with(".md"))
+        .ok_or_else(|| ApiError::not_found("no such media file"))?;
     let bytes = tokio::fs::read(&file)
         .await
         .map_err(|_| ApiError::not_found("no such media file"))?;

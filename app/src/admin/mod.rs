@@ -40,7 +40,8 @@ use crate::publish::Site;
 
 /// JSON bodies larger than this get 413 (media has its own limit).
 const JSON_LIMIT: usize = 2 * 1024 * 1024;
-/// Failed logins allowed per client address and per account in [`LOGIN_WINDOW`].
+/// Login attempts allowed per client address in [`LOGIN_WINDOW`] (a success forgives
+/// its own); failures of an account beyond this many slow its logins down.
 const LOGIN_FAILURES: usize = 5;
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// How long the second login step may wait.
@@ -76,6 +77,9 @@ enum Step {
 /// A password checked, waiting for its second factor.
 struct Challenge {
     account_id: i64,
+    /// The password hash when the challenge was issued: a password changed since
+    /// voids it.
+    password_hash: String,
     next: Step,
     expires: Instant,
     /// The secret offered during enrollment, until a code confirms it.
@@ -88,7 +92,12 @@ pub struct Admin {
     pub site: Arc<Site>,
     keys: Keys,
     options: AdminOptions,
+    /// Login attempts per client address: a hard limit.
     limiter: limit::Limiter,
+    /// Failures per account: a slow-down, never a lock.
+    failures: limit::Limiter,
+    /// Password hashes running at once (argon2 takes 19 MiB and a core each).
+    hashing: tokio::sync::Semaphore,
     /// By hash of the challenge token.
     challenges: Mutex<HashMap<String, Challenge>>,
     /// Set while no account exists: lets the first visitor who has it create the owner.
@@ -109,6 +118,10 @@ impl Admin {
             keys,
             options,
             limiter: limit::Limiter::new(LOGIN_FAILURES, LOGIN_WINDOW),
+            failures: limit::Limiter::new(usize::MAX, LOGIN_WINDOW),
+            hashing: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+            ),
             challenges: Mutex::new(HashMap::new()),
             setup_token: Mutex::new(None),
         }

@@ -26,6 +26,7 @@ fn post_json(post: &StoredPost) -> Value {
     body["revision"] = json!(post.revision);
     body["trashed"] = json!(post.archived);
     body["url"] = json!(format!("/{}/", post.doc.slug));
+    body["sanitized"] = json!(post.sanitized);
     if let Some(path) = &post.source_path {
         body["source_path"] = json!(path);
     }
@@ -168,6 +169,48 @@ async fn prepare(admin: &Admin, caller: &Caller, doc: &mut PostDoc) -> ApiResult
     Ok(())
 }
 
+/// Code injection is raw HTML in the page head and foot, never cleaned: an author may
+/// not set or change it (Ghost's rule). `before` is the stored version, if any.
+fn check_code_injection(caller: &Caller, doc: &PostDoc, before: Option<&PostDoc>) -> ApiResult<()> {
+    if caller.account.role() != Role::Author {
+        return Ok(());
+    }
+    let fields = [
+        (
+            "codeinjection_head",
+            &doc.codeinjection_head,
+            before.and_then(|b| b.codeinjection_head.as_ref()),
+        ),
+        (
+            "codeinjection_foot",
+            &doc.codeinjection_foot,
+            before.and_then(|b| b.codeinjection_foot.as_ref()),
+        ),
+    ];
+    for (field, now, was) in fields {
+        if now.as_ref().filter(|s| !s.is_empty()) != was.filter(|s| !s.is_empty()) {
+            return Err(ApiError::forbidden(
+                "code injection is for editors and owners: it runs on every reader's page",
+            )
+            .with_field(field));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the post's body is to be cleaned after this save: an author's save makes
+/// it so; an editor or owner who writes the body takes it over; a save that leaves the
+/// body as it was (a status change: publishing an author's draft) keeps the flag.
+fn sanitized_after(caller: &Caller, doc: &PostDoc, before: Option<&StoredPost>) -> bool {
+    if caller.account.role() == Role::Author {
+        return true;
+    }
+    match before {
+        Some(before) if before.doc.markdown == doc.markdown => before.sanitized,
+        _ => false,
+    }
+}
+
 /// An author may only touch their own drafts.
 async fn check_owner(admin: &Admin, caller: &Caller, post: &StoredPost) -> ApiResult<()> {
     if caller.account.role() != Role::Author {
@@ -249,9 +292,11 @@ pub async fn create(
     check_fields(&body, &[])?;
     let mut doc: PostDoc = from_json(Value::Object(body))?;
     prepare(&admin, &caller, &mut doc).await?;
+    check_code_injection(&caller, &doc, None)?;
     let mut tx = write(&admin).await?;
     check_slug(&mut tx, &doc.slug, None).await?;
     let id = posts::insert(&mut tx, &doc, None, &caller.origin()).await?;
+    posts::set_sanitized(&mut tx, id, sanitized_after(&caller, &doc, None)).await?;
     let post = load(&mut tx, id).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     admin.publisher.changed();
@@ -299,11 +344,14 @@ pub async fn update(
     }
     let mut doc: PostDoc = from_json(merged)?;
     prepare(&admin, &caller, &mut doc).await?;
-    if doc == current.doc && !current.archived {
+    check_code_injection(&caller, &doc, Some(&current.doc))?;
+    let sanitized = sanitized_after(&caller, &doc, Some(&current));
+    if doc == current.doc && !current.archived && sanitized == current.sanitized {
         return Ok(Json(post_json(&current)));
     }
     check_slug(&mut tx, &doc.slug, Some(id)).await?;
     posts::update(&mut tx, id, &doc, None, &caller.origin()).await?;
+    posts::set_sanitized(&mut tx, id, sanitized).await?;
     let post = load(&mut tx, id).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     admin.publisher.changed();
@@ -414,8 +462,10 @@ pub async fn restore_revision(
         .map(|(.., doc)| doc)
         .ok_or_else(|| ApiError::not_found(format!("post {id} has no revision {number}")))?;
     prepare(&admin, &caller, &mut doc).await?;
+    check_code_injection(&caller, &doc, Some(&current.doc))?;
     check_slug(&mut tx, &doc.slug, Some(id)).await?;
     posts::update(&mut tx, id, &doc, None, &caller.origin()).await?;
+    posts::set_sanitized(&mut tx, id, sanitized_after(&caller, &doc, Some(&current))).await?;
     let post = load(&mut tx, id).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     admin.publisher.changed();

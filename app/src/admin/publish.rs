@@ -192,8 +192,9 @@ pub async fn preview(
     if crate::content::validate_slug(&doc.slug).is_err() {
         doc.slug = "preview".into();
     }
+    let sanitized = caller.account.role() == crate::store::Role::Author;
     let html =
-        admin.site.preview(doc).await.map_err(|e| {
+        admin.site.preview(doc, sanitized).await.map_err(|e| {
             ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
         })?;
     // Uploads reach the public site at the next publish; until then the admin has them.

@@ -2,7 +2,7 @@
 //! account without TOTP yet, enrollment. Only the second step yields a session.
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use super::auth::{self, Auth, Caller, Client};
 use super::error::{from_json, ApiError, ApiResult};
 use super::password::{self, Verified};
-use super::{crypto, totp, Admin, Challenge, Step, CHALLENGE_TTL};
+use super::{crypto, limit, totp, Admin, Challenge, Step, CHALLENGE_TTL};
 use crate::store::Account;
 
 /// Wrong attempts at one challenge before it is thrown away.
@@ -29,17 +29,30 @@ struct Login {
     password: String,
 }
 
+/// Longest username looked at: longer ones are refused before they reach the limiter
+/// or the audit log (1.9 MB names once grew the database by 150 MB).
+const MAX_USERNAME: usize = 64;
+/// How long a login waits for a turn to hash its password before 503.
+const HASH_WAIT: Duration = Duration::from_secs(3);
+
 pub async fn login(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Json(body): Json<Value>,
 ) -> ApiResult<Json<Value>> {
     let login: Login = from_json(body)?;
-    let user_key = format!("user:{}", login.username.to_lowercase());
-    admin.check_limits(&client, &user_key)?;
+    if login.username.chars().count() > MAX_USERNAME || login.username.contains('\0') {
+        return Err(ApiError::field(
+            "username",
+            format!("a username has at most {MAX_USERNAME} characters"),
+        ));
+    }
+    admin.begin_attempt(&client, &login.username)?;
+    tokio::time::sleep(admin.slowdown(&login.username)).await;
     let account = admin.site.store.account_named(&login.username).await?;
     let stored = account.as_ref().map(|a| a.password_hash.clone());
     let typed = login.password.clone();
+    let permit = admin.hash_permit().await?;
     // Unknown users are checked against a dummy hash: the same time either way.
     let verified = tokio::task::spawn_blocking(move || password::verify(stored.as_deref(), &typed))
         .await
@@ -52,10 +65,11 @@ pub async fn login(
                 .await
                 .map_err(ApiError::internal)?;
             admin.site.store.set_password(account.id, &hash).await?;
-            account
+            admin.account_of(account.id).await?
         }
         _ => {
-            admin.fail(&client, &user_key);
+            drop(permit);
+            admin.failed(&login.username);
             admin
                 .audit(
                     Some(&login.username),
@@ -72,22 +86,41 @@ pub async fn login(
 }
 
 impl Admin {
-    pub(super) fn check_limits(&self, client: &Client, user_key: &str) -> ApiResult<()> {
-        let ip_key = format!("ip:{}", client.ip);
-        let wait = [self.limiter.check(&ip_key), self.limiter.check(user_key)]
-            .into_iter()
-            .filter_map(Result::err)
-            .max();
-        match wait {
-            Some(wait) => Err(ApiError::too_many(wait)),
-            None => Ok(()),
+    /// Counts a login attempt by `client` on `username` before it is judged; 429 when
+    /// the address has used up its attempts.
+    pub(super) fn begin_attempt(&self, client: &Client, username: &str) -> ApiResult<()> {
+        self.limiter
+            .attempt(&format!("ip:{}", client.ip), limit::tag(username))
+            .map_err(ApiError::too_many)
+    }
+
+    /// How long a password check for `username` waits, given its recent failures.
+    fn slowdown(&self, username: &str) -> Duration {
+        let failures = self.failures.count(&account_key(username));
+        limit::slowdown(failures, super::LOGIN_FAILURES)
+    }
+
+    /// A turn to hash a password: a few at once (each takes 19 MiB and a core), the
+    /// rest wait briefly, then get 503 with Retry-After.
+    pub(super) async fn hash_permit(&self) -> ApiResult<tokio::sync::SemaphorePermit<'_>> {
+        match tokio::time::timeout(HASH_WAIT, self.hashing.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(ApiError::busy(Duration::from_secs(1))),
         }
     }
 
-    pub(super) fn fail(&self, client: &Client, user_key: &str) {
+    /// A wrong password or code for `username`: counted for the account's slow-down.
+    pub(super) fn failed(&self, username: &str) {
         self.site.metrics.login_failures.inc();
-        self.limiter.fail(&format!("ip:{}", client.ip));
-        self.limiter.fail(user_key);
+        let _ = self.failures.attempt(&account_key(username), 0);
+    }
+
+    /// A login completed: the address's attempts on this account, and the account's
+    /// failures, are forgiven.
+    fn succeeded(&self, client: &Client, username: &str) {
+        self.limiter
+            .forgive(&format!("ip:{}", client.ip), Some(limit::tag(username)));
+        self.failures.forgive(&account_key(username), None);
     }
 
     /// Opens the second step for an account whose password was right.
@@ -108,6 +141,7 @@ impl Admin {
             self.keys.hash("challenge", &token),
             Challenge {
                 account_id: account.id,
+                password_hash: account.password_hash.clone(),
                 next,
                 expires: now + CHALLENGE_TTL,
                 secret: None,
@@ -151,7 +185,7 @@ impl Admin {
     }
 
     /// Counts a wrong code against the challenge, dropping it after too many.
-    fn wrong_code(&self, token: &str, client: &Client, account: &Account) {
+    fn wrong_code(&self, token: &str, account: &Account) {
         let key = self.keys.hash("challenge", token);
         let mut challenges = self
             .challenges
@@ -164,7 +198,7 @@ impl Admin {
             }
         }
         drop(challenges);
-        self.fail(client, &format!("user:{}", account.username.to_lowercase()));
+        self.failed(&account.username);
     }
 
     /// Creates a session; returns the response with its cookie.
@@ -176,6 +210,11 @@ impl Admin {
     ) -> ApiResult<Response> {
         let token = crypto::random_token(32);
         let hash = self.keys.hash("session", &token);
+        // Ended sessions are refused anyway; this keeps the table from growing.
+        self.site
+            .store
+            .expire_sessions(Utc::now() - auth::SESSION_IDLE)
+            .await?;
         self.site
             .store
             .add_session(
@@ -206,6 +245,19 @@ impl Admin {
             .ok_or_else(|| ApiError::unauthorized("the account is gone"))
     }
 
+    /// The account a challenge is for, unless its password changed since the
+    /// challenge was issued (then the password must be typed again).
+    async fn account_of_challenge(&self, id: i64, password_hash: &str) -> ApiResult<Account> {
+        let account = self.account_of(id).await?;
+        if account.password_hash != password_hash {
+            return Err(ApiError::unauthorized(
+                "the password changed since this login began: log in with the password again",
+            )
+            .with_field("challenge"));
+        }
+        Ok(account)
+    }
+
     /// Fresh recovery codes: the plaintext to show once, and their hashes to store.
     pub(super) fn recovery_codes(&self) -> (Vec<String>, Vec<String>) {
         let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
@@ -232,6 +284,11 @@ impl Admin {
                 ))
             })
     }
+}
+
+/// The key of an account's failures.
+fn account_key(username: &str) -> String {
+    format!("user:{}", username.to_lowercase())
 }
 
 pub(super) fn secret_context(account_id: i64) -> String {
@@ -313,20 +370,22 @@ pub async fn confirm(
             "the 6-digit code from the authenticator app is required",
         )
     })?;
-    let (account_id, secret) = admin.with_challenge(&body.challenge, Step::Enroll, |c| {
-        (c.account_id, c.secret.clone())
-    })?;
+    let (account_id, secret, password_hash) =
+        admin.with_challenge(&body.challenge, Step::Enroll, |c| {
+            (c.account_id, c.secret.clone(), c.password_hash.clone())
+        })?;
     let secret = secret.ok_or_else(|| {
         ApiError::field(
             "challenge",
             "no key was offered yet: call /session/enroll first",
         )
     })?;
-    let account = admin.account_of(account_id).await?;
-    let user_key = format!("user:{}", account.username.to_lowercase());
-    admin.check_limits(&client, &user_key)?;
+    let account = admin
+        .account_of_challenge(account_id, &password_hash)
+        .await?;
+    admin.begin_attempt(&client, &account.username)?;
     let Some(step) = totp::matching_step(&secret, &code, unix_time()) else {
-        admin.wrong_code(&body.challenge, &client, &account);
+        admin.wrong_code(&body.challenge, &account);
         return Err(
             ApiError::unauthorized("wrong code: check the authenticator app's clock")
                 .with_field("code"),
@@ -340,6 +399,7 @@ pub async fn confirm(
         .enroll_totp(account.id, &sealed, step, &hashes)
         .await?;
     admin.end_challenge(&body.challenge);
+    admin.succeeded(&client, &account.username);
     admin
         .audit(
             Some(&account.username),
@@ -360,10 +420,17 @@ pub async fn totp(
     Json(body): Json<Value>,
 ) -> ApiResult<Response> {
     let body: Code = from_json(body)?;
-    let account_id = admin.with_challenge(&body.challenge, Step::Totp, |c| c.account_id)?;
-    let account = admin.account_of(account_id).await?;
-    let user_key = format!("user:{}", account.username.to_lowercase());
-    admin.check_limits(&client, &user_key)?;
+    let (account_id, password_hash) = admin.with_challenge(&body.challenge, Step::Totp, |c| {
+        (c.account_id, c.password_hash.clone())
+    })?;
+    let account = admin
+        .account_of_challenge(account_id, &password_hash)
+        .await?;
+    // A recovery code is the way in for someone whose address is at its limit: the
+    // challenge it answers needed the right password, and dies after a few tries.
+    if body.recovery_code.is_none() {
+        admin.begin_attempt(&client, &account.username)?;
+    }
     let store = &admin.site.store;
     let (ok, how, message) = match (&body.code, &body.recovery_code) {
         (Some(code), None) => {
@@ -398,7 +465,7 @@ pub async fn totp(
         }
     };
     if !ok {
-        admin.wrong_code(&body.challenge, &client, &account);
+        admin.wrong_code(&body.challenge, &account);
         admin
             .audit(
                 Some(&account.username),
@@ -416,6 +483,7 @@ pub async fn totp(
         return Err(ApiError::unauthorized(message).with_field(field));
     }
     admin.end_challenge(&body.challenge);
+    admin.succeeded(&client, &account.username);
     let mut extra = json!({});
     if how == "recovery code" {
         extra["recovery_codes_left"] = json!(store.recovery_codes_left(account.id).await?);

@@ -82,6 +82,7 @@ pub fn parse(path: &str, text: &str, defaults: &Defaults) -> Result<ParsedFile, 
                   and close it with the same line"
             .into(),
     })?;
+    check_shape(path, header)?;
     let mut unknown = BTreeSet::new();
     let front: FrontMatter = match format {
         Format::Yaml => {
@@ -226,6 +227,61 @@ enum Format {
 }
 
 /// Splits a file into (format, front matter, body).
+/// Largest front matter accepted: real ones are a few hundred bytes.
+const MAX_HEADER: usize = 64 * 1024;
+/// Deepest nesting accepted (flow brackets, indentation, `- - -` sequences). The YAML
+/// parser takes time quadratic in the depth: 100,000 levels kept a core busy for a
+/// minute, where front matter needs three.
+const MAX_DEPTH: usize = 32;
+
+/// Refuses front matter too large or too deeply nested to be parsed in reasonable
+/// time, naming the line where the limit is crossed.
+fn check_shape(path: &str, header: &str) -> Result<(), ContentError> {
+    let refuse = |line: usize, message: String| ContentError::Syntax {
+        path: path.to_owned(),
+        line,
+        message,
+    };
+    if header.len() > MAX_HEADER {
+        return Err(refuse(
+            2,
+            format!("the front matter is larger than {} KiB", MAX_HEADER / 1024),
+        ));
+    }
+    let mut flow = 0usize;
+    for (n, line) in header.lines().enumerate() {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        let rest = &line[indent..];
+        let dashes = rest
+            .split_inclusive(' ')
+            .take_while(|t| t.trim() == "-" || t.trim() == "?")
+            .count();
+        let mut quote = None;
+        for c in rest.chars() {
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, '[' | '{') => flow += 1,
+                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                (None, '#') => break,
+                _ => {}
+            }
+            if flow > MAX_DEPTH {
+                break;
+            }
+        }
+        // Two columns of indentation per level, as every editor writes it.
+        let depth = indent / 2 + dashes + flow;
+        if depth > MAX_DEPTH {
+            return Err(refuse(
+                n + 2,
+                format!("the front matter is nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn split(text: &str) -> Option<(Format, &str, &str)> {
     let (format, fence) = if text.starts_with("---") {
         (Format::Yaml, "---")
@@ -291,6 +347,25 @@ mod tests {
             author: "Ed",
             now: Utc::now(),
         }
+    }
+
+    #[test]
+    fn deep_or_huge_front_matter_is_refused_with_its_line() {
+        let deep = format!("---\ntitle: T\nx: {}\n---\nbody\n", "[".repeat(60_000));
+        let err = parse("deep.md", &deep, &defaults()).expect_err("too deep");
+        assert!(
+            err.to_string().starts_with("deep.md:3: ") && err.to_string().contains("nested"),
+            "{err}"
+        );
+        let dashes = format!("---\ntitle: T\nx:\n{}1\n---\n", "- ".repeat(50));
+        let err = parse("dash.md", &dashes, &defaults()).expect_err("too deep");
+        assert!(err.to_string().starts_with("dash.md:4: "), "{err}");
+        let huge = format!("---\ntitle: T\nx: \"{}\"\n---\n", "a".repeat(70_000));
+        let err = parse("huge.md", &huge, &defaults()).expect_err("too large");
+        assert!(err.to_string().contains("larger than 64 KiB"), "{err}");
+        // Ordinary nesting and brackets inside strings pass.
+        let fine = "---\ntitle: \"[[[[ not nested ]]]]\"\ntags: [a, b]\ntaxonomies:\n  tags:\n    - x\n---\n";
+        parse("fine.md", fine, &defaults()).expect("ordinary front matter");
     }
 
     #[test]

@@ -11,6 +11,18 @@ use crate::store::StoreError;
 pub use export::export_dir;
 pub use import::{import_dir, ImportReport};
 
+/// The files of `content/` a push from CI may carry (`folio publish --remote`):
+/// Markdown and the raster images `/media` accepts. Anything else (HTML, SVG,
+/// scripts) would be published as it is, on the site's origin, so it is committed
+/// where the site is built instead.
+pub const PUSHABLE: [&str; 7] = ["md", "png", "jpg", "jpeg", "gif", "webp", "avif"];
+
+/// Whether [`PUSHABLE`] has the extension of `path`.
+pub fn pushable(path: &str) -> bool {
+    path.rsplit_once('.')
+        .is_some_and(|(_, ext)| PUSHABLE.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
 /// Every file of `content/` (hidden ones aside) with the blake3 of its bytes.
 pub fn hashes(dir: &Path) -> std::collections::BTreeMap<String, String> {
     walkdir::WalkDir::new(dir)

@@ -44,7 +44,8 @@ pub fn rewrite_urls(text: &str, media: &mut Vec<String>) -> String {
     let text = MEDIA.replace_all(text, |caps: &regex::Captures| {
         let rel = format!("{}/{}", &caps[1], &caps[2]);
         let url = format!("/{rel}");
-        media.push(rel);
+        // The file on disk has the decoded name (`a%20b.jpg` is `a b.jpg`).
+        media.push(crate::confine::decoded(&rel).unwrap_or(rel));
         url
     });
     text.replace("__GHOST_URL__/", "/")
@@ -66,9 +67,56 @@ const CARD_TAGS: [&str; 11] = [
     "form",
 ];
 
+/// Deepest element nesting converted to Markdown. The converter walks the tree
+/// recursively: 10,000 nested `<div>`s overflowed the stack and aborted the import.
+pub const MAX_DEPTH: usize = 256;
+
+/// How deeply the elements of `html` nest, counted on the tags as written (void
+/// elements and self-closed tags open nothing); stops counting past `limit`.
+pub fn depth(html: &str, limit: usize) -> usize {
+    const VOID: [&str; 14] = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr", "param",
+    ];
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for tag in html.split('<').skip(1) {
+        let end = tag.find('>').unwrap_or(tag.len());
+        let inner = &tag[..end];
+        if let Some(closing) = inner.strip_prefix('/') {
+            if !closing.is_empty() {
+                depth = depth.saturating_sub(1);
+            }
+            continue;
+        }
+        let name: String = inner
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name.is_empty() || inner.ends_with('/') || VOID.contains(&name.as_str()) {
+            continue;
+        }
+        depth += 1;
+        deepest = deepest.max(depth);
+        if deepest > limit {
+            break;
+        }
+    }
+    deepest
+}
+
 pub fn convert(html: &str) -> Converted {
     let mut media = Vec::new();
     let html = rewrite_urls(html, &mut media);
+    if depth(&html, MAX_DEPTH) > MAX_DEPTH {
+        // Kept as it is, one HTML block: pulldown-cmark passes it through unparsed.
+        return Converted {
+            markdown: format!("<div>\n{}\n</div>\n", html.trim()),
+            kept_cards: Vec::new(),
+            kept_elements: vec![format!("elements nested over {MAX_DEPTH} deep")],
+            media,
+        };
+    }
     // HTML cards are raw HTML without a wrapper: set them aside behind placeholders.
     let mut raw = Vec::new();
     let html = RAW_CARD.replace_all(&html, |caps: &regex::Captures| {
@@ -264,9 +312,23 @@ mod tests {
         assert_eq!(c.kept_cards, vec!["bookmark", "html"]);
         assert_eq!(c.kept_elements, vec!["<iframe>"]);
         assert_eq!(c.media, vec!["images/2026/11/a.jpg"]);
+
         // The bookmark block has no blank line inside.
         let start = c.markdown.find("<figure").expect("figure");
         let end = c.markdown[start..].find("</figure>").expect("end") + start;
         assert!(!c.markdown[start..end].contains("\n\n"));
+    }
+
+    #[test]
+    fn ten_thousand_nested_elements_stay_html_without_overflowing() {
+        let deep = format!(
+            "<p>before</p>{}x{}",
+            "<div><ul><li>".repeat(4000),
+            "</li></ul></div>".repeat(4000)
+        );
+        let c = convert(&deep);
+        assert!(c.markdown.contains("<li>x</li>"), "kept as HTML");
+        assert_eq!(c.kept_elements.len(), 1);
+        assert_eq!(depth("<p>a<br>b<img src=x/></p><hr><p>c</p>", 10), 1);
     }
 }

@@ -411,7 +411,16 @@ fn documents(
                 doc.aliases.push(alias);
             }
         }
-        report.media_missing.append(&mut media);
+        for rel in media {
+            // `__GHOST_URL__/content/images/../data/ghost.db` names a file outside the
+            // upload folders: never copied, never published.
+            match crate::confine::segments(&rel) {
+                Ok(_) => report.media_missing.push(rel),
+                Err(e) => report
+                    .warnings
+                    .push(format!("{name}: a media path was refused: {e}")),
+            }
+        }
         docs.push(doc);
     }
     report.media_missing.sort();
@@ -454,17 +463,21 @@ fn copy_media(options: &GhostOptions<'_>, report: &mut GhostReport) -> Result<()
         .map(|images| images.parent().unwrap_or(images));
     let mut missing = Vec::new();
     for rel in std::mem::take(&mut report.media_missing) {
+        // Checked again here: the one rule for paths, links included, on both sides.
+        let Ok(target) = crate::confine::resolve(options.content, &rel) else {
+            report.warnings.push(format!("media path refused: {rel:?}"));
+            continue;
+        };
         let Some(source) = ghost_content
-            .map(|dir| dir.join(&rel))
+            .and_then(|dir| crate::confine::resolve(dir, &rel).ok())
             .filter(|s| s.is_file())
         else {
             // Not found in Ghost's folder: fine if the site has it already.
-            if !options.content.join(&rel).is_file() {
+            if !target.is_file() {
                 missing.push(rel);
             }
             continue;
         };
-        let target = options.content.join(&rel);
         if target.is_file()
             && std::fs::metadata(&target).map(|m| m.len()).ok()
                 == std::fs::metadata(&source).map(|m| m.len()).ok()

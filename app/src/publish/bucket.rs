@@ -98,10 +98,17 @@ struct Local {
 pub struct Headers {
     rules: Vec<(globset::GlobMatcher, HeaderRule)>,
     cdn_max_age: u32,
+    /// The pages' Content-Security-Policy, stored as object metadata for the CDN to
+    /// send (a CloudFront response headers policy or a Cloudflare transform rule).
+    csp: Option<String>,
 }
 
 impl Headers {
-    pub fn new(rules: &[HeaderRule], cdn_max_age: u32) -> Result<Self, BucketError> {
+    pub fn new(
+        rules: &[HeaderRule],
+        cdn_max_age: u32,
+        csp: Option<&str>,
+    ) -> Result<Self, BucketError> {
         let rules = rules
             .iter()
             .map(|rule| {
@@ -115,7 +122,11 @@ impl Headers {
                     })
             })
             .collect::<Result<_, _>>()?;
-        Ok(Self { rules, cdn_max_age })
+        Ok(Self {
+            rules,
+            cdn_max_age,
+            csp: csp.map(str::to_owned),
+        })
     }
 
     /// (Content-Type, Cache-Control) of a site path.
@@ -132,6 +143,11 @@ impl Headers {
             .and_then(|r| r.cache_control.clone())
             .unwrap_or_else(|| delivery::cache_control(path, self.cdn_max_age));
         (content_type, cache_control)
+    }
+
+    /// The Content-Security-Policy of a site path: pages only.
+    pub fn csp_for(&self, path: &str) -> Option<&str> {
+        self.csp.as_deref().filter(|_| path.ends_with(".html"))
     }
 }
 
@@ -338,6 +354,7 @@ pub async fn sync(
                 let store = store.clone();
                 let key = key(&file.path);
                 let (content_type, cache_control) = headers.for_path(&file.path);
+                let csp = headers.csp_for(&file.path).map(str::to_owned);
                 async move {
                     let bytes =
                         tokio::fs::read(&file.file)
@@ -349,6 +366,12 @@ pub async fn sync(
                     let mut attributes = Attributes::new();
                     attributes.insert(Attribute::ContentType, content_type.into());
                     attributes.insert(Attribute::CacheControl, cache_control.into());
+                    if let Some(csp) = csp {
+                        attributes.insert(
+                            Attribute::Metadata("content-security-policy".into()),
+                            csp.into(),
+                        );
+                    }
                     let put = PutOptions {
                         attributes,
                         ..PutOptions::default()

@@ -314,8 +314,9 @@ impl Site {
     }
 
     /// The page `doc` would be, rendered with the site's theme as a publish would
-    /// (marked noindex), without touching the store or the output folder.
-    pub async fn preview(&self, doc: PostDoc) -> Result<String, PublishError> {
+    /// (marked noindex), without touching the store or the output folder; with
+    /// `sanitized`, its raw HTML cleaned as an author's post is.
+    pub async fn preview(&self, doc: PostDoc, sanitized: bool) -> Result<String, PublishError> {
         let theme_source = self.paths.theme.clone();
         let templates = self.paths.templates.clone();
         let config = self.effective_config().await?;
@@ -330,6 +331,7 @@ impl Site {
                 source_path: None,
                 source_hash: None,
                 archived: false,
+                sanitized,
             });
             let input = Build {
                 snapshot: &snapshot,

@@ -34,6 +34,8 @@ pub struct RemoteReport {
     /// Files removed on the server (with --prune).
     pub deleted: Vec<String>,
     pub unchanged: usize,
+    /// Files of `content/` a push may not carry (see [`crate::content::PUSHABLE`]).
+    pub skipped: Vec<String>,
     /// The server's answer to the last request: its import and publish.
     pub server: Value,
 }
@@ -86,6 +88,10 @@ pub async fn push(
         .expect("hashing does not panic");
 
     let mut report = RemoteReport::default();
+    let (ours, skipped): (BTreeMap<String, String>, BTreeMap<String, String>) = ours
+        .into_iter()
+        .partition(|(path, _)| crate::content::pushable(path));
+    report.skipped = skipped.into_keys().collect();
     let mut send: Vec<&String> = ours
         .iter()
         .filter(|(path, hash)| theirs.get(*path) != Some(hash))

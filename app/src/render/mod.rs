@@ -9,6 +9,7 @@ pub mod highlight;
 pub mod last;
 pub mod markdown;
 pub mod media;
+pub mod sanitize;
 pub mod seo;
 pub mod site;
 pub mod sitemap;

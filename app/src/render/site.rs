@@ -26,6 +26,7 @@ use super::views::{
 use super::writer::{SiteWriter, WriteReport};
 use super::{feeds, markdown, seo, sitemap, Bodies, RenderError};
 use crate::config::SiteConfig;
+use crate::store::snapshot::SANITIZED;
 use crate::store::{Kind, Snapshot};
 
 /// What a build did.
@@ -410,7 +411,14 @@ impl Plan<'_> {
         };
         // An edited post's last HTML has its code blocks, most often unchanged.
         let last_hash = |i: usize| {
+            // Cleaned HTML is not the highlighter's own: its blocks are not reused.
+            if posts[i].post.sanitized {
+                return None;
+            }
             let last = self.input.last?.body_of(posts[i].post.id)?;
+            if last.ends_with(SANITIZED) {
+                return None;
+            }
             (last != hash(i)).then_some(last)
         };
         let last_hashes: Vec<&str> = missing.iter().filter_map(|&i| last_hash(i)).collect();
@@ -435,7 +443,11 @@ impl Plan<'_> {
                 let blocks = last_blocks(i)
                     .map(|html| Blocks::of(html))
                     .unwrap_or_default();
-                Ok((i, markdown::to_html_reusing(source, &blocks)))
+                let html = markdown::to_html_reusing(source, &blocks);
+                if post.post.sanitized {
+                    return Ok((i, super::sanitize::clean(&html)));
+                }
+                Ok((i, html))
             })
             .collect::<Result<Vec<(usize, String)>, RenderError>>()?;
         if let Some(cache) = self.input.cache {
@@ -935,6 +947,7 @@ mod tests {
                     source_path: None,
                     source_hash: None,
                     archived: false,
+                    sanitized: false,
                 },
                 digest: Digest::of(markdown),
                 tags: Vec::new(),

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LAST_MODIFIED,
-    X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
+    LAST_MODIFIED, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{header::RANGE, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -29,8 +29,10 @@ const READ_WHOLE_MAX: u64 = 1024 * 1024;
 /// The theme's page for a missing URL, served with status 404.
 const NOT_FOUND_PAGE: &str = "404.html";
 
-/// A router serving `out`; `cdn_max_age` is the `s-maxage` for HTML.
-pub fn service(out: &Path, cdn_max_age: u32) -> Router {
+/// A router serving `out`; `cdn_max_age` is the `s-maxage` for HTML, `csp` the
+/// Content-Security-Policy of pages.
+pub fn service(out: &Path, cdn_max_age: u32, csp: Option<&str>) -> Router {
+    let csp = csp.and_then(|c| HeaderValue::from_str(c).ok());
     let dir = ServeDir::new(out)
         .append_index_html_on_directories(true)
         .not_found_service(ServeFile::new(out.join(NOT_FOUND_PAGE)));
@@ -41,7 +43,7 @@ pub fn service(out: &Path, cdn_max_age: u32) -> Router {
             read_whole(root.clone(), req, next)
         }))
         .layer(middleware::from_fn(move |req, next| {
-            caching(req, next, cdn_max_age)
+            caching(req, next, cdn_max_age, csp.clone())
         }))
 }
 
@@ -157,10 +159,17 @@ fn add_charset(headers: &mut axum::http::HeaderMap) {
     }
 }
 
-async fn caching(request: Request, next: Next, cdn_max_age: u32) -> Response {
+async fn caching(
+    request: Request,
+    next: Next,
+    cdn_max_age: u32,
+    csp: Option<HeaderValue>,
+) -> Response {
     let path = request.uri().path().to_owned();
-    // Hidden files (a build's temporary files among them) are never part of the site.
-    if path.split('/').any(|segment| segment.starts_with('.')) {
+    // Hidden files (a build's temporary files among them) are never part of the site:
+    // decided on the decoded path, the one the file lookup uses (`/%2eindex.html...`).
+    let decoded = crate::confine::decoded(&path).unwrap_or_else(|| path.clone());
+    if decoded.split('/').any(|segment| segment.starts_with('.')) {
         return StatusCode::NOT_FOUND.into_response();
     }
     let is_read = matches!(*request.method(), Method::GET | Method::HEAD);
@@ -169,6 +178,13 @@ async fn caching(request: Request, next: Next, cdn_max_age: u32) -> Response {
     let status = response.status();
     let headers = response.headers_mut();
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    let html = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if let (Some(csp), true) = (csp, html) {
+        headers.insert(CONTENT_SECURITY_POLICY, csp);
+    }
     if !is_read || status != StatusCode::OK {
         if status == StatusCode::NOT_FOUND {
             headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));

@@ -19,8 +19,26 @@ use crate::watch::LiveEvent;
 /// The path of the event stream.
 pub const PATH: &str = "/__folio/live";
 
+/// Where the script is served: a file of the site's origin, which the pages'
+/// Content-Security-Policy allows where it would refuse an inline script.
+pub const SCRIPT_PATH: &str = "/__folio/live.js";
+
+/// The tag added to pages.
+const SCRIPT_TAG: &str = r#"<script src="/__folio/live.js"></script>"#;
+
 /// Reloads on `reload`; shows the error of a broken file over the last good page.
-const SCRIPT: &str = r#"<script>(function(){var s=new EventSource("/__folio/live");s.addEventListener("reload",function(){location.reload()});s.addEventListener("error-report",function(e){var d=document.getElementById("folio-error")||document.createElement("pre");d.id="folio-error";d.textContent="folio: "+e.data;d.style.cssText="position:fixed;inset:auto 0 0 0;margin:0;padding:1rem;background:#7f1d1d;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap;z-index:99999;max-height:50vh;overflow:auto";document.body.appendChild(d)})})()</script>"#;
+const SCRIPT: &str = r#"(function(){var s=new EventSource("/__folio/live");s.addEventListener("reload",function(){location.reload()});s.addEventListener("error-report",function(e){var d=document.getElementById("folio-error")||document.createElement("pre");d.id="folio-error";d.textContent="folio: "+e.data;d.style.cssText="position:fixed;inset:auto 0 0 0;margin:0;padding:1rem;background:#7f1d1d;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap;z-index:99999;max-height:50vh;overflow:auto";document.body.appendChild(d)})})()"#;
+
+/// The live-reload script.
+pub async fn script() -> impl axum::response::IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        SCRIPT,
+    )
+}
 
 /// A watching server's channel to browsers.
 #[derive(Clone)]
@@ -65,8 +83,8 @@ pub async fn inject(request: Request, next: Next) -> Response {
     };
     let html = String::from_utf8_lossy(&bytes);
     let html = match html.rfind("</body>") {
-        Some(at) => format!("{}{SCRIPT}{}", &html[..at], &html[at..]),
-        None => format!("{html}{SCRIPT}"),
+        Some(at) => format!("{}{SCRIPT_TAG}{}", &html[..at], &html[at..]),
+        None => format!("{html}{SCRIPT_TAG}"),
     };
     parts.headers.remove(CONTENT_LENGTH);
     parts.headers.remove(ETAG);

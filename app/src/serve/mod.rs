@@ -58,7 +58,8 @@ pub struct ServeOptions {
 
 /// The whole HTTP application; tests drive it on a loopback port.
 pub fn app(state: AppState) -> Router {
-    let mut files = files::service(&state.site.paths.out, state.site.config.cdn_max_age);
+    let config = &state.site.config;
+    let mut files = files::service(&state.site.paths.out, config.cdn_max_age, config.csp());
     let mut router = Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready));
@@ -67,6 +68,7 @@ pub fn app(state: AppState) -> Router {
         router = router.merge(
             Router::new()
                 .route(live::PATH, get(live::events))
+                .route(live::SCRIPT_PATH, get(live::script))
                 .with_state(live.clone()),
         );
     }

@@ -56,6 +56,8 @@ impl Store {
             .unwrap_or("backup");
         let temp = dir.join(format!(".{name}.partial"));
         let _ = std::fs::remove_file(&temp);
+        // VACUUM INTO writes into an empty file as it finds it: made private first.
+        super::private_file(&temp).map_err(io(&temp))?;
         sqlx::query("VACUUM INTO ?")
             .bind(temp.to_string_lossy().into_owned())
             .execute(self.pool())

@@ -111,6 +111,8 @@ pub struct StoredPost {
     pub source_path: Option<String>,
     pub source_hash: Option<String>,
     pub archived: bool,
+    /// Written by an author: raw HTML in the body is cleaned when rendered.
+    pub sanitized: bool,
 }
 
 /// Where a post was imported from: a path relative to `content/`, the file's hash, and
@@ -173,7 +175,8 @@ pub(crate) const COLUMNS: &str = "id, kind, slug, title, \
     (SELECT markdown FROM post_bodies WHERE post_id = posts.id) AS markdown, excerpt, status, published_at, \
     updated_at, featured_image, meta_title, meta_description, canonical_url, og_title, \
     og_description, og_image, twitter_title, twitter_description, twitter_image, \
-    codeinjection_head, codeinjection_foot, aliases, source_path, source_hash, revision, deleted_at";
+    codeinjection_head, codeinjection_foot, aliases, source_path, source_hash, revision, deleted_at, \
+    sanitized";
 
 /// The editable columns, in the order [`push_doc`] binds them.
 const DOC_COLUMNS: &str = "kind, slug, title, excerpt, status, published_at, updated_at, \
@@ -467,6 +470,17 @@ async fn keep_superseded_body(conn: &mut SqliteConnection, id: i64) -> Result<()
     Ok(())
 }
 
+/// Marks whether the post's body is an author's (cleaned when rendered).
+pub async fn set_sanitized(conn: &mut SqliteConnection, id: i64, sanitized: bool) -> Result<()> {
+    sqlx::query("UPDATE posts SET sanitized = ? WHERE id = ? AND sanitized <> ?")
+        .bind(sanitized)
+        .bind(id)
+        .bind(sanitized)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// One post by id, archived or not.
 pub async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Option<StoredPost>> {
     let sql = format!("SELECT {COLUMNS} FROM posts WHERE id = ?");
@@ -605,6 +619,7 @@ pub(crate) fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredPost> {
         source_path: row.try_get("source_path")?,
         source_hash: row.try_get("source_hash")?,
         archived: row.try_get::<Option<String>, _>("deleted_at")?.is_some(),
+        sanitized: row.try_get::<i64, _>("sanitized")? != 0,
     })
 }
 

@@ -256,7 +256,8 @@ impl Snapshot {
 /// What a build reads of a post (no body; nothing about its file), as a JSON array in
 /// the order of [`Row`]: the editable fields go in as an object with [`PostDoc`]'s own
 /// names, so serde reads them as any document is read.
-const ROW_FIELDS: &str = "id, revision, body_hash, word_count, auto_excerpt, json_object(\
+const ROW_FIELDS: &str =
+    "id, revision, body_hash, word_count, auto_excerpt, sanitized, json_object(\
     'type', kind, 'slug', slug, 'title', title, 'excerpt', excerpt, 'status', status, \
     'published_at', published_at, 'updated_at', updated_at, 'featured_image', featured_image, \
     'meta_title', meta_title, 'meta_description', meta_description, \
@@ -266,14 +267,18 @@ const ROW_FIELDS: &str = "id, revision, body_hash, word_count, auto_excerpt, jso
     'codeinjection_head', codeinjection_head, 'codeinjection_foot', codeinjection_foot, \
     'aliases', json(aliases))";
 
+/// Added to the body hash of a post whose HTML is cleaned (an author's).
+pub const SANITIZED: &str = "-sanitized";
+
 /// One post as [`ROW_FIELDS`] lists it: id, revision, body hash, word count, automatic
-/// excerpt, document.
+/// excerpt, sanitized, document.
 #[derive(serde::Deserialize)]
-struct Row(i64, i64, Option<String>, i64, String, PostDoc);
+struct Row(i64, i64, Option<String>, i64, String, i64, PostDoc);
 
 impl Row {
     fn into_post(self) -> (StoredPost, Digest) {
-        let Row(id, revision, hash, word_count, excerpt, doc) = self;
+        let Row(id, revision, hash, word_count, excerpt, sanitized, doc) = self;
+        let sanitized = sanitized != 0;
         let post = StoredPost {
             id,
             revision,
@@ -282,9 +287,16 @@ impl Row {
             source_hash: None,
             // The snapshot leaves archived posts out.
             archived: false,
+            sanitized,
         };
+        let mut hash = hash.unwrap_or_default();
+        if sanitized {
+            // The hash keys the body's HTML (body cache, page keys, the last build's
+            // memory); cleaned HTML is another HTML of the same Markdown.
+            hash.push_str(SANITIZED);
+        }
         let digest = Digest {
-            hash: hash.unwrap_or_default(),
+            hash,
             word_count: usize::try_from(word_count).unwrap_or_default(),
             excerpt,
         };

@@ -38,6 +38,18 @@ impl Store {
         )
     }
 
+    /// Whether anything is sealed or hashed with the server's secret key: enrolled TOTP
+    /// secrets, API tokens, or the key's check value (see `admin::crypto`).
+    pub async fn holds_secrets(&self) -> Result<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM accounts WHERE totp_secret IS NOT NULL) \
+                 OR EXISTS (SELECT 1 FROM api_tokens) \
+                 OR EXISTS (SELECT 1 FROM build_state WHERE key = 'secret_key_check')",
+        )
+        .fetch_one(self.pool())
+        .await?)
+    }
+
     pub async fn set_state(&self, key: &str, value: &str) -> Result<()> {
         sqlx::query(
             "INSERT INTO build_state (key, value, updated_at) VALUES (?, ?, ?) \

@@ -74,6 +74,11 @@ impl Server {
         Api::new(&self.base)
     }
 
+    /// The server process's id (to read its memory from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, std::process::Child::id)
+    }
+
     pub fn stop(mut self) {
         if let Some(child) = self.child.take() {
             Running::terminate(child);

@@ -1,0 +1,657 @@
+//! Attacks on a real `folio serve` over loopback, each test named after one: what a
+//! lower role, a stolen token or an anonymous client tried, and what must hold.
+
+mod common;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::{json, Value};
+
+use common::api::{add_user, enroll, Api, Server};
+use common::{post, TestSite};
+
+async fn public(server: &Server, path: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client")
+        .get(format!("{}{path}", server.base))
+        .send()
+        .await
+        .expect("the site answers")
+}
+
+fn file(path: &str, bytes: &[u8]) -> Value {
+    json!({ "path": path, "base64": STANDARD.encode(bytes) })
+}
+
+fn png(site: &TestSite) -> Vec<u8> {
+    std::fs::read(site.content().join("images/banner.png")).expect("the sample PNG")
+}
+
+/// An owner, an editor and an author, each logged in.
+async fn staff(site: &TestSite) -> (Server, Api, Api, Api) {
+    add_user(site, "olga", "owner");
+    add_user(site, "ed", "editor");
+    add_user(site, "au", "author");
+    let server = Server::start(site, &[]);
+    let (owner, _, _) = enroll(&server.api(), "olga").await;
+    let (editor, _, _) = enroll(&server.api(), "ed").await;
+    let (author, _, _) = enroll(&server.api(), "au").await;
+    (server, owner, editor, author)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_author_pushing_a_script_page_into_content_is_refused() {
+    let site = TestSite::sample();
+    let (server, owner, editor, author) = staff(&site).await;
+    let script = b"<script>fetch('/admin/api/users',{method:'POST'})</script>";
+    for (who, api) in [("author", &author), ("editor", &editor)] {
+        let reply = api
+            .post(
+                "/content",
+                json!({ "files": [file("images/gallery.html", script)], "publish": true }),
+            )
+            .await
+            .expect(403);
+        assert!(
+            reply.body["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("owners"),
+            "{who}: {}",
+            reply.body
+        );
+        api.post(
+            "/content",
+            json!({ "files": [file("posts/x.md", b"---\ntitle: X\nstatus: published\n---\nx\n")] }),
+        )
+        .await
+        .expect(403);
+        api.post("/content", json!({ "delete": ["pages/about.md"] }))
+            .await
+            .expect(403);
+        api.get("/content").await.expect(403);
+    }
+    // A token that may write but not publish cannot push either.
+    let token = owner
+        .post(
+            "/tokens",
+            json!({ "name": "w", "scopes": ["content:read", "content:write"] }),
+        )
+        .await
+        .expect(201);
+    let writer = owner.with_token(token.body["token"].as_str().expect("token"));
+    writer
+        .post(
+            "/content",
+            json!({ "files": [file("posts/y.md", b"---\ntitle: Y\n---\n")] }),
+        )
+        .await
+        .expect(403);
+
+    // Even the owner pushes only Markdown and real images, never over generated files.
+    let png = png(&site);
+    for (path, bytes, says) in [
+        ("images/gallery.html", &script[..], "only Markdown"),
+        (
+            "images/logo.svg",
+            b"<svg onload=alert(1)/>",
+            "only Markdown",
+        ),
+        ("robots.txt", b"User-agent: *", "shadow"),
+        ("assets/style.png", &png[..], "shadow"),
+        (
+            "images/fake.png",
+            b"<html>not an image</html>",
+            "not an image",
+        ),
+        ("images/banner.gif", &png[..], "png image, not gif"),
+        (
+            "images/../../data/x.md",
+            b"---\ntitle: X\n---\n",
+            "plain relative path",
+        ),
+        ("images/a\0b.png", &png[..], "plain relative path"),
+        (
+            &format!("{}.md", "n".repeat(5000)),
+            b"---\ntitle: X\n---\n",
+            "too long",
+        ),
+    ] {
+        let reply = owner
+            .post("/content", json!({ "files": [file(path, bytes)] }))
+            .await
+            .expect(400);
+        let error = reply.body["error"].as_str().unwrap_or_default();
+        assert!(error.contains(says), "{path}: {error}");
+        assert_eq!(reply.body["field"], "files[0]");
+    }
+    assert!(!site.content().join("images/gallery.html").exists());
+    assert!(!site.content().join("robots.txt").exists());
+    // A folder is not a file to remove.
+    owner
+        .post("/content", json!({ "delete": ["posts"] }))
+        .await
+        .expect(400);
+    assert_eq!(public(&server, "/robots.txt").await.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_that_fails_on_its_second_file_keeps_nothing() {
+    let site = TestSite::sample();
+    add_user(&site, "olga", "owner");
+    let server = Server::start(&site, &[]);
+    let (owner, _, _) = enroll(&server.api(), "olga").await;
+    let before = common::read_tree(&site.content());
+    // The second file is refused by its front matter; the first was fine.
+    owner
+        .post(
+            "/content",
+            json!({ "files": [
+                file("posts/new.md", b"---\ntitle: New\n---\nnew\n"),
+                file("posts/broken.md", b"---\ntitle: [unclosed\n---\n"),
+            ], "delete": ["pages/about.md"], "publish": true }),
+        )
+        .await
+        .expect(400);
+    // The second is refused by the file system: a folder stands where it would go.
+    std::fs::create_dir_all(site.content().join("posts/blocked.md/inside")).expect("mkdir");
+    owner
+        .post(
+            "/content",
+            json!({ "files": [
+                file("posts/getting-started.md", b"---\ntitle: Replaced\n---\nreplaced\n"),
+                file("posts/blocked.md", b"---\ntitle: Blocked\n---\n"),
+            ], "delete": ["pages/about.md"] }),
+        )
+        .await
+        .expect(500);
+    std::fs::remove_dir_all(site.content().join("posts/blocked.md")).expect("rmdir");
+    assert!(
+        common::differing(&before, &common::read_tree(&site.content())).is_empty(),
+        "content/ changed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_symlink_in_content_does_not_let_a_token_read_or_write_outside() {
+    let site = TestSite::sample();
+    add_user(&site, "olga", "owner");
+    let server = Server::start(&site, &[]);
+    let (owner, _, _) = enroll(&server.api(), "olga").await;
+    let secret = site.path().join("data/secret.txt");
+    std::fs::write(&secret, "the secret").expect("write");
+    std::os::unix::fs::symlink(site.path().join("data"), site.content().join("images/data"))
+        .expect("link");
+    std::os::unix::fs::symlink(&secret, site.content().join("images/leak.png")).expect("link");
+    owner.get("/media/images/data/secret.txt").await.expect(404);
+    owner.get("/media/images/leak.png").await.expect(404);
+    owner
+        .post(
+            "/content",
+            json!({ "files": [file("images/data/x.png", &png(&site))] }),
+        )
+        .await
+        .expect(400);
+    assert!(!site.path().join("data/x.png").exists());
+    // The listing never follows the link either.
+    let list = owner.get("/content").await.expect(200);
+    let files = list.body["files"].as_object().expect("files");
+    assert!(
+        files
+            .keys()
+            .all(|k| !k.contains("secret") && !k.contains("leak")),
+        "{files:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_authors_script_goes_live_cleaned_when_an_editor_publishes_it() {
+    let site = TestSite::empty();
+    let (server, _owner, editor, author) = staff(&site).await;
+    let body = "Hello.\n\n<script>fetch('/admin/api/users')</script>\n\n\
+        <img src=\"/x.png\" onerror=\"alert(1)\">\n\n<a href=\"javascript:alert(1)\">link</a>\n\n\
+        <iframe src=\"https://evil.example/\"></iframe>\n\n\
+        <iframe src=\"https://www.youtube.com/embed/abc\"></iframe>\n\n\
+        ```rust\nfn main() {}\n```\n";
+    let draft = author
+        .post(
+            "/posts",
+            json!({ "title": "Trojan", "markdown": body, "status": "draft" }),
+        )
+        .await
+        .expect(201);
+    let id = draft.body["id"].as_i64().expect("id");
+    assert_eq!(draft.body["sanitized"], true);
+    // Code injection is raw HTML on every page: authors may not set it.
+    let refused = author
+        .post(
+            "/posts",
+            json!({ "title": "T2", "markdown": "x", "codeinjection_head": "<script>x()</script>" }),
+        )
+        .await
+        .expect(403);
+    assert_eq!(refused.body["field"], "codeinjection_head");
+    author
+        .patch(
+            &format!("/posts/{id}"),
+            json!({ "revision": draft.body["revision"], "codeinjection_foot": "<script>y()</script>" }),
+        )
+        .await
+        .expect(403);
+    // The editor publishes it as it is.
+    editor
+        .patch(
+            &format!("/posts/{id}"),
+            json!({ "revision": draft.body["revision"], "status": "published" }),
+        )
+        .await
+        .expect(200);
+    editor.post("/publish", json!({})).await.expect(200);
+    let page = public(&server, "/trojan/")
+        .await
+        .text()
+        .await
+        .expect("page");
+    for gone in ["<script>fetch", "onerror", "javascript:", "evil.example"] {
+        assert!(!page.contains(gone), "{gone} is on the page");
+    }
+    assert!(page.contains("https://www.youtube.com/embed/abc"), "{page}");
+    assert!(page.contains("class=\"hl-"), "code is still highlighted");
+
+    // An editor's own raw HTML stays (Ghost's trust model); once the editor writes
+    // the body, it is theirs.
+    let current = editor.get(&format!("/posts/{id}")).await.expect(200);
+    let edited = editor
+        .patch(
+            &format!("/posts/{id}"),
+            json!({ "revision": current.body["revision"], "markdown": "Mine.\n\n<div onclick=\"go()\">kept</div>\n" }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(edited.body["sanitized"], false);
+    editor.post("/publish", json!({})).await.expect(200);
+    let page = public(&server, "/trojan/")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains("onclick=\"go()\""), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn public_pages_carry_a_content_security_policy() {
+    let site = TestSite::sample();
+    add_user(&site, "olga", "owner");
+    let server = Server::start(&site, &[]);
+    for path in ["/", "/getting-started/", "/no-such-page/"] {
+        let response = public(&server, path).await;
+        let csp = response
+            .headers()
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("object-src 'none'"),
+            "{path}: {csp:?}"
+        );
+    }
+    // Pages keep working under it: their scripts and styles are the site's own files.
+    let home = public(&server, "/").await.text().await.expect("home");
+    assert!(
+        !home.contains("<script>"),
+        "an inline script would be refused"
+    );
+
+    // The setting replaces it, and an empty one turns it off.
+    drop(server);
+    let server = Server::start(
+        &site,
+        &[(
+            "FOLIO_CONTENT_SECURITY_POLICY",
+            "default-src 'self'; script-src 'self' https://stats.example",
+        )],
+    );
+    let response = public(&server, "/").await;
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        "default-src 'self'; script-src 'self' https://stats.example"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_build_temporary_file_is_not_served_even_percent_encoded() {
+    let site = TestSite::sample();
+    site.write("posts/hello.md", &post("Hello", "", "Hi."));
+    let report = site.publish().await;
+    assert!(report.build.is_some());
+    std::fs::write(site.out().join(".index.html.folio-tmp"), "half a page").expect("write");
+    let (base, _state) = common::serve(site.site().await, true).await;
+    let client = reqwest::Client::new();
+    for path in [
+        "/.index.html.folio-tmp",
+        "/%2eindex.html.folio-tmp",
+        "/%2Eindex.html.folio-tmp",
+        "/hello/%2e%2e/.index.html.folio-tmp",
+    ] {
+        let response = client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("an answer");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("text");
+        assert!(
+            !text.contains("half a page"),
+            "{path} served the temporary file"
+        );
+        assert!(status == 404 || status == 400, "{path}: {status}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deeply_nested_front_matter_is_refused_without_stalling_the_server() {
+    let site = TestSite::empty();
+    add_user(&site, "olga", "owner");
+    let server = Server::start(&site, &[]);
+    let (owner, _, _) = enroll(&server.api(), "olga").await;
+    let deep = format!("---\ntitle: T\nx: {}\n---\n", "[".repeat(60_000));
+    let push = {
+        let owner = owner.clone();
+        let deep = deep.clone();
+        tokio::spawn(async move {
+            owner
+                .post(
+                    "/content",
+                    json!({ "files": [file("posts/deep.md", deep.as_bytes())] }),
+                )
+                .await
+        })
+    };
+    let health = reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .expect("healthz answers");
+    assert_eq!(health.status(), 200);
+    let reply = push.await.expect("the push ends").expect(400);
+    let error = reply.body["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("posts/deep.md:3") && error.contains("nested"),
+        "{error}"
+    );
+}
+
+/// A login's first step from `ip` (through a trusted proxy).
+async fn password_from(api: &Api, ip: &str, username: &str, password: &str) -> common::api::Reply {
+    let request = api
+        .request(reqwest::Method::POST, "/session")
+        .header("x-forwarded-for", ip)
+        .json(&json!({ "username": username, "password": password }));
+    Api::reply(request.send().await.expect("an answer")).await
+}
+
+/// The second step from `ip`.
+async fn code_from(api: &Api, ip: &str, body: Value) -> common::api::Reply {
+    let request = api
+        .request(reqwest::Method::POST, "/session/totp")
+        .header("x-forwarded-for", ip)
+        .json(&body);
+    Api::reply(request.send().await.expect("an answer")).await
+}
+
+/// Peak resident memory of a process, in bytes.
+fn peak_rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM");
+    let kb: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .expect("a number");
+    kb * 1024
+}
+
+const PROXIED: [(&str, &str); 1] = [("FOLIO_TRUSTED_PROXIES", "127.0.0.1/32")];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hundred_concurrent_logins_neither_exhaust_memory_nor_beat_the_limit() {
+    let site = TestSite::empty();
+    add_user(&site, "olga", "owner");
+    let server = Server::start(&site, &PROXIED);
+    let api = server.api();
+    // 30 guesses at once from one address, the right password third: no more are
+    // judged than the limit allows.
+    let guesses = (0..30).map(|i| {
+        let api = api.clone();
+        async move {
+            let password = if i == 2 {
+                common::api::PASSWORD.to_owned()
+            } else {
+                format!("wrong {i}")
+            };
+            password_from(&api, "203.0.113.7", "olga", &password).await
+        }
+    });
+    let replies = futures_util::future::join_all(guesses).await;
+    let judged = replies.iter().filter(|r| r.status != 429).count();
+    assert!(judged <= 5, "{judged} guesses were judged");
+    let limited = replies.iter().find(|r| r.status == 429).expect("a 429");
+    assert!(limited
+        .header("retry-after")
+        .parse::<u64>()
+        .is_ok_and(|s| s > 0));
+    assert!(
+        limited.body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("try again in"),
+        "{}",
+        limited.body
+    );
+
+    // 100 logins at once from 100 addresses: the hashes wait their turn.
+    let logins = (0..100).map(|i| {
+        let api = api.clone();
+        async move { password_from(&api, &format!("198.51.100.{i}"), "olga", "nope").await }
+    });
+    let replies = futures_util::future::join_all(logins).await;
+    assert!(replies
+        .iter()
+        .all(|r| [401, 503].contains(&r.status.as_u16())));
+    let peak = peak_rss(server.pid());
+    eprintln!(
+        "peak RSS after 100 concurrent logins: {} MB",
+        peak / 1024 / 1024
+    );
+    assert!(
+        peak < 150 * 1024 * 1024,
+        "peak RSS {} MB",
+        peak / 1024 / 1024
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_third_party_guessing_cannot_lock_the_owner_out() {
+    let site = TestSite::empty();
+    add_user(&site, "olga", "owner");
+    let server = Server::start(&site, &PROXIED);
+    let api = server.api();
+    let (_, secret, _) = enroll(&api, "olga").await;
+    for i in 0..8 {
+        let reply = password_from(&api, "203.0.113.9", "olga", &format!("guess {i}")).await;
+        assert_eq!(reply.status, if i < 5 { 401 } else { 429 }, "guess {i}");
+    }
+    // The owner, from an address with no failures, still gets in.
+    let challenge = password_from(&api, "192.0.2.1", "olga", common::api::PASSWORD)
+        .await
+        .expect(200);
+    // The next period's code: enrollment used this one.
+    let code = common::api::oathtool(&secret, 30);
+    code_from(
+        &api,
+        "192.0.2.1",
+        json!({ "challenge": challenge.body["challenge"], "code": code }),
+    )
+    .await
+    .expect(200);
+    // Names of any size never reach the limiter or the audit log.
+    let huge = "x".repeat(1_900_000);
+    let reply = password_from(&api, "192.0.2.2", &huge, "x")
+        .await
+        .expect(400);
+    assert_eq!(reply.body["field"], "username");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recovery_code_gets_in_while_the_address_is_at_its_limit() {
+    let site = TestSite::empty();
+    add_user(&site, "olga", "owner");
+    let server = Server::start(&site, &PROXIED);
+    let api = server.api();
+    let (_, _, recovery) = enroll(&api, "olga").await;
+    let ip = "203.0.113.20";
+    let challenge = password_from(&api, ip, "olga", common::api::PASSWORD)
+        .await
+        .expect(200);
+    let challenge = challenge.body["challenge"].clone();
+    for _ in 0..4 {
+        code_from(
+            &api,
+            ip,
+            json!({ "challenge": challenge, "code": "000000" }),
+        )
+        .await
+        .expect(401);
+    }
+    // The address is at its limit now (a password and four codes)...
+    password_from(&api, ip, "olga", common::api::PASSWORD)
+        .await
+        .expect(429);
+    // ...and a recovery code on the challenge still gets in.
+    code_from(
+        &api,
+        ip,
+        json!({ "challenge": challenge, "recovery_code": recovery[0] }),
+    )
+    .await
+    .expect(200);
+    // That success forgave this address's attempts on the account.
+    password_from(&api, ip, "olga", common::api::PASSWORD)
+        .await
+        .expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_begun_before_a_password_change_cannot_finish() {
+    let site = TestSite::empty();
+    add_user(&site, "olga", "owner");
+    let server = Server::start(&site, &[]);
+    let api = server.api();
+    let (session, secret, _) = enroll(&api, "olga").await;
+    // Someone who knows the old password starts a login...
+    let stolen = api
+        .post(
+            "/session",
+            json!({ "username": "olga", "password": common::api::PASSWORD }),
+        )
+        .await
+        .expect(200);
+    // ...the owner changes the password...
+    session
+        .post(
+            "/me/password",
+            json!({ "current_password": common::api::PASSWORD, "new_password": "a brand new passphrase 2026" }),
+        )
+        .await
+        .expect(200);
+    // ...and the old challenge is void, even with a right code.
+    let code = common::api::oathtool(&secret, 30);
+    let reply = api
+        .post(
+            "/session/totp",
+            json!({ "challenge": stolen.body["challenge"], "code": code }),
+        )
+        .await
+        .expect(401);
+    assert!(
+        reply.body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("password changed"),
+        "{}",
+        reply.body
+    );
+}
+
+/// Runs `folio serve` expecting it to refuse to start; returns its log.
+fn refused_start(site: &TestSite, env: &[(&str, &str)]) -> String {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(site.path())
+        .envs(env.iter().copied())
+        .env("FOLIO_INSECURE_COOKIES", "true")
+        .env("FOLIO_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("folio starts");
+    for _ in 0..400 {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(!status.success(), "folio started");
+            let mut log = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut log)
+                .expect("read");
+            return log;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    panic!("folio kept running");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_secret_key_stops_the_server_instead_of_locking_everyone_out() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = TestSite::empty();
+    add_user(&site, "olga", "owner");
+    // No FOLIO_SECRET_KEY: the key file beside the database is made on first use.
+    let server = Server::start(&site, &[("FOLIO_SECRET_KEY", "")]);
+    enroll(&server.api(), "olga").await;
+    server.stop();
+    let key = site.path().join("data/secret.key");
+    assert!(key.is_file());
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode(&key), 0o600);
+    assert_eq!(mode(&site.db()), 0o600, "the database is private");
+    let backup = site.path().join("backup.db");
+    let out = site.cli(&["backup", "--out", backup.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(mode(&backup), 0o600, "the backup is private");
+
+    let kept = std::fs::read(&key).expect("key");
+    std::fs::remove_file(&key).expect("remove");
+    let log = refused_start(&site, &[("FOLIO_SECRET_KEY", "")]);
+    assert!(
+        log.contains("secret.key") && log.contains("missing"),
+        "{log}"
+    );
+    assert!(!key.exists(), "a new key was made");
+    // Another key is refused too, rather than failing every login with 500.
+    let log = refused_start(
+        &site,
+        &[(
+            "FOLIO_SECRET_KEY",
+            "a different key that is long enough to be used",
+        )],
+    );
+    assert!(log.contains("not the one"), "{log}");
+    // The right key starts it again.
+    std::fs::write(&key, kept).expect("restore the key");
+    let server = Server::start(&site, &[("FOLIO_SECRET_KEY", "")]);
+    server.api().get("/setup").await.expect(200);
+}
