@@ -66,6 +66,16 @@ pub enum Command {
         /// Serve Prometheus metrics at /metrics on this address (never on the public one).
         #[arg(long, env = "FOLIO_METRICS_LISTEN")]
         metrics_listen: Option<SocketAddr>,
+        /// Serve the admin (/admin/) on this address only; the public address then
+        /// answers /admin/ with 404.
+        #[arg(long, env = "FOLIO_ADMIN_LISTEN")]
+        admin_listen: Option<SocketAddr>,
+        /// Open connections at most (at the limit, the oldest idle one is closed).
+        #[arg(long, env = "FOLIO_MAX_CONNECTIONS", default_value_t = 1024)]
+        max_connections: usize,
+        /// Seconds a client has to send a request's headers (and a connection may idle).
+        #[arg(long, env = "FOLIO_HEADER_TIMEOUT", default_value_t = 10)]
+        header_timeout: u64,
         /// Render drafts too (a private preview).
         #[arg(long)]
         drafts: bool,

@@ -150,6 +150,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve {
             listen,
             metrics_listen,
+            admin_listen,
+            max_connections,
+            header_timeout,
             drafts,
             watch,
             admin,
@@ -183,8 +186,15 @@ async fn run(cli: Cli) -> Result<()> {
                     options,
                 )))
             };
+            let timeout = std::time::Duration::from_secs(header_timeout.max(1));
             let serve = folio::serve::ServeOptions {
                 listen,
+                admin_listen,
+                limits: folio::serve::listener::Limits {
+                    max_connections,
+                    header_timeout: timeout,
+                    body_timeout: timeout,
+                },
                 publish: options,
                 watch,
                 admin,

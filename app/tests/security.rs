@@ -587,32 +587,6 @@ async fn a_login_begun_before_a_password_change_cannot_finish() {
     );
 }
 
-/// Runs `folio serve` expecting it to refuse to start; returns its log.
-fn refused_start(site: &TestSite, env: &[(&str, &str)]) -> String {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .current_dir(site.path())
-        .envs(env.iter().copied())
-        .env("FOLIO_INSECURE_COOKIES", "true")
-        .env("FOLIO_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("folio starts");
-    for _ in 0..400 {
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(!status.success(), "folio started");
-            let mut log = String::new();
-            std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut log)
-                .expect("read");
-            return log;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    panic!("folio kept running");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_secret_key_stops_the_server_instead_of_locking_everyone_out() {
     use std::os::unix::fs::PermissionsExt;
@@ -635,14 +609,14 @@ async fn a_lost_secret_key_stops_the_server_instead_of_locking_everyone_out() {
 
     let kept = std::fs::read(&key).expect("key");
     std::fs::remove_file(&key).expect("remove");
-    let log = refused_start(&site, &[("FOLIO_SECRET_KEY", "")]);
+    let log = common::api::refused_start(&site, &[("FOLIO_SECRET_KEY", "")]);
     assert!(
         log.contains("secret.key") && log.contains("missing"),
         "{log}"
     );
     assert!(!key.exists(), "a new key was made");
     // Another key is refused too, rather than failing every login with 500.
-    let log = refused_start(
+    let log = common::api::refused_start(
         &site,
         &[(
             "FOLIO_SECRET_KEY",
@@ -654,4 +628,198 @@ async fn a_lost_secret_key_stops_the_server_instead_of_locking_everyone_out() {
     std::fs::write(&key, kept).expect("restore the key");
     let server = Server::start(&site, &[("FOLIO_SECRET_KEY", "")]);
     server.api().get("/setup").await.expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_folder_named_like_a_host_never_redirects_off_site() {
+    let site = TestSite::empty();
+    site.write("posts/evil.md", &post("Evil", "slug: evil.example\n", "x"));
+    site.publish().await;
+    assert!(site.out().join("evil.example").is_dir());
+    let (server, _) = Server::start_logging(&site, &[], None);
+    let first = public(&server, "//evil.example").await;
+    assert!(first.status().is_redirection(), "{}", first.status());
+    for path in ["//evil.example", "/\\evil.example", "//evil.example/.."] {
+        let response = public(&server, path).await;
+        if let Some(location) = response.headers().get("location") {
+            let location = location.to_str().expect("ascii");
+            assert!(
+                location.starts_with('/')
+                    && !location.starts_with("//")
+                    && !location.starts_with("/\\"),
+                "{path} -> {location}"
+            );
+        }
+    }
+}
+
+/// Raw TCP connections that send half a request and then a byte now and then.
+fn slow_clients(addr: &str, n: usize) -> Vec<std::net::TcpStream> {
+    use std::io::Write;
+    (0..n)
+        .filter_map(|_| {
+            let mut tcp = std::net::TcpStream::connect(addr).ok()?;
+            tcp.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                .ok()?;
+            Some(tcp)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_clients_are_cut_off_and_health_probes_keep_answering() {
+    use std::io::{Read, Write};
+    let site = TestSite::sample();
+    let server = Server::start(
+        &site,
+        &[
+            ("FOLIO_MAX_CONNECTIONS", "50"),
+            ("FOLIO_HEADER_TIMEOUT", "2"),
+        ],
+    );
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut slow = slow_clients(&addr, 300);
+    assert!(slow.len() > 250, "only {} connected", slow.len());
+    // Probes complete while the slow clients trickle, far more of them than the cap.
+    for _ in 0..8 {
+        for tcp in &mut slow {
+            let _ = tcp.write_all(b"a");
+        }
+        let health = reqwest::get(format!("{}/healthz", server.base))
+            .await
+            .expect("healthz answers");
+        assert_eq!(health.status(), 200);
+    }
+    // Every slow client is closed: by the cap at once, or by the header deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    for tcp in &mut slow {
+        tcp.set_read_timeout(Some(std::time::Duration::from_millis(200)))
+            .expect("timeout");
+        let mut buf = [0u8; 512];
+        loop {
+            match tcp.read(&mut buf) {
+                // Closed (an answer such as 408 may come first).
+                Ok(0) | Err(_) if std::time::Instant::now() > deadline => {
+                    panic!("a slow client was never closed")
+                }
+                Ok(0) => break,
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+                Err(_) => {
+                    let _ = tcp.write_all(b"a");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_admin_on_its_own_listener_is_unreachable_from_the_site() {
+    let site = TestSite::sample();
+    add_user(&site, "olga", "owner");
+    let (server, admin) = Server::start_logging(
+        &site,
+        &[("FOLIO_ADMIN_LISTEN", "127.0.0.1:0")],
+        Some("admin on "),
+    );
+    let admin = admin
+        .expect("the admin's address is logged")
+        .trim_end_matches("/admin/")
+        .to_owned();
+    for path in ["/admin/", "/admin/api/setup", "/admin/api/me"] {
+        assert_eq!(public(&server, path).await.status(), 404, "{path}");
+    }
+    assert_eq!(public(&server, "/getting-started/").await.status(), 200);
+    // The admin's origin has the admin and nothing of the site.
+    let (session, _, _) = enroll(&Api::new(&admin), "olga").await;
+    session.get("/me").await.expect(200);
+    let page = reqwest::get(format!("{admin}/getting-started/"))
+        .await
+        .expect("an answer");
+    assert_eq!(page.status(), 404);
+    assert_eq!(
+        reqwest::get(format!("{admin}/healthz"))
+            .await
+            .expect("ok")
+            .status(),
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_an_admin_url_each_host_gets_only_its_own() {
+    let site = TestSite::sample();
+    add_user(&site, "olga", "owner");
+    let server = Server::start(&site, &[("FOLIO_ADMIN_URL", "http://admin.test")]);
+    let client = reqwest::Client::new();
+    let get = |host: &'static str, path: &'static str| {
+        let request = client
+            .get(format!("{}{path}", server.base))
+            .header("host", host);
+        async move { request.send().await.expect("an answer").status().as_u16() }
+    };
+    assert_eq!(get("blog.example.com", "/admin/").await, 404);
+    assert_eq!(get("blog.example.com", "/admin/api/setup").await, 404);
+    assert_eq!(get("blog.example.com", "/getting-started/").await, 200);
+    assert_eq!(get("admin.test", "/admin/api/setup").await, 200);
+    assert_eq!(get("admin.test", "/getting-started/").await, 404);
+    assert_eq!(get("admin.test", "/healthz").await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_author_cannot_read_others_drafts_or_byline_someone_else() {
+    let site = TestSite::empty();
+    let (_server, _owner, editor, author) = staff(&site).await;
+    let secret = editor
+        .post(
+            "/posts",
+            json!({ "title": "Embargoed", "markdown": "the launch date", "status": "draft" }),
+        )
+        .await
+        .expect(201);
+    let id = secret.body["id"].as_i64().expect("id");
+    let mine = author
+        .post("/posts", json!({ "title": "Mine", "markdown": "x" }))
+        .await
+        .expect(201);
+    let list = author.get("/posts").await.expect(200);
+    let titles: Vec<&str> = list.body["posts"]
+        .as_array()
+        .expect("posts")
+        .iter()
+        .filter_map(|p| p["title"].as_str())
+        .collect();
+    assert_eq!(titles, ["Mine"]);
+    let asked = author.get("/posts?author=ed").await.expect(200);
+    assert_eq!(asked.body["total"], 1, "{}", asked.body);
+    author.get(&format!("/posts/{id}")).await.expect(404);
+    author
+        .get(&format!("/posts/{id}/revisions"))
+        .await
+        .expect(404);
+    // A byline of someone else is refused, on create and on update.
+    let refused = author
+        .post(
+            "/posts",
+            json!({ "title": "Forged", "markdown": "x", "authors": ["ed"] }),
+        )
+        .await
+        .expect(403);
+    assert_eq!(refused.body["field"], "authors");
+    author
+        .patch(
+            &format!("/posts/{}", mine.body["id"]),
+            json!({ "revision": mine.body["revision"], "authors": ["au", "ed"] }),
+        )
+        .await
+        .expect(403);
+    // Editors still read and credit anyone.
+    let credited = editor
+        .post(
+            "/posts",
+            json!({ "title": "Joint", "markdown": "x", "authors": ["au", "ed"] }),
+        )
+        .await
+        .expect(201);
+    assert_eq!(credited.body["authors"], json!(["au", "ed"]));
 }

@@ -155,10 +155,15 @@ impl Admin {
         self.keys.hash("csrf", session_hash)
     }
 
-    /// Origins besides the request's own host allowed to make changes: the site's.
+    /// The origin besides the request's own host allowed to make changes: the
+    /// admin's (`admin_url`), else the site's when the two share it. Never the
+    /// site's when the admin has an origin of its own: its pages carry what authors
+    /// wrote.
     fn allowed_origin(&self, origin: &str) -> bool {
-        let base = self.site.config.base_url.trim_end_matches('/');
-        !base.is_empty() && origin == base
+        let config = &self.site.config;
+        let own = config.admin_url.as_deref().unwrap_or(&config.base_url);
+        let own = own.trim_end_matches('/');
+        !own.is_empty() && origin == own
     }
 
     /// Records an event; a failure to record is logged, never fatal to the request.

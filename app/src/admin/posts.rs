@@ -69,11 +69,16 @@ pub async fn list(
     }
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
     let page = query.page.unwrap_or(1).max(1);
+    // Authors see their own posts only (Ghost's rule), whatever they ask for.
+    let author = match own_name(&admin, &caller).await? {
+        Some(name) => Some(name),
+        None => query.author,
+    };
     let filter = PostFilter {
         kind: query.kind,
         status: query.status,
         tag: query.tag,
-        author: query.author,
+        author,
         text: query.q.filter(|q| !q.trim().is_empty()),
         trashed: query.trashed,
         limit,
@@ -101,7 +106,34 @@ pub async fn get(
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::ReadContent)?;
     let mut conn = read(&admin).await?;
-    Ok(Json(post_json(&load(&mut conn, id).await?)))
+    let post = load(&mut conn, id).await?;
+    check_reader(&admin, &caller, &post).await?;
+    Ok(Json(post_json(&post)))
+}
+
+/// The name an author's posts carry, when the caller is an author (who sees and
+/// bylines their own posts only); None for editors and owners.
+async fn own_name(admin: &Admin, caller: &Caller) -> ApiResult<Option<String>> {
+    if caller.account.role() != Role::Author {
+        return Ok(None);
+    }
+    // An author without a profile name owns nothing: an impossible name filters all out.
+    Ok(Some(
+        admin
+            .author_name(caller)
+            .await?
+            .unwrap_or_else(|| "\0".to_owned()),
+    ))
+}
+
+/// An author reads only their own posts: another's is not found, as if absent.
+async fn check_reader(admin: &Admin, caller: &Caller, post: &StoredPost) -> ApiResult<()> {
+    match own_name(admin, caller).await? {
+        Some(name) if !post.doc.authors.contains(&name) => {
+            Err(ApiError::not_found(format!("no post with id {}", post.id)))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The fields a request may send: those of the front matter (and `revision` on update).
@@ -147,6 +179,16 @@ async fn prepare(admin: &Admin, caller: &Caller, doc: &mut PostDoc) -> ApiResult
     }
     doc.tags.retain(|t| !t.trim().is_empty());
     doc.authors.retain(|a| !a.trim().is_empty());
+    if let Some(own) = own_name(admin, caller).await? {
+        // Bylines of others are for editors and owners.
+        if doc.authors.iter().any(|a| *a != own) {
+            return Err(ApiError::forbidden(
+                "authors byline their own posts only; an editor or owner credits others",
+            )
+            .with_field("authors"));
+        }
+        doc.authors = vec![own];
+    }
     if doc.authors.is_empty() {
         doc.authors.extend(admin.author_name(caller).await?);
     }
@@ -424,7 +466,8 @@ pub async fn revisions(
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::ReadContent)?;
     let mut conn = read(&admin).await?;
-    load(&mut conn, id).await?;
+    let post = load(&mut conn, id).await?;
+    check_reader(&admin, &caller, &post).await?;
     let revisions: Vec<Value> = posts::revisions(&mut conn, id)
         .await?
         .into_iter()

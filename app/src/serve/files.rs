@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
-    LAST_MODIFIED, X_CONTENT_TYPE_OPTIONS,
+    LAST_MODIFIED, LOCATION, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{header::RANGE, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -178,6 +178,19 @@ async fn caching(
     let status = response.status();
     let headers = response.headers_mut();
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // A folder named like a host (`evil.example`, a slug may hold dots) asked for as
+    // `//evil.example` redirects to `//evil.example/`, which a browser reads as
+    // another site. Redirects stay on this origin.
+    if status.is_redirection() {
+        if let Some(location) = headers.get(LOCATION).and_then(|v| v.to_str().ok()) {
+            if location.starts_with("//") || location.starts_with("/\\") {
+                let local = format!("/{}", location.trim_start_matches(['/', '\\']));
+                if let Ok(value) = HeaderValue::from_str(&local) {
+                    headers.insert(LOCATION, value);
+                }
+            }
+        }
+    }
     let html = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

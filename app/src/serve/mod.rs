@@ -2,6 +2,7 @@
 
 mod files;
 pub mod health;
+pub mod listener;
 mod live;
 
 use std::net::SocketAddr;
@@ -12,7 +13,6 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::sync::broadcast;
 use tower_http::compression::CompressionLayer;
@@ -47,6 +47,9 @@ impl AppState {
 /// How `folio serve` runs besides the site it serves.
 pub struct ServeOptions {
     pub listen: SocketAddr,
+    /// A listener of its own for the admin (`/admin/`): the public one then has none.
+    pub admin_listen: Option<SocketAddr>,
+    pub limits: listener::Limits,
     /// The first publish, and those of the watcher.
     pub publish: PublishOptions,
     /// In watch mode, the configuration (its file is watched too).
@@ -56,10 +59,13 @@ pub struct ServeOptions {
     pub metrics: Option<SocketAddr>,
 }
 
-/// The whole HTTP application; tests drive it on a loopback port.
+/// The whole HTTP application; tests drive it on a loopback port. With an admin,
+/// `/admin/` is part of it unless `admin_url` names another origin, where it is then
+/// answered alone (see [`admin_app`]).
 pub fn app(state: AppState) -> Router {
     let config = &state.site.config;
     let mut files = files::service(&state.site.paths.out, config.cdn_max_age, config.csp());
+    let admin_host = config.admin_url.as_deref().map(authority);
     let mut router = Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready));
@@ -73,23 +79,85 @@ pub fn app(state: AppState) -> Router {
         );
     }
     if let Some(admin) = &state.admin {
-        router = router
-            .nest("/admin/api", crate::admin::router(admin.clone()))
-            .route(
-                "/admin",
-                get(|| async { axum::response::Redirect::permanent("/admin/") }),
-            )
-            .route("/admin/", get(crate::admin::ui::index))
-            .route("/admin/{*path}", get(crate::admin::ui::asset));
+        router = router.merge(admin_routes(admin.clone()));
     }
     let site = state.site.clone();
     router
         .with_state(state)
         .fallback_service(files)
         .layer(middleware::from_fn(move |request, next| {
+            origins(admin_host.clone(), request, next)
+        }))
+        .layer(middleware::from_fn(move |request, next| {
             record(site.clone(), request, next)
         }))
         .layer(CompressionLayer::new())
+}
+
+/// The admin alone, for its own listener (`--admin-listen`): `/admin/`, its API and
+/// the health endpoints; nothing of the site, so no page an author wrote shares
+/// its origin.
+pub fn admin_app(state: AppState, admin: Arc<Admin>) -> Router {
+    let site = state.site.clone();
+    Router::new()
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .merge(admin_routes(admin))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/admin/") }),
+        )
+        .with_state(state)
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
+        .layer(middleware::from_fn(move |request, next| {
+            record(site.clone(), request, next)
+        }))
+        .layer(CompressionLayer::new())
+}
+
+fn admin_routes(admin: Arc<Admin>) -> Router<AppState> {
+    Router::new()
+        .nest("/admin/api", crate::admin::router(admin))
+        .route(
+            "/admin",
+            get(|| async { axum::response::Redirect::permanent("/admin/") }),
+        )
+        .route("/admin/", get(crate::admin::ui::index))
+        .route("/admin/{*path}", get(crate::admin::ui::asset))
+}
+
+/// `host[:port]` of an absolute URL.
+pub fn authority(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+/// With `admin_url` set, each origin answers for itself: the admin's host gets the
+/// admin and nothing else, any other host the site and no admin. A page of the site
+/// (an author's post) can then never reach the session cookie or the API.
+async fn origins(admin_host: Option<String>, request: Request, next: middleware::Next) -> Response {
+    use axum::response::IntoResponse;
+    let Some(admin_host) = admin_host else {
+        return next.run(request).await;
+    };
+    let path = request.uri().path();
+    if path == "/healthz" || path == "/readyz" {
+        return next.run(request).await;
+    }
+    let host = request
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    let for_admin = path == "/admin" || path.starts_with("/admin/");
+    let on_admin_host = host.as_deref() == Some(admin_host.as_str());
+    if for_admin != on_admin_host {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    }
+    next.run(request).await
 }
 
 /// Counts each request by route (its pattern; `static` for site files) and status.
@@ -145,6 +213,8 @@ pub enum ServeError {
 pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError> {
     let ServeOptions {
         listen,
+        admin_listen,
+        limits,
         publish: options,
         watch,
         admin,
@@ -183,6 +253,7 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     };
     state.admin = admin;
     let (metrics_stop, metrics_stopping) = tokio::sync::watch::channel(false);
+    let (admin_stop, admin_stopping) = tokio::sync::watch::channel(false);
     let metrics_server = match metrics {
         Some(addr) => {
             let listener = tokio::net::TcpListener::bind(addr)
@@ -230,22 +301,40 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
             }
         }
     });
-    let app = app(state.clone());
-    // Headers and body go out in separate writes; without TCP_NODELAY each response
-    // can wait ~40 ms on Nagle's algorithm and the client's delayed ACK.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let admin_server = match (admin_listen, state.admin.clone()) {
+        (Some(addr), Some(admin)) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| ServeError::Bind { addr, source })?;
+            tracing::info!("admin on http://{}/admin/", listener.local_addr()?);
+            let app = admin_app(state.clone(), admin);
+            let mut stopping = admin_stopping;
+            Some(tokio::spawn(listener::serve(
+                listener,
+                app,
+                limits,
+                async move {
+                    let _ = stopping.wait_for(|stop| *stop).await;
+                },
+            )))
+        }
+        _ => None,
+    };
+    warn_shared_origin(&state, addr, admin_listen.is_some());
+    let mut public = state.clone();
+    if admin_listen.is_some() {
+        public.admin = None;
+    }
+    listener::serve(listener, app(public), limits, async move {
         shutdown_signal().await;
         // Live-reload streams never end by themselves.
         let _ = stop.send(true);
     })
-    .await?;
+    .await;
+    let _ = admin_stop.send(true);
+    if let Some(server) = admin_server {
+        let _ = server.await;
+    }
     // A render in progress finishes before the database closes; a watcher just stops.
     if state.live.is_some() {
         publishing.abort();
@@ -261,6 +350,25 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     state.site.store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Warns when the admin shares the site's origin on an address others can reach:
+/// then any script on a page (an author's post, code injection) runs beside the
+/// owner's session.
+fn warn_shared_origin(state: &AppState, addr: SocketAddr, separate_listener: bool) {
+    let config = &state.site.config;
+    let separate = separate_listener
+        || config
+            .admin_url
+            .as_deref()
+            .is_some_and(|admin| authority(admin) != authority(&config.base_url));
+    if state.admin.is_some() && !separate && !addr.ip().is_loopback() {
+        tracing::warn!(
+            "the admin shares the site's origin on {addr}: set admin_url in folio.toml to \
+             its own host (e.g. https://admin.blog.example) or use --admin-listen, so no \
+             page of the site can act as a logged-in user"
+        );
+    }
 }
 
 async fn shutdown_signal() {

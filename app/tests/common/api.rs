@@ -286,3 +286,29 @@ pub async fn enroll(api: &Api, username: &str) -> (Api, String, Vec<String>) {
     logged_in.keep_session(&session);
     (logged_in, secret, codes)
 }
+
+/// Runs `folio serve` expecting it to refuse to start; returns its log.
+pub fn refused_start(site: &TestSite, env: &[(&str, &str)]) -> String {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(site.path())
+        .envs(env.iter().copied())
+        .env("FOLIO_INSECURE_COOKIES", "true")
+        .env("FOLIO_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("folio starts");
+    for _ in 0..400 {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(!status.success(), "folio started");
+            let mut log = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut log)
+                .expect("read");
+            return log;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    panic!("folio kept running");
+}
