@@ -823,3 +823,78 @@ async fn an_author_cannot_read_others_drafts_or_byline_someone_else() {
         .expect(201);
     assert_eq!(credited.body["authors"], json!(["au", "ed"]));
 }
+
+/// How many pages of the output name each of `titles` (the site's title is in every
+/// page's header).
+fn pages_by_title(out: &std::path::Path, titles: &[&str]) -> Vec<usize> {
+    let mut counts = vec![0; titles.len()];
+    for (rel, bytes) in common::read_tree(out) {
+        if !rel.ends_with(".html") || rel == "404.html" {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let which = titles.iter().position(|t| text.contains(t));
+        counts[which.unwrap_or_else(|| panic!("{rel} names neither site title"))] += 1;
+    }
+    counts
+}
+
+#[test]
+fn a_publish_killed_at_any_moment_leaves_the_old_site_or_the_new() {
+    let site = TestSite::empty();
+    for i in 0..400 {
+        site.write(
+            &format!("posts/post-{i}.md"),
+            &post(&format!("Post {i}"), "date: 2025-01-01\n", "A paragraph."),
+        );
+    }
+    let titles = ["Site Alpha", "Site Beta"];
+    let config = |title: &str| {
+        std::fs::write(site.path().join("folio.toml"), format!("title = \"{title}\"\n"))
+            .expect("write folio.toml");
+    };
+    config(titles[0]);
+    let first = site.cli(&["publish"]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let pages = pages_by_title(&site.out(), &titles)[0];
+    assert!(pages > 400, "every post has a page: {pages}");
+
+    // How long a whole publish takes here, to spread the kills over it.
+    config(titles[1]);
+    let started = std::time::Instant::now();
+    assert!(site.cli(&["publish"]).status.success());
+    let whole = started.elapsed();
+    let mut published = 1;
+    for round in 0..12u32 {
+        let target = 1 - published;
+        config(titles[target]);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
+            .arg("publish")
+            .current_dir(site.path())
+            .env("FOLIO_BASE_URL", common::BASE_URL)
+            .env("FOLIO_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("folio runs");
+        std::thread::sleep(whole * round / 10);
+        let _ = child.kill();
+        let status = child.wait().expect("wait");
+        let counts = pages_by_title(&site.out(), &titles);
+        assert!(
+            counts[0] == 0 || counts[1] == 0,
+            "round {round} ({status}): a mixed site, {counts:?} pages per title"
+        );
+        if counts[target] > 0 {
+            published = target;
+        }
+    }
+    // The next publish finishes the job and sweeps what the killed ones left.
+    config(titles[0]);
+    assert!(site.cli(&["publish"]).status.success());
+    assert_eq!(pages_by_title(&site.out(), &titles)[1], 0);
+    let builds = std::fs::read_dir(site.path().join(".public.builds"))
+        .expect("the builds folder")
+        .count();
+    assert!(builds <= 2, "{builds} builds kept: the live one and the one before");
+}

@@ -484,20 +484,18 @@ impl Plan<'_> {
         key.update(template.as_bytes());
         key.update(body.unwrap_or_default().as_bytes());
         let key = key.finalize().to_hex().to_string();
-        let unchanged = self.input.previous.and_then(|p| p.get(&rel)) == Some(&key)
-            && writer.is_published(&rel);
-        if !unchanged {
-            return Ok(Some(Page {
-                rel,
-                template,
-                values,
-                key,
-                what,
-            }));
+        let unchanged = self.input.previous.and_then(|p| p.get(&rel)) == Some(&key);
+        if unchanged && writer.keep(&rel, &what)? {
+            self.record(rel, key);
+            return Ok(None);
         }
-        writer.keep(&rel, &what)?;
-        self.record(rel, key);
-        Ok(None)
+        Ok(Some(Page {
+            rel,
+            template,
+            values,
+            key,
+            what,
+        }))
     }
 
     /// Renders `page`, with `body` (HTML) as its `content`.
@@ -572,7 +570,9 @@ impl Plan<'_> {
         else {
             return Ok(false);
         };
-        writer.keep(&rel, &what())?;
+        if !writer.keep(&rel, &what())? {
+            return Ok(false);
+        }
         self.record(rel, key.clone());
         Ok(true)
     }
@@ -583,13 +583,9 @@ impl Plan<'_> {
         self.input.media.par_iter().try_for_each(|media| {
             let key = media.key();
             let what = || format!("content file {}", media.rel);
-            // Trusted as the last build left it, or seen to be there.
-            let there = self.unchanged.is_some() || writer.is_published(&media.rel);
             let same = self.input.previous.and_then(|p| p.get(&media.rel)) == Some(&key);
-            if !(same && there) {
+            if !(same && writer.keep(&media.rel, &what())?) {
                 writer.copy(&media.rel, &media.source, &what())?;
-            } else {
-                writer.keep(&media.rel, &what())?;
             }
             self.record(media.rel.clone(), key);
             Ok(())
