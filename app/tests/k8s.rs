@@ -119,6 +119,7 @@ fn the_deployment_matches_what_the_binary_does() {
     // The addresses folio listens on are the container's ports.
     assert_eq!(port_of(&env["FOLIO_LISTEN"]), ports["http"]);
     assert_eq!(port_of(&env["FOLIO_METRICS_LISTEN"]), ports["metrics"]);
+    assert_eq!(port_of(&env["FOLIO_ADMIN_LISTEN"]), ports["admin"]);
     // The probes ask the public port, on paths checked against the server below.
     let mut probes = Vec::new();
     for probe in ["startupProbe", "readinessProbe", "livenessProbe"] {
@@ -223,7 +224,20 @@ fn the_deployment_matches_what_the_binary_does() {
         log.contains("/metrics"),
         "the metrics listener started: {log}"
     );
+    let admin = log
+        .lines()
+        .find_map(|l| l.split("admin on ").nth(1))
+        .expect("the admin listener is logged")
+        .trim()
+        .trim_end_matches("/admin/")
+        .to_owned();
     let child = running.drain_log();
+    assert_eq!(http::status_of(&format!("{admin}/admin/")), 200);
+    assert_eq!(
+        http::status_of(&format!("{base}/admin/")),
+        404,
+        "the site's port has no admin"
+    );
     for path in &probes {
         let status = http::status_of(&format!("{base}{path}"));
         assert_eq!(status, 200, "probe {path}");
@@ -276,6 +290,78 @@ fn the_deployment_matches_what_the_binary_does() {
         .expect("folio runs");
     assert!(output.status.success(), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("integrity ok"));
+}
+
+/// The host of an absolute URL.
+fn host_of(url: &str) -> String {
+    url.split("://")
+        .nth(1)
+        .and_then(|rest| rest.split(['/', ':']).next())
+        .expect("an absolute URL")
+        .to_owned()
+}
+
+#[test]
+fn the_ingress_gives_the_admin_its_own_host_and_port() {
+    let config: toml::Value = toml::from_str(
+        &std::fs::read_to_string(common::repo().join("k8s/base/folio.toml")).expect("read"),
+    )
+    .expect("TOML");
+    let site_host = host_of(config["base_url"].as_str().expect("base_url"));
+    let admin_host = host_of(config["admin_url"].as_str().expect("admin_url"));
+    assert_ne!(site_host, admin_host, "the admin needs its own origin");
+
+    let service = k8s("base/service.yaml");
+    let target_of = |port: &str| {
+        service["spec"]["ports"]
+            .as_sequence()
+            .expect("ports")
+            .iter()
+            .find(|p| text(&p["name"]) == port)
+            .map(|p| text(&p["targetPort"]))
+            .unwrap_or_else(|| panic!("the Service has no port {port}"))
+    };
+    let ingress = k8s("base/ingress.yaml");
+    let rules = ingress["spec"]["rules"].as_sequence().expect("rules");
+    let backend_of = |host: &str| -> Vec<String> {
+        let rule = rules
+            .iter()
+            .find(|r| text(&r["host"]) == host)
+            .unwrap_or_else(|| panic!("no Ingress rule for {host}"));
+        rule["http"]["paths"]
+            .as_sequence()
+            .expect("paths")
+            .iter()
+            .map(|p| target_of(&text(&p["backend"]["service"]["port"]["name"])))
+            .collect()
+    };
+    assert_eq!(backend_of(&site_host), ["http"]);
+    assert_eq!(backend_of(&admin_host), ["admin"]);
+    let tls: Vec<String> = ingress["spec"]["tls"][0]["hosts"]
+        .as_sequence()
+        .expect("TLS hosts")
+        .iter()
+        .map(text)
+        .collect();
+    assert!(tls.contains(&site_host) && tls.contains(&admin_host), "{tls:?}");
+
+    // Production sets its own names: the same two, each in its place.
+    let production: toml::Value = toml::from_str(
+        &std::fs::read_to_string(common::repo().join("k8s/overlays/production/folio.toml"))
+            .expect("read"),
+    )
+    .expect("TOML");
+    let overlay = std::fs::read_to_string(
+        common::repo().join("k8s/overlays/production/kustomization.yaml"),
+    )
+    .expect("read");
+    for key in ["base_url", "admin_url"] {
+        let host = host_of(production[key].as_str().expect(key));
+        assert!(
+            overlay.matches(&format!("value: {host}\n")).count() == 2,
+            "the production overlay sets {host} ({key}) as rule and TLS host"
+        );
+    }
 }
 
 /// A GET's status, without an async runtime.
