@@ -185,8 +185,10 @@ async fn a_symlink_in_content_does_not_let_a_token_read_or_write_outside() {
     std::os::unix::fs::symlink(site.path().join("data"), site.content().join("images/data"))
         .expect("link");
     std::os::unix::fs::symlink(&secret, site.content().join("images/leak.png")).expect("link");
-    owner.get("/media/images/data/secret.txt").await.expect(404);
-    owner.get("/media/images/leak.png").await.expect(404);
+    for path in ["/media/images/data/secret.txt", "/media/images/leak.png"] {
+        let refused = owner.get(path).await.expect(400);
+        assert!(refused.body["error"].as_str().expect("error").contains("symbolic link"));
+    }
     owner
         .post(
             "/content",
@@ -897,4 +899,84 @@ fn a_publish_killed_at_any_moment_leaves_the_old_site_or_the_new() {
         .expect("the builds folder")
         .count();
     assert!(builds <= 2, "{builds} builds kept: the live one and the one before");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn odd_media_names_get_a_400_or_a_clean_name_never_a_500() {
+    let site = TestSite::sample();
+    add_user(&site, "olga", "owner");
+    let server = Server::start(&site, &[]);
+    let (owner, _, _) = enroll(&server.api(), "olga").await;
+    let png = png(&site);
+    let long = format!("{}.png", "a".repeat(5000));
+    for name in [long.as_str(), "nul\0byte.png", "a/b/../../c.png", "folder/"] {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(png.clone()).file_name(name.to_owned()),
+        );
+        let response = owner
+            .request(reqwest::Method::POST, "/media")
+            .multipart(form)
+            .send()
+            .await
+            .expect("an answer");
+        let reply = Api::reply(response).await;
+        assert!(
+            reply.status == 201 || reply.status == 400,
+            "{name:.40}: {} {}",
+            reply.status,
+            reply.body
+        );
+        if reply.status == 201 {
+            let path = reply.body["path"].as_str().expect("path");
+            let stored = path.rsplit('/').next().expect("a name");
+            assert!(stored.len() <= 120, "{stored}");
+            assert!(site.content().join(path).is_file(), "{path}");
+        }
+    }
+    // Reading one back: a bad path is a 400 that says why, a missing file a 404.
+    let bad = owner.get(&format!("/media/images/{}", "b".repeat(5000))).await.expect(400);
+    assert!(bad.body["error"].as_str().expect("error").contains("too long"), "{}", bad.body);
+    owner.get("/media/images/%00.png").await.expect(400);
+    owner.get("/media/images/.hidden.png").await.expect(400);
+    owner.get("/media/images/none-such.png").await.expect(404);
+    owner.get("/media/posts/hello.md").await.expect(400);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_body_sent_a_byte_at_a_time_is_cut_off() {
+    use std::io::{Read, Write};
+    let site = TestSite::sample();
+    let server = Server::start(&site, &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut tcp = std::net::TcpStream::connect(&addr).expect("connect");
+    // A body that would take over an hour at one byte a second, each byte well within
+    // the wait allowed between two.
+    write!(
+        tcp,
+        "POST /admin/api/session HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: 4000\r\n\r\n{{\"username\":\"olga\",\"password\":\""
+    )
+    .expect("send");
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(1)))
+        .expect("timeout");
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    for _ in 0..120 {
+        match tcp.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(_) => {
+                if tcp.write_all(b"x").is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 408"),
+        "the request was not cut off: {answer:?}"
+    );
 }

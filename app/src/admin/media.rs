@@ -48,17 +48,7 @@ pub async fn upload(
     let now = Utc::now();
     let rel_dir = format!("images/{}/{:02}", now.year(), now.month());
     let dir = admin.site.paths.content.join(&rel_dir);
-    let stem = slug::slugify(
-        Path::new(&name)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("image"),
-    );
-    let stem = if stem.is_empty() {
-        "image".to_owned()
-    } else {
-        stem
-    };
+    let stem = stem_of(&name);
     let stored = tokio::task::spawn_blocking(move || store_file(&dir, &stem, ext, &bytes))
         .await
         .map_err(ApiError::internal)?
@@ -89,6 +79,26 @@ pub async fn upload(
     ))
 }
 
+/// The longest stem a stored name keeps: room for `-999.avif` within any file
+/// system's 255 bytes, and short enough to read in a URL.
+const MAX_STEM: usize = 100;
+
+/// The name an upload is stored under: its own file name, slugified (which keeps
+/// `a-z`, `0-9` and `-` only, so no path, NUL or dot survives) and cut short.
+fn stem_of(name: &str) -> String {
+    let stem = Path::new(name)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .map(slug::slugify)
+        .unwrap_or_default();
+    let stem = stem[..stem.len().min(MAX_STEM)].trim_end_matches('-');
+    if stem.is_empty() {
+        "image".to_owned()
+    } else {
+        stem.to_owned()
+    }
+}
+
 /// The extension of the image format the bytes are, if it is one the web shows.
 pub(super) fn image_extension(bytes: &[u8]) -> Result<&'static str, String> {
     use imagesize::ImageType;
@@ -112,7 +122,14 @@ pub(super) fn image_extension(bytes: &[u8]) -> Result<&'static str, String> {
 fn store_file(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let temp = dir.join(format!(".upload-{}", crypto::random_token(9)));
-    std::fs::write(&temp, bytes)?;
+    let written = std::fs::File::create(&temp).and_then(|mut file| {
+        std::io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e);
+    }
     let result = (1..1000)
         .map(|n| {
             let name = if n == 1 {
@@ -130,6 +147,8 @@ fn store_file(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> std::io::Resul
         })
         .unwrap_or_else(|| Err(std::io::Error::other("no free file name")));
     let _ = std::fs::remove_file(&temp);
+    // The new name survives a power cut once the folder is flushed.
+    crate::atomic::sync_dir(dir)?;
     result
 }
 
@@ -143,10 +162,13 @@ pub async fn file(
     use axum::response::IntoResponse;
     caller.require(Need::ReadContent)?;
     let media = matches!(path.split('/').next(), Some("images" | "files" | "media"));
+    if !media || path.ends_with(".md") {
+        return Err(ApiError::bad_request(
+            "media files are under images/, files/ or media/, and are not Markdown",
+        ));
+    }
     let file = crate::confine::resolve(&admin.site.paths.content, &path)
-        .ok()
-        .filter(|_| media && !path.ends_with(".md"))
-        .ok_or_else(|| ApiError::not_found("no such media file"))?;
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let bytes = tokio::fs::read(&file)
         .await
         .map_err(|_| ApiError::not_found("no such media file"))?;

@@ -43,6 +43,11 @@ const JSON_LIMIT: usize = 2 * 1024 * 1024;
 /// Login attempts allowed per client address in [`LOGIN_WINDOW`] (a success forgives
 /// its own); failures of an account beyond this many slow its logins down.
 const LOGIN_FAILURES: usize = 5;
+/// The body of a sign-in request: a name, a password and a code fit many times over.
+const SIGN_IN_LIMIT: usize = 16 * 1024;
+/// A sign-in request from its first byte to its answer (which may wait up to 3 s for a
+/// password hash and be slowed up to 5 s after failures).
+const SIGN_IN_DEADLINE: Duration = Duration::from_secs(15);
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// How long the second login step may wait.
 const CHALLENGE_TTL: Duration = Duration::from_secs(5 * 60);
@@ -190,13 +195,22 @@ impl Admin {
 /// The API's routes, to be nested under `/admin/api`.
 pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> {
     let media_limit = admin.options.media_max_bytes;
-    Router::new()
+    // What anyone may call before signing in: small bodies, and a deadline for the
+    // whole request, so a client sending a byte now and then cannot hold it open.
+    let signing_in = Router::new()
         .route("/session", post(session::login).delete(session::logout))
         .route("/session/enroll", post(session::enroll))
         .route("/session/enroll/confirm", post(session::confirm))
         .route("/session/totp", post(session::totp))
-        .route("/sessions", delete(session::logout_everywhere))
         .route("/setup", get(setup::status).post(setup::create))
+        .layer(DefaultBodyLimit::max(SIGN_IN_LIMIT))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            SIGN_IN_DEADLINE,
+        ));
+    Router::new()
+        .merge(signing_in)
+        .route("/sessions", delete(session::logout_everywhere))
         .route("/me", get(account::me))
         .route("/me/password", post(account::password))
         .route("/me/recovery-codes", post(account::recovery_codes))
