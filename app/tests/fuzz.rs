@@ -40,31 +40,120 @@ fn nested(piece: &'static [&'static str]) -> impl Strategy<Value = String> {
 }
 
 const YAML: &[&str] = &[
-    "title: ", "slug: ", "date: ", "tags: ", "authors: ", "status: ", "draft: ", "- ",
-    "[", "]", "{", "}", ": ", "\n", "  ", "&a ", "*a", "!!str ", "!!binary ", "? ",
-    "'", "\"", "|\n", ">\n", "2025-13-45", "published", "scheduled", "true", "~",
-    "<<: *a\n", "---\n", "...\n", "#", "\t", "\u{feff}", "null", "1e999",
+    "title: ",
+    "slug: ",
+    "date: ",
+    "tags: ",
+    "authors: ",
+    "status: ",
+    "draft: ",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ": ",
+    "\n",
+    "  ",
+    "&a ",
+    "*a",
+    "!!str ",
+    "!!binary ",
+    "? ",
+    "'",
+    "\"",
+    "|\n",
+    ">\n",
+    "2025-13-45",
+    "published",
+    "scheduled",
+    "true",
+    "~",
+    "<<: *a\n",
+    "---\n",
+    "...\n",
+    "#",
+    "\t",
+    "\u{feff}",
+    "null",
+    "1e999",
 ];
 
 const MARKDOWN: &[&str] = &[
-    "*", "**", "_", "`", "```\n", "```rust\n", "~~~", "# ", "###### ", "> ", "- ", "1. ",
-    "| a | b |\n|---|---|\n", "[", "](", ")", "![", "<", ">", "<div>", "</div>",
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<a href=\"javascript:x\">",
-    "<iframe src=\"https://evil.example\">", "&amp;", "&#x0;", "&#99999999;", "\n\n", "    ",
-    "[^1]", "[^1]: note\n", "---\n", "$$", "\\", "<!--", "-->", "<style>", "{{", "}}", "{%",
+    "*",
+    "**",
+    "_",
+    "`",
+    "```\n",
+    "```rust\n",
+    "~~~",
+    "# ",
+    "###### ",
+    "> ",
+    "- ",
+    "1. ",
+    "| a | b |\n|---|---|\n",
+    "[",
+    "](",
+    ")",
+    "![",
+    "<",
+    ">",
+    "<div>",
+    "</div>",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<a href=\"javascript:x\">",
+    "<iframe src=\"https://evil.example\">",
+    "&amp;",
+    "&#x0;",
+    "&#99999999;",
+    "\n\n",
+    "    ",
+    "[^1]",
+    "[^1]: note\n",
+    "---\n",
+    "$$",
+    "\\",
+    "<!--",
+    "-->",
+    "<style>",
+    "{{",
+    "}}",
+    "{%",
 ];
 
 const HTML: &[&str] = &[
-    "<div>", "</div>", "<ul><li>", "</li></ul>", "<ol start=\"0\"><li>", "<p>", "</p>",
-    "<figure class=\"kg-card kg-image-card\">", "</figure>", "<figcaption>",
+    "<div>",
+    "</div>",
+    "<ul><li>",
+    "</li></ul>",
+    "<ol start=\"0\"><li>",
+    "<p>",
+    "</p>",
+    "<figure class=\"kg-card kg-image-card\">",
+    "</figure>",
+    "<figcaption>",
     "<img src=\"__GHOST_URL__/content/images/a.png\">",
     "<img src=\"__GHOST_URL__/content/images/../../data/ghost.db\">",
-    "<a href=\"__GHOST_URL__/content/images/%2e%2e/%2e%2e/x\">", "<a href=\"/content/files/\\..\\x\">",
-    "<pre><code class=\"language-js\">", "</code></pre>", "<table><tr><td>", "</td></tr></table>",
-    "<!--kg-card-begin: html-->", "<!--kg-card-end: html-->", "<blockquote>", "<h2>",
+    "<a href=\"__GHOST_URL__/content/images/%2e%2e/%2e%2e/x\">",
+    "<a href=\"/content/files/\\..\\x\">",
+    "<pre><code class=\"language-js\">",
+    "</code></pre>",
+    "<table><tr><td>",
+    "</td></tr></table>",
+    "<!--kg-card-begin: html-->",
+    "<!--kg-card-end: html-->",
+    "<blockquote>",
+    "<h2>",
     "<div class=\"kg-card kg-gallery-card\"><div class=\"kg-gallery-row\">",
     "<div class=\"kg-card kg-bookmark-card\"><a class=\"kg-bookmark-container\" href=\"x\">",
-    "<iframe src=\"https://www.youtube.com/embed/x\">", "<br>", "&nbsp;", "<", ">", "\"",
+    "<iframe src=\"https://www.youtube.com/embed/x\">",
+    "<br>",
+    "&nbsp;",
+    "<",
+    ">",
+    "\"",
 ];
 
 /// A Lexical or Mobiledoc-like JSON value: objects with the keys those formats use.
@@ -74,21 +163,38 @@ fn editor_json() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
         made_of(HTML, 8).prop_map(Value::from),
-        proptest::sample::select(&[
-            "root", "paragraph", "text", "heading", "list", "listitem", "link", "image",
-            "code", "quote", "html", "markdown", "bookmark", "gallery", "callout",
-        ][..])
+        proptest::sample::select(
+            &[
+                "root",
+                "paragraph",
+                "text",
+                "heading",
+                "list",
+                "listitem",
+                "link",
+                "image",
+                "code",
+                "quote",
+                "html",
+                "markdown",
+                "bookmark",
+                "gallery",
+                "callout",
+            ][..]
+        )
         .prop_map(Value::from),
     ];
     leaf.prop_recursive(6, 64, 6, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
             proptest::collection::btree_map(
-                proptest::sample::select(&[
-                    "root", "children", "type", "text", "tag", "url", "src", "html",
-                    "markdown", "cards", "sections", "atoms", "markups", "version",
-                    "format", "listType", "language", "code", "caption", "images",
-                ][..])
+                proptest::sample::select(
+                    &[
+                        "root", "children", "type", "text", "tag", "url", "src", "html",
+                        "markdown", "cards", "sections", "atoms", "markups", "version", "format",
+                        "listType", "language", "code", "caption", "images",
+                    ][..]
+                )
                 .prop_map(str::to_owned),
                 inner,
                 0..6,
@@ -177,7 +283,10 @@ fn ghost_exports_import_or_say_why() {
     let content = site.content();
     let file = site.path().join("export.json");
     let strategy = (
-        prop_oneof![made_of(HTML, 60), nested(&["<div>", "<ul><li>", "<blockquote>", "<p><span>"])],
+        prop_oneof![
+            made_of(HTML, 60),
+            nested(&["<div>", "<ul><li>", "<blockquote>", "<p><span>"])
+        ],
         editor_json(),
         editor_json(),
         "[a-z0-9-]{0,8}|.{0,20}",
@@ -201,7 +310,9 @@ fn ghost_exports_import_or_say_why() {
                 .expect("list")
                 .filter_map(Result::ok)
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| !["content", "data", "ghost-images", "export.json"].contains(&n.as_str()))
+                .filter(|n| {
+                    !["content", "data", "ghost-images", "export.json"].contains(&n.as_str())
+                })
                 .collect();
             prop_assert!(stray.is_empty(), "written beside content/: {stray:?}");
             Ok(())

@@ -343,7 +343,10 @@ fn the_ingress_gives_the_admin_its_own_host_and_port() {
         .iter()
         .map(text)
         .collect();
-    assert!(tls.contains(&site_host) && tls.contains(&admin_host), "{tls:?}");
+    assert!(
+        tls.contains(&site_host) && tls.contains(&admin_host),
+        "{tls:?}"
+    );
 
     // Production sets its own names: the same two, each in its place.
     let production: toml::Value = toml::from_str(
@@ -351,10 +354,9 @@ fn the_ingress_gives_the_admin_its_own_host_and_port() {
             .expect("read"),
     )
     .expect("TOML");
-    let overlay = std::fs::read_to_string(
-        common::repo().join("k8s/overlays/production/kustomization.yaml"),
-    )
-    .expect("read");
+    let overlay =
+        std::fs::read_to_string(common::repo().join("k8s/overlays/production/kustomization.yaml"))
+            .expect("read");
     for key in ["base_url", "admin_url"] {
         let host = host_of(production[key].as_str().expect(key));
         assert!(

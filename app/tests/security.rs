@@ -187,7 +187,10 @@ async fn a_symlink_in_content_does_not_let_a_token_read_or_write_outside() {
     std::os::unix::fs::symlink(&secret, site.content().join("images/leak.png")).expect("link");
     for path in ["/media/images/data/secret.txt", "/media/images/leak.png"] {
         let refused = owner.get(path).await.expect(400);
-        assert!(refused.body["error"].as_str().expect("error").contains("symbolic link"));
+        assert!(refused.body["error"]
+            .as_str()
+            .expect("error")
+            .contains("symbolic link"));
     }
     owner
         .post(
@@ -852,12 +855,19 @@ fn a_publish_killed_at_any_moment_leaves_the_old_site_or_the_new() {
     }
     let titles = ["Site Alpha", "Site Beta"];
     let config = |title: &str| {
-        std::fs::write(site.path().join("folio.toml"), format!("title = \"{title}\"\n"))
-            .expect("write folio.toml");
+        std::fs::write(
+            site.path().join("folio.toml"),
+            format!("title = \"{title}\"\n"),
+        )
+        .expect("write folio.toml");
     };
     config(titles[0]);
     let first = site.cli(&["publish"]);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let pages = pages_by_title(&site.out(), &titles)[0];
     assert!(pages > 400, "every post has a page: {pages}");
 
@@ -898,7 +908,10 @@ fn a_publish_killed_at_any_moment_leaves_the_old_site_or_the_new() {
     let builds = std::fs::read_dir(site.path().join(".public.builds"))
         .expect("the builds folder")
         .count();
-    assert!(builds <= 2, "{builds} builds kept: the live one and the one before");
+    assert!(
+        builds <= 2,
+        "{builds} builds kept: the live one and the one before"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -935,8 +948,18 @@ async fn odd_media_names_get_a_400_or_a_clean_name_never_a_500() {
         }
     }
     // Reading one back: a bad path is a 400 that says why, a missing file a 404.
-    let bad = owner.get(&format!("/media/images/{}", "b".repeat(5000))).await.expect(400);
-    assert!(bad.body["error"].as_str().expect("error").contains("too long"), "{}", bad.body);
+    let bad = owner
+        .get(&format!("/media/images/{}", "b".repeat(5000)))
+        .await
+        .expect(400);
+    assert!(
+        bad.body["error"]
+            .as_str()
+            .expect("error")
+            .contains("too long"),
+        "{}",
+        bad.body
+    );
     owner.get("/media/images/%00.png").await.expect(400);
     owner.get("/media/images/.hidden.png").await.expect(400);
     owner.get("/media/images/none-such.png").await.expect(404);

@@ -108,7 +108,10 @@ impl SiteWriter {
         let mut last = 0u64;
         for entry in fs::read_dir(&builds).map_err(io_error(&builds))? {
             let path = entry.map_err(io_error(&builds))?.path();
-            if let Some(n) = path.file_name().and_then(|n| n.to_str()?.parse::<u64>().ok()) {
+            if let Some(n) = path
+                .file_name()
+                .and_then(|n| n.to_str()?.parse::<u64>().ok())
+            {
                 last = last.max(n);
             }
             if Some(&path) != base.as_ref() {
@@ -382,7 +385,10 @@ mod tests {
         assert!(writer.keep("new/index.html", "test").expect("keep"));
         let report = writer.commit(None).expect("commit");
         assert!(report.written.is_empty(), "{report:?}");
-        assert_eq!(fs::metadata(out.join("same.txt")).expect("meta").ino(), before);
+        assert_eq!(
+            fs::metadata(out.join("same.txt")).expect("meta").ino(),
+            before
+        );
         assert_eq!(read(&out.join("new/index.html")), "new");
     }
 
@@ -396,7 +402,11 @@ mod tests {
         let writer = SiteWriter::begin(&out).expect("begin");
         writer.put("keep.txt", b"keep", "test").expect("put");
         let report = writer
-            .commit(Some(&["old/deep/index.html", "keep.txt", "gone-already.txt"]))
+            .commit(Some(&[
+                "old/deep/index.html",
+                "keep.txt",
+                "gone-already.txt",
+            ]))
             .expect("commit");
         assert_eq!(report.removed, ["old/deep/index.html"]);
         assert_eq!(report.files, ["keep.txt"]);
@@ -410,7 +420,10 @@ mod tests {
         let writer = SiteWriter::begin(&out).expect("begin");
         writer.put("a/index.html", b"a", "test").expect("put");
         assert!(!out.exists(), "nothing is published before commit");
-        assert!(!writer.keep("b.html", "test").expect("keep"), "nothing to keep");
+        assert!(
+            !writer.keep("b.html", "test").expect("keep"),
+            "nothing to keep"
+        );
         let report = writer.commit(None).expect("commit");
         assert_eq!(report.written, vec!["a/index.html"]);
         assert_eq!(read(&out.join("a/index.html")), "a");
