@@ -230,6 +230,7 @@ async fn publish_after_an_edit_changes_exactly_the_expected_files() {
             json!({
                 "revision": target["revision"],
                 "markdown": format!("Completely new body text. {original}"),
+                "publish": true,
             }),
         )
         .await
@@ -415,8 +416,8 @@ async fn media_uploads_are_checked_by_content_and_size() {
         .expect("an answer");
     assert_eq!(early.status().as_u16(), 200, "{url}");
     assert_eq!(early.bytes().await.expect("bytes").to_vec(), png);
-    api.get("/media/posts/writing-posts.md").await.expect(404);
-    api.get("/media/images/../folio.toml").await.expect(404);
+    api.get("/media/posts/writing-posts.md").await.expect(400);
+    api.get("/media/images/../folio.toml").await.expect(400);
 
     // The extension does not make an image, SVG is refused, the size limit holds.
     let fake = upload("photo.png", b"just text, not an image".to_vec())

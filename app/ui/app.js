@@ -261,9 +261,16 @@ async function settings() {
     field('Description', h('textarea', { name: 'description', rows: 2 }, s.description || '')),
     field('Code injection (head)', h('textarea', { name: 'codeinjection_head', rows: 3, class: 'mono' }, s.codeinjection_head || '')),
     field('Code injection (foot)', h('textarea', { name: 'codeinjection_foot', rows: 3, class: 'mono' }, s.codeinjection_foot || '')),
-  ], 'Save', async (values) => {
-    await patch('/settings', values);
-    toast('Saved: it shows on the site at the next publish.');
+  ], 'Save and publish', async (values) => {
+    // Only what was changed: an untouched field stays folio.toml's.
+    const shown = { title: s.title, description: s.description || '', codeinjection_head: s.codeinjection_head || '', codeinjection_foot: s.codeinjection_foot || '' };
+    const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== shown[k]));
+    if (Object.keys(changed).length === 0) { toast('Nothing changed.'); return; }
+    const saved = await patch('/settings', changed);
+    if (saved.published?.error) toast(`Saved, but the publish failed: ${saved.published.error}`);
+    else if (saved.published) toast(`Saved and published: ${saved.published.written} files changed.`);
+    else toast('Saved: it shows on the site at the next publish (an editor or owner publishes).');
+    settings();
   }));
 }
 

@@ -1,7 +1,9 @@
 // The editor: Markdown on the left, the page as the theme renders it on the right,
 // the post's settings beside. Nothing typed is lost: every change is kept in this
-// browser until the server has it, a stale save shows both versions, and every
-// saved version is in the revision history.
+// browser until the server has it, a stale save shows both versions (and keeps the
+// user's until they discard it), and every published or draft version is in the
+// revision history. Saving a live post keeps the changes off the site ("unpublished
+// changes") until "Update" publishes them.
 
 import { api, get, post, patch, del, upload, ApiError } from './api.js';
 import { h, show, field, showError, toast } from './dom.js';
@@ -29,13 +31,40 @@ function toLocalInput(iso) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/// Lines removed from `before` and added in `after` (a longest-common-subsequence diff,
+/// enough for a post), as a collapsed block.
+function diffView(before, after) {
+  const a = (before || '').split('\n').slice(0, 2000);
+  const b = (after || '').split('\n').slice(0, 2000);
+  const lcs = Array.from({ length: a.length + 1 }, () => new Uint16Array(b.length + 1));
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) {
+      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  const lines = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) { i++; j++; }
+    else if (j < b.length && (i === a.length || lcs[i][j + 1] >= lcs[i + 1][j])) lines.push(h('ins', {}, `+ ${b[j++]}`));
+    else lines.push(h('del', {}, `- ${a[i++]}`));
+  }
+  return h('details', { class: 'diff' },
+    h('summary', {}, lines.length ? `${lines.length} lines differ from the text in the editor` : 'the same text as in the editor'),
+    h('pre', {}, ...lines.flatMap((l) => [l, '\n'])));
+}
+
 export async function editor(id, kind = 'post') {
   let current = id
     ? await get(`/posts/${id}`)
     : { type: kind, title: '', markdown: '', status: 'draft', tags: [], authors: [], aliases: [], revision: 0 };
-  let doc = pick(current);
+  let doc = pick(current.pending ? current.pending.document : current);
   let revision = current.revision;
+  // The count of saves of the unpublished changes this editor started from.
+  let pendingSaves = current.pending?.saves ?? 0;
   let dirty = false;
+  const isLive = () => current.status === 'published' && !current.trashed;
 
   // Changes this browser kept and the server never got back in.
   const kept = JSON.parse(localStorage.getItem(localKey(id)) || 'null');
@@ -51,7 +80,21 @@ export async function editor(id, kind = 'post') {
   const text = h('textarea', { name: 'markdown', class: 'markdown', spellcheck: 'true', 'aria-label': 'Markdown' }, doc.markdown || '');
   const frame = h('iframe', { class: 'preview', title: 'Preview', sandbox: 'allow-same-origin' });
   const counts = h('span', { class: 'muted', id: 'counts' });
-  const state = h('span', { class: 'muted', id: 'save-state' }, id ? 'Saved' : 'New');
+  const state = h('span', { class: 'muted', id: 'save-state' }, !id ? 'New' : current.pending ? 'Saved · unpublished changes' : 'Saved');
+  const pendingNote = h('p', { class: 'notice', id: 'pending-note', hidden: !current.pending });
+  function showPending(saved) {
+    pendingNote.hidden = !saved.pending;
+    if (!saved.pending) return;
+    pendingNote.replaceChildren(
+      `Unpublished changes, saved ${new Date(saved.pending.saved_at).toLocaleString()} by ${saved.pending.saved_by}: the site shows revision ${saved.revision} until you update it. `,
+      h('button', { type: 'button', class: 'link', onclick: async () => {
+        if (!confirm('Discard the unpublished changes? The live version stays.')) return;
+        await del(`/posts/${id}/pending`);
+        localStorage.removeItem(localKey(id));
+        editor(id, kind);
+      } }, 'Discard them'));
+  }
+  showPending(current);
   const live = h('a', { id: 'live-link', target: '_blank', rel: 'noopener', hidden: !(current.status === 'published' && id) }, 'View the live page');
   const conflict = h('section', { id: 'conflict', class: 'card conflict', hidden: true });
   const errors = h('p', { class: 'error form-error', role: 'alert', hidden: true });
@@ -94,7 +137,8 @@ export async function editor(id, kind = 'post') {
     const n = words(text.value);
     counts.textContent = `${n} words · ${Math.max(1, Math.ceil(n / 265))} min read`;
     refreshPreview();
-    if (doc.status === 'draft' && id) autosave();
+    // Drafts, and a live post's unpublished changes: neither reaches the site.
+    if (id && doc.status === current.status && (doc.status === 'draft' || isLive())) autosave();
   }
 
   // The page as publish would render it, in a sandboxed frame (no scripts run).
@@ -109,19 +153,22 @@ export async function editor(id, kind = 'post') {
 
   const autosave = debounce(() => save({ quiet: true }), 3000);
 
-  async function save({ quiet = false } = {}) {
+  async function save({ quiet = false, publish = false } = {}) {
     autosave.cancel();
     read();
     errors.hidden = true;
     try {
       const saved = id
-        ? await patch(`/posts/${id}`, { ...doc, revision })
+        ? await patch(`/posts/${id}`, { ...doc, revision, pending: pendingSaves, publish })
         : await post('/posts', doc);
       localStorage.removeItem(localKey(id));
       dirty = false;
       current = saved;
       revision = saved.revision;
-      state.textContent = `Saved · revision ${revision}`;
+      pendingSaves = saved.pending?.saves ?? 0;
+      showPending(saved);
+      updateButtons();
+      state.textContent = saved.pending ? `Saved · revision ${revision} · unpublished changes` : `Saved · revision ${revision}`;
       live.hidden = saved.status !== 'published';
       live.href = saved.url;
       if (!id) {
@@ -145,42 +192,72 @@ export async function editor(id, kind = 'post') {
     }
   }
 
+  // Both versions side by side, title and fields included; the user's stays (here
+  // and in this browser) until they discard it, whichever they go on with.
   function showConflict(theirs) {
-    const mine = read().markdown;
+    const mine = { ...read() };
+    const theirsDoc = theirs.pending ? theirs.pending.document : theirs;
+    const conflictKey = `${localKey(id)}-conflict`;
+    localStorage.setItem(conflictKey, JSON.stringify({ doc: mine, at: Date.now() }));
+    const adopt = () => {
+      revision = theirs.revision;
+      pendingSaves = theirs.pending?.saves ?? 0;
+      current = theirs;
+    };
+    const fieldsOf = (d) => FIELDS.filter((f) => f !== 'markdown' && JSON.stringify(d[f] ?? null) !== JSON.stringify(mine[f] ?? null))
+      .map((f) => `${f}: ${JSON.stringify(d[f] ?? null)}`).join('\n');
+    const mineText = h('textarea', { id: 'conflict-mine', rows: 8 }, mine.markdown);
+    const buttons = h('div', { class: 'row' },
+      h('button', { type: 'button', class: 'primary', onclick: async () => {
+        adopt();
+        text.value = mineText.value;
+        conflict.hidden = true;
+        if (await save()) localStorage.removeItem(conflictKey);
+      } }, 'Keep mine (as a new revision)'),
+      h('button', { type: 'button', onclick: () => {
+        adopt();
+        doc = pick(theirsDoc);
+        title.value = theirsDoc.title;
+        text.value = theirsDoc.markdown;
+        localStorage.removeItem(localKey(id));
+        state.textContent = `Took revision ${theirs.revision}; your text stays below until you discard it`;
+        buttons.replaceChildren(h('button', { type: 'button', class: 'danger', onclick: () => {
+          localStorage.removeItem(conflictKey);
+          conflict.hidden = true;
+        } }, 'Discard my text'));
+      } }, 'Take theirs'));
     conflict.hidden = false;
     conflict.replaceChildren(
       h('h2', {}, 'Someone else saved this post meanwhile'),
-      h('p', {}, `Their version is revision ${theirs.revision}. Nothing was overwritten: both texts are here.`),
+      h('p', {}, `Their version is revision ${theirs.revision}${theirs.pending ? ` with unpublished changes by ${theirs.pending.saved_by}` : ''}. Nothing was overwritten: both are here; edit yours to merge.`),
       h('div', { class: 'split' },
-        field('Their text', h('textarea', { id: 'conflict-theirs', readonly: true, rows: 8 }, theirs.markdown)),
-        field('Your text', h('textarea', { id: 'conflict-mine', readonly: true, rows: 8 }, mine))),
-      h('div', { class: 'row' },
-        h('button', { type: 'button', class: 'primary', onclick: async () => {
-          revision = theirs.revision;
-          conflict.hidden = true;
-          await save();
-        } }, 'Keep mine (as a new revision)'),
-        h('button', { type: 'button', onclick: () => {
-          revision = theirs.revision;
-          doc = pick(theirs);
-          title.value = theirs.title;
-          text.value = theirs.markdown;
-          conflict.hidden = true;
-          state.textContent = `Took revision ${theirs.revision}; your text is kept above until you leave`;
-          localStorage.removeItem(localKey(id));
-        } }, 'Take theirs')));
+        field('Their title', h('input', { id: 'conflict-theirs-title', readonly: true, value: theirsDoc.title })),
+        field('Your title', h('input', { id: 'conflict-mine-title', readonly: true, value: mine.title }))),
+      h('div', { class: 'split' },
+        field('Their text', h('textarea', { id: 'conflict-theirs', readonly: true, rows: 8 }, theirsDoc.markdown)),
+        field('Your text', mineText)),
+      fieldsOf(theirsDoc) ? h('div', { class: 'split' },
+        field('Their other fields', h('textarea', { readonly: true, rows: 3 }, fieldsOf(theirsDoc))),
+        field('Yours', h('textarea', { readonly: true, rows: 3 }, FIELDS.filter((f) => f !== 'markdown' && JSON.stringify(theirsDoc[f] ?? null) !== JSON.stringify(mine[f] ?? null)).map((f) => `${f}: ${JSON.stringify(mine[f] ?? null)}`).join('\n')))) : null,
+      buttons);
     state.textContent = 'Conflict: not saved';
     conflict.scrollIntoView();
   }
 
   async function publishAs(status) {
+    const wasLive = isLive();
+    if (status === 'published' && side.published_at.value && new Date(side.published_at.value) > new Date()) {
+      // A date to come schedules, as in front matter; say so rather than guess.
+      if (!confirm(`The publish date is ${new Date(side.published_at.value).toLocaleString()}, still to come. Schedule the post for then?`)) return;
+      status = 'scheduled';
+    }
     side.status.value = status;
     if (status === 'published' && !side.published_at.value) side.published_at.value = toLocalInput(new Date().toISOString());
-    const saved = await save({ quiet: true });
+    const saved = await save({ quiet: true, publish: status === 'published' });
     if (!saved) return;
     try {
       const result = await post('/publish');
-      const verb = status === 'published' ? 'Published' : status === 'scheduled' ? 'Scheduled' : 'Unpublished';
+      const verb = status === 'published' ? (wasLive ? 'Updated' : 'Published') : status === 'scheduled' ? 'Scheduled' : 'Unpublished';
       toast(`${verb}: ${result.written.length} files changed.`);
       state.textContent = `${verb} · revision ${revision}`;
       live.hidden = status !== 'published';
@@ -232,17 +309,37 @@ export async function editor(id, kind = 'post') {
     h('button', { type: 'button', title: 'Quote', onclick: () => linePrefix('> ') }, '❝'),
     h('button', { type: 'button', title: 'Image', onclick: () => picker.click() }, 'Image'), picker, progress);
 
+  // "Update" for a live post (its changes go out with it), "Publish" otherwise.
+  const publishButton = h('button', { type: 'button', id: 'publish', class: 'primary', onclick: () => publishAs('published') });
+  function updateButtons() {
+    publishButton.textContent = isLive() ? 'Update' : 'Publish';
+  }
+  updateButtons();
+
+  // A tab learns, when it comes back into view, that the post changed elsewhere.
+  window.onfocus = async () => {
+    if (!id || !document.body.contains(page)) return;
+    const now = await get(`/posts/${id}`).catch(() => null);
+    if (!now || (now.revision === revision && (now.pending?.saves ?? 0) === pendingSaves)) return;
+    if (dirty) {
+      state.textContent = `Changed elsewhere (revision ${now.revision}): saving will show both versions`;
+    } else {
+      editor(id, kind);
+    }
+  };
+
   const revisionsBox = h('section', { id: 'revisions', class: 'card', hidden: true });
   async function showRevisions() {
     if (!id) return;
     const data = await get(`/posts/${id}/revisions`);
     revisionsBox.hidden = false;
     revisionsBox.replaceChildren(h('h2', {}, 'Revisions'),
-      h('ol', { reversed: true }, data.revisions.map((r) => h('li', { 'data-revision': r.number },
+      h('ul', { class: 'revisions' }, data.revisions.map((r) => h('li', { 'data-revision': r.number },
         `#${r.number} · ${new Date(r.created_at).toLocaleString()} · ${r.origin} · “${r.document.title}” `,
-        r.number === revision ? h('em', {}, 'current') : h('button', { type: 'button', onclick: async () => {
+        r.number === revision ? h('em', {}, current.pending ? 'live' : 'current') : h('button', { type: 'button', onclick: async () => {
+          if (!confirm(`Restore the content of revision #${r.number} (title, text, excerpt, tags, fields)? The status and publish date stay as they are.`)) return;
           try {
-            const restored = await post(`/posts/${id}/revisions/${r.number}/restore`, { revision });
+            const restored = await post(`/posts/${id}/revisions/${r.number}/restore`, { revision, pending: pendingSaves });
             toast(`Revision ${r.number} restored as revision ${restored.revision}.`);
             localStorage.removeItem(localKey(id));
             editor(id);
@@ -250,7 +347,8 @@ export async function editor(id, kind = 'post') {
             if (e instanceof ApiError && e.status === 409) showConflict(e.body.current);
             else toast(e.message);
           }
-        } }, 'Restore')))));
+        } }, 'Restore'),
+        r.number === revision ? null : diffView(r.document.markdown, text.value)))));
   }
 
   const page = h('div', { class: 'editor' },
@@ -259,7 +357,7 @@ export async function editor(id, kind = 'post') {
       state, counts, live,
       h('span', { class: 'spacer' }),
       h('button', { type: 'button', id: 'save', onclick: () => save() }, 'Save'),
-      h('button', { type: 'button', id: 'publish', class: 'primary', onclick: () => publishAs('published') }, 'Publish'),
+      publishButton,
       h('button', { type: 'button', id: 'schedule', onclick: () => {
         if (!side.published_at.value) { toast('Set the publish date first.'); side.published_at.focus(); return; }
         publishAs('scheduled');
@@ -267,14 +365,17 @@ export async function editor(id, kind = 'post') {
       h('button', { type: 'button', id: 'unpublish', onclick: () => publishAs('draft') }, 'Unpublish'),
       h('button', { type: 'button', id: 'show-revisions', onclick: showRevisions }, 'Revisions'),
       h('button', { type: 'button', id: 'delete', class: 'danger', onclick: async () => {
-        if (!id || !confirm('Move this post to the trash?')) return;
+        const fromFile = current.source_path
+          ? `\n\nIt comes from content/${current.source_path}: it stays in the trash while that file is unchanged. Delete the file too (in Git) to remove it for good; an edit to the file brings it back.`
+          : '';
+        if (!id || !confirm(`Move this post to the trash?${fromFile}`)) return;
         await del(`/posts/${id}`);
         await post('/publish').catch(() => null);
         localStorage.removeItem(localKey(id));
         toast('Moved to the trash.');
         location.hash = '#/trash';
       } }, 'Delete')),
-    restoredNote, errors, conflict,
+    restoredNote, pendingNote, errors, conflict,
     h('div', { class: 'panes' },
       h('div', { class: 'write' }, title, toolbar, text),
       frame,

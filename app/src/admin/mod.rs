@@ -220,6 +220,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
             get(posts::get).patch(posts::update).delete(posts::trash),
         )
         .route("/posts/{id}/restore", post(posts::restore))
+        .route("/posts/{id}/pending", delete(posts::discard_pending))
         .route("/posts/{id}/revisions", get(posts::revisions))
         .route(
             "/posts/{id}/revisions/{number}/restore",

@@ -16,12 +16,16 @@ use super::error::{from_json, ApiError, ApiResult};
 use super::Admin;
 use crate::content::{validate_alias, validate_slug};
 use crate::store::listing::PostFilter;
-use crate::store::posts;
+use crate::store::{pending, posts};
 use crate::store::{PostDoc, Role, Status, StoredPost};
 
-/// A post as the API shows it: its document plus id, revision and where it is.
+/// A post as the API shows it: its document plus id, revision and where it is; a
+/// scheduled post whose time has come shows as what it is, published.
 fn post_json(post: &StoredPost) -> Value {
     let mut body = serde_json::to_value(&post.doc).expect("a PostDoc serializes");
+    if is_live(&post.doc) {
+        body["status"] = json!(Status::Published.as_str());
+    }
     body["id"] = json!(post.id);
     body["revision"] = json!(post.revision);
     body["trashed"] = json!(post.archived);
@@ -31,6 +35,30 @@ fn post_json(post: &StoredPost) -> Value {
         body["source_path"] = json!(path);
     }
     body
+}
+
+/// Whether the site shows `doc` (when not trashed): published, or scheduled and due.
+fn is_live(doc: &PostDoc) -> bool {
+    match doc.status {
+        Status::Published => true,
+        Status::Scheduled => doc.published_at.is_some_and(|at| at <= Utc::now()),
+        Status::Draft => false,
+    }
+}
+
+/// [`post_json`] with the post's unpublished changes, if it has any.
+async fn post_reply(conn: &mut SqliteConnection, post: &StoredPost) -> ApiResult<Value> {
+    let mut body = post_json(post);
+    if let Some(pending) = pending::get(conn, post.id).await? {
+        body["pending"] = json!({
+            "saves": pending.saves,
+            "base_revision": pending.base_revision,
+            "saved_by": pending.saved_by,
+            "saved_at": pending.saved_at,
+            "document": pending.document,
+        });
+    }
+    Ok(body)
 }
 
 #[derive(Deserialize)]
@@ -108,7 +136,7 @@ pub async fn get(
     let mut conn = read(&admin).await?;
     let post = load(&mut conn, id).await?;
     check_reader(&admin, &caller, &post).await?;
-    Ok(Json(post_json(&post)))
+    Ok(Json(post_reply(&mut conn, &post).await?))
 }
 
 /// The name an author's posts carry, when the caller is an author (who sees and
@@ -194,6 +222,11 @@ async fn prepare(admin: &Admin, caller: &Caller, doc: &mut PostDoc) -> ApiResult
     }
     match doc.status {
         Status::Published if doc.published_at.is_none() => doc.published_at = Some(Utc::now()),
+        // A date still to come schedules the post, as it does in front matter: never
+        // live now and dated later, at the top of the site.
+        Status::Published if doc.published_at.is_some_and(|at| at > Utc::now()) => {
+            doc.status = Status::Scheduled;
+        }
         Status::Scheduled if doc.published_at.is_none() => {
             return Err(ApiError::field(
                 "published_at",
@@ -293,16 +326,32 @@ async fn write(admin: &Admin) -> ApiResult<sqlx::Transaction<'static, sqlx::Sqli
 }
 
 /// 409 with the current version when an edit started from another revision.
-fn check_revision(current: &StoredPost, based_on: i64) -> ApiResult<()> {
-    if current.revision == based_on {
-        return Ok(());
+/// 409 unless the edit started from the post's current revision and from its current
+/// unpublished changes (`saves_seen`: how many saves made them, 0 for none). The answer
+/// carries the current version, unpublished changes included.
+async fn check_revision(
+    conn: &mut SqliteConnection,
+    current: &StoredPost,
+    based_on: i64,
+    saves_seen: i64,
+) -> ApiResult<Option<pending::Pending>> {
+    let pending = pending::get(conn, current.id).await?;
+    let saves = pending.as_ref().map_or(0, |p| p.saves);
+    if current.revision == based_on && saves == saves_seen {
+        return Ok(pending);
     }
-    Err(ApiError::conflict(format!(
-        "the post changed since revision {based_on}: it is at revision {}; nothing was saved",
-        current.revision
-    ))
-    .with_field("revision")
-    .with_extra(json!({ "current": post_json(current) })))
+    let message = if current.revision != based_on {
+        format!(
+            "the post changed since revision {based_on}: it is at revision {}; nothing was saved",
+            current.revision
+        )
+    } else {
+        let by = pending.as_ref().map_or("someone", |p| p.saved_by.as_str());
+        format!("{by} saved other unpublished changes to this post meanwhile; nothing was saved")
+    };
+    Err(ApiError::conflict(message)
+        .with_field("revision")
+        .with_extra(json!({ "current": post_reply(conn, current).await? })))
 }
 
 /// 409 when `slug` belongs to a post other than `id`.
@@ -354,9 +403,11 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(post_json(&post))))
 }
 
-/// Applies the fields sent to the current version, as a new revision. The request
-/// names the revision it was based on; if the post has moved on since, nothing is
-/// written and the answer (409) carries the current version.
+/// Applies the fields sent to the current version. The request names the revision it
+/// was based on (and the unpublished changes, by their count of saves); if the post
+/// has moved on since, nothing is written and the answer (409) carries the current
+/// version. Changes to a live post wait as unpublished changes, off the site, until a
+/// save with `publish: true` makes them its next revision; any other save is one.
 pub async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
@@ -365,7 +416,7 @@ pub async fn update(
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::WriteContent)?;
     let mut body = as_object(body)?;
-    check_fields(&body, &["revision"])?;
+    check_fields(&body, &["revision", "pending", "publish"])?;
     let based_on = body
         .remove("revision")
         .ok_or_else(|| {
@@ -376,22 +427,78 @@ pub async fn update(
         })?
         .as_i64()
         .ok_or_else(|| ApiError::field("revision", "revision is a number"))?;
+    let saves_seen = match body.remove("pending") {
+        None | Some(Value::Null) => 0,
+        Some(v) => v.as_i64().ok_or_else(|| {
+            ApiError::field(
+                "pending",
+                "pending is the number of saves of the unpublished changes",
+            )
+        })?,
+    };
+    let publish = match body.remove("publish") {
+        None | Some(Value::Null) => false,
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| ApiError::field("publish", "publish is true or false"))?,
+    };
+    if publish {
+        caller.require(Need::Publish)?;
+    }
     let mut tx = write(&admin).await?;
     let current = load(&mut tx, id).await?;
     check_owner(&admin, &caller, &current).await?;
-    check_revision(&current, based_on)?;
-    let mut merged = serde_json::to_value(&current.doc).expect("a PostDoc serializes");
+    let waiting = check_revision(&mut tx, &current, based_on, saves_seen).await?;
+    // The edit applies to what the editor showed: the unpublished changes, if any.
+    let before = match &waiting {
+        Some(p) => StoredPost {
+            doc: p.document.clone(),
+            sanitized: p.sanitized,
+            ..current.clone()
+        },
+        None => current.clone(),
+    };
+    let mut merged = serde_json::to_value(&before.doc).expect("a PostDoc serializes");
     for (key, value) in body {
         merged[key] = value;
     }
     let mut doc: PostDoc = from_json(merged)?;
     prepare(&admin, &caller, &mut doc).await?;
     check_code_injection(&caller, &doc, Some(&current.doc))?;
-    let sanitized = sanitized_after(&caller, &doc, Some(&current));
+    let sanitized = sanitized_after(&caller, &doc, Some(&before));
+    check_slug(&mut tx, &doc.slug, Some(id)).await?;
+    let stays_live = is_live(&current.doc) && !current.archived && is_live(&doc);
+    if stays_live && !publish {
+        let saved = pending::save(
+            &mut tx,
+            id,
+            current.revision,
+            &doc,
+            sanitized,
+            &caller.actor(),
+        )
+        .await?;
+        let reply = post_reply(&mut tx, &current).await?;
+        tx.commit().await.map_err(ApiError::internal)?;
+        admin
+            .audit(
+                Some(&caller.actor()),
+                "post.changes_saved",
+                Some(&doc.slug),
+                &caller.ip,
+                Some(&format!(
+                    "save {} on revision {}",
+                    saved.saves, current.revision
+                )),
+            )
+            .await;
+        return Ok(Json(reply));
+    }
+    pending::discard(&mut tx, id).await?;
     if doc == current.doc && !current.archived && sanitized == current.sanitized {
+        tx.commit().await.map_err(ApiError::internal)?;
         return Ok(Json(post_json(&current)));
     }
-    check_slug(&mut tx, &doc.slug, Some(id)).await?;
     posts::update(&mut tx, id, &doc, None, &caller.origin()).await?;
     posts::set_sanitized(&mut tx, id, sanitized).await?;
     let post = load(&mut tx, id).await?;
@@ -409,6 +516,21 @@ pub async fn update(
     Ok(Json(post_json(&post)))
 }
 
+/// Drops a post's unpublished changes.
+pub async fn discard_pending(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::WriteContent)?;
+    let mut tx = write(&admin).await?;
+    let post = load(&mut tx, id).await?;
+    check_owner(&admin, &caller, &post).await?;
+    pending::discard(&mut tx, id).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(Json(post_json(&post)))
+}
+
 /// Moves a post to the trash: no longer rendered, kept with its revisions.
 pub async fn trash(
     State(admin): State<Arc<Admin>>,
@@ -419,7 +541,7 @@ pub async fn trash(
     let mut tx = write(&admin).await?;
     let post = load(&mut tx, id).await?;
     check_owner(&admin, &caller, &post).await?;
-    posts::archive(&mut tx, id).await?;
+    posts::trash(&mut tx, id).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     admin.publisher.changed();
     admin
@@ -483,6 +605,9 @@ pub async fn revisions(
 #[serde(deny_unknown_fields)]
 struct RestoreRevision {
     revision: i64,
+    /// The count of saves of the unpublished changes the restore replaces.
+    #[serde(default)]
+    pending: i64,
 }
 
 /// Makes an old revision's document the current one, as a new revision.
@@ -493,17 +618,24 @@ pub async fn restore_revision(
     Json(body): Json<Value>,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::WriteContent)?;
-    let RestoreRevision { revision: based_on } = from_json(body)?;
+    let RestoreRevision {
+        revision: based_on,
+        pending: saves_seen,
+    } = from_json(body)?;
     let mut tx = write(&admin).await?;
     let current = load(&mut tx, id).await?;
     check_owner(&admin, &caller, &current).await?;
-    check_revision(&current, based_on)?;
+    check_revision(&mut tx, &current, based_on, saves_seen).await?;
     let mut doc = posts::revisions(&mut tx, id)
         .await?
         .into_iter()
         .find(|(n, ..)| *n == number)
         .map(|(.., doc)| doc)
         .ok_or_else(|| ApiError::not_found(format!("post {id} has no revision {number}")))?;
+    // The content comes back; whether and since when the post is live stays.
+    doc.status = current.doc.status;
+    doc.published_at = current.doc.published_at;
+    pending::discard(&mut tx, id).await?;
     prepare(&admin, &caller, &mut doc).await?;
     check_code_injection(&caller, &doc, Some(&current.doc))?;
     check_slug(&mut tx, &doc.slug, Some(id)).await?;

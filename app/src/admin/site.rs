@@ -38,8 +38,9 @@ async fn settings_json(admin: &Admin) -> ApiResult<Json<Value>> {
     })))
 }
 
-/// Saves settings (`{"title": "..."}`); `null` goes back to `folio.toml`'s value.
-/// Takes effect at the next publish.
+/// Saves settings (`{"title": "..."}`); `null`, or the value `folio.toml` gives, goes
+/// back to `folio.toml`'s value (an untouched field is not an override). The site is
+/// published with them at once: settings show on every page.
 pub async fn update_settings(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
@@ -49,6 +50,8 @@ pub async fn update_settings(
     let Value::Object(body) = body else {
         return Err(ApiError::bad_request("the body must be a JSON object"));
     };
+    // What folio.toml and the environment give, without anything saved here.
+    let base = serde_json::to_value(&admin.site.config).map_err(ApiError::internal)?;
     let mut changes = Vec::new();
     for (key, value) in body {
         if !EDITABLE.contains(&key.as_str()) {
@@ -68,7 +71,9 @@ pub async fn update_settings(
                 .with_settings(&[(key.clone(), value.clone())])
                 .map_err(|e| ApiError::field(&key, format!("{key}: {e}")))?;
         }
-        changes.push((key, Some(value).filter(|v| !v.is_null())));
+        let given = &base[key.as_str()];
+        let same_as_file = value == *given || (value == json!("") && given.is_null());
+        changes.push((key, Some(value).filter(|v| !v.is_null() && !same_as_file)));
     }
     admin.site.store.save_settings(&changes).await?;
     let keys: Vec<&str> = changes.iter().map(|(k, _)| k.as_str()).collect();
@@ -81,5 +86,14 @@ pub async fn update_settings(
             Some(&keys.join(", ")),
         )
         .await;
-    settings_json(&admin).await
+    let Json(mut reply) = settings_json(&admin).await?;
+    if caller.require(Need::Publish).is_ok() {
+        reply["published"] = match admin.publisher.publish().await {
+            Ok(report) => {
+                json!({ "written": report.build.as_ref().map_or(0, |b| b.write.written.len()) })
+            }
+            Err(e) => json!({ "error": e }),
+        };
+    }
+    Ok(Json(reply))
 }

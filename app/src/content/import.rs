@@ -410,7 +410,9 @@ fn scan(
                 source,
             })?;
             let hash = blake3::hash(&bytes).to_hex().to_string();
-            let unchanged = live.is_some_and(|k| k.hash == hash);
+            // A post in the trash stays there while its file is the one it came from.
+            let still_trashed = record.is_some_and(|k| k.trashed && k.hash == hash);
+            let unchanged = still_trashed || live.is_some_and(|k| k.hash == hash);
             let read = FileRead {
                 file,
                 path,
@@ -425,7 +427,13 @@ fn scan(
                 };
                 return Ok((scanned, Vec::new()));
             }
-            let parsed = parsing.parse(&read, &bytes)?;
+            let mut parsed = parsing.parse(&read, &bytes)?;
+            if record.is_some_and(|k| k.trashed) {
+                parsed.warnings.push(format!(
+                    "{}: the file changed since its post was trashed: the post is back",
+                    read.path
+                ));
+            }
             let scanned = if record.is_some() {
                 Scanned::Known {
                     read,

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod backup;
 pub mod listing;
+pub mod pending;
 pub mod posts;
 mod relation;
 mod settings;

@@ -143,6 +143,8 @@ pub struct SourceRecord {
     pub stamp: String,
     pub slug: String,
     pub archived: bool,
+    /// Archived by someone (the trash), not because the file went.
+    pub trashed: bool,
 }
 
 /// What a build needs from a post's body without reading it, stored by every write:
@@ -382,7 +384,7 @@ pub async fn update(
         .push_bind(source.map(|s| s.hash))
         .push(", source_hash), source_stamp = coalesce(")
         .push_bind(source.map(|s| s.stamp))
-        .push(", source_stamp), revision = revision + 1, deleted_at = NULL, modified_at = ")
+        .push(", source_stamp), revision = revision + 1, deleted_at = NULL, trashed = 0, modified_at = ")
         .push_bind(timestamp(Utc::now()))
         .push(" WHERE id = ")
         .push_bind(id)
@@ -407,6 +409,17 @@ pub async fn set_source(conn: &mut SqliteConnection, id: i64, source: Source<'_>
         .bind(source.path)
         .bind(source.hash)
         .bind(source.stamp)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Moves a post to the trash: out of every build, kept with its revisions, and kept
+/// there by the import while its file does not change.
+pub async fn trash(conn: &mut SqliteConnection, id: i64) -> Result<()> {
+    archive(conn, id).await?;
+    sqlx::query("UPDATE posts SET trashed = 1 WHERE id = ?")
         .bind(id)
         .execute(&mut *conn)
         .await?;
@@ -552,23 +565,26 @@ pub async fn sources(conn: &mut SqliteConnection) -> Result<Vec<SourceRecord>> {
     // and this runs on every publish.
     let json: String = sqlx::query_scalar(
         "SELECT json_group_array(json_array(source_path, id, coalesce(source_hash, ''), \
-         coalesce(source_stamp, ''), slug, deleted_at IS NOT NULL)) \
+         coalesce(source_stamp, ''), slug, deleted_at IS NOT NULL, trashed)) \
          FROM posts WHERE source_path IS NOT NULL",
     )
     .fetch_one(&mut *conn)
     .await?;
-    let rows: Vec<(String, i64, String, String, String, i64)> =
+    let rows: Vec<(String, i64, String, String, String, i64, i64)> =
         serde_json::from_str(&json).map_err(|e| StoreError::CorruptSources(e.to_string()))?;
     Ok(rows
         .into_iter()
-        .map(|(path, id, hash, stamp, slug, archived)| SourceRecord {
-            path,
-            id,
-            hash,
-            stamp,
-            slug,
-            archived: archived != 0,
-        })
+        .map(
+            |(path, id, hash, stamp, slug, archived, trashed)| SourceRecord {
+                path,
+                id,
+                hash,
+                stamp,
+                slug,
+                archived: archived != 0,
+                trashed: trashed != 0,
+            },
+        )
         .collect())
 }
 
@@ -660,7 +676,7 @@ pub async fn revisions(
 
 /// Takes a post out of the trash (or the archive).
 pub async fn restore(conn: &mut SqliteConnection, id: i64) -> Result<()> {
-    sqlx::query("UPDATE posts SET deleted_at = NULL WHERE id = ?")
+    sqlx::query("UPDATE posts SET deleted_at = NULL, trashed = 0 WHERE id = ?")
         .bind(id)
         .execute(&mut *conn)
         .await?;

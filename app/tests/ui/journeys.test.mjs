@@ -209,12 +209,26 @@ test('two tabs edit one post: the second save shows the conflict and keeps both 
   assert.equal(await page.locator('#conflict-theirs').inputValue(), 'Text from the second tab.');
   assert.equal(await page.locator('#conflict-mine').inputValue(), 'Text from the first tab.');
   await page.getByRole('button', { name: 'Keep mine (as a new revision)' }).click();
-  await page.getByText(/Saved · revision/).waitFor();
+  await page.getByText(/Saved · revision \d+ · unpublished changes/).waitFor();
   await other.close();
-  // Both versions are in the history.
+  // Saved changes to a live post stay off the site, even through a publish.
+  await page.evaluate(async () => {
+    const me = await (await fetch('/admin/api/me')).json();
+    const published = await fetch('/admin/api/publish', { method: 'POST', headers: { 'x-csrf-token': me.csrf_token } });
+    if (!published.ok) throw new Error(`publish: ${published.status}`);
+  });
+  assert.doesNotMatch(await (await fetch(`${base}/written-in-the-browser/`)).text(), /first tab/);
+  await page.locator('#pending-note:not([hidden])').waitFor();
+  await snap('unpublished-changes');
+  await page.getByRole('button', { name: 'Update', exact: true }).click();
+  await page.getByText(/Updated · revision/).waitFor();
+  assert.match(await (await fetch(`${base}/written-in-the-browser/`)).text(), /Text from the first tab/);
+  // The published versions are in the history, each with what differs.
   await page.getByRole('button', { name: 'Revisions' }).click();
   await page.locator('#revisions li').first().waitFor();
-  assert.ok((await page.locator('#revisions li').count()) >= 3);
+  assert.ok((await page.locator('#revisions li').count()) >= 2);
+  await page.locator('#revisions li[data-revision="1"] details summary').click();
+  await snap('revisions');
 });
 
 test('schedule, unpublish, restore a revision, trash and restore', async () => {
@@ -225,6 +239,7 @@ test('schedule, unpublish, restore a revision, trash and restore', async () => {
   // Restore an earlier revision (the first one's text comes back).
   await page.getByRole('button', { name: 'Revisions' }).click();
   const first = page.locator('#revisions li[data-revision="1"]');
+  page.once('dialog', (d) => d.accept());
   await first.getByRole('button', { name: 'Restore' }).click();
   await page.waitForFunction(() => document.querySelector('textarea.markdown')?.value.includes('A heading'));
   await snap('revision-restored');
@@ -263,4 +278,15 @@ test('an API token is shown once and can be revoked', async () => {
   await snap('token-revoked');
   const refused = await fetch(`${base}/admin/api/me`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(refused.status, 401);
+});
+
+test('settings: a change is published at once, untouched fields stay folio.toml\'s', async () => {
+  await page.goto(`${base}/admin/#/settings`);
+  await page.getByLabel('Title').fill('Renamed in the browser');
+  await snap('settings');
+  await page.getByRole('button', { name: 'Save and publish' }).click();
+  await page.getByText(/Saved and published/).waitFor();
+  assert.match(await (await fetch(`${base}/`)).text(), /Renamed in the browser/);
+  const overridden = await page.evaluate(async () => (await (await fetch('/admin/api/settings')).json()).overridden);
+  assert.deepEqual(overridden, ['title']);
 });
