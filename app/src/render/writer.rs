@@ -1,12 +1,15 @@
 //! The one place that writes the output folder.
 //!
-//! The output folder (`public`) is a symbolic link to one complete build, kept in a
-//! folder beside it (`.public.builds/<n>`). A build writes the next one there: a file
-//! whose bytes the published build already has is a hard link to it, any other a new
-//! file. When the whole build is written and flushed to disk, one rename points the
-//! link at it. A reader, and a build killed at any moment, sees the old site or the
-//! new one, never a mix; a failed build leaves the published one as it was. What an
-//! interrupted build left behind goes at the start of the next.
+//! The output folder (`public`) is a symbolic link to one of two complete builds kept
+//! beside it, `.public.builds/a` and `.public.builds/b`. A build brings the other one
+//! (what the build before last left, or a half-made one if a build was killed) up to
+//! date in place, unseen: a file the published build has with the same bytes becomes
+//! a hard link to it, a changed one a new file, and whatever the site no longer has
+//! goes. A file already linked to the published one costs two `stat`s, so a build
+//! after one edit touches a few files, not every page. Once it is complete and its
+//! new files are on disk, one rename points the link at it. A reader, and a build
+//! killed at any moment, sees the old site or the new one, never a mix; a failed
+//! build leaves the published one as it was.
 //!
 //! An output folder that is a plain folder (made by hand, or by an earlier version)
 //! is the published build for the first build, and is then exchanged for the link.
@@ -14,10 +17,12 @@
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// What a build changed in the output folder.
@@ -41,18 +46,26 @@ pub enum WriteError {
     Collision { path: String, what: String },
 }
 
+/// The two builds the link switches between.
+const TREES: [&str; 2] = ["a", "b"];
+
+/// Up to this many new files are flushed one by one; more, by one flush of the file
+/// system (which also waits for whatever else is writing there).
+const FLUSH_EACH_MAX: usize = 512;
+
 pub struct SiteWriter {
     out: PathBuf,
     /// The published build, if there is one: what unchanged files link to.
     base: Option<PathBuf>,
-    /// The folder this build is written into.
+    /// The build being brought up to date.
     next: PathBuf,
-    /// The name `next` has in the builds folder, which the link points at.
-    next_name: String,
+    /// Its name in the builds folder, which the link will point at.
+    next_name: &'static str,
     seen: Mutex<HashSet<String>>,
     written: Mutex<Vec<String>>,
-    /// Removing what earlier builds left, while this one renders.
-    sweeping: Option<JoinHandle<()>>,
+    /// The files `next` holds from before, listed while the build renders: those the
+    /// build does not claim go at the commit.
+    listing: Option<JoinHandle<Vec<String>>>,
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
@@ -95,6 +108,24 @@ fn published(out: &Path) -> Result<Option<PathBuf>, WriteError> {
     }
 }
 
+/// Whether `a` and `b` are the same file (hard links to one inode).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::symlink_metadata(a), fs::symlink_metadata(b)) {
+        (Ok(a), Ok(b)) => a.is_file() && a.ino() == b.ino() && a.dev() == b.dev(),
+        _ => false,
+    }
+}
+
+/// Removes whatever is at `path` (a file, or a folder where a file goes).
+fn clear(path: &Path) -> Result<(), WriteError> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path).map_err(io_error(path)),
+        Ok(_) => fs::remove_file(path).map_err(io_error(path)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_error(path)(e)),
+    }
+}
+
 impl SiteWriter {
     /// Starts a build into `out`.
     pub fn begin(out: &Path) -> Result<Self, WriteError> {
@@ -102,32 +133,38 @@ impl SiteWriter {
         let (builds, link) = siblings(out);
         fs::create_dir_all(&builds).map_err(io_error(&builds))?;
         let _ = fs::remove_file(&link);
-        // Everything in the builds folder but the published build is a build that was
-        // replaced or interrupted: numbered folders, and anything else of ours.
-        let mut leftovers = Vec::new();
-        let mut last = 0u64;
+        let next_name = match &base {
+            Some(base) if *base == builds.join(TREES[0]) => TREES[1],
+            _ => TREES[0],
+        };
+        let next = builds.join(next_name);
+        // Anything else in the builds folder is not ours to keep.
         for entry in fs::read_dir(&builds).map_err(io_error(&builds))? {
             let path = entry.map_err(io_error(&builds))?.path();
-            if let Some(n) = path
-                .file_name()
-                .and_then(|n| n.to_str()?.parse::<u64>().ok())
-            {
-                last = last.max(n);
-            }
-            if Some(&path) != base.as_ref() {
-                leftovers.push(path);
+            let ours = TREES.iter().any(|t| path == builds.join(t));
+            if !ours {
+                clear(&path)?;
             }
         }
-        let next_name = (last + 1).to_string();
-        let next = builds.join(&next_name);
-        fs::create_dir(&next).map_err(io_error(&next))?;
-        let sweeping = (!leftovers.is_empty()).then(|| {
-            std::thread::spawn(move || {
-                for path in leftovers {
-                    let _ = fs::remove_dir_all(&path).or_else(|_| fs::remove_file(&path));
-                }
-            })
-        });
+        // A file, or a link, where the build goes: start over.
+        if fs::symlink_metadata(&next).is_ok_and(|m| !m.is_dir()) {
+            clear(&next)?;
+        }
+        fs::create_dir_all(&next).map_err(io_error(&next))?;
+        let listing = {
+            let next = next.clone();
+            // Tolerant: the build replaces files under it meanwhile. A file it misses
+            // is a stray the next build finds.
+            Some(std::thread::spawn(move || {
+                walkdir::WalkDir::new(&next)
+                    .min_depth(1)
+                    .into_iter()
+                    .filter_map(Result::ok)
+                    .filter(|e| !e.file_type().is_dir())
+                    .map(|e| crate::content::relative_path(&next, e.path()))
+                    .collect()
+            }))
+        };
         Ok(Self {
             out: out.to_owned(),
             base,
@@ -135,22 +172,23 @@ impl SiteWriter {
             next_name,
             seen: Mutex::new(HashSet::new()),
             written: Mutex::new(Vec::new()),
-            sweeping,
+            listing,
         })
     }
 
     /// Adds the file `rel` (a relative path with `/`) to the site; `what` names its
     /// origin in the error when two parts of the site claim the same path.
     pub fn put(&self, rel: &str, bytes: &[u8], what: &str) -> Result<(), WriteError> {
-        self.claim(rel, what)?;
-        let target = self.next.join(rel);
-        make_parent(&target)?;
         if let Some(base) = &self.base {
-            let published = base.join(rel);
-            if same_content(&published, bytes) && fs::hard_link(&published, &target).is_ok() {
+            if same_content(&base.join(rel), bytes) && self.keep(rel, what)? {
                 return Ok(());
             }
         }
+        self.claim(rel, what)?;
+        let target = self.next.join(rel);
+        // Never written through: the file there may be a link to the published one.
+        clear(&target)?;
+        make_parent(&target)?;
         fs::write(&target, bytes).map_err(io_error(&target))?;
         self.written
             .lock()
@@ -167,19 +205,16 @@ impl SiteWriter {
             return Ok(false);
         };
         let target = self.next.join(rel);
-        make_parent(&target)?;
-        if let Err(e) = fs::hard_link(&published, &target) {
+        if !same_file(&published, &target) {
             if !published.is_file() {
                 return Ok(false);
             }
-            if e.kind() == io::ErrorKind::AlreadyExists {
-                return Err(WriteError::Collision {
-                    path: rel.to_owned(),
-                    what: what.to_owned(),
-                });
+            clear(&target)?;
+            make_parent(&target)?;
+            if fs::hard_link(&published, &target).is_err() {
+                // Another file system, or one without links: a copy does as well.
+                fs::copy(&published, &target).map_err(io_error(&published))?;
             }
-            // Another file system, or one without links: a copy does as well.
-            fs::copy(&published, &target).map_err(io_error(&published))?;
         }
         self.claim(rel, what)?;
         Ok(true)
@@ -207,9 +242,10 @@ impl SiteWriter {
         }
     }
 
-    /// Publishes the build: flushes it to disk and points the output folder at it.
-    /// `last` lists the files of the previous build into this folder when it is
-    /// known, which spares walking the published build to report what went.
+    /// Publishes the build: drops what it no longer has, flushes its new files to
+    /// disk and points the output folder at it. `last` lists the files of the previous
+    /// build into this folder when it is known, which spares walking the published
+    /// build to report what went.
     pub fn commit(mut self, last: Option<&[&str]>) -> Result<WriteReport, WriteError> {
         let mut written = std::mem::take(
             &mut *self
@@ -218,7 +254,18 @@ impl SiteWriter {
                 .expect("no panic while holding the lock"),
         );
         let seen = std::mem::take(&mut *self.seen.lock().expect("no panic while holding the lock"));
-        let removed = match (&self.base, last.filter(|l| !l.is_empty())) {
+        let before = self
+            .listing
+            .take()
+            .expect("listed once")
+            .join()
+            .expect("listing does not panic");
+        for rel in before.iter().filter(|rel| !seen.contains(*rel)) {
+            let path = self.next.join(rel);
+            clear(&path)?;
+            remove_empty_parents(&self.next, &path);
+        }
+        let mut removed: Vec<String> = match (&self.base, last.filter(|l| !l.is_empty())) {
             (None, _) => Vec::new(),
             (Some(base), Some(last)) => last
                 .iter()
@@ -230,16 +277,9 @@ impl SiteWriter {
                 .filter(|rel| !seen.contains(rel))
                 .collect(),
         };
-        // One flush of the file system the build is on, rather than one per file:
-        // the new build is on disk before anything points at it.
-        let dir = fs::File::open(&self.next).map_err(io_error(&self.next))?;
-        rustix::fs::syncfs(&dir).map_err(|e| io_error(&self.next)(e.into()))?;
+        self.flush(&written)?;
         self.switch()?;
-        if let Some(sweeping) = self.sweeping.take() {
-            let _ = sweeping.join();
-        }
         written.sort();
-        let mut removed = removed;
         removed.sort();
         Ok(WriteReport {
             unchanged: seen.len() - written.len(),
@@ -249,16 +289,35 @@ impl SiteWriter {
         })
     }
 
+    /// Puts the new files on disk before anything points at them. The folders they
+    /// are in need no flush of their own: journaled file systems (ext4, XFS) commit
+    /// metadata in order, so the link's rename is never on disk without them.
+    fn flush(&self, written: &[String]) -> Result<(), WriteError> {
+        if written.len() > FLUSH_EACH_MAX {
+            let dir = fs::File::open(&self.next).map_err(io_error(&self.next))?;
+            return rustix::fs::syncfs(&dir).map_err(|e| io_error(&self.next)(e.into()));
+        }
+        written.par_iter().try_for_each(|rel| {
+            let path = self.next.join(rel);
+            fs::File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(io_error(&path))
+        })
+    }
+
     /// Points the output folder at the new build, in one rename.
     fn switch(&self) -> Result<(), WriteError> {
         let (builds, link) = siblings(&self.out);
         let builds_name = builds.file_name().unwrap_or_default();
-        let target = Path::new(builds_name).join(&self.next_name);
+        let target = Path::new(builds_name).join(self.next_name);
         std::os::unix::fs::symlink(&target, &link).map_err(io_error(&link))?;
         let is_folder = fs::symlink_metadata(&self.out).is_ok_and(|m| m.is_dir());
         if is_folder {
             // A plain folder cannot be renamed over: exchange it with the link, then
-            // move it among the builds, where the next build removes it.
+            // move it in as the other build, which the next build brings up to date.
+            let other = TREES.iter().find(|t| **t != self.next_name).expect("two");
+            let old = builds.join(other);
+            clear(&old)?;
             let exchanged = rustix::fs::renameat_with(
                 rustix::fs::CWD,
                 &link,
@@ -266,7 +325,6 @@ impl SiteWriter {
                 &self.out,
                 rustix::fs::RenameFlags::EXCHANGE,
             );
-            let old = builds.join(format!("{}-plain", self.next_name));
             match exchanged {
                 Ok(()) => fs::rename(&link, &old).map_err(io_error(&link))?,
                 // A file system without exchange: two renames, a moment without a site.
@@ -282,19 +340,41 @@ impl SiteWriter {
         crate::atomic::sync_dir(parent.unwrap_or(Path::new("."))).map_err(io_error(&self.out))
     }
 
-    /// Drops the build, leaving the published one as it was.
+    /// Drops the build, leaving the published one as it was (the half-made one is
+    /// brought up to date by the next build).
     pub fn abort(mut self) {
-        let _ = fs::remove_dir_all(&self.next);
-        if let Some(sweeping) = self.sweeping.take() {
-            let _ = sweeping.join();
+        if let Some(listing) = self.listing.take() {
+            let _ = listing.join();
         }
     }
 }
 
+/// Makes the folder `target` goes in. In the build being brought up to date, a file
+/// may stand where a folder now goes (a page that became a folder): it goes.
 fn make_parent(target: &Path) -> Result<(), WriteError> {
-    match target.parent() {
-        Some(dir) => fs::create_dir_all(dir).map_err(io_error(dir)),
-        None => Ok(()),
+    let Some(dir) = target.parent() else {
+        return Ok(());
+    };
+    if fs::create_dir_all(dir).is_ok() {
+        return Ok(());
+    }
+    for ancestor in dir.ancestors().collect::<Vec<_>>().into_iter().rev() {
+        if fs::symlink_metadata(ancestor).is_ok_and(|m| !m.is_dir()) {
+            fs::remove_file(ancestor).map_err(io_error(ancestor))?;
+        }
+    }
+    fs::create_dir_all(dir).map_err(io_error(dir))
+}
+
+/// Removes the folders above `path` (up to `root`, not included) that are empty.
+fn remove_empty_parents(root: &Path, path: &Path) {
+    let mut dir = path.parent();
+    while let Some(d) = dir.filter(|d| *d != root) {
+        // Only succeeds when empty, which is what we want.
+        if fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
     }
 }
 
@@ -457,24 +537,49 @@ mod tests {
         let writer = SiteWriter::begin(&out).expect("begin");
         writer.put("a.html", b"a", "test").expect("put");
         writer.commit(None).expect("commit");
-        // A build killed half way: its folder and a link never renamed.
+        // A build killed half way: a changed file, a stray one, a link never renamed.
         let interrupted = SiteWriter::begin(&out).expect("begin");
         interrupted.put("a.html", b"half", "test").expect("put");
+        interrupted
+            .put("stray.html", b"stray", "test")
+            .expect("put");
         std::mem::forget(interrupted);
         let (builds, link) = siblings(&out);
         std::os::unix::fs::symlink("nowhere", &link).expect("link");
-        assert_eq!(fs::read_dir(&builds).expect("list").count(), 2);
+        fs::create_dir_all(builds.join("7")).expect("a folder not ours");
 
         let writer = SiteWriter::begin(&out).expect("begin");
         writer.put("a.html", b"b", "test").expect("put");
         writer.commit(None).expect("commit");
         assert_eq!(read(&out.join("a.html")), "b");
-        assert!(!link.exists() && fs::symlink_metadata(&link).is_err());
-        let left: Vec<String> = fs::read_dir(&builds)
+        assert!(!out.join("stray.html").exists());
+        assert!(fs::symlink_metadata(&link).is_err());
+        let mut left: Vec<String> = fs::read_dir(&builds)
             .expect("list")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect();
-        // The build before stays for readers that were in the middle of a file.
-        assert_eq!(left.len(), 2, "{left:?}");
+        left.sort();
+        assert_eq!(left, ["a", "b"]);
+    }
+
+    #[test]
+    fn a_file_that_became_a_folder_and_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("public");
+        for round in 0..4 {
+            let writer = SiteWriter::begin(&out).expect("begin");
+            if round % 2 == 0 {
+                writer.put("x", b"file", "test").expect("put");
+            } else {
+                writer.put("x/index.html", b"folder", "test").expect("put");
+            }
+            writer.commit(None).expect("commit");
+            let expected = if round % 2 == 0 { "x" } else { "x/index.html" };
+            assert_eq!(common_files(&out), [expected], "round {round}");
+        }
+    }
+
+    fn common_files(out: &Path) -> Vec<String> {
+        files_under(&fs::canonicalize(out).expect("resolve")).expect("files")
     }
 }
