@@ -253,18 +253,42 @@ async function audit() {
       h('tbody', {}, data.entries.map((e) => h('tr', {}, h('td', {}, date(e.at)), h('td', {}, e.actor || ''), h('td', {}, e.action), h('td', {}, e.target || e.detail || ''), h('td', {}, e.ip || '')))))));
 }
 
+/// The navigation menu as rows of label and URL: add, remove, move up and down.
+function navigationEditor(items) {
+  const list = h('ol', { class: 'nav-editor', id: 'navigation' });
+  const row = (item = { label: '', url: '' }) => {
+    const li = h('li', { class: 'row' },
+      h('input', { 'aria-label': 'Link label', placeholder: 'Label', value: item.label, 'data-nav': 'label' }),
+      h('input', { 'aria-label': 'Link URL', placeholder: '/about/ or https://…', value: item.url, 'data-nav': 'url' }),
+      h('button', { type: 'button', title: 'Move up', onclick: () => li.previousElementSibling?.before(li) }, '↑'),
+      h('button', { type: 'button', title: 'Move down', onclick: () => li.nextElementSibling?.after(li) }, '↓'),
+      h('button', { type: 'button', class: 'danger', title: 'Remove', onclick: () => li.remove() }, 'Remove'));
+    return li;
+  };
+  list.append(...items.map(row));
+  const editor = h('div', {}, list,
+    h('button', { type: 'button', onclick: () => { const li = row(); list.append(li); li.querySelector('input').focus(); } }, 'Add a link'));
+  editor.value = () => [...list.children]
+    .map((li) => ({ label: li.querySelector('[data-nav=label]').value.trim(), url: li.querySelector('[data-nav=url]').value.trim() }))
+    .filter((item) => item.label && item.url);
+  return editor;
+}
+
 async function settings() {
   const data = await get('/settings');
   const s = data.settings;
+  const navigation = navigationEditor(s.navigation || []);
   show(form('Site settings', [
     field('Title', h('input', { name: 'title', value: s.title })),
     field('Description', h('textarea', { name: 'description', rows: 2 }, s.description || '')),
+    h('fieldset', {}, h('legend', {}, 'Navigation'), navigation),
     field('Code injection (head)', h('textarea', { name: 'codeinjection_head', rows: 3, class: 'mono' }, s.codeinjection_head || '')),
     field('Code injection (foot)', h('textarea', { name: 'codeinjection_foot', rows: 3, class: 'mono' }, s.codeinjection_foot || '')),
   ], 'Save and publish', async (values) => {
     // Only what was changed: an untouched field stays folio.toml's.
     const shown = { title: s.title, description: s.description || '', codeinjection_head: s.codeinjection_head || '', codeinjection_foot: s.codeinjection_foot || '' };
     const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== shown[k]));
+    if (JSON.stringify(navigation.value()) !== JSON.stringify(s.navigation || [])) changed.navigation = navigation.value();
     if (Object.keys(changed).length === 0) { toast('Nothing changed.'); return; }
     const saved = await patch('/settings', changed);
     if (saved.published?.error) toast(`Saved, but the publish failed: ${saved.published.error}`);

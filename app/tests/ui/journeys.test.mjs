@@ -280,13 +280,23 @@ test('an API token is shown once and can be revoked', async () => {
   assert.equal(refused.status, 401);
 });
 
-test('settings: a change is published at once, untouched fields stay folio.toml\'s', async () => {
+test('settings and navigation: a change is published at once, untouched fields stay folio.toml\'s', async () => {
   await page.goto(`${base}/admin/#/settings`);
   await page.getByLabel('Title').fill('Renamed in the browser');
+  // Two links in the menu, the second moved first.
+  await page.getByRole('button', { name: 'Add a link' }).click();
+  await page.getByLabel('Link label').last().fill('Archive');
+  await page.getByLabel('Link URL').last().fill('/archive/');
+  await page.getByRole('button', { name: 'Add a link' }).click();
+  await page.getByLabel('Link label').last().fill('Colophon');
+  await page.getByLabel('Link URL').last().fill('/colophon/');
+  await page.locator('#navigation li').last().getByTitle('Move up').click();
   await snap('settings');
   await page.getByRole('button', { name: 'Save and publish' }).click();
   await page.getByText(/Saved and published/).waitFor();
-  assert.match(await (await fetch(`${base}/`)).text(), /Renamed in the browser/);
+  const home = await (await fetch(`${base}/`)).text();
+  assert.match(home, /Renamed in the browser/);
+  assert.match(home, /href="\/colophon\/">Colophon<\/a><\/li><li><a href="\/archive\/">Archive/);
   const overridden = await page.evaluate(async () => (await (await fetch('/admin/api/settings')).json()).overridden);
-  assert.deepEqual(overridden, ['title']);
+  assert.deepEqual(overridden.sort(), ['navigation', 'title']);
 });
