@@ -111,6 +111,8 @@ async fn a_saved_edit_to_a_live_post_waits_for_its_update() {
         .expect(200);
     assert_eq!(saved.body["pending"]["saves"], 1, "{}", saved.body);
     assert_eq!(saved.body["markdown"], "The published text.");
+    let listed = find(&api, "live", false).await.expect("listed");
+    assert_eq!(listed["pending"], true, "the list says so: {listed}");
     // Anything else published, by hand or by a scheduled post: the edit stays off.
     api.post(
         "/posts",
@@ -234,6 +236,24 @@ async fn publish_with_a_date_to_come_schedules() {
         .await
         .expect(200);
     assert_eq!(read.body["status"], "published");
+    let live = api.get("/posts?status=published").await.expect(200);
+    let listed: Vec<&Value> = live.body["posts"]
+        .as_array()
+        .expect("posts")
+        .iter()
+        .collect();
+    assert!(
+        listed
+            .iter()
+            .any(|p| p["slug"] == "due" && p["status"] == "published"),
+        "{listed:?}"
+    );
+    let waiting = api.get("/posts?status=scheduled").await.expect(200);
+    assert_eq!(
+        waiting.body["total"], 1,
+        "only the post still to come: {}",
+        waiting.body
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -178,7 +178,7 @@ async function list(kind, trashed = false) {
   filter.addEventListener('change', apply);
   const rows = data.posts.map((p) => h('tr', {},
     h('td', {}, h('a', { href: `#/edit/${p.id}` }, p.title || '(untitled)')),
-    h('td', {}, h('span', { class: `status ${p.status}` }, p.status)),
+    h('td', {}, h('span', { class: `status ${p.status}` }, p.status), p.pending ? h('span', { class: 'muted' }, ' · unpublished changes') : null),
     h('td', {}, p.tags.filter((t) => !t.startsWith('#')).join(', ')),
     h('td', {}, date(p.published_at || p.modified_at)),
     trashed ? h('td', {}, h('button', { type: 'button', onclick: async () => { await post(`/posts/${p.id}/restore`); toast('Restored.'); route(); } }, 'Restore')) : null));

@@ -37,6 +37,8 @@ pub struct PostListItem {
     pub excerpt: Option<String>,
     pub revision: i64,
     pub deleted_at: Option<String>,
+    /// Whether it has changes saved but not published (see `store::pending`).
+    pub pending: bool,
     #[sqlx(json)]
     pub tags: Vec<String>,
     #[sqlx(json)]
@@ -60,9 +62,15 @@ impl Store {
         push_filter(&mut count, filter);
         let total: i64 = count.build_query_scalar().fetch_one(self.pool()).await?;
 
+        // A scheduled post whose time has come is live: it shows as published.
         let mut select = QueryBuilder::<Sqlite>::new(
-            "SELECT p.id, p.kind, p.slug, p.title, p.status, p.published_at, p.updated_at, \
+            "SELECT p.id, p.kind, p.slug, p.title, \
+             CASE WHEN p.status = 'scheduled' AND p.published_at <= ",
+        );
+        select.push_bind(super::timestamp(chrono::Utc::now())).push(
+            " THEN 'published' ELSE p.status END AS status, p.published_at, p.updated_at, \
              p.modified_at, p.excerpt, p.revision, p.deleted_at, \
+             EXISTS (SELECT 1 FROM post_pending pp WHERE pp.post_id = p.id) AS pending, \
              (SELECT json_group_array(name) FROM (SELECT t.name FROM post_tags pt \
                JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = p.id ORDER BY pt.sort_order)) AS tags, \
              (SELECT json_group_array(name) FROM (SELECT u.name FROM post_authors pa \
@@ -110,7 +118,17 @@ fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &PostFilter) {
         query.push(" AND p.kind = ").push_bind(kind.clone());
     }
     if let Some(status) = &filter.status {
-        query.push(" AND p.status = ").push_bind(status.clone());
+        let now = super::timestamp(chrono::Utc::now());
+        match status.as_str() {
+            "published" => query
+                .push(" AND (p.status = 'published' OR (p.status = 'scheduled' AND p.published_at <= ")
+                .push_bind(now)
+                .push("))"),
+            "scheduled" => query
+                .push(" AND p.status = 'scheduled' AND p.published_at > ")
+                .push_bind(now),
+            _ => query.push(" AND p.status = ").push_bind(status.clone()),
+        };
     }
     if let Some(tag) = &filter.tag {
         query
