@@ -178,6 +178,13 @@ impl Site {
         let (theme_hash, media) = files.await.expect("hashing does not panic");
         let frame = fingerprint::frame(&config, options.drafts, theme_hash);
         let fingerprint = fingerprint::of_build(self, &frame, &media).await?;
+        // A build killed after its switch left records of the build before: build
+        // afresh (every page compared, unchanged files still linked).
+        let mut options = options;
+        if render::writer::unsettled(&self.paths.out) {
+            tracing::info!("the last build was interrupted: building every page");
+            options.force = true;
+        }
         let state_key = format!("build:{}", self.paths.out.display());
         let published = self.paths.out.join("index.html").is_file();
         let last_build = self.store.state(&state_key).await?;
@@ -282,6 +289,16 @@ impl Site {
         if let Some(remembering) = remembering {
             remembering.await.expect("remembering does not panic");
         }
+        let out = self.paths.out.clone();
+        tokio::task::spawn_blocking(move || render::writer::settle(&out))
+            .await
+            .expect("settling does not panic")
+            .map_err(|source| {
+                PublishError::from(render::RenderError::from(render::writer::WriteError::Io {
+                    path: self.paths.out.clone(),
+                    source,
+                }))
+            })?;
         Ok(PublishReport {
             import,
             build: Some(build),

@@ -63,9 +63,50 @@ pub struct SiteWriter {
     next_name: &'static str,
     seen: Mutex<HashSet<String>>,
     written: Mutex<Vec<String>>,
-    /// The files `next` holds from before, listed while the build renders: those the
-    /// build does not claim go at the commit.
-    listing: Option<JoinHandle<Vec<String>>>,
+    stale: Stale,
+}
+
+/// What is known of how the build being brought up to date differs from the
+/// published one.
+enum Stale {
+    /// Only in these files: the changes of the last build, which made the published
+    /// one from it. Every other file is already right.
+    Behind(HashSet<String>),
+    /// Nothing (a first build, or one after a build was killed): each file kept is
+    /// checked, and what the folder holds is listed while the build renders; what
+    /// the build does not claim goes at the commit.
+    Unknown(Option<JoinHandle<Vec<String>>>),
+}
+
+/// The file in the builds folder that says which build is behind the published one,
+/// and in which files.
+const BEHIND: &str = "behind.json";
+
+/// Written before the link moves; removed by [`settle`] once whoever keeps records
+/// of builds (page keys, the memory of the last build) has those of this one. Found
+/// at the start of a publish, it says those records may be of another build than the
+/// one published: a build was killed in between.
+const UNSETTLED: &str = "unsettled";
+
+/// Whether the records of the last build into `out` may not be of the build it shows.
+pub fn unsettled(out: &Path) -> bool {
+    siblings(out).0.join(UNSETTLED).exists()
+}
+
+/// Says the records of the build `out` shows are kept.
+pub fn settle(out: &Path) -> io::Result<()> {
+    let builds = siblings(out).0;
+    match fs::remove_file(builds.join(UNSETTLED)) {
+        Ok(()) => crate::atomic::sync_dir(&builds),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Serialize, serde::Deserialize)]
+struct Behind {
+    build: String,
+    files: Vec<String>,
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
@@ -121,7 +162,15 @@ fn clear(path: &Path) -> Result<(), WriteError> {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => fs::remove_dir_all(path).map_err(io_error(path)),
         Ok(_) => fs::remove_file(path).map_err(io_error(path)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        // Nothing there, or a file where a folder of the path would be.
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Ok(())
+        }
         Err(e) => Err(io_error(path)(e)),
     }
 }
@@ -138,10 +187,18 @@ impl SiteWriter {
             _ => TREES[0],
         };
         let next = builds.join(next_name);
+        // Read before the build changes anything: from then on it no longer holds.
+        let behind = fs::read(builds.join(BEHIND))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Behind>(&bytes).ok())
+            .filter(|b| {
+                b.build == next_name && base.as_ref().is_some_and(|b| b.starts_with(&builds))
+            });
         // Anything else in the builds folder is not ours to keep.
         for entry in fs::read_dir(&builds).map_err(io_error(&builds))? {
             let path = entry.map_err(io_error(&builds))?.path();
-            let ours = TREES.iter().any(|t| path == builds.join(t));
+            let ours =
+                TREES.iter().any(|t| path == builds.join(t)) || path == builds.join(UNSETTLED);
             if !ours {
                 clear(&path)?;
             }
@@ -150,20 +207,25 @@ impl SiteWriter {
         if fs::symlink_metadata(&next).is_ok_and(|m| !m.is_dir()) {
             clear(&next)?;
         }
+        // The word that this build is behind is gone before the build is touched.
+        crate::atomic::sync_dir(&builds).map_err(io_error(&builds))?;
         fs::create_dir_all(&next).map_err(io_error(&next))?;
-        let listing = {
-            let next = next.clone();
-            // Tolerant: the build replaces files under it meanwhile. A file it misses
-            // is a stray the next build finds.
-            Some(std::thread::spawn(move || {
-                walkdir::WalkDir::new(&next)
-                    .min_depth(1)
-                    .into_iter()
-                    .filter_map(Result::ok)
-                    .filter(|e| !e.file_type().is_dir())
-                    .map(|e| crate::content::relative_path(&next, e.path()))
-                    .collect()
-            }))
+        let stale = match behind {
+            Some(behind) => Stale::Behind(behind.files.into_iter().collect()),
+            None => {
+                let next = next.clone();
+                // Tolerant: the build replaces files under it meanwhile. A file it
+                // misses is a stray the next build finds.
+                Stale::Unknown(Some(std::thread::spawn(move || {
+                    walkdir::WalkDir::new(&next)
+                        .min_depth(1)
+                        .into_iter()
+                        .filter_map(Result::ok)
+                        .filter(|e| !e.file_type().is_dir())
+                        .map(|e| crate::content::relative_path(&next, e.path()))
+                        .collect()
+                })))
+            }
         };
         Ok(Self {
             out: out.to_owned(),
@@ -172,7 +234,7 @@ impl SiteWriter {
             next_name,
             seen: Mutex::new(HashSet::new()),
             written: Mutex::new(Vec::new()),
-            listing,
+            stale,
         })
     }
 
@@ -204,6 +266,11 @@ impl SiteWriter {
         let Some(published) = self.base.as_ref().map(|b| b.join(rel)) else {
             return Ok(false);
         };
+        if matches!(&self.stale, Stale::Behind(behind) if !behind.contains(rel)) {
+            // The same as the published file already: nothing to touch.
+            self.claim(rel, what)?;
+            return Ok(true);
+        }
         let target = self.next.join(rel);
         if !same_file(&published, &target) {
             if !published.is_file() {
@@ -254,31 +321,42 @@ impl SiteWriter {
                 .expect("no panic while holding the lock"),
         );
         let seen = std::mem::take(&mut *self.seen.lock().expect("no panic while holding the lock"));
-        let before = self
-            .listing
-            .take()
-            .expect("listed once")
-            .join()
-            .expect("listing does not panic");
-        for rel in before.iter().filter(|rel| !seen.contains(*rel)) {
-            let path = self.next.join(rel);
-            clear(&path)?;
-            remove_empty_parents(&self.next, &path);
-        }
-        let mut removed: Vec<String> = match (&self.base, last.filter(|l| !l.is_empty())) {
+        // The files of the published build: as the last build listed them, or found.
+        let published: Vec<String> = match (&self.base, last.filter(|l| !l.is_empty())) {
             (None, _) => Vec::new(),
-            (Some(base), Some(last)) => last
-                .iter()
-                .filter(|rel| !seen.contains(**rel) && base.join(rel).is_file())
-                .map(|rel| (*rel).to_owned())
-                .collect(),
-            (Some(base), None) => files_under(base)?
+            (Some(_), Some(last)) => last.iter().map(|rel| (*rel).to_owned()).collect(),
+            (Some(base), None) => files_under(base)?,
+        };
+        // What the build folder holds from before: the published files and those it
+        // differs in, or what was found there.
+        let before: HashSet<String> = match &mut self.stale {
+            Stale::Behind(behind) => behind.iter().chain(&published).cloned().collect(),
+            Stale::Unknown(listing) => listing
+                .take()
+                .expect("listed once")
+                .join()
+                .expect("listing does not panic")
                 .into_iter()
-                .filter(|rel| !seen.contains(rel))
                 .collect(),
         };
+        for rel in before.iter().filter(|rel| !seen.contains(*rel)) {
+            // A file the site no longer has; a folder there now is this build's.
+            let path = self.next.join(rel);
+            if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+                clear(&path)?;
+                remove_empty_parents(&self.next, &path);
+            }
+        }
+        let base = self.base.as_deref();
+        let mut removed: Vec<String> = published
+            .into_iter()
+            .filter(|rel| !seen.contains(rel) && base.is_some_and(|b| b.join(rel).is_file()))
+            .collect();
         self.flush(&written)?;
+        let (builds, _) = siblings(&self.out);
+        crate::atomic::write(&builds.join(UNSETTLED), b"").map_err(io_error(&builds))?;
         self.switch()?;
+        self.note_behind(&written, &removed);
         written.sort();
         removed.sort();
         Ok(WriteReport {
@@ -287,6 +365,27 @@ impl SiteWriter {
             removed,
             files: seen.into_iter().collect(),
         })
+    }
+
+    /// Notes that the build just replaced differs from the new one in `written` and
+    /// `removed` only, which spares the next build checking every other file. Not
+    /// noted (an error, or a plain folder replaced), the next build checks them all.
+    fn note_behind(&self, written: &[String], removed: &[String]) {
+        let (builds, _) = siblings(&self.out);
+        let Some(other) = TREES.iter().find(|t| **t != self.next_name) else {
+            return;
+        };
+        if self.base.as_ref() != Some(&builds.join(other)) {
+            return;
+        }
+        let behind = Behind {
+            build: (*other).to_owned(),
+            files: written.iter().chain(removed).cloned().collect(),
+        };
+        let json = serde_json::to_vec(&behind).expect("a list serializes");
+        if let Err(e) = crate::atomic::write(&builds.join(BEHIND), &json) {
+            tracing::debug!("{}: {e}", builds.join(BEHIND).display());
+        }
     }
 
     /// Puts the new files on disk before anything points at them. The folders they
@@ -343,8 +442,10 @@ impl SiteWriter {
     /// Drops the build, leaving the published one as it was (the half-made one is
     /// brought up to date by the next build).
     pub fn abort(mut self) {
-        if let Some(listing) = self.listing.take() {
-            let _ = listing.join();
+        if let Stale::Unknown(listing) = &mut self.stale {
+            if let Some(listing) = listing.take() {
+                let _ = listing.join();
+            }
         }
     }
 }
@@ -559,7 +660,7 @@ mod tests {
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect();
         left.sort();
-        assert_eq!(left, ["a", "b"]);
+        assert_eq!(left, ["a", "b", BEHIND]);
     }
 
     #[test]
@@ -576,6 +677,63 @@ mod tests {
             writer.commit(None).expect("commit");
             let expected = if round % 2 == 0 { "x" } else { "x/index.html" };
             assert_eq!(common_files(&out), [expected], "round {round}");
+        }
+    }
+
+    /// Builds of random sites, some killed half way, some told the last file list:
+    /// after each completed one, the output is exactly that site.
+    #[test]
+    fn any_sequence_of_builds_leaves_exactly_the_last_site() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("public");
+        let paths = [
+            "a.html",
+            "b/index.html",
+            "b/c/index.html",
+            "d.xml",
+            "e/index.html",
+            "f",
+        ];
+        let mut last: Vec<String> = Vec::new();
+        for round in 0..200 {
+            let mut site: Vec<(String, String)> = Vec::new();
+            for p in paths {
+                if rng.gen_bool(0.6) {
+                    site.push((p.to_owned(), format!("{p} v{}", rng.gen_range(0..3))));
+                }
+            }
+            let writer = SiteWriter::begin(&out).expect("begin");
+            let killed = rng.gen_bool(0.2);
+            for (i, (rel, text)) in site.iter().enumerate() {
+                if killed && i == site.len() / 2 {
+                    break;
+                }
+                // Kept when the caller knows it unchanged, as a build does.
+                let published = fs::read_to_string(out.join(rel)).ok();
+                if published.as_ref() == Some(text) && rng.gen_bool(0.5) {
+                    assert!(writer.keep(rel, "test").expect("keep"));
+                    continue;
+                }
+                writer.put(rel, text.as_bytes(), "test").expect("put");
+            }
+            if killed {
+                std::mem::forget(writer);
+                continue;
+            }
+            let listed: Vec<&str> = last.iter().map(String::as_str).collect();
+            let given = rng.gen_bool(0.5).then_some(listed.as_slice());
+            let report = writer.commit(given).expect("commit");
+            let mut expected: Vec<String> = site.iter().map(|(p, _)| p.clone()).collect();
+            expected.sort();
+            let mut found = common_files(&out);
+            found.sort();
+            assert_eq!(found, expected, "round {round}");
+            for (rel, text) in &site {
+                assert_eq!(read(&out.join(rel)), *text, "round {round}: {rel}");
+            }
+            last = report.files;
         }
     }
 
