@@ -652,6 +652,9 @@ mod tests {
         let writer = SiteWriter::begin(&out).expect("begin");
         writer.put("a.html", b"b", "test").expect("put");
         writer.commit(None).expect("commit");
+        assert!(unsettled(&out), "the records of this build are not kept yet");
+        settle(&out).expect("settle");
+        assert!(!unsettled(&out));
         assert_eq!(read(&out.join("a.html")), "b");
         assert!(!out.join("stray.html").exists());
         assert!(fs::symlink_metadata(&link).is_err());
