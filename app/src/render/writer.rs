@@ -95,11 +95,11 @@ pub fn unsettled(out: &Path) -> bool {
 
 /// Says the records of the build `out` shows are kept.
 pub fn settle(out: &Path) -> io::Result<()> {
-    let builds = siblings(out).0;
-    match fs::remove_file(builds.join(UNSETTLED)) {
-        Ok(()) => crate::atomic::sync_dir(&builds),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
+    // Not flushed: lost in a power cut, the next publish compares every page, which
+    // costs time, never correctness.
+    match fs::remove_file(siblings(out).0.join(UNSETTLED)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     }
 }
 
@@ -382,9 +382,11 @@ impl SiteWriter {
             build: (*other).to_owned(),
             files: written.iter().chain(removed).cloned().collect(),
         };
+        // Not flushed: lost or torn in a power cut, the next build checks every file.
         let json = serde_json::to_vec(&behind).expect("a list serializes");
-        if let Err(e) = crate::atomic::write(&builds.join(BEHIND), &json) {
-            tracing::debug!("{}: {e}", builds.join(BEHIND).display());
+        let (temp, path) = (builds.join(".behind.json"), builds.join(BEHIND));
+        if let Err(e) = fs::write(&temp, json).and_then(|()| fs::rename(&temp, &path)) {
+            tracing::debug!("{}: {e}", path.display());
         }
     }
 
@@ -652,7 +654,10 @@ mod tests {
         let writer = SiteWriter::begin(&out).expect("begin");
         writer.put("a.html", b"b", "test").expect("put");
         writer.commit(None).expect("commit");
-        assert!(unsettled(&out), "the records of this build are not kept yet");
+        assert!(
+            unsettled(&out),
+            "the records of this build are not kept yet"
+        );
         settle(&out).expect("settle");
         assert!(!unsettled(&out));
         assert_eq!(read(&out.join("a.html")), "b");
