@@ -6,15 +6,8 @@ mod common;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use common::api::{add_user, enroll, Api, Server};
+use common::api::{owner_session, Api, Server};
 use common::TestSite;
-
-async fn owner_session(site: &TestSite, env: &[(&str, &str)]) -> (Server, Api) {
-    add_user(site, "ada", "owner");
-    let server = Server::start(site, env);
-    let (session, _, _) = enroll(&server.api(), "ada").await;
-    (server, session)
-}
 
 async fn public(server: &Server, path: &str) -> (u16, String) {
     let response = reqwest::get(format!("{}{path}", server.base))
@@ -27,7 +20,7 @@ async fn public(server: &Server, path: &str) -> (u16, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_edits_get_409_and_lose_nothing() {
     let site = TestSite::empty();
-    let (_server, api) = owner_session(&site, &[]).await;
+    let (_server, api) = owner_session(&site, "ada", &[]).await;
     let created = api
         .post(
             "/posts",
@@ -106,7 +99,7 @@ async fn concurrent_edits_get_409_and_lose_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_gets_a_clear_answer_and_changes_nothing() {
     let site = TestSite::empty();
-    let (_server, api) = owner_session(&site, &[]).await;
+    let (_server, api) = owner_session(&site, "ada", &[]).await;
     let first = api
         .post("/posts", json!({ "title": "Taken", "markdown": "x" }))
         .await
@@ -201,7 +194,7 @@ async fn bad_input_gets_a_clear_answer_and_changes_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn publish_after_an_edit_changes_exactly_the_expected_files() {
     let site = TestSite::sample();
-    let (server, api) = owner_session(&site, &[]).await;
+    let (server, api) = owner_session(&site, "ada", &[]).await;
     let list = api
         .get("/posts?type=post&status=published&limit=200")
         .await
@@ -270,7 +263,7 @@ async fn publish_after_an_edit_changes_exactly_the_expected_files() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_broken_template_fails_the_publish_and_keeps_the_site() {
     let site = TestSite::sample();
-    let (server, api) = owner_session(&site, &[]).await;
+    let (server, api) = owner_session(&site, "ada", &[]).await;
     let (_, before) = public(&server, "/").await;
     std::fs::create_dir_all(site.path().join("templates")).expect("mkdir");
     std::fs::write(site.path().join("templates/index.html"), "{% if %}").expect("write");
@@ -297,7 +290,7 @@ async fn a_broken_template_fails_the_publish_and_keeps_the_site() {
 #[tokio::test(flavor = "multi_thread")]
 async fn preview_renders_with_the_theme_without_publishing() {
     let site = TestSite::sample();
-    let (server, api) = owner_session(&site, &[]).await;
+    let (server, api) = owner_session(&site, "ada", &[]).await;
     let preview = api
         .post(
             "/preview",
@@ -323,7 +316,7 @@ async fn preview_renders_with_the_theme_without_publishing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_scheduled_post_goes_live_at_its_time() {
     let site = TestSite::empty();
-    let (server, api) = owner_session(&site, &[]).await;
+    let (server, api) = owner_session(&site, "ada", &[]).await;
     // Whole seconds, as the store keeps them.
     let at =
         chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp() + 3, 0).expect("a time");
@@ -370,7 +363,7 @@ async fn a_scheduled_post_goes_live_at_its_time() {
 #[tokio::test(flavor = "multi_thread")]
 async fn media_uploads_are_checked_by_content_and_size() {
     let site = TestSite::sample();
-    let (server, api) = owner_session(&site, &[("FOLIO_MEDIA_MAX_BYTES", "200000")]).await;
+    let (server, api) = owner_session(&site, "ada", &[("FOLIO_MEDIA_MAX_BYTES", "200000")]).await;
     let png = std::fs::read(site.content().join("images/banner.png")).expect("a PNG");
     assert!(png.len() < 200_000);
     let upload = |name: &'static str, bytes: Vec<u8>| {
@@ -475,7 +468,7 @@ async fn the_openapi_document_describes_routes_that_exist() {
 #[tokio::test(flavor = "multi_thread")]
 async fn site_settings_saved_here_override_the_file_until_reverted() {
     let site = TestSite::sample();
-    let (server, api) = owner_session(&site, &[]).await;
+    let (server, api) = owner_session(&site, "ada", &[]).await;
     let saved = api
         .patch(
             "/settings",

@@ -7,7 +7,7 @@ mod common;
 
 use serde_json::{json, Value};
 
-use common::api::{add_user, enroll, Api, Server};
+use common::api::{owner_session, Api, Server};
 use common::{post, TestSite};
 
 async fn page(server: &Server, path: &str) -> (u16, String) {
@@ -16,13 +16,6 @@ async fn page(server: &Server, path: &str) -> (u16, String) {
         .expect("an answer");
     let status = response.status().as_u16();
     (status, response.text().await.expect("text"))
-}
-
-async fn owner(site: &TestSite, env: &[(&str, &str)]) -> (Server, Api) {
-    add_user(site, "olga", "owner");
-    let server = Server::start(site, env);
-    let (api, _, _) = enroll(&server.api(), "olga").await;
-    (server, api)
 }
 
 /// The post of the list whose slug is `slug`.
@@ -50,7 +43,7 @@ async fn a_trashed_post_from_a_file_stays_trashed_across_a_restart() {
         "posts/gone.md",
         &post("Gone", "date: 2025-01-02\n", "Trash me."),
     );
-    let (server, api) = owner(&site, &[]).await;
+    let (server, api) = owner_session(&site, "olga", &[]).await;
     let id = find(&api, "gone", false).await.expect("the post")["id"].clone();
     api.delete(&format!("/posts/{id}")).await.expect(204);
     api.post("/publish", json!({})).await.expect(200);
@@ -91,7 +84,7 @@ async fn a_saved_edit_to_a_live_post_waits_for_its_update() {
         "posts/other.md",
         &post("Other", "date: 2025-01-01\n", "Other."),
     );
-    let (server, api) = owner(&site, &[]).await;
+    let (server, api) = owner_session(&site, "olga", &[]).await;
     let live = api
         .post(
             "/posts",
@@ -164,7 +157,7 @@ async fn restoring_a_revision_keeps_the_status_and_the_date() {
         "posts/older.md",
         &post("Older", "date: 2025-01-01\n", "Older."),
     );
-    let (server, api) = owner(&site, &[]).await;
+    let (server, api) = owner_session(&site, "olga", &[]).await;
     let created = api
         .post(
             "/posts",
@@ -210,7 +203,7 @@ async fn restoring_a_revision_keeps_the_status_and_the_date() {
 #[tokio::test(flavor = "multi_thread")]
 async fn publish_with_a_date_to_come_schedules() {
     let site = TestSite::empty();
-    let (server, api) = owner(&site, &[]).await;
+    let (server, api) = owner_session(&site, "olga", &[]).await;
     let at = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
     let created = api
         .post(
@@ -264,7 +257,7 @@ async fn settings_saved_in_the_admin_go_live_and_untouched_fields_stay_the_files
         "title = \"From the file\"\ncodeinjection_head = \"<meta name=from-file>\"\n",
     )
     .expect("folio.toml");
-    let (server, api) = owner(&site, &[]).await;
+    let (server, api) = owner_session(&site, "olga", &[]).await;
     api.post("/publish", json!({})).await.expect(200);
     // The form sends every field; the code injection is as the file has it.
     let saved = api

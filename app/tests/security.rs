@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use common::api::{add_user, enroll, Api, Server};
+use common::api::{add_user, enroll, owner_session, Api, Server};
 use common::{post, TestSite};
 
 async fn public(server: &Server, path: &str) -> reqwest::Response {
@@ -140,9 +140,7 @@ async fn an_author_pushing_a_script_page_into_content_is_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_push_that_fails_on_its_second_file_keeps_nothing() {
     let site = TestSite::sample();
-    add_user(&site, "olga", "owner");
-    let server = Server::start(&site, &[]);
-    let (owner, _, _) = enroll(&server.api(), "olga").await;
+    let (_server, owner) = owner_session(&site, "olga", &[]).await;
     let before = common::read_tree(&site.content());
     // The second file is refused by its front matter; the first was fine.
     owner
@@ -177,9 +175,7 @@ async fn a_push_that_fails_on_its_second_file_keeps_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_symlink_in_content_does_not_let_a_token_read_or_write_outside() {
     let site = TestSite::sample();
-    add_user(&site, "olga", "owner");
-    let server = Server::start(&site, &[]);
-    let (owner, _, _) = enroll(&server.api(), "olga").await;
+    let (_server, owner) = owner_session(&site, "olga", &[]).await;
     let secret = site.path().join("data/secret.txt");
     std::fs::write(&secret, "the secret").expect("write");
     std::os::unix::fs::symlink(site.path().join("data"), site.content().join("images/data"))
@@ -359,9 +355,7 @@ async fn a_build_temporary_file_is_not_served_even_percent_encoded() {
 #[tokio::test(flavor = "multi_thread")]
 async fn deeply_nested_front_matter_is_refused_without_stalling_the_server() {
     let site = TestSite::empty();
-    add_user(&site, "olga", "owner");
-    let server = Server::start(&site, &[]);
-    let (owner, _, _) = enroll(&server.api(), "olga").await;
+    let (server, owner) = owner_session(&site, "olga", &[]).await;
     let deep = format!("---\ntitle: T\nx: {}\n---\n", "[".repeat(60_000));
     let push = {
         let owner = owner.clone();
@@ -929,9 +923,7 @@ fn a_publish_killed_at_any_moment_leaves_the_old_site_or_the_new() {
 #[tokio::test(flavor = "multi_thread")]
 async fn odd_media_names_get_a_400_or_a_clean_name_never_a_500() {
     let site = TestSite::sample();
-    add_user(&site, "olga", "owner");
-    let server = Server::start(&site, &[]);
-    let (owner, _, _) = enroll(&server.api(), "olga").await;
+    let (_server, owner) = owner_session(&site, "olga", &[]).await;
     let png = png(&site);
     let long = format!("{}.png", "a".repeat(5000));
     for name in [long.as_str(), "nul\0byte.png", "a/b/../../c.png", "folder/"] {

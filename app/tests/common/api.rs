@@ -95,6 +95,14 @@ impl Drop for Server {
     }
 }
 
+/// `folio serve` in `site` with the owner `name` enrolled and logged in.
+pub async fn owner_session(site: &TestSite, name: &str, env: &[(&str, &str)]) -> (Server, Api) {
+    add_user(site, name, "owner");
+    let server = Server::start(site, env);
+    let (session, _, _) = enroll(&server.api(), name).await;
+    (server, session)
+}
+
 /// A response: status, headers, and the body as JSON (or as a JSON string when it
 /// is not JSON).
 pub struct Reply {
