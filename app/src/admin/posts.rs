@@ -49,7 +49,10 @@ fn is_live(doc: &PostDoc) -> bool {
 /// [`post_json`] with the post's unpublished changes, if it has any.
 async fn post_reply(conn: &mut SqliteConnection, post: &StoredPost) -> ApiResult<Value> {
     let mut body = post_json(post);
-    if let Some(pending) = pending::get(conn, post.id).await? {
+    // Changes wait only beside a live post: one unpublished since (by its file, say)
+    // is edited as it is.
+    let live = is_live(&post.doc) && !post.archived;
+    if let Some(pending) = pending::get(conn, post.id).await?.filter(|_| live) {
         body["pending"] = json!({
             "saves": pending.saves,
             "base_revision": pending.base_revision,
@@ -335,7 +338,8 @@ async fn check_revision(
     based_on: i64,
     saves_seen: i64,
 ) -> ApiResult<Option<pending::Pending>> {
-    let pending = pending::get(conn, current.id).await?;
+    let live = is_live(&current.doc) && !current.archived;
+    let pending = pending::get(conn, current.id).await?.filter(|_| live);
     let saves = pending.as_ref().map_or(0, |p| p.saves);
     if current.revision == based_on && saves == saves_seen {
         return Ok(pending);
