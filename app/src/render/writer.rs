@@ -5,9 +5,10 @@
 //! (what the build before last left, or a half-made one if a build was killed) up to
 //! date in place, unseen: a file the published build has with the same bytes becomes
 //! a hard link to it, a changed one a new file, and whatever the site no longer has
-//! goes. A file already linked to the published one costs two `stat`s, so a build
-//! after one edit touches a few files, not every page. Once it is complete and its
-//! new files are on disk, one rename points the link at it. A reader, and a build
+//! goes. The builds folder records how the stale build differs from the published
+//! one (the last build's changes), so a build after one edit touches those files and
+//! its own, not every page; without that record every file is checked once. Once it
+//! is complete and its new files are on disk, one rename points the link at it. A reader, and a build
 //! killed at any moment, sees the old site or the new one, never a mix; a failed
 //! build leaves the published one as it was.
 //!
