@@ -173,6 +173,12 @@ impl Phase {
 pub fn build(input: &Build, out: &Path) -> Result<BuildReport, RenderError> {
     let started = Instant::now();
     let writer = SiteWriter::begin(out)?;
+    // A preview (drafts shown, never indexed) is not a site anyone publishes.
+    let writer = if input.preview {
+        writer.scratch()
+    } else {
+        writer
+    };
     let rendered = render_all(input, &writer);
     if let Some(cache) = input.cache {
         cache.flush();

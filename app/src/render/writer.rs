@@ -65,6 +65,9 @@ pub struct SiteWriter {
     seen: Mutex<HashSet<String>>,
     written: Mutex<Vec<String>>,
     stale: Stale,
+    /// Whether new files are flushed to disk before the switch (not for a preview,
+    /// which nobody publishes).
+    durable: bool,
 }
 
 /// What is known of how the build being brought up to date differs from the
@@ -236,7 +239,14 @@ impl SiteWriter {
             seen: Mutex::new(HashSet::new()),
             written: Mutex::new(Vec::new()),
             stale,
+            durable: true,
         })
+    }
+
+    /// This build's new files need not survive a power cut (a preview's).
+    pub fn scratch(mut self) -> Self {
+        self.durable = false;
+        self
     }
 
     /// Adds the file `rel` (a relative path with `/`) to the site; `what` names its
@@ -353,7 +363,9 @@ impl SiteWriter {
             .into_iter()
             .filter(|rel| !seen.contains(rel) && base.is_some_and(|b| b.join(rel).is_file()))
             .collect();
-        self.flush(&written)?;
+        if self.durable {
+            self.flush(&written)?;
+        }
         let (builds, _) = siblings(&self.out);
         crate::atomic::write(&builds.join(UNSETTLED), b"").map_err(io_error(&builds))?;
         self.switch()?;
