@@ -316,6 +316,19 @@ async fn read(admin: &Admin) -> ApiResult<sqlx::pool::PoolConnection<sqlx::Sqlit
         .map_err(ApiError::internal)
 }
 
+/// The write transaction for a change to post `id`, and the post, which the caller
+/// may change (an author: only their own drafts).
+async fn write_post(
+    admin: &Admin,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(sqlx::Transaction<'static, sqlx::Sqlite>, StoredPost)> {
+    let mut tx = write(admin).await?;
+    let post = load(&mut tx, id).await?;
+    check_owner(admin, caller, &post).await?;
+    Ok((tx, post))
+}
+
 /// A transaction that takes the write lock first (`BEGIN IMMEDIATE`): what it reads
 /// stays true until it commits, so checks and writes see the same store.
 async fn write(admin: &Admin) -> ApiResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
@@ -449,9 +462,7 @@ pub async fn update(
     if publish {
         caller.require(Need::Publish)?;
     }
-    let mut tx = write(&admin).await?;
-    let current = load(&mut tx, id).await?;
-    check_owner(&admin, &caller, &current).await?;
+    let (mut tx, current) = write_post(&admin, &caller, id).await?;
     let waiting = check_revision(&mut tx, &current, based_on, saves_seen).await?;
     // The edit applies to what the editor showed: the unpublished changes, if any.
     let before = match &waiting {
@@ -527,9 +538,7 @@ pub async fn discard_pending(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::WriteContent)?;
-    let mut tx = write(&admin).await?;
-    let post = load(&mut tx, id).await?;
-    check_owner(&admin, &caller, &post).await?;
+    let (mut tx, post) = write_post(&admin, &caller, id).await?;
     pending::discard(&mut tx, id).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(Json(post_json(&post)))
@@ -542,9 +551,7 @@ pub async fn trash(
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     caller.require(Need::WriteContent)?;
-    let mut tx = write(&admin).await?;
-    let post = load(&mut tx, id).await?;
-    check_owner(&admin, &caller, &post).await?;
+    let (mut tx, post) = write_post(&admin, &caller, id).await?;
     posts::trash(&mut tx, id).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     admin.publisher.changed();
@@ -566,9 +573,7 @@ pub async fn restore(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::WriteContent)?;
-    let mut tx = write(&admin).await?;
-    let post = load(&mut tx, id).await?;
-    check_owner(&admin, &caller, &post).await?;
+    let (mut tx, _) = write_post(&admin, &caller, id).await?;
     posts::restore(&mut tx, id).await?;
     let post = load(&mut tx, id).await?;
     tx.commit().await.map_err(ApiError::internal)?;
@@ -626,9 +631,7 @@ pub async fn restore_revision(
         revision: based_on,
         pending: saves_seen,
     } = from_json(body)?;
-    let mut tx = write(&admin).await?;
-    let current = load(&mut tx, id).await?;
-    check_owner(&admin, &caller, &current).await?;
+    let (mut tx, current) = write_post(&admin, &caller, id).await?;
     check_revision(&mut tx, &current, based_on, saves_seen).await?;
     let mut doc = posts::revisions(&mut tx, id)
         .await?
