@@ -5,13 +5,15 @@
 //! folder -> [`serve`].
 
 pub mod admin;
-pub mod atomic;
+pub mod build;
+pub mod clock;
 pub mod config;
-pub mod confine;
 pub mod content;
+pub mod deploy;
+pub mod disk;
 pub mod ghost;
 pub mod metrics;
-pub mod publish;
+pub mod output;
 pub mod render;
 pub mod serve;
 pub mod store;

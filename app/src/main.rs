@@ -8,9 +8,9 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use folio::admin::{parse_proxies, Admin, AdminOptions, Keys};
+use folio::build::{Paths, Progress, PublishOptions, PublishReport, Site};
 use folio::config::SiteConfig;
 use folio::content;
-use folio::publish::{Paths, Progress, PublishOptions, PublishReport, Site};
 use folio::render::ThemeSource;
 use folio::store::Store;
 
@@ -82,7 +82,7 @@ async fn run(cli: Cli) -> Result<()> {
         let token = token
             .as_deref()
             .context("--remote needs a token: --token or FOLIO_TOKEN")?;
-        let report = folio::publish::remote::push(&cli.paths.content, remote, token, *prune)
+        let report = folio::deploy::remote::push(&cli.paths.content, remote, token, *prune)
             .await
             .with_context(|| format!("publishing to {remote}"))?;
         for path in &report.skipped {
@@ -167,6 +167,8 @@ async fn run(cli: Cli) -> Result<()> {
                 overrides: cli.paths.set.clone(),
             });
             let site = Arc::new(site);
+            // Publishes asked for while serving (the admin, the schedule) share builds.
+            let publisher = folio::build::Publisher::new(site.clone(), options);
             let admin = if admin.no_admin {
                 None
             } else {
@@ -183,7 +185,7 @@ async fn run(cli: Cli) -> Result<()> {
                     site.clone(),
                     keys,
                     admin_options,
-                    options,
+                    publisher.clone(),
                 )))
             };
             let timeout = std::time::Duration::from_secs(header_timeout.max(1));
@@ -196,6 +198,7 @@ async fn run(cli: Cli) -> Result<()> {
                     body_timeout: timeout,
                 },
                 publish: options,
+                publisher,
                 watch,
                 admin,
                 metrics: metrics_listen,
@@ -235,13 +238,13 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let report = report?;
             if let Some(url) = &bucket.bucket {
-                let options = folio::publish::bucket::BucketOptions {
+                let options = folio::deploy::bucket::BucketOptions {
                     dry_run: bucket.dry_run,
                     delete: !bucket.no_delete,
                     concurrency: bucket.concurrency,
                 };
                 let config = site.effective_config().await?;
-                let headers = folio::publish::bucket::Headers::new(
+                let headers = folio::deploy::bucket::Headers::new(
                     &config.deploy.headers,
                     config.cdn_max_age,
                     config.csp(),
@@ -263,7 +266,7 @@ async fn run(cli: Cli) -> Result<()> {
                     })
                 });
                 let synced =
-                    folio::publish::bucket::sync(&site.paths.out, url, &headers, options, progress)
+                    folio::deploy::bucket::sync(&site.paths.out, url, &headers, options, progress)
                         .await;
                 if let Some(bar) = bar {
                     bar.finish_and_clear();
@@ -457,7 +460,7 @@ fn print_ghost(report: &folio::ghost::GhostReport, file: &Path) {
     );
 }
 
-fn print_bucket(report: &folio::publish::bucket::BucketReport) {
+fn print_bucket(report: &folio::deploy::bucket::BucketReport) {
     let verb = if report.dry_run { "would" } else { "did" };
     for change in &report.changes {
         println!(

@@ -11,8 +11,8 @@ use notify::event::{EventKind, ModifyKind};
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::{broadcast, mpsc};
 
+use crate::build::{PublishOptions, Site};
 use crate::config::SiteConfig;
-use crate::publish::{PublishOptions, Site};
 use crate::render::ThemeSource;
 
 /// What the browsers of a watching server are told.

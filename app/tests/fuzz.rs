@@ -217,8 +217,8 @@ fn defaults() -> Defaults<'static> {
 fn render_markdown(text: &str) {
     let html = markdown::to_html(text);
     let _ = sanitize::clean(&html);
-    let _ = markdown::excerpt(text, 200);
-    let _ = markdown::word_count(text);
+    let _ = folio::store::digest::excerpt(text, 200);
+    let _ = folio::store::digest::word_count(text);
 }
 
 proptest! {

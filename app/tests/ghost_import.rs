@@ -326,7 +326,7 @@ fn a_newer_export_updates_changed_posts_as_new_revisions() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let store = site.store().await;
-        let mut conn = store.pool().acquire().await.expect("a connection");
+        let mut conn = store.read().await.expect("a connection");
         let id = folio::store::posts::id_by_slug(&mut conn, &slug)
             .await
             .expect("query")

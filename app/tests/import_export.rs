@@ -46,7 +46,7 @@ async fn a_changed_file_is_a_new_revision_and_the_old_text_is_kept() {
     assert_eq!(report.updated, 1);
 
     let store = site.store().await;
-    let mut conn = store.pool().acquire().await.expect("conn");
+    let mut conn = store.read().await.expect("conn");
     let id = posts::id_by_slug(&mut conn, "a")
         .await
         .expect("query")
@@ -73,7 +73,7 @@ async fn export_then_import_is_a_no_op() {
     import(&site, false).await.expect("imports");
     let store = site.store().await;
     let before = {
-        let mut conn = store.pool().acquire().await.expect("conn");
+        let mut conn = store.read().await.expect("conn");
         posts::load_all(&mut conn).await.expect("load")
     };
 
@@ -95,7 +95,7 @@ async fn export_then_import_is_a_no_op() {
         .await
         .expect("imports");
     assert_eq!((report.added, report.updated), (0, 0), "{report:?}");
-    let mut conn = store.pool().acquire().await.expect("conn");
+    let mut conn = store.read().await.expect("conn");
     let after = posts::load_all(&mut conn).await.expect("load");
     let docs = |v: &[folio::store::StoredPost]| {
         v.iter()
@@ -118,7 +118,7 @@ async fn a_missing_file_is_archived_only_with_prune() {
     assert_eq!(report.archived, 1);
 
     let store = site.store().await;
-    let mut conn = store.pool().acquire().await.expect("conn");
+    let mut conn = store.read().await.expect("conn");
     let id = posts::id_by_slug(&mut conn, "gone")
         .await
         .expect("query")
@@ -136,7 +136,7 @@ async fn a_missing_file_is_archived_only_with_prune() {
     site.write("posts/gone.md", &post("Gone", "", "g"));
     import(&site, true).await.expect("imports");
     let store = site.store().await;
-    let mut conn = store.pool().acquire().await.expect("conn");
+    let mut conn = store.read().await.expect("conn");
     assert!(
         !posts::load(&mut conn, id)
             .await
@@ -152,7 +152,7 @@ async fn a_renamed_file_keeps_its_post_even_with_prune() {
     site.write("posts/first-name.md", &post("Moving", "", "m"));
     import(&site, true).await.expect("imports");
     let store = site.store().await;
-    let mut conn = store.pool().acquire().await.expect("conn");
+    let mut conn = store.read().await.expect("conn");
     let id = posts::id_by_slug(&mut conn, "first-name")
         .await
         .expect("query")
@@ -171,7 +171,7 @@ async fn a_renamed_file_keeps_its_post_even_with_prune() {
         "{report:?}"
     );
     let store = site.store().await;
-    let mut conn = store.pool().acquire().await.expect("conn");
+    let mut conn = store.read().await.expect("conn");
     let moved = posts::load(&mut conn, id)
         .await
         .expect("load")
@@ -209,7 +209,7 @@ async fn bad_files_are_named_and_nothing_is_imported() {
 
     let store = site.store().await;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM posts")
-        .fetch_one(store.pool())
+        .fetch_one(&mut *store.read().await.expect("a connection"))
         .await
         .expect("count");
     assert_eq!(count, 0, "an import with errors changes nothing");
@@ -244,7 +244,7 @@ async fn unknown_keys_are_warnings_and_dates_and_status_are_read() {
         ["posts/w.md: unknown front matter key `colour` (ignored)"]
     );
     let store = site.store().await;
-    let mut conn = store.pool().acquire().await.expect("conn");
+    let mut conn = store.read().await.expect("conn");
     let all = posts::load_all(&mut conn).await.expect("load");
     let status: Vec<(&str, Status)> = all
         .iter()

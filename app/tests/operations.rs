@@ -32,7 +32,7 @@ async fn a_backup_taken_during_writes_is_whole_and_holds_every_committed_post() 
         let store = store.clone();
         tokio::spawn(async move {
             for i in 0..400 {
-                let mut tx = store.pool().begin().await.expect("a transaction");
+                let mut tx = store.write().await.expect("a transaction");
                 posts::insert(&mut tx, &doc(i), None, "test")
                     .await
                     .expect("insert");
@@ -47,7 +47,7 @@ async fn a_backup_taken_during_writes_is_whole_and_holds_every_committed_post() 
         tokio::time::sleep(std::time::Duration::from_millis(30)).await;
         // Every post committed before the backup starts must be in it.
         let committed: i64 = sqlx::query_scalar("SELECT count(*) FROM posts")
-            .fetch_one(store.pool())
+            .fetch_one(&mut *store.read().await.expect("a connection"))
             .await
             .expect("count");
         let target = dir.join(format!("copy-{n}.db"));
@@ -90,7 +90,7 @@ async fn restore_checks_the_copy_before_replacing_anything() {
     let site = TestSite::empty();
     let store = site.store().await;
     for i in 0..5 {
-        let mut tx = store.pool().begin().await.expect("tx");
+        let mut tx = store.write().await.expect("tx");
         posts::insert(&mut tx, &doc(i), None, "test")
             .await
             .expect("insert");
@@ -100,7 +100,7 @@ async fn restore_checks_the_copy_before_replacing_anything() {
     store.backup_to(&copy).await.expect("backup");
     // More writes after the backup; the restore takes the store back.
     for i in 5..8 {
-        let mut tx = store.pool().begin().await.expect("tx");
+        let mut tx = store.write().await.expect("tx");
         posts::insert(&mut tx, &doc(i), None, "test")
             .await
             .expect("insert");

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{post, repo, TestSite, BASE_URL};
-use folio::publish::PublishOptions;
+use folio::build::PublishOptions;
 use folio::render::ThemeSource;
 
 /// Every `href` and `src` value in an HTML document.
@@ -254,7 +254,7 @@ async fn only_changed_files_are_written_and_stale_ones_removed() {
 async fn publish_with_theme(
     site: &TestSite,
     edit: impl FnOnce(&std::path::Path),
-) -> Result<folio::publish::PublishReport, String> {
+) -> Result<folio::build::PublishReport, String> {
     let theme = site.path().join("theme");
     common::copy_dir(&repo().join("themes/default"), &theme);
     edit(&theme);
@@ -530,7 +530,7 @@ async fn progress_is_reported_up_to_every_page() {
     let site = TestSite::sample();
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let record = seen.clone();
-    let progress: folio::publish::Progress = std::sync::Arc::new(move |done, total| {
+    let progress: folio::build::Progress = std::sync::Arc::new(move |done, total| {
         record.lock().expect("lock").push((done, total));
     });
     let s = site.site().await;
@@ -551,5 +551,15 @@ async fn progress_is_reported_up_to_every_page() {
     assert!(
         total as usize <= common::built(&report).files && total > 10,
         "{total}"
+    );
+}
+
+/// The store's excerpts parse Markdown as the renderer does, so an excerpt reads as
+/// the page's text (smart quotes, footnotes left out).
+#[test]
+fn digests_parse_markdown_as_the_renderer_does() {
+    assert_eq!(
+        folio::store::digest::OPTIONS,
+        folio::render::markdown::options()
     );
 }

@@ -229,7 +229,7 @@ async fn health_and_readiness() {
 
     state
         .site
-        .publish(folio::publish::PublishOptions {
+        .publish(folio::build::PublishOptions {
             import: true,
             ..Default::default()
         })

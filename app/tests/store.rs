@@ -31,18 +31,18 @@ async fn the_file_is_created_in_wal_mode_with_foreign_keys() {
     let store = site.store().await;
     assert!(site.db().is_file());
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(store.pool())
+        .fetch_one(&mut *store.read().await.expect("a connection"))
         .await
         .expect("pragma");
     assert_eq!(mode, "wal");
     let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-        .fetch_one(store.pool())
+        .fetch_one(&mut *store.read().await.expect("a connection"))
         .await
         .expect("pragma");
     assert_eq!(fk, 1);
     let orphan =
         sqlx::query("INSERT INTO post_tags (post_id, tag_id, sort_order) VALUES (999, 999, 0)")
-            .execute(store.pool())
+            .execute(&mut *store.read().await.expect("a connection"))
             .await;
     assert!(orphan.is_err(), "foreign keys are enforced");
     store.close().await;
@@ -65,7 +65,7 @@ async fn every_update_keeps_the_previous_version() {
     let site = TestSite::empty();
     let store = site.store().await;
     let now = Utc::now();
-    let mut tx = store.pool().begin().await.expect("tx");
+    let mut tx = store.write().await.expect("tx");
     let id = posts::insert(&mut tx, &doc_at("a", Status::Draft, 1, now), None, "test")
         .await
         .expect("insert");
@@ -78,7 +78,7 @@ async fn every_update_keeps_the_previous_version() {
     tx.commit().await.expect("commit");
     assert_eq!(number, 2);
 
-    let mut conn = store.pool().acquire().await.expect("conn");
+    let mut conn = store.read().await.expect("conn");
     let revisions = posts::revisions(&mut conn, id).await.expect("revisions");
     assert_eq!(revisions.len(), 2);
     assert_eq!(revisions[0].3, doc_at("a", Status::Draft, 1, now));
@@ -116,7 +116,7 @@ async fn every_update_keeps_the_previous_version() {
 async fn a_snapshot_holds_published_and_due_posts_only() {
     let site = TestSite::empty();
     let store = site.store().await;
-    let mut tx = store.pool().begin().await.expect("tx");
+    let mut tx = store.write().await.expect("tx");
     posts::insert(&mut tx, &doc("live", Status::Published, 3), None, "test")
         .await
         .expect("insert");
@@ -172,7 +172,7 @@ async fn snapshots_carry_digests_not_bodies() {
     let mut live = doc("live", Status::Published, 1);
     live.markdown =
         "First *paragraph* here, with five words.\n\n```rust\nfn main() {}\n```\n".into();
-    let mut tx = store.pool().begin().await.expect("tx");
+    let mut tx = store.write().await.expect("tx");
     let id = posts::insert(&mut tx, &live, None, "test")
         .await
         .expect("insert");
@@ -194,7 +194,7 @@ async fn snapshots_carry_digests_not_bodies() {
 
     // An edit keeps the digest in step with the body.
     live.markdown = "Changed.".into();
-    let mut tx = store.pool().begin().await.expect("tx");
+    let mut tx = store.write().await.expect("tx");
     posts::update(&mut tx, id, &live, None, "test")
         .await
         .expect("update");
@@ -207,7 +207,7 @@ async fn snapshots_carry_digests_not_bodies() {
     // Rows written before the store kept digests get theirs when it opens, without
     // counting as a change to the site.
     sqlx::query("UPDATE posts SET body_hash = NULL, word_count = 0, auto_excerpt = ''")
-        .execute(store.pool())
+        .execute(&mut *store.read().await.expect("a connection"))
         .await
         .expect("forget digests");
     let version = store.version().await.expect("version");
@@ -218,6 +218,31 @@ async fn snapshots_carry_digests_not_bodies() {
         .expect("snapshot");
     assert_eq!(snapshot.posts[0].digest, posts::Digest::of("Changed."));
     assert_eq!(store.version().await.expect("version"), version);
+
+    // Digests made another way (an older excerpt, say) are all made again: a stale
+    // excerpt would stay in every list while the page keys moved on.
+    sqlx::query("UPDATE posts SET auto_excerpt = 'made by an older folio'")
+        .execute(&mut *store.read().await.expect("a connection"))
+        .await
+        .expect("age the digests");
+    store
+        .set_state("digest_version", "digest v0")
+        .await
+        .expect("an older digest version");
+    store.close().await;
+    let store = site.store().await;
+    let snapshot = Snapshot::load(&store, false, Utc::now())
+        .await
+        .expect("snapshot");
+    assert_eq!(snapshot.posts[0].digest, posts::Digest::of("Changed."));
+    assert_eq!(
+        store
+            .state("digest_version")
+            .await
+            .expect("state")
+            .as_deref(),
+        Some(folio::store::digest::VERSION)
+    );
 }
 
 /// The site's database with the migrations before `first_left_out` applied.
@@ -253,7 +278,7 @@ async fn a_store_that_kept_each_body_twice_keeps_every_revision() {
     // Before 0007 the current revision's document held the body as well.
     let site = TestSite::empty();
     let store = site.store().await;
-    let mut tx = store.pool().begin().await.expect("tx");
+    let mut tx = store.write().await.expect("tx");
     let id = posts::insert(&mut tx, &doc("a", Status::Published, 1), None, "test")
         .await
         .expect("insert");
@@ -278,7 +303,7 @@ async fn a_store_that_kept_each_body_twice_keeps_every_revision() {
     store.close().await;
 
     let store = site.store().await;
-    let mut conn = store.pool().acquire().await.expect("conn");
+    let mut conn = store.read().await.expect("conn");
     let kept: Vec<(i64, bool)> = sqlx::query_as(
         "SELECT number, json_type(document, '$.markdown') IS NOT NULL FROM revisions ORDER BY number",
     )
@@ -305,7 +330,7 @@ async fn a_store_from_before_post_bodies_keeps_every_body() {
     pool.close().await;
 
     let store = site.store().await;
-    let mut conn = store.pool().acquire().await.expect("conn");
+    let mut conn = store.read().await.expect("conn");
     let post = posts::load(&mut conn, 7)
         .await
         .expect("load")

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{Auth, Caller, Need};
-use super::error::{from_json, ApiError, ApiResult};
+use super::error::{from_json, ApiError, ApiResult, Body};
 use super::password::{self, Verified};
 use super::session::unix_time;
 use super::{totp, Admin};
@@ -47,7 +47,7 @@ struct PasswordChange {
 pub async fn password(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-    Json(body): Json<Value>,
+    Body(body): Body,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::Account)?;
     let change: PasswordChange = from_json(body)?;
@@ -93,7 +93,7 @@ struct CodeOnly {
 pub async fn recovery_codes(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-    Json(body): Json<Value>,
+    Body(body): Body,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::Account)?;
     let CodeOnly { code } = from_json(body)?;

@@ -15,10 +15,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{Caller, Need};
-use super::error::{from_json, ApiError, ApiResult};
+use super::error::{from_json, ApiError, ApiResult, Body};
 use super::Admin;
+use crate::build::PublishOptions;
 use crate::content::frontmatter::{self, Defaults};
-use crate::publish::PublishOptions;
 use crate::store::Kind;
 
 /// Request bodies of this endpoint may carry images.
@@ -98,7 +98,7 @@ fn check_kind(path: &str, bytes: &[u8]) -> Result<(), String> {
 
 /// The file a pushed path names inside `content/`.
 fn target(root: &Path, path: &str) -> Result<PathBuf, String> {
-    crate::confine::resolve(root, path).map_err(|e| e.to_string())
+    crate::disk::confine::resolve(root, path).map_err(|e| e.to_string())
 }
 
 /// Files to write (path, bytes) and files to remove.
@@ -157,7 +157,7 @@ fn check(root: &Path, upload: &Upload, author: &str) -> ApiResult<Changes> {
 pub async fn upload(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-    Json(body): Json<Value>,
+    Body(body): Body,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::PushContent)?;
     let upload: Upload = from_json(body)?;
@@ -171,7 +171,7 @@ pub async fn upload(
     .await
     .map_err(ApiError::internal)??;
     let written = writes.len();
-    tokio::task::spawn_blocking(move || crate::atomic::Batch::apply(writes, deletes))
+    tokio::task::spawn_blocking(move || crate::disk::atomic::Batch::apply(writes, deletes))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;

@@ -4,12 +4,13 @@
 use std::time::Duration;
 
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::publish::PublishError;
+use crate::build::PublishError;
 use crate::store::StoreError;
 
 #[derive(Debug)]
@@ -124,19 +125,50 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<&PublishError> for ApiError {
+    fn from(e: &PublishError) -> Self {
+        match e {
+            // The user's to fix (a template, a front matter, a setting): say what.
+            PublishError::Content(_) | PublishError::Render(_) | PublishError::Config(_) => {
+                Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("publish failed, the site is as it was: {e}"),
+                )
+            }
+            // The server's: the log has the cause; the answer no internals.
+            _ => {
+                tracing::error!("publish failed: {e}");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "publish failed, the site is as it was (the server log has the cause)",
+                )
+            }
+        }
+    }
+}
+
 impl From<PublishError> for ApiError {
     fn from(e: PublishError) -> Self {
-        // A render error is the user's to fix (a template, a front matter): say it.
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("publish failed: {e}"),
-        )
+        Self::from(&e)
     }
 }
 
 impl From<JsonRejection> for ApiError {
     fn from(e: JsonRejection) -> Self {
         Self::new(e.status(), e.body_text())
+    }
+}
+
+/// A request's JSON body. A missing, malformed or mistyped one is answered as every
+/// other error of the API is (JSON, with the reason), not with axum's plain text.
+pub struct Body(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let Json(value) = Json::<Value>::from_request(request, state).await?;
+        Ok(Self(value))
     }
 }
 

@@ -148,7 +148,7 @@ fn store_file(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> std::io::Resul
         .unwrap_or_else(|| Err(std::io::Error::other("no free file name")));
     let _ = std::fs::remove_file(&temp);
     // The new name survives a power cut once the folder is flushed.
-    crate::atomic::sync_dir(dir)?;
+    crate::disk::atomic::sync_dir(dir)?;
     result
 }
 
@@ -167,7 +167,7 @@ pub async fn file(
             "media files are under images/, files/ or media/, and are not Markdown",
         ));
     }
-    let file = crate::confine::resolve(&admin.site.paths.content, &path)
+    let file = crate::disk::confine::resolve(&admin.site.paths.content, &path)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let bytes = tokio::fs::read(&file)
         .await
@@ -175,7 +175,7 @@ pub async fn file(
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,
-            crate::render::delivery::content_type(&path),
+            crate::output::delivery::content_type(&path),
         )],
         bytes,
     )

@@ -34,9 +34,8 @@ use axum::Router;
 
 pub use client::parse_proxies;
 pub use crypto::Keys;
-pub use publish::Publisher;
 
-use crate::publish::Site;
+use crate::build::{Publisher, Site};
 
 /// JSON bodies larger than this get 413 (media has its own limit).
 const JSON_LIMIT: usize = 2 * 1024 * 1024;
@@ -115,10 +114,10 @@ impl Admin {
         site: Arc<Site>,
         keys: Keys,
         options: AdminOptions,
-        publish_options: crate::publish::PublishOptions,
+        publisher: Arc<Publisher>,
     ) -> Self {
         Self {
-            publisher: Publisher::new(site.clone(), publish_options),
+            publisher,
             site,
             keys,
             options,

@@ -9,15 +9,14 @@ use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use sqlx::SqliteConnection;
 
 use super::auth::{Caller, Need};
-use super::error::{from_json, ApiError, ApiResult};
+use super::error::{from_json, ApiError, ApiResult, Body};
 use super::Admin;
 use crate::content::{validate_alias, validate_slug};
 use crate::store::listing::PostFilter;
 use crate::store::{pending, posts};
-use crate::store::{PostDoc, Role, Status, StoredPost};
+use crate::store::{Connection, PostDoc, Read, Role, Status, StoredPost, Write};
 
 /// A post as the API shows it: its document plus id, revision and where it is; a
 /// scheduled post whose time has come shows as what it is, published.
@@ -47,7 +46,7 @@ fn is_live(doc: &PostDoc) -> bool {
 }
 
 /// [`post_json`] with the post's unpublished changes, if it has any.
-async fn post_reply(conn: &mut SqliteConnection, post: &StoredPost) -> ApiResult<Value> {
+async fn post_reply(conn: &mut Connection, post: &StoredPost) -> ApiResult<Value> {
     let mut body = post_json(post);
     // Changes wait only beside a live post: one unpublished since (by its file, say)
     // is edited as it is.
@@ -124,7 +123,7 @@ pub async fn list(
     })))
 }
 
-async fn load(conn: &mut SqliteConnection, id: i64) -> ApiResult<StoredPost> {
+async fn load(conn: &mut Connection, id: i64) -> ApiResult<StoredPost> {
     posts::load(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no post with id {id}")))
@@ -306,39 +305,22 @@ async fn check_owner(admin: &Admin, caller: &Caller, post: &StoredPost) -> ApiRe
 }
 
 /// A connection for reads.
-async fn read(admin: &Admin) -> ApiResult<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
-    admin
-        .site
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(ApiError::internal)
+async fn read(admin: &Admin) -> ApiResult<Read> {
+    Ok(admin.site.store.read().await?)
 }
 
 /// The write transaction for a change to post `id`, and the post, which the caller
 /// may change (an author: only their own drafts).
-async fn write_post(
-    admin: &Admin,
-    caller: &Caller,
-    id: i64,
-) -> ApiResult<(sqlx::Transaction<'static, sqlx::Sqlite>, StoredPost)> {
+async fn write_post(admin: &Admin, caller: &Caller, id: i64) -> ApiResult<(Write, StoredPost)> {
     let mut tx = write(admin).await?;
     let post = load(&mut tx, id).await?;
     check_owner(admin, caller, &post).await?;
     Ok((tx, post))
 }
 
-/// A transaction that takes the write lock first (`BEGIN IMMEDIATE`): what it reads
-/// stays true until it commits, so checks and writes see the same store.
-async fn write(admin: &Admin) -> ApiResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-    admin
-        .site
-        .store
-        .pool()
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(ApiError::internal)
+/// The store's write transaction (see [`crate::store::Store::write`]).
+async fn write(admin: &Admin) -> ApiResult<Write> {
+    Ok(admin.site.store.write().await?)
 }
 
 /// 409 with the current version when an edit started from another revision.
@@ -346,7 +328,7 @@ async fn write(admin: &Admin) -> ApiResult<sqlx::Transaction<'static, sqlx::Sqli
 /// unpublished changes (`saves_seen`: how many saves made them, 0 for none). The answer
 /// carries the current version, unpublished changes included.
 async fn check_revision(
-    conn: &mut SqliteConnection,
+    conn: &mut Connection,
     current: &StoredPost,
     based_on: i64,
     saves_seen: i64,
@@ -372,7 +354,7 @@ async fn check_revision(
 }
 
 /// 409 when `slug` belongs to a post other than `id`.
-async fn check_slug(conn: &mut SqliteConnection, slug: &str, id: Option<i64>) -> ApiResult<()> {
+async fn check_slug(conn: &mut Connection, slug: &str, id: Option<i64>) -> ApiResult<()> {
     let Some(other) = posts::id_by_slug(conn, slug).await? else {
         return Ok(());
     };
@@ -393,7 +375,7 @@ async fn check_slug(conn: &mut SqliteConnection, slug: &str, id: Option<i64>) ->
 pub async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-    Json(body): Json<Value>,
+    Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     caller.require(Need::WriteContent)?;
     let body = as_object(body)?;
@@ -429,7 +411,7 @@ pub async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(body): Json<Value>,
+    Body(body): Body,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::WriteContent)?;
     let mut body = as_object(body)?;
@@ -624,7 +606,7 @@ pub async fn restore_revision(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path((id, number)): Path<(i64, i64)>,
-    Json(body): Json<Value>,
+    Body(body): Body,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::WriteContent)?;
     let RestoreRevision {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{self, Auth, Caller, Client};
-use super::error::{from_json, ApiError, ApiResult};
+use super::error::{from_json, ApiError, ApiResult, Body};
 use super::password::{self, Verified};
 use super::{crypto, limit, totp, Admin, Challenge, Step, CHALLENGE_TTL};
 use crate::store::Account;
@@ -38,7 +38,7 @@ const HASH_WAIT: Duration = Duration::from_secs(3);
 pub async fn login(
     State(admin): State<Arc<Admin>>,
     client: Client,
-    Json(body): Json<Value>,
+    Body(body): Body,
 ) -> ApiResult<Json<Value>> {
     let login: Login = from_json(body)?;
     if login.username.chars().count() > MAX_USERNAME || login.username.contains('\0') {
@@ -326,10 +326,7 @@ struct ChallengeOnly {
     challenge: String,
 }
 
-pub async fn enroll(
-    State(admin): State<Arc<Admin>>,
-    Json(body): Json<Value>,
-) -> ApiResult<Json<Value>> {
+pub async fn enroll(State(admin): State<Arc<Admin>>, Body(body): Body) -> ApiResult<Json<Value>> {
     let ChallengeOnly { challenge } = from_json(body)?;
     let secret = totp::new_secret();
     let account_id = admin.with_challenge(&challenge, Step::Enroll, |c| {
@@ -361,7 +358,7 @@ struct Code {
 pub async fn confirm(
     State(admin): State<Arc<Admin>>,
     client: Client,
-    Json(body): Json<Value>,
+    Body(body): Body,
 ) -> ApiResult<Response> {
     let body: Code = from_json(body)?;
     let code = body.code.ok_or_else(|| {
@@ -417,7 +414,7 @@ pub async fn confirm(
 pub async fn totp(
     State(admin): State<Arc<Admin>>,
     client: Client,
-    Json(body): Json<Value>,
+    Body(body): Body,
 ) -> ApiResult<Response> {
     let body: Code = from_json(body)?;
     let (account_id, password_hash) = admin.with_challenge(&body.challenge, Step::Totp, |c| {

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
 use super::auth::Client;
-use super::error::{from_json, ApiError, ApiResult};
+use super::error::{from_json, ApiError, ApiResult, Body};
 use super::{password, Admin};
 use crate::store::Role;
 
@@ -30,7 +30,7 @@ struct Setup {
 pub async fn create(
     State(admin): State<Arc<Admin>>,
     client: Client,
-    Json(body): Json<Value>,
+    Body(body): Body,
 ) -> ApiResult<Json<Value>> {
     let setup: Setup = from_json(body)?;
     // Its own count: a wrong setup token never counts against logins.

@@ -7,7 +7,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::auth::{Caller, Need};
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, Body};
 use super::Admin;
 use crate::config::EDITABLE;
 
@@ -44,7 +44,7 @@ async fn settings_json(admin: &Admin) -> ApiResult<Json<Value>> {
 pub async fn update_settings(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-    Json(body): Json<Value>,
+    Body(body): Body,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::Owner)?;
     let Value::Object(body) = body else {
@@ -92,7 +92,7 @@ pub async fn update_settings(
             Ok(report) => {
                 json!({ "written": report.build.as_ref().map_or(0, |b| b.write.written.len()) })
             }
-            Err(e) => json!({ "error": e }),
+            Err(e) => json!({ "error": ApiError::from(&*e).message }),
         };
     }
     Ok(Json(reply))

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{Caller, Need, SCOPES, TOKEN_PREFIX};
-use super::error::{from_json, ApiError, ApiResult};
+use super::error::{from_json, ApiError, ApiResult, Body};
 use super::{crypto, Admin};
 use crate::store::Role;
 
@@ -33,7 +33,7 @@ struct NewToken {
 pub async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-    Json(body): Json<Value>,
+    Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     caller.require(Need::Tokens)?;
     let new: NewToken = from_json(body)?;

@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use include_dir::{include_dir, Dir};
 
-use crate::render::delivery;
+use crate::output::delivery;
 
 static UI: Dir = include_dir!("$CARGO_MANIFEST_DIR/ui");
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{Caller, Need};
-use super::error::{from_json, ApiError, ApiResult};
+use super::error::{from_json, ApiError, ApiResult, Body};
 use super::{password, Admin};
 use crate::store::{Account, Role};
 
@@ -59,7 +59,7 @@ struct NewUser {
 pub async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-    Json(body): Json<Value>,
+    Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     caller.require(Need::Owner)?;
     let new: NewUser = from_json(body)?;
@@ -100,7 +100,7 @@ pub async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(body): Json<Value>,
+    Body(body): Body,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::Owner)?;
     let change: UserChange = from_json(body)?;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::ContentError;
-use crate::render::writer::write_if_changed;
+use crate::disk::atomic::write_if_changed;
 use crate::store::{posts, Kind, PostDoc, Status, Store};
 
 /// What an export did.
@@ -99,7 +99,7 @@ pub fn to_markdown(doc: &PostDoc) -> String {
 /// from, else `posts/<slug>.md` or `pages/<slug>.md`. Files whose text is already
 /// right are left alone.
 pub async fn export_dir(store: &Store, dir: &Path) -> Result<ExportReport, ContentError> {
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.read().await?;
     let all = posts::load_all(&mut conn).await?;
     drop(conn);
     let mut report = ExportReport::default();

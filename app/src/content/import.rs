@@ -21,12 +21,12 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SubsecRound, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
-use sqlx::{Sqlite, Transaction};
 
 use super::frontmatter::{self, Defaults};
-use super::{relative_path, ContentError};
+use super::ContentError;
+use crate::disk::relative_path;
 use crate::store::posts::{self, Digest, NewPost, Source, SourceRecord};
-use crate::store::{Kind, PostDoc, Status, Store};
+use crate::store::{Connection, Kind, PostDoc, Status, Store, Write};
 
 /// New posts written per transaction. One transaction for 100,000 posts grew SQLite's
 /// log to the size of the store and copied it all at the end: 20 s where transactions
@@ -101,7 +101,7 @@ pub async fn import_dir(
     // The files are found and stamped while SQLite reads what it knows of them.
     let dir_owned = dir.to_owned();
     let stamped = tokio::task::spawn_blocking(move || stamp_files(&dir_owned));
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.read().await?;
     let known: HashMap<String, SourceRecord> = posts::sources(&mut conn)
         .await?
         .into_iter()
@@ -149,7 +149,7 @@ pub async fn import_dir(
             }
         }
     }
-    let mut tx = store.pool().begin().await?;
+    let mut tx = store.write().await?;
     // Files already in the store first, so a slug one of them gives up is free
     // for a new file; moved-away slugs are parked first so two files may swap slugs.
     for (read, doc, _) in &edited {
@@ -157,10 +157,7 @@ pub async fn import_dir(
             continue;
         };
         if doc.slug != k.slug {
-            sqlx::query("UPDATE posts SET slug = '~moving~' || id WHERE id = ?")
-                .bind(k.id)
-                .execute(&mut *tx)
-                .await?;
+            posts::park_slug(&mut tx, k.id).await?;
         }
     }
     for (read, doc, restamp) in edited {
@@ -217,11 +214,11 @@ pub async fn import_dir(
 /// still open. Each batch is read while the one before it is written.
 async fn write_new(
     store: &Store,
-    mut tx: Transaction<'static, Sqlite>,
+    mut tx: Write,
     fresh: Vec<FileRead>,
     parsing: &Parsing,
     report: &mut ImportReport,
-) -> Result<Transaction<'static, Sqlite>, ContentError> {
+) -> Result<Write, ContentError> {
     let mut batches: Vec<Vec<FileRead>> = Vec::new();
     let mut fresh = fresh.into_iter().peekable();
     while fresh.peek().is_some() {
@@ -241,7 +238,7 @@ async fn write_new(
         next = read_next();
         if !first {
             tx.commit().await?;
-            tx = store.pool().begin().await?;
+            tx = store.write().await?;
         }
         first = false;
         let docs: Vec<(PostDoc, Digest)> = docs
@@ -265,7 +262,7 @@ async fn write_new(
 
 /// Makes post `id`'s document `doc`, unless it is that already.
 async fn edit(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut Connection,
     id: i64,
     doc: PostDoc,
     source: Source<'_>,
@@ -294,7 +291,7 @@ fn keep_publish_date(mut doc: PostDoc, stored: Option<DateTime<Utc>>) -> PostDoc
 }
 
 /// A Markdown file of `content/`: where it is, its path relative to `content/`, and
-/// its stamp (see [`posts::file_stamp`]).
+/// its stamp (see [`crate::disk::file_stamp`]).
 type Stamped = (PathBuf, String, String);
 
 /// Every Markdown file under `dir` (see [`markdown_files`]), stamped.
@@ -307,7 +304,7 @@ fn stamp_files(dir: &Path) -> Result<Vec<Stamped>, ContentError> {
                 source,
             })?;
             let path = relative_path(dir, &file);
-            Ok((file, path, posts::file_stamp(&meta)))
+            Ok((file, path, crate::disk::file_stamp(&meta)))
         })
         .collect()
 }
@@ -548,7 +545,7 @@ mod tests {
             "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM post_bodies), \
                     (SELECT count(*) FROM revisions), (SELECT count(*) FROM post_tags)",
         )
-        .fetch_one(store.pool())
+        .fetch_one(&mut *store.read().await.expect("a connection"))
         .await
         .expect("counts");
         assert_eq!(counts, (8, 8, 8, 8));

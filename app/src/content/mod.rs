@@ -3,6 +3,7 @@
 pub mod export;
 pub mod frontmatter;
 pub mod import;
+pub mod media;
 
 use std::path::{Path, PathBuf};
 
@@ -81,12 +82,6 @@ pub enum ContentError {
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for ContentError {
-    fn from(e: sqlx::Error) -> Self {
-        ContentError::Store(e.into())
-    }
-}
-
 fn list(errors: &[ContentError]) -> String {
     errors
         .iter()
@@ -158,23 +153,6 @@ pub fn validate_alias(alias: &str) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// The path of `file` relative to `root`, with `/` separators, as stored in the database.
-pub(crate) fn relative_path(root: &Path, file: &Path) -> String {
-    // Paths from walking `root` start with it as text: strip that without parsing
-    // components, which shows in the profile of a publish with nothing to do.
-    if let (Some(root), Some(file)) = (root.to_str(), file.to_str()) {
-        if let Some(rest) = file.strip_prefix(root) {
-            let rest = rest.trim_start_matches(std::path::MAIN_SEPARATOR);
-            return rest.replace(std::path::MAIN_SEPARATOR, "/");
-        }
-    }
-    let rel = file.strip_prefix(root).unwrap_or(file);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 #[cfg(test)]

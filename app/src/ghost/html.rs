@@ -45,7 +45,7 @@ pub fn rewrite_urls(text: &str, media: &mut Vec<String>) -> String {
         let rel = format!("{}/{}", &caps[1], &caps[2]);
         let url = format!("/{rel}");
         // The file on disk has the decoded name (`a%20b.jpg` is `a b.jpg`).
-        media.push(crate::confine::decoded(&rel).unwrap_or(rel));
+        media.push(crate::disk::confine::decoded(&rel).unwrap_or(rel));
         url
     });
     text.replace("__GHOST_URL__/", "/")

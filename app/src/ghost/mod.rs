@@ -58,12 +58,6 @@ pub enum GhostError {
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for GhostError {
-    fn from(e: sqlx::Error) -> Self {
-        GhostError::Store(StoreError::Sql(e))
-    }
-}
-
 /// What an import did, and everything a person should look at afterwards.
 #[derive(Debug, Default, Serialize)]
 pub struct GhostReport {
@@ -173,7 +167,7 @@ pub async fn import(
     // Media first: a failed copy leaves the store untouched; extra files lose nothing.
     copy_media(options, &mut report)?;
 
-    let mut tx = store.pool().begin().await?;
+    let mut tx = store.write().await?;
     for user in &data.users {
         let author = Author {
             id: 0,
@@ -225,19 +219,7 @@ pub async fn import(
             settings.push((key.to_owned(), serde_json::Value::String(value)));
         }
     }
-    for (key, value) in &settings {
-        let text = value.to_string();
-        sqlx::query(
-            "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at \
-             WHERE value IS NOT excluded.value",
-        )
-        .bind(key)
-        .bind(&text)
-        .bind(crate::store::timestamp(chrono::Utc::now()))
-        .execute(&mut *tx)
-        .await?;
-    }
+    crate::store::settings::save(&mut tx, &settings).await?;
     tx.commit().await?;
     Ok(report)
 }
@@ -414,7 +396,7 @@ fn documents(
         for rel in media {
             // `__GHOST_URL__/content/images/../data/ghost.db` names a file outside the
             // upload folders: never copied, never published.
-            match crate::confine::segments(&rel) {
+            match crate::disk::confine::segments(&rel) {
                 Ok(_) => report.media_missing.push(rel),
                 Err(e) => report
                     .warnings
@@ -464,12 +446,12 @@ fn copy_media(options: &GhostOptions<'_>, report: &mut GhostReport) -> Result<()
     let mut missing = Vec::new();
     for rel in std::mem::take(&mut report.media_missing) {
         // Checked again here: the one rule for paths, links included, on both sides.
-        let Ok(target) = crate::confine::resolve(options.content, &rel) else {
+        let Ok(target) = crate::disk::confine::resolve(options.content, &rel) else {
             report.warnings.push(format!("media path refused: {rel:?}"));
             continue;
         };
         let Some(source) = ghost_content
-            .and_then(|dir| crate::confine::resolve(dir, &rel).ok())
+            .and_then(|dir| crate::disk::confine::resolve(dir, &rel).ok())
             .filter(|s| s.is_file())
         else {
             // Not found in Ghost's folder: fine if the site has it already.

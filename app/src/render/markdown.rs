@@ -14,7 +14,10 @@ use super::highlight;
 /// heading ids, highlighting): the body cache and every page key include it.
 pub const VERSION: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " markdown v3");
 
-fn options() -> Options {
+/// folio's Markdown: CommonMark with GitHub's tables, footnotes, strikethrough and task
+/// lists, smart punctuation and heading attributes. (The store's digests parse with
+/// the same options: see `store::digest`.)
+pub fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -129,51 +132,6 @@ fn strip_tags(html: &str) -> String {
         .replace("&gt;", ">")
 }
 
-/// Plain text of the first paragraphs, cut at a word boundary near `max` characters:
-/// the excerpt of a post that has none of its own.
-pub fn excerpt(markdown: &str, max: usize) -> String {
-    let mut text = String::new();
-    let mut depth = 0usize;
-    for event in Parser::new_ext(markdown, options()) {
-        match event {
-            Event::Start(Tag::Paragraph) => depth += 1,
-            Event::End(TagEnd::Paragraph) => {
-                depth = depth.saturating_sub(1);
-                if text.chars().count() >= max {
-                    break;
-                }
-                if !text.is_empty() {
-                    text.push(' ');
-                }
-            }
-            Event::Text(t) | Event::Code(t) if depth > 0 => text.push_str(&t),
-            Event::SoftBreak | Event::HardBreak if depth > 0 => text.push(' '),
-            _ => {}
-        }
-        if text.chars().count() > max * 2 {
-            break;
-        }
-    }
-    let text = text.trim();
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let cut = match cut.rfind(' ') {
-        Some(space) if space > max / 2 => &cut[..space],
-        _ => cut.as_str(),
-    };
-    format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
-}
-
-/// Words in a Markdown body, for the reading time.
-pub fn word_count(markdown: &str) -> usize {
-    markdown
-        .split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .count()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,22 +192,5 @@ mod tests {
             Some(highlight::code_block("rust", code).as_str())
         );
         assert_eq!(blocks.get("rust", "fn other() {}\n"), None);
-    }
-
-    #[test]
-    fn words_are_counted_like_a_reader_would() {
-        assert_eq!(
-            word_count("Hello, world - it's *me*.\n\n## Été 2026\n```\n--- |\n```"),
-            6
-        );
-        assert_eq!(word_count(""), 0);
-    }
-
-    #[test]
-    fn excerpts_cut_on_words() {
-        assert_eq!(excerpt("# T\n\nOne two.\n\nThree.", 100), "One two. Three.");
-        let long = "word ".repeat(100);
-        let e = excerpt(&long, 20);
-        assert!(e.ends_with('…') && e.len() < 30, "{e}");
     }
 }

@@ -44,8 +44,6 @@ pub struct Asset {
 pub struct Theme {
     pub tera: Tera,
     pub assets: Vec<Asset>,
-    /// A hash of every template and asset: part of every page's key.
-    pub fingerprint: String,
     /// Template name -> the file it was read from, for error messages.
     origins: HashMap<String, String>,
 }
@@ -104,17 +102,6 @@ impl Theme {
         // Tera's default also escapes `/`, which turns every URL into `&#x2F;` soup;
         // escaping `&<>"'` is what HTML needs.
         tera.set_escape_fn(escape);
-        let mut fingerprint = blake3::Hasher::new();
-        let mut names: Vec<&String> = templates.keys().collect();
-        names.sort();
-        for name in names {
-            fingerprint.update(name.as_bytes());
-            fingerprint.update(templates[name].0.as_bytes());
-        }
-        for asset in &assets {
-            fingerprint.update(asset.output.as_bytes());
-        }
-        let fingerprint = fingerprint.finalize().to_hex().to_string();
         let mut sorted: Vec<(String, String)> =
             templates.into_iter().map(|(n, (t, _))| (n, t)).collect();
         sorted.sort();
@@ -148,7 +135,6 @@ impl Theme {
         Ok(Theme {
             tera,
             assets,
-            fingerprint,
             origins,
         })
     }
@@ -183,20 +169,6 @@ fn fingerprinted(name: &str, bytes: &[u8]) -> String {
     } else {
         format!("assets/{dir}/{file}")
     }
-}
-
-/// Whether an output path is a fingerprinted asset (safe to cache forever).
-pub fn is_fingerprinted(path: &str) -> bool {
-    let Some(rest) = path.trim_start_matches('/').strip_prefix("assets/") else {
-        return false;
-    };
-    let file = rest.rsplit('/').next().unwrap_or(rest);
-    file.split('.').any(|part| {
-        part.len() == 8
-            && part
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
 }
 
 fn escape(text: &str) -> String {
@@ -234,10 +206,46 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
                 file: entry.path().display().to_string(),
                 message: e.to_string(),
             })?;
-            files.push((crate::content::relative_path(dir, entry.path()), bytes));
+            files.push((crate::disk::relative_path(dir, entry.path()), bytes));
         }
     }
     Ok(files)
+}
+
+/// A hash of every file of the theme from `source` and of the site's `overrides`:
+/// what a build's pages are made with besides their data. Reading the files is
+/// cheaper than loading the theme, so a publish with nothing to do knows it sooner.
+pub fn theme_hash(source: &ThemeSource, overrides: &Path) -> blake3::Hash {
+    let mut hasher = blake3::Hasher::new();
+    match source {
+        ThemeSource::Dir(dir) => hash_tree(&mut hasher, dir),
+        ThemeSource::Embedded => {
+            for (name, bytes) in embedded_files() {
+                hasher.update(name.as_bytes());
+                hasher.update(&bytes);
+            }
+        }
+    }
+    hash_tree(&mut hasher, overrides);
+    hasher.finalize()
+}
+
+/// Adds the names and contents of the files under `dir` to `hasher` (Markdown
+/// excepted: a theme has none, and the store keeps a site's).
+fn hash_tree(hasher: &mut blake3::Hasher, dir: &Path) {
+    for entry in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        if !entry.file_type().is_file() || entry.file_name().to_string_lossy().ends_with(".md") {
+            continue;
+        }
+        hasher.update(entry.path().to_string_lossy().as_bytes());
+        if let Ok(bytes) = std::fs::read(entry.path()) {
+            hasher.update(&bytes);
+        }
+    }
 }
 
 fn embedded_files() -> Vec<(String, Vec<u8>)> {
@@ -268,9 +276,13 @@ mod tests {
             out.starts_with("assets/css/style.") && out.ends_with(".css"),
             "{out}"
         );
-        assert!(is_fingerprinted(&out));
-        assert!(!is_fingerprinted("/assets/style.css"));
-        assert!(!is_fingerprinted("/hello/index.html"));
+        assert!(crate::output::delivery::is_fingerprinted(&out));
+        assert!(!crate::output::delivery::is_fingerprinted(
+            "/assets/style.css"
+        ));
+        assert!(!crate::output::delivery::is_fingerprinted(
+            "/hello/index.html"
+        ));
     }
 
     #[test]

@@ -194,3 +194,43 @@ impl Paginator {
         }
     }
 }
+/// `/hello/` -> `hello/index.html`; `/old.html` stays a file.
+pub fn output_path(url: &str) -> String {
+    let path = url.trim_start_matches('/');
+    if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else if path.ends_with(".html") {
+        path.to_owned()
+    } else {
+        format!("{path}/index.html")
+    }
+}
+
+/// A page that sends browsers and crawlers on to `url`.
+pub fn redirect_page(url: &str, permalink: &str) -> String {
+    let mut href = String::new();
+    pulldown_cmark_escape::escape_html(&mut href, url).expect("writing to a String cannot fail");
+    let mut canonical = String::new();
+    pulldown_cmark_escape::escape_html(&mut canonical, permalink)
+        .expect("writing to a String cannot fail");
+    format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Redirecting…</title>\
+         <link rel=\"canonical\" href=\"{canonical}\"><meta name=\"robots\" content=\"noindex\">\
+         <meta http-equiv=\"refresh\" content=\"0; url={href}\"></head>\
+         <body><p>This page moved to <a href=\"{href}\">{href}</a>.</p></body></html>\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_paths() {
+        assert_eq!(output_path("/"), "index.html");
+        assert_eq!(output_path("/hello/"), "hello/index.html");
+        assert_eq!(output_path("/tag/x/page/2/"), "tag/x/page/2/index.html");
+        assert_eq!(output_path("/old/post.html"), "old/post.html");
+        assert_eq!(output_path("/old/post"), "old/post/index.html");
+    }
+}

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::render::delivery;
+use crate::output::delivery;
 
 /// Files up to this size are read whole, without leaving the server's thread: a page
 /// in the page cache reads in microseconds, where `ServeDir` hands each file operation
@@ -168,7 +168,7 @@ async fn caching(
     let path = request.uri().path().to_owned();
     // Hidden files (a build's temporary files among them) are never part of the site:
     // decided on the decoded path, the one the file lookup uses (`/%2eindex.html...`).
-    let decoded = crate::confine::decoded(&path).unwrap_or_else(|| path.clone());
+    let decoded = crate::disk::confine::decoded(&path).unwrap_or_else(|| path.clone());
     if decoded.split('/').any(|segment| segment.starts_with('.')) {
         return StatusCode::NOT_FOUND.into_response();
     }

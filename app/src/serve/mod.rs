@@ -18,7 +18,7 @@ use tokio::sync::broadcast;
 use tower_http::compression::CompressionLayer;
 
 use crate::admin::Admin;
-use crate::publish::{PublishOptions, Site};
+use crate::build::{PublishOptions, Publisher, Site};
 
 /// What handlers share.
 #[derive(Clone)]
@@ -52,6 +52,8 @@ pub struct ServeOptions {
     pub limits: listener::Limits,
     /// The first publish, and those of the watcher.
     pub publish: PublishOptions,
+    /// Runs the schedule, and the admin's publishes.
+    pub publisher: Arc<Publisher>,
     /// In watch mode, the configuration (its file is watched too).
     pub watch: Option<crate::watch::ConfigSource>,
     pub admin: Option<Arc<Admin>>,
@@ -216,6 +218,7 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
         admin_listen,
         limits,
         publish: options,
+        publisher,
         watch,
         admin,
         metrics,
@@ -237,20 +240,18 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     let live = state.live.as_ref().map(|l| l.events.clone());
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}");
-    let schedule = match &admin {
-        Some(admin) => {
-            match admin.setup_token().await {
-                Ok(Some(token)) => tracing::warn!(
-                    "no admin account yet: create the owner with the setup token {token} \
-                     (POST http://{addr}/admin/api/setup), or run `folio user add NAME`"
-                ),
-                Ok(None) => {}
-                Err(e) => tracing::error!("cannot read the accounts: {e}"),
-            }
-            Some(tokio::spawn(admin.publisher.clone().run_schedule()))
+    if let Some(admin) = &admin {
+        match admin.setup_token().await {
+            Ok(Some(token)) => tracing::warn!(
+                "no admin account yet: create the owner with the setup token {token} \
+                 (POST http://{addr}/admin/api/setup), or run `folio user add NAME`"
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::error!("cannot read the accounts: {e}"),
         }
-        None => None,
-    };
+    }
+    // Scheduled posts go live whether or not the admin is on.
+    let schedule = tokio::spawn(crate::build::schedule::run(publisher));
     state.admin = admin;
     let (metrics_stop, metrics_stopping) = tokio::sync::watch::channel(false);
     let (admin_stop, admin_stopping) = tokio::sync::watch::channel(false);
@@ -344,9 +345,7 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     if let Some(server) = metrics_server {
         let _ = server.await;
     }
-    if let Some(schedule) = schedule {
-        schedule.abort();
-    }
+    schedule.abort();
     state.site.store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -152,7 +152,7 @@ impl Store {
         role: Role,
         password_hash: &str,
     ) -> Result<Option<i64>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         let first: i64 = sqlx::query_scalar("SELECT count(*) = 0 FROM accounts")
             .fetch_one(&mut *tx)
             .await?;
@@ -214,7 +214,7 @@ impl Store {
         step: i64,
         recovery_hashes: &[String],
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "UPDATE accounts SET totp_secret = ?, totp_last_step = ?, updated_at = ? WHERE id = ?",
         )
@@ -230,7 +230,7 @@ impl Store {
     }
 
     pub async fn set_recovery_codes(&self, id: i64, hashes: &[String]) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         replace_recovery_codes(&mut tx, id, hashes).await?;
         tx.commit().await?;
         Ok(())
@@ -238,7 +238,7 @@ impl Store {
 
     /// Forgets the TOTP secret, recovery codes and sessions: the next login enrolls again.
     pub async fn reset_totp(&self, id: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query("UPDATE accounts SET totp_secret = NULL, totp_last_step = NULL, updated_at = ? WHERE id = ?")
             .bind(timestamp(Utc::now()))
             .bind(id)

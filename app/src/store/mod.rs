@@ -3,11 +3,12 @@
 
 pub mod accounts;
 pub mod backup;
+pub mod digest;
 pub mod listing;
 pub mod pending;
 pub mod posts;
 mod relation;
-mod settings;
+pub mod settings;
 pub mod snapshot;
 mod state;
 pub mod tags;
@@ -18,12 +19,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 pub use accounts::{Account, Role};
 pub use posts::{Kind, PostDoc, Status, StoredPost};
 pub use snapshot::Snapshot;
+/// The connection the store's functions take: a [`Read`] or a [`Write`].
+pub use sqlx::SqliteConnection as Connection;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -129,11 +133,12 @@ impl Store {
                 path: path.to_owned(),
                 source,
             })?;
-        posts::fill_digests(&pool).await?;
-        Ok(Self {
+        let store = Self {
             pool,
             path: path.to_owned(),
-        })
+        };
+        store.fill_digests().await?;
+        Ok(store)
     }
 
     /// The database file (its WAL and shared-memory files sit beside it).
@@ -147,8 +152,29 @@ impl Store {
         vec![self.path.clone(), PathBuf::from(wal)]
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    /// The pool, for the store's own statements only: callers go through [`Store::read`]
+    /// and [`Store::write`], so that every transaction is opened one way.
+    pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// A connection for a sequence of reads.
+    pub async fn read(&self) -> Result<Read> {
+        Ok(Read(self.pool.acquire().await?))
+    }
+
+    /// A write transaction. It takes the write lock first (`BEGIN IMMEDIATE`): what
+    /// it reads stays true until it commits, so checks and writes see the same store,
+    /// and two writers never deadlock upgrading a read lock. Dropped uncommitted, it
+    /// rolls back.
+    pub async fn write(&self) -> Result<Write> {
+        Ok(Write(self.pool.begin_with("BEGIN IMMEDIATE").await?))
+    }
+
+    /// A read transaction: reads that see one state of the store (a snapshot of the
+    /// site) while writers go on.
+    pub(crate) async fn read_transaction(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin().await?)
     }
 
     /// Answers when the database does; what `/readyz` asks.
@@ -160,6 +186,45 @@ impl Store {
     /// Waits for running queries and closes every connection, checkpointing the WAL.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// A connection of the store, for reads; the store's functions take it as a
+/// `&mut SqliteConnection`.
+pub struct Read(PoolConnection<Sqlite>);
+
+/// A write transaction of the store (see [`Store::write`]).
+pub struct Write(Transaction<'static, Sqlite>);
+
+impl Write {
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.0.commit().await?)
+    }
+}
+
+impl std::ops::Deref for Read {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Read {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.0
+    }
+}
+
+impl std::ops::Deref for Write {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Write {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.0
     }
 }
 

@@ -116,22 +116,12 @@ pub struct StoredPost {
 }
 
 /// Where a post was imported from: a path relative to `content/`, the file's hash, and
-/// its size and modification time when read (see [`file_stamp`]).
+/// its size and modification time when read (see [`file_stamp`](crate::disk::file_stamp)).
 #[derive(Debug, Clone, Copy)]
 pub struct Source<'a> {
     pub path: &'a str,
     pub hash: &'a str,
     pub stamp: &'a str,
-}
-
-/// Size and modification time of a file, to recognise it unchanged without reading it.
-pub fn file_stamp(meta: &std::fs::Metadata) -> String {
-    let modified = meta
-        .modified()
-        .ok()
-        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos());
-    format!("{}:{modified}", meta.len())
 }
 
 /// A post that came from a file, as the importer needs to know it.
@@ -147,30 +137,7 @@ pub struct SourceRecord {
     pub trashed: bool,
 }
 
-/// What a build needs from a post's body without reading it, stored by every write:
-/// lists show the word count and excerpt, and the hash keys the page and the cached
-/// HTML of the body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Digest {
-    /// blake3 of the Markdown, hex.
-    pub hash: String,
-    pub word_count: usize,
-    /// The excerpt of a post without one of its own.
-    pub excerpt: String,
-}
-
-/// Characters in an automatic excerpt.
-const EXCERPT_CHARS: usize = 200;
-
-impl Digest {
-    pub fn of(markdown: &str) -> Self {
-        Self {
-            hash: blake3::hash(markdown.as_bytes()).to_hex().to_string(),
-            word_count: crate::render::markdown::word_count(markdown),
-            excerpt: crate::render::markdown::excerpt(markdown, EXCERPT_CHARS),
-        }
-    }
-}
+pub use super::digest::Digest;
 
 /// Every column of a post, its body from `post_bodies` (`posts` must not be aliased).
 pub(crate) const COLUMNS: &str = "id, kind, slug, title, \
@@ -253,36 +220,6 @@ pub async fn markdown_of(conn: &mut SqliteConnection, ids: &[i64]) -> Result<Has
     Ok(bodies)
 }
 
-/// Computes the digest of rows written before the store kept one (see migration
-/// 0004). Leaves the store's version alone: no page changes.
-pub async fn fill_digests(pool: &sqlx::SqlitePool) -> Result<()> {
-    loop {
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT p.id, b.markdown FROM posts p JOIN post_bodies b ON b.post_id = p.id \
-                 WHERE p.body_hash IS NULL LIMIT 500",
-        )
-        .fetch_all(pool)
-        .await?;
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let mut tx = pool.begin().await?;
-        for (id, markdown) in rows {
-            let digest = Digest::of(&markdown);
-            sqlx::query(
-                "UPDATE posts SET body_hash = ?, word_count = ?, auto_excerpt = ? WHERE id = ?",
-            )
-            .bind(digest.hash)
-            .bind(digest.word_count as i64)
-            .bind(digest.excerpt)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-    }
-}
-
 /// A post to create: its document, the file it came from, and the digest of its body
 /// (made by the caller, which may make many side by side).
 pub struct NewPost<'a> {
@@ -363,6 +300,16 @@ pub async fn insert_many(
         ids.extend(chunk_ids);
     }
     Ok(ids)
+}
+
+/// Gives post `id` a slug no file or post can have, so that another may take its
+/// slug in the same transaction (two files that swap slugs).
+pub async fn park_slug(conn: &mut SqliteConnection, id: i64) -> Result<()> {
+    sqlx::query("UPDATE posts SET slug = '~moving~' || id WHERE id = ?")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Replaces a post's document with `doc` as a new revision, restoring it if archived.

@@ -4,6 +4,8 @@
 use chrono::Utc;
 use serde_json::Value;
 
+use sqlx::SqliteConnection;
+
 use super::{timestamp, Result, Store, StoreError};
 
 impl Store {
@@ -24,7 +26,7 @@ impl Store {
 
     /// Saves (Some) or forgets (None) settings, all in one transaction.
     pub async fn save_settings(&self, changes: &[(String, Option<Value>)]) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         let now = timestamp(Utc::now());
         for (key, value) in changes {
             match value {
@@ -50,4 +52,23 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Saves `settings` in the caller's transaction (an import's); a value saved already
+/// is left as it is, with its time.
+pub async fn save(conn: &mut SqliteConnection, settings: &[(String, Value)]) -> Result<()> {
+    let now = timestamp(Utc::now());
+    for (key, value) in settings {
+        sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at \
+             WHERE value IS NOT excluded.value",
+        )
+        .bind(key)
+        .bind(value.to_string())
+        .bind(&now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

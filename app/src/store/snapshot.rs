@@ -49,7 +49,7 @@ impl Snapshot {
     /// Published posts and pages, and scheduled ones whose time has come by `now`;
     /// with `drafts`, every post not archived.
     pub async fn load(store: &Store, drafts: bool, now: DateTime<Utc>) -> Result<Self> {
-        let mut tx = store.pool().begin().await?;
+        let mut tx = store.read_transaction().await?;
         let version = version(&mut tx).await?;
         let rows = visible_rows(&mut tx, drafts, now, None).await?;
         let tags = tags::all(&mut tx).await?;
@@ -78,7 +78,7 @@ impl Snapshot {
         drafts: bool,
         now: DateTime<Utc>,
     ) -> Result<Option<(Self, HashSet<i64>)>> {
-        let mut tx = store.pool().begin().await?;
+        let mut tx = store.read_transaction().await?;
         let version = version(&mut tx).await?;
         let tags = tags::all(&mut tx).await?;
         let authors = users::all(&mut tx).await?;

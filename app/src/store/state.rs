@@ -83,7 +83,7 @@ impl Store {
         previous: &HashMap<String, String>,
         keys: &[(String, String)],
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write().await?;
         let changed: Vec<&(String, String)> = keys
             .iter()
             .filter(|(p, k)| previous.get(p) != Some(k))

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::Arc;
 
+use folio::build::{Paths, PublishOptions, PublishReport, Site};
 use folio::config::SiteConfig;
-use folio::publish::{Paths, PublishOptions, PublishReport, Site};
 use folio::render::ThemeSource;
 use folio::store::Store;
 
@@ -197,7 +197,7 @@ pub fn post(title: &str, extra: &str, body: &str) -> String {
 }
 
 /// The build of a publish that was expected to render.
-pub fn built(report: &PublishReport) -> &folio::render::BuildReport {
+pub fn built(report: &PublishReport) -> &folio::build::BuildReport {
     report
         .build
         .as_ref()

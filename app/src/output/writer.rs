@@ -212,7 +212,7 @@ impl SiteWriter {
             clear(&next)?;
         }
         // The word that this build is behind is gone before the build is touched.
-        crate::atomic::sync_dir(&builds).map_err(io_error(&builds))?;
+        crate::disk::atomic::sync_dir(&builds).map_err(io_error(&builds))?;
         fs::create_dir_all(&next).map_err(io_error(&next))?;
         let stale = match behind {
             Some(behind) => Stale::Behind(behind.files.into_iter().collect()),
@@ -226,7 +226,7 @@ impl SiteWriter {
                         .into_iter()
                         .filter_map(Result::ok)
                         .filter(|e| !e.file_type().is_dir())
-                        .map(|e| crate::content::relative_path(&next, e.path()))
+                        .map(|e| crate::disk::relative_path(&next, e.path()))
                         .collect()
                 })))
             }
@@ -253,7 +253,7 @@ impl SiteWriter {
     /// origin in the error when two parts of the site claim the same path.
     pub fn put(&self, rel: &str, bytes: &[u8], what: &str) -> Result<(), WriteError> {
         if let Some(base) = &self.base {
-            if same_content(&base.join(rel), bytes) && self.keep(rel, what)? {
+            if crate::disk::atomic::same_content(&base.join(rel), bytes) && self.keep(rel, what)? {
                 return Ok(());
             }
         }
@@ -367,7 +367,7 @@ impl SiteWriter {
             self.flush(&written)?;
         }
         let (builds, _) = siblings(&self.out);
-        crate::atomic::write(&builds.join(UNSETTLED), b"").map_err(io_error(&builds))?;
+        crate::disk::atomic::write(&builds.join(UNSETTLED), b"").map_err(io_error(&builds))?;
         self.switch()?;
         self.note_behind(&written, &removed);
         written.sort();
@@ -451,7 +451,7 @@ impl SiteWriter {
             fs::rename(&link, &self.out).map_err(io_error(&self.out))?;
         }
         let parent = self.out.parent().filter(|p| !p.as_os_str().is_empty());
-        crate::atomic::sync_dir(parent.unwrap_or(Path::new("."))).map_err(io_error(&self.out))
+        crate::disk::atomic::sync_dir(parent.unwrap_or(Path::new("."))).map_err(io_error(&self.out))
     }
 
     /// Drops the build, leaving the published one as it was (the half-made one is
@@ -503,29 +503,10 @@ fn files_under(dir: &Path) -> Result<Vec<String>, WriteError> {
             source: e.into(),
         })?;
         if !entry.file_type().is_dir() {
-            files.push(crate::content::relative_path(dir, entry.path()));
+            files.push(crate::disk::relative_path(dir, entry.path()));
         }
     }
     Ok(files)
-}
-
-fn same_content(path: &Path, bytes: &[u8]) -> bool {
-    match fs::metadata(path) {
-        Ok(meta) if meta.len() == bytes.len() as u64 => {
-            fs::read(path).is_ok_and(|old| old == bytes)
-        }
-        _ => false,
-    }
-}
-
-/// Writes one file through a temporary file and a rename, unless it already holds
-/// `bytes`. Returns whether it wrote.
-pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
-    if same_content(path, bytes) {
-        return Ok(false);
-    }
-    crate::atomic::write(path, bytes)?;
-    Ok(true)
 }
 
 #[cfg(test)]

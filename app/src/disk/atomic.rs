@@ -137,6 +137,26 @@ fn keep_previous(target: &Path) -> std::io::Result<Option<PathBuf>> {
     }
 }
 
+/// Whether the file at `path` holds exactly `bytes`.
+pub fn same_content(path: &Path, bytes: &[u8]) -> bool {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.len() == bytes.len() as u64 => {
+            std::fs::read(path).is_ok_and(|old| old == bytes)
+        }
+        _ => false,
+    }
+}
+
+/// Writes one file through a temporary file and a rename, unless it already holds
+/// `bytes`. Returns whether it wrote.
+pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    if same_content(path, bytes) {
+        return Ok(false);
+    }
+    write(path, bytes)?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

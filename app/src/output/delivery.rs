@@ -1,8 +1,6 @@
 //! How each file of the rendered site is delivered: its Content-Type and its
 //! Cache-Control, the same whether `folio serve` sends it or a bucket does.
 
-use super::theme::is_fingerprinted;
-
 /// The Cache-Control of a site path (`post/index.html`, `/post/`, `assets/x.1a2b3c4d.css`).
 pub fn cache_control(path: &str, cdn_max_age: u32) -> String {
     if is_fingerprinted(path) {
@@ -47,6 +45,20 @@ pub fn with_charset(kind: &str) -> String {
     } else {
         kind.to_owned()
     }
+}
+
+/// Whether an output path is a fingerprinted asset (safe to cache forever).
+pub fn is_fingerprinted(path: &str) -> bool {
+    let Some(rest) = path.trim_start_matches('/').strip_prefix("assets/") else {
+        return false;
+    };
+    let file = rest.rsplit('/').next().unwrap_or(rest);
+    file.split('.').any(|part| {
+        part.len() == 8
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::render::last::{LastBuild, SummaryHash};
+use super::keys::Frame;
+use super::last::{LastBuild, SummaryHash};
 use crate::store::Snapshot;
 
 /// Starts every memory file: a file of another layout is never parsed as this one.
@@ -23,8 +24,8 @@ const MAGIC: &[u8] = concat!("folio last build v1 ", env!("CARGO_PKG_VERSION"), 
 pub struct Memory {
     /// The fingerprint of the build it describes (what the store keeps for the folder).
     pub fingerprint: String,
-    /// See [`super::fingerprint::frame`]: a build with another frame keys every page.
-    pub frame: String,
+    /// See [`Frame`]: a build with another frame keys every page.
+    pub frame: Frame,
     pub snapshot: Snapshot,
     /// In the order of the snapshot's posts.
     pub hashes: Vec<SummaryHash>,
@@ -34,7 +35,7 @@ pub struct Memory {
 #[derive(Serialize)]
 struct MemoryRef<'a> {
     fingerprint: &'a str,
-    frame: &'a str,
+    frame: &'a Frame,
     snapshot: &'a Snapshot,
     hashes: &'a [SummaryHash],
 }
@@ -76,7 +77,7 @@ pub fn write(
     cache: &Path,
     out: &Path,
     fingerprint: &str,
-    frame: &str,
+    frame: &Frame,
     snapshot: &Snapshot,
     hashes: &[SummaryHash],
 ) {

@@ -16,9 +16,9 @@ use object_store::path::Path as ObjectPath;
 use object_store::{Attribute, Attributes, ObjectStore, PutOptions, PutPayload};
 use serde::{Deserialize, Serialize};
 
-use super::Progress;
+use crate::build::Progress;
 use crate::config::HeaderRule;
-use crate::render::delivery;
+use crate::output::delivery;
 
 /// Where the manifest lives, under the prefix. Hidden: the site has no dotfiles.
 const MANIFEST: &str = ".folio-manifest.json";

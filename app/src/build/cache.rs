@@ -206,7 +206,7 @@ impl BodyCache {
 /// An entry's key: the body's hash and the version of the renderer that made it.
 fn key(body_hash: &str) -> String {
     let mut hasher = blake3::Hasher::new();
-    hasher.update(super::markdown::VERSION.as_bytes());
+    hasher.update(crate::render::markdown::VERSION.as_bytes());
     hasher.update(body_hash.as_bytes());
     hasher.finalize().to_hex().to_string()
 }

@@ -10,7 +10,7 @@ pub struct Media {
     /// Where it goes in the site, relative, with `/`.
     pub rel: String,
     pub source: PathBuf,
-    /// See [`crate::store::posts::file_stamp`].
+    /// See [`crate::disk::file_stamp`].
     pub stamp: String,
 }
 
@@ -30,9 +30,9 @@ pub fn find(dir: &Path) -> Vec<Media> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file() && !e.file_name().to_string_lossy().ends_with(".md"))
         .filter_map(|e| {
-            let stamp = crate::store::posts::file_stamp(&e.metadata().ok()?);
+            let stamp = crate::disk::file_stamp(&e.metadata().ok()?);
             Some(Media {
-                rel: crate::content::relative_path(dir, e.path()),
+                rel: crate::disk::relative_path(dir, e.path()),
                 source: e.into_path(),
                 stamp,
             })

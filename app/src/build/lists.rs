@@ -1,0 +1,189 @@
+//! The pages of a build besides posts' own: the home page and the tag and author
+//! lists (paginated), the redirect page of each alias, and the 404 page.
+
+use super::pages::Plan;
+use super::PublishError;
+use crate::output::SiteWriter;
+use crate::render::seo;
+use crate::render::views::{
+    self, author_url, output_path, page_url, post_url, redirect_page, tag_url, Paginator,
+};
+
+/// One output file to render, besides posts' pages.
+pub(super) enum Job {
+    List { list: List, page: usize },
+    Alias { post: usize, alias: usize },
+    NotFound,
+}
+
+#[derive(Clone, Copy)]
+pub(super) enum List {
+    Home,
+    Tag(usize),
+    Author(usize),
+}
+
+/// Every job of a build of `plan`'s snapshot.
+pub(super) fn jobs(plan: &Plan) -> Vec<Job> {
+    let mut jobs: Vec<Job> = Vec::new();
+    let per_page = plan.input.config.posts_per_page;
+    let lists = std::iter::once((List::Home, plan.lists.posts.len()))
+        .chain(
+            plan.lists
+                .by_tag
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| !p.is_empty())
+                .map(|(t, p)| (List::Tag(t), p.len())),
+        )
+        .chain(
+            plan.lists
+                .by_author
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| !p.is_empty())
+                .map(|(a, p)| (List::Author(a), p.len())),
+        );
+    for (list, count) in lists {
+        let pages = count.div_ceil(per_page).max(1);
+        jobs.extend((1..=pages).map(|page| Job::List { list, page }));
+    }
+    for (i, post) in plan.input.snapshot.posts.iter().enumerate() {
+        jobs.extend((0..post.post.doc.aliases.len()).map(|alias| Job::Alias { post: i, alias }));
+    }
+    jobs.push(Job::NotFound);
+    jobs
+}
+
+impl Plan<'_> {
+    pub(super) fn render(&self, job: &Job, writer: &SiteWriter) -> Result<(), PublishError> {
+        match *job {
+            Job::List { list, page } => self.render_list(list, page, writer),
+            Job::Alias { post, alias } => {
+                let doc = &self.input.snapshot.posts[post].post.doc;
+                let from = &doc.aliases[alias];
+                // As the post's summary has them, without making it.
+                let url = post_url(&doc.slug);
+                let permalink = views::permalink(&self.input.config.base_url, &doc.slug);
+                let rel = output_path(from);
+                writer.put(
+                    &rel,
+                    redirect_page(&url, &permalink).as_bytes(),
+                    &format!("alias {from} of {url}"),
+                )?;
+                Ok(())
+            }
+            Job::NotFound => {
+                let mut context = self.page();
+                let mut seo = seo::for_list(
+                    &self.site,
+                    format!("Page not found - {}", self.site.title),
+                    String::new(),
+                    "/404.html",
+                );
+                seo.noindex = true;
+                context.insert("seo", &seo);
+                context.insert("page_kind", "404");
+                self.emit(
+                    writer,
+                    "404.html".to_owned(),
+                    "404.html",
+                    context,
+                    "the 404 page".to_owned(),
+                )
+            }
+        }
+    }
+
+    fn render_list(
+        &self,
+        list: List,
+        page: usize,
+        writer: &SiteWriter,
+    ) -> Result<(), PublishError> {
+        let snapshot = self.input.snapshot;
+        if let Some(unchanged) = &self.unchanged {
+            let (unchanged, base) = match list {
+                List::Home => (unchanged.home(page), "/".to_owned()),
+                List::Tag(t) => (unchanged.tag(t, page), tag_url(&snapshot.tags[t].slug)),
+                List::Author(a) => (
+                    unchanged.author(a, page),
+                    author_url(&snapshot.authors[a].slug),
+                ),
+            };
+            let url = page_url(&base, page);
+            if self.keep_unchanged(writer, unchanged, output_path(&url), || {
+                format!("list {url}")
+            })? {
+                return Ok(());
+            }
+        }
+        let per_page = self.input.config.posts_per_page;
+        let mut context = self.page();
+        let (items, base, template, title, description) = match list {
+            List::Home => (
+                &self.lists.posts,
+                "/".to_owned(),
+                "index.html",
+                self.site.title.to_owned(),
+                self.site.description.to_owned(),
+            ),
+            List::Tag(t) => {
+                let tag = views::tag_ref(snapshot, t);
+                let description = tag
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| format!("Posts tagged {}", tag.name));
+                let title = format!("{} - {}", tag.name, self.site.title);
+                context.insert("tag", &tag);
+                (
+                    &self.lists.by_tag[t],
+                    tag_url(&tag.slug),
+                    "tag.html",
+                    title,
+                    description,
+                )
+            }
+            List::Author(a) => {
+                let author = views::author_ref(snapshot, a);
+                let description = author
+                    .bio
+                    .clone()
+                    .unwrap_or_else(|| format!("Posts by {}", author.name));
+                let title = format!("{} - {}", author.name, self.site.title);
+                context.insert("author", &author);
+                (
+                    &self.lists.by_author[a],
+                    author_url(&author.slug),
+                    "author.html",
+                    title,
+                    description,
+                )
+            }
+        };
+        let total = items.len().div_ceil(per_page).max(1);
+        let shown: Vec<usize> = items
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .copied()
+            .collect();
+        let url = page_url(&base, page);
+        let title = if page > 1 {
+            format!("{title} (page {page})")
+        } else {
+            title
+        };
+        context.insert("seo", &seo::for_list(&self.site, title, description, &url));
+        context.insert_posts("posts", shown, &self.summary_hashes);
+        context.insert("paginator", &Paginator::new(&base, page, total));
+        context.insert("page_kind", template.trim_end_matches(".html"));
+        self.emit(
+            writer,
+            output_path(&url),
+            template,
+            context,
+            format!("list {url}"),
+        )
+    }
+}

@@ -1,0 +1,188 @@
+//! The incremental build, and publishing through it: import `content/` into the
+//! store, decide what changed since the last build into the output folder, render
+//! only that, and switch the folder to the new site. The CLI's `publish`, `serve`,
+//! the admin API and the schedule all go through [`Site::publish`], one at a time.
+//!
+//! Where each decision lives: [`fingerprint`] (is there anything to do at all),
+//! [`memory`] and [`last`] (what the last build rendered, and so which pages cannot
+//! have changed), [`keys`] (a page's inputs, hashed: render it or keep its file),
+//! [`cache`] (rendered bodies kept between builds), [`pages`], [`lists`] and
+//! [`feeds`] (what each output file is made of), [`publisher`] (API requests that
+//! share one build) and [`schedule`] (scheduled posts going live).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde::Serialize;
+use tokio::sync::Mutex;
+
+mod bodies;
+mod cache;
+mod feeds;
+mod fingerprint;
+mod keys;
+mod last;
+mod lists;
+mod memory;
+mod pages;
+mod preview;
+mod publish;
+pub mod publisher;
+pub mod schedule;
+
+pub use pages::BuildReport;
+pub use publisher::Publisher;
+
+use crate::clock::Clock;
+use crate::config::SiteConfig;
+use crate::content::{ContentError, ImportReport};
+use crate::output::WriteError;
+use crate::render::{RenderError, ThemeSource};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Content(#[from] ContentError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error("cannot write the site: {0}")]
+    Write(#[from] WriteError),
+    #[error("post {0} has no body in the store (deleted during the build?)")]
+    MissingBody(String),
+    #[error("preview: {0}")]
+    Preview(std::io::Error),
+    #[error("site settings: {0}")]
+    Config(#[from] crate::config::ConfigError),
+    /// A build task ended without an answer (it panicked, or the runtime is going down).
+    #[error("the build stopped: {0}")]
+    Stopped(String),
+}
+
+/// The folders a site lives in.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub content: PathBuf,
+    pub theme: ThemeSource,
+    /// Site-level template overrides (used when the folder exists).
+    pub templates: PathBuf,
+    pub out: PathBuf,
+    /// Rendered post bodies and the memory of the last build (see [`cache`], [`memory`]).
+    pub cache: Option<PathBuf>,
+}
+
+/// A site: its store, configuration and folders.
+pub struct Site {
+    pub store: Store,
+    /// The configuration the site started with.
+    pub config: SiteConfig,
+    /// `folio.toml` as reloaded in watch mode; builds use it over `config`.
+    reloaded: std::sync::RwLock<Option<SiteConfig>>,
+    pub paths: Paths,
+    /// Builds write one output folder; they take turns.
+    build_lock: Mutex<()>,
+    pub metrics: crate::metrics::Metrics,
+    /// Where builds and the schedule read the time.
+    pub clock: Clock,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PublishOptions {
+    /// Import `content/` first (when the folder exists).
+    pub import: bool,
+    /// Archive posts whose file disappeared.
+    pub prune: bool,
+    /// Render drafts too (a preview, never for a public site).
+    pub drafts: bool,
+    /// Render even when nothing changed since the last build of the output folder.
+    pub force: bool,
+}
+
+/// A callback told (pages done, pages in all) during a build.
+pub type Progress = std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// What a publish did.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishReport {
+    pub import: Option<ImportReport>,
+    /// None when nothing changed since the last build, so nothing was rendered.
+    pub build: Option<BuildReport>,
+    /// Milliseconds spent importing and reading the store (the build counts its own).
+    pub import_millis: u128,
+    pub snapshot_millis: u128,
+    /// True when the build started from its memory of the last build (see
+    /// `publish::memory`) rather than from a read of the whole store.
+    pub remembered: bool,
+}
+
+impl Site {
+    pub fn new(store: Store, config: SiteConfig, paths: Paths) -> Self {
+        Self {
+            store,
+            config,
+            reloaded: std::sync::RwLock::new(None),
+            paths,
+            build_lock: Mutex::new(()),
+            metrics: crate::metrics::Metrics::new(),
+            clock: Clock::system(),
+        }
+    }
+
+    /// The site, reading the time from `clock` (a test's).
+    pub fn with_clock(self, clock: Clock) -> Self {
+        Self { clock, ..self }
+    }
+
+    /// The configuration a build uses: `folio.toml` and the environment, with the
+    /// settings saved through the admin API on top.
+    pub async fn effective_config(&self) -> Result<SiteConfig, PublishError> {
+        let settings = self.store.settings().await?;
+        Ok(self.current_config().with_settings(&settings)?)
+    }
+
+    /// `folio.toml` as last loaded: at start, or reloaded in watch mode.
+    fn current_config(&self) -> SiteConfig {
+        self.reloaded
+            .read()
+            .expect("no panic while holding the lock")
+            .clone()
+            .unwrap_or_else(|| self.config.clone())
+    }
+
+    /// Builds from now on use `config` (a `folio.toml` changed in watch mode). The
+    /// theme folder and the server's settings stay as they were at start.
+    pub fn reload_config(&self, config: SiteConfig) {
+        *self
+            .reloaded
+            .write()
+            .expect("no panic while holding the lock") = Some(config);
+    }
+
+    /// Imports (if asked) and renders. Any error leaves the published folder as it was.
+    pub async fn publish(&self, options: PublishOptions) -> Result<PublishReport, PublishError> {
+        self.publish_reporting(options, None).await
+    }
+
+    /// [`Site::publish`], telling `progress` (pages done, pages in all) as it renders.
+    pub async fn publish_reporting(
+        &self,
+        options: PublishOptions,
+        progress: Option<Progress>,
+    ) -> Result<PublishReport, PublishError> {
+        let _turn = self.build_lock.lock().await;
+        let started = Instant::now();
+        let result = self.publish_in_turn(options, progress).await;
+        match &result {
+            Ok(PublishReport {
+                build: Some(build), ..
+            }) => self
+                .metrics
+                .rendered(started.elapsed(), build.write.written.len()),
+            Ok(_) => self.metrics.published(),
+            Err(_) => self.metrics.publish_failed(),
+        }
+        result
+    }
+}

@@ -1,0 +1,529 @@
+//! The pages of a build: a snapshot of the store and a theme in, the output folder out.
+//!
+//! Every output file is one job; jobs run in parallel on rayon and stream their bytes
+//! to the [`SiteWriter`], so the rendered site is never held in memory at once. Posts
+//! go a chunk at a time: the bodies a chunk renders are read from the store for it,
+//! so neither are all bodies. Which pages are rendered at all is decided by their keys
+//! ([`super::keys`]) and what the last build knew ([`super::last`]).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::Context;
+
+use super::bodies::Bodies;
+use super::cache::BodyCache;
+use super::keys::{Frame, Page, PageContext};
+use super::last::{LastBuild, Lists, SummaryHash, Unchanged};
+use super::lists;
+use super::PublishError;
+use crate::config::SiteConfig;
+use crate::content::media::Media;
+use crate::output::{SiteWriter, WriteReport};
+use crate::render::seo;
+use crate::render::views::{output_path, post_url, summarize, PostSummary, SiteView};
+use crate::render::Theme;
+use crate::store::{Kind, Snapshot};
+
+/// What a build did.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildReport {
+    /// Files the site has.
+    pub files: usize,
+    pub posts: usize,
+    pub pages: usize,
+    /// Pages rendered; the others' inputs had not changed since the last build.
+    pub rendered: usize,
+    #[serde(flatten)]
+    pub write: WriteReport,
+    pub millis: u128,
+    /// (output path, key) of every file, for the next build; files not made from a
+    /// template have an empty key.
+    #[serde(skip)]
+    pub keys: Vec<(String, String)>,
+    /// The hash of each post's summary, in the snapshot's order: what the next build
+    /// compares against (see [`LastBuild`]).
+    #[serde(skip)]
+    pub summary_hashes: Vec<SummaryHash>,
+}
+
+/// Everything one build reads.
+pub struct Build<'a> {
+    pub snapshot: &'a Snapshot,
+    pub theme: &'a Theme,
+    /// What the theme, configuration and renderer make of every page: see [`Frame`].
+    pub frame: &'a Frame,
+    pub config: &'a SiteConfig,
+    /// The Markdown of the posts of the snapshot, read for the pages rendered.
+    pub bodies: &'a dyn Bodies,
+    /// Files from `content/` other than Markdown (images), copied as they are.
+    pub media: &'a [Media],
+    /// A preview build with drafts: pages are marked noindex and robots.txt disallows all.
+    pub preview: bool,
+    /// Where rendered post bodies are kept between builds.
+    pub cache: Option<&'a BodyCache>,
+    /// The page keys of the last build into the same folder: a page whose key is
+    /// unchanged and whose file is there is not rendered again.
+    pub previous: Option<&'a HashMap<String, String>>,
+    /// The last build into the same folder and what changed since, when known: the
+    /// pages it shows unchanged keep their `previous` key without being keyed again.
+    pub last: Option<&'a LastBuild>,
+    /// Told (pages done, pages in all) as pages are rendered, for a progress bar.
+    pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
+}
+
+/// Posts rendered together: their bodies are read from the store in one query and
+/// held until the chunk is written.
+const POSTS_PER_CHUNK: usize = 256;
+
+/// How long a part of a build took, logged at debug level (`FOLIO_LOG=folio=debug`).
+struct Phase(Instant);
+
+impl Phase {
+    fn start() -> Self {
+        Self(Instant::now())
+    }
+
+    fn done(self, what: &str) {
+        tracing::debug!(
+            millis = self.0.elapsed().as_millis() as u64,
+            "build: {what}"
+        );
+    }
+}
+
+/// Renders the site into `out`; on any error the published folder is left as it was.
+pub fn build(input: &Build, out: &Path) -> Result<BuildReport, PublishError> {
+    let started = Instant::now();
+    let writer = SiteWriter::begin(out)?;
+    // A preview (drafts shown, never indexed) is not a site anyone publishes.
+    let writer = if input.preview {
+        writer.scratch()
+    } else {
+        writer
+    };
+    let rendered = render_all(input, &writer);
+    if let Some(cache) = input.cache {
+        cache.flush();
+    }
+    match rendered {
+        Ok(Rendered {
+            files,
+            mut keys,
+            rendered,
+            summary_hashes,
+        }) => {
+            let last: Option<Vec<&str>> = input
+                .previous
+                .map(|p| p.keys().map(String::as_str).collect());
+            let phase = Phase::start();
+            let write = writer.commit(last.as_deref())?;
+            phase.done("commit");
+            // Files made without a key are listed too (with none), so the next build
+            // knows every file this one left.
+            let keyed: std::collections::HashSet<&str> =
+                keys.iter().map(|(path, _)| path.as_str()).collect();
+            let unkeyed: Vec<(String, String)> = write
+                .files
+                .iter()
+                .filter(|f| !keyed.contains(f.as_str()))
+                .map(|f| (f.clone(), String::new()))
+                .collect();
+            keys.extend(unkeyed);
+            // Only a build that rendered every body knows which entries are still used.
+            let full = input.previous.is_none_or(HashMap::is_empty);
+            if let (Some(cache), true) = (input.cache, full) {
+                cache.prune();
+            }
+            let posts = input
+                .snapshot
+                .posts
+                .iter()
+                .filter(|p| p.post.doc.kind == Kind::Post)
+                .count();
+            Ok(BuildReport {
+                files,
+                posts,
+                pages: input.snapshot.posts.len() - posts,
+                rendered,
+                write,
+                millis: started.elapsed().as_millis(),
+                keys,
+                summary_hashes,
+            })
+        }
+        Err(e) => {
+            writer.abort();
+            Err(e)
+        }
+    }
+}
+
+/// The shared, precomputed state of one build.
+pub(super) struct Plan<'a> {
+    pub(super) input: &'a Build<'a>,
+    keys: Mutex<Vec<(String, String)>>,
+    pub(super) rendered: AtomicUsize,
+    pub(super) site: SiteView<'a>,
+    pub(super) base: Context,
+    /// Made when first needed: a build after an edit needs few.
+    summaries: Vec<OnceLock<PostSummary>>,
+    /// The hash of each summary's JSON: what page keys take of it.
+    pub(super) summary_hashes: Vec<SummaryHash>,
+    pub(super) lists: Lists,
+    /// Pages whose inputs are the last build's, when that is known.
+    pub(super) unchanged: Option<Unchanged>,
+}
+
+struct Rendered {
+    /// Files in the site.
+    files: usize,
+    keys: Vec<(String, String)>,
+    rendered: usize,
+    summary_hashes: Vec<SummaryHash>,
+}
+
+impl<'a> Plan<'a> {
+    /// What every page of the build of `input` shares: the summaries of its posts
+    /// (hashed; made only where the last build did not know them), its lists, and
+    /// which of its pages the last build shows unchanged.
+    fn new(input: &'a Build<'a>) -> Self {
+        let snapshot = input.snapshot;
+        let site = SiteView::new(input.config, input.preview);
+        let mut base = Context::new();
+        base.insert("site", &site);
+        let phase = Phase::start();
+        let summaries: Vec<OnceLock<PostSummary>> =
+            snapshot.posts.iter().map(|_| OnceLock::new()).collect();
+        // A post unchanged since the last build has the same summary, hence hash.
+        let summary_hashes: Vec<SummaryHash> = snapshot
+            .posts
+            .par_iter()
+            .zip(&summaries)
+            .map(|(post, cell)| {
+                if let Some(hash) = input.last.and_then(|last| last.hash_of(post.post.id)) {
+                    return hash;
+                }
+                let summary =
+                    cell.get_or_init(|| summarize(snapshot, post, &input.config.base_url));
+                let json = serde_json::to_vec(summary).expect("a summary serializes");
+                blake3::hash(&json).into()
+            })
+            .collect();
+        phase.done("summaries");
+        let lists = Lists::of(
+            snapshot
+                .posts
+                .iter()
+                .map(|p| (p.post.doc.kind, p.tags.as_slice(), p.authors.as_slice())),
+            &snapshot.tags,
+            snapshot.authors.len(),
+        );
+        let unchanged = input.last.map(|last| {
+            let per_page = input.config.posts_per_page;
+            Unchanged::compare(last, snapshot, &summary_hashes, &lists, per_page)
+        });
+        Self {
+            input,
+            keys: Mutex::new(Vec::new()),
+            rendered: AtomicUsize::new(0),
+            site,
+            base,
+            summaries,
+            summary_hashes,
+            lists,
+            unchanged,
+        }
+    }
+}
+
+fn render_all(input: &Build, writer: &SiteWriter) -> Result<Rendered, PublishError> {
+    let snapshot = input.snapshot;
+    let plan = Plan::new(input);
+    let jobs = lists::jobs(&plan);
+    let done = AtomicUsize::new(0);
+    let total = (snapshot.posts.len() + jobs.len()) as u64;
+    let tell = |n: usize| {
+        let n = done.fetch_add(n, Ordering::Relaxed) + n;
+        if let Some(progress) = input.progress {
+            progress(n as u64, total);
+        }
+    };
+    let indexes: Vec<usize> = (0..snapshot.posts.len()).collect();
+    let phase = Phase::start();
+    for chunk in indexes.chunks(POSTS_PER_CHUNK) {
+        plan.render_posts(chunk, writer)?;
+        tell(chunk.len());
+    }
+    phase.done("post pages");
+    let phase = Phase::start();
+    jobs.par_chunks(64).try_for_each(|jobs| {
+        for job in jobs {
+            plan.render(job, writer)?;
+        }
+        tell(jobs.len());
+        Ok::<(), PublishError>(())
+    })?;
+    input.theme.assets.par_iter().try_for_each(|asset| {
+        writer.put(
+            &asset.output,
+            &asset.bytes,
+            &format!("theme asset {}", asset.name),
+        )
+    })?;
+    phase.done("lists, aliases and the 404 page");
+    let phase = Phase::start();
+    plan.copy_media(writer)?;
+    phase.done("assets and media");
+    let phase = Phase::start();
+    let extras = plan.write_feeds_and_maps(writer)?;
+    phase.done("feeds and sitemaps");
+    let files =
+        snapshot.posts.len() + jobs.len() + input.theme.assets.len() + input.media.len() + extras;
+    Ok(Rendered {
+        files,
+        keys: plan
+            .keys
+            .into_inner()
+            .expect("no panic while holding the lock"),
+        rendered: plan.rendered.into_inner(),
+        summary_hashes: plan.summary_hashes,
+    })
+}
+
+impl Plan<'_> {
+    /// Copies the files of `content/` that changed since the last build (by their
+    /// stamp) and keeps the others.
+    pub(super) fn copy_media(&self, writer: &SiteWriter) -> Result<(), PublishError> {
+        self.input.media.par_iter().try_for_each(|media| {
+            let key = media.key();
+            let what = || format!("content file {}", media.rel);
+            let same = self.input.previous.and_then(|p| p.get(&media.rel)) == Some(&key);
+            if !(same && writer.keep(&media.rel, &what())?) {
+                writer.copy(&media.rel, &media.source, &what())?;
+            }
+            self.record(media.rel.clone(), key);
+            Ok(())
+        })
+    }
+
+    pub(super) fn summary(&self, i: usize) -> &PostSummary {
+        self.summaries[i].get_or_init(|| {
+            let snapshot = self.input.snapshot;
+            summarize(snapshot, &snapshot.posts[i], &self.input.config.base_url)
+        })
+    }
+
+    pub(super) fn record(&self, rel: String, key: String) {
+        self.keys
+            .lock()
+            .expect("no panic while holding the lock")
+            .push((rel, key));
+    }
+
+    /// A page's context, its key started from the build's frame (which holds the
+    /// site, so the base context is keyed already).
+    pub(super) fn page(&self) -> PageContext {
+        PageContext::new(self.input.frame)
+    }
+
+    /// Renders the pages of the posts at `chunk`, reading the bodies of those changed.
+    pub(super) fn render_posts(
+        &self,
+        chunk: &[usize],
+        writer: &SiteWriter,
+    ) -> Result<(), PublishError> {
+        let pages = chunk
+            .par_iter()
+            .map(|&i| Ok(self.prepare_post(i, writer)?.map(|page| (i, page))))
+            .filter_map(Result::transpose)
+            .collect::<Result<Vec<_>, PublishError>>()?;
+        if pages.is_empty() {
+            return Ok(());
+        }
+        let indexes: Vec<usize> = pages.iter().map(|(i, _)| *i).collect();
+        let bodies = self.bodies_html(&indexes)?;
+        pages
+            .into_par_iter()
+            .try_for_each(|(i, page)| self.finish(writer, page, bodies.get(&i).map(String::as_str)))
+    }
+
+    fn prepare_post(&self, i: usize, writer: &SiteWriter) -> Result<Option<Page>, PublishError> {
+        let snapshot_post = &self.input.snapshot.posts[i];
+        let post = &snapshot_post.post;
+        let unchanged = self.unchanged.as_ref().is_some_and(|u| u.page(i));
+        let rel = output_path(&post_url(&post.doc.slug));
+        if self.keep_unchanged(writer, unchanged, rel, || format!("post {}", post.doc.slug))? {
+            return Ok(None);
+        }
+        let summary = self.summary(i);
+        let mut context = self.page();
+        context.insert("seo", &seo::for_post(&self.site, summary, &post.doc));
+        context.insert_post("post", Some(i), &self.summary_hashes);
+        context.insert("codeinjection_head", &post.doc.codeinjection_head);
+        context.insert("codeinjection_foot", &post.doc.codeinjection_foot);
+        let template = match post.doc.kind {
+            Kind::Post => {
+                // Posts are newest first: the newer one is before, the older one after.
+                let (newer, older) = self.lists.neighbours(i).unwrap_or_default();
+                context.insert_post("newer", newer, &self.summary_hashes);
+                context.insert_post("older", older, &self.summary_hashes);
+                context.insert("page_kind", "post");
+                "post.html"
+            }
+            Kind::Page => {
+                context.insert("page_kind", "page");
+                "page.html"
+            }
+        };
+        self.prepare(
+            writer,
+            output_path(&summary.url),
+            template,
+            context,
+            Some(&snapshot_post.digest.hash),
+            format!("post {}", summary.slug),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::{theme_hash, ThemeSource};
+    use crate::store::posts::Digest;
+    use crate::store::snapshot::SnapshotPost;
+    use crate::store::{PostDoc, Status, StoredPost};
+
+    /// Bodies that count who asks for them.
+    struct Counting {
+        bodies: HashMap<i64, String>,
+        asked: Mutex<Vec<i64>>,
+    }
+
+    impl Bodies for Counting {
+        fn markdown(&self, ids: &[i64]) -> Result<HashMap<i64, String>, crate::store::StoreError> {
+            self.asked
+                .lock()
+                .expect("no panic while holding the lock")
+                .extend(ids);
+            self.bodies.markdown(ids)
+        }
+    }
+
+    fn snapshot(bodies: &HashMap<i64, String>) -> Snapshot {
+        let mut posts: Vec<SnapshotPost> = bodies
+            .iter()
+            .map(|(&id, markdown)| SnapshotPost {
+                post: StoredPost {
+                    id,
+                    revision: 1,
+                    doc: PostDoc {
+                        slug: format!("post-{id}"),
+                        title: format!("Post {id}"),
+                        status: Status::Published,
+                        published_at: chrono::DateTime::from_timestamp(1_700_000_000 + id, 0),
+                        ..PostDoc::default()
+                    },
+                    source_path: None,
+                    source_hash: None,
+                    archived: false,
+                    sanitized: false,
+                },
+                digest: Digest::of(markdown),
+                tags: Vec::new(),
+                authors: Vec::new(),
+            })
+            .collect();
+        posts.sort_by_key(|p| std::cmp::Reverse(p.post.doc.published_at));
+        Snapshot {
+            posts,
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn a_build_reads_only_the_bodies_it_renders() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("public");
+        // The cache's queries run on a runtime's threads, not the build's.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let cache = runtime
+            .block_on(BodyCache::open(&dir.path().join("cache")))
+            .expect("cache");
+        let theme = Theme::load(&ThemeSource::Embedded, None).expect("theme");
+        let config = SiteConfig::default();
+        let none = dir.path().join("no templates");
+        let frame = Frame::new(&config, false, theme_hash(&ThemeSource::Embedded, &none));
+        let mut bodies: HashMap<i64, String> = (1..=3)
+            .map(|id| {
+                (
+                    id,
+                    format!("Body of post {id}.\n\n```rust\nfn f() {{}}\n```\n"),
+                )
+            })
+            .collect();
+        let build_with = |bodies: &HashMap<i64, String>, previous: &HashMap<String, String>| {
+            let counting = Counting {
+                bodies: bodies.clone(),
+                asked: Mutex::new(Vec::new()),
+            };
+            let report = build(
+                &Build {
+                    snapshot: &snapshot(bodies),
+                    bodies: &counting,
+                    theme: &theme,
+                    frame: &frame,
+                    config: &config,
+                    media: &[],
+                    preview: false,
+                    cache: Some(&cache),
+                    previous: Some(previous),
+                    last: None,
+                    progress: None,
+                },
+                &out,
+            )
+            .expect("build");
+            let mut asked = counting.asked.into_inner().expect("no panic");
+            asked.sort_unstable();
+            (report, asked)
+        };
+
+        let (first, asked) = build_with(&bodies, &HashMap::new());
+        assert_eq!(asked, [1, 2, 3], "a first build reads every body, once");
+        let keys: HashMap<String, String> = first.keys.into_iter().collect();
+
+        bodies.insert(2, "Body of post 2, edited.\n".to_owned());
+        let (second, asked) = build_with(&bodies, &keys);
+        assert_eq!(
+            asked,
+            [2],
+            "only the edited body is read; the others are cached"
+        );
+        assert!(second
+            .write
+            .written
+            .contains(&"post-2/index.html".to_owned()));
+        assert!(!second
+            .write
+            .written
+            .contains(&"post-1/index.html".to_owned()));
+        let page = std::fs::read_to_string(out.join("post-2/index.html")).expect("page");
+        assert!(page.contains("edited"), "{page}");
+
+        let keys: HashMap<String, String> = second.keys.into_iter().collect();
+        let (third, asked) = build_with(&bodies, &keys);
+        assert!(asked.is_empty(), "nothing changed, nothing read: {asked:?}");
+        assert_eq!(third.rendered, 0);
+    }
+}
