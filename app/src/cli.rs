@@ -59,84 +59,15 @@ pub struct PathArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Import content/, render the site and serve it with health endpoints.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "FOLIO_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        /// Serve Prometheus metrics at /metrics on this address (never on the public one).
-        #[arg(long, env = "FOLIO_METRICS_LISTEN")]
-        metrics_listen: Option<SocketAddr>,
-        /// Serve the admin (/admin/) on this address only; the public address then
-        /// answers /admin/ with 404.
-        #[arg(long, env = "FOLIO_ADMIN_LISTEN")]
-        admin_listen: Option<SocketAddr>,
-        /// Open connections at most (at the limit, the oldest idle one is closed).
-        #[arg(long, env = "FOLIO_MAX_CONNECTIONS", default_value_t = 1024)]
-        max_connections: usize,
-        /// Seconds a client has to send a request's headers (and a connection may idle).
-        #[arg(long, env = "FOLIO_HEADER_TIMEOUT", default_value_t = 10)]
-        header_timeout: u64,
-        /// Render drafts too (a private preview).
-        #[arg(long)]
-        drafts: bool,
-        /// Publish changes to content/, the theme and templates as they happen, and
-        /// reload the browser.
-        #[arg(long)]
-        watch: bool,
-        #[command(flatten)]
-        admin: AdminArgs,
-    },
+    Serve(ServeArgs),
     /// Import content/ and render the site into the output folder, then exit (for CI).
-    Publish {
-        /// Render drafts too (a private preview).
-        #[arg(long)]
-        drafts: bool,
-        /// Archive posts whose file is gone from content/.
-        #[arg(long)]
-        prune: bool,
-        /// Render even when nothing changed since the last build.
-        #[arg(long)]
-        force: bool,
-        /// Keep running and publish changes as they happen.
-        #[arg(long, conflicts_with = "bucket")]
-        watch: bool,
-        /// Print the summary as JSON.
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        bucket: BucketArgs,
-        /// Push the changed files of content/ to the folio at this address, which
-        /// imports and publishes them (nothing is rendered here).
-        #[arg(long, value_name = "https://ADMIN-HOST", conflicts_with_all = ["bucket", "watch"])]
-        remote: Option<String>,
-        /// The API token for --remote (scopes content:read, content:write, publish).
-        #[arg(long, env = "FOLIO_TOKEN", hide_env_values = true, requires = "remote")]
-        token: Option<String>,
-    },
+    Publish(PublishArgs),
     /// Import Markdown files into the store without rendering (or a Ghost export:
     /// `folio import ghost FILE`).
     #[command(args_conflicts_with_subcommands = true)]
-    Import {
-        #[command(subcommand)]
-        from: Option<ImportFrom>,
-        /// Folder to import [default: the content folder].
-        dir: Option<PathBuf>,
-        /// Archive posts whose file is gone (kept in the store, no longer published).
-        #[arg(long)]
-        prune: bool,
-        /// Print the summary as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Import(ImportArgs),
     /// Write a consistent copy of the database while the server runs.
-    Backup {
-        /// The copy to write, or a folder to write `folio-<UTC time>.db` into.
-        #[arg(long)]
-        out: PathBuf,
-        /// With a folder: keep only this many copies, the newest.
-        #[arg(long)]
-        keep: Option<usize>,
-    },
+    Backup(BackupArgs),
     /// Replace the database with a backup, after checking it (stop the server first).
     Restore {
         /// The backup to restore.
@@ -158,6 +89,91 @@ pub enum Command {
         /// Folder to write [default: the content folder].
         dir: Option<PathBuf>,
     },
+}
+
+// The arguments of `folio serve` (its help is the variant's doc comment).
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "FOLIO_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Serve Prometheus metrics at /metrics on this address (never on the public one).
+    #[arg(long, env = "FOLIO_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Serve the admin (/admin/) on this address only; the public address then
+    /// answers /admin/ with 404.
+    #[arg(long, env = "FOLIO_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
+    /// Open connections at most (at the limit, the oldest idle one is closed).
+    #[arg(long, env = "FOLIO_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers (and a connection may idle).
+    #[arg(long, env = "FOLIO_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Render drafts too (a private preview).
+    #[arg(long)]
+    pub drafts: bool,
+    /// Publish changes to content/, the theme and templates as they happen, and
+    /// reload the browser.
+    #[arg(long)]
+    pub watch: bool,
+    #[command(flatten)]
+    pub admin: AdminArgs,
+}
+
+// The arguments of `folio publish` (its help is the variant's doc comment).
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Render drafts too (a private preview).
+    #[arg(long)]
+    pub drafts: bool,
+    /// Archive posts whose file is gone from content/.
+    #[arg(long)]
+    pub prune: bool,
+    /// Render even when nothing changed since the last build.
+    #[arg(long)]
+    pub force: bool,
+    /// Keep running and publish changes as they happen.
+    #[arg(long, conflicts_with = "bucket")]
+    pub watch: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub bucket: BucketArgs,
+    /// Push the changed files of content/ to the folio at this address, which
+    /// imports and publishes them (nothing is rendered here).
+    #[arg(long, value_name = "https://ADMIN-HOST", conflicts_with_all = ["bucket", "watch"])]
+    pub remote: Option<String>,
+    /// The API token for --remote (scopes content:read, content:write, publish).
+    #[arg(long, env = "FOLIO_TOKEN", hide_env_values = true, requires = "remote")]
+    pub token: Option<String>,
+}
+
+// The arguments of `folio import` (its help is the variant's doc comment).
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub from: Option<ImportFrom>,
+    /// Folder to import [default: the content folder].
+    pub dir: Option<PathBuf>,
+    /// Archive posts whose file is gone (kept in the store, no longer published).
+    #[arg(long)]
+    pub prune: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+// The arguments of `folio backup` (its help is the variant's doc comment).
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The copy to write, or a folder to write `folio-<UTC time>.db` into.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// With a folder: keep only this many copies, the newest.
+    #[arg(long)]
+    pub keep: Option<usize>,
 }
 
 /// Where `publish` sends the site after rendering it.

@@ -1,0 +1,105 @@
+//! The subcommands, one file each. Each gets its arguments and, when it needs one,
+//! the site opened from the command line's paths; it closes the store when done.
+
+mod backup;
+mod import;
+mod publish;
+mod push;
+mod serve;
+mod user;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+use folio::build::{Paths, Progress, Site};
+use folio::config::SiteConfig;
+use folio::render::ThemeSource;
+use folio::store::Store;
+
+use crate::cli::{Cli, Command, PathArgs};
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let Cli { paths, command } = cli;
+    match command {
+        // Restoring replaces the database: it must not be open.
+        Command::Restore { file } => backup::restore(&file, &paths.db).await,
+        Command::Healthcheck { url } => health(&url),
+        // A push renders nothing here: the server it goes to does.
+        Command::Publish(args) if args.remote.is_some() => push::run(&paths, &args).await,
+        command => {
+            let site = open_site(&paths).await?;
+            let result = match command {
+                Command::Serve(args) => serve::run(site.clone(), &paths, args).await,
+                Command::Publish(args) => publish::run(&site, &paths, args).await,
+                Command::Import(args) => import::run(&site, args).await,
+                Command::Export { dir } => import::export(&site, dir).await,
+                Command::Backup(args) => backup::backup(&site, args).await,
+                Command::User { command } => user::run(&site.store, command).await,
+                Command::Restore { .. } | Command::Healthcheck { .. } => Ok(()),
+            };
+            site.store.close().await;
+            result
+        }
+    }
+}
+
+/// `folio healthcheck`: exit 0 when the server answers 200.
+fn health(url: &str) -> Result<()> {
+    let status = folio::serve::health::probe(url, std::time::Duration::from_secs(3))
+        .with_context(|| format!("asking {url}"))?;
+    if status != 200 {
+        anyhow::bail!("{url} answered {status}");
+    }
+    println!("{url}: 200 OK");
+    Ok(())
+}
+
+/// The site the paths and `folio.toml` describe, its store open.
+async fn open_site(args: &PathArgs) -> Result<Arc<Site>> {
+    let config = SiteConfig::load(&args.config, &args.set)?;
+    let theme = match args.theme.clone().or_else(|| config.theme.clone()) {
+        Some(dir) => ThemeSource::Dir(dir),
+        None if Path::new("themes/default").is_dir() => ThemeSource::Dir("themes/default".into()),
+        None => ThemeSource::Embedded,
+    };
+    let store = Store::open(&args.db).await?;
+    let paths = Paths {
+        content: args.content.clone(),
+        theme,
+        templates: args.templates.clone(),
+        out: args.out.clone(),
+        // Beside the database: the volume that keeps state between runs.
+        cache: Some(args.db.parent().unwrap_or(Path::new(".")).join("cache")),
+    };
+    Ok(Arc::new(Site::new(store, config, paths)))
+}
+
+/// A progress bar on a terminal (`{verb} ...`), none in CI or with `--json`: there
+/// only the summary lines are printed. Returns the bar, to clear, and what tells it.
+fn progress(verb: &str, json: bool) -> (Option<indicatif::ProgressBar>, Option<Progress>) {
+    use std::io::IsTerminal;
+    if json || !std::io::stderr().is_terminal() {
+        return (None, None);
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{verb} {{bar:30}} {{pos}}/{{len}} {{elapsed}}"
+        ))
+        .expect("a valid progress template"),
+    );
+    let told = bar.clone();
+    let progress: Progress = Arc::new(move |done, total| {
+        told.set_length(total);
+        told.set_position(done);
+    });
+    (Some(bar), Some(progress))
+}
+
+fn print_warnings(warnings: &[String]) {
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+}

@@ -1,0 +1,139 @@
+//! `folio publish`: import `content/`, render, and with `--bucket` sync the bucket;
+//! with `--watch`, go on publishing changes.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+use folio::build::{PublishOptions, PublishReport, Site};
+use folio::deploy::bucket::{self, BucketOptions, BucketReport, Headers};
+
+use super::import::import_line;
+use super::{print_warnings, progress};
+use crate::cli::{PathArgs, PublishArgs};
+
+pub async fn run(site: &Arc<Site>, paths: &PathArgs, args: PublishArgs) -> Result<()> {
+    let options = PublishOptions {
+        import: true,
+        prune: args.prune,
+        drafts: args.drafts,
+        force: args.force,
+    };
+    let (bar, told) = progress("rendering", args.json);
+    let report = site.publish_reporting(options, told).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = report?;
+    if let Some(url) = &args.bucket.bucket {
+        let synced = sync(site, url, &args).await?;
+        if args.json {
+            let both = serde_json::json!({ "publish": report, "bucket": synced });
+            println!("{}", serde_json::to_string_pretty(&both)?);
+        } else {
+            print_publish(&report, site, false)?;
+            print_bucket(&synced);
+        }
+        return Ok(());
+    }
+    print_publish(&report, site, args.json)?;
+    if args.watch {
+        // Nobody listens for reloads here: the log says what happened.
+        let (live, _) = tokio::sync::broadcast::channel(1);
+        let options = PublishOptions {
+            force: false,
+            ..options
+        };
+        let config = folio::watch::ConfigSource {
+            file: paths.config.clone(),
+            overrides: paths.set.clone(),
+        };
+        tokio::select! {
+            result = folio::watch::run(site.clone(), options, config, live) => result?,
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    Ok(())
+}
+
+/// Syncs the output folder to the bucket at `url`.
+async fn sync(site: &Site, url: &str, args: &PublishArgs) -> Result<BucketReport> {
+    let options = BucketOptions {
+        dry_run: args.bucket.dry_run,
+        delete: !args.bucket.no_delete,
+        concurrency: args.bucket.concurrency,
+    };
+    let config = site.effective_config().await?;
+    let headers = Headers::new(&config.deploy.headers, config.cdn_max_age, config.csp())?;
+    let (bar, told) = progress("uploading", args.json);
+    let synced = bucket::sync(&site.paths.out, url, &headers, options, told).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    synced.with_context(|| format!("publishing to {url}"))
+}
+
+fn print_bucket(report: &BucketReport) {
+    let verb = if report.dry_run { "would" } else { "did" };
+    for change in &report.changes {
+        println!(
+            "{verb} {} {} ({} bytes)",
+            change.op, change.path, change.bytes
+        );
+    }
+    let count = |op: &str| report.changes.iter().filter(|c| c.op == op).count();
+    println!(
+        "{}{}: {} new, {} updated, {} deleted, {} unchanged ({} bytes up) in {} ms",
+        if report.dry_run {
+            "dry run, nothing changed in "
+        } else {
+            "published to "
+        },
+        report.bucket,
+        count("upload"),
+        count("update"),
+        count("delete"),
+        report.unchanged,
+        report.uploaded_bytes,
+        report.millis
+    );
+    if !report.changed_pages.is_empty() {
+        println!("changed pages (to purge from a CDN cache):");
+        for page in &report.changed_pages {
+            println!("  {page}");
+        }
+    }
+}
+
+fn print_publish(report: &PublishReport, site: &Site, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(());
+    }
+    if let Some(import) = &report.import {
+        print_warnings(&import.warnings);
+        println!("{}", import_line(import, &site.paths.content));
+    }
+    let Some(build) = &report.build else {
+        println!(
+            "nothing changed since the last build of {}: the site is up to date (--force renders anyway)",
+            site.paths.out.display()
+        );
+        return Ok(());
+    };
+    println!(
+        "rendered {} posts and {} pages into {} in {} ms (import {} ms, store {} ms): \
+         {} files, {} written, {} unchanged, {} removed",
+        build.posts,
+        build.pages,
+        site.paths.out.display(),
+        build.millis,
+        report.import_millis,
+        report.snapshot_millis,
+        build.files,
+        build.write.written.len(),
+        build.write.unchanged,
+        build.write.removed.len()
+    );
+    Ok(())
+}

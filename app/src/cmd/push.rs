@@ -1,0 +1,42 @@
+//! `folio publish --remote URL`: push the changed files of `content/` to a folio
+//! server, which imports and publishes them.
+
+use anyhow::{Context, Result};
+
+use crate::cli::{PathArgs, PublishArgs};
+
+pub async fn run(paths: &PathArgs, args: &PublishArgs) -> Result<()> {
+    let remote = args.remote.as_deref().unwrap_or_default();
+    let token = args
+        .token
+        .as_deref()
+        .context("--remote needs a token: --token or FOLIO_TOKEN")?;
+    let report = folio::deploy::remote::push(&paths.content, remote, token, args.prune)
+        .await
+        .with_context(|| format!("publishing to {remote}"))?;
+    for path in &report.skipped {
+        tracing::warn!(
+            "not pushed: {path} (a push carries Markdown and PNG, JPEG, GIF, WebP or \
+             AVIF images only; publish other files from where the site is built)"
+        );
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    for path in &report.sent {
+        println!("sent {path}");
+    }
+    for path in &report.deleted {
+        println!("removed {path}");
+    }
+    println!(
+        "{}: {} sent, {} removed, {} unchanged; the server says: {}",
+        remote,
+        report.sent.len(),
+        report.deleted.len(),
+        report.unchanged,
+        report.server
+    );
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! `folio serve`: the site, the admin (unless `--no-admin`), the schedule, metrics.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+use folio::admin::{parse_proxies, Admin, AdminOptions, Keys};
+use folio::build::{PublishOptions, Publisher, Site};
+use folio::serve::listener::Limits;
+use folio::serve::ServeOptions;
+
+use crate::cli::{AdminArgs, PathArgs, ServeArgs};
+
+pub async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> Result<()> {
+    let options = PublishOptions {
+        import: true,
+        drafts: args.drafts,
+        ..PublishOptions::default()
+    };
+    let watch = args.watch.then(|| folio::watch::ConfigSource {
+        file: paths.config.clone(),
+        overrides: paths.set.clone(),
+    });
+    // Publishes asked for while serving (the admin, the schedule) share builds.
+    let publisher = Publisher::new(site.clone(), options);
+    let admin = if args.admin.no_admin {
+        None
+    } else {
+        Some(admin(&site, paths, &args.admin, publisher.clone()).await?)
+    };
+    let timeout = std::time::Duration::from_secs(args.header_timeout.max(1));
+    let serve = ServeOptions {
+        listen: args.listen,
+        admin_listen: args.admin_listen,
+        limits: Limits {
+            max_connections: args.max_connections,
+            header_timeout: timeout,
+            body_timeout: timeout,
+        },
+        publish: options,
+        publisher,
+        watch,
+        admin,
+        metrics: args.metrics_listen,
+    };
+    folio::serve::run(site, serve).await?;
+    Ok(())
+}
+
+/// The admin, with the server's secret key.
+async fn admin(
+    site: &Arc<Site>,
+    paths: &PathArgs,
+    args: &AdminArgs,
+    publisher: Arc<Publisher>,
+) -> Result<Arc<Admin>> {
+    let keys = Keys::for_store(secret_key()?, &paths.db, &site.store).await?;
+    let trusted_proxies = parse_proxies(&args.trusted_proxies)
+        .map_err(anyhow::Error::msg)
+        .context("FOLIO_TRUSTED_PROXIES")?;
+    let options = AdminOptions {
+        secure_cookies: !args.insecure_cookies,
+        trusted_proxies,
+        media_max_bytes: args.media_max_bytes,
+    };
+    Ok(Arc::new(Admin::new(site.clone(), keys, options, publisher)))
+}
+
+/// `FOLIO_SECRET_KEY`, or the contents of the file `FOLIO_SECRET_KEY_FILE` names (a
+/// mounted Kubernetes Secret, which keeps the key out of the environment).
+fn secret_key() -> Result<Option<String>> {
+    if let Ok(key) = std::env::var("FOLIO_SECRET_KEY") {
+        return Ok(Some(key));
+    }
+    match std::env::var("FOLIO_SECRET_KEY_FILE") {
+        Ok(path) => std::fs::read_to_string(&path)
+            .map(|key| Some(key.trim().to_owned()))
+            .with_context(|| format!("reading FOLIO_SECRET_KEY_FILE {path}")),
+        Err(_) => Ok(None),
+    }
+}
