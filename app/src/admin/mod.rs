@@ -203,6 +203,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
         .route("/session/totp", post(session::totp))
         .route("/setup", get(setup::status).post(setup::create))
         .layer(DefaultBodyLimit::max(SIGN_IN_LIMIT))
+        // A body announced too large is refused before a byte of it is read.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(SIGN_IN_LIMIT))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             SIGN_IN_DEADLINE,
