@@ -16,17 +16,15 @@
 //! when run again.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use rayon::prelude::*;
 use serde::Serialize;
 
-use super::frontmatter::{self, Defaults};
+use super::scan::{check_slugs, scan, stamp_files, FileRead, Parsing, Scanned};
 use super::ContentError;
-use crate::disk::relative_path;
 use crate::store::posts::{self, Digest, NewPost, Source, SourceRecord};
-use crate::store::{Connection, Kind, PostDoc, Status, Store, Write};
+use crate::store::{Connection, PostDoc, Status, Store, Write};
 
 /// New posts written per transaction. One transaction for 100,000 posts grew SQLite's
 /// log to the size of the store and copied it all at the end: 20 s where transactions
@@ -54,41 +52,6 @@ impl ImportReport {
     }
 }
 
-/// A Markdown file as its first reading found it.
-struct FileRead {
-    /// Where it is.
-    file: PathBuf,
-    /// Its path relative to `content/`.
-    path: String,
-    hash: String,
-    stamp: String,
-}
-
-impl FileRead {
-    fn source(&self) -> Source<'_> {
-        Source {
-            path: &self.path,
-            hash: &self.hash,
-            stamp: &self.stamp,
-        }
-    }
-}
-
-/// What the first reading of a file keeps.
-enum Scanned {
-    /// A file the store has a post for: its document if the content changed; if not,
-    /// `restamp` says its stamp did (a fresh checkout) and is to be recorded.
-    Known {
-        read: FileRead,
-        doc: Option<Box<PostDoc>>,
-        restamp: bool,
-    },
-    /// A file new to the store: its slug only. It is read again when written, a few
-    /// thousand at a time, so a first import of 100,000 files never holds them all
-    /// (1.3 GB when it did).
-    New { read: FileRead, slug: String },
-}
-
 /// Imports every Markdown file under `dir`. With `prune`, posts whose file
 /// disappeared are archived (kept, with their revisions, but no longer rendered).
 pub async fn import_dir(
@@ -97,39 +60,7 @@ pub async fn import_dir(
     prune: bool,
     default_author: &str,
 ) -> Result<ImportReport, ContentError> {
-    let started = std::time::Instant::now();
-    // The files are found and stamped while SQLite reads what it knows of them.
-    let dir_owned = dir.to_owned();
-    let stamped = tokio::task::spawn_blocking(move || stamp_files(&dir_owned));
-    let mut conn = store.read().await?;
-    let known: HashMap<String, SourceRecord> = posts::sources(&mut conn)
-        .await?
-        .into_iter()
-        .map(|record| (record.path.clone(), record))
-        .collect();
-    drop(conn);
-    let stamped = stamped.await.expect("stamping does not panic")?;
-
-    // Both readings of a file parse it alike: same author, same "now".
-    let parsing = Parsing {
-        author: default_author.into(),
-        now: Utc::now(),
-    };
-    let (scanned, warnings, known) = {
-        let parsing = parsing.clone();
-        tokio::task::spawn_blocking(move || {
-            scan(stamped, &known, &parsing).map(|(s, w)| (s, w, known))
-        })
-        .await
-        .expect("the scan does not panic")?
-    };
-    check_slugs(&scanned, &known)?;
-    tracing::debug!(
-        millis = started.elapsed().as_millis() as u64,
-        files = scanned.len(),
-        "import: read the files' records and stamps"
-    );
-
+    let (scanned, warnings, known, parsing) = first_reading(store, dir, default_author).await?;
     let mut report = ImportReport {
         warnings,
         ..ImportReport::default()
@@ -150,51 +81,11 @@ pub async fn import_dir(
         }
     }
     let mut tx = store.write().await?;
-    // Files already in the store first, so a slug one of them gives up is free
-    // for a new file; moved-away slugs are parked first so two files may swap slugs.
-    for (read, doc, _) in &edited {
-        let (Some(doc), Some(k)) = (doc, known.get(&read.path)) else {
-            continue;
-        };
-        if doc.slug != k.slug {
-            posts::park_slug(&mut tx, k.id).await?;
-        }
-    }
-    for (read, doc, restamp) in edited {
-        let id = known[&read.path].id;
-        match doc {
-            Some(doc) => edit(&mut tx, id, *doc, read.source(), &mut report).await?,
-            None => {
-                if restamp {
-                    posts::set_source(&mut tx, id, read.source()).await?;
-                }
-                report.unchanged += 1;
-            }
-        }
-    }
-    // A new file may take over a post by its slug (a file renamed, a post first
-    // written in the admin): read after the parking, so a slug given up is free.
-    let slug_ids = if new.is_empty() {
-        HashMap::new()
-    } else {
-        posts::ids_by_slug(&mut tx).await?
-    };
-    let (adopted, fresh): (Vec<_>, Vec<_>) = new
-        .into_iter()
-        .partition(|(_, slug)| slug_ids.contains_key(slug));
-    let adopted_ids: Vec<i64> = adopted.iter().map(|(_, slug)| slug_ids[slug]).collect();
-    let adopted: Vec<FileRead> = adopted.into_iter().map(|(read, _)| read).collect();
-    let (adopted, docs) = parsing.clone().again(adopted).await?;
-    for ((read, (doc, _)), id) in adopted.iter().zip(docs).zip(&adopted_ids) {
-        edit(&mut tx, *id, doc, read.source(), &mut report).await?;
-    }
-    // A post taken over is not missing, though the file it came from is.
-    let taken_over: HashSet<i64> = adopted_ids.into_iter().collect();
-
-    let fresh = fresh.into_iter().map(|(read, _)| read).collect();
+    write_edited(&mut tx, edited, &known, &mut report).await?;
+    let (fresh, taken_over) = adopt(&mut tx, new, &parsing, &mut report).await?;
     let mut tx = write_new(store, tx, fresh, &parsing, &mut report).await?;
-
     for (path, k) in &known {
+        // A post taken over is not missing, though the file it came from is.
         if k.archived || present.contains(path) || taken_over.contains(&k.id) {
             continue;
         }
@@ -207,6 +98,109 @@ pub async fn import_dir(
     }
     tx.commit().await?;
     Ok(report)
+}
+
+/// What the store knows of files, keyed by path.
+type Known = HashMap<String, SourceRecord>;
+
+/// The first reading of `dir`: every file checked (front matter, slugs), against what
+/// the store knows of it; any error stops the import before the store is touched.
+async fn first_reading(
+    store: &Store,
+    dir: &Path,
+    default_author: &str,
+) -> Result<(Vec<Scanned>, Vec<String>, Known, Parsing), ContentError> {
+    let started = std::time::Instant::now();
+    // The files are found and stamped while SQLite reads what it knows of them.
+    let dir_owned = dir.to_owned();
+    let stamped = tokio::task::spawn_blocking(move || stamp_files(&dir_owned));
+    let mut conn = store.read().await?;
+    let known: Known = posts::sources(&mut conn)
+        .await?
+        .into_iter()
+        .map(|record| (record.path.clone(), record))
+        .collect();
+    drop(conn);
+    let stamped = stamped.await.expect("stamping does not panic")?;
+    // Both readings of a file parse it alike: same author, same "now".
+    let parsing = Parsing {
+        author: default_author.into(),
+        now: Utc::now(),
+    };
+    let (scanned, warnings, known) = {
+        let parsing = parsing.clone();
+        tokio::task::spawn_blocking(move || {
+            scan(stamped, &known, &parsing).map(|(s, w)| (s, w, known))
+        })
+        .await
+        .expect("the scan does not panic")?
+    };
+    check_slugs(&scanned, &known)?;
+    tracing::debug!(
+        millis = started.elapsed().as_millis() as u64,
+        files = scanned.len(),
+        "import: read the files' records and stamps"
+    );
+    Ok((scanned, warnings, known, parsing))
+}
+
+/// Writes the files already in the store that changed, first: a slug one of them
+/// gives up is then free for a new file. Moved-away slugs are parked first, so two
+/// files may swap slugs.
+async fn write_edited(
+    tx: &mut Write,
+    edited: Vec<(FileRead, Option<Box<PostDoc>>, bool)>,
+    known: &Known,
+    report: &mut ImportReport,
+) -> Result<(), ContentError> {
+    for (read, doc, _) in &edited {
+        let (Some(doc), Some(k)) = (doc, known.get(&read.path)) else {
+            continue;
+        };
+        if doc.slug != k.slug {
+            posts::park_slug(tx, k.id).await?;
+        }
+    }
+    for (read, doc, restamp) in edited {
+        let id = known[&read.path].id;
+        match doc {
+            Some(doc) => edit(tx, id, *doc, read.source(), report).await?,
+            None => {
+                if restamp {
+                    posts::set_source(tx, id, read.source()).await?;
+                }
+                report.unchanged += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// New files that take over a post by its slug (a file renamed, a post first written
+/// in the admin), read after the parking so a slug given up is free. Returns the
+/// files left to create and the posts taken over.
+async fn adopt(
+    tx: &mut Write,
+    new: Vec<(FileRead, String)>,
+    parsing: &Parsing,
+    report: &mut ImportReport,
+) -> Result<(Vec<FileRead>, HashSet<i64>), ContentError> {
+    let slug_ids = if new.is_empty() {
+        HashMap::new()
+    } else {
+        posts::ids_by_slug(tx).await?
+    };
+    let (adopted, fresh): (Vec<_>, Vec<_>) = new
+        .into_iter()
+        .partition(|(_, slug)| slug_ids.contains_key(slug));
+    let adopted_ids: Vec<i64> = adopted.iter().map(|(_, slug)| slug_ids[slug]).collect();
+    let adopted: Vec<FileRead> = adopted.into_iter().map(|(read, _)| read).collect();
+    let (adopted, docs) = parsing.clone().again(adopted).await?;
+    for ((read, (doc, _)), id) in adopted.iter().zip(docs).zip(&adopted_ids) {
+        edit(tx, *id, doc, read.source(), report).await?;
+    }
+    let fresh = fresh.into_iter().map(|(read, _)| read).collect();
+    Ok((fresh, adopted_ids.into_iter().collect()))
 }
 
 /// Creates the posts of the files `fresh`, in batches of [`NEW_PER_TRANSACTION`], the
@@ -288,237 +282,6 @@ fn keep_publish_date(mut doc: PostDoc, stored: Option<DateTime<Utc>>) -> PostDoc
         Some(stored.unwrap_or_else(|| Utc::now().trunc_subsecs(0)));
     }
     doc
-}
-
-/// A Markdown file of `content/`: where it is, its path relative to `content/`, and
-/// its stamp (see [`crate::disk::file_stamp`]).
-type Stamped = (PathBuf, String, String);
-
-/// Every Markdown file under `dir` (see [`markdown_files`]), stamped.
-fn stamp_files(dir: &Path) -> Result<Vec<Stamped>, ContentError> {
-    markdown_files(dir)?
-        .into_par_iter()
-        .map(|file| {
-            let meta = std::fs::metadata(&file).map_err(|source| ContentError::Read {
-                path: file.clone(),
-                source,
-            })?;
-            let path = relative_path(dir, &file);
-            Ok((file, path, crate::disk::file_stamp(&meta)))
-        })
-        .collect()
-}
-
-/// How files are parsed: what their front matter defaults to.
-#[derive(Clone)]
-struct Parsing {
-    author: std::sync::Arc<str>,
-    now: DateTime<Utc>,
-}
-
-impl Parsing {
-    /// Parses `bytes`, the content of the file `read`.
-    fn parse(
-        &self,
-        read: &FileRead,
-        bytes: &[u8],
-    ) -> Result<frontmatter::ParsedFile, ContentError> {
-        let text = std::str::from_utf8(bytes).map_err(|e| ContentError::NotUtf8 {
-            path: read.path.clone(),
-            offset: e.valid_up_to(),
-        })?;
-        let defaults = Defaults {
-            slug: slug::slugify(read.file.file_stem().unwrap_or_default().to_string_lossy()),
-            kind: if read.path.starts_with("pages/") {
-                Kind::Page
-            } else {
-                Kind::Post
-            },
-            author: &self.author,
-            now: self.now,
-        };
-        frontmatter::parse(&read.path, text, &defaults)
-    }
-
-    /// Reads and parses again files the scan read, side by side, with the digests of
-    /// their bodies. A file is expected as the scan found it: the slugs were checked
-    /// on that content.
-    async fn again(
-        self,
-        files: Vec<FileRead>,
-    ) -> Result<(Vec<FileRead>, Vec<(PostDoc, Digest)>), ContentError> {
-        if files.is_empty() {
-            return Ok((files, Vec::new()));
-        }
-        tokio::task::spawn_blocking(move || {
-            let docs = files
-                .par_iter()
-                .map(|read| {
-                    let bytes = std::fs::read(&read.file).map_err(|source| ContentError::Read {
-                        path: read.file.clone(),
-                        source,
-                    })?;
-                    if blake3::hash(&bytes).to_hex().as_str() != read.hash {
-                        return Err(ContentError::Invalid {
-                            path: read.path.clone(),
-                            message: "changed while being imported; import again".into(),
-                        });
-                    }
-                    let doc = self.parse(read, &bytes)?.doc;
-                    let digest = Digest::of(&doc.markdown);
-                    Ok((doc, digest))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((files, docs))
-        })
-        .await
-        .expect("reading does not panic")
-    }
-}
-
-/// Reads every file of `files` whose stamp is not the one in `known` (by path, posts
-/// not archived), and parses those whose hash is not either.
-fn scan(
-    files: Vec<Stamped>,
-    known: &HashMap<String, SourceRecord>,
-    parsing: &Parsing,
-) -> Result<(Vec<Scanned>, Vec<String>), ContentError> {
-    let results: Vec<Result<(Scanned, Vec<String>), ContentError>> = files
-        .into_par_iter()
-        .map(|(file, path, stamp)| {
-            let record = known.get(&path);
-            let live = record.filter(|k| !k.archived);
-            if let Some(k) = live.filter(|k| k.stamp == stamp) {
-                let read = FileRead {
-                    file,
-                    path,
-                    hash: k.hash.clone(),
-                    stamp,
-                };
-                let scanned = Scanned::Known {
-                    read,
-                    doc: None,
-                    restamp: false,
-                };
-                return Ok((scanned, Vec::new()));
-            }
-            let bytes = std::fs::read(&file).map_err(|source| ContentError::Read {
-                path: file.clone(),
-                source,
-            })?;
-            let hash = blake3::hash(&bytes).to_hex().to_string();
-            // A post in the trash stays there while its file is the one it came from.
-            let still_trashed = record.is_some_and(|k| k.trashed && k.hash == hash);
-            let unchanged = still_trashed || live.is_some_and(|k| k.hash == hash);
-            let read = FileRead {
-                file,
-                path,
-                hash,
-                stamp,
-            };
-            if unchanged {
-                let scanned = Scanned::Known {
-                    read,
-                    doc: None,
-                    restamp: true,
-                };
-                return Ok((scanned, Vec::new()));
-            }
-            let mut parsed = parsing.parse(&read, &bytes)?;
-            if record.is_some_and(|k| k.trashed) {
-                parsed.warnings.push(format!(
-                    "{}: the file changed since its post was trashed: the post is back",
-                    read.path
-                ));
-            }
-            let scanned = if record.is_some() {
-                Scanned::Known {
-                    read,
-                    doc: Some(Box::new(parsed.doc)),
-                    restamp: false,
-                }
-            } else {
-                Scanned::New {
-                    read,
-                    slug: parsed.doc.slug,
-                }
-            };
-            Ok((scanned, parsed.warnings))
-        })
-        .collect();
-    let mut scanned = Vec::with_capacity(results.len());
-    let mut warnings = Vec::new();
-    let mut errors = Vec::new();
-    for result in results {
-        match result {
-            Ok((s, w)) => {
-                scanned.push(s);
-                warnings.extend(w);
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ContentError::Files(errors));
-    }
-    Ok((scanned, warnings))
-}
-
-/// Two files may not claim one slug (an unchanged file claims its stored slug).
-fn check_slugs(
-    scanned: &[Scanned],
-    known: &HashMap<String, SourceRecord>,
-) -> Result<(), ContentError> {
-    let mut owners: HashMap<&str, &str> = HashMap::new();
-    let mut errors = Vec::new();
-    for file in scanned {
-        let (read, slug) = match file {
-            Scanned::Known {
-                read,
-                doc: Some(doc),
-                ..
-            } => (read, doc.slug.as_str()),
-            Scanned::Known {
-                read, doc: None, ..
-            } => (read, known[&read.path].slug.as_str()),
-            Scanned::New { read, slug } => (read, slug.as_str()),
-        };
-        if let Some(first) = owners.insert(slug, &read.path) {
-            errors.push(ContentError::DuplicateSlug {
-                slug: slug.to_owned(),
-                first: first.to_owned(),
-                second: read.path.clone(),
-            });
-        }
-    }
-    match errors.len() {
-        0 => Ok(()),
-        1 => Err(errors.remove(0)),
-        _ => Err(ContentError::Files(errors)),
-    }
-}
-
-/// The Markdown files under `dir`, sorted, skipping hidden files and folders and
-/// editor leftovers (`#x.md#`, `x.md~`, `.x.md.swp`).
-pub(crate) fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, ContentError> {
-    let mut files = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
-        let entry = entry.map_err(|e| ContentError::Read {
-            path: e.path().map_or_else(|| dir.to_owned(), Path::to_owned),
-            source: e.into(),
-        })?;
-        let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_file() && name.ends_with(".md") && !name.starts_with('#') {
-            files.push(entry.into_path());
-        }
-    }
-    // Sorted once here: walkdir's sorting takes every name apart for every comparison
-    // (a fifth of a publish at 10,000 files). Byte order: any fixed order will do.
-    files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
-    Ok(files)
 }
 
 #[cfg(test)]
