@@ -331,7 +331,7 @@ fn a_newer_export_updates_changed_posts_as_new_revisions() {
             .await
             .expect("query")
             .expect("the post");
-        let revisions = folio::store::posts::revisions(&mut conn, id)
+        let revisions = folio::store::revisions::revisions(&mut conn, id)
             .await
             .expect("revisions");
         assert_eq!(revisions.len(), 2);

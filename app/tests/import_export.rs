@@ -51,7 +51,9 @@ async fn a_changed_file_is_a_new_revision_and_the_old_text_is_kept() {
         .await
         .expect("query")
         .expect("post a exists");
-    let revisions = posts::revisions(&mut conn, id).await.expect("revisions");
+    let revisions = folio::store::revisions::revisions(&mut conn, id)
+        .await
+        .expect("revisions");
     let texts: Vec<&str> = revisions
         .iter()
         .map(|(_, _, _, d)| d.markdown.trim())

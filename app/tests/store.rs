@@ -52,7 +52,7 @@ async fn the_file_is_created_in_wal_mode_with_foreign_keys() {
 
 /// The body of each revision of post `id`, oldest first.
 async fn revision_texts(conn: &mut sqlx::SqliteConnection, id: i64) -> Vec<String> {
-    posts::revisions(conn, id)
+    folio::store::revisions::revisions(conn, id)
         .await
         .expect("revisions")
         .into_iter()
@@ -79,7 +79,9 @@ async fn every_update_keeps_the_previous_version() {
     assert_eq!(number, 2);
 
     let mut conn = store.read().await.expect("conn");
-    let revisions = posts::revisions(&mut conn, id).await.expect("revisions");
+    let revisions = folio::store::revisions::revisions(&mut conn, id)
+        .await
+        .expect("revisions");
     assert_eq!(revisions.len(), 2);
     assert_eq!(revisions[0].3, doc_at("a", Status::Draft, 1, now));
     assert_eq!(

@@ -15,7 +15,7 @@ use super::error::{from_json, ApiError, ApiResult, Body};
 use super::Admin;
 use crate::content::{validate_alias, validate_slug};
 use crate::store::listing::PostFilter;
-use crate::store::{pending, posts};
+use crate::store::{pending, posts, revisions};
 use crate::store::{Connection, PostDoc, Read, Role, Status, StoredPost, Write};
 
 /// A post as the API shows it: its document plus id, revision and where it is; a
@@ -581,7 +581,7 @@ pub async fn revisions(
     let mut conn = read(&admin).await?;
     let post = load(&mut conn, id).await?;
     check_reader(&admin, &caller, &post).await?;
-    let revisions: Vec<Value> = posts::revisions(&mut conn, id)
+    let revisions: Vec<Value> = revisions::revisions(&mut conn, id)
         .await?
         .into_iter()
         .rev()
@@ -615,7 +615,7 @@ pub async fn restore_revision(
     } = from_json(body)?;
     let (mut tx, current) = write_post(&admin, &caller, id).await?;
     check_revision(&mut tx, &current, based_on, saves_seen).await?;
-    let mut doc = posts::revisions(&mut tx, id)
+    let mut doc = revisions::revisions(&mut tx, id)
         .await?
         .into_iter()
         .find(|(n, ..)| *n == number)

@@ -23,7 +23,8 @@ use serde::Serialize;
 
 use super::scan::{check_slugs, scan, stamp_files, FileRead, Parsing, Scanned};
 use super::ContentError;
-use crate::store::posts::{self, Digest, NewPost, Source, SourceRecord};
+use crate::store::posts::{self, Digest, NewPost};
+use crate::store::sources::{self, Source, SourceRecord};
 use crate::store::{Connection, PostDoc, Status, Store, Write};
 
 /// New posts written per transaction. One transaction for 100,000 posts grew SQLite's
@@ -115,7 +116,7 @@ async fn first_reading(
     let dir_owned = dir.to_owned();
     let stamped = tokio::task::spawn_blocking(move || stamp_files(&dir_owned));
     let mut conn = store.read().await?;
-    let known: Known = posts::sources(&mut conn)
+    let known: Known = sources::sources(&mut conn)
         .await?
         .into_iter()
         .map(|record| (record.path.clone(), record))
@@ -158,7 +159,7 @@ async fn write_edited(
             continue;
         };
         if doc.slug != k.slug {
-            posts::park_slug(tx, k.id).await?;
+            sources::park_slug(tx, k.id).await?;
         }
     }
     for (read, doc, restamp) in edited {
@@ -167,7 +168,7 @@ async fn write_edited(
             Some(doc) => edit(tx, id, *doc, read.source(), report).await?,
             None => {
                 if restamp {
-                    posts::set_source(tx, id, read.source()).await?;
+                    sources::set_source(tx, id, read.source()).await?;
                 }
                 report.unchanged += 1;
             }
@@ -265,7 +266,7 @@ async fn edit(
     let stored = posts::load(tx, id).await?.expect("the id was just read");
     let doc = keep_publish_date(doc, stored.doc.published_at);
     if doc == stored.doc && !stored.archived {
-        posts::set_source(tx, id, source).await?;
+        sources::set_source(tx, id, source).await?;
         report.unchanged += 1;
     } else {
         posts::update(tx, id, &doc, Some(source), "import").await?;

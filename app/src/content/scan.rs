@@ -10,7 +10,8 @@ use rayon::prelude::*;
 use super::frontmatter::{self, Defaults};
 use super::ContentError;
 use crate::disk::relative_path;
-use crate::store::posts::{Digest, Source, SourceRecord};
+use crate::store::posts::Digest;
+use crate::store::sources::{Source, SourceRecord};
 use crate::store::{Kind, PostDoc};
 
 /// A Markdown file as its first reading found it.

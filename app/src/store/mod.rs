@@ -2,16 +2,22 @@
 //! from `migrations/`. Each submodule owns one table or aggregate.
 
 pub mod accounts;
+pub mod audit;
 pub mod backup;
+mod bodies;
 pub mod digest;
 pub mod listing;
 pub mod pending;
 pub mod posts;
 mod relation;
+pub mod revisions;
+pub mod sessions;
 pub mod settings;
 pub mod snapshot;
+pub mod sources;
 mod state;
 pub mod tags;
+pub mod tokens;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! Every write goes through [`insert_many`] or [`update`], which both append to
 //! `revisions`, so every version a post ever had stays in the store. The body of a
 //! post's current revision is kept once, in `post_bodies`: its revision's document
-//! has no `markdown` until a newer revision supersedes it (see [`record_revisions`]).
+//! has no `markdown` until a newer revision supersedes it (see `store::revisions`).
 
 use std::collections::HashMap;
 
@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
+use super::bodies::set_bodies;
+use super::revisions::{keep_superseded_body, record_revisions};
+use super::sources::Source;
 use super::{parse_timestamp, tags, timestamp, users, Result, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -115,28 +118,6 @@ pub struct StoredPost {
     pub sanitized: bool,
 }
 
-/// Where a post was imported from: a path relative to `content/`, the file's hash, and
-/// its size and modification time when read (see [`file_stamp`](crate::disk::file_stamp)).
-#[derive(Debug, Clone, Copy)]
-pub struct Source<'a> {
-    pub path: &'a str,
-    pub hash: &'a str,
-    pub stamp: &'a str,
-}
-
-/// A post that came from a file, as the importer needs to know it.
-#[derive(Debug, Clone)]
-pub struct SourceRecord {
-    pub path: String,
-    pub id: i64,
-    pub hash: String,
-    pub stamp: String,
-    pub slug: String,
-    pub archived: bool,
-    /// Archived by someone (the trash), not because the file went.
-    pub trashed: bool,
-}
-
 pub use super::digest::Digest;
 
 /// Every column of a post, its body from `post_bodies` (`posts` must not be aliased).
@@ -155,7 +136,7 @@ const DOC_COLUMNS: &str = "kind, slug, title, excerpt, status, published_at, upd
 
 /// Posts per multi-row statement: each statement is a round trip to SQLite's thread,
 /// and 200 rows stay far below SQLite's limit of bound values.
-const BATCH: usize = 200;
+pub(super) const BATCH: usize = 200;
 
 /// Binds a document's fields in [`DOC_COLUMNS`] order (its body goes to `post_bodies`,
 /// its digest here).
@@ -189,35 +170,6 @@ fn push_doc<'a>(
         .push_bind(&digest.hash)
         .push_bind(digest.word_count as i64)
         .push_bind(&digest.excerpt);
-}
-
-/// Stores the bodies of posts: (id, document).
-async fn set_bodies(conn: &mut SqliteConnection, docs: &[(i64, &PostDoc)]) -> Result<()> {
-    let mut upsert = QueryBuilder::<Sqlite>::new("INSERT INTO post_bodies (post_id, markdown) ");
-    upsert.push_values(docs, |mut row, (id, doc)| {
-        row.push_bind(*id).push_bind(&doc.markdown);
-    });
-    upsert.push(" ON CONFLICT (post_id) DO UPDATE SET markdown = excluded.markdown");
-    upsert.build().execute(&mut *conn).await?;
-    Ok(())
-}
-
-/// Reads the Markdown of the posts `ids` (archived or not): id -> Markdown.
-pub async fn markdown_of(conn: &mut SqliteConnection, ids: &[i64]) -> Result<HashMap<i64, String>> {
-    let mut bodies = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(BATCH) {
-        let mut select = QueryBuilder::<Sqlite>::new(
-            "SELECT post_id, markdown FROM post_bodies WHERE post_id IN (",
-        );
-        let mut list = select.separated(", ");
-        for id in chunk {
-            list.push_bind(id);
-        }
-        select.push(")");
-        let rows: Vec<(i64, String)> = select.build_query_as().fetch_all(&mut *conn).await?;
-        bodies.extend(rows);
-    }
-    Ok(bodies)
 }
 
 /// A post to create: its document, the file it came from, and the digest of its body
@@ -302,16 +254,6 @@ pub async fn insert_many(
     Ok(ids)
 }
 
-/// Gives post `id` a slug no file or post can have, so that another may take its
-/// slug in the same transaction (two files that swap slugs).
-pub async fn park_slug(conn: &mut SqliteConnection, id: i64) -> Result<()> {
-    sqlx::query("UPDATE posts SET slug = '~moving~' || id WHERE id = ?")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// Replaces a post's document with `doc` as a new revision, restoring it if archived.
 /// Returns the new revision number.
 pub async fn update(
@@ -349,19 +291,6 @@ pub async fn update(
     Ok(revision)
 }
 
-/// Records where a post's file is and what it hashed to, without a new revision.
-pub async fn set_source(conn: &mut SqliteConnection, id: i64, source: Source<'_>) -> Result<()> {
-    // Touches no rendered column, so the store's version stays as it is.
-    sqlx::query("UPDATE posts SET source_path = ?, source_hash = ?, source_stamp = ? WHERE id = ?")
-        .bind(source.path)
-        .bind(source.hash)
-        .bind(source.stamp)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
 /// Moves a post to the trash: out of every build, kept with its revisions, and kept
 /// there by the import while its file does not change.
 pub async fn trash(conn: &mut SqliteConnection, id: i64) -> Result<()> {
@@ -380,53 +309,6 @@ pub async fn archive(conn: &mut SqliteConnection, id: i64) -> Result<()> {
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
-}
-
-/// Appends revisions: (post id, number, document), each the post's current one, so
-/// stored without its body: that is in `post_bodies` already, and keeping it twice
-/// doubled what an import writes.
-async fn record_revisions(
-    conn: &mut SqliteConnection,
-    docs: &[(i64, i64, &PostDoc)],
-    origin: &str,
-) -> Result<()> {
-    let now = timestamp(Utc::now());
-    let mut insert = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO revisions (post_id, number, source, created_at, document) ",
-    );
-    insert.push_values(docs, |mut row, (id, number, doc)| {
-        row.push_bind(*id)
-            .push_bind(*number)
-            .push_bind(origin)
-            .push_bind(&now)
-            .push_bind(document_without_body(doc));
-    });
-    insert.build().execute(&mut *conn).await?;
-    Ok(())
-}
-
-/// A document as JSON, all but its `markdown`.
-fn document_without_body(doc: &PostDoc) -> String {
-    let mut fields = serde_json::to_value(doc).expect("a PostDoc serializes");
-    if let serde_json::Value::Object(fields) = &mut fields {
-        fields.remove("markdown");
-    }
-    fields.to_string()
-}
-
-/// Gives the revision post `id` just left (its row already counts the new one) the
-/// body still in `post_bodies`, before the new revision replaces it there.
-async fn keep_superseded_body(conn: &mut SqliteConnection, id: i64) -> Result<()> {
-    sqlx::query(
-        "UPDATE revisions SET document = json_set(document, '$.markdown', \
-             (SELECT markdown FROM post_bodies WHERE post_id = ?1)) \
-         WHERE post_id = ?1 AND number = (SELECT revision - 1 FROM posts WHERE id = ?1) \
-             AND json_type(document, '$.markdown') IS NULL",
-    )
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
     Ok(())
 }
 
@@ -506,35 +388,6 @@ pub async fn id_by_slug(conn: &mut SqliteConnection, slug: &str) -> Result<Optio
         .await?)
 }
 
-/// Every post that came from a file, archived or not.
-pub async fn sources(conn: &mut SqliteConnection) -> Result<Vec<SourceRecord>> {
-    // One JSON row rather than a row per post: rows cross to this thread one at a time,
-    // and this runs on every publish.
-    let json: String = sqlx::query_scalar(
-        "SELECT json_group_array(json_array(source_path, id, coalesce(source_hash, ''), \
-         coalesce(source_stamp, ''), slug, deleted_at IS NOT NULL, trashed)) \
-         FROM posts WHERE source_path IS NOT NULL",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let rows: Vec<(String, i64, String, String, String, i64, i64)> =
-        serde_json::from_str(&json).map_err(|e| StoreError::CorruptSources(e.to_string()))?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(path, id, hash, stamp, slug, archived, trashed)| SourceRecord {
-                path,
-                id,
-                hash,
-                stamp,
-                slug,
-                archived: archived != 0,
-                trashed: trashed != 0,
-            },
-        )
-        .collect())
-}
-
 pub(crate) fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredPost> {
     let id: i64 = row.try_get("id")?;
     let corrupt = |field: &'static str, message: String| StoreError::Corrupt {
@@ -584,41 +437,6 @@ pub(crate) fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredPost> {
         archived: row.try_get::<Option<String>, _>("deleted_at")?.is_some(),
         sanitized: row.try_get::<i64, _>("sanitized")? != 0,
     })
-}
-
-/// The revisions of a post, oldest first: (number, origin, created_at, document).
-pub async fn revisions(
-    conn: &mut SqliteConnection,
-    id: i64,
-) -> Result<Vec<(i64, String, String, PostDoc)>> {
-    // The current revision's body is the post's (see [`record_revisions`]).
-    let rows = sqlx::query(
-        "SELECT number, source, created_at, \
-             CASE WHEN json_type(document, '$.markdown') IS NULL \
-                 THEN json_set(document, '$.markdown', \
-                     (SELECT markdown FROM post_bodies WHERE post_id = revisions.post_id)) \
-                 ELSE document END AS document \
-         FROM revisions WHERE post_id = ? ORDER BY number",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let document: String = r.try_get("document")?;
-            let doc = serde_json::from_str(&document).map_err(|e| StoreError::Corrupt {
-                post: id,
-                field: "revision document",
-                message: e.to_string(),
-            })?;
-            Ok((
-                r.try_get("number")?,
-                r.try_get("source")?,
-                r.try_get("created_at")?,
-                doc,
-            ))
-        })
-        .collect()
 }
 
 /// Takes a post out of the trash (or the archive).

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
-use super::posts::{self, Digest, PostDoc, StoredPost};
+use super::posts::{Digest, PostDoc, StoredPost};
 use super::tags::{self, Tag, POST_TAGS};
 use super::users::{self, Author, POST_AUTHORS};
 use super::{timestamp, Result, Store, StoreError};
@@ -16,7 +16,7 @@ impl Store {
     /// The Markdown of the posts `ids`: id -> body.
     pub async fn markdown_of(&self, ids: &[i64]) -> Result<HashMap<i64, String>> {
         let mut conn = self.pool().acquire().await?;
-        posts::markdown_of(&mut conn, ids).await
+        super::bodies::markdown_of(&mut conn, ids).await
     }
 }
 
