@@ -8,9 +8,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{Auth, Caller, Need};
+use super::challenge::unix_time;
 use super::error::{from_json, ApiError, ApiResult, Body};
 use super::password::{self, Verified};
-use super::session::unix_time;
 use super::{totp, Admin};
 
 pub async fn me(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {

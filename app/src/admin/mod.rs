@@ -4,6 +4,7 @@
 
 mod account;
 mod auth;
+mod challenge;
 mod client;
 mod content;
 pub mod crypto;
@@ -11,8 +12,11 @@ mod error;
 mod limit;
 mod media;
 pub mod password;
+mod post_rules;
 mod posts;
 mod publish;
+mod revisions;
+mod second_factor;
 mod session;
 mod setup;
 mod site;
@@ -221,11 +225,11 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
             get(posts::get).patch(posts::update).delete(posts::trash),
         )
         .route("/posts/{id}/restore", post(posts::restore))
-        .route("/posts/{id}/pending", delete(posts::discard_pending))
-        .route("/posts/{id}/revisions", get(posts::revisions))
+        .route("/posts/{id}/pending", delete(revisions::discard_pending))
+        .route("/posts/{id}/revisions", get(revisions::revisions))
         .route(
             "/posts/{id}/revisions/{number}/restore",
-            post(posts::restore_revision),
+            post(revisions::restore_revision),
         )
         .route(
             "/content",

@@ -1,5 +1,6 @@
 //! Posts and pages: list, read, create, update (never over a newer revision), trash
-//! and restore, revisions. JSON fields are named as in the front matter.
+//! and restore; their history is in [`super::revisions`], the checks a post passes
+//! in [`super::post_rules`]. JSON fields are named as in the front matter.
 
 use std::sync::Arc;
 
@@ -12,15 +13,17 @@ use serde_json::{json, Map, Value};
 
 use super::auth::{Caller, Need};
 use super::error::{from_json, ApiError, ApiResult, Body};
+use super::post_rules::{
+    check_code_injection, check_owner, check_revision, check_slug, prepare, sanitized_after,
+};
 use super::Admin;
-use crate::content::{validate_alias, validate_slug};
 use crate::store::listing::PostFilter;
-use crate::store::{pending, posts, revisions};
+use crate::store::{pending, posts};
 use crate::store::{Connection, PostDoc, Read, Role, Status, StoredPost, Write};
 
 /// A post as the API shows it: its document plus id, revision and where it is; a
 /// scheduled post whose time has come shows as what it is, published.
-fn post_json(post: &StoredPost) -> Value {
+pub(super) fn post_json(post: &StoredPost) -> Value {
     let mut body = serde_json::to_value(&post.doc).expect("a PostDoc serializes");
     if is_live(&post.doc) {
         body["status"] = json!(Status::Published.as_str());
@@ -37,7 +40,7 @@ fn post_json(post: &StoredPost) -> Value {
 }
 
 /// Whether the site shows `doc` (when not trashed): published, or scheduled and due.
-fn is_live(doc: &PostDoc) -> bool {
+pub(super) fn is_live(doc: &PostDoc) -> bool {
     match doc.status {
         Status::Published => true,
         Status::Scheduled => doc.published_at.is_some_and(|at| at <= Utc::now()),
@@ -46,7 +49,7 @@ fn is_live(doc: &PostDoc) -> bool {
 }
 
 /// [`post_json`] with the post's unpublished changes, if it has any.
-async fn post_reply(conn: &mut Connection, post: &StoredPost) -> ApiResult<Value> {
+pub(super) async fn post_reply(conn: &mut Connection, post: &StoredPost) -> ApiResult<Value> {
     let mut body = post_json(post);
     // Changes wait only beside a live post: one unpublished since (by its file, say)
     // is edited as it is.
@@ -123,7 +126,7 @@ pub async fn list(
     })))
 }
 
-async fn load(conn: &mut Connection, id: i64) -> ApiResult<StoredPost> {
+pub(super) async fn load(conn: &mut Connection, id: i64) -> ApiResult<StoredPost> {
     posts::load(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no post with id {id}")))
@@ -143,7 +146,7 @@ pub async fn get(
 
 /// The name an author's posts carry, when the caller is an author (who sees and
 /// bylines their own posts only); None for editors and owners.
-async fn own_name(admin: &Admin, caller: &Caller) -> ApiResult<Option<String>> {
+pub(super) async fn own_name(admin: &Admin, caller: &Caller) -> ApiResult<Option<String>> {
     if caller.account.role() != Role::Author {
         return Ok(None);
     }
@@ -157,7 +160,11 @@ async fn own_name(admin: &Admin, caller: &Caller) -> ApiResult<Option<String>> {
 }
 
 /// An author reads only their own posts: another's is not found, as if absent.
-async fn check_reader(admin: &Admin, caller: &Caller, post: &StoredPost) -> ApiResult<()> {
+pub(super) async fn check_reader(
+    admin: &Admin,
+    caller: &Caller,
+    post: &StoredPost,
+) -> ApiResult<()> {
     match own_name(admin, caller).await? {
         Some(name) if !post.doc.authors.contains(&name) => {
             Err(ApiError::not_found(format!("no post with id {}", post.id)))
@@ -167,7 +174,7 @@ async fn check_reader(admin: &Admin, caller: &Caller, post: &StoredPost) -> ApiR
 }
 
 /// The fields a request may send: those of the front matter (and `revision` on update).
-fn check_fields(body: &Map<String, Value>, extra: &[&str]) -> ApiResult<()> {
+pub(super) fn check_fields(body: &Map<String, Value>, extra: &[&str]) -> ApiResult<()> {
     let known = serde_json::to_value(PostDoc::default()).expect("a PostDoc serializes");
     for key in body.keys() {
         if known.get(key).is_none() && !extra.contains(&key.as_str()) {
@@ -177,7 +184,7 @@ fn check_fields(body: &Map<String, Value>, extra: &[&str]) -> ApiResult<()> {
     Ok(())
 }
 
-fn as_object(body: Value) -> ApiResult<Map<String, Value>> {
+pub(super) fn as_object(body: Value) -> ApiResult<Map<String, Value>> {
     match body {
         Value::Object(map) => Ok(map),
         _ => Err(ApiError::bad_request("the body must be a JSON object")),
@@ -186,7 +193,7 @@ fn as_object(body: Value) -> ApiResult<Map<String, Value>> {
 
 impl Admin {
     /// The author name posts by `caller` carry by default.
-    async fn author_name(&self, caller: &Caller) -> ApiResult<Option<String>> {
+    pub(super) async fn author_name(&self, caller: &Caller) -> ApiResult<Option<String>> {
         Ok(match caller.account.user_id {
             Some(id) => self.site.store.user_name(id).await?,
             None => None,
@@ -194,124 +201,18 @@ impl Admin {
     }
 }
 
-/// Fills defaults and checks a document before it is stored.
-async fn prepare(admin: &Admin, caller: &Caller, doc: &mut PostDoc) -> ApiResult<()> {
-    doc.title = doc.title.trim().to_owned();
-    if doc.title.is_empty() {
-        return Err(ApiError::field("title", "a title is required"));
-    }
-    if doc.slug.trim().is_empty() {
-        doc.slug = slug::slugify(&doc.title);
-    }
-    validate_slug(&doc.slug).map_err(|m| ApiError::field("slug", m))?;
-    for (i, alias) in doc.aliases.iter().enumerate() {
-        validate_alias(alias).map_err(|m| ApiError::field(&format!("aliases[{i}]"), m))?;
-    }
-    doc.tags.retain(|t| !t.trim().is_empty());
-    doc.authors.retain(|a| !a.trim().is_empty());
-    if let Some(own) = own_name(admin, caller).await? {
-        // Bylines of others are for editors and owners.
-        if doc.authors.iter().any(|a| *a != own) {
-            return Err(ApiError::forbidden(
-                "authors byline their own posts only; an editor or owner credits others",
-            )
-            .with_field("authors"));
-        }
-        doc.authors = vec![own];
-    }
-    if doc.authors.is_empty() {
-        doc.authors.extend(admin.author_name(caller).await?);
-    }
-    match doc.status {
-        Status::Published if doc.published_at.is_none() => doc.published_at = Some(Utc::now()),
-        // A date still to come schedules the post, as it does in front matter: never
-        // live now and dated later, at the top of the site.
-        Status::Published if doc.published_at.is_some_and(|at| at > Utc::now()) => {
-            doc.status = Status::Scheduled;
-        }
-        Status::Scheduled if doc.published_at.is_none() => {
-            return Err(ApiError::field(
-                "published_at",
-                "a scheduled post needs published_at (when it goes live)",
-            ))
-        }
-        _ => {}
-    }
-    if caller.account.role() == Role::Author && doc.status != Status::Draft {
-        return Err(ApiError::forbidden(
-            "authors save drafts; an editor or owner publishes and schedules",
-        )
-        .with_field("status"));
-    }
-    Ok(())
-}
-
-/// Code injection is raw HTML in the page head and foot, never cleaned: an author may
-/// not set or change it (Ghost's rule). `before` is the stored version, if any.
-fn check_code_injection(caller: &Caller, doc: &PostDoc, before: Option<&PostDoc>) -> ApiResult<()> {
-    if caller.account.role() != Role::Author {
-        return Ok(());
-    }
-    let fields = [
-        (
-            "codeinjection_head",
-            &doc.codeinjection_head,
-            before.and_then(|b| b.codeinjection_head.as_ref()),
-        ),
-        (
-            "codeinjection_foot",
-            &doc.codeinjection_foot,
-            before.and_then(|b| b.codeinjection_foot.as_ref()),
-        ),
-    ];
-    for (field, now, was) in fields {
-        if now.as_ref().filter(|s| !s.is_empty()) != was.filter(|s| !s.is_empty()) {
-            return Err(ApiError::forbidden(
-                "code injection is for editors and owners: it runs on every reader's page",
-            )
-            .with_field(field));
-        }
-    }
-    Ok(())
-}
-
-/// Whether the post's body is to be cleaned after this save: an author's save makes
-/// it so; an editor or owner who writes the body takes it over; a save that leaves the
-/// body as it was (a status change: publishing an author's draft) keeps the flag.
-fn sanitized_after(caller: &Caller, doc: &PostDoc, before: Option<&StoredPost>) -> bool {
-    if caller.account.role() == Role::Author {
-        return true;
-    }
-    match before {
-        Some(before) if before.doc.markdown == doc.markdown => before.sanitized,
-        _ => false,
-    }
-}
-
-/// An author may only touch their own drafts.
-async fn check_owner(admin: &Admin, caller: &Caller, post: &StoredPost) -> ApiResult<()> {
-    if caller.account.role() != Role::Author {
-        return Ok(());
-    }
-    let name = admin.author_name(caller).await?;
-    let own = name.is_some_and(|n| post.doc.authors.contains(&n));
-    if own && post.doc.status == Status::Draft {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "authors may change only their own drafts",
-        ))
-    }
-}
-
 /// A connection for reads.
-async fn read(admin: &Admin) -> ApiResult<Read> {
+pub(super) async fn read(admin: &Admin) -> ApiResult<Read> {
     Ok(admin.site.store.read().await?)
 }
 
 /// The write transaction for a change to post `id`, and the post, which the caller
 /// may change (an author: only their own drafts).
-async fn write_post(admin: &Admin, caller: &Caller, id: i64) -> ApiResult<(Write, StoredPost)> {
+pub(super) async fn write_post(
+    admin: &Admin,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(Write, StoredPost)> {
     let mut tx = write(admin).await?;
     let post = load(&mut tx, id).await?;
     check_owner(admin, caller, &post).await?;
@@ -319,57 +220,8 @@ async fn write_post(admin: &Admin, caller: &Caller, id: i64) -> ApiResult<(Write
 }
 
 /// The store's write transaction (see [`crate::store::Store::write`]).
-async fn write(admin: &Admin) -> ApiResult<Write> {
+pub(super) async fn write(admin: &Admin) -> ApiResult<Write> {
     Ok(admin.site.store.write().await?)
-}
-
-/// 409 with the current version when an edit started from another revision.
-/// 409 unless the edit started from the post's current revision and from its current
-/// unpublished changes (`saves_seen`: how many saves made them, 0 for none). The answer
-/// carries the current version, unpublished changes included.
-async fn check_revision(
-    conn: &mut Connection,
-    current: &StoredPost,
-    based_on: i64,
-    saves_seen: i64,
-) -> ApiResult<Option<pending::Pending>> {
-    let live = is_live(&current.doc) && !current.archived;
-    let pending = pending::get(conn, current.id).await?.filter(|_| live);
-    let saves = pending.as_ref().map_or(0, |p| p.saves);
-    if current.revision == based_on && saves == saves_seen {
-        return Ok(pending);
-    }
-    let message = if current.revision != based_on {
-        format!(
-            "the post changed since revision {based_on}: it is at revision {}; nothing was saved",
-            current.revision
-        )
-    } else {
-        let by = pending.as_ref().map_or("someone", |p| p.saved_by.as_str());
-        format!("{by} saved other unpublished changes to this post meanwhile; nothing was saved")
-    };
-    Err(ApiError::conflict(message)
-        .with_field("revision")
-        .with_extra(json!({ "current": post_reply(conn, current).await? })))
-}
-
-/// 409 when `slug` belongs to a post other than `id`.
-async fn check_slug(conn: &mut Connection, slug: &str, id: Option<i64>) -> ApiResult<()> {
-    let Some(other) = posts::id_by_slug(conn, slug).await? else {
-        return Ok(());
-    };
-    if Some(other) == id {
-        return Ok(());
-    }
-    let title = posts::load(conn, other)
-        .await?
-        .map(|p| p.doc.title)
-        .unwrap_or_default();
-    Err(ApiError::conflict(format!(
-        "the slug {slug:?} is taken by post {other} ({title:?})"
-    ))
-    .with_field("slug")
-    .with_extra(json!({ "other": { "id": other, "title": title } })))
 }
 
 pub async fn create(
@@ -388,7 +240,7 @@ pub async fn create(
     let id = posts::insert(&mut tx, &doc, None, &caller.origin()).await?;
     posts::set_sanitized(&mut tx, id, sanitized_after(&caller, &doc, None)).await?;
     let post = load(&mut tx, id).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     admin.publisher.changed();
     admin
         .audit(
@@ -400,6 +252,53 @@ pub async fn create(
         )
         .await;
     Ok((StatusCode::CREATED, Json(post_json(&post))))
+}
+
+/// What an update says of itself besides the fields it changes.
+struct Edit {
+    /// The revision the edit started from.
+    based_on: i64,
+    /// The saves of the unpublished changes the editor had seen.
+    saves_seen: i64,
+    /// Save and publish (a live post's "Update").
+    publish: bool,
+}
+
+impl Edit {
+    /// Takes `revision`, `pending` and `publish` out of an update's body.
+    fn take(body: &mut Map<String, Value>) -> ApiResult<Self> {
+        check_fields(body, &["revision", "pending", "publish"])?;
+        let based_on = body
+            .remove("revision")
+            .ok_or_else(|| {
+                ApiError::field(
+                    "revision",
+                    "revision (the one this edit started from) is required",
+                )
+            })?
+            .as_i64()
+            .ok_or_else(|| ApiError::field("revision", "revision is a number"))?;
+        let saves_seen = match body.remove("pending") {
+            None | Some(Value::Null) => 0,
+            Some(v) => v.as_i64().ok_or_else(|| {
+                ApiError::field(
+                    "pending",
+                    "pending is the number of saves of the unpublished changes",
+                )
+            })?,
+        };
+        let publish = match body.remove("publish") {
+            None | Some(Value::Null) => false,
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| ApiError::field("publish", "publish is true or false"))?,
+        };
+        Ok(Self {
+            based_on,
+            saves_seen,
+            publish,
+        })
+    }
 }
 
 /// Applies the fields sent to the current version. The request names the revision it
@@ -415,32 +314,11 @@ pub async fn update(
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::WriteContent)?;
     let mut body = as_object(body)?;
-    check_fields(&body, &["revision", "pending", "publish"])?;
-    let based_on = body
-        .remove("revision")
-        .ok_or_else(|| {
-            ApiError::field(
-                "revision",
-                "revision (the one this edit started from) is required",
-            )
-        })?
-        .as_i64()
-        .ok_or_else(|| ApiError::field("revision", "revision is a number"))?;
-    let saves_seen = match body.remove("pending") {
-        None | Some(Value::Null) => 0,
-        Some(v) => v.as_i64().ok_or_else(|| {
-            ApiError::field(
-                "pending",
-                "pending is the number of saves of the unpublished changes",
-            )
-        })?,
-    };
-    let publish = match body.remove("publish") {
-        None | Some(Value::Null) => false,
-        Some(v) => v
-            .as_bool()
-            .ok_or_else(|| ApiError::field("publish", "publish is true or false"))?,
-    };
+    let Edit {
+        based_on,
+        saves_seen,
+        publish,
+    } = Edit::take(&mut body)?;
     if publish {
         caller.require(Need::Publish)?;
     }
@@ -466,40 +344,31 @@ pub async fn update(
     check_slug(&mut tx, &doc.slug, Some(id)).await?;
     let stays_live = is_live(&current.doc) && !current.archived && is_live(&doc);
     if stays_live && !publish {
-        let saved = pending::save(
-            &mut tx,
-            id,
-            current.revision,
-            &doc,
-            sanitized,
-            &caller.actor(),
-        )
-        .await?;
+        let (revision, actor) = (current.revision, caller.actor());
+        let saved = pending::save(&mut tx, id, revision, &doc, sanitized, &actor).await?;
         let reply = post_reply(&mut tx, &current).await?;
-        tx.commit().await.map_err(ApiError::internal)?;
+        tx.commit().await?;
+        let detail = format!("save {} on revision {}", saved.saves, current.revision);
         admin
             .audit(
                 Some(&caller.actor()),
                 "post.changes_saved",
                 Some(&doc.slug),
                 &caller.ip,
-                Some(&format!(
-                    "save {} on revision {}",
-                    saved.saves, current.revision
-                )),
+                Some(&detail),
             )
             .await;
         return Ok(Json(reply));
     }
     pending::discard(&mut tx, id).await?;
     if doc == current.doc && !current.archived && sanitized == current.sanitized {
-        tx.commit().await.map_err(ApiError::internal)?;
+        tx.commit().await?;
         return Ok(Json(post_json(&current)));
     }
     posts::update(&mut tx, id, &doc, None, &caller.origin()).await?;
     posts::set_sanitized(&mut tx, id, sanitized).await?;
     let post = load(&mut tx, id).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     admin.publisher.changed();
     admin
         .audit(
@@ -513,19 +382,6 @@ pub async fn update(
     Ok(Json(post_json(&post)))
 }
 
-/// Drops a post's unpublished changes.
-pub async fn discard_pending(
-    State(admin): State<Arc<Admin>>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
-    caller.require(Need::WriteContent)?;
-    let (mut tx, post) = write_post(&admin, &caller, id).await?;
-    pending::discard(&mut tx, id).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
-    Ok(Json(post_json(&post)))
-}
-
 /// Moves a post to the trash: no longer rendered, kept with its revisions.
 pub async fn trash(
     State(admin): State<Arc<Admin>>,
@@ -535,7 +391,7 @@ pub async fn trash(
     caller.require(Need::WriteContent)?;
     let (mut tx, post) = write_post(&admin, &caller, id).await?;
     posts::trash(&mut tx, id).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     admin.publisher.changed();
     admin
         .audit(
@@ -558,7 +414,7 @@ pub async fn restore(
     let (mut tx, _) = write_post(&admin, &caller, id).await?;
     posts::restore(&mut tx, id).await?;
     let post = load(&mut tx, id).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     admin.publisher.changed();
     admin
         .audit(
@@ -567,79 +423,6 @@ pub async fn restore(
             Some(&post.doc.slug),
             &caller.ip,
             None,
-        )
-        .await;
-    Ok(Json(post_json(&post)))
-}
-
-pub async fn revisions(
-    State(admin): State<Arc<Admin>>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
-    caller.require(Need::ReadContent)?;
-    let mut conn = read(&admin).await?;
-    let post = load(&mut conn, id).await?;
-    check_reader(&admin, &caller, &post).await?;
-    let revisions: Vec<Value> = revisions::revisions(&mut conn, id)
-        .await?
-        .into_iter()
-        .rev()
-        .map(|(number, origin, created_at, doc)| {
-            json!({ "number": number, "origin": origin, "created_at": created_at, "document": doc })
-        })
-        .collect();
-    Ok(Json(json!({ "revisions": revisions })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RestoreRevision {
-    revision: i64,
-    /// The count of saves of the unpublished changes the restore replaces.
-    #[serde(default)]
-    pending: i64,
-}
-
-/// Makes an old revision's document the current one, as a new revision.
-pub async fn restore_revision(
-    State(admin): State<Arc<Admin>>,
-    caller: Caller,
-    Path((id, number)): Path<(i64, i64)>,
-    Body(body): Body,
-) -> ApiResult<Json<Value>> {
-    caller.require(Need::WriteContent)?;
-    let RestoreRevision {
-        revision: based_on,
-        pending: saves_seen,
-    } = from_json(body)?;
-    let (mut tx, current) = write_post(&admin, &caller, id).await?;
-    check_revision(&mut tx, &current, based_on, saves_seen).await?;
-    let mut doc = revisions::revisions(&mut tx, id)
-        .await?
-        .into_iter()
-        .find(|(n, ..)| *n == number)
-        .map(|(.., doc)| doc)
-        .ok_or_else(|| ApiError::not_found(format!("post {id} has no revision {number}")))?;
-    // The content comes back; whether and since when the post is live stays.
-    doc.status = current.doc.status;
-    doc.published_at = current.doc.published_at;
-    pending::discard(&mut tx, id).await?;
-    prepare(&admin, &caller, &mut doc).await?;
-    check_code_injection(&caller, &doc, Some(&current.doc))?;
-    check_slug(&mut tx, &doc.slug, Some(id)).await?;
-    posts::update(&mut tx, id, &doc, None, &caller.origin()).await?;
-    posts::set_sanitized(&mut tx, id, sanitized_after(&caller, &doc, Some(&current))).await?;
-    let post = load(&mut tx, id).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
-    admin.publisher.changed();
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "post.revision_restored",
-            Some(&doc.slug),
-            &caller.ip,
-            Some(&format!("revision {number}")),
         )
         .await;
     Ok(Json(post_json(&post)))

@@ -1,0 +1,184 @@
+//! What a post must pass to be stored, and who may change it: defaults and checks of
+//! the document, code injection and raw HTML by role, a slug free, an edit made on
+//! the current revision.
+
+use chrono::Utc;
+use serde_json::json;
+
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult};
+use super::posts::{is_live, own_name, post_reply};
+use super::Admin;
+use crate::content::{validate_alias, validate_slug};
+use crate::store::{pending, posts, Connection, PostDoc, Role, Status, StoredPost};
+
+/// Fills defaults and checks a document before it is stored.
+pub(super) async fn prepare(admin: &Admin, caller: &Caller, doc: &mut PostDoc) -> ApiResult<()> {
+    doc.title = doc.title.trim().to_owned();
+    if doc.title.is_empty() {
+        return Err(ApiError::field("title", "a title is required"));
+    }
+    if doc.slug.trim().is_empty() {
+        doc.slug = slug::slugify(&doc.title);
+    }
+    validate_slug(&doc.slug).map_err(|m| ApiError::field("slug", m))?;
+    for (i, alias) in doc.aliases.iter().enumerate() {
+        validate_alias(alias).map_err(|m| ApiError::field(&format!("aliases[{i}]"), m))?;
+    }
+    doc.tags.retain(|t| !t.trim().is_empty());
+    doc.authors.retain(|a| !a.trim().is_empty());
+    if let Some(own) = own_name(admin, caller).await? {
+        // Bylines of others are for editors and owners.
+        if doc.authors.iter().any(|a| *a != own) {
+            return Err(ApiError::forbidden(
+                "authors byline their own posts only; an editor or owner credits others",
+            )
+            .with_field("authors"));
+        }
+        doc.authors = vec![own];
+    }
+    if doc.authors.is_empty() {
+        doc.authors.extend(admin.author_name(caller).await?);
+    }
+    match doc.status {
+        Status::Published if doc.published_at.is_none() => doc.published_at = Some(Utc::now()),
+        // A date still to come schedules the post, as it does in front matter: never
+        // live now and dated later, at the top of the site.
+        Status::Published if doc.published_at.is_some_and(|at| at > Utc::now()) => {
+            doc.status = Status::Scheduled;
+        }
+        Status::Scheduled if doc.published_at.is_none() => {
+            return Err(ApiError::field(
+                "published_at",
+                "a scheduled post needs published_at (when it goes live)",
+            ))
+        }
+        _ => {}
+    }
+    if caller.account.role() == Role::Author && doc.status != Status::Draft {
+        return Err(ApiError::forbidden(
+            "authors save drafts; an editor or owner publishes and schedules",
+        )
+        .with_field("status"));
+    }
+    Ok(())
+}
+
+/// Code injection is raw HTML in the page head and foot, never cleaned: an author may
+/// not set or change it (Ghost's rule). `before` is the stored version, if any.
+pub(super) fn check_code_injection(
+    caller: &Caller,
+    doc: &PostDoc,
+    before: Option<&PostDoc>,
+) -> ApiResult<()> {
+    if caller.account.role() != Role::Author {
+        return Ok(());
+    }
+    let fields = [
+        (
+            "codeinjection_head",
+            &doc.codeinjection_head,
+            before.and_then(|b| b.codeinjection_head.as_ref()),
+        ),
+        (
+            "codeinjection_foot",
+            &doc.codeinjection_foot,
+            before.and_then(|b| b.codeinjection_foot.as_ref()),
+        ),
+    ];
+    for (field, now, was) in fields {
+        if now.as_ref().filter(|s| !s.is_empty()) != was.filter(|s| !s.is_empty()) {
+            return Err(ApiError::forbidden(
+                "code injection is for editors and owners: it runs on every reader's page",
+            )
+            .with_field(field));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the post's body is to be cleaned after this save: an author's save makes
+/// it so; an editor or owner who writes the body takes it over; a save that leaves the
+/// body as it was (a status change: publishing an author's draft) keeps the flag.
+pub(super) fn sanitized_after(caller: &Caller, doc: &PostDoc, before: Option<&StoredPost>) -> bool {
+    if caller.account.role() == Role::Author {
+        return true;
+    }
+    match before {
+        Some(before) if before.doc.markdown == doc.markdown => before.sanitized,
+        _ => false,
+    }
+}
+
+/// An author may only touch their own drafts.
+pub(super) async fn check_owner(
+    admin: &Admin,
+    caller: &Caller,
+    post: &StoredPost,
+) -> ApiResult<()> {
+    if caller.account.role() != Role::Author {
+        return Ok(());
+    }
+    let name = admin.author_name(caller).await?;
+    let own = name.is_some_and(|n| post.doc.authors.contains(&n));
+    if own && post.doc.status == Status::Draft {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "authors may change only their own drafts",
+        ))
+    }
+}
+
+/// 409 with the current version when an edit started from another revision.
+/// 409 unless the edit started from the post's current revision and from its current
+/// unpublished changes (`saves_seen`: how many saves made them, 0 for none). The answer
+/// carries the current version, unpublished changes included.
+pub(super) async fn check_revision(
+    conn: &mut Connection,
+    current: &StoredPost,
+    based_on: i64,
+    saves_seen: i64,
+) -> ApiResult<Option<pending::Pending>> {
+    let live = is_live(&current.doc) && !current.archived;
+    let pending = pending::get(conn, current.id).await?.filter(|_| live);
+    let saves = pending.as_ref().map_or(0, |p| p.saves);
+    if current.revision == based_on && saves == saves_seen {
+        return Ok(pending);
+    }
+    let message = if current.revision != based_on {
+        format!(
+            "the post changed since revision {based_on}: it is at revision {}; nothing was saved",
+            current.revision
+        )
+    } else {
+        let by = pending.as_ref().map_or("someone", |p| p.saved_by.as_str());
+        format!("{by} saved other unpublished changes to this post meanwhile; nothing was saved")
+    };
+    Err(ApiError::conflict(message)
+        .with_field("revision")
+        .with_extra(json!({ "current": post_reply(conn, current).await? })))
+}
+
+/// 409 when `slug` belongs to a post other than `id`.
+pub(super) async fn check_slug(
+    conn: &mut Connection,
+    slug: &str,
+    id: Option<i64>,
+) -> ApiResult<()> {
+    let Some(other) = posts::id_by_slug(conn, slug).await? else {
+        return Ok(());
+    };
+    if Some(other) == id {
+        return Ok(());
+    }
+    let title = posts::load(conn, other)
+        .await?
+        .map(|p| p.doc.title)
+        .unwrap_or_default();
+    Err(ApiError::conflict(format!(
+        "the slug {slug:?} is taken by post {other} ({title:?})"
+    ))
+    .with_field("slug")
+    .with_extra(json!({ "other": { "id": other, "title": title } })))
+}

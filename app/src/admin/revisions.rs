@@ -1,0 +1,104 @@
+//! A post's history: its revisions, restoring one (its content; status and date
+//! stay), and dropping unpublished changes.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::{Caller, Need};
+use super::error::{from_json, ApiError, ApiResult, Body};
+use super::post_rules::{
+    check_code_injection, check_revision, check_slug, prepare, sanitized_after,
+};
+use super::posts::{check_reader, load, post_json, read, write_post};
+use super::Admin;
+use crate::store::{pending, posts, revisions};
+
+/// Drops a post's unpublished changes.
+pub async fn discard_pending(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::WriteContent)?;
+    let (mut tx, post) = write_post(&admin, &caller, id).await?;
+    pending::discard(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Json(post_json(&post)))
+}
+
+pub async fn revisions(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::ReadContent)?;
+    let mut conn = read(&admin).await?;
+    let post = load(&mut conn, id).await?;
+    check_reader(&admin, &caller, &post).await?;
+    let revisions: Vec<Value> = revisions::revisions(&mut conn, id)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|(number, origin, created_at, doc)| {
+            json!({ "number": number, "origin": origin, "created_at": created_at, "document": doc })
+        })
+        .collect();
+    Ok(Json(json!({ "revisions": revisions })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RestoreRevision {
+    revision: i64,
+    /// The count of saves of the unpublished changes the restore replaces.
+    #[serde(default)]
+    pending: i64,
+}
+
+/// Makes an old revision's document the current one, as a new revision.
+pub async fn restore_revision(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path((id, number)): Path<(i64, i64)>,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::WriteContent)?;
+    let RestoreRevision {
+        revision: based_on,
+        pending: saves_seen,
+    } = from_json(body)?;
+    let (mut tx, current) = write_post(&admin, &caller, id).await?;
+    check_revision(&mut tx, &current, based_on, saves_seen).await?;
+    let mut doc = revisions::revisions(&mut tx, id)
+        .await?
+        .into_iter()
+        .find(|(n, ..)| *n == number)
+        .map(|(.., doc)| doc)
+        .ok_or_else(|| ApiError::not_found(format!("post {id} has no revision {number}")))?;
+    // The content comes back; whether and since when the post is live stays.
+    doc.status = current.doc.status;
+    doc.published_at = current.doc.published_at;
+    pending::discard(&mut tx, id).await?;
+    prepare(&admin, &caller, &mut doc).await?;
+    check_code_injection(&caller, &doc, Some(&current.doc))?;
+    check_slug(&mut tx, &doc.slug, Some(id)).await?;
+    posts::update(&mut tx, id, &doc, None, &caller.origin()).await?;
+    posts::set_sanitized(&mut tx, id, sanitized_after(&caller, &doc, Some(&current))).await?;
+    let post = load(&mut tx, id).await?;
+    tx.commit().await?;
+    admin.publisher.changed();
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "post.revision_restored",
+            Some(&doc.slug),
+            &caller.ip,
+            Some(&format!("revision {number}")),
+        )
+        .await;
+    Ok(Json(post_json(&post)))
+}

@@ -1,0 +1,53 @@
+//! The second step of a login: a TOTP code, never accepted twice (the replay check:
+//! the store keeps each account's last step used, [`Store::use_totp_step`]), or a
+//! recovery code, each good once.
+//!
+//! [`Store::use_totp_step`]: crate::store::Store::use_totp_step
+
+use super::challenge::{normalize_recovery, unix_time};
+use super::error::{ApiError, ApiResult};
+use super::{totp, Admin};
+use crate::store::Account;
+
+/// Whether the code or recovery code sent is good for `account`, what it was (for the
+/// audit log) and, when not, what to tell the user.
+pub(super) async fn check(
+    admin: &Admin,
+    account: &Account,
+    code: &Option<String>,
+    recovery_code: &Option<String>,
+) -> ApiResult<(bool, &'static str, &'static str)> {
+    let store = &admin.site.store;
+    Ok(match (code, recovery_code) {
+        (Some(code), None) => {
+            let secret = admin.totp_secret(account)?;
+            match totp::matching_step(&secret, code, unix_time()) {
+                Some(step) if store.use_totp_step(account.id, step).await? => (true, "totp", ""),
+                Some(_) => (
+                    false,
+                    "totp replay",
+                    "this code was used already: wait for the next one",
+                ),
+                None => (false, "totp", "wrong code"),
+            }
+        }
+        (None, Some(code)) => {
+            let hash = admin.keys.hash("recovery", &normalize_recovery(code));
+            if store.use_recovery_code(account.id, &hash).await? {
+                (true, "recovery code", "")
+            } else {
+                (
+                    false,
+                    "recovery code",
+                    "wrong or already used recovery code",
+                )
+            }
+        }
+        _ => {
+            return Err(ApiError::field(
+                "code",
+                "send either code (6 digits) or recovery_code",
+            ))
+        }
+    })
+}
