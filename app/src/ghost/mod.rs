@@ -4,20 +4,20 @@
 //! One transaction: any error leaves the store as it was. Importing the same export
 //! again changes nothing; a newer one updates changed posts as new revisions.
 
+mod documents;
 mod export;
 mod html;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::content::validate_slug;
 use crate::store::posts::{self};
 use crate::store::tags;
 use crate::store::users::{self, Author};
-use crate::store::{Kind, PostDoc, Status, Store, StoreError};
-use export::{Data, Export};
+use crate::store::{Store, StoreError};
+use export::Export;
 
 /// Exports larger than this are refused unless asked for: the whole file is read.
 pub const DEFAULT_MAX_BYTES: u64 = 512 * 1024 * 1024;
@@ -162,7 +162,7 @@ pub async fn import(
         what,
     };
     let data = &export.data;
-    let docs = documents(data, options, &mut report).map_err(invalid)?;
+    let docs = documents::all(data, options, &mut report).map_err(invalid)?;
 
     // Media first: a failed copy leaves the store untouched; extra files lose nothing.
     copy_media(options, &mut report)?;
@@ -222,218 +222,6 @@ pub async fn import(
     crate::store::settings::save(&mut tx, &settings).await?;
     tx.commit().await?;
     Ok(report)
-}
-
-/// The documents of every post and page, checked; fills the report's per-post notes.
-fn documents(
-    data: &Data,
-    options: &GhostOptions<'_>,
-    report: &mut GhostReport,
-) -> Result<Vec<PostDoc>, String> {
-    let tag_names: HashMap<&str, &str> = data
-        .tags
-        .iter()
-        .map(|t| (t.id.as_str(), t.name.as_str()))
-        .collect();
-    let user_names: HashMap<&str, &str> = data
-        .users
-        .iter()
-        .map(|u| (u.id.as_str(), u.name.as_str()))
-        .collect();
-    let user_slugs: HashMap<&str, &str> = data
-        .users
-        .iter()
-        .map(|u| (u.id.as_str(), u.slug.as_str()))
-        .collect();
-    let tag_slugs: HashMap<&str, &str> = data
-        .tags
-        .iter()
-        .map(|t| (t.id.as_str(), t.slug.as_str()))
-        .collect();
-    let post_tags = Data::linked(&data.posts_tags, |l| l.tag_id.as_ref());
-    let post_authors = Data::linked(&data.posts_authors, |l| l.author_id.as_ref());
-    let metas: HashMap<&str, &export::PostMeta> = data
-        .posts_meta
-        .iter()
-        .map(|m| (m.post_id.as_str(), m))
-        .collect();
-
-    let mut seen: HashMap<&str, &export::Post> = HashMap::new();
-    let mut docs = Vec::with_capacity(data.posts.len());
-    for post in &data.posts {
-        let kind = if post.kind.as_deref() == Some("page") {
-            "page"
-        } else {
-            "post"
-        };
-        let title = post.title.clone().unwrap_or_default();
-        let name = format!("{kind} {:?} (id {})", post.slug, post.id);
-        if let Some(other) = seen.insert(&post.slug, post) {
-            return Err(format!(
-                "two posts have the slug {:?}: {:?} (id {}) and {:?} (id {})",
-                post.slug,
-                other.title.clone().unwrap_or_default(),
-                other.id,
-                title,
-                post.id
-            ));
-        }
-        validate_slug(&post.slug).map_err(|m| format!("{name}: the slug {m}"))?;
-        let status = match post.status.as_deref() {
-            Some("published") => Status::Published,
-            Some("scheduled") => Status::Scheduled,
-            Some("draft") | None => Status::Draft,
-            Some("sent") => {
-                report.warnings.push(format!(
-                    "{name} was sent by email only: imported as a draft"
-                ));
-                Status::Draft
-            }
-            Some(other) => return Err(format!("{name}: unknown status {other:?}")),
-        };
-        if status == Status::Scheduled && post.published_at.is_none() {
-            return Err(format!("{name} is scheduled but has no published_at"));
-        }
-        let mut tags: Vec<String> = post_tags
-            .get(post.id.as_str())
-            .into_iter()
-            .flatten()
-            .filter_map(|id| tag_names.get(id).map(|n| (*n).to_owned()))
-            .collect();
-        if matches!(
-            post.visibility.as_deref(),
-            Some("members" | "paid" | "tiers")
-        ) {
-            report.warnings.push(format!(
-                "{name} was for members only in Ghost; folio has no members and publishes it to everyone \
-                 (tagged #members-only: make it a draft if that is wrong)"
-            ));
-            tags.push("#members-only".into());
-        }
-        let author_ids = post_authors
-            .get(post.id.as_str())
-            .cloned()
-            .unwrap_or_default();
-        let authors: Vec<String> = author_ids
-            .iter()
-            .filter_map(|id| user_names.get(id).map(|n| (*n).to_owned()))
-            .collect();
-        let body = post.html.as_deref().unwrap_or_default();
-        if body.trim().is_empty() {
-            report.warnings.push(format!("{name} has an empty body"));
-        }
-        let converted = html::convert(body);
-        if !converted.kept_cards.is_empty() {
-            report
-                .cards_kept_as_html
-                .insert(post.slug.clone(), converted.kept_cards.clone());
-        }
-        if !converted.kept_elements.is_empty() {
-            report
-                .elements_kept_as_html
-                .insert(post.slug.clone(), converted.kept_elements.clone());
-        }
-        let mut media = converted.media;
-        let meta = metas.get(post.id.as_str());
-        let pick =
-            |from_meta: Option<&Option<String>>, from_post: &Option<String>| -> Option<String> {
-                from_meta
-                    .and_then(|m| m.clone())
-                    .or_else(|| from_post.clone())
-                    .filter(|s| !s.is_empty())
-            };
-        let mut url = |text: Option<String>| text.map(|t| html::rewrite_urls(&t, &mut media));
-        let mut doc = PostDoc {
-            kind: if kind == "page" {
-                Kind::Page
-            } else {
-                Kind::Post
-            },
-            slug: post.slug.clone(),
-            title,
-            status,
-            published_at: post.published_at,
-            updated_at: post.updated_at,
-            excerpt: post.custom_excerpt.clone().filter(|s| !s.is_empty()),
-            tags,
-            authors,
-            featured_image: url(post.feature_image.clone()),
-            meta_title: pick(meta.map(|m| &m.meta_title), &post.meta_title),
-            meta_description: pick(meta.map(|m| &m.meta_description), &post.meta_description),
-            canonical_url: post.canonical_url.clone().filter(|s| !s.is_empty()),
-            og_title: pick(meta.map(|m| &m.og_title), &post.og_title),
-            og_description: pick(meta.map(|m| &m.og_description), &post.og_description),
-            og_image: url(pick(meta.map(|m| &m.og_image), &post.og_image)),
-            twitter_title: pick(meta.map(|m| &m.twitter_title), &post.twitter_title),
-            twitter_description: pick(
-                meta.map(|m| &m.twitter_description),
-                &post.twitter_description,
-            ),
-            twitter_image: url(pick(meta.map(|m| &m.twitter_image), &post.twitter_image)),
-            codeinjection_head: post.codeinjection_head.clone().filter(|s| !s.is_empty()),
-            codeinjection_foot: post.codeinjection_foot.clone().filter(|s| !s.is_empty()),
-            aliases: Vec::new(),
-            markdown: converted.markdown,
-        };
-        if let (Some(pattern), Kind::Post) = (options.permalink, doc.kind) {
-            let primary_tag = post_tags
-                .get(post.id.as_str())
-                .and_then(|ids| ids.first())
-                .and_then(|id| tag_slugs.get(id))
-                .copied()
-                .unwrap_or("all");
-            let primary_author = author_ids
-                .first()
-                .and_then(|id| user_slugs.get(id))
-                .copied()
-                .unwrap_or("author");
-            if let Some(alias) = permalink(pattern, &doc, &post.id, primary_tag, primary_author) {
-                crate::content::validate_alias(&alias)
-                    .map_err(|m| format!("{name}: the old URL {alias:?} {m}"))?;
-                doc.aliases.push(alias);
-            }
-        }
-        for rel in media {
-            // `__GHOST_URL__/content/images/../data/ghost.db` names a file outside the
-            // upload folders: never copied, never published.
-            match crate::disk::confine::segments(&rel) {
-                Ok(_) => report.media_missing.push(rel),
-                Err(e) => report
-                    .warnings
-                    .push(format!("{name}: a media path was refused: {e}")),
-            }
-        }
-        docs.push(doc);
-    }
-    report.media_missing.sort();
-    report.media_missing.dedup();
-    Ok(docs)
-}
-
-/// The URL Ghost gave a post under a custom permalink pattern, unless it is the
-/// `/{slug}/` folio uses anyway.
-fn permalink(
-    pattern: &str,
-    doc: &PostDoc,
-    id: &str,
-    primary_tag: &str,
-    primary_author: &str,
-) -> Option<String> {
-    let date = doc.published_at.unwrap_or_else(chrono::Utc::now);
-    let url = pattern
-        .replace("{slug}", &doc.slug)
-        .replace("{year}", &date.format("%Y").to_string())
-        .replace("{month}", &date.format("%m").to_string())
-        .replace("{day}", &date.format("%d").to_string())
-        .replace("{id}", id)
-        .replace("{primary_tag}", primary_tag)
-        .replace("{primary_author}", primary_author);
-    let url = if url.ends_with('/') {
-        url
-    } else {
-        format!("{url}/")
-    };
-    (url != format!("/{}/", doc.slug)).then_some(url)
 }
 
 /// Copies the files the posts point at from Ghost's content folder; what cannot be
