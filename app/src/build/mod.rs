@@ -29,6 +29,8 @@ mod preview;
 mod publish;
 pub mod publisher;
 pub mod schedule;
+#[cfg(test)]
+mod tests;
 
 pub use pages::BuildReport;
 pub use publisher::Publisher;

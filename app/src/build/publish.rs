@@ -15,7 +15,7 @@ use super::pages::{self, Build, BuildReport};
 use super::{fingerprint, Progress, PublishError, PublishOptions, PublishReport, Site};
 use crate::config::SiteConfig;
 use crate::content::media::Media;
-use crate::output::writer;
+use crate::output::{self, writer};
 use crate::render::Theme;
 use crate::store::{Snapshot, StoreError};
 
@@ -53,7 +53,7 @@ impl Site {
         let plan = self.plan(files, options.drafts).await?;
         // A build killed after its switch left records of the build before: build
         // afresh (every page compared, unchanged files still linked).
-        if writer::unsettled(&self.paths.out) {
+        if output::unsettled(&self.paths.out) {
             tracing::info!("the last build was interrupted: building every page");
             options.force = true;
         }
@@ -286,10 +286,10 @@ impl Site {
         Ok(build)
     }
 
-    /// Marks the folder's switch as recorded (see [`writer::settle`]).
+    /// Marks the folder's switch as recorded (see [`output::settle`]).
     async fn settle(&self) -> Result<(), PublishError> {
         let out = self.paths.out.clone();
-        tokio::task::spawn_blocking(move || writer::settle(&out))
+        tokio::task::spawn_blocking(move || output::settle(&out))
             .await
             .map_err(stopped)?
             .map_err(|source| {

@@ -18,13 +18,17 @@
 use std::collections::HashSet;
 use std::fs;
 use std::io;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 
 use rayon::prelude::*;
 use serde::Serialize;
+
+use super::builds::{
+    clear, files_under, make_parent, published, remove_empty_parents, same_file, siblings, Behind,
+    BEHIND, TREES, UNSETTLED,
+};
 
 /// What a build changed in the output folder.
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
@@ -46,9 +50,6 @@ pub enum WriteError {
     #[error("two parts of the site write {path} (the second is {what})")]
     Collision { path: String, what: String },
 }
-
-/// The two builds the link switches between.
-const TREES: [&str; 2] = ["a", "b"];
 
 /// Up to this many new files are flushed one by one; more, by one flush of the file
 /// system (which also waits for whatever else is writing there).
@@ -82,100 +83,10 @@ enum Stale {
     Unknown(Option<JoinHandle<Vec<String>>>),
 }
 
-/// The file in the builds folder that says which build is behind the published one,
-/// and in which files.
-const BEHIND: &str = "behind.json";
-
-/// Written before the link moves; removed by [`settle`] once whoever keeps records
-/// of builds (page keys, the memory of the last build) has those of this one. Found
-/// at the start of a publish, it says those records may be of another build than the
-/// one published: a build was killed in between.
-const UNSETTLED: &str = "unsettled";
-
-/// Whether the records of the last build into `out` may not be of the build it shows.
-pub fn unsettled(out: &Path) -> bool {
-    siblings(out).0.join(UNSETTLED).exists()
-}
-
-/// Says the records of the build `out` shows are kept.
-pub fn settle(out: &Path) -> io::Result<()> {
-    // Not flushed: lost in a power cut, the next publish compares every page, which
-    // costs time, never correctness.
-    match fs::remove_file(siblings(out).0.join(UNSETTLED)) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    }
-}
-
-#[derive(Serialize, serde::Deserialize)]
-struct Behind {
-    build: String,
-    files: Vec<String>,
-}
-
-fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+pub(super) fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     move |source| WriteError::Io {
         path: path.to_owned(),
         source,
-    }
-}
-
-/// The hidden siblings of the output folder `out`: the builds folder, and the name
-/// the new link is made under before it replaces `out`.
-fn siblings(out: &Path) -> (PathBuf, PathBuf) {
-    let name = out
-        .file_name()
-        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
-    (
-        out.with_file_name(format!(".{name}.builds")),
-        out.with_file_name(format!(".{name}.next")),
-    )
-}
-
-/// The published build behind `out`: the folder its link points at, `out` itself
-/// when it is a plain folder with files in it, or none.
-fn published(out: &Path) -> Result<Option<PathBuf>, WriteError> {
-    match fs::symlink_metadata(out) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            let target = fs::read_link(out).map_err(io_error(out))?;
-            let dir = out.parent().unwrap_or(Path::new("")).join(target);
-            Ok(dir.is_dir().then_some(dir))
-        }
-        Ok(meta) if meta.is_dir() => {
-            let mut entries = fs::read_dir(out).map_err(io_error(out))?;
-            Ok(entries.next().is_some().then(|| out.to_owned()))
-        }
-        Ok(_) => Err(io_error(out)(io::Error::other(
-            "the output folder is a file: move it away",
-        ))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_error(out)(e)),
-    }
-}
-
-/// Whether `a` and `b` are the same file (hard links to one inode).
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (fs::symlink_metadata(a), fs::symlink_metadata(b)) {
-        (Ok(a), Ok(b)) => a.is_file() && a.ino() == b.ino() && a.dev() == b.dev(),
-        _ => false,
-    }
-}
-
-/// Removes whatever is at `path` (a file, or a folder where a file goes).
-fn clear(path: &Path) -> Result<(), WriteError> {
-    match fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path).map_err(io_error(path)),
-        Ok(_) => fs::remove_file(path).map_err(io_error(path)),
-        // Nothing there, or a file where a folder of the path would be.
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-            ) =>
-        {
-            Ok(())
-        }
-        Err(e) => Err(io_error(path)(e)),
     }
 }
 
@@ -462,273 +373,5 @@ impl SiteWriter {
                 let _ = listing.join();
             }
         }
-    }
-}
-
-/// Makes the folder `target` goes in. In the build being brought up to date, a file
-/// may stand where a folder now goes (a page that became a folder): it goes.
-fn make_parent(target: &Path) -> Result<(), WriteError> {
-    let Some(dir) = target.parent() else {
-        return Ok(());
-    };
-    if fs::create_dir_all(dir).is_ok() {
-        return Ok(());
-    }
-    for ancestor in dir.ancestors().collect::<Vec<_>>().into_iter().rev() {
-        if fs::symlink_metadata(ancestor).is_ok_and(|m| !m.is_dir()) {
-            fs::remove_file(ancestor).map_err(io_error(ancestor))?;
-        }
-    }
-    fs::create_dir_all(dir).map_err(io_error(dir))
-}
-
-/// Removes the folders above `path` (up to `root`, not included) that are empty.
-fn remove_empty_parents(root: &Path, path: &Path) {
-    let mut dir = path.parent();
-    while let Some(d) = dir.filter(|d| *d != root) {
-        // Only succeeds when empty, which is what we want.
-        if fs::remove_dir(d).is_err() {
-            break;
-        }
-        dir = d.parent();
-    }
-}
-
-/// Every file under `dir`, as relative paths.
-fn files_under(dir: &Path) -> Result<Vec<String>, WriteError> {
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).min_depth(1) {
-        let entry = entry.map_err(|e| WriteError::Io {
-            path: dir.to_owned(),
-            source: e.into(),
-        })?;
-        if !entry.file_type().is_dir() {
-            files.push(crate::disk::relative_path(dir, entry.path()));
-        }
-    }
-    Ok(files)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::os::unix::fs::MetadataExt;
-
-    fn read(path: &Path) -> String {
-        fs::read_to_string(path).expect("read")
-    }
-
-    #[test]
-    fn a_build_writes_changed_links_unchanged_and_drops_stale() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = dir.path().join("public");
-        fs::create_dir_all(out.join("old")).expect("mkdir");
-        fs::write(out.join("old/index.html"), "stale").expect("write");
-        fs::write(out.join("same.txt"), "same").expect("write");
-        let writer = SiteWriter::begin(&out).expect("begin");
-        writer.put("same.txt", b"same", "test").expect("put");
-        writer.put("new/index.html", b"new", "test").expect("put");
-        assert!(
-            !out.join("new/index.html").exists(),
-            "nothing is published before commit"
-        );
-        assert!(matches!(
-            writer.put("same.txt", b"x", "again"),
-            Err(WriteError::Collision { .. })
-        ));
-        let report = writer.commit(None).expect("commit");
-        assert_eq!(report.written, vec!["new/index.html"]);
-        assert_eq!(report.removed, vec!["old/index.html"]);
-        assert_eq!(report.unchanged, 1);
-        assert!(fs::symlink_metadata(&out).expect("out").is_symlink());
-        assert!(!out.join("old").exists());
-        assert_eq!(read(&out.join("new/index.html")), "new");
-
-        // The next build links what did not change to the published file.
-        let before = fs::metadata(out.join("same.txt")).expect("meta").ino();
-        let writer = SiteWriter::begin(&out).expect("begin");
-        writer.put("same.txt", b"same", "test").expect("put");
-        assert!(writer.keep("new/index.html", "test").expect("keep"));
-        let report = writer.commit(None).expect("commit");
-        assert!(report.written.is_empty(), "{report:?}");
-        assert_eq!(
-            fs::metadata(out.join("same.txt")).expect("meta").ino(),
-            before
-        );
-        assert_eq!(read(&out.join("new/index.html")), "new");
-    }
-
-    #[test]
-    fn with_the_last_file_list_only_listed_files_are_looked_for() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = dir.path().join("public");
-        fs::create_dir_all(out.join("old/deep")).expect("mkdir");
-        fs::write(out.join("old/deep/index.html"), "stale").expect("write");
-        fs::write(out.join("keep.txt"), "keep").expect("write");
-        let writer = SiteWriter::begin(&out).expect("begin");
-        writer.put("keep.txt", b"keep", "test").expect("put");
-        let report = writer
-            .commit(Some(&[
-                "old/deep/index.html",
-                "keep.txt",
-                "gone-already.txt",
-            ]))
-            .expect("commit");
-        assert_eq!(report.removed, ["old/deep/index.html"]);
-        assert_eq!(report.files, ["keep.txt"]);
-        assert!(!out.join("old").exists());
-    }
-
-    #[test]
-    fn a_fresh_site_appears_at_once() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = dir.path().join("public");
-        let writer = SiteWriter::begin(&out).expect("begin");
-        writer.put("a/index.html", b"a", "test").expect("put");
-        assert!(!out.exists(), "nothing is published before commit");
-        assert!(
-            !writer.keep("b.html", "test").expect("keep"),
-            "nothing to keep"
-        );
-        let report = writer.commit(None).expect("commit");
-        assert_eq!(report.written, vec!["a/index.html"]);
-        assert_eq!(read(&out.join("a/index.html")), "a");
-    }
-
-    #[test]
-    fn abort_leaves_the_published_build_alone() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = dir.path().join("public");
-        let writer = SiteWriter::begin(&out).expect("begin");
-        writer.put("a.html", b"a", "test").expect("put");
-        writer.commit(None).expect("commit");
-        let writer = SiteWriter::begin(&out).expect("begin");
-        writer.put("a.html", b"changed", "test").expect("put");
-        writer
-            .put("new/deep/index.html", b"new", "test")
-            .expect("put");
-        writer.abort();
-        assert_eq!(read(&out.join("a.html")), "a");
-        let left: Vec<_> = fs::read_dir(&out)
-            .expect("list")
-            .map(|e| e.expect("entry").file_name())
-            .collect();
-        assert_eq!(left, ["a.html"]);
-    }
-
-    #[test]
-    fn an_interrupted_build_is_swept_by_the_next() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = dir.path().join("public");
-        let writer = SiteWriter::begin(&out).expect("begin");
-        writer.put("a.html", b"a", "test").expect("put");
-        writer.commit(None).expect("commit");
-        // A build killed half way: a changed file, a stray one, a link never renamed.
-        let interrupted = SiteWriter::begin(&out).expect("begin");
-        interrupted.put("a.html", b"half", "test").expect("put");
-        interrupted
-            .put("stray.html", b"stray", "test")
-            .expect("put");
-        std::mem::forget(interrupted);
-        let (builds, link) = siblings(&out);
-        std::os::unix::fs::symlink("nowhere", &link).expect("link");
-        fs::create_dir_all(builds.join("7")).expect("a folder not ours");
-
-        let writer = SiteWriter::begin(&out).expect("begin");
-        writer.put("a.html", b"b", "test").expect("put");
-        writer.commit(None).expect("commit");
-        assert!(
-            unsettled(&out),
-            "the records of this build are not kept yet"
-        );
-        settle(&out).expect("settle");
-        assert!(!unsettled(&out));
-        assert_eq!(read(&out.join("a.html")), "b");
-        assert!(!out.join("stray.html").exists());
-        assert!(fs::symlink_metadata(&link).is_err());
-        let mut left: Vec<String> = fs::read_dir(&builds)
-            .expect("list")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
-        assert_eq!(left, ["a", "b", BEHIND]);
-    }
-
-    #[test]
-    fn a_file_that_became_a_folder_and_back() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = dir.path().join("public");
-        for round in 0..4 {
-            let writer = SiteWriter::begin(&out).expect("begin");
-            if round % 2 == 0 {
-                writer.put("x", b"file", "test").expect("put");
-            } else {
-                writer.put("x/index.html", b"folder", "test").expect("put");
-            }
-            writer.commit(None).expect("commit");
-            let expected = if round % 2 == 0 { "x" } else { "x/index.html" };
-            assert_eq!(common_files(&out), [expected], "round {round}");
-        }
-    }
-
-    /// Builds of random sites, some killed half way, some told the last file list:
-    /// after each completed one, the output is exactly that site.
-    #[test]
-    fn any_sequence_of_builds_leaves_exactly_the_last_site() {
-        use rand::{Rng, SeedableRng};
-        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = dir.path().join("public");
-        let paths = [
-            "a.html",
-            "b/index.html",
-            "b/c/index.html",
-            "d.xml",
-            "e/index.html",
-            "f",
-        ];
-        let mut last: Vec<String> = Vec::new();
-        for round in 0..200 {
-            let mut site: Vec<(String, String)> = Vec::new();
-            for p in paths {
-                if rng.gen_bool(0.6) {
-                    site.push((p.to_owned(), format!("{p} v{}", rng.gen_range(0..3))));
-                }
-            }
-            let writer = SiteWriter::begin(&out).expect("begin");
-            let killed = rng.gen_bool(0.2);
-            for (i, (rel, text)) in site.iter().enumerate() {
-                if killed && i == site.len() / 2 {
-                    break;
-                }
-                // Kept when the caller knows it unchanged, as a build does.
-                let published = fs::read_to_string(out.join(rel)).ok();
-                if published.as_ref() == Some(text) && rng.gen_bool(0.5) {
-                    assert!(writer.keep(rel, "test").expect("keep"));
-                    continue;
-                }
-                writer.put(rel, text.as_bytes(), "test").expect("put");
-            }
-            if killed {
-                std::mem::forget(writer);
-                continue;
-            }
-            let listed: Vec<&str> = last.iter().map(String::as_str).collect();
-            let given = rng.gen_bool(0.5).then_some(listed.as_slice());
-            let report = writer.commit(given).expect("commit");
-            let mut expected: Vec<String> = site.iter().map(|(p, _)| p.clone()).collect();
-            expected.sort();
-            let mut found = common_files(&out);
-            found.sort();
-            assert_eq!(found, expected, "round {round}");
-            for (rel, text) in &site {
-                assert_eq!(read(&out.join(rel)), *text, "round {round}: {rel}");
-            }
-            last = report.files;
-        }
-    }
-
-    fn common_files(out: &Path) -> Vec<String> {
-        files_under(&fs::canonicalize(out).expect("resolve")).expect("files")
     }
 }
