@@ -96,6 +96,60 @@ pub async fn run(
         overrides,
     } = config;
     let (tx, mut rx) = mpsc::unbounded_channel::<Vec<PathBuf>>();
+    // Dropped when the loop ends, which stops the watching.
+    let _watcher = watch_folders(&site, &config_file, tx)?;
+    // Browsers show the last error until told to reload, even when the fix brings
+    // back the very site that was published before it.
+    let mut showing_error = false;
+    while let Some(mut paths) = rx.recv().await {
+        // Debounce: an editor's save is several events; take them as one change.
+        while let Ok(Some(more)) = tokio::time::timeout(Duration::from_millis(150), rx.recv()).await
+        {
+            paths.extend(more);
+        }
+        let kinds: Vec<ChangeKind> = paths
+            .iter()
+            .filter_map(|p| classify(p, &site, &config_file))
+            .collect();
+        if kinds.is_empty() {
+            continue;
+        }
+        if kinds.contains(&ChangeKind::Config) && !reload(&site, &config_file, &overrides, &live) {
+            showing_error = true;
+            continue;
+        }
+        match site.publish(options).await {
+            Ok(report) => {
+                if let Some(build) = &report.build {
+                    tracing::info!(
+                        rendered = build.rendered,
+                        written = build.write.written.len(),
+                        millis = build.millis as u64,
+                        "rebuilt after a change"
+                    );
+                }
+                if report.build.is_some() || showing_error {
+                    let _ = live.send(LiveEvent::Reload);
+                    showing_error = false;
+                }
+            }
+            Err(e) => {
+                tracing::error!("not published, the last good site stays: {e}");
+                let _ = live.send(LiveEvent::Error(e.to_string()));
+                showing_error = true;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Watches what a build reads (`content/`, the templates, a theme folder, the
+/// configuration file's folder), sending the paths of writes to `tx`.
+fn watch_folders(
+    site: &Site,
+    config_file: &Path,
+    tx: mpsc::UnboundedSender<Vec<PathBuf>>,
+) -> Result<notify::RecommendedWatcher, WatchError> {
     let mut watcher = notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
         // Only writes: a build reads these files, and reading must not start a build.
         let Ok(event) = result else { return };
@@ -130,82 +184,42 @@ pub async fn run(
             })?;
     }
     // The file itself may be replaced by an editor's rename: watch its folder.
-    if let Some(dir) = std::path::absolute(&config_file)
+    if let Some(dir) = std::path::absolute(config_file)
         .ok()
         .and_then(|c| c.parent().map(Path::to_owned))
     {
         let _ = watcher.watch(&dir, RecursiveMode::NonRecursive);
     }
-    tracing::info!(
-        "watching {} for changes",
-        watched
-            .iter()
-            .map(|d| d.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    let list: Vec<String> = watched.iter().map(|d| d.display().to_string()).collect();
+    tracing::info!("watching {} for changes", list.join(", "));
+    Ok(watcher)
+}
 
-    // Browsers show the last error until told to reload, even when the fix brings
-    // back the very site that was published before it.
-    let mut showing_error = false;
-    while let Some(mut paths) = rx.recv().await {
-        // Debounce: an editor's save is several events; take them as one change.
-        while let Ok(Some(more)) = tokio::time::timeout(Duration::from_millis(150), rx.recv()).await
-        {
-            paths.extend(more);
-        }
-        let kinds: Vec<ChangeKind> = paths
-            .iter()
-            .filter_map(|p| classify(p, &site, &config_file))
-            .collect();
-        if kinds.is_empty() {
-            continue;
-        }
-        if kinds.contains(&ChangeKind::Config) {
-            match SiteConfig::load(&config_file, &overrides) {
-                Ok(config) => {
-                    if config.theme != site.config.theme
-                        || config.cdn_max_age != site.config.cdn_max_age
-                    {
-                        tracing::warn!(
-                            "{}: theme and cdn_max_age apply at the next start",
-                            config_file.display()
-                        );
-                    }
-                    tracing::info!("{} reloaded", config_file.display());
-                    site.reload_config(config);
-                }
-                Err(e) => {
-                    tracing::error!("not published, the last good site stays: {e}");
-                    let _ = live.send(LiveEvent::Error(e.to_string()));
-                    showing_error = true;
-                    continue;
-                }
+/// Reloads `folio.toml`; false (and the error shown in browsers) when it is broken.
+fn reload(
+    site: &Site,
+    config_file: &Path,
+    overrides: &[(String, String)],
+    live: &broadcast::Sender<LiveEvent>,
+) -> bool {
+    match SiteConfig::load(config_file, overrides) {
+        Ok(config) => {
+            if config.theme != site.config.theme || config.cdn_max_age != site.config.cdn_max_age {
+                tracing::warn!(
+                    "{}: theme and cdn_max_age apply at the next start",
+                    config_file.display()
+                );
             }
+            tracing::info!("{} reloaded", config_file.display());
+            site.reload_config(config);
+            true
         }
-        match site.publish(options).await {
-            Ok(report) => {
-                if let Some(build) = &report.build {
-                    tracing::info!(
-                        rendered = build.rendered,
-                        written = build.write.written.len(),
-                        millis = build.millis as u64,
-                        "rebuilt after a change"
-                    );
-                }
-                if report.build.is_some() || showing_error {
-                    let _ = live.send(LiveEvent::Reload);
-                    showing_error = false;
-                }
-            }
-            Err(e) => {
-                tracing::error!("not published, the last good site stays: {e}");
-                let _ = live.send(LiveEvent::Error(e.to_string()));
-                showing_error = true;
-            }
+        Err(e) => {
+            tracing::error!("not published, the last good site stays: {e}");
+            let _ = live.send(LiveEvent::Error(e.to_string()));
+            false
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -95,6 +95,32 @@ impl Plan<'_> {
         }
     }
 
+    /// Keeps the page `page` of `list` as the last build made it, when the last build
+    /// shows its inputs unchanged. Returns whether it did.
+    fn keep_list(
+        &self,
+        list: List,
+        page: usize,
+        writer: &SiteWriter,
+    ) -> Result<bool, PublishError> {
+        let Some(unchanged) = &self.unchanged else {
+            return Ok(false);
+        };
+        let snapshot = self.input.snapshot;
+        let (unchanged, base) = match list {
+            List::Home => (unchanged.home(page), "/".to_owned()),
+            List::Tag(t) => (unchanged.tag(t, page), tag_url(&snapshot.tags[t].slug)),
+            List::Author(a) => (
+                unchanged.author(a, page),
+                author_url(&snapshot.authors[a].slug),
+            ),
+        };
+        let url = page_url(&base, page);
+        self.keep_unchanged(writer, unchanged, output_path(&url), || {
+            format!("list {url}")
+        })
+    }
+
     fn render_list(
         &self,
         list: List,
@@ -102,21 +128,8 @@ impl Plan<'_> {
         writer: &SiteWriter,
     ) -> Result<(), PublishError> {
         let snapshot = self.input.snapshot;
-        if let Some(unchanged) = &self.unchanged {
-            let (unchanged, base) = match list {
-                List::Home => (unchanged.home(page), "/".to_owned()),
-                List::Tag(t) => (unchanged.tag(t, page), tag_url(&snapshot.tags[t].slug)),
-                List::Author(a) => (
-                    unchanged.author(a, page),
-                    author_url(&snapshot.authors[a].slug),
-                ),
-            };
-            let url = page_url(&base, page);
-            if self.keep_unchanged(writer, unchanged, output_path(&url), || {
-                format!("list {url}")
-            })? {
-                return Ok(());
-            }
+        if self.keep_list(list, page, writer)? {
+            return Ok(());
         }
         let per_page = self.input.config.posts_per_page;
         let mut context = self.page();

@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal};
 use anyhow::{bail, Context, Result};
 
 use folio::admin::password;
-use folio::store::Store;
+use folio::store::{Role, Store};
 
 use crate::cli::UserCommand;
 
@@ -16,29 +16,7 @@ pub async fn run(store: &Store, command: UserCommand) -> Result<()> {
             name,
             role,
             password_stdin,
-        } => {
-            let typed = read_password(password_stdin)?;
-            let hash = tokio::task::spawn_blocking(move || password::hash(&typed)).await?;
-            let first = store.account_count().await? == 0;
-            if store.add_account(&name, role, &hash).await?.is_none() {
-                bail!("an account named {name:?} exists already");
-            }
-            store
-                .audit(
-                    Some("cli"),
-                    "user.created",
-                    Some(&name),
-                    None,
-                    Some(role.as_str()),
-                )
-                .await?;
-            let role = if first {
-                "owner (the first account)"
-            } else {
-                role.as_str()
-            };
-            println!("created {name} as {role}; the first login sets up two-factor authentication");
-        }
+        } => add(store, &name, role, password_stdin).await?,
         UserCommand::List => {
             for account in store.accounts().await? {
                 println!(
@@ -89,6 +67,32 @@ pub async fn run(store: &Store, command: UserCommand) -> Result<()> {
             println!("deleted {name}");
         }
     }
+    Ok(())
+}
+
+/// `folio user add`: the first account is the owner, whatever role is asked.
+async fn add(store: &Store, name: &str, role: Role, password_stdin: bool) -> Result<()> {
+    let typed = read_password(password_stdin)?;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&typed)).await?;
+    let first = store.account_count().await? == 0;
+    if store.add_account(name, role, &hash).await?.is_none() {
+        bail!("an account named {name:?} exists already");
+    }
+    store
+        .audit(
+            Some("cli"),
+            "user.created",
+            Some(name),
+            None,
+            Some(role.as_str()),
+        )
+        .await?;
+    let role = if first {
+        "owner (the first account)"
+    } else {
+        role.as_str()
+    };
+    println!("created {name} as {role}; the first login sets up two-factor authentication");
     Ok(())
 }
 

@@ -140,21 +140,7 @@ fn into_doc(
         .title
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| invalid("missing `title`".into()))?;
-    let slug = match front.slug {
-        Some(slug) => {
-            validate_slug(&slug).map_err(|m| invalid(format!("slug {slug:?}: {m}")))?;
-            slug
-        }
-        None => {
-            let slug = defaults.slug.clone();
-            validate_slug(&slug).map_err(|m| {
-                invalid(format!(
-                    "the file name gives the slug {slug:?}, which {m}; set `slug`"
-                ))
-            })?;
-            slug
-        }
-    };
+    let slug = slug(front.slug, defaults).map_err(invalid)?;
     let kind = match front.kind.as_deref() {
         None => defaults.kind,
         Some(k) => Kind::parse(k)
@@ -170,19 +156,13 @@ fn into_doc(
         .map(|d| parse_date(&d))
         .transpose()
         .map_err(|m| invalid(format!("`updated`: {m}")))?;
-    let status = match (front.status.as_deref(), front.draft) {
-        (Some(s), _) => Status::parse(s).ok_or_else(|| {
-            invalid(format!(
-                "`status` must be draft, scheduled or published, not {s:?}"
-            ))
-        })?,
-        (None, Some(true)) => Status::Draft,
-        (None, _) if published_at.is_some_and(|d| d > defaults.now) => Status::Scheduled,
-        (None, _) => Status::Published,
-    };
-    if status == Status::Scheduled && published_at.is_none() {
-        return Err(invalid("a scheduled post needs a `date`".into()));
-    }
+    let status = status(
+        front.status.as_deref(),
+        front.draft,
+        published_at,
+        defaults.now,
+    )
+    .map_err(invalid)?;
     for alias in &front.aliases {
         validate_alias(alias).map_err(|m| invalid(format!("alias {alias:?}: {m}")))?;
     }
@@ -218,6 +198,43 @@ fn into_doc(
         aliases: front.aliases,
         markdown: body.to_owned(),
     })
+}
+
+/// The slug the front matter gives, else the file name's; checked.
+fn slug(given: Option<String>, defaults: &Defaults) -> Result<String, String> {
+    match given {
+        Some(slug) => {
+            validate_slug(&slug).map_err(|m| format!("slug {slug:?}: {m}"))?;
+            Ok(slug)
+        }
+        None => {
+            let slug = defaults.slug.clone();
+            validate_slug(&slug).map_err(|m| {
+                format!("the file name gives the slug {slug:?}, which {m}; set `slug`")
+            })?;
+            Ok(slug)
+        }
+    }
+}
+
+/// `status`, else `draft`, else what the date says: a date to come schedules.
+fn status(
+    given: Option<&str>,
+    draft: Option<bool>,
+    published_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Status, String> {
+    let status = match (given, draft) {
+        (Some(s), _) => Status::parse(s)
+            .ok_or_else(|| format!("`status` must be draft, scheduled or published, not {s:?}"))?,
+        (None, Some(true)) => Status::Draft,
+        (None, _) if published_at.is_some_and(|d| d > now) => Status::Scheduled,
+        (None, _) => Status::Published,
+    };
+    if status == Status::Scheduled && published_at.is_none() {
+        return Err("a scheduled post needs a `date`".into());
+    }
+    Ok(status)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -146,63 +146,7 @@ pub(super) fn scan(
         .into_par_iter()
         .map(|(file, path, stamp)| {
             let record = known.get(&path);
-            let live = record.filter(|k| !k.archived);
-            if let Some(k) = live.filter(|k| k.stamp == stamp) {
-                let read = FileRead {
-                    file,
-                    path,
-                    hash: k.hash.clone(),
-                    stamp,
-                };
-                let scanned = Scanned::Known {
-                    read,
-                    doc: None,
-                    restamp: false,
-                };
-                return Ok((scanned, Vec::new()));
-            }
-            let bytes = std::fs::read(&file).map_err(|source| ContentError::Read {
-                path: file.clone(),
-                source,
-            })?;
-            let hash = blake3::hash(&bytes).to_hex().to_string();
-            // A post in the trash stays there while its file is the one it came from.
-            let still_trashed = record.is_some_and(|k| k.trashed && k.hash == hash);
-            let unchanged = still_trashed || live.is_some_and(|k| k.hash == hash);
-            let read = FileRead {
-                file,
-                path,
-                hash,
-                stamp,
-            };
-            if unchanged {
-                let scanned = Scanned::Known {
-                    read,
-                    doc: None,
-                    restamp: true,
-                };
-                return Ok((scanned, Vec::new()));
-            }
-            let mut parsed = parsing.parse(&read, &bytes)?;
-            if record.is_some_and(|k| k.trashed) {
-                parsed.warnings.push(format!(
-                    "{}: the file changed since its post was trashed: the post is back",
-                    read.path
-                ));
-            }
-            let scanned = if record.is_some() {
-                Scanned::Known {
-                    read,
-                    doc: Some(Box::new(parsed.doc)),
-                    restamp: false,
-                }
-            } else {
-                Scanned::New {
-                    read,
-                    slug: parsed.doc.slug,
-                }
-            };
-            Ok((scanned, parsed.warnings))
+            scan_one(file, path, stamp, record, parsing)
         })
         .collect();
     let mut scanned = Vec::with_capacity(results.len());
@@ -221,6 +165,74 @@ pub(super) fn scan(
         return Err(ContentError::Files(errors));
     }
     Ok((scanned, warnings))
+}
+
+/// The first reading of one file: unchanged by its stamp (not read), unchanged by
+/// its hash (read, not parsed), or parsed.
+fn scan_one(
+    file: PathBuf,
+    path: String,
+    stamp: String,
+    record: Option<&SourceRecord>,
+    parsing: &Parsing,
+) -> Result<(Scanned, Vec<String>), ContentError> {
+    let live = record.filter(|k| !k.archived);
+    if let Some(k) = live.filter(|k| k.stamp == stamp) {
+        let read = FileRead {
+            file,
+            path,
+            hash: k.hash.clone(),
+            stamp,
+        };
+        let scanned = Scanned::Known {
+            read,
+            doc: None,
+            restamp: false,
+        };
+        return Ok((scanned, Vec::new()));
+    }
+    let bytes = std::fs::read(&file).map_err(|source| ContentError::Read {
+        path: file.clone(),
+        source,
+    })?;
+    let hash = blake3::hash(&bytes).to_hex().to_string();
+    // A post in the trash stays there while its file is the one it came from.
+    let still_trashed = record.is_some_and(|k| k.trashed && k.hash == hash);
+    let unchanged = still_trashed || live.is_some_and(|k| k.hash == hash);
+    let read = FileRead {
+        file,
+        path,
+        hash,
+        stamp,
+    };
+    if unchanged {
+        let scanned = Scanned::Known {
+            read,
+            doc: None,
+            restamp: true,
+        };
+        return Ok((scanned, Vec::new()));
+    }
+    let mut parsed = parsing.parse(&read, &bytes)?;
+    if record.is_some_and(|k| k.trashed) {
+        parsed.warnings.push(format!(
+            "{}: the file changed since its post was trashed: the post is back",
+            read.path
+        ));
+    }
+    let scanned = if record.is_some() {
+        Scanned::Known {
+            read,
+            doc: Some(Box::new(parsed.doc)),
+            restamp: false,
+        }
+    } else {
+        Scanned::New {
+            read,
+            slug: parsed.doc.slug,
+        }
+    };
+    Ok((scanned, parsed.warnings))
 }
 
 /// Two files may not claim one slug (an unchanged file claims its stored slug).

@@ -40,53 +40,20 @@ pub struct RemoteReport {
     pub server: Value,
 }
 
+/// Pushes the changed files of `content` to the folio at `base`, which imports and
+/// publishes them; with `prune`, posts whose file is gone here are deleted there.
 pub async fn push(
     content: &Path,
     base: &str,
     token: &str,
     prune: bool,
 ) -> Result<RemoteReport, RemoteError> {
-    let api = format!("{}/admin/api/content", base.trim_end_matches('/'));
-    let client = reqwest::Client::builder()
-        .user_agent(concat!("folio/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|source| RemoteError::Http {
-            url: api.clone(),
-            source,
-        })?;
-    let answer = |response: reqwest::Response| async move {
-        let status = response.status().as_u16();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        if (200..300).contains(&status) {
-            Ok(body)
-        } else {
-            let message = body["error"]
-                .as_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|| body.to_string());
-            Err(RemoteError::Server { status, message })
-        }
-    };
-    let http = |source| RemoteError::Http {
-        url: api.clone(),
-        source,
-    };
-    let theirs = answer(
-        client
-            .get(&api)
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(http)?,
-    )
-    .await?;
-    let theirs: BTreeMap<String, String> =
-        serde_json::from_value(theirs["files"].clone()).unwrap_or_default();
+    let remote = Remote::new(base, token)?;
+    let theirs = remote.files().await?;
     let dir = content.to_owned();
     let ours = tokio::task::spawn_blocking(move || crate::content::hashes(&dir))
         .await
         .expect("hashing does not panic");
-
     let mut report = RemoteReport::default();
     let (ours, skipped): (BTreeMap<String, String>, BTreeMap<String, String>) = ours
         .into_iter()
@@ -111,9 +78,26 @@ pub async fn push(
         report.server = json!({ "up_to_date": true });
         return Ok(report);
     }
+    let batches = batches(content, &send)?;
+    report.sent = send.into_iter().cloned().collect();
+    let last = batches.len() - 1;
+    for (i, files) in batches.into_iter().enumerate() {
+        let body = json!({
+            "files": files,
+            "delete": if i == last { report.deleted.clone() } else { Vec::new() },
+            "publish": i == last,
+        });
+        report.server = remote.send(&body).await?;
+    }
+    Ok(report)
+}
+
+/// The files `send` (paths in `content`), base64 in JSON, in batches of about
+/// [`BATCH_BYTES`].
+fn batches(content: &Path, send: &[&String]) -> Result<Vec<Vec<Value>>, RemoteError> {
     let mut batches: Vec<Vec<Value>> = vec![Vec::new()];
     let mut size = 0;
-    for path in &send {
+    for path in send {
         let bytes = std::fs::read(content.join(path)).map_err(|source| RemoteError::Io {
             path: (*path).clone(),
             source,
@@ -127,23 +111,65 @@ pub async fn push(
             .last_mut()
             .expect("a batch")
             .push(json!({ "path": path, "base64": STANDARD.encode(&bytes) }));
-        report.sent.push((*path).clone());
     }
-    let last = batches.len() - 1;
-    for (i, files) in batches.into_iter().enumerate() {
-        let body = json!({
-            "files": files,
-            "delete": if i == last { report.deleted.clone() } else { Vec::new() },
-            "publish": i == last,
-        });
-        let response = client
-            .post(&api)
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .map_err(http)?;
-        report.server = answer(response).await?;
+    Ok(batches)
+}
+
+/// The content API of a folio server.
+struct Remote<'a> {
+    client: reqwest::Client,
+    api: String,
+    token: &'a str,
+}
+
+impl<'a> Remote<'a> {
+    fn new(base: &str, token: &'a str) -> Result<Self, RemoteError> {
+        let api = format!("{}/admin/api/content", base.trim_end_matches('/'));
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("folio/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|source| RemoteError::Http {
+                url: api.clone(),
+                source,
+            })?;
+        Ok(Self { client, api, token })
     }
-    Ok(report)
+
+    fn http(&self) -> impl FnOnce(reqwest::Error) -> RemoteError + '_ {
+        |source| RemoteError::Http {
+            url: self.api.clone(),
+            source,
+        }
+    }
+
+    /// Path -> hash of the files the server has.
+    async fn files(&self) -> Result<BTreeMap<String, String>, RemoteError> {
+        let request = self.client.get(&self.api).bearer_auth(self.token);
+        let theirs = answer(request.send().await.map_err(self.http())?).await?;
+        Ok(serde_json::from_value(theirs["files"].clone()).unwrap_or_default())
+    }
+
+    /// Posts one batch; the server's answer.
+    async fn send(&self, body: &Value) -> Result<Value, RemoteError> {
+        let request = self
+            .client
+            .post(&self.api)
+            .bearer_auth(self.token)
+            .json(body);
+        answer(request.send().await.map_err(self.http())?).await
+    }
+}
+
+/// The body of a 2xx answer; else the server's error as it said it.
+async fn answer(response: reqwest::Response) -> Result<Value, RemoteError> {
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if (200..300).contains(&status) {
+        return Ok(body);
+    }
+    let message = body["error"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| body.to_string());
+    Err(RemoteError::Server { status, message })
 }

@@ -101,13 +101,7 @@ fn document(
     let name = format!("{} {:?} (id {})", kind.as_str(), post.slug, post.id);
     validate_slug(&post.slug).map_err(|m| format!("{name}: the slug {m}"))?;
     let status = status(post, &name, report)?;
-    let mut tags: Vec<String> = links
-        .post_tags
-        .get(post.id.as_str())
-        .into_iter()
-        .flatten()
-        .filter_map(|id| links.tag_names.get(id).map(|n| (*n).to_owned()))
-        .collect();
+    let mut tags = names(&links.post_tags, &links.tag_names, &post.id);
     if matches!(
         post.visibility.as_deref(),
         Some("members" | "paid" | "tiers")
@@ -118,28 +112,8 @@ fn document(
         ));
         tags.push("#members-only".into());
     }
-    let authors: Vec<String> = links
-        .post_authors
-        .get(post.id.as_str())
-        .into_iter()
-        .flatten()
-        .filter_map(|id| links.user_names.get(id).map(|n| (*n).to_owned()))
-        .collect();
-    let body = post.html.as_deref().unwrap_or_default();
-    if body.trim().is_empty() {
-        report.warnings.push(format!("{name} has an empty body"));
-    }
-    let converted = html::convert(body);
-    if !converted.kept_cards.is_empty() {
-        report
-            .cards_kept_as_html
-            .insert(post.slug.clone(), converted.kept_cards.clone());
-    }
-    if !converted.kept_elements.is_empty() {
-        report
-            .elements_kept_as_html
-            .insert(post.slug.clone(), converted.kept_elements.clone());
-    }
+    let authors = names(&links.post_authors, &links.user_names, &post.id);
+    let converted = body(post, &name, report);
     let mut media = converted.media;
     let mut doc = PostDoc {
         kind,
@@ -181,6 +155,36 @@ fn document(
         }
     }
     Ok(doc)
+}
+
+/// The names of what `linked` ties to the post `id` (its tags, its authors), in order.
+fn names(linked: &HashMap<&str, Vec<&str>>, names: &HashMap<&str, &str>, id: &str) -> Vec<String> {
+    linked
+        .get(id)
+        .into_iter()
+        .flatten()
+        .filter_map(|id| names.get(id).map(|n| (*n).to_owned()))
+        .collect()
+}
+
+/// The post's HTML as Markdown; what stays HTML is noted in the report.
+fn body(post: &export::Post, name: &str, report: &mut GhostReport) -> html::Converted {
+    let body = post.html.as_deref().unwrap_or_default();
+    if body.trim().is_empty() {
+        report.warnings.push(format!("{name} has an empty body"));
+    }
+    let converted = html::convert(body);
+    if !converted.kept_cards.is_empty() {
+        report
+            .cards_kept_as_html
+            .insert(post.slug.clone(), converted.kept_cards.clone());
+    }
+    if !converted.kept_elements.is_empty() {
+        report
+            .elements_kept_as_html
+            .insert(post.slug.clone(), converted.kept_elements.clone());
+    }
+    converted
 }
 
 /// A post's status in folio: an email-only post becomes a draft.

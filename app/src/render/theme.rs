@@ -115,23 +115,7 @@ impl Theme {
                 .unwrap_or_else(|| label.clone());
             RenderError::Theme { file, message }
         })?;
-        let urls: HashMap<String, String> = assets
-            .iter()
-            .map(|a| (a.name.clone(), format!("/{}", a.output)))
-            .collect();
-        tera.register_function("asset", move |args: &HashMap<String, tera::Value>| {
-            let path = args
-                .get("path")
-                .and_then(|p| p.as_str())
-                .ok_or_else(|| tera::Error::msg("asset() needs path=\"file under static/\""))?;
-            urls.get(path.trim_start_matches('/'))
-                .map(|u| tera::Value::String(u.clone()))
-                .ok_or_else(|| {
-                    tera::Error::msg(format!(
-                        "asset({path:?}): no such file in the theme's static/ folder"
-                    ))
-                })
-        });
+        register_asset_function(&mut tera, &assets);
         Ok(Theme {
             tera,
             assets,
@@ -210,6 +194,28 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
         }
     }
     Ok(files)
+}
+
+/// `asset(path="css/style.css")` in templates: the fingerprinted URL of a file of
+/// the theme's `static/` folder; an error naming the path when there is none.
+fn register_asset_function(tera: &mut Tera, assets: &[Asset]) {
+    let urls: HashMap<String, String> = assets
+        .iter()
+        .map(|a| (a.name.clone(), format!("/{}", a.output)))
+        .collect();
+    tera.register_function("asset", move |args: &HashMap<String, tera::Value>| {
+        let path = args
+            .get("path")
+            .and_then(|p| p.as_str())
+            .ok_or_else(|| tera::Error::msg("asset() needs path=\"file under static/\""))?;
+        urls.get(path.trim_start_matches('/'))
+            .map(|u| tera::Value::String(u.clone()))
+            .ok_or_else(|| {
+                tera::Error::msg(format!(
+                    "asset({path:?}): no such file in the theme's static/ folder"
+                ))
+            })
+    });
 }
 
 /// A hash of every file of the theme from `source` and of the site's `overrides`:

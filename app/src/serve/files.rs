@@ -12,7 +12,7 @@ use axum::http::header::{
     CACHE_CONTROL, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
     LAST_MODIFIED, LOCATION, X_CONTENT_TYPE_OPTIONS,
 };
-use axum::http::{header::RANGE, HeaderValue, Method, StatusCode};
+use axum::http::{header::RANGE, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -159,6 +159,33 @@ fn add_charset(headers: &mut axum::http::HeaderMap) {
     }
 }
 
+/// A folder named like a host (`evil.example`, a slug may hold dots) asked for as
+/// `//evil.example` redirects to `//evil.example/`, which a browser reads as another
+/// site. Redirects stay on this origin.
+fn keep_on_origin(headers: &mut HeaderMap) {
+    let Some(location) = headers.get(LOCATION).and_then(|v| v.to_str().ok()) else {
+        return;
+    };
+    if location.starts_with("//") || location.starts_with("/\\") {
+        let local = format!("/{}", location.trim_start_matches(['/', '\\']));
+        if let Ok(value) = HeaderValue::from_str(&local) {
+            headers.insert(LOCATION, value);
+        }
+    }
+}
+
+/// A weak ETag of a file's version. Files are rewritten only when their bytes change,
+/// so size and mtime identify a version.
+fn etag(headers: &HeaderMap, path: &str) -> Option<HeaderValue> {
+    let (modified, length) = (headers.get(LAST_MODIFIED)?, headers.get(CONTENT_LENGTH)?);
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(modified.as_bytes());
+    hasher.update(length.as_bytes());
+    hasher.update(path.as_bytes());
+    let tag = format!("W/\"{}\"", &hasher.finalize().to_hex()[..16]);
+    HeaderValue::from_str(&tag).ok()
+}
+
 async fn caching(
     request: Request,
     next: Next,
@@ -178,18 +205,8 @@ async fn caching(
     let status = response.status();
     let headers = response.headers_mut();
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    // A folder named like a host (`evil.example`, a slug may hold dots) asked for as
-    // `//evil.example` redirects to `//evil.example/`, which a browser reads as
-    // another site. Redirects stay on this origin.
     if status.is_redirection() {
-        if let Some(location) = headers.get(LOCATION).and_then(|v| v.to_str().ok()) {
-            if location.starts_with("//") || location.starts_with("/\\") {
-                let local = format!("/{}", location.trim_start_matches(['/', '\\']));
-                if let Ok(value) = HeaderValue::from_str(&local) {
-                    headers.insert(LOCATION, value);
-                }
-            }
-        }
+        keep_on_origin(headers);
     }
     let html = headers
         .get(CONTENT_TYPE)
@@ -210,19 +227,7 @@ async fn caching(
         HeaderValue::from_str(&policy).expect("an ASCII header value"),
     );
     add_charset(headers);
-    // Files are rewritten only when their bytes change, so size and mtime identify a version.
-    let etag = match (headers.get(LAST_MODIFIED), headers.get(CONTENT_LENGTH)) {
-        (Some(modified), Some(length)) => {
-            let mut hasher = blake3::Hasher::new();
-            hasher.update(modified.as_bytes());
-            hasher.update(length.as_bytes());
-            hasher.update(path.as_bytes());
-            let tag = format!("W/\"{}\"", &hasher.finalize().to_hex()[..16]);
-            HeaderValue::from_str(&tag).ok()
-        }
-        _ => None,
-    };
-    let Some(etag) = etag else {
+    let Some(etag) = etag(headers, &path) else {
         return response;
     };
     headers.insert(ETAG, etag.clone());

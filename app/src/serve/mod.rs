@@ -223,12 +223,7 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
         admin,
         metrics,
     } = serve;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|source| ServeError::Bind {
-            addr: listen,
-            source,
-        })?;
+    let listener = bind(listen).await?;
     let mut state = AppState::new(site.clone());
     let (stop, stopping) = tokio::sync::watch::channel(false);
     if watch.is_some() {
@@ -241,14 +236,7 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}");
     if let Some(admin) = &admin {
-        match admin.setup_token().await {
-            Ok(Some(token)) => tracing::warn!(
-                "no admin account yet: create the owner with the setup token {token} \
-                 (POST http://{addr}/admin/api/setup), or run `folio user add NAME`"
-            ),
-            Ok(None) => {}
-            Err(e) => tracing::error!("cannot read the accounts: {e}"),
-        }
+        announce_setup(admin, addr).await;
     }
     // Scheduled posts go live whether or not the admin is on.
     let schedule = tokio::spawn(crate::build::schedule::run(publisher));
@@ -256,68 +244,19 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     let (metrics_stop, metrics_stopping) = tokio::sync::watch::channel(false);
     let (admin_stop, admin_stopping) = tokio::sync::watch::channel(false);
     let metrics_server = match metrics {
-        Some(addr) => {
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|source| ServeError::Bind { addr, source })?;
-            tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
-            let app = metrics_app(site.clone());
-            let mut stopping = metrics_stopping;
-            Some(tokio::spawn(async move {
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async move {
-                        let _ = stopping.wait_for(|stop| *stop).await;
-                    })
-                    .await;
-            }))
-        }
+        Some(addr) => Some(serve_metrics(addr, site.clone(), metrics_stopping).await?),
         None => None,
     };
-    let rendered = state.rendered.clone();
-    let publishing = tokio::spawn(async move {
-        match site.publish(options).await {
-            Ok(report) => {
-                rendered.store(true, Ordering::SeqCst);
-                if let Some(import) = &report.import {
-                    for warning in &import.warnings {
-                        tracing::warn!("{warning}");
-                    }
-                }
-                match &report.build {
-                    Some(build) => tracing::info!(
-                        files = build.files,
-                        written = build.write.written.len(),
-                        removed = build.write.removed.len(),
-                        millis = build.millis as u64,
-                        "site published"
-                    ),
-                    None => tracing::info!("site unchanged since the last build"),
-                }
-            }
-            Err(e) => tracing::error!("publish failed, serving the previous site: {e}"),
-        }
-        if let (Some(config), Some(live)) = (watch, live) {
-            if let Err(e) = crate::watch::run(site, options, config, live).await {
-                tracing::error!("{e}");
-            }
-        }
-    });
+    let publishing = tokio::spawn(publish_then_watch(
+        site,
+        options,
+        watch.zip(live),
+        state.rendered.clone(),
+    ));
     let admin_server = match (admin_listen, state.admin.clone()) {
         (Some(addr), Some(admin)) => {
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|source| ServeError::Bind { addr, source })?;
-            tracing::info!("admin on http://{}/admin/", listener.local_addr()?);
             let app = admin_app(state.clone(), admin);
-            let mut stopping = admin_stopping;
-            Some(tokio::spawn(listener::serve(
-                listener,
-                app,
-                limits,
-                async move {
-                    let _ = stopping.wait_for(|stop| *stop).await;
-                },
-            )))
+            Some(serve_admin(addr, app, limits, admin_stopping).await?)
         }
         _ => None,
     };
@@ -349,6 +288,100 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     state.site.store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, ServeError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })
+}
+
+/// Logs the setup token while no account exists.
+async fn announce_setup(admin: &Admin, addr: SocketAddr) {
+    match admin.setup_token().await {
+        Ok(Some(token)) => tracing::warn!(
+            "no admin account yet: create the owner with the setup token {token} \
+             (POST http://{addr}/admin/api/setup), or run `folio user add NAME`"
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::error!("cannot read the accounts: {e}"),
+    }
+}
+
+/// The admin on its own listener, until `stopping` says stop.
+async fn serve_admin(
+    addr: SocketAddr,
+    app: Router,
+    limits: listener::Limits,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) -> Result<tokio::task::JoinHandle<()>, ServeError> {
+    let listener = bind(addr).await?;
+    tracing::info!("admin on http://{}/admin/", listener.local_addr()?);
+    Ok(tokio::spawn(listener::serve(
+        listener,
+        app,
+        limits,
+        async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        },
+    )))
+}
+
+/// `/metrics` on its own listener, until `stopping` says stop.
+async fn serve_metrics(
+    addr: SocketAddr,
+    site: Arc<Site>,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) -> Result<tokio::task::JoinHandle<()>, ServeError> {
+    let listener = bind(addr).await?;
+    tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+    let app = metrics_app(site);
+    Ok(tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopping.wait_for(|stop| *stop).await;
+            })
+            .await;
+    }))
+}
+
+/// The first publish (the site is ready once it is done), then, in watch mode, the
+/// publishes of the watcher.
+async fn publish_then_watch(
+    site: Arc<Site>,
+    options: PublishOptions,
+    watch: Option<(
+        crate::watch::ConfigSource,
+        broadcast::Sender<crate::watch::LiveEvent>,
+    )>,
+    rendered: Arc<std::sync::atomic::AtomicBool>,
+) {
+    match site.publish(options).await {
+        Ok(report) => {
+            rendered.store(true, Ordering::SeqCst);
+            if let Some(import) = &report.import {
+                for warning in &import.warnings {
+                    tracing::warn!("{warning}");
+                }
+            }
+            match &report.build {
+                Some(build) => tracing::info!(
+                    files = build.files,
+                    written = build.write.written.len(),
+                    removed = build.write.removed.len(),
+                    millis = build.millis as u64,
+                    "site published"
+                ),
+                None => tracing::info!("site unchanged since the last build"),
+            }
+        }
+        Err(e) => tracing::error!("publish failed, serving the previous site: {e}"),
+    }
+    if let Some((config, live)) = watch {
+        if let Err(e) = crate::watch::run(site, options, config, live).await {
+            tracing::error!("{e}");
+        }
+    }
 }
 
 /// Warns when the admin shares the site's origin on an address others can reach:
