@@ -41,6 +41,9 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("{origin}: {message}")]
     Value { origin: String, message: String },
+    /// A key `--set` or a `FOLIO_*` variable names that is no setting.
+    #[error("{origin}: unknown key")]
+    UnknownKey { origin: String },
 }
 
 /// A link in the site's navigation menu.
@@ -179,7 +182,7 @@ impl SiteConfig {
                 continue;
             }
             match config.set(&key.to_ascii_lowercase(), &value) {
-                Err(ConfigError::Value { message, .. }) if message.starts_with("unknown key") => {
+                Err(ConfigError::UnknownKey { .. }) => {
                     tracing::warn!("ignoring environment variable {name}: not a folio setting");
                 }
                 other => other.map_err(|e| with_origin(e, &name))?,
@@ -248,9 +251,8 @@ impl SiteConfig {
                 })
             }
             _ => {
-                return Err(ConfigError::Value {
+                return Err(ConfigError::UnknownKey {
                     origin: key.to_owned(),
-                    message: "unknown key".into(),
                 })
             }
         }
@@ -303,6 +305,9 @@ fn with_origin(error: ConfigError, origin: &str) -> ConfigError {
         ConfigError::Value { message, .. } => ConfigError::Value {
             origin: origin.to_owned(),
             message,
+        },
+        ConfigError::UnknownKey { .. } => ConfigError::UnknownKey {
+            origin: origin.to_owned(),
         },
         other => other,
     }

@@ -1,8 +1,10 @@
 //! folio: a Markdown store in SQLite, a parallel static renderer, and the server
 //! that publishes the result.
 //!
-//! Data flows one way: files or the [`admin`] API -> [`store`] -> snapshot -> [`render`] -> output
-//! folder -> [`serve`].
+//! Data flows one way: files ([`content`], [`ghost`]) or the [`admin`] API ->
+//! [`store`] -> snapshot -> [`build`] (what changed) -> [`render`] (pages) ->
+//! [`output`] folder -> [`serve`] or [`deploy`]. No module imports one further down
+//! the flow; `docs/architecture.md` says what each holds.
 
 pub mod admin;
 pub mod build;

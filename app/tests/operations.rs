@@ -43,13 +43,23 @@ async fn a_backup_taken_during_writes_is_whole_and_holds_every_committed_post() 
     let dir = site.path().join("backups");
     std::fs::create_dir_all(&dir).expect("mkdir");
     let mut taken = Vec::new();
-    for n in 0..3 {
-        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
-        // Every post committed before the backup starts must be in it.
-        let committed: i64 = sqlx::query_scalar("SELECT count(*) FROM posts")
+    let count = || async {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM posts")
             .fetch_one(&mut *store.read().await.expect("a connection"))
             .await
             .expect("count");
+        count
+    };
+    let mut committed = 0;
+    for n in 0..3 {
+        // Each backup starts once the writer has committed more posts.
+        let before = committed;
+        while committed == before && !writer.is_finished() {
+            tokio::task::yield_now().await;
+            committed = count().await;
+        }
+        // Every post committed before the backup starts must be in it.
+        committed = count().await;
         let target = dir.join(format!("copy-{n}.db"));
         let out = site.cli(&["backup", "--out", target.to_str().expect("utf-8")]);
         assert!(out.status.success(), "{out:?}");
@@ -76,10 +86,9 @@ async fn a_backup_taken_during_writes_is_whole_and_holds_every_committed_post() 
     let rotated = site.path().join("rotated");
     std::fs::create_dir_all(&rotated).expect("mkdir");
     for _ in 0..3 {
+        // Names have millisecond resolution: backups in one second do not collide.
         let out = site.cli(&["backup", "--out", "rotated/", "--keep", "2"]);
         assert!(out.status.success(), "{out:?}");
-        // Names have one-second resolution.
-        std::thread::sleep(std::time::Duration::from_millis(1100));
     }
     let kept: Vec<_> = std::fs::read_dir(&rotated).expect("list").collect();
     assert_eq!(kept.len(), 2);

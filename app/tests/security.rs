@@ -412,6 +412,29 @@ async fn announced_body_answer(base: &str, length: usize) -> u16 {
         .unwrap_or_else(|| panic!("not an HTTP answer: {line}"))
 }
 
+/// A body that is not JSON gets the API's own error, in JSON, saying why.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_that_is_not_json_is_answered_in_json() {
+    let site = TestSite::empty();
+    let server = Server::start(&site, &PROXIED);
+    let reply = reqwest::Client::new()
+        .post(format!("{}/admin/api/session", server.base))
+        .header("content-type", "application/json")
+        .body("{\"username\": ")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(reply.status(), 400);
+    assert!(reply
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json")));
+    let body: Value = reply.json().await.expect("a JSON body");
+    let error = body["error"].as_str().unwrap_or_default();
+    assert!(error.contains("EOF") || error.contains("JSON"), "{error}");
+}
+
 /// A login's first step from `ip` (through a trusted proxy).
 async fn password_from(api: &Api, ip: &str, username: &str, password: &str) -> common::api::Reply {
     let request = api

@@ -300,3 +300,48 @@ async fn the_binary_serves_the_sample_site_and_stops_on_sigterm() {
     let status = common::Running::terminate(child);
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }
+
+/// The schedule runs in the server whatever the admin: `serve --no-admin` (a public
+/// pod) publishes a post from `content/` when its time comes, with nobody asking.
+#[tokio::test]
+async fn a_server_without_the_admin_publishes_a_scheduled_post_when_its_time_comes() {
+    let site = TestSite::empty();
+    // Whole seconds: the front matter's precision.
+    let due =
+        chrono::SubsecRound::trunc_subsecs(chrono::Utc::now() + chrono::Duration::seconds(3), 0);
+    site.write(
+        "posts/later.md",
+        &format!(
+            "---\ntitle: Later\ndate: {}\nstatus: scheduled\n---\nScheduled words.\n",
+            due.format("%Y-%m-%dT%H:%M:%SZ")
+        ),
+    );
+    let mut folio = common::Running::start(
+        site.path(),
+        &["serve", "--listen", "127.0.0.1:0", "--no-admin"],
+    );
+    let base = folio.base_url();
+    let child = folio.drain_log();
+    let http = client();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = http
+            .get(format!("{base}/later/"))
+            .send()
+            .await
+            .expect("GET /later/")
+            .status();
+        if status == StatusCode::OK {
+            assert!(chrono::Utc::now() >= due, "published before its time");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the scheduled post never appeared"
+        );
+        // Polling for the post to appear, not waiting for time to pass.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = common::Running::terminate(child);
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+}

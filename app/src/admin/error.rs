@@ -1,5 +1,7 @@
 //! The API's errors: a status and a JSON body `{"error": "...", "field": "..."}` that
-//! says what went wrong and, when a field of the request is to blame, which one.
+//! says what went wrong and, when a field of the request is to blame, which one. A
+//! body that is not JSON is answered the same way ([`Body`]); a failure of the
+//! server itself is logged with its cause and answered without it.
 
 use std::time::Duration;
 

@@ -88,6 +88,9 @@ pub struct Site {
     pub metrics: crate::metrics::Metrics,
     /// Where builds and the schedule read the time.
     pub clock: Clock,
+    /// Told when posts may have changed (any publish, which may have imported some;
+    /// an edit in the admin), so the schedule looks again for the next time due.
+    pub(crate) schedule_wake: tokio::sync::Notify,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -129,6 +132,7 @@ impl Site {
             build_lock: Mutex::new(()),
             metrics: crate::metrics::Metrics::new(),
             clock: Clock::system(),
+            schedule_wake: tokio::sync::Notify::new(),
         }
     }
 
@@ -176,6 +180,9 @@ impl Site {
         let _turn = self.build_lock.lock().await;
         let started = Instant::now();
         let result = self.publish_in_turn(options, progress).await;
+        if result.is_ok() {
+            self.schedule_wake.notify_one();
+        }
         match &result {
             Ok(PublishReport {
                 build: Some(build), ..

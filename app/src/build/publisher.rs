@@ -5,7 +5,6 @@
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::{BoxFuture, FutureExt, Shared};
-use tokio::sync::Notify;
 
 use super::{PublishError, PublishOptions, PublishReport, Site};
 
@@ -23,8 +22,6 @@ pub struct Publisher {
     pending: Mutex<Option<Render>>,
     /// One render at a time; the next one waits here.
     turn: tokio::sync::Mutex<()>,
-    /// Told when posts change, so the schedule looks again.
-    pub(super) changed: Notify,
 }
 
 impl Publisher {
@@ -41,7 +38,6 @@ impl Publisher {
             },
             pending: Mutex::new(None),
             turn: tokio::sync::Mutex::new(()),
-            changed: Notify::new(),
         })
     }
 
@@ -98,6 +94,6 @@ impl Publisher {
 
     /// Posts changed: the schedule may have a new next time.
     pub fn changed(&self) {
-        self.changed.notify_one();
+        self.site.schedule_wake.notify_one();
     }
 }

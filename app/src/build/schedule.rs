@@ -27,7 +27,7 @@ pub async fn run(publisher: Arc<Publisher>) {
         };
         tokio::select! {
             () = tokio::time::sleep(wait.min(Duration::from_secs(3600))) => {}
-            () = publisher.changed.notified() => {}
+            () = site.schedule_wake.notified() => {}
         }
         let now_due = store.due_count(clock.now()).await.unwrap_or(due);
         if now_due > due {

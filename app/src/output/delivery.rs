@@ -68,6 +68,9 @@ mod tests {
     #[test]
     fn policies_by_kind_of_file() {
         assert!(cache_control("assets/style.1a2b3c4d.css", 300).contains("immutable"));
+        assert!(is_fingerprinted("/assets/css/style.1a2b3c4d.css"));
+        assert!(!is_fingerprinted("/assets/style.css"));
+        assert!(!is_fingerprinted("/hello/index.html"));
         assert_eq!(
             cache_control("post/index.html", 300),
             "public, max-age=0, must-revalidate, s-maxage=300"

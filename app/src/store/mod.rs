@@ -1,5 +1,7 @@
 //! The content store: one SQLite file reached through sqlx, its schema embedded
-//! from `migrations/`. Each submodule owns one table or aggregate.
+//! from `migrations/`. Each submodule owns one table or aggregate, and every SQL
+//! statement of folio is in one of them. Callers read through [`Store::read`] and
+//! write through [`Store::write`] (`BEGIN IMMEDIATE`); the pool stays here.
 
 pub mod accounts;
 pub mod audit;

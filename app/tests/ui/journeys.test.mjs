@@ -243,8 +243,9 @@ test('schedule, unpublish, restore a revision, trash and restore', async () => {
   await first.getByRole('button', { name: 'Restore' }).click();
   await page.waitForFunction(() => document.querySelector('textarea.markdown')?.value.includes('A heading'));
   await snap('revision-restored');
-  // Schedule it a minute ahead: not public yet.
-  const soon = new Date(Date.now() + 60_000);
+  // Schedule it an hour ahead (the input has minutes only: a minute ahead could be
+  // one second ahead at :59): not public yet.
+  const soon = new Date(Date.now() + 3_600_000);
   const pad = (n) => String(n).padStart(2, '0');
   await page.getByLabel('Publish date').fill(`${soon.getFullYear()}-${pad(soon.getMonth() + 1)}-${pad(soon.getDate())}T${pad(soon.getHours())}:${pad(soon.getMinutes())}`);
   await page.getByRole('button', { name: 'Schedule' }).click();
