@@ -11,7 +11,7 @@ async fn import(
     prune: bool,
 ) -> Result<folio::content::ImportReport, ContentError> {
     let store = site.store().await;
-    let report = import_dir(&store, &site.content(), prune, "Editor").await;
+    let report = import_dir(&store, &site.content(), prune, "Editor", chrono::Utc::now()).await;
     store.close().await;
     report
 }
@@ -93,9 +93,15 @@ async fn export_then_import_is_a_no_op() {
     let report = import(&site, false).await.expect("imports");
     assert_eq!((report.added, report.updated), (0, 0), "{report:?}");
     let store = site.store().await;
-    let report = import_dir(&store, elsewhere.path(), false, "Editor")
-        .await
-        .expect("imports");
+    let report = import_dir(
+        &store,
+        elsewhere.path(),
+        false,
+        "Editor",
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("imports");
     assert_eq!((report.added, report.updated), (0, 0), "{report:?}");
     let mut conn = store.read().await.expect("conn");
     let after = posts::load_all(&mut conn).await.expect("load");

@@ -237,7 +237,7 @@ async fn only_changed_files_are_written_and_stale_ones_removed() {
 
     std::fs::remove_file(site.content().join("posts/a.md")).expect("rm");
     let store = site.store().await;
-    folio::content::import_dir(&store, &site.content(), true, "Editor")
+    folio::content::import_dir(&store, &site.content(), true, "Editor", chrono::Utc::now())
         .await
         .expect("prune");
     store.close().await;

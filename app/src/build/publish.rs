@@ -102,9 +102,9 @@ impl Site {
             return Ok(None);
         }
         let author = self.current_config().default_author;
+        let (content, now) = (&self.paths.content, self.clock.now());
         let report =
-            crate::content::import_dir(&self.store, &self.paths.content, options.prune, &author)
-                .await?;
+            crate::content::import_dir(&self.store, content, options.prune, &author, now).await?;
         Ok(Some(report))
     }
 

@@ -36,9 +36,10 @@ pub async fn run(site: &Site, args: ImportArgs) -> Result<()> {
         None => {
             let dir = args.dir.unwrap_or_else(|| site.paths.content.clone());
             let author = &site.config.default_author;
-            let report = content::import_dir(&site.store, &dir, args.prune, author)
-                .await
-                .with_context(|| format!("importing {}", dir.display()))?;
+            let report =
+                content::import_dir(&site.store, &dir, args.prune, author, site.clock.now())
+                    .await
+                    .with_context(|| format!("importing {}", dir.display()))?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

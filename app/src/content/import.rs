@@ -60,8 +60,10 @@ pub async fn import_dir(
     dir: &Path,
     prune: bool,
     default_author: &str,
+    now: DateTime<Utc>,
 ) -> Result<ImportReport, ContentError> {
-    let (scanned, warnings, known, parsing) = first_reading(store, dir, default_author).await?;
+    let (scanned, warnings, known, parsing) =
+        first_reading(store, dir, default_author, now).await?;
     let mut report = ImportReport {
         warnings,
         ..ImportReport::default()
@@ -82,7 +84,7 @@ pub async fn import_dir(
         }
     }
     let mut tx = store.write().await?;
-    write_edited(&mut tx, edited, &known, &mut report).await?;
+    write_edited(&mut tx, edited, &known, parsing.now, &mut report).await?;
     let (fresh, taken_over) = adopt(&mut tx, new, &parsing, &mut report).await?;
     let mut tx = write_new(store, tx, fresh, &parsing, &mut report).await?;
     for (path, k) in &known {
@@ -110,6 +112,7 @@ async fn first_reading(
     store: &Store,
     dir: &Path,
     default_author: &str,
+    now: DateTime<Utc>,
 ) -> Result<(Vec<Scanned>, Vec<String>, Known, Parsing), ContentError> {
     let started = std::time::Instant::now();
     // The files are found and stamped while SQLite reads what it knows of them.
@@ -126,7 +129,7 @@ async fn first_reading(
     // Both readings of a file parse it alike: same author, same "now".
     let parsing = Parsing {
         author: default_author.into(),
-        now: Utc::now(),
+        now,
     };
     let (scanned, warnings, known) = {
         let parsing = parsing.clone();
@@ -152,6 +155,7 @@ async fn write_edited(
     tx: &mut Write,
     edited: Vec<(FileRead, Option<Box<PostDoc>>, bool)>,
     known: &Known,
+    now: DateTime<Utc>,
     report: &mut ImportReport,
 ) -> Result<(), ContentError> {
     for (read, doc, _) in &edited {
@@ -165,7 +169,7 @@ async fn write_edited(
     for (read, doc, restamp) in edited {
         let id = known[&read.path].id;
         match doc {
-            Some(doc) => edit(tx, id, *doc, read.source(), report).await?,
+            Some(doc) => edit(tx, id, (*doc, now), read.source(), report).await?,
             None => {
                 if restamp {
                     sources::set_source(tx, id, read.source()).await?;
@@ -198,7 +202,7 @@ async fn adopt(
     let adopted: Vec<FileRead> = adopted.into_iter().map(|(read, _)| read).collect();
     let (adopted, docs) = parsing.clone().again(adopted).await?;
     for ((read, (doc, _)), id) in adopted.iter().zip(docs).zip(&adopted_ids) {
-        edit(tx, *id, doc, read.source(), report).await?;
+        edit(tx, *id, (doc, parsing.now), read.source(), report).await?;
     }
     let fresh = fresh.into_iter().map(|(read, _)| read).collect();
     Ok((fresh, adopted_ids.into_iter().collect()))
@@ -238,7 +242,7 @@ async fn write_new(
         first = false;
         let docs: Vec<(PostDoc, Digest)> = docs
             .into_iter()
-            .map(|(doc, digest)| (keep_publish_date(doc, None), digest))
+            .map(|(doc, digest)| (keep_publish_date(doc, None, parsing.now), digest))
             .collect();
         let items: Vec<NewPost> = batch
             .iter()
@@ -259,12 +263,12 @@ async fn write_new(
 async fn edit(
     tx: &mut Connection,
     id: i64,
-    doc: PostDoc,
+    (doc, now): (PostDoc, DateTime<Utc>),
     source: Source<'_>,
     report: &mut ImportReport,
 ) -> Result<(), ContentError> {
     let stored = posts::load(tx, id).await?.expect("the id was just read");
-    let doc = keep_publish_date(doc, stored.doc.published_at);
+    let doc = keep_publish_date(doc, stored.doc.published_at, now);
     if doc == stored.doc && !stored.archived {
         sources::set_source(tx, id, source).await?;
         report.unchanged += 1;
@@ -277,10 +281,14 @@ async fn edit(
 
 /// A published or scheduled post keeps the date it first got: a file without `date`
 /// is dated when first imported, not again on each edit.
-fn keep_publish_date(mut doc: PostDoc, stored: Option<DateTime<Utc>>) -> PostDoc {
+fn keep_publish_date(
+    mut doc: PostDoc,
+    stored: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> PostDoc {
     if doc.status != Status::Draft && doc.published_at.is_none() {
-        doc.published_at = // The store keeps whole seconds; compare like with like.
-        Some(stored.unwrap_or_else(|| Utc::now().trunc_subsecs(0)));
+        // The store keeps whole seconds; compare like with like.
+        doc.published_at = Some(stored.unwrap_or_else(|| now.trunc_subsecs(0)));
     }
     doc
 }
@@ -301,7 +309,7 @@ mod tests {
         let store = Store::open(&dir.path().join("folio.db"))
             .await
             .expect("store");
-        let report = import_dir(&store, &content, false, "Ada")
+        let report = import_dir(&store, &content, false, "Ada", Utc::now())
             .await
             .expect("import");
         assert_eq!(report.added, 8);
@@ -314,7 +322,7 @@ mod tests {
         .expect("counts");
         assert_eq!(counts, (8, 8, 8, 8));
 
-        let again = import_dir(&store, &content, false, "Ada")
+        let again = import_dir(&store, &content, false, "Ada", Utc::now())
             .await
             .expect("import");
         assert_eq!((again.added, again.unchanged), (0, 8));
