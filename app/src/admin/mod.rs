@@ -13,6 +13,7 @@ mod limit;
 mod media;
 pub mod password;
 mod post_rules;
+mod post_view;
 mod posts;
 mod publish;
 mod revisions;

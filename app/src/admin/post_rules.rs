@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
-use super::posts::{is_live, own_name, post_reply};
+use super::post_view::{is_live, post_reply};
 use super::Admin;
 use crate::content::{validate_alias, validate_slug};
 use crate::store::{pending, posts, Connection, PostDoc, Role, Status, StoredPost};
@@ -181,4 +181,43 @@ pub(super) async fn check_slug(
     ))
     .with_field("slug")
     .with_extra(json!({ "other": { "id": other, "title": title } })))
+}
+
+/// The name an author's posts carry, when the caller is an author (who sees and
+/// bylines their own posts only); None for editors and owners.
+pub(super) async fn own_name(admin: &Admin, caller: &Caller) -> ApiResult<Option<String>> {
+    if caller.account.role() != Role::Author {
+        return Ok(None);
+    }
+    // An author without a profile name owns nothing: an impossible name filters all out.
+    Ok(Some(
+        admin
+            .author_name(caller)
+            .await?
+            .unwrap_or_else(|| "\0".to_owned()),
+    ))
+}
+
+/// An author reads only their own posts: another's is not found, as if absent.
+pub(super) async fn check_reader(
+    admin: &Admin,
+    caller: &Caller,
+    post: &StoredPost,
+) -> ApiResult<()> {
+    match own_name(admin, caller).await? {
+        Some(name) if !post.doc.authors.contains(&name) => {
+            Err(ApiError::not_found(format!("no post with id {}", post.id)))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl Admin {
+    /// The author name posts by `caller` carry by default.
+    pub(super) async fn author_name(&self, caller: &Caller) -> ApiResult<Option<String>> {
+        Ok(match caller.account.user_id {
+            Some(id) => self.site.store.user_name(id).await?,
+            None => None,
+        })
+    }
 }

@@ -7,64 +7,20 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::auth::{Caller, Need};
 use super::error::{from_json, ApiError, ApiResult, Body};
 use super::post_rules::{
-    check_code_injection, check_owner, check_revision, check_slug, prepare, sanitized_after,
+    check_code_injection, check_owner, check_reader, check_revision, check_slug, own_name, prepare,
+    sanitized_after,
 };
+use super::post_view::{is_live, post_json, post_reply};
 use super::Admin;
 use crate::store::listing::PostFilter;
 use crate::store::{pending, posts};
-use crate::store::{Connection, PostDoc, Read, Role, Status, StoredPost, Write};
-
-/// A post as the API shows it: its document plus id, revision and where it is; a
-/// scheduled post whose time has come shows as what it is, published.
-pub(super) fn post_json(post: &StoredPost) -> Value {
-    let mut body = serde_json::to_value(&post.doc).expect("a PostDoc serializes");
-    if is_live(&post.doc) {
-        body["status"] = json!(Status::Published.as_str());
-    }
-    body["id"] = json!(post.id);
-    body["revision"] = json!(post.revision);
-    body["trashed"] = json!(post.archived);
-    body["url"] = json!(format!("/{}/", post.doc.slug));
-    body["sanitized"] = json!(post.sanitized);
-    if let Some(path) = &post.source_path {
-        body["source_path"] = json!(path);
-    }
-    body
-}
-
-/// Whether the site shows `doc` (when not trashed): published, or scheduled and due.
-pub(super) fn is_live(doc: &PostDoc) -> bool {
-    match doc.status {
-        Status::Published => true,
-        Status::Scheduled => doc.published_at.is_some_and(|at| at <= Utc::now()),
-        Status::Draft => false,
-    }
-}
-
-/// [`post_json`] with the post's unpublished changes, if it has any.
-pub(super) async fn post_reply(conn: &mut Connection, post: &StoredPost) -> ApiResult<Value> {
-    let mut body = post_json(post);
-    // Changes wait only beside a live post: one unpublished since (by its file, say)
-    // is edited as it is.
-    let live = is_live(&post.doc) && !post.archived;
-    if let Some(pending) = pending::get(conn, post.id).await?.filter(|_| live) {
-        body["pending"] = json!({
-            "saves": pending.saves,
-            "base_revision": pending.base_revision,
-            "saved_by": pending.saved_by,
-            "saved_at": pending.saved_at,
-            "document": pending.document,
-        });
-    }
-    Ok(body)
-}
+use crate::store::{Connection, PostDoc, Read, Status, StoredPost, Write};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -144,35 +100,6 @@ pub async fn get(
     Ok(Json(post_reply(&mut conn, &post).await?))
 }
 
-/// The name an author's posts carry, when the caller is an author (who sees and
-/// bylines their own posts only); None for editors and owners.
-pub(super) async fn own_name(admin: &Admin, caller: &Caller) -> ApiResult<Option<String>> {
-    if caller.account.role() != Role::Author {
-        return Ok(None);
-    }
-    // An author without a profile name owns nothing: an impossible name filters all out.
-    Ok(Some(
-        admin
-            .author_name(caller)
-            .await?
-            .unwrap_or_else(|| "\0".to_owned()),
-    ))
-}
-
-/// An author reads only their own posts: another's is not found, as if absent.
-pub(super) async fn check_reader(
-    admin: &Admin,
-    caller: &Caller,
-    post: &StoredPost,
-) -> ApiResult<()> {
-    match own_name(admin, caller).await? {
-        Some(name) if !post.doc.authors.contains(&name) => {
-            Err(ApiError::not_found(format!("no post with id {}", post.id)))
-        }
-        _ => Ok(()),
-    }
-}
-
 /// The fields a request may send: those of the front matter (and `revision` on update).
 pub(super) fn check_fields(body: &Map<String, Value>, extra: &[&str]) -> ApiResult<()> {
     let known = serde_json::to_value(PostDoc::default()).expect("a PostDoc serializes");
@@ -188,16 +115,6 @@ pub(super) fn as_object(body: Value) -> ApiResult<Map<String, Value>> {
     match body {
         Value::Object(map) => Ok(map),
         _ => Err(ApiError::bad_request("the body must be a JSON object")),
-    }
-}
-
-impl Admin {
-    /// The author name posts by `caller` carry by default.
-    pub(super) async fn author_name(&self, caller: &Caller) -> ApiResult<Option<String>> {
-        Ok(match caller.account.user_id {
-            Some(id) => self.site.store.user_name(id).await?,
-            None => None,
-        })
     }
 }
 

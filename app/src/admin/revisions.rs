@@ -10,10 +10,12 @@ use serde_json::{json, Value};
 
 use super::auth::{Caller, Need};
 use super::error::{from_json, ApiError, ApiResult, Body};
+use super::post_rules::check_reader;
 use super::post_rules::{
     check_code_injection, check_revision, check_slug, prepare, sanitized_after,
 };
-use super::posts::{check_reader, load, post_json, read, write_post};
+use super::post_view::post_json;
+use super::posts::{load, read, write_post};
 use super::Admin;
 use crate::store::{pending, posts, revisions};
 

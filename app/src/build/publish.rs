@@ -15,7 +15,7 @@ use super::pages::{self, Build, BuildReport};
 use super::{fingerprint, Progress, PublishError, PublishOptions, PublishReport, Site};
 use crate::config::SiteConfig;
 use crate::content::media::Media;
-use crate::output::{self, writer};
+use crate::output;
 use crate::render::Theme;
 use crate::store::{Snapshot, StoreError};
 
@@ -293,7 +293,7 @@ impl Site {
             .await
             .map_err(stopped)?
             .map_err(|source| {
-                PublishError::Write(writer::WriteError::Io {
+                PublishError::Write(output::WriteError::Io {
                     path: self.paths.out.clone(),
                     source,
                 })

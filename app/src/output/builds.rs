@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::writer::io_error;
-use super::WriteError;
+use super::{io_error, WriteError};
 
 /// The two builds the link switches between.
 pub(super) const TREES: [&str; 2] = ["a", "b"];

@@ -9,5 +9,23 @@ pub mod writer;
 #[cfg(test)]
 mod tests;
 
+use std::io;
+use std::path::{Path, PathBuf};
+
 pub use builds::{settle, unsettled};
-pub use writer::{SiteWriter, WriteError, WriteReport};
+pub use writer::{SiteWriter, WriteReport};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("two parts of the site write {path} (the second is {what})")]
+    Collision { path: String, what: String },
+}
+
+pub(super) fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}

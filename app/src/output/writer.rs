@@ -17,7 +17,6 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
@@ -29,6 +28,7 @@ use super::builds::{
     clear, files_under, make_parent, published, remove_empty_parents, same_file, siblings, Behind,
     BEHIND, TREES, UNSETTLED,
 };
+use super::{io_error, WriteError};
 
 /// What a build changed in the output folder.
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
@@ -41,14 +41,6 @@ pub struct WriteReport {
     /// Every file of the site now.
     #[serde(skip)]
     pub files: Vec<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum WriteError {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
-    #[error("two parts of the site write {path} (the second is {what})")]
-    Collision { path: String, what: String },
 }
 
 /// Up to this many new files are flushed one by one; more, by one flush of the file
@@ -81,13 +73,6 @@ enum Stale {
     /// checked, and what the folder holds is listed while the build renders; what
     /// the build does not claim goes at the commit.
     Unknown(Option<JoinHandle<Vec<String>>>),
-}
-
-pub(super) fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
-    move |source| WriteError::Io {
-        path: path.to_owned(),
-        source,
-    }
 }
 
 impl SiteWriter {

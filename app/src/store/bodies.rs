@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use super::posts::{PostDoc, BATCH};
+use super::doc::PostDoc;
 use super::Result;
+use super::BATCH;
 
 /// Stores the bodies of posts: (id, document).
 pub(super) async fn set_bodies(

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backup;
 mod bodies;
 pub mod digest;
+mod doc;
 pub mod listing;
 pub mod pending;
 pub mod posts;
@@ -32,7 +33,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 pub use accounts::{Account, Role};
-pub use posts::{Kind, PostDoc, Status, StoredPost};
+pub use doc::{Kind, PostDoc, Status, StoredPost};
 pub use snapshot::Snapshot;
 /// The connection the store's functions take: a [`Read`] or a [`Write`].
 pub use sqlx::SqliteConnection as Connection;
@@ -68,6 +69,10 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Rows per multi-row statement: each statement is a round trip to SQLite's thread,
+/// and 200 rows stay far below SQLite's limit of bound values.
+const BATCH: usize = 200;
 
 /// A handle on the database; cheap to clone.
 /// Creates `path` empty with mode 0600 if it is missing, and takes away group and

@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 
-use super::posts::PostDoc;
+use super::doc::PostDoc;
 use super::{timestamp, Result, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
-use super::posts::PostDoc;
+use super::doc::PostDoc;
 use super::{timestamp, Result, StoreError};
 
 /// Appends revisions: (post id, number, document), each the post's current one, so

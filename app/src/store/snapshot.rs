@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
-use super::posts::{Digest, PostDoc, StoredPost};
+use super::doc::{PostDoc, StoredPost};
+use super::posts::Digest;
 use super::tags::{self, Tag, POST_TAGS};
 use super::users::{self, Author, POST_AUTHORS};
 use super::{timestamp, Result, Store, StoreError};
