@@ -1,16 +1,8 @@
-//! The HTML of posts' bodies for a build: from the body cache, else rendered from
-//! their Markdown, read from the store only for the posts a build renders (a snapshot
-//! holds no body).
+//! Where a build reads the Markdown of the posts it renders: a snapshot holds no
+//! body, so a build that renders ten pages reads ten bodies.
 
 use std::collections::HashMap;
 
-use rayon::prelude::*;
-
-use super::pages::Plan;
-use super::PublishError;
-use crate::render::highlight::{self, Blocks};
-use crate::render::{markdown, sanitize};
-use crate::store::snapshot::SANITIZED;
 use crate::store::{Store, StoreError};
 
 /// Where a build reads the Markdown of the posts it renders.
@@ -39,87 +31,5 @@ pub struct StoreBodies {
 impl Bodies for StoreBodies {
     fn markdown(&self, ids: &[i64]) -> Result<HashMap<i64, String>, StoreError> {
         self.runtime.block_on(self.store.markdown_of(ids))
-    }
-}
-
-impl Plan<'_> {
-    /// The HTML of the bodies of the posts at `indexes` of the snapshot, by index: from
-    /// the cache, else rendered from their Markdown, read from the store in one go.
-    pub(super) fn bodies_html(
-        &self,
-        indexes: &[usize],
-    ) -> Result<HashMap<usize, String>, PublishError> {
-        let posts = &self.input.snapshot.posts;
-        let hash = |i: usize| posts[i].digest.hash.as_str();
-        let cached = match self.input.cache {
-            Some(cache) => cache.get(&indexes.iter().map(|&i| hash(i)).collect::<Vec<_>>()),
-            None => HashMap::new(),
-        };
-        let missing: Vec<usize> = indexes
-            .iter()
-            .copied()
-            .filter(|&i| !cached.contains_key(hash(i)))
-            .collect();
-        let markdown = if missing.is_empty() {
-            HashMap::new()
-        } else {
-            let ids: Vec<i64> = missing.iter().map(|&i| posts[i].post.id).collect();
-            self.input.bodies.markdown(&ids)?
-        };
-        // An edited post's last HTML has its code blocks, most often unchanged.
-        let last_hash = |i: usize| {
-            // Cleaned HTML is not the highlighter's own: its blocks are not reused.
-            if posts[i].post.sanitized {
-                return None;
-            }
-            let last = self.input.last?.body_of(posts[i].post.id)?;
-            if last.ends_with(SANITIZED) {
-                return None;
-            }
-            (last != hash(i)).then_some(last)
-        };
-        let last_hashes: Vec<&str> = missing.iter().filter_map(|&i| last_hash(i)).collect();
-        let last_html = match self.input.cache {
-            Some(cache) if !last_hashes.is_empty() => cache.get(&last_hashes),
-            _ => HashMap::new(),
-        };
-        let last_blocks = |i: usize| last_hash(i).and_then(|h| last_html.get(h));
-        highlight::prepare(
-            missing
-                .iter()
-                .filter(|&&i| last_blocks(i).is_none())
-                .filter_map(|&i| markdown.get(&posts[i].post.id).map(String::as_str)),
-        );
-        let rendered = missing
-            .par_iter()
-            .map(|&i| {
-                let post = &posts[i];
-                let source = markdown
-                    .get(&post.post.id)
-                    .ok_or_else(|| PublishError::MissingBody(post.post.doc.slug.clone()))?;
-                let blocks = last_blocks(i)
-                    .map(|html| Blocks::of(html))
-                    .unwrap_or_default();
-                let html = markdown::to_html_reusing(source, &blocks);
-                if post.post.sanitized {
-                    return Ok((i, sanitize::clean(&html)));
-                }
-                Ok((i, html))
-            })
-            .collect::<Result<Vec<(usize, String)>, PublishError>>()?;
-        if let Some(cache) = self.input.cache {
-            let entries = rendered
-                .iter()
-                .map(|(i, html)| (hash(*i).to_owned(), html.clone()))
-                .collect();
-            cache.put(entries);
-        }
-        let mut html: HashMap<usize, String> = rendered.into_iter().collect();
-        for &i in indexes {
-            if let Some(body) = cached.get(hash(i)) {
-                html.insert(i, body.clone());
-            }
-        }
-        Ok(html)
     }
 }

@@ -1,7 +1,7 @@
 //! The files of a build made from every post at once: the feed, the sitemaps and
 //! robots.txt. They are written at every build that renders anything.
 
-use super::pages::Plan;
+use super::plan::Plan;
 use super::PublishError;
 use crate::output::SiteWriter;
 use crate::render::views::{self, author_url, tag_url, PostSummary};

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::keys::Frame;
+use super::frame::Frame;
 use super::{Paths, PublishError};
 use crate::content::media::{self, Media};
 use crate::store::Store;

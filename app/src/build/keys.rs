@@ -4,44 +4,14 @@
 
 use std::sync::atomic::Ordering;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use super::frame::Frame;
 use super::last::SummaryHash;
-use super::pages::Plan;
+use super::plan::Plan;
 use super::PublishError;
-use crate::config::SiteConfig;
 use crate::output::SiteWriter;
 use crate::render::views::PostSummary;
-
-/// Changes whenever the renderer may turn the same inputs into different pages.
-const RENDERER_KEY: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " pages v2");
-
-/// What every page of a build is made with besides its own data: the renderer, the
-/// configuration, preview or not, and the theme's files. The one hash of them both
-/// decides whether a publish has anything to do (see [`super::fingerprint`]) and
-/// starts every page's key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Frame(String);
-
-impl Frame {
-    /// `theme` is what [`crate::render::theme_hash`] made of the theme's files.
-    pub fn new(config: &SiteConfig, preview: bool, theme: blake3::Hash) -> Self {
-        let config = serde_json::to_string(config).expect("the config serializes");
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(RENDERER_KEY.as_bytes());
-        hasher.update(crate::render::markdown::VERSION.as_bytes());
-        hasher.update(crate::store::digest::VERSION.as_bytes());
-        hasher.update(&[u8::from(preview)]);
-        hasher.update(config.as_bytes());
-        hasher.update(theme.as_bytes());
-        Self(hasher.finalize().to_hex().to_string())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// A page whose inputs changed since the last build: rendered once its body is at hand.
 pub(super) struct Page {
@@ -230,5 +200,11 @@ impl Plan<'_> {
         }
         self.record(rel, key.clone());
         Ok(true)
+    }
+
+    /// A page's context, its key started from the build's frame (which holds the
+    /// site, so the base context is keyed already).
+    pub(super) fn page(&self) -> PageContext {
+        PageContext::new(self.input.frame)
     }
 }

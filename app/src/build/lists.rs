@@ -1,7 +1,7 @@
 //! The pages of a build besides posts' own: the home page and the tag and author
 //! lists (paginated), the redirect page of each alias, and the 404 page.
 
-use super::pages::Plan;
+use super::plan::Plan;
 use super::PublishError;
 use crate::output::SiteWriter;
 use crate::render::seo;

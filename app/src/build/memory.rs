@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::keys::Frame;
+use super::frame::Frame;
 use super::last::{LastBuild, SummaryHash};
 use crate::store::Snapshot;
 

@@ -20,11 +20,14 @@ mod bodies;
 mod cache;
 mod feeds;
 mod fingerprint;
+mod frame;
+mod html;
 mod keys;
 mod last;
 mod lists;
 mod memory;
 mod pages;
+mod plan;
 mod preview;
 mod publish;
 pub mod publisher;
@@ -61,6 +64,22 @@ pub enum PublishError {
     /// A build task ended without an answer (it panicked, or the runtime is going down).
     #[error("the build stopped: {0}")]
     Stopped(String),
+}
+
+/// How long a part of a build took, logged at debug level (`FOLIO_LOG=folio=debug`).
+pub(super) struct Phase(Instant);
+
+impl Phase {
+    pub(super) fn start() -> Self {
+        Self(Instant::now())
+    }
+
+    pub(super) fn done(self, what: &str) {
+        tracing::debug!(
+            millis = self.0.elapsed().as_millis() as u64,
+            "build: {what}"
+        );
+    }
 }
 
 /// The folders a site lives in.

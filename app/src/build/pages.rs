@@ -9,26 +9,21 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::Context;
 
-use super::bodies::Bodies;
-use super::cache::BodyCache;
-use super::keys::{Frame, Page, PageContext};
-use super::last::{LastBuild, Lists, SummaryHash, Unchanged};
+use super::keys::Page;
+use super::last::SummaryHash;
 use super::lists;
+use super::plan::{Build, Plan};
+use super::Phase;
 use super::PublishError;
-use crate::config::SiteConfig;
-use crate::content::media::Media;
 use crate::output::{SiteWriter, WriteReport};
 use crate::render::seo;
-use crate::render::views::{output_path, post_url, summarize, PostSummary, SiteView};
-use crate::render::Theme;
-use crate::store::{Kind, Snapshot};
+use crate::render::views::{output_path, post_url};
+use crate::store::Kind;
 
 /// What a build did.
 #[derive(Debug, Clone, Serialize)]
@@ -52,50 +47,9 @@ pub struct BuildReport {
     pub summary_hashes: Vec<SummaryHash>,
 }
 
-/// Everything one build reads.
-pub struct Build<'a> {
-    pub snapshot: &'a Snapshot,
-    pub theme: &'a Theme,
-    /// What the theme, configuration and renderer make of every page: see [`Frame`].
-    pub frame: &'a Frame,
-    pub config: &'a SiteConfig,
-    /// The Markdown of the posts of the snapshot, read for the pages rendered.
-    pub bodies: &'a dyn Bodies,
-    /// Files from `content/` other than Markdown (images), copied as they are.
-    pub media: &'a [Media],
-    /// A preview build with drafts: pages are marked noindex and robots.txt disallows all.
-    pub preview: bool,
-    /// Where rendered post bodies are kept between builds.
-    pub cache: Option<&'a BodyCache>,
-    /// The page keys of the last build into the same folder: a page whose key is
-    /// unchanged and whose file is there is not rendered again.
-    pub previous: Option<&'a HashMap<String, String>>,
-    /// The last build into the same folder and what changed since, when known: the
-    /// pages it shows unchanged keep their `previous` key without being keyed again.
-    pub last: Option<&'a LastBuild>,
-    /// Told (pages done, pages in all) as pages are rendered, for a progress bar.
-    pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
-}
-
 /// Posts rendered together: their bodies are read from the store in one query and
 /// held until the chunk is written.
 const POSTS_PER_CHUNK: usize = 256;
-
-/// How long a part of a build took, logged at debug level (`FOLIO_LOG=folio=debug`).
-struct Phase(Instant);
-
-impl Phase {
-    fn start() -> Self {
-        Self(Instant::now())
-    }
-
-    fn done(self, what: &str) {
-        tracing::debug!(
-            millis = self.0.elapsed().as_millis() as u64,
-            "build: {what}"
-        );
-    }
-}
 
 /// Renders the site into `out`; on any error the published folder is left as it was.
 pub fn build(input: &Build, out: &Path) -> Result<BuildReport, PublishError> {
@@ -164,82 +118,12 @@ pub fn build(input: &Build, out: &Path) -> Result<BuildReport, PublishError> {
     }
 }
 
-/// The shared, precomputed state of one build.
-pub(super) struct Plan<'a> {
-    pub(super) input: &'a Build<'a>,
-    keys: Mutex<Vec<(String, String)>>,
-    pub(super) rendered: AtomicUsize,
-    pub(super) site: SiteView<'a>,
-    pub(super) base: Context,
-    /// Made when first needed: a build after an edit needs few.
-    summaries: Vec<OnceLock<PostSummary>>,
-    /// The hash of each summary's JSON: what page keys take of it.
-    pub(super) summary_hashes: Vec<SummaryHash>,
-    pub(super) lists: Lists,
-    /// Pages whose inputs are the last build's, when that is known.
-    pub(super) unchanged: Option<Unchanged>,
-}
-
 struct Rendered {
     /// Files in the site.
     files: usize,
     keys: Vec<(String, String)>,
     rendered: usize,
     summary_hashes: Vec<SummaryHash>,
-}
-
-impl<'a> Plan<'a> {
-    /// What every page of the build of `input` shares: the summaries of its posts
-    /// (hashed; made only where the last build did not know them), its lists, and
-    /// which of its pages the last build shows unchanged.
-    fn new(input: &'a Build<'a>) -> Self {
-        let snapshot = input.snapshot;
-        let site = SiteView::new(input.config, input.preview);
-        let mut base = Context::new();
-        base.insert("site", &site);
-        let phase = Phase::start();
-        let summaries: Vec<OnceLock<PostSummary>> =
-            snapshot.posts.iter().map(|_| OnceLock::new()).collect();
-        // A post unchanged since the last build has the same summary, hence hash.
-        let summary_hashes: Vec<SummaryHash> = snapshot
-            .posts
-            .par_iter()
-            .zip(&summaries)
-            .map(|(post, cell)| {
-                if let Some(hash) = input.last.and_then(|last| last.hash_of(post.post.id)) {
-                    return hash;
-                }
-                let summary =
-                    cell.get_or_init(|| summarize(snapshot, post, &input.config.base_url));
-                let json = serde_json::to_vec(summary).expect("a summary serializes");
-                blake3::hash(&json).into()
-            })
-            .collect();
-        phase.done("summaries");
-        let lists = Lists::of(
-            snapshot
-                .posts
-                .iter()
-                .map(|p| (p.post.doc.kind, p.tags.as_slice(), p.authors.as_slice())),
-            &snapshot.tags,
-            snapshot.authors.len(),
-        );
-        let unchanged = input.last.map(|last| {
-            let per_page = input.config.posts_per_page;
-            Unchanged::compare(last, snapshot, &summary_hashes, &lists, per_page)
-        });
-        Self {
-            input,
-            keys: Mutex::new(Vec::new()),
-            rendered: AtomicUsize::new(0),
-            site,
-            base,
-            summaries,
-            summary_hashes,
-            lists,
-            unchanged,
-        }
-    }
 }
 
 fn render_all(input: &Build, writer: &SiteWriter) -> Result<Rendered, PublishError> {
@@ -310,26 +194,6 @@ impl Plan<'_> {
             self.record(media.rel.clone(), key);
             Ok(())
         })
-    }
-
-    pub(super) fn summary(&self, i: usize) -> &PostSummary {
-        self.summaries[i].get_or_init(|| {
-            let snapshot = self.input.snapshot;
-            summarize(snapshot, &snapshot.posts[i], &self.input.config.base_url)
-        })
-    }
-
-    pub(super) fn record(&self, rel: String, key: String) {
-        self.keys
-            .lock()
-            .expect("no panic while holding the lock")
-            .push((rel, key));
-    }
-
-    /// A page's context, its key started from the build's frame (which holds the
-    /// site, so the base context is keyed already).
-    pub(super) fn page(&self) -> PageContext {
-        PageContext::new(self.input.frame)
     }
 
     /// Renders the pages of the posts at `chunk`, reading the bodies of those changed.

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
-use super::keys::Frame;
-use super::pages::{self, Build};
+use super::frame::Frame;
+use super::pages;
+use super::plan::Build;
 use super::publish::stopped;
 use super::{PublishError, Site};
 use crate::render::Theme;

@@ -8,10 +8,11 @@ use std::time::Instant;
 
 use super::bodies::StoreBodies;
 use super::cache::BodyCache;
-use super::keys::Frame;
+use super::frame::Frame;
 use super::last::LastBuild;
 use super::memory::{self, Memory};
-use super::pages::{self, Build, BuildReport};
+use super::pages::{self, BuildReport};
+use super::plan::Build;
 use super::{fingerprint, Progress, PublishError, PublishOptions, PublishReport, Site};
 use crate::config::SiteConfig;
 use crate::content::media::Media;

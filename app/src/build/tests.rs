@@ -6,8 +6,9 @@ use std::sync::Mutex;
 
 use super::bodies::Bodies;
 use super::cache::BodyCache;
-use super::keys::Frame;
-use super::pages::{build, Build};
+use super::frame::Frame;
+use super::pages::build;
+use super::plan::Build;
 use crate::config::SiteConfig;
 use crate::render::Theme;
 use crate::render::{theme_hash, ThemeSource};
