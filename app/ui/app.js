@@ -315,7 +315,9 @@ document.getElementById('logout').addEventListener('click', async () => {
   try { await del('/session'); } catch { /* gone already */ }
   state.me = null;
   setCsrf(null);
-  location.hash = '';
+  // Without the hash, and without a hashchange: that would boot a second time and
+  // replace the login form while someone types into it.
+  history.replaceState(null, '', location.pathname + location.search);
   boot();
 });
 window.addEventListener('hashchange', route);

@@ -128,12 +128,19 @@ test('first run: setup token, owner, TOTP enrollment, recovery codes, dashboard'
 });
 
 async function logOutAndIn() {
+  // The login form is drawn once: drawn twice, the second replaced the first while
+  // someone typed into it (the username was lost).
+  let drawn = 0;
+  const count = (r) => { if (r.url().endsWith('/admin/api/setup')) drawn += 1; };
+  page.on('request', count);
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('heading', { name: 'Log in' }).waitFor();
   await page.getByLabel('Username').fill('owner');
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('heading', { name: 'Two-factor code' }).waitFor();
+  page.off('request', count);
+  assert.equal(drawn, 1, 'logging out draws the login form once');
 }
 
 test('login: a wrong code is refused, the right one lands on the posts, a recovery code works once', async () => {
