@@ -94,9 +94,7 @@ pub async fn get(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::ReadContent)?;
-    let mut conn = read(&admin).await?;
-    let post = load(&mut conn, id).await?;
-    check_reader(&admin, &caller, &post).await?;
+    let (mut conn, post) = read_post(&admin, &caller, id).await?;
     Ok(Json(post_reply(&mut conn, &post).await?))
 }
 
@@ -119,8 +117,21 @@ pub(super) fn as_object(body: Value) -> ApiResult<Map<String, Value>> {
 }
 
 /// A connection for reads.
-pub(super) async fn read(admin: &Admin) -> ApiResult<Read> {
+async fn read(admin: &Admin) -> ApiResult<Read> {
     Ok(admin.site.store.read().await?)
+}
+
+/// A connection for reads, and post `id`, which the caller may read (an author:
+/// only their own; another's is not found).
+pub(super) async fn read_post(
+    admin: &Admin,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(Read, StoredPost)> {
+    let mut conn = read(admin).await?;
+    let post = load(&mut conn, id).await?;
+    check_reader(admin, caller, &post).await?;
+    Ok((conn, post))
 }
 
 /// The write transaction for a change to post `id`, and the post, which the caller

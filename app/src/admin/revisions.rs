@@ -10,12 +10,11 @@ use serde_json::{json, Value};
 
 use super::auth::{Caller, Need};
 use super::error::{from_json, ApiError, ApiResult, Body};
-use super::post_rules::check_reader;
 use super::post_rules::{
     check_code_injection, check_revision, check_slug, prepare, sanitized_after,
 };
 use super::post_view::post_json;
-use super::posts::{load, read, write_post};
+use super::posts::{load, read_post, write_post};
 use super::Admin;
 use crate::store::{pending, posts, revisions};
 
@@ -38,9 +37,8 @@ pub async fn revisions(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     caller.require(Need::ReadContent)?;
-    let mut conn = read(&admin).await?;
-    let post = load(&mut conn, id).await?;
-    check_reader(&admin, &caller, &post).await?;
+    // The post is read for the reader check alone.
+    let (mut conn, _) = read_post(&admin, &caller, id).await?;
     let revisions: Vec<Value> = revisions::revisions(&mut conn, id)
         .await?
         .into_iter()
