@@ -2,8 +2,9 @@
 // no framework; each screen is a function that builds its DOM.
 
 import { get, post, patch, del, setCsrf, ApiError } from './api.js';
-import { h, show, field, showError, toast } from './dom.js';
+import { h, show, field, toast, form, input } from './dom.js';
 import { editor } from './editor.js';
+import { tags, tag, authors, author } from './people.js';
 
 export const state = { me: null };
 
@@ -13,7 +14,11 @@ const routes = [
   [/^#\/trash$/, () => list(null, true)],
   [/^#\/edit\/new(?:\/(post|page))?$/, (m) => editor(null, m[1] || 'post')],
   [/^#\/edit\/(\d+)$/, (m) => editor(Number(m[1]))],
-  [/^#\/tags$/, () => tags()],
+  [/^#\/tags$/, () => tags(state.me)],
+  [/^#\/tags\/new$/, () => tag(null)],
+  [/^#\/tags\/(\d+)$/, (m) => tag(Number(m[1]))],
+  [/^#\/authors$/, () => authors(state.me)],
+  [/^#\/authors\/(\d+)$/, (m) => author(Number(m[1]))],
   [/^#\/tokens$/, () => tokens()],
   [/^#\/users$/, () => users()],
   [/^#\/audit$/, () => audit()],
@@ -68,29 +73,6 @@ function signedIn(me) {
   return route();
 }
 
-function form(title, fields, submit, onSubmit, extra) {
-  const f = h('form', { class: 'card narrow', novalidate: true },
-    h('h1', {}, title),
-    h('p', { class: 'error form-error', role: 'alert', hidden: true }),
-    ...fields,
-    h('button', { type: 'submit', class: 'primary' }, submit),
-    extra || null);
-  f.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const button = f.querySelector('button[type=submit]');
-    button.disabled = true;
-    try {
-      await onSubmit(Object.fromEntries(new FormData(f)), f);
-    } catch (e) {
-      showError(f, e);
-    } finally {
-      button.disabled = false;
-    }
-  });
-  return f;
-}
-
-const input = (name, type = 'text', more = {}) => h('input', { name, type, required: true, ...more });
 
 function setupScreen() {
   show(form('Set up folio', [
@@ -194,13 +176,6 @@ async function list(kind, trashed = false) {
       : h('p', { class: 'muted' }, trashed ? 'The trash is empty.' : 'Nothing here yet.')));
 }
 
-async function tags() {
-  const data = await get('/tags');
-  show(h('section', {}, h('h1', {}, 'Tags'),
-    h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Slug'), h('th', {}, 'Posts'))),
-      h('tbody', {}, data.tags.map((t) => h('tr', {}, h('td', {}, t.name), h('td', {}, t.slug), h('td', {}, t.posts)))))));
-}
-
 async function tokens() {
   const data = await get('/tokens');
   const scopes = ['content:read', 'content:write', 'publish'];
@@ -231,9 +206,17 @@ async function tokens() {
 
 async function users() {
   const data = await get('/users');
+  const role = (u) => {
+    const select = h('select', { 'aria-label': `Role of ${u.username}`, 'data-role-of': u.username },
+      ...['author', 'editor', 'owner'].map((r) => h('option', { value: r, selected: r === u.role }, r)));
+    select.addEventListener('change', async () => {
+      try { await patch(`/users/${u.id}`, { role: select.value }); toast(`${u.username} is now an ${select.value}.`); } catch (e) { toast(e.message); select.value = u.role; }
+    });
+    return select;
+  };
   show(h('section', {}, h('h1', {}, 'Users'),
     h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', {}, 'User'), h('th', {}, 'Role'), h('th', {}, 'Two-factor'), h('th', {}, ''))),
-      h('tbody', {}, data.users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, u.role), h('td', {}, u.two_factor ? 'on' : 'not set up'),
+      h('tbody', {}, data.users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, role(u)), h('td', {}, u.two_factor ? 'on' : 'not set up'),
         h('td', {}, h('button', { type: 'button', onclick: async () => { await post(`/users/${u.id}/reset-2fa`); toast('Two-factor login reset.'); users(); } }, 'Reset 2FA'),
           h('button', { type: 'button', class: 'danger', onclick: async () => {
             if (!confirm(`Delete ${u.username}?`)) return;
@@ -299,7 +282,11 @@ async function settings() {
 }
 
 async function account() {
+  const me = state.me;
   show(h('section', {},
+    me.author_id ? h('div', { class: 'card narrow' }, h('h2', {}, 'Profile'),
+      h('p', {}, 'Your name, bio, avatar and links, as posts and your author page show them.'),
+      h('a', { class: 'button', href: `#/authors/${me.author_id}` }, 'Edit your profile')) : null,
     form('Change password', [
       field('Current password', input('current_password', 'password', { autocomplete: 'current-password' })),
       field('New password', input('new_password', 'password', { autocomplete: 'new-password' })),

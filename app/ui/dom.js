@@ -54,3 +54,30 @@ export function toast(message) {
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => el.classList.remove('on'), 3500);
 }
+
+/// A form in a card: its submit button is disabled while `onSubmit` runs, and an API
+/// error shows next to the field it names.
+export function form(title, fields, submit, onSubmit, extra) {
+  const f = h('form', { class: 'card narrow', novalidate: true },
+    h('h1', {}, title),
+    h('p', { class: 'error form-error', role: 'alert', hidden: true }),
+    ...fields,
+    h('button', { type: 'submit', class: 'primary' }, submit),
+    extra || null);
+  f.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const button = f.querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      await onSubmit(Object.fromEntries(new FormData(f)), f);
+    } catch (e) {
+      showError(f, e);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return f;
+}
+
+/// A required input.
+export const input = (name, type = 'text', more = {}) => h('input', { name, type, required: true, ...more });

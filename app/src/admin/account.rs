@@ -19,6 +19,7 @@ pub async fn me(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Js
         "id": account.id,
         "username": account.username,
         "role": account.role(),
+        "author_id": account.user_id,
         "created_at": account.created_at,
     });
     match &caller.auth {

@@ -1,9 +1,11 @@
 //! The admin API under `/admin/api/`: two-factor login, sessions and API tokens,
-//! posts with revisions, preview, publish, media, users and the audit log.
+//! posts with revisions, tags and authors' profiles, preview, publish, media, users and
+//! the audit log.
 //! `docs/admin-api.md` walks through it; `openapi.json` describes every endpoint.
 
 mod account;
 mod auth;
+mod authors;
 mod challenge;
 mod client;
 mod content;
@@ -15,12 +17,14 @@ pub mod password;
 mod post_rules;
 mod post_view;
 mod posts;
+mod profile_fields;
 mod publish;
 mod revisions;
 mod second_factor;
 mod session;
 mod setup;
 mod site;
+mod tags;
 mod tokens;
 pub mod totp;
 pub mod ui;
@@ -238,7 +242,13 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
                 .post(content::upload)
                 .layer(DefaultBodyLimit::max(content::CONTENT_LIMIT)),
         )
-        .route("/tags", get(site::tags))
+        .route("/tags", get(tags::list).post(tags::create))
+        .route(
+            "/tags/{id}",
+            get(tags::get).patch(tags::update).delete(tags::delete),
+        )
+        .route("/authors", get(authors::list))
+        .route("/authors/{id}", patch(authors::update))
         .route(
             "/settings",
             get(site::settings).patch(site::update_settings),

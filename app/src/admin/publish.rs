@@ -52,6 +52,17 @@ pub async fn publish(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResu
     }))
 }
 
+/// Publishes what a change made from the admin (settings, a tag, a profile) shows on
+/// every page; the answer's `published`: the number of files written, or the error.
+pub(super) async fn go_live(admin: &Admin) -> Value {
+    match admin.publisher.publish().await {
+        Ok(report) => {
+            json!({ "written": report.build.as_ref().map_or(0, |b| b.write.written.len()) })
+        }
+        Err(e) => json!({ "error": ApiError::from(&*e).message }),
+    }
+}
+
 /// The HTML of a post page for a document (unsaved edits), rendered as a publish would.
 pub async fn preview(
     State(admin): State<Arc<Admin>>,

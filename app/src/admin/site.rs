@@ -1,4 +1,4 @@
-//! Site-wide reads: tags and the settings the site is rendered with.
+//! The settings the site is rendered with.
 
 use std::sync::Arc;
 
@@ -10,12 +10,6 @@ use super::auth::{Caller, Need};
 use super::error::{ApiError, ApiResult, Body};
 use super::Admin;
 use crate::config::EDITABLE;
-
-pub async fn tags(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
-    caller.require(Need::ReadContent)?;
-    let tags = admin.site.store.tag_counts().await?;
-    Ok(Json(json!({ "tags": tags })))
-}
 
 /// The settings in force: `folio.toml` and `FOLIO_*` variables, with those saved
 /// here on top (`overridden`); only the `editable` ones can be saved here.
@@ -88,12 +82,7 @@ pub async fn update_settings(
         .await;
     let Json(mut reply) = settings_json(&admin).await?;
     if caller.require(Need::Publish).is_ok() {
-        reply["published"] = match admin.publisher.publish().await {
-            Ok(report) => {
-                json!({ "written": report.build.as_ref().map_or(0, |b| b.write.written.len()) })
-            }
-            Err(e) => json!({ "error": ApiError::from(&*e).message }),
-        };
+        reply["published"] = super::publish::go_live(&admin).await;
     }
     Ok(Json(reply))
 }

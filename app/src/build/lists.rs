@@ -11,9 +11,27 @@ use crate::render::views::{
 
 /// One output file to render, besides posts' pages.
 pub(super) enum Job {
-    List { list: List, page: usize },
-    Alias { post: usize, alias: usize },
+    List {
+        list: List,
+        page: usize,
+    },
+    Alias {
+        post: usize,
+        alias: usize,
+    },
+    /// The page of a slug a tag or an author had before a rename.
+    OldSlug {
+        of: Renamed,
+        alias: usize,
+    },
     NotFound,
+}
+
+/// A tag or an author, whose old slugs redirect.
+#[derive(Clone, Copy)]
+pub(super) enum Renamed {
+    Tag(usize),
+    Author(usize),
 }
 
 #[derive(Clone, Copy)]
@@ -51,6 +69,15 @@ pub(super) fn jobs(plan: &Plan) -> Vec<Job> {
     for (i, post) in plan.input.snapshot.posts.iter().enumerate() {
         jobs.extend((0..post.post.doc.aliases.len()).map(|alias| Job::Alias { post: i, alias }));
     }
+    let snapshot = plan.input.snapshot;
+    for (t, tag) in snapshot.tags.iter().enumerate() {
+        let of = Renamed::Tag(t);
+        jobs.extend((0..tag.aliases.len()).map(|alias| Job::OldSlug { of, alias }));
+    }
+    for (a, author) in snapshot.authors.iter().enumerate() {
+        let of = Renamed::Author(a);
+        jobs.extend((0..author.aliases.len()).map(|alias| Job::OldSlug { of, alias }));
+    }
     jobs.push(Job::NotFound);
     jobs
 }
@@ -70,6 +97,26 @@ impl Plan<'_> {
                     &rel,
                     redirect_page(&url, &permalink).as_bytes(),
                     &format!("alias {from} of {url}"),
+                )?;
+                Ok(())
+            }
+            Job::OldSlug { of, alias } => {
+                let snapshot = self.input.snapshot;
+                let (from, to) = match of {
+                    Renamed::Tag(t) => {
+                        let tag = &snapshot.tags[t];
+                        (tag_url(&tag.aliases[alias]), tag_url(&tag.slug))
+                    }
+                    Renamed::Author(a) => {
+                        let author = &snapshot.authors[a];
+                        (author_url(&author.aliases[alias]), author_url(&author.slug))
+                    }
+                };
+                let permalink = format!("{}{to}", self.input.config.base_url);
+                writer.put(
+                    &output_path(&from),
+                    redirect_page(&to, &permalink).as_bytes(),
+                    &format!("old address {from} of {to}"),
                 )?;
                 Ok(())
             }
@@ -144,10 +191,14 @@ impl Plan<'_> {
             List::Tag(t) => {
                 let tag = views::tag_ref(snapshot, t);
                 let description = tag
-                    .description
+                    .meta_description
                     .clone()
+                    .or_else(|| tag.description.clone())
                     .unwrap_or_else(|| format!("Posts tagged {}", tag.name));
-                let title = format!("{} - {}", tag.name, self.site.title);
+                let title = tag
+                    .meta_title
+                    .clone()
+                    .unwrap_or_else(|| format!("{} - {}", tag.name, self.site.title));
                 context.insert("tag", &tag);
                 (
                     &self.lists.by_tag[t],

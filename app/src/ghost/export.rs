@@ -106,6 +106,7 @@ pub struct User {
     pub bio: Option<String>,
     pub profile_image: Option<String>,
     pub website: Option<String>,
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

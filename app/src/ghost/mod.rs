@@ -179,6 +179,8 @@ pub async fn import(
                 .as_deref()
                 .map(|u| html::rewrite_urls(u, &mut Vec::new())),
             website: user.website.clone(),
+            location: user.location.clone(),
+            aliases: Vec::new(),
         };
         users::upsert(&mut tx, &author, user.email.as_deref()).await?;
     }

@@ -44,6 +44,9 @@ pub struct TagRef {
     pub slug: String,
     pub url: String,
     pub description: Option<String>,
+    pub feature_image: Option<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -54,6 +57,7 @@ pub struct AuthorRef {
     pub bio: Option<String>,
     pub profile_image: Option<String>,
     pub website: Option<String>,
+    pub location: Option<String>,
 }
 
 /// A post as lists show it; the post page adds its `html`.
@@ -113,6 +117,9 @@ pub fn tag_ref(snapshot: &Snapshot, index: usize) -> TagRef {
         slug: tag.slug.clone(),
         url: tag_url(&tag.slug),
         description: tag.description.clone(),
+        feature_image: safe_link(&tag.feature_image),
+        meta_title: tag.meta_title.clone(),
+        meta_description: tag.meta_description.clone(),
     }
 }
 
@@ -123,8 +130,9 @@ pub fn author_ref(snapshot: &Snapshot, index: usize) -> AuthorRef {
         slug: author.slug.clone(),
         url: author_url(&author.slug),
         bio: author.bio.clone(),
-        profile_image: author.profile_image.clone(),
-        website: author.website.clone(),
+        profile_image: safe_link(&author.profile_image),
+        website: safe_link(&author.website),
+        location: author.location.clone(),
     }
 }
 
@@ -194,6 +202,22 @@ impl Paginator {
         }
     }
 }
+/// Whether `url` may go into an `href` or a `src` as it is: a web address or a path
+/// of the site, never a `javascript:` or `data:` URL, nor `//host` (another site that
+/// looks like a path).
+pub fn is_safe_link(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    let path = lower.starts_with('/') && !lower.starts_with("//") && !lower.starts_with("/\\");
+    let web = (lower.starts_with("https://") || lower.starts_with("http://")) && lower.len() > 8;
+    (path || web) && !url.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+/// A link of a profile (a website, an avatar) for a template: left out unless safe,
+/// whoever wrote it (a Ghost export, an old store).
+fn safe_link(url: &Option<String>) -> Option<String> {
+    url.clone().filter(|u| is_safe_link(u))
+}
+
 /// `/hello/` -> `hello/index.html`; `/old.html` stays a file.
 pub fn output_path(url: &str) -> String {
     let path = url.trim_start_matches('/');
@@ -232,5 +256,29 @@ mod tests {
         assert_eq!(output_path("/tag/x/page/2/"), "tag/x/page/2/index.html");
         assert_eq!(output_path("/old/post.html"), "old/post.html");
         assert_eq!(output_path("/old/post"), "old/post/index.html");
+    }
+
+    #[test]
+    fn only_web_addresses_and_site_paths_are_safe_links() {
+        for good in [
+            "https://ada.example/",
+            "http://x.org/a?b=c",
+            "/content/images/a.png",
+        ] {
+            assert!(is_safe_link(good), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "//evil.example/a.png",
+            "/\\evil.example",
+            "https://",
+            "vbscript:x",
+            "https://a.example/\nx",
+            "relative.png",
+        ] {
+            assert!(!is_safe_link(bad), "{bad}");
+        }
     }
 }

@@ -18,13 +18,18 @@ pub(crate) struct Relation {
     pub column: &'static str,
     /// The other table, e.g. `tags`; its `name` column is what is read back.
     pub table: &'static str,
+    /// The slugs rows of `table` had before a rename: (slug, `column`), the same
+    /// column name as the link's.
+    pub aliases: &'static str,
     /// The slug a name is matched by, so `Rust` and `rust` are one tag.
     pub slug_of: fn(&str) -> String,
 }
 
 impl Relation {
     /// The ids of the rows called `names`, by name: the row of that exact name, else
-    /// the row of its slug (so `Rust` and `rust` are one tag), else a new row.
+    /// the row of its slug (so `Rust` and `rust` are one tag), else the row that had
+    /// that slug before a rename (a file naming a tag renamed in the admin finds it),
+    /// else a new row.
     pub async fn ensure(
         &self,
         conn: &mut SqliteConnection,
@@ -39,6 +44,12 @@ impl Relation {
             .collect();
         let slugs: Vec<String> = missing.iter().map(|n| (self.slug_of)(n)).collect();
         let mut by_slug = ids_by_slug(conn, self.table, &slugs).await?;
+        let unknown: Vec<String> = slugs
+            .iter()
+            .filter(|s| !by_slug.contains_key(*s))
+            .cloned()
+            .collect();
+        by_slug.extend(self.ids_by_alias(conn, &unknown).await?);
         let now = timestamp(Utc::now());
         let insert = format!(
             "INSERT INTO {} (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
@@ -59,6 +70,29 @@ impl Relation {
                 }
             };
             ids.insert(name.clone(), id);
+        }
+        Ok(ids)
+    }
+
+    /// The rows that had the slugs `slugs` before a rename, by old slug.
+    async fn ids_by_alias(
+        &self,
+        conn: &mut SqliteConnection,
+        slugs: &[String],
+    ) -> Result<HashMap<String, i64>> {
+        let mut ids = HashMap::new();
+        for chunk in slugs.chunks(1000) {
+            let mut select = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT slug, {} FROM {} WHERE slug IN (",
+                self.column, self.aliases
+            ));
+            let mut list = select.separated(", ");
+            for slug in chunk {
+                list.push_bind(slug);
+            }
+            select.push(")");
+            let rows: Vec<(String, i64)> = select.build_query_as().fetch_all(&mut *conn).await?;
+            ids.extend(rows);
         }
         Ok(ids)
     }
@@ -179,6 +213,14 @@ impl Relation {
             .collect();
         Ok(map)
     }
+}
+
+/// A JSON array of strings read from SQLite (`json_group_array`).
+pub(crate) fn json_list(json: &str, what: &str) -> Result<Vec<String>> {
+    serde_json::from_str(json).map_err(|e| StoreError::Unreadable {
+        what: what.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// The ids of the rows of `table` whose slug is in `slugs`, by slug.

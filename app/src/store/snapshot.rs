@@ -215,27 +215,14 @@ impl Snapshot {
             .tags
             .iter()
             .enumerate()
-            .map(|(i, name)| Tag {
-                id: i as i64,
-                slug: tags::slug_for(name),
-                name: name.clone(),
-                description: None,
-                internal: name.starts_with('#'),
-            })
+            .map(|(i, name)| Tag::named(i as i64, name))
             .collect();
         let authors: Vec<Author> = post
             .doc
             .authors
             .iter()
             .enumerate()
-            .map(|(i, name)| Author {
-                id: i as i64,
-                slug: users::author_slug(name),
-                name: name.clone(),
-                bio: None,
-                profile_image: None,
-                website: None,
-            })
+            .map(|(i, name)| Author::named(i as i64, name))
             .collect();
         post.doc.tags.clear();
         post.doc.authors.clear();

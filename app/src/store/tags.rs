@@ -4,23 +4,77 @@
 use sqlx::{Row, SqliteConnection};
 
 use super::relation::Relation;
-use super::Result;
+use super::{timestamp, Result, Store, StoreError};
 
 pub(crate) const POST_TAGS: Relation = Relation {
     link: "post_tags",
     column: "tag_id",
     table: "tags",
+    aliases: "tag_aliases",
     slug_of: slug_for,
 };
 
 /// A tag as the renderer and the API see it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tag {
     pub id: i64,
     pub slug: String,
     pub name: String,
     pub description: Option<String>,
+    pub feature_image: Option<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
     pub internal: bool,
+    /// Slugs it had before a rename, whose pages redirect to its own.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+impl Tag {
+    /// A tag known by its name alone (a preview's).
+    pub fn named(id: i64, name: &str) -> Self {
+        Tag {
+            id,
+            slug: slug_for(name),
+            name: name.to_owned(),
+            internal: name.starts_with('#'),
+            ..Tag::default()
+        }
+    }
+}
+
+/// What can be edited of a tag.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TagFields {
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+    pub feature_image: Option<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+}
+
+impl From<&Tag> for TagFields {
+    fn from(tag: &Tag) -> Self {
+        TagFields {
+            name: tag.name.clone(),
+            slug: tag.slug.clone(),
+            description: tag.description.clone(),
+            feature_image: tag.feature_image.clone(),
+            meta_title: tag.meta_title.clone(),
+            meta_description: tag.meta_description.clone(),
+        }
+    }
+}
+
+/// Why an edit of a tag or an author was not made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    NotFound,
+    /// Another row has this name (names are compared without case).
+    NameTaken,
+    /// Another row has this slug, or had it (its old page redirects there).
+    SlugTaken,
 }
 
 /// The URL slug of a tag name: Ghost's `hash-` prefix for internal tags.
@@ -31,22 +85,39 @@ pub fn slug_for(name: &str) -> String {
     }
 }
 
+const COLUMNS: &str = "t.id, t.slug, t.name, t.description, t.feature_image, t.meta_title, \
+    t.meta_description, t.internal, \
+    (SELECT json_group_array(a.slug) FROM tag_aliases a WHERE a.tag_id = t.id) AS aliases";
+
+fn tag_of(r: &sqlx::sqlite::SqliteRow) -> Result<Tag> {
+    let aliases: String = r.try_get("aliases")?;
+    Ok(Tag {
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        name: r.try_get("name")?,
+        description: r.try_get("description")?,
+        feature_image: r.try_get("feature_image")?,
+        meta_title: r.try_get("meta_title")?,
+        meta_description: r.try_get("meta_description")?,
+        internal: r.try_get("internal")?,
+        aliases: super::relation::json_list(&aliases, "tag_aliases")?,
+    })
+}
+
 /// Every tag, in slug order.
 pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Tag>> {
-    let rows = sqlx::query("SELECT id, slug, name, description, internal FROM tags ORDER BY slug")
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM tags t ORDER BY t.slug"))
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Tag {
-                id: r.try_get("id")?,
-                slug: r.try_get("slug")?,
-                name: r.try_get("name")?,
-                description: r.try_get("description")?,
-                internal: r.try_get("internal")?,
-            })
-        })
-        .collect()
+    rows.iter().map(tag_of).collect()
+}
+
+async fn one(conn: &mut SqliteConnection, id: i64) -> Result<Option<Tag>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM tags t WHERE t.id = ?"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(tag_of).transpose()
 }
 
 /// Creates or updates the tag with this slug (a migration keeps the slugs it had).
@@ -56,7 +127,7 @@ pub async fn upsert(
     name: &str,
     description: Option<&str>,
 ) -> Result<()> {
-    let now = super::timestamp(chrono::Utc::now());
+    let now = timestamp(chrono::Utc::now());
     sqlx::query(
         "INSERT INTO tags (slug, name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) \
          ON CONFLICT (slug) DO UPDATE SET name = excluded.name, description = excluded.description, \
@@ -70,4 +141,139 @@ pub async fn upsert(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Whether `name` or `slug` belong to a row of `table` (or `aliases`) other than `id`.
+pub(crate) async fn taken(
+    conn: &mut SqliteConnection,
+    (table, aliases, column): (&'static str, &'static str, &'static str),
+    id: Option<i64>,
+    name: &str,
+    slug: &str,
+) -> Result<Option<Refused>> {
+    let other = id.unwrap_or(-1);
+    let sql = format!("SELECT 1 FROM {table} WHERE lower(name) = lower(?) AND id != ?");
+    if sqlx::query(&sql)
+        .bind(name)
+        .bind(other)
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some()
+    {
+        return Ok(Some(Refused::NameTaken));
+    }
+    let sql = format!(
+        "SELECT 1 FROM {table} WHERE slug = ?1 AND id != ?2 \
+         UNION ALL SELECT 1 FROM {aliases} WHERE slug = ?1 AND {column} != ?2"
+    );
+    let slug_taken = sqlx::query(&sql)
+        .bind(slug)
+        .bind(other)
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some();
+    Ok(slug_taken.then_some(Refused::SlugTaken))
+}
+
+const TAG_NAMES: (&str, &str, &str) = ("tags", "tag_aliases", "tag_id");
+
+impl Store {
+    /// One tag, by id.
+    pub async fn tag(&self, id: i64) -> Result<Option<Tag>> {
+        let mut conn = self.read().await?;
+        one(&mut conn, id).await
+    }
+
+    /// Creates a tag; returns it.
+    pub async fn create_tag(
+        &self,
+        fields: &TagFields,
+    ) -> Result<std::result::Result<Tag, Refused>> {
+        let mut tx = self.write().await?;
+        if let Some(refused) = taken(&mut tx, TAG_NAMES, None, &fields.name, &fields.slug).await? {
+            return Ok(Err(refused));
+        }
+        let now = timestamp(chrono::Utc::now());
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO tags (slug, name, description, feature_image, meta_title, meta_description, \
+             created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&fields.slug)
+        .bind(&fields.name)
+        .bind(&fields.description)
+        .bind(&fields.feature_image)
+        .bind(&fields.meta_title)
+        .bind(&fields.meta_description)
+        .bind(&now)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let tag = one(&mut tx, id).await?.ok_or_else(|| vanished("tag"))?;
+        tx.commit().await?;
+        Ok(Ok(tag))
+    }
+
+    /// Changes a tag; a new slug keeps the old one as an alias (its page redirects).
+    pub async fn update_tag(
+        &self,
+        id: i64,
+        fields: &TagFields,
+    ) -> Result<std::result::Result<Tag, Refused>> {
+        let mut tx = self.write().await?;
+        let Some(before) = one(&mut tx, id).await? else {
+            return Ok(Err(Refused::NotFound));
+        };
+        if let Some(refused) =
+            taken(&mut tx, TAG_NAMES, Some(id), &fields.name, &fields.slug).await?
+        {
+            return Ok(Err(refused));
+        }
+        if before.slug != fields.slug {
+            sqlx::query("INSERT OR REPLACE INTO tag_aliases (slug, tag_id) VALUES (?, ?)")
+                .bind(&before.slug)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "UPDATE tags SET slug = ?, name = ?, description = ?, feature_image = ?, meta_title = ?, \
+             meta_description = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(&fields.slug)
+        .bind(&fields.name)
+        .bind(&fields.description)
+        .bind(&fields.feature_image)
+        .bind(&fields.meta_title)
+        .bind(&fields.meta_description)
+        .bind(timestamp(chrono::Utc::now()))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let tag = one(&mut tx, id).await?.ok_or_else(|| vanished("tag"))?;
+        tx.commit().await?;
+        Ok(Ok(tag))
+    }
+
+    /// Deletes a tag: its posts keep their other tags. Returns whether it was there.
+    pub async fn delete_tag(&self, id: i64) -> Result<bool> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM post_tags WHERE tag_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let gone = sqlx::query("DELETE FROM tags WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(gone > 0)
+    }
+}
+
+pub(crate) fn vanished(what: &str) -> StoreError {
+    StoreError::Unreadable {
+        what: what.to_owned(),
+        message: "the row written is not there".to_owned(),
+    }
 }

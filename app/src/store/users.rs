@@ -4,14 +4,18 @@
 use sqlx::{Row, SqliteConnection};
 
 use super::relation::Relation;
-use super::Result;
+use super::tags::{taken, vanished, Refused};
+use super::{timestamp, Result, Store};
 
 pub(crate) const POST_AUTHORS: Relation = Relation {
     link: "post_authors",
     column: "user_id",
     table: "users",
+    aliases: "user_aliases",
     slug_of: author_slug,
 };
+
+const USER_NAMES: (&str, &str, &str) = ("users", "user_aliases", "user_id");
 
 /// The URL slug of an author's name.
 pub fn author_slug(name: &str) -> String {
@@ -19,7 +23,7 @@ pub fn author_slug(name: &str) -> String {
 }
 
 /// An author as the renderer sees it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Author {
     pub id: i64,
     pub slug: String,
@@ -27,26 +31,88 @@ pub struct Author {
     pub bio: Option<String>,
     pub profile_image: Option<String>,
     pub website: Option<String>,
+    pub location: Option<String>,
+    /// Slugs it had before a rename, whose pages redirect to its own.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+impl Author {
+    /// An author known by name alone (a preview's).
+    pub fn named(id: i64, name: &str) -> Self {
+        Author {
+            id,
+            slug: author_slug(name),
+            name: name.to_owned(),
+            ..Author::default()
+        }
+    }
+}
+
+/// What can be edited of an author's profile.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuthorFields {
+    pub name: String,
+    pub slug: String,
+    pub bio: Option<String>,
+    pub profile_image: Option<String>,
+    pub website: Option<String>,
+    pub location: Option<String>,
+}
+
+impl From<&Author> for AuthorFields {
+    fn from(author: &Author) -> Self {
+        AuthorFields {
+            name: author.name.clone(),
+            slug: author.slug.clone(),
+            bio: author.bio.clone(),
+            profile_image: author.profile_image.clone(),
+            website: author.website.clone(),
+            location: author.location.clone(),
+        }
+    }
+}
+
+/// An author and the account that writes as them, if any.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Profile {
+    #[serde(flatten)]
+    pub author: Author,
+    pub account_id: Option<i64>,
+    pub username: Option<String>,
+}
+
+const COLUMNS: &str = "u.id, u.slug, u.name, u.bio, u.profile_image, u.website, u.location, \
+    (SELECT json_group_array(a.slug) FROM user_aliases a WHERE a.user_id = u.id) AS aliases";
+
+fn author_of(r: &sqlx::sqlite::SqliteRow) -> Result<Author> {
+    let aliases: String = r.try_get("aliases")?;
+    Ok(Author {
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        name: r.try_get("name")?,
+        bio: r.try_get("bio")?,
+        profile_image: r.try_get("profile_image")?,
+        website: r.try_get("website")?,
+        location: r.try_get("location")?,
+        aliases: super::relation::json_list(&aliases, "user_aliases")?,
+    })
 }
 
 /// Every user, in slug order.
 pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Author>> {
-    let rows =
-        sqlx::query("SELECT id, slug, name, bio, profile_image, website FROM users ORDER BY slug")
-            .fetch_all(&mut *conn)
-            .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Author {
-                id: r.try_get("id")?,
-                slug: r.try_get("slug")?,
-                name: r.try_get("name")?,
-                bio: r.try_get("bio")?,
-                profile_image: r.try_get("profile_image")?,
-                website: r.try_get("website")?,
-            })
-        })
-        .collect()
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM users u ORDER BY u.slug"))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(author_of).collect()
+}
+
+async fn one(conn: &mut SqliteConnection, id: i64) -> Result<Option<Author>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = ?"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(author_of).transpose()
 }
 
 /// Creates or updates the author with `author.slug` (a migration keeps the slugs it had).
@@ -55,14 +121,16 @@ pub async fn upsert(
     author: &Author,
     email: Option<&str>,
 ) -> Result<()> {
-    let now = super::timestamp(chrono::Utc::now());
+    let now = timestamp(chrono::Utc::now());
     sqlx::query(
-        "INSERT INTO users (slug, name, email, bio, profile_image, website, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
+        "INSERT INTO users (slug, name, email, bio, profile_image, website, location, created_at, \
+         updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) \
          ON CONFLICT (slug) DO UPDATE SET name = excluded.name, email = excluded.email, bio = excluded.bio, \
-         profile_image = excluded.profile_image, website = excluded.website, updated_at = excluded.updated_at \
+         profile_image = excluded.profile_image, website = excluded.website, \
+         location = excluded.location, updated_at = excluded.updated_at \
          WHERE name IS NOT excluded.name OR email IS NOT excluded.email OR bio IS NOT excluded.bio \
-         OR profile_image IS NOT excluded.profile_image OR website IS NOT excluded.website",
+         OR profile_image IS NOT excluded.profile_image OR website IS NOT excluded.website \
+         OR location IS NOT excluded.location",
     )
     .bind(&author.slug)
     .bind(&author.name)
@@ -70,8 +138,80 @@ pub async fn upsert(
     .bind(&author.bio)
     .bind(&author.profile_image)
     .bind(&author.website)
+    .bind(&author.location)
     .bind(now)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+impl Store {
+    /// Every author, with the account that writes as them.
+    pub async fn profiles(&self) -> Result<Vec<Profile>> {
+        let mut conn = self.read().await?;
+        let authors = all(&mut conn).await?;
+        let accounts: Vec<(i64, i64, String)> =
+            sqlx::query_as("SELECT user_id, id, username FROM accounts WHERE user_id IS NOT NULL")
+                .fetch_all(&mut *conn)
+                .await?;
+        Ok(authors
+            .into_iter()
+            .map(|author| {
+                let account = accounts.iter().find(|(user, _, _)| *user == author.id);
+                Profile {
+                    account_id: account.map(|a| a.1),
+                    username: account.map(|a| a.2.clone()),
+                    author,
+                }
+            })
+            .collect())
+    }
+
+    /// One author, by id.
+    pub async fn author(&self, id: i64) -> Result<Option<Author>> {
+        let mut conn = self.read().await?;
+        one(&mut conn, id).await
+    }
+
+    /// Changes an author's profile; a new slug keeps the old one as an alias (its
+    /// page redirects, and files naming the old name still find the author).
+    pub async fn update_author(
+        &self,
+        id: i64,
+        fields: &AuthorFields,
+    ) -> Result<std::result::Result<Author, Refused>> {
+        let mut tx = self.write().await?;
+        let Some(before) = one(&mut tx, id).await? else {
+            return Ok(Err(Refused::NotFound));
+        };
+        if let Some(refused) =
+            taken(&mut tx, USER_NAMES, Some(id), &fields.name, &fields.slug).await?
+        {
+            return Ok(Err(refused));
+        }
+        if before.slug != fields.slug {
+            sqlx::query("INSERT OR REPLACE INTO user_aliases (slug, user_id) VALUES (?, ?)")
+                .bind(&before.slug)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "UPDATE users SET slug = ?, name = ?, bio = ?, profile_image = ?, website = ?, \
+             location = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(&fields.slug)
+        .bind(&fields.name)
+        .bind(&fields.bio)
+        .bind(&fields.profile_image)
+        .bind(&fields.website)
+        .bind(&fields.location)
+        .bind(timestamp(chrono::Utc::now()))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let author = one(&mut tx, id).await?.ok_or_else(|| vanished("user"))?;
+        tx.commit().await?;
+        Ok(Ok(author))
+    }
 }

@@ -308,3 +308,44 @@ test('settings and navigation: a change is published at once, untouched fields s
   const overridden = await page.evaluate(async () => (await (await fetch('/admin/api/settings')).json()).overridden);
   assert.deepEqual(overridden.sort(), ['navigation', 'title']);
 });
+
+test('tags and profiles: a tag renamed keeps its old address, a profile shows on the site', async () => {
+  await page.goto(`${base}/admin/#/tags`);
+  await page.getByRole('link', { name: 'Kubernetes', exact: true }).click();
+  await page.getByLabel('Name').fill('K3s and Kubernetes');
+  await page.getByLabel('Slug').fill('k3s');
+  await page.getByLabel('Description', { exact: true }).fill('Running folio on a small cluster.');
+  await snap('tag-editor');
+  await page.getByRole('button', { name: 'Save and publish' }).click();
+  await page.getByText(/Tag saved and published/).waitFor();
+  const tagPage = await (await fetch(`${base}/tag/k3s/`)).text();
+  assert.match(tagPage, /K3s and Kubernetes/);
+  assert.match(tagPage, /Running folio on a small cluster\./);
+  assert.match(await (await fetch(`${base}/tag/kubernetes/`)).text(), /url=\/tag\/k3s\//);
+
+  // The owner's own profile: a script link is refused next to the field.
+  await page.goto(`${base}/admin/#/account`);
+  await page.getByRole('link', { name: 'Edit your profile' }).click();
+  await page.getByLabel('Name').fill('Olga Owner');
+  await page.getByLabel('Website').fill('javascript:alert(1)');
+  await page.getByRole('button', { name: 'Save and publish' }).click();
+  await page.locator('[data-field="website"] .error:not([hidden])').waitFor();
+  await page.getByLabel('Website').fill('https://olga.example/');
+  await page.getByRole('button', { name: 'Save and publish' }).click();
+  await page.getByText(/Profile saved and published/).waitFor();
+
+  // The owner edits the profile of the sample's author (from content/, no account).
+  await page.goto(`${base}/admin/#/authors`);
+  await page.getByRole('link', { name: 'Editor', exact: true }).click();
+  await page.getByLabel('Bio').fill('The people who build folio.');
+  await page.getByLabel('Location').fill('A small cluster');
+  await snap('profile');
+  // The toast of the first save may still show: wait for this one's answer.
+  const saved = page.waitForResponse((r) => r.url().includes('/admin/api/authors/') && r.request().method() === 'PATCH');
+  await page.getByRole('button', { name: 'Save and publish' }).click();
+  assert.equal((await saved).status(), 200);
+  const post = await (await fetch(`${base}/getting-started/`)).text();
+  assert.match(post, /The people who build folio\./);
+  const authorPage = await (await fetch(`${base}/author/editor/`)).text();
+  assert.match(authorPage, /A small cluster/);
+});

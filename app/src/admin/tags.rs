@@ -1,0 +1,142 @@
+//! Tags: listed for everyone, created, renamed, described and deleted by editors and
+//! owners (a tag shows on live pages, so a change to it is published at once). A new
+//! slug keeps the old one: its page redirects, and files in `content/` that name the
+//! tag by its old name still find it.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::auth::{Caller, Need};
+use super::error::{ApiError, ApiResult, Body};
+use super::profile_fields::{link, merge, name, refused, slug, text};
+use super::publish::go_live;
+use super::Admin;
+use crate::store::tags::{slug_for, Tag, TagFields};
+
+pub async fn list(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require(Need::ReadContent)?;
+    let tags = admin.site.store.tag_counts().await?;
+    Ok(Json(json!({ "tags": tags })))
+}
+
+pub async fn get(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Tag>> {
+    caller.require(Need::ReadContent)?;
+    let tag = admin.site.store.tag(id).await?;
+    Ok(Json(tag.ok_or_else(|| ApiError::not_found("no such tag"))?))
+}
+
+/// The fields as given, checked and tidied.
+fn checked(fields: TagFields) -> ApiResult<TagFields> {
+    Ok(TagFields {
+        name: name("name", &fields.name)?,
+        slug: slug(&fields.slug)?,
+        description: text("description", fields.description, 500)?,
+        feature_image: link("feature_image", fields.feature_image)?,
+        meta_title: text("meta_title", fields.meta_title, 300)?,
+        meta_description: text("meta_description", fields.meta_description, 500)?,
+    })
+}
+
+pub async fn create(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<Tag>)> {
+    caller.require(Need::Publish)?;
+    let blank = TagFields {
+        name: String::new(),
+        slug: String::new(),
+        description: None,
+        feature_image: None,
+        meta_title: None,
+        meta_description: None,
+    };
+    let mut fields = merge(&blank, body)?;
+    if fields.slug.is_empty() {
+        fields.slug = slug_for(fields.name.trim());
+    }
+    let fields = checked(fields)?;
+    let tag = admin
+        .site
+        .store
+        .create_tag(&fields)
+        .await?
+        .map_err(|r| refused("tag", r))?;
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "tag.created",
+            Some(&tag.slug),
+            &caller.ip,
+            None,
+        )
+        .await;
+    Ok((StatusCode::CREATED, Json(tag)))
+}
+
+pub async fn update(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::Publish)?;
+    let store = &admin.site.store;
+    let current = store
+        .tag(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such tag"))?;
+    let fields = checked(merge(&TagFields::from(&current), body)?)?;
+    let tag = store
+        .update_tag(id, &fields)
+        .await?
+        .map_err(|r| refused("tag", r))?;
+    let detail = (current.slug != tag.slug).then(|| format!("was {}", current.slug));
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "tag.changed",
+            Some(&tag.slug),
+            &caller.ip,
+            detail.as_deref(),
+        )
+        .await;
+    let mut reply = serde_json::to_value(&tag).map_err(ApiError::internal)?;
+    reply["published"] = go_live(&admin).await;
+    Ok(Json(reply))
+}
+
+/// Deletes a tag; its posts keep their other tags, and the site is published.
+pub async fn delete(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::Publish)?;
+    let store = &admin.site.store;
+    let tag = store
+        .tag(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such tag"))?;
+    store.delete_tag(id).await?;
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "tag.deleted",
+            Some(&tag.slug),
+            &caller.ip,
+            None,
+        )
+        .await;
+    Ok(Json(
+        json!({ "deleted": tag.slug, "published": go_live(&admin).await }),
+    ))
+}

@@ -1,0 +1,91 @@
+// Tags and authors' profiles. Editors and owners edit tags; each person edits their
+// own profile, the owner anyone's. Both show on live pages: a save publishes them,
+// and a new slug keeps the old address as a redirect.
+
+import { get, post, patch, del } from './api.js';
+import { h, show, field, toast, form } from './dom.js';
+
+const text = (name, value, more = {}) => h('input', { name, value: value || '', ...more });
+const area = (name, value, rows = 3) => h('textarea', { name, rows }, value || '');
+
+/// What a save answers about the publish it made.
+function published(answer, what) {
+  if (answer.published?.error) toast(`${what} saved, but the publish failed: ${answer.published.error}`);
+  else toast(`${what} saved and published.`);
+}
+
+/// The form's values, with empty optional fields as null (cleared).
+function values(data, required) {
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v === '' && !required.includes(k) ? null : v]));
+}
+
+export async function tags(me) {
+  const data = await get('/tags');
+  const editor = me.role !== 'author';
+  const rows = data.tags.map((t) => h('tr', { 'data-tag': t.slug },
+    h('td', {}, editor ? h('a', { href: `#/tags/${t.id}` }, t.name) : t.name),
+    h('td', {}, t.slug), h('td', {}, t.posts)));
+  show(h('section', {},
+    h('div', { class: 'row head' }, h('h1', {}, 'Tags'),
+      editor ? h('a', { class: 'button primary', href: '#/tags/new' }, 'New tag') : null),
+    data.tags.length
+      ? h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Slug'), h('th', {}, 'Posts'))), h('tbody', {}, rows))
+      : h('p', { class: 'muted' }, 'No tags yet: tags appear here when a post has one.')));
+}
+
+export async function tag(id) {
+  const t = id ? await get(`/tags/${id}`) : {};
+  const remove = id ? h('button', { type: 'button', class: 'danger', onclick: async () => {
+    if (!confirm(`Delete the tag ${t.name}? Its posts keep their other tags; its page goes.`)) return;
+    await del(`/tags/${id}`);
+    toast('Tag deleted.');
+    location.hash = '#/tags';
+  } }, 'Delete tag') : null;
+  show(form(id ? `Tag: ${t.name}` : 'New tag', [
+    field('Name', text('name', t.name, { required: true, autofocus: true })),
+    field('Slug', text('slug', t.slug), id ? `Its page is /tag/${t.slug}/; a new slug redirects the old address.` : 'Made from the name when left empty.'),
+    field('Description', area('description', t.description)),
+    field('Feature image', text('feature_image', t.feature_image, { placeholder: '/images/… or https://…' })),
+    field('Meta title', text('meta_title', t.meta_title)),
+    field('Meta description', area('meta_description', t.meta_description, 2)),
+  ], id ? 'Save and publish' : 'Create tag', async (data) => {
+    const body = values(data, ['name']);
+    if (!id && !body.slug) delete body.slug;
+    if (id) {
+      published(await patch(`/tags/${id}`, body), 'Tag');
+      tag(id);
+    } else {
+      const created = await post('/tags', body);
+      toast('Tag created.');
+      location.hash = `#/tags/${created.id}`;
+    }
+  }, h('div', { class: 'row' }, h('a', { href: '#/tags' }, 'All tags'), remove)));
+}
+
+export async function authors(me) {
+  const data = await get('/authors');
+  const owner = me.role === 'owner';
+  const rows = data.authors.map((a) => h('tr', { 'data-author': a.slug },
+    h('td', {}, owner || a.id === me.author_id ? h('a', { href: `#/authors/${a.id}` }, a.name) : a.name),
+    h('td', {}, a.slug), owner ? h('td', {}, a.username || '—') : null));
+  show(h('section', {}, h('h1', {}, 'Authors'),
+    h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Slug'), owner ? h('th', {}, 'Account') : null)),
+      h('tbody', {}, rows))));
+}
+
+export async function author(id) {
+  const data = await get('/authors');
+  const a = data.authors.find((x) => x.id === id);
+  if (!a) throw new Error('No such author.');
+  show(form(`Profile: ${a.name}`, [
+    field('Name', text('name', a.name, { required: true, autofocus: true }), 'As posts are bylined.'),
+    field('Slug', text('slug', a.slug), `The author page is /author/${a.slug}/; a new slug redirects the old address.`),
+    field('Bio', area('bio', a.bio, 4)),
+    field('Avatar', text('profile_image', a.profile_image, { placeholder: '/images/… or https://…' })),
+    field('Website', text('website', a.website, { type: 'url', placeholder: 'https://…' })),
+    field('Location', text('location', a.location)),
+  ], 'Save and publish', async (values_) => {
+    published(await patch(`/authors/${id}`, values(values_, ['name', 'slug'])), 'Profile');
+    author(id);
+  }, h('a', { href: '#/authors' }, 'All authors')));
+}
