@@ -192,6 +192,10 @@ pub struct BucketArgs {
     /// Uploads at once.
     #[arg(long, default_value_t = 8, requires = "bucket")]
     pub concurrency: usize,
+    /// Then purge the CDNs `[deploy]` names (cloudfront_distribution, cloudflare_zone)
+    /// of the URLs this publish changed.
+    #[arg(long)]
+    pub purge: bool,
 }
 
 /// The admin API's settings (the secret key comes only from `FOLIO_SECRET_KEY`,

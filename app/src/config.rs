@@ -27,6 +27,9 @@ const PROCESS_ENV: &[&str] = &[
     "FOLIO_NO_ADMIN",
     "FOLIO_INSECURE_COOKIES",
     "FOLIO_TRUSTED_PROXIES",
+    "FOLIO_CLOUDFLARE_API_TOKEN",
+    "FOLIO_CLOUDFLARE_API_TOKEN_FILE",
+    "FOLIO_CLOUDFLARE_API_URL",
     "FOLIO_MEDIA_MAX_BYTES",
 ];
 
@@ -126,13 +129,47 @@ impl Default for SiteConfig {
     }
 }
 
-/// `[deploy]` in folio.toml.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// `[deploy]` in folio.toml: where a publish goes beyond the output folder. Each part
+/// is optional and works alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeployConfig {
     /// Headers by path, checked in order; the first match wins, the defaults (an
     /// immutable year for fingerprinted assets, revalidation for pages) fill the rest.
     pub headers: Vec<HeaderRule>,
+    /// `s3://BUCKET/PREFIX`: synced after every publish of the server (and by
+    /// `folio publish`), credentials from `AWS_*`.
+    pub bucket: Option<String>,
+    /// A CloudFront distribution (`E...`) whose cache is invalidated for the changed
+    /// paths after every publish.
+    pub cloudfront_distribution: Option<String>,
+    /// A Cloudflare zone id whose cache is purged for the changed URLs, with the
+    /// token of `FOLIO_CLOUDFLARE_API_TOKEN` (or `_FILE`).
+    pub cloudflare_zone: Option<String>,
+    /// More changed URLs than this purge the whole cache instead (one request, where
+    /// CloudFront bills per path and Cloudflare takes 30 URLs a request).
+    pub purge_all_above: usize,
+}
+
+impl Default for DeployConfig {
+    fn default() -> Self {
+        Self {
+            headers: Vec::new(),
+            bucket: None,
+            cloudfront_distribution: None,
+            cloudflare_zone: None,
+            purge_all_above: 300,
+        }
+    }
+}
+
+impl DeployConfig {
+    /// Whether a publish goes anywhere beyond the output folder.
+    pub fn any(&self) -> bool {
+        self.bucket.is_some()
+            || self.cloudfront_distribution.is_some()
+            || self.cloudflare_zone.is_some()
+    }
 }
 
 /// `[[deploy.headers]]`: e.g. `glob = "images/**"`, `cache_control = "public, max-age=86400"`.

@@ -1,6 +1,7 @@
 //! Prometheus metrics, served on their own address (`--metrics-listen`) so the
 //! public port never shows them: requests by route and status with latency,
-//! renders, the last successful publish, login failures, sessions, database size.
+//! renders, the last successful publish and deploy, deploy failures by stage, login
+//! failures, sessions, database size.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,6 +22,12 @@ pub struct RequestLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StageLabels {
+    /// `bucket`, `cloudfront` or `cloudflare`.
+    pub stage: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
     pub route: String,
 }
@@ -36,6 +43,8 @@ pub struct Metrics {
     pub login_failures: Counter,
     sessions: Gauge,
     database_bytes: Gauge,
+    deploy_last_success: Gauge,
+    deploy_failures: Family<StageLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -63,6 +72,8 @@ impl Metrics {
             login_failures: Counter::default(),
             sessions: Gauge::default(),
             database_bytes: Gauge::default(),
+            deploy_last_success: Gauge::default(),
+            deploy_failures: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -110,6 +121,16 @@ impl Metrics {
             "Size of the SQLite database with its WAL",
             metrics.database_bytes.clone(),
         );
+        registry.register(
+            "deploy_last_success_timestamp_seconds",
+            "When the bucket sync and CDN purge after a publish last went through",
+            metrics.deploy_last_success.clone(),
+        );
+        registry.register(
+            "deploy_failures",
+            "Failed deploy attempts by stage (bucket, cloudfront, cloudflare)",
+            metrics.deploy_failures.clone(),
+        );
         Self {
             registry,
             ..metrics
@@ -144,6 +165,18 @@ impl Metrics {
 
     pub fn publish_failed(&self) {
         self.publish_failures.inc();
+    }
+
+    pub fn deployed(&self, at: chrono::DateTime<chrono::Utc>) {
+        self.deploy_last_success.set(at.timestamp());
+    }
+
+    pub fn deploy_failed(&self, stage: &str) {
+        self.deploy_failures
+            .get_or_create(&StageLabels {
+                stage: stage.to_owned(),
+            })
+            .inc();
     }
 
     /// The text exposition, with the gauges read now.

@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::process::{Child, Output};
+use std::process::Output;
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -14,97 +14,8 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use common::moto::Moto;
 use common::TestSite;
-
-/// A moto S3 server on a free loopback port.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Moto {
-    fn start() -> Self {
-        let binary = std::env::var("MOTO_SERVER_BIN")
-            .unwrap_or_else(|_| "/tmp/folio-moto-venv/bin/moto_server".to_owned());
-        let port = free_port();
-        let mut child = std::process::Command::new(&binary)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start {binary} ({e}): .ci/run installs moto[server]; set MOTO_SERVER_BIN")
-            });
-        let endpoint = format!("http://127.0.0.1:{port}");
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Self { child, endpoint };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("moto did not start");
-    }
-
-    async fn create_bucket(&self, name: &str) {
-        let response = reqwest::Client::new()
-            .put(format!("{}/{name}", self.endpoint))
-            .send()
-            .await
-            .expect("moto answers");
-        assert!(response.status().is_success(), "{response:?}");
-    }
-
-    /// (status, content type, cache control, body) of an object, read with signed
-    /// requests (objects are private, as in a real bucket behind a CDN).
-    async fn get(&self, bucket: &str, key: &str) -> (u16, String, String, Vec<u8>) {
-        use object_store::ObjectStore;
-        let store = object_store::aws::AmazonS3Builder::new()
-            .with_endpoint(&self.endpoint)
-            .with_allow_http(true)
-            .with_bucket_name(bucket)
-            .with_region("us-east-1")
-            .with_access_key_id("reader")
-            .with_secret_access_key("reader")
-            .build()
-            .expect("a client");
-        match store.get(&object_store::path::Path::from(key)).await {
-            Ok(found) => {
-                let attribute = |a: object_store::Attribute| {
-                    found
-                        .attributes
-                        .get(&a)
-                        .map(|v| v.to_string())
-                        .unwrap_or_default()
-                };
-                let content_type = attribute(object_store::Attribute::ContentType);
-                let cache_control = attribute(object_store::Attribute::CacheControl);
-                let body = found.bytes().await.expect("a body").to_vec();
-                (200, content_type, cache_control, body)
-            }
-            Err(object_store::Error::NotFound { .. }) => {
-                (404, String::new(), String::new(), Vec::new())
-            }
-            Err(e) => panic!("reading {bucket}/{key}: {e}"),
-        }
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
 
 fn publish(site: &TestSite, endpoint: &str, key_id: &str, args: &[&str]) -> (Output, Value) {
     let mut all = vec!["publish", "--json"];

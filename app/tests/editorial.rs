@@ -7,16 +7,8 @@ mod common;
 
 use serde_json::{json, Value};
 
-use common::api::{owner_session, Api, Server};
+use common::api::{owner_session, page, Api, Server};
 use common::{post, TestSite};
-
-async fn page(server: &Server, path: &str) -> (u16, String) {
-    let response = reqwest::get(format!("{}{path}", server.base))
-        .await
-        .expect("an answer");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("text"))
-}
 
 /// The post of the list whose slug is `slug`.
 async fn find(api: &Api, slug: &str, trashed: bool) -> Option<Value> {

@@ -8,16 +8,8 @@ mod common;
 
 use serde_json::{json, Value};
 
-use common::api::{add_user, enroll, owner_session, Api, Server};
+use common::api::{add_user, enroll, owner_session, page, Api, Server};
 use common::{post, TestSite};
-
-async fn page(server: &Server, path: &str) -> (u16, String) {
-    let response = reqwest::get(format!("{}{path}", server.base))
-        .await
-        .expect("an answer");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("text"))
-}
 
 async fn tag_id(api: &Api, slug: &str) -> Option<i64> {
     let tags = api.get("/tags").await.expect(200);

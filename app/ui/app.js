@@ -257,11 +257,23 @@ function navigationEditor(items) {
   return editor;
 }
 
+/// Where each publish goes after the server's folder, and how the last deploy went.
+async function deployCard() {
+  const d = await get('/deploy');
+  if (!d.configured) return null;
+  const targets = [d.bucket && `bucket ${d.bucket}`, d.cloudfront_distribution && `CloudFront ${d.cloudfront_distribution}`, d.cloudflare_zone && 'Cloudflare'].filter(Boolean);
+  return h('section', { class: 'card narrow', id: 'deploy' }, h('h2', {}, 'Deploy'),
+    h('p', {}, `After each publish: ${targets.join(', ')}.`),
+    h('p', {}, d.last_success_at ? `Last deployed ${date(d.last_success_at)}${d.last ? ` (${d.last.objects} objects, ${d.last.purged_everything ? 'whole cache' : `${d.last.purged} URLs`} purged)` : ''}.` : 'Not deployed yet.'),
+    d.error ? h('p', { class: 'error', role: 'alert' }, `Failing at ${d.error.stage} (${d.failures}×, retrying): ${d.error.message}`) : null);
+}
+
 async function settings() {
   const data = await get('/settings');
   const s = data.settings;
   const navigation = navigationEditor(s.navigation || []);
-  show(form('Site settings', [
+  const deploy = await deployCard();
+  show(...[deploy].filter(Boolean), form('Site settings', [
     field('Title', h('input', { name: 'title', value: s.title })),
     field('Description', h('textarea', { name: 'description', rows: 2 }, s.description || '')),
     h('fieldset', {}, h('legend', {}, 'Navigation'), navigation),

@@ -45,6 +45,7 @@ pub use client::parse_proxies;
 pub use crypto::Keys;
 
 use crate::build::{Publisher, Site};
+use crate::deploy::worker::Deployer;
 
 /// JSON bodies larger than this get 413 (media has its own limit).
 const JSON_LIMIT: usize = 2 * 1024 * 1024;
@@ -116,6 +117,8 @@ pub struct Admin {
     /// Set while no account exists: lets the first visitor who has it create the owner.
     setup_token: Mutex<Option<String>>,
     pub publisher: Arc<Publisher>,
+    /// The deploy after each publish, when `[deploy]` names one.
+    deployer: Option<Arc<Deployer>>,
 }
 
 impl Admin {
@@ -137,7 +140,13 @@ impl Admin {
             ),
             challenges: Mutex::new(HashMap::new()),
             setup_token: Mutex::new(None),
+            deployer: None,
         }
+    }
+
+    /// The admin, showing the state of `deployer` (`GET /deploy`).
+    pub fn with_deployer(self, deployer: Option<Arc<Deployer>>) -> Self {
+        Self { deployer, ..self }
     }
 
     /// When no account exists yet, makes a one-time setup token (to print in the log).
@@ -255,6 +264,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
         )
         .route("/preview", post(publish::preview))
         .route("/publish", post(publish::publish))
+        .route("/deploy", get(publish::deploy_status))
         .route(
             "/media",
             post(media::upload).layer(DefaultBodyLimit::max(media_limit)),

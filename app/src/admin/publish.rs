@@ -52,6 +52,23 @@ pub async fn publish(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResu
     }))
 }
 
+/// Where the site goes after each publish (the bucket, the CDNs) and how the last
+/// deploy went; `configured: false` when `[deploy]` names nowhere.
+pub async fn deploy_status(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
+    caller.require(Need::Publish)?;
+    Ok(Json(match &admin.deployer {
+        Some(deployer) => {
+            let mut status = serde_json::to_value(deployer.status()).map_err(ApiError::internal)?;
+            status["configured"] = json!(true);
+            status
+        }
+        None => json!({ "configured": false }),
+    }))
+}
+
 /// Publishes what a change made from the admin (settings, a tag, a profile) shows on
 /// every page; the answer's `published`: the number of files written, or the error.
 pub(super) async fn go_live(admin: &Admin) -> Value {

@@ -11,6 +11,7 @@
 //! share one build) and [`schedule`] (scheduled posts going live).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -110,6 +111,15 @@ pub struct Site {
     /// Told when posts may have changed (any publish, which may have imported some;
     /// an edit in the admin), so the schedule looks again for the next time due.
     pub(crate) schedule_wake: tokio::sync::Notify,
+    /// Told the files every successful publish wrote or removed: what a deploy sends
+    /// on (see [`Site::subscribe`]).
+    published: tokio::sync::broadcast::Sender<Arc<Changed>>,
+}
+
+/// The files of the output folder a publish wrote or removed, relative to it.
+#[derive(Debug, Clone, Default)]
+pub struct Changed {
+    pub files: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -152,7 +162,14 @@ impl Site {
             metrics: crate::metrics::Metrics::new(),
             clock: Clock::system(),
             schedule_wake: tokio::sync::Notify::new(),
+            published: tokio::sync::broadcast::channel(64).0,
         }
+    }
+
+    /// The files each successful publish from now on changed. A receiver that falls
+    /// more than 64 publishes behind is told it lagged (and should assume everything).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Changed>> {
+        self.published.subscribe()
     }
 
     /// The site, reading the time from `clock` (a test's).
@@ -205,9 +222,21 @@ impl Site {
         match &result {
             Ok(PublishReport {
                 build: Some(build), ..
-            }) => self
-                .metrics
-                .rendered(started.elapsed(), build.write.written.len()),
+            }) => {
+                self.metrics
+                    .rendered(started.elapsed(), build.write.written.len());
+                let write = &build.write;
+                if !write.written.is_empty() || !write.removed.is_empty() {
+                    let files = write
+                        .written
+                        .iter()
+                        .chain(&write.removed)
+                        .cloned()
+                        .collect();
+                    // Nobody listening (no deploy configured) is fine.
+                    let _ = self.published.send(Arc::new(Changed { files }));
+                }
+            }
             Ok(_) => self.metrics.published(),
             Err(_) => self.metrics.publish_failed(),
         }

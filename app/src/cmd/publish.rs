@@ -1,5 +1,6 @@
-//! `folio publish`: import `content/`, render, and with `--bucket` sync the bucket;
-//! with `--watch`, go on publishing changes.
+//! `folio publish`: import `content/`, render, and with `--bucket` (or `[deploy]
+//! bucket`) sync the bucket, with `--purge` purge the CDNs; with `--watch`, go on
+//! publishing changes.
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use anyhow::{Context, Result};
 
 use folio::build::{PublishOptions, PublishReport, Site};
 use folio::deploy::bucket::{self, BucketOptions, BucketReport, Headers};
+use folio::deploy::purge::{paths_of, PurgeReport, Purgers};
 
 use super::import::import_line;
 use super::{print_warnings, progress};
@@ -25,7 +27,39 @@ pub async fn run(site: &Arc<Site>, paths: &PathArgs, args: PublishArgs) -> Resul
         bar.finish_and_clear();
     }
     let report = report?;
-    if let Some(url) = &args.bucket.bucket {
+    // The bucket of the flag, else the one `[deploy]` names.
+    let bucket = args
+        .bucket
+        .bucket
+        .as_ref()
+        .or(site.config.deploy.bucket.as_ref());
+    if args.bucket.purge {
+        // After the sync: a CDN refetching from the bucket must find the new files.
+        let synced = match bucket {
+            Some(url) => Some(sync(site, url, &args).await?),
+            None => None,
+        };
+        let purged = purge(site, &report).await?;
+        if args.json {
+            let all = serde_json::json!({ "publish": report, "bucket": synced, "purge": purged });
+            println!("{}", serde_json::to_string_pretty(&all)?);
+        } else {
+            print_publish(&report, site, false)?;
+            if let Some(synced) = &synced {
+                print_bucket(synced);
+            }
+            for (cdn, purged) in &purged {
+                let what = if purged.everything {
+                    "everything".to_owned()
+                } else {
+                    format!("{} URLs", purged.urls.len())
+                };
+                println!("purged {cdn}: {what} in {} requests", purged.requests);
+            }
+        }
+        return Ok(());
+    }
+    if let Some(url) = bucket {
         let synced = sync(site, url, &args).await?;
         if args.json {
             let both = serde_json::json!({ "publish": report, "bucket": synced });
@@ -54,6 +88,42 @@ pub async fn run(site: &Arc<Site>, paths: &PathArgs, args: PublishArgs) -> Resul
         }
     }
     Ok(())
+}
+
+/// Purges the CDNs of `[deploy]` of what `report`'s publish changed.
+async fn purge(site: &Site, report: &PublishReport) -> Result<Vec<(&'static str, PurgeReport)>> {
+    let deploy = &site.config.deploy;
+    let purgers = Purgers::from_config(deploy).context("[deploy] in folio.toml")?;
+    if purgers.is_empty() {
+        anyhow::bail!(
+            "--purge needs cloudfront_distribution or cloudflare_zone in [deploy] of folio.toml"
+        );
+    }
+    let files: Vec<&String> = report
+        .build
+        .iter()
+        .flat_map(|b| b.write.written.iter().chain(&b.write.removed))
+        .collect();
+    let paths = paths_of(files);
+    let mut done = Vec::new();
+    if paths.is_empty() {
+        return Ok(done);
+    }
+    if let Some(cloudfront) = &purgers.cloudfront {
+        done.push((
+            "CloudFront",
+            cloudfront.invalidate(&paths, purgers.all_above).await?,
+        ));
+    }
+    if let Some(cloudflare) = &purgers.cloudflare {
+        let base = site.config.base_url.trim_end_matches('/');
+        let urls = paths.iter().map(|p| format!("{base}{p}")).collect();
+        done.push((
+            "Cloudflare",
+            cloudflare.purge(urls, purgers.all_above).await?,
+        ));
+    }
+    Ok(done)
 }
 
 /// Syncs the output folder to the bucket at `url`.

@@ -1,4 +1,5 @@
-//! `folio serve`: the site, the admin (unless `--no-admin`), the schedule, metrics.
+//! `folio serve`: the site, the admin (unless `--no-admin`), the schedule, the
+//! deploy after each publish (when `[deploy]` names a bucket or a CDN), metrics.
 
 use std::sync::Arc;
 
@@ -6,6 +7,7 @@ use anyhow::{Context, Result};
 
 use folio::admin::{parse_proxies, Admin, AdminOptions, Keys};
 use folio::build::{PublishOptions, Publisher, Site};
+use folio::deploy::worker::Deployer;
 use folio::serve::listener::Limits;
 use folio::serve::ServeOptions;
 
@@ -23,10 +25,13 @@ pub async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> Result<(
     });
     // Publishes asked for while serving (the admin, the schedule) share builds.
     let publisher = Publisher::new(site.clone(), options);
+    // A CDN named without its credentials stops the start, not the first deploy.
+    let deployer = Deployer::new(site.clone()).context("[deploy] in folio.toml")?;
     let admin = if args.admin.no_admin {
         None
     } else {
-        Some(admin(&site, paths, &args.admin, publisher.clone()).await?)
+        let admin = admin(&site, paths, &args.admin, publisher.clone()).await?;
+        Some(Arc::new(admin.with_deployer(deployer.clone())))
     };
     let timeout = std::time::Duration::from_secs(args.header_timeout.max(1));
     let serve = ServeOptions {
@@ -41,6 +46,7 @@ pub async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> Result<(
         publisher,
         watch,
         admin,
+        deployer,
         metrics: args.metrics_listen,
     };
     folio::serve::run(site, serve).await?;
@@ -53,7 +59,7 @@ async fn admin(
     paths: &PathArgs,
     args: &AdminArgs,
     publisher: Arc<Publisher>,
-) -> Result<Arc<Admin>> {
+) -> Result<Admin> {
     let keys = Keys::for_store(secret_key()?, &paths.db, &site.store).await?;
     let trusted_proxies = parse_proxies(&args.trusted_proxies)
         .map_err(anyhow::Error::msg)
@@ -63,7 +69,7 @@ async fn admin(
         trusted_proxies,
         media_max_bytes: args.media_max_bytes,
     };
-    Ok(Arc::new(Admin::new(site.clone(), keys, options, publisher)))
+    Ok(Admin::new(site.clone(), keys, options, publisher))
 }
 
 /// `FOLIO_SECRET_KEY`, or the contents of the file `FOLIO_SECRET_KEY_FILE` names (a

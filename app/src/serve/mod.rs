@@ -57,6 +57,8 @@ pub struct ServeOptions {
     /// In watch mode, the configuration (its file is watched too).
     pub watch: Option<crate::watch::ConfigSource>,
     pub admin: Option<Arc<Admin>>,
+    /// Syncs the bucket and purges the CDNs after every publish.
+    pub deployer: Option<Arc<crate::deploy::worker::Deployer>>,
     /// Where `/metrics` is served; never on the public address.
     pub metrics: Option<SocketAddr>,
 }
@@ -221,6 +223,7 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
         publisher,
         watch,
         admin,
+        deployer,
         metrics,
     } = serve;
     let listener = bind(listen).await?;
@@ -240,6 +243,8 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     }
     // Scheduled posts go live whether or not the admin is on.
     let schedule = tokio::spawn(crate::build::schedule::run(publisher));
+    // Subscribed before the first publish, which it deploys too.
+    let deploying = deployer.map(|d| tokio::spawn(d.run(site.subscribe())));
     state.admin = admin;
     let (metrics_stop, metrics_stopping) = tokio::sync::watch::channel(false);
     let (admin_stop, admin_stopping) = tokio::sync::watch::channel(false);
@@ -285,6 +290,9 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
         let _ = server.await;
     }
     schedule.abort();
+    if let Some(deploying) = deploying {
+        deploying.abort();
+    }
     state.site.store.close().await;
     tracing::info!("stopped");
     Ok(())

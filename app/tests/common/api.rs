@@ -95,6 +95,15 @@ impl Drop for Server {
     }
 }
 
+/// The status and text of a page of the public site.
+pub async fn page(server: &Server, path: &str) -> (u16, String) {
+    let response = reqwest::get(format!("{}{path}", server.base))
+        .await
+        .expect("an answer");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("text"))
+}
+
 /// `folio serve` in `site` with the owner `name` enrolled and logged in.
 pub async fn owner_session(site: &TestSite, name: &str, env: &[(&str, &str)]) -> (Server, Api) {
     add_user(site, name, "owner");

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod moto;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

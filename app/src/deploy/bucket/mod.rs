@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use futures_util::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
 
 mod headers;
@@ -131,13 +132,20 @@ async fn apply(
         }
     };
     for current in 0..=2u8 {
-        let results: Vec<Result<&Local, BucketError>> =
-            futures_util::stream::iter(plan.phase(current))
-                .map(|file| bucket.upload(file, headers))
-                .buffer_unordered(options.concurrency.max(1))
-                .inspect(|_| tick())
-                .collect()
-                .await;
+        // Boxed, and driven by a loop rather than stream adapters: the future is
+        // then Send for a task to run (the server's deploy spawns the sync).
+        let uploads: Vec<BoxFuture<'_, Result<&Local, BucketError>>> = plan
+            .phase(current)
+            .into_iter()
+            .map(|file| bucket.upload(file, headers).boxed())
+            .collect();
+        let mut running =
+            futures_util::stream::iter(uploads).buffer_unordered(options.concurrency.max(1));
+        let mut results = Vec::new();
+        while let Some(result) = running.next().await {
+            tick();
+            results.push(result);
+        }
         let mut failure = None;
         for result in results {
             match result {
