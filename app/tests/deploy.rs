@@ -316,3 +316,43 @@ async fn cloudflare_is_purged_in_batches_of_thirty_and_retried_after_an_error() 
     assert_eq!(requests[1], requests[0], "the refused batch is sent again");
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publish_purge_from_ci_invalidates_what_the_bucket_took() {
+    let moto = Moto::start();
+    moto.create_bucket("site").await;
+    let distribution = moto.create_distribution("site");
+    let site = TestSite::empty();
+    site.write("posts/one.md", &post("One", "date: 2025-01-01\n", "One."));
+    std::fs::write(
+        site.path().join("folio.toml"),
+        format!("[deploy]\nbucket = \"s3://site\"\ncloudfront_distribution = \"{distribution}\"\n"),
+    )
+    .expect("folio.toml");
+    let vars = aws(&moto);
+    let run = || {
+        let output = site.cli_with(&["publish", "--purge", "--json"], &env(&vars));
+        assert!(output.status.success(), "{output:?}");
+        serde_json::from_slice::<Value>(&output.stdout).expect("JSON")
+    };
+    let first = run();
+    assert_eq!(first["purge"][0][0], "CloudFront", "{first}");
+    assert_eq!(moto.get("site", "one/index.html").await.0, 200);
+
+    site.write("posts/two.md", &post("Two", "date: 2025-01-02\n", "Two."));
+    let second = run();
+    let purged: Vec<&str> = second["purge"][0][1]["urls"]
+        .as_array()
+        .expect("urls")
+        .iter()
+        .map(|u| u.as_str().expect("a path"))
+        .collect();
+    assert!(
+        purged.contains(&"/two/") && purged.contains(&"/"),
+        "{purged:?}"
+    );
+    assert!(
+        !purged.contains(&"/one/index.html") && !purged.iter().any(|p| p.starts_with("/assets/"))
+    );
+    assert_eq!(moto.invalidations(&distribution).len(), 2);
+}

@@ -39,7 +39,17 @@ pub async fn run(site: &Arc<Site>, paths: &PathArgs, args: PublishArgs) -> Resul
             Some(url) => Some(sync(site, url, &args).await?),
             None => None,
         };
-        let purged = purge(site, &report).await?;
+        // What the bucket took is what the CDN caches; without one, what was written.
+        let changed: Vec<String> = match &synced {
+            Some(synced) => synced.changes.iter().map(|c| c.path.clone()).collect(),
+            None => report
+                .build
+                .iter()
+                .flat_map(|b| b.write.written.iter().chain(&b.write.removed))
+                .cloned()
+                .collect(),
+        };
+        let purged = purge(site, &changed).await?;
         if args.json {
             let all = serde_json::json!({ "publish": report, "bucket": synced, "purge": purged });
             println!("{}", serde_json::to_string_pretty(&all)?);
@@ -90,8 +100,8 @@ pub async fn run(site: &Arc<Site>, paths: &PathArgs, args: PublishArgs) -> Resul
     Ok(())
 }
 
-/// Purges the CDNs of `[deploy]` of what `report`'s publish changed.
-async fn purge(site: &Site, report: &PublishReport) -> Result<Vec<(&'static str, PurgeReport)>> {
+/// Purges the CDNs of `[deploy]` of the URLs of the output files `changed`.
+async fn purge(site: &Site, changed: &[String]) -> Result<Vec<(&'static str, PurgeReport)>> {
     let deploy = &site.config.deploy;
     let purgers = Purgers::from_config(deploy).context("[deploy] in folio.toml")?;
     if purgers.is_empty() {
@@ -99,12 +109,7 @@ async fn purge(site: &Site, report: &PublishReport) -> Result<Vec<(&'static str,
             "--purge needs cloudfront_distribution or cloudflare_zone in [deploy] of folio.toml"
         );
     }
-    let files: Vec<&String> = report
-        .build
-        .iter()
-        .flat_map(|b| b.write.written.iter().chain(&b.write.removed))
-        .collect();
-    let paths = paths_of(files);
+    let paths = paths_of(changed);
     let mut done = Vec::new();
     if paths.is_empty() {
         return Ok(done);
