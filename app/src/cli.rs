@@ -256,6 +256,11 @@ pub enum ImportFrom {
         /// the old URLs redirect to the new ones.
         #[arg(long)]
         permalink: Option<String>,
+        /// Posts for members or paid tiers: `draft` (whole, unpublished), `preview`
+        /// (only the part before Ghost's members-only marker is published) or `public`
+        /// (whole, to everyone).
+        #[arg(long, value_enum, default_value_t)]
+        members: folio::ghost::Members,
         /// Refuse exports larger than this many bytes.
         #[arg(long, default_value_t = folio::ghost::DEFAULT_MAX_BYTES)]
         max_bytes: u64,

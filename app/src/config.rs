@@ -76,6 +76,8 @@ pub struct SiteConfig {
     /// `s-maxage` for HTML responses of `folio serve`, for a CDN such as Cloudflare.
     pub cdn_max_age: u32,
     pub navigation: Vec<NavItem>,
+    /// The footer's links (Ghost's secondary navigation).
+    pub secondary_navigation: Vec<NavItem>,
     /// How `publish --bucket` delivers files (file only).
     pub deploy: DeployConfig,
     /// HTML added to every page's head and before its end (analytics, fonts), as in Ghost.
@@ -88,6 +90,9 @@ pub struct SiteConfig {
     /// objects); unset, [`DEFAULT_CSP`]; empty, none. Code injection that loads
     /// scripts from elsewhere (analytics) needs their host added here.
     pub content_security_policy: Option<String>,
+    /// Where readers sign up as members (a Ghost site kept for its members): posts
+    /// imported with `--members preview` link there after their public part.
+    pub members_url: Option<String>,
 }
 
 /// The site's own assets, images from anywhere over https, the players an author's
@@ -99,10 +104,11 @@ pub const DEFAULT_CSP: &str = "default-src 'self'; img-src 'self' https: data:; 
     object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'";
 
 /// The settings the admin API may change; its values override `folio.toml`'s.
-pub const EDITABLE: [&str; 5] = [
+pub const EDITABLE: [&str; 6] = [
     "title",
     "description",
     "navigation",
+    "secondary_navigation",
     "codeinjection_head",
     "codeinjection_foot",
 ];
@@ -120,11 +126,13 @@ impl Default for SiteConfig {
             default_author: "Editor".into(),
             cdn_max_age: 300,
             navigation: Vec::new(),
+            secondary_navigation: Vec::new(),
             codeinjection_head: None,
             codeinjection_foot: None,
             deploy: DeployConfig::default(),
             admin_url: None,
             content_security_policy: None,
+            members_url: None,
         }
     }
 }
@@ -280,11 +288,12 @@ impl SiteConfig {
             "codeinjection_head" => self.codeinjection_head = Some(value.to_owned()),
             "codeinjection_foot" => self.codeinjection_foot = Some(value.to_owned()),
             "admin_url" => self.admin_url = Some(value.to_owned()).filter(|v| !v.is_empty()),
+            "members_url" => self.members_url = Some(value.to_owned()).filter(|v| !v.is_empty()),
             "content_security_policy" => self.content_security_policy = Some(value.to_owned()),
-            "navigation" => {
+            "navigation" | "secondary_navigation" => {
                 return Err(ConfigError::Value {
                     origin: key.to_owned(),
-                    message: "navigation can only be set in folio.toml".into(),
+                    message: format!("{key} can only be set in folio.toml"),
                 })
             }
             _ => {
@@ -309,6 +318,14 @@ impl SiteConfig {
                 "base_url",
                 "must be an absolute http:// or https:// URL",
             ));
+        }
+        if let Some(members) = &self.members_url {
+            if !(members.starts_with("http://") || members.starts_with("https://")) {
+                return Err(invalid(
+                    "members_url",
+                    "must be an absolute http:// or https:// URL",
+                ));
+            }
         }
         // One spelling, so URLs are joined the same way everywhere.
         while self.base_url.ends_with('/') {

@@ -303,6 +303,7 @@ fn ghost_exports_import_or_say_why() {
                 content: &content,
                 max_bytes: folio::ghost::DEFAULT_MAX_BYTES,
                 permalink: None,
+                members: folio::ghost::Members::Public,
             };
             let _ = runtime.block_on(folio::ghost::import(&store, &file, &options));
             // Whatever it made, nothing left the content folder.
@@ -338,6 +339,7 @@ fn a_whole_ghost_export_of_random_json_is_refused_cleanly() {
                     content: &content,
                     max_bytes: folio::ghost::DEFAULT_MAX_BYTES,
                     permalink: None,
+                    members: folio::ghost::Members::Public,
                 };
                 if let Err(e) = runtime.block_on(folio::ghost::import(&store, &file, &options)) {
                     prop_assert!(!e.to_string().is_empty());

@@ -237,8 +237,8 @@ async function audit() {
 }
 
 /// The navigation menu as rows of label and URL: add, remove, move up and down.
-function navigationEditor(items) {
-  const list = h('ol', { class: 'nav-editor', id: 'navigation' });
+function navigationEditor(items, id, add) {
+  const list = h('ol', { class: 'nav-editor', id });
   const row = (item = { label: '', url: '' }) => {
     const li = h('li', { class: 'row' },
       h('input', { 'aria-label': 'Link label', placeholder: 'Label', value: item.label, 'data-nav': 'label' }),
@@ -250,7 +250,7 @@ function navigationEditor(items) {
   };
   list.append(...items.map(row));
   const editor = h('div', {}, list,
-    h('button', { type: 'button', onclick: () => { const li = row(); list.append(li); li.querySelector('input').focus(); } }, 'Add a link'));
+    h('button', { type: 'button', onclick: () => { const li = row(); list.append(li); li.querySelector('input').focus(); } }, add));
   editor.value = () => [...list.children]
     .map((li) => ({ label: li.querySelector('[data-nav=label]').value.trim(), url: li.querySelector('[data-nav=url]').value.trim() }))
     .filter((item) => item.label && item.url);
@@ -271,12 +271,14 @@ async function deployCard() {
 async function settings() {
   const data = await get('/settings');
   const s = data.settings;
-  const navigation = navigationEditor(s.navigation || []);
+  const navigation = navigationEditor(s.navigation || [], 'navigation', 'Add a link');
+  const footer = navigationEditor(s.secondary_navigation || [], 'secondary-navigation', 'Add a footer link');
   const deploy = await deployCard();
   show(...[deploy].filter(Boolean), form('Site settings', [
     field('Title', h('input', { name: 'title', value: s.title })),
     field('Description', h('textarea', { name: 'description', rows: 2 }, s.description || '')),
     h('fieldset', {}, h('legend', {}, 'Navigation'), navigation),
+    h('fieldset', {}, h('legend', {}, 'Footer links'), footer),
     field('Code injection (head)', h('textarea', { name: 'codeinjection_head', rows: 3, class: 'mono' }, s.codeinjection_head || '')),
     field('Code injection (foot)', h('textarea', { name: 'codeinjection_foot', rows: 3, class: 'mono' }, s.codeinjection_foot || '')),
   ], 'Save and publish', async (values) => {
@@ -284,6 +286,7 @@ async function settings() {
     const shown = { title: s.title, description: s.description || '', codeinjection_head: s.codeinjection_head || '', codeinjection_foot: s.codeinjection_foot || '' };
     const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== shown[k]));
     if (JSON.stringify(navigation.value()) !== JSON.stringify(s.navigation || [])) changed.navigation = navigation.value();
+    if (JSON.stringify(footer.value()) !== JSON.stringify(s.secondary_navigation || [])) changed.secondary_navigation = footer.value();
     if (Object.keys(changed).length === 0) { toast('Nothing changed.'); return; }
     const saved = await patch('/settings', changed);
     if (saved.published?.error) toast(`Saved, but the publish failed: ${saved.published.error}`);

@@ -17,6 +17,7 @@ pub async fn run(site: &Site, args: ImportArgs) -> Result<()> {
             file,
             images,
             permalink,
+            members,
             max_bytes,
             json,
         }) => {
@@ -25,6 +26,7 @@ pub async fn run(site: &Site, args: ImportArgs) -> Result<()> {
                 content: &site.paths.content,
                 max_bytes,
                 permalink: permalink.as_deref(),
+                members,
             };
             let report = folio::ghost::import(&site.store, &file, &options).await?;
             if json {
@@ -94,6 +96,19 @@ fn print_ghost(report: &GhostReport, file: &Path) {
     }
     for (slug, elements) in &report.elements_kept_as_html {
         println!("{slug}: kept as HTML: {}", elements.join(", "));
+    }
+    if !report.members_posts.is_empty() {
+        let what = match report.members {
+            folio::ghost::Members::Draft => {
+                "imported as drafts (--members preview or public to publish them)"
+            }
+            folio::ghost::Members::Preview => "published up to their members-only marker",
+            folio::ghost::Members::Public => "published whole, to everyone",
+        };
+        println!("{} post(s) for members {what}:", report.members_posts.len());
+        for slug in &report.members_posts {
+            println!("  {slug}");
+        }
     }
     if !report.media_missing.is_empty() {
         println!(

@@ -5,9 +5,17 @@
 use std::collections::HashMap;
 
 use super::export::{self, Data};
-use super::{html, GhostOptions, GhostReport};
+use super::{html, GhostOptions, GhostReport, Members};
 use crate::content::validate_slug;
 use crate::store::{Kind, PostDoc, Status};
+
+/// Where Ghost's editor put the paywall: what comes before it is public.
+const MARKER: &str = "<!--members-only-->";
+/// The internal tag of a members post imported whole (a draft, or public on purpose).
+const MEMBERS_TAG: &str = "#members-only";
+/// The internal tag of a members post of which only the public part is imported: the
+/// theme says the rest is for members (`post.members_preview`).
+pub const PREVIEW_TAG: &str = "#members-preview";
 
 /// The export's tables by id, as a post's document needs them.
 struct Links<'a> {
@@ -100,20 +108,42 @@ fn document(
     };
     let name = format!("{} {:?} (id {})", kind.as_str(), post.slug, post.id);
     validate_slug(&post.slug).map_err(|m| format!("{name}: the slug {m}"))?;
-    let status = status(post, &name, report)?;
+    let mut status = status(post, &name, report)?;
     let mut tags = names(&links.post_tags, &links.tag_names, &post.id);
-    if matches!(
+    let mut html = post.html.as_deref().unwrap_or_default();
+    let for_members = matches!(
         post.visibility.as_deref(),
         Some("members" | "paid" | "tiers")
-    ) {
-        report.warnings.push(format!(
-            "{name} was for members only in Ghost; folio has no members and publishes it to everyone \
-             (tagged #members-only: make it a draft if that is wrong)"
-        ));
-        tags.push("#members-only".into());
+    );
+    if for_members {
+        report.members_posts.push(post.slug.clone());
+        match options.members {
+            Members::Draft => {
+                tags.push(MEMBERS_TAG.into());
+                status = Status::Draft;
+            }
+            Members::Preview => {
+                tags.push(PREVIEW_TAG.into());
+                html = match html.find(MARKER) {
+                    Some(at) => &html[..at],
+                    None => {
+                        report.warnings.push(format!(
+                            "{name} has no members-only marker in Ghost: only its excerpt is public"
+                        ));
+                        ""
+                    }
+                };
+            }
+            Members::Public => {
+                tags.push(MEMBERS_TAG.into());
+                report.warnings.push(format!(
+                    "{name} was for members only in Ghost and is published whole (--members public)"
+                ));
+            }
+        }
     }
     let authors = names(&links.post_authors, &links.user_names, &post.id);
-    let converted = body(post, &name, report);
+    let converted = body(post, html, &name, report);
     let mut media = converted.media;
     let mut doc = PostDoc {
         kind,
@@ -144,6 +174,12 @@ fn document(
             doc.aliases.push(alias);
         }
     }
+    note_media(media, &name, report);
+    Ok(doc)
+}
+
+/// Notes the files `media` (named by what uses them) for copying.
+pub(super) fn note_media(media: Vec<String>, name: &str, report: &mut GhostReport) {
     for rel in media {
         // `__GHOST_URL__/content/images/../data/ghost.db` names a file outside the
         // upload folders: never copied, never published.
@@ -154,7 +190,6 @@ fn document(
                 .push(format!("{name}: a media path was refused: {e}")),
         }
     }
-    Ok(doc)
 }
 
 /// The names of what `linked` ties to the post `id` (its tags, its authors), in order.
@@ -167,9 +202,9 @@ fn names(linked: &HashMap<&str, Vec<&str>>, names: &HashMap<&str, &str>, id: &st
         .collect()
 }
 
-/// The post's HTML as Markdown; what stays HTML is noted in the report.
-fn body(post: &export::Post, name: &str, report: &mut GhostReport) -> html::Converted {
-    let body = post.html.as_deref().unwrap_or_default();
+/// The post's HTML (`body`: all of it, or a members post's public part) as Markdown;
+/// what stays HTML is noted in the report.
+fn body(post: &export::Post, body: &str, name: &str, report: &mut GhostReport) -> html::Converted {
     if body.trim().is_empty() {
         report.warnings.push(format!("{name} has an empty body"));
     }

@@ -84,6 +84,9 @@ pub struct Tag {
     pub name: String,
     pub slug: String,
     pub description: Option<String>,
+    pub feature_image: Option<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
 }
 
 /// A row of `posts_tags` or `posts_authors`.

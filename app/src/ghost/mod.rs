@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::store::posts::{self};
-use crate::store::tags;
+use crate::store::tags::{self, TagFields};
 use crate::store::users::{self, Author};
 use crate::store::{Store, StoreError};
+pub use documents::PREVIEW_TAG;
 use export::Export;
 
 /// Exports larger than this are refused unless asked for: the whole file is read.
@@ -75,7 +76,25 @@ pub struct GhostReport {
     pub media_copied: usize,
     /// Files the posts point at that were not found (or not looked for: no --images).
     pub media_missing: Vec<String>,
+    /// What `--members` did, and to which posts (by slug).
+    pub members: Members,
+    pub members_posts: Vec<String>,
     pub warnings: Vec<String>,
+}
+
+/// What becomes of Ghost's posts for members (`visibility` members, paid or tiers):
+/// a static site has no members, so publishing them gives paid content away.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Members {
+    /// Imported whole, as drafts (nothing public, nothing lost).
+    #[default]
+    Draft,
+    /// Published with only the part before Ghost's `<!--members-only-->` marker, and
+    /// the theme's note that the rest is for members.
+    Preview,
+    /// Published whole, to everyone, on purpose.
+    Public,
 }
 
 pub struct GhostOptions<'a> {
@@ -87,6 +106,7 @@ pub struct GhostOptions<'a> {
     /// Ghost's permalink pattern when it was not `/{slug}/`, e.g.
     /// `/{year}/{month}/{slug}/`: old URLs become aliases.
     pub permalink: Option<&'a str>,
+    pub members: Members,
 }
 
 /// Reads and checks an export without touching anything.
@@ -155,6 +175,7 @@ pub async fn import(
     let export = read(path, options.max_bytes)?;
     let mut report = GhostReport {
         version: export.meta.version.clone(),
+        members: options.members,
         ..GhostReport::default()
     };
     let invalid = |what: String| GhostError::Invalid {
@@ -164,28 +185,19 @@ pub async fn import(
     let data = &export.data;
     let docs = documents::all(data, options, &mut report).map_err(invalid)?;
 
+    let (authors, tag_fields) = profiles(data, &mut report);
+    report.media_missing.sort();
+    report.media_missing.dedup();
+
     // Media first: a failed copy leaves the store untouched; extra files lose nothing.
     copy_media(options, &mut report)?;
 
     let mut tx = store.write().await?;
-    for user in &data.users {
-        let author = Author {
-            id: 0,
-            slug: user.slug.clone(),
-            name: user.name.clone(),
-            bio: user.bio.clone(),
-            profile_image: user
-                .profile_image
-                .as_deref()
-                .map(|u| html::rewrite_urls(u, &mut Vec::new())),
-            website: user.website.clone(),
-            location: user.location.clone(),
-            aliases: Vec::new(),
-        };
-        users::upsert(&mut tx, &author, user.email.as_deref()).await?;
+    for (author, email) in &authors {
+        users::upsert(&mut tx, author, email.as_deref()).await?;
     }
-    for tag in &data.tags {
-        tags::upsert(&mut tx, &tag.slug, &tag.name, tag.description.as_deref()).await?;
+    for fields in &tag_fields {
+        tags::upsert(&mut tx, fields).await?;
     }
     report.tags = data.tags.len();
     report.authors = data.users.len();
@@ -221,9 +233,90 @@ pub async fn import(
             settings.push((key.to_owned(), serde_json::Value::String(value)));
         }
     }
+    settings.extend(navigation(data, &mut report));
     crate::store::settings::save(&mut tx, &settings).await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// The export's authors (with their emails) and tags, their images pointed into the
+/// site and noted for copying.
+fn profiles(
+    data: &export::Data,
+    report: &mut GhostReport,
+) -> (Vec<(Author, Option<String>)>, Vec<TagFields>) {
+    let image = |url: &Option<String>, name: &str, report: &mut GhostReport| {
+        let url = url.as_deref().filter(|u| !u.is_empty())?;
+        let mut media = Vec::new();
+        let rewritten = html::rewrite_urls(url, &mut media);
+        documents::note_media(media, name, report);
+        Some(rewritten)
+    };
+    let authors = data
+        .users
+        .iter()
+        .map(|user| {
+            let name = format!("author {:?}", user.slug);
+            let author = Author {
+                id: 0,
+                slug: user.slug.clone(),
+                name: user.name.clone(),
+                bio: user.bio.clone(),
+                profile_image: image(&user.profile_image, &name, report),
+                website: user.website.clone(),
+                location: user.location.clone(),
+                aliases: Vec::new(),
+            };
+            (author, user.email.clone())
+        })
+        .collect();
+    let tags = data
+        .tags
+        .iter()
+        .map(|tag| TagFields {
+            name: tag.name.clone(),
+            slug: tag.slug.clone(),
+            description: tag.description.clone().filter(|d| !d.is_empty()),
+            feature_image: image(&tag.feature_image, &format!("tag {:?}", tag.slug), report),
+            meta_title: tag.meta_title.clone().filter(|d| !d.is_empty()),
+            meta_description: tag.meta_description.clone().filter(|d| !d.is_empty()),
+        })
+        .collect();
+    (authors, tags)
+}
+
+/// Ghost's primary and secondary navigation, as the settings of the header's and the
+/// footer's links. Links into Ghost's members portal (`#/portal/...`) do nothing on a
+/// static site: left out, with a warning.
+fn navigation(data: &export::Data, report: &mut GhostReport) -> Vec<(String, serde_json::Value)> {
+    let mut settings = Vec::new();
+    for key in ["navigation", "secondary_navigation"] {
+        let Some(text) = data.setting(key) else {
+            continue;
+        };
+        let items: Vec<crate::config::NavItem> = match serde_json::from_str(&text) {
+            Ok(items) => items,
+            Err(e) => {
+                report.warnings.push(format!(
+                    "the {key} setting is not a list of links ({e}): left out"
+                ));
+                continue;
+            }
+        };
+        let (portal, kept): (Vec<_>, Vec<_>) = items
+            .into_iter()
+            .filter(|item| !item.label.trim().is_empty() && !item.url.trim().is_empty())
+            .partition(|item| item.url.contains("#/portal"));
+        for item in portal {
+            report.warnings.push(format!(
+                "{key}: the link {:?} to Ghost's members portal ({}) was left out",
+                item.label, item.url
+            ));
+        }
+        let value = serde_json::to_value(&kept).expect("links serialize");
+        settings.push((key.to_owned(), value));
+    }
+    settings
 }
 
 /// Copies the files the posts point at from Ghost's content folder; what cannot be

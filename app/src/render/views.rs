@@ -17,8 +17,11 @@ pub struct SiteView<'a> {
     pub base_url: &'a str,
     pub language: &'a str,
     pub navigation: &'a [NavItem],
+    pub secondary_navigation: &'a [NavItem],
     pub codeinjection_head: Option<&'a str>,
     pub codeinjection_foot: Option<&'a str>,
+    /// Where readers become members (a Ghost site kept for its members), if anywhere.
+    pub members_url: Option<&'a str>,
     /// True in a `--drafts` preview build.
     pub preview: bool,
 }
@@ -31,8 +34,10 @@ impl<'a> SiteView<'a> {
             base_url: &config.base_url,
             language: &config.language,
             navigation: &config.navigation,
+            secondary_navigation: &config.secondary_navigation,
             codeinjection_head: config.codeinjection_head.as_deref(),
             codeinjection_foot: config.codeinjection_foot.as_deref(),
+            members_url: config.members_url.as_deref(),
             preview,
         }
     }
@@ -84,6 +89,9 @@ pub struct PostSummary {
     pub primary_author: Option<AuthorRef>,
     pub word_count: usize,
     pub reading_time: usize,
+    /// Only the public part of a post for members is here (a Ghost import with
+    /// `--members preview`): the theme says the rest is for members.
+    pub members_preview: bool,
 }
 
 /// Where a post or page is, root-relative: `/hello/`.
@@ -171,6 +179,10 @@ pub fn summarize(snapshot: &Snapshot, post: &SnapshotPost, base_url: &str) -> Po
         authors,
         word_count,
         reading_time: word_count.div_ceil(WORDS_PER_MINUTE).max(1),
+        members_preview: post
+            .tags
+            .iter()
+            .any(|&t| snapshot.tags[t].name == crate::ghost::PREVIEW_TAG),
     }
 }
 

@@ -121,22 +121,24 @@ async fn one(conn: &mut SqliteConnection, id: i64) -> Result<Option<Tag>> {
 }
 
 /// Creates or updates the tag with this slug (a migration keeps the slugs it had).
-pub async fn upsert(
-    conn: &mut SqliteConnection,
-    slug: &str,
-    name: &str,
-    description: Option<&str>,
-) -> Result<()> {
+pub async fn upsert(conn: &mut SqliteConnection, fields: &TagFields) -> Result<()> {
     let now = timestamp(chrono::Utc::now());
     sqlx::query(
-        "INSERT INTO tags (slug, name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) \
+        "INSERT INTO tags (slug, name, description, feature_image, meta_title, meta_description, \
+         created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
          ON CONFLICT (slug) DO UPDATE SET name = excluded.name, description = excluded.description, \
-         updated_at = excluded.updated_at \
-         WHERE name IS NOT excluded.name OR description IS NOT excluded.description",
+         feature_image = excluded.feature_image, meta_title = excluded.meta_title, \
+         meta_description = excluded.meta_description, updated_at = excluded.updated_at \
+         WHERE name IS NOT excluded.name OR description IS NOT excluded.description \
+         OR feature_image IS NOT excluded.feature_image OR meta_title IS NOT excluded.meta_title \
+         OR meta_description IS NOT excluded.meta_description",
     )
-    .bind(slug)
-    .bind(name)
-    .bind(description)
+    .bind(&fields.slug)
+    .bind(&fields.name)
+    .bind(&fields.description)
+    .bind(&fields.feature_image)
+    .bind(&fields.meta_title)
+    .bind(&fields.meta_description)
     .bind(now)
     .execute(&mut *conn)
     .await?;

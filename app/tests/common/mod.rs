@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod ghost;
 pub mod moto;
 
 use std::collections::BTreeMap;

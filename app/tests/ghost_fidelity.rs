@@ -1,0 +1,213 @@
+//! A Ghost blog moved with nothing leaked and nothing lost: posts for members stay
+//! off the public site unless asked, navigation comes over (header and footer),
+//! authors' and tags' images are copied and shown.
+
+mod common;
+
+use serde_json::{json, Value};
+
+use common::ghost::{fixture, hand_export, import, run, write};
+use common::TestSite;
+
+/// Every file of the output as text, to look for what must not be there.
+fn whole_site(site: &TestSite) -> String {
+    common::read_tree(&site.out())
+        .into_values()
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn members_export() -> Value {
+    hand_export(
+        "6.1.0",
+        vec![
+            json!({ "slug": "open", "html": "<p>For everyone.</p>" }),
+            json!({
+                "slug": "teaser", "visibility": "members",
+                "html": "<p>The free opening.</p><!--members-only--><p>The paid secret.</p>",
+            }),
+            json!({
+                "slug": "locked", "visibility": "paid", "custom_excerpt": "What it is about.",
+                "html": "<p>Nothing free in here.</p>",
+            }),
+        ],
+    )
+}
+
+#[test]
+fn posts_for_members_are_drafts_unless_asked() {
+    let site = TestSite::empty();
+    let file = write(
+        &site,
+        "m.json",
+        &serde_json::to_vec(&members_export()).expect("JSON"),
+    );
+    let report = import(&site, &file, &[]);
+    assert_eq!(report["members"], "draft");
+    assert_eq!(
+        report["members_posts"],
+        json!(["teaser", "locked"]),
+        "{report}"
+    );
+    let (ok, _, stderr) = run(&site, &["publish"]);
+    assert!(ok, "{stderr}");
+    let all = whole_site(&site);
+    assert!(all.contains("For everyone."));
+    for secret in [
+        "The free opening",
+        "The paid secret",
+        "Nothing free in here",
+    ] {
+        assert!(!all.contains(secret), "{secret} is public");
+    }
+    assert!(!site.out().join("teaser/index.html").exists());
+    // Nothing lost: the drafts hold the whole text.
+    let (ok, _, stderr) = run(&site, &["export", "exported"]);
+    assert!(ok, "{stderr}");
+    let teaser = std::fs::read_to_string(site.path().join("exported/posts/teaser.md"))
+        .expect("the draft exported");
+    assert!(
+        teaser.contains("The paid secret") && teaser.contains("status: draft"),
+        "{teaser}"
+    );
+}
+
+#[test]
+fn a_members_preview_publishes_the_part_before_the_marker_only() {
+    let site = TestSite::empty();
+    std::fs::write(
+        site.path().join("folio.toml"),
+        "members_url = \"https://members.example.com/#/portal/signup\"\n",
+    )
+    .expect("folio.toml");
+    let file = write(
+        &site,
+        "m.json",
+        &serde_json::to_vec(&members_export()).expect("JSON"),
+    );
+    let report = import(&site, &file, &["--members", "preview"]);
+    assert!(
+        report["warnings"].to_string().contains("locked"),
+        "no marker is said: {report}"
+    );
+    let (ok, _, stderr) = run(&site, &["publish"]);
+    assert!(ok, "{stderr}");
+    let teaser = site.read_out("teaser/index.html");
+    assert!(teaser.contains("The free opening."), "{teaser}");
+    assert!(teaser.contains("The rest of this post is for members"));
+    assert!(teaser.contains(r#"href="https://members.example.com/#/portal/signup""#));
+    let locked = site.read_out("locked/index.html");
+    assert!(locked.contains("The rest of this post is for members"));
+    let all = whole_site(&site);
+    for secret in ["The paid secret", "Nothing free in here"] {
+        assert!(!all.contains(secret), "{secret} is public");
+    }
+    // The marker's tag stays internal.
+    assert!(!all.contains("members-preview"));
+}
+
+#[test]
+fn members_public_publishes_them_whole_on_purpose() {
+    let site = TestSite::empty();
+    let file = write(
+        &site,
+        "m.json",
+        &serde_json::to_vec(&members_export()).expect("JSON"),
+    );
+    let report = import(&site, &file, &["--members", "public"]);
+    assert_eq!(report["members"], "public");
+    let (ok, _, stderr) = run(&site, &["publish"]);
+    assert!(ok, "{stderr}");
+    assert!(site
+        .read_out("teaser/index.html")
+        .contains("The paid secret."));
+    assert!(!site.read_out("teaser/index.html").contains("for members"));
+}
+
+#[test]
+fn navigation_comes_over_in_the_header_and_the_footer() {
+    let site = TestSite::empty();
+    import(&site, &fixture("ghost6-cards-a.json"), &[]);
+    let (ok, _, stderr) = run(&site, &["publish"]);
+    assert!(ok, "{stderr}");
+    let home = site.read_out("index.html");
+    let (header, footer) = home.split_once("site-footer").expect("a footer");
+    for (label, url) in [
+        ("Travel", "/tag/travel/"),
+        ("Food", "/tag/food/"),
+        ("About", "/about/"),
+    ] {
+        assert!(
+            header.contains(&format!(r#"<a href="{url}">{label}</a>"#)),
+            "{label}: {header}"
+        );
+    }
+    for (label, url) in [("Contact", "/contact/"), ("RSS", "/rss/")] {
+        assert!(
+            footer.contains(&format!(r#"<a href="{url}">{label}</a>"#)),
+            "{label}: {footer}"
+        );
+    }
+
+    // A link into Ghost's members portal does nothing here: left out, and said.
+    let other = TestSite::empty();
+    let report = import(&other, &fixture("ghost-6.65.0-local-export.json"), &[]);
+    assert!(
+        report["warnings"].to_string().contains("portal"),
+        "{report}"
+    );
+    run(&other, &["publish"]);
+    assert!(!other.read_out("index.html").contains("#/portal/"));
+}
+
+#[test]
+fn author_and_tag_images_are_copied_and_shown() {
+    let site = TestSite::empty();
+    let images = site.path().join("ghost/content/images/2024/01");
+    std::fs::create_dir_all(&images).expect("mkdir");
+    let png = std::fs::read(common::repo().join("content/images/banner.png")).expect("a png");
+    std::fs::write(images.join("ada.png"), &png).expect("write");
+    std::fs::write(images.join("rust.png"), &png).expect("write");
+    let mut export = hand_export("6.1.0", vec![json!({ "slug": "borrowing" })]);
+    let data = &mut export["db"][0]["data"];
+    data["users"] = json!([{
+        "id": "u1", "name": "Ada Lovelace", "slug": "ada", "bio": "First programmer.",
+        "location": "London", "website": "https://ada.example",
+        "profile_image": "__GHOST_URL__/content/images/2024/01/ada.png",
+    }]);
+    data["posts_authors"] = json!([{ "post_id": "p0", "author_id": "u1", "sort_order": 0 }]);
+    data["tags"] = json!([{
+        "id": "t1", "name": "Rust", "slug": "rust", "description": "About Rust.",
+        "feature_image": "__GHOST_URL__/content/images/2024/01/rust.png",
+        "meta_title": "Rust, the articles",
+    }]);
+    data["posts_tags"] = json!([{ "post_id": "p0", "tag_id": "t1", "sort_order": 0 }]);
+    let file = write(&site, "x.json", &serde_json::to_vec(&export).expect("JSON"));
+    let images_arg = site.path().join("ghost/content/images");
+    let report = import(
+        &site,
+        &file,
+        &["--images", images_arg.to_str().expect("utf-8")],
+    );
+    assert_eq!(report["media_copied"], 2, "{report}");
+    assert_eq!(report["media_missing"], json!([]), "{report}");
+    let (ok, _, stderr) = run(&site, &["publish"]);
+    assert!(ok, "{stderr}");
+    assert!(site.out().join("images/2024/01/ada.png").is_file());
+    assert!(site.out().join("images/2024/01/rust.png").is_file());
+    let author = site.read_out("author/ada/index.html");
+    assert!(
+        author.contains(r#"src="/images/2024/01/ada.png""#),
+        "{author}"
+    );
+    assert!(author.contains("London") && author.contains("First programmer."));
+    let post = site.read_out("borrowing/index.html");
+    assert!(
+        post.contains(r#"src="/images/2024/01/ada.png""#),
+        "the byline's avatar: {post}"
+    );
+    let tag = site.read_out("tag/rust/index.html");
+    assert!(tag.contains(r#"src="/images/2024/01/rust.png""#) && tag.contains("About Rust."));
+    assert!(tag.contains("<title>Rust, the articles</title>"), "{tag}");
+}
