@@ -240,10 +240,17 @@ async fn publish_after_an_edit_changes_exactly_the_expected_files() {
     );
     assert!(written.contains(&"rss.xml".to_owned()), "{written:?}");
     for path in &written {
+        // The feeds carry full content: the site's, and those of the post's tags and
+        // authors at Ghost's addresses.
+        let feed = path == "rss.xml" || path.ends_with("rss/index.html");
         assert!(
-            path == &format!("{slug}/index.html") || path == "rss.xml" || path == "sitemap.xml",
+            path == &format!("{slug}/index.html") || feed || path == "sitemap.xml",
             "publish rewrote {path}, which does not show the edited body: {written:?}"
         );
+        if feed {
+            let xml = std::fs::read_to_string(site.out().join(path)).expect("the feed");
+            assert!(xml.contains("Completely new body text."), "{path}");
+        }
     }
     let (status, page) = public(&server, &format!("/{slug}/")).await;
     assert_eq!(status, 200);

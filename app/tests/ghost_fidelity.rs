@@ -211,3 +211,99 @@ fn author_and_tag_images_are_copied_and_shown() {
     assert!(tag.contains(r#"src="/images/2024/01/rust.png""#) && tag.contains("About Rust."));
     assert!(tag.contains("<title>Rust, the articles</title>"), "{tag}");
 }
+
+#[test]
+fn ghost_feed_addresses_keep_subscribers_and_their_guids() {
+    let site = TestSite::empty();
+    import(&site, &fixture("ghost6-cards-a.json"), &[]);
+    let (ok, _, stderr) = run(&site, &["publish"]);
+    assert!(ok, "{stderr}");
+    let data = common::ghost::export_data(&fixture("ghost6-cards-a.json"));
+    let lisbon = data["posts"]
+        .as_array()
+        .expect("posts")
+        .iter()
+        .find(|p| p["slug"] == "a-weekend-in-lisbon-trams-tiles-and-pasteis-de-nata")
+        .expect("the Lisbon post");
+    let id = lisbon["id"].as_str().expect("an id");
+    for feed in ["rss/index.html", "rss.xml", "tag/travel/rss/index.html"] {
+        let xml = site.read_out(feed);
+        assert!(
+            xml.starts_with("<?xml") && xml.contains("<rss version=\"2.0\""),
+            "{feed}"
+        );
+        assert!(
+            xml.contains(&format!("<guid isPermaLink=\"false\">{id}</guid>")),
+            "{feed} keeps Ghost's guid"
+        );
+    }
+    let tag_feed = site.read_out("tag/travel/rss/index.html");
+    assert!(
+        tag_feed.contains("/tag/travel/rss/\" rel=\"self\""),
+        "{tag_feed}"
+    );
+    let author = data["users"][0]["slug"].as_str().expect("an author");
+    assert!(site
+        .out()
+        .join(format!("author/{author}/rss/index.html"))
+        .is_file());
+}
+
+#[test]
+fn featured_image_alt_text_caption_and_featured_come_over() {
+    let site = TestSite::empty();
+    import(&site, &fixture("ghost6-cards-a.json"), &[]);
+    let (ok, _, stderr) = run(&site, &["publish"]);
+    assert!(ok, "{stderr}");
+    let page = site.read_out("a-weekend-in-lisbon-trams-tiles-and-pasteis-de-nata/index.html");
+    assert!(
+        page.contains(r#"alt="A yellow tram climbing a narrow street in Graça""#),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            r#"<figcaption>Tram 28 on Rua da Graça. Photo by <a href="https://mara.example.com""#
+        ),
+        "{page}"
+    );
+    let (ok, _, stderr) = run(&site, &["export", "exported"]);
+    assert!(ok, "{stderr}");
+    let data = common::ghost::export_data(&fixture("ghost6-cards-a.json"));
+    let featured = data["posts"]
+        .as_array()
+        .expect("posts")
+        .iter()
+        .find(|p| p["featured"] == 1)
+        .expect("a featured post");
+    let slug = featured["slug"].as_str().expect("slug");
+    let kind = if featured["type"] == "page" {
+        "pages"
+    } else {
+        "posts"
+    };
+    let file = std::fs::read_to_string(site.path().join(format!("exported/{kind}/{slug}.md")))
+        .expect("exported");
+    assert!(file.contains("featured: true"), "{file}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_site_serves_its_feeds_at_ghost_addresses_as_rss() {
+    let site = TestSite::sample();
+    site.publish().await;
+    let (base, _) = common::serve(site.site().await, true).await;
+    for path in ["/rss/", "/tag/guides/rss/", "/author/editor/rss/"] {
+        let response = reqwest::get(format!("{base}{path}"))
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), 200, "{path}");
+        let kind = response.headers()["content-type"]
+            .to_str()
+            .expect("text")
+            .to_owned();
+        assert_eq!(kind, "application/rss+xml; charset=utf-8", "{path}");
+        assert!(
+            response.text().await.expect("text").contains("<item>"),
+            "{path}"
+        );
+    }
+}

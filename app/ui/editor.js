@@ -9,7 +9,7 @@ import { api, get, post, patch, del, upload, ApiError } from './api.js';
 import { h, show, field, showError, toast } from './dom.js';
 
 const FIELDS = ['type', 'slug', 'title', 'status', 'published_at', 'updated_at', 'excerpt', 'tags', 'authors',
-  'featured_image', 'meta_title', 'meta_description', 'canonical_url', 'og_title', 'og_description', 'og_image',
+  'featured', 'featured_image', 'featured_image_alt', 'featured_image_caption', 'meta_title', 'meta_description', 'canonical_url', 'og_title', 'og_description', 'og_image',
   'twitter_title', 'twitter_description', 'twitter_image', 'codeinjection_head', 'codeinjection_foot', 'aliases', 'markdown'];
 
 const pick = (post) => Object.fromEntries(FIELDS.filter((f) => f in post).map((f) => [f, post[f]]));
@@ -104,6 +104,9 @@ export async function editor(id, kind = 'post') {
     tags: h('input', { name: 'tags', value: (doc.tags || []).join(', '), placeholder: 'Rust, Notes' }),
     excerpt: h('textarea', { name: 'excerpt', rows: 3 }, doc.excerpt || ''),
     featured_image: h('input', { name: 'featured_image', value: doc.featured_image || '', placeholder: '/images/…' }),
+    featured_image_alt: h('input', { name: 'featured_image_alt', value: doc.featured_image_alt || '' }),
+    featured_image_caption: h('input', { name: 'featured_image_caption', value: doc.featured_image_caption || '' }),
+    featured: h('input', { name: 'featured', type: 'checkbox', checked: Boolean(doc.featured) }),
     status: h('select', { name: 'status' }, ...['draft', 'scheduled', 'published'].map((s) => h('option', { value: s, selected: s === doc.status }, s))),
     published_at: h('input', { name: 'published_at', type: 'datetime-local', value: toLocalInput(doc.published_at) }),
     meta_title: h('input', { name: 'meta_title', value: doc.meta_title || '' }),
@@ -121,6 +124,9 @@ export async function editor(id, kind = 'post') {
     doc.tags = side.tags.value.split(',').map((t) => t.trim()).filter(Boolean);
     doc.excerpt = opt(side.excerpt.value);
     doc.featured_image = opt(side.featured_image.value);
+    doc.featured_image_alt = opt(side.featured_image_alt.value);
+    doc.featured_image_caption = opt(side.featured_image_caption.value);
+    doc.featured = side.featured.checked;
     doc.status = side.status.value;
     doc.published_at = side.published_at.value ? new Date(side.published_at.value).toISOString() : null;
     doc.meta_title = opt(side.meta_title.value);
@@ -384,6 +390,9 @@ export async function editor(id, kind = 'post') {
         field('Tags', side.tags, 'Comma-separated; the first is the primary tag.'),
         field('Excerpt', side.excerpt),
         field('Featured image', side.featured_image), featuredUpload,
+        field('Featured image alt text', side.featured_image_alt, 'What the image shows, for readers who cannot see it.'),
+        field('Featured image caption', side.featured_image_caption, 'Markdown: a link to the photographer is fine.'),
+        h('label', { class: 'check' }, side.featured, 'Featured post'),
         field('Status', side.status),
         field('Publish date', side.published_at, 'In the future with “Schedule”: it goes live then.'),
         h('details', {}, h('summary', {}, 'SEO and social'),

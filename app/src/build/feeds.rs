@@ -1,31 +1,29 @@
-//! The files of a build made from every post at once: the feed, the sitemaps and
+//! The files of a build made from every post at once: the feeds, the sitemaps and
 //! robots.txt. They are written at every build that renders anything.
 
 use super::plan::Plan;
 use super::PublishError;
 use crate::output::SiteWriter;
-use crate::render::views::{self, author_url, tag_url, PostSummary};
+use crate::render::views::{self, author_url, output_path, tag_url, PostSummary};
 use crate::render::{feeds, seo, sitemap};
 
+/// One feed to write: where, what it follows, and its posts (snapshot indexes).
+struct Feed {
+    file: String,
+    url: String,
+    /// The page it is the feed of.
+    page: String,
+    title: String,
+    description: String,
+    items: Vec<usize>,
+}
+
 impl Plan<'_> {
-    /// rss.xml, sitemap.xml and robots.txt. Returns how many files they are.
+    /// The feeds, sitemap.xml and robots.txt. Returns how many files they are.
     pub(super) fn write_feeds_and_maps(&self, writer: &SiteWriter) -> Result<usize, PublishError> {
         let config = self.input.config;
         let snapshot = self.input.snapshot;
-        let newest: Vec<usize> = self
-            .lists
-            .posts
-            .iter()
-            .take(config.feed_limit)
-            .copied()
-            .collect();
-        let mut bodies = self.bodies_html(&newest)?;
-        let items: Vec<(&PostSummary, String)> = newest
-            .iter()
-            .map(|i| (self.summary(*i), bodies.remove(i).unwrap_or_default()))
-            .collect();
-        writer.put("rss.xml", feeds::rss(config, &items).as_bytes(), "the feed")?;
-
+        let feeds = self.write_feeds(writer)?;
         // From the documents, as summaries have them: a build after an edit makes few
         // summaries, and the sitemap lists every post.
         let doc = |i: usize| &snapshot.posts[i].post.doc;
@@ -84,6 +82,97 @@ impl Plan<'_> {
             )
         };
         writer.put("robots.txt", robots.as_bytes(), "robots.txt")?;
-        Ok(maps.len() + 2)
+        Ok(maps.len() + 1 + feeds)
+    }
+
+    /// The site's feed (at `rss.xml` and at Ghost's `/rss/`) and one per tag and
+    /// author with posts (`/tag/{slug}/rss/`, `/author/{slug}/rss/`, as Ghost has
+    /// them). Returns how many files they are.
+    fn write_feeds(&self, writer: &SiteWriter) -> Result<usize, PublishError> {
+        let config = self.input.config;
+        let snapshot = self.input.snapshot;
+        let limit = config.feed_limit;
+        let newest = |list: &[usize]| list.iter().take(limit).copied().collect::<Vec<_>>();
+        let base = &config.base_url;
+        let mut feeds: Vec<Feed> = Vec::new();
+        let site_items = newest(&self.lists.posts);
+        for (file, url) in [("rss.xml", "/rss.xml"), ("rss/index.html", "/rss/")] {
+            feeds.push(Feed {
+                file: file.to_owned(),
+                url: url.to_owned(),
+                page: "/".to_owned(),
+                title: self.site.title.to_owned(),
+                description: self.site.description.to_owned(),
+                items: site_items.clone(),
+            });
+        }
+        let lists = self
+            .lists
+            .by_tag
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !l.is_empty());
+        for (t, list) in lists {
+            let tag = &snapshot.tags[t];
+            let page = tag_url(&tag.slug);
+            feeds.push(Feed {
+                file: output_path(&format!("{page}rss/")),
+                url: format!("{page}rss/"),
+                title: format!("{} - {}", tag.name, self.site.title),
+                description: tag.description.clone().unwrap_or_default(),
+                items: newest(list),
+                page,
+            });
+        }
+        let lists = self
+            .lists
+            .by_author
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !l.is_empty());
+        for (a, list) in lists {
+            let author = &snapshot.authors[a];
+            let page = author_url(&author.slug);
+            feeds.push(Feed {
+                file: output_path(&format!("{page}rss/")),
+                url: format!("{page}rss/"),
+                title: format!("{} - {}", author.name, self.site.title),
+                description: author.bio.clone().unwrap_or_default(),
+                items: newest(list),
+                page,
+            });
+        }
+        // Every body once, however many feeds list it.
+        let mut wanted: Vec<usize> = feeds.iter().flat_map(|f| f.items.iter().copied()).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let bodies = self.bodies_html(&wanted)?;
+        for feed in &feeds {
+            let items: Vec<(&PostSummary, String, Option<&str>)> = feed
+                .items
+                .iter()
+                .map(|&i| {
+                    let guid = snapshot.posts[i].post.doc.feed_id.as_deref();
+                    (
+                        self.summary(i),
+                        bodies.get(&i).cloned().unwrap_or_default(),
+                        guid,
+                    )
+                })
+                .collect();
+            let channel = feeds::Channel {
+                title: &feed.title,
+                description: &feed.description,
+                link: seo::absolute(base, &feed.page),
+                feed: seo::absolute(base, &feed.url),
+            };
+            let xml = feeds::rss(config, &channel, &items);
+            writer.put(
+                &feed.file,
+                xml.as_bytes(),
+                &format!("the feed {}", feed.url),
+            )?;
+        }
+        Ok(feeds.len())
     }
 }

@@ -35,8 +35,14 @@ struct ExportedFront<'a> {
     authors: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     excerpt: &'a Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    featured: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     featured_image: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    featured_image_alt: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    featured_image_caption: &'a Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     meta_title: &'a Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,6 +67,8 @@ struct ExportedFront<'a> {
     codeinjection_foot: &'a Option<String>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     aliases: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feed_id: &'a Option<String>,
 }
 
 /// The file text for one post: front matter, then the Markdown body unchanged.
@@ -76,7 +84,10 @@ pub fn to_markdown(doc: &PostDoc) -> String {
         tags: &doc.tags,
         authors: &doc.authors,
         excerpt: &doc.excerpt,
+        featured: doc.featured,
         featured_image: &doc.featured_image,
+        featured_image_alt: &doc.featured_image_alt,
+        featured_image_caption: &doc.featured_image_caption,
         meta_title: &doc.meta_title,
         meta_description: &doc.meta_description,
         canonical_url: &doc.canonical_url,
@@ -89,6 +100,7 @@ pub fn to_markdown(doc: &PostDoc) -> String {
         codeinjection_head: &doc.codeinjection_head,
         codeinjection_foot: &doc.codeinjection_foot,
         aliases: &doc.aliases,
+        feed_id: &doc.feed_id,
     };
     let yaml = serde_yaml_ng::to_string(&front).expect("front matter serializes");
     // The blank line after the fence is dropped by the parser, so any body round-trips.

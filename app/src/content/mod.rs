@@ -99,6 +99,7 @@ const RESERVED_SLUGS: &[&str] = &[
     "tag",
     "author",
     "page",
+    "rss",
     "rss.xml",
     "sitemap.xml",
     "robots.txt",

@@ -158,6 +158,9 @@ fn document(
         canonical_url: post.canonical_url.clone().filter(|s| !s.is_empty()),
         codeinjection_head: post.codeinjection_head.clone().filter(|s| !s.is_empty()),
         codeinjection_foot: post.codeinjection_foot.clone().filter(|s| !s.is_empty()),
+        featured: post.featured,
+        // Feed readers know the post by the guid Ghost's feed gave it: its id.
+        feed_id: Some(post.id.clone()),
         markdown: converted.markdown,
         ..PostDoc::default()
     };
@@ -259,6 +262,14 @@ fn seo_fields(
     };
     let mut url = |text: Option<String>| text.map(|t| html::rewrite_urls(&t, media));
     doc.featured_image = url(post.feature_image.clone());
+    let text = |value: Option<&Option<String>>| {
+        value
+            .and_then(|v| v.clone())
+            .filter(|v| !v.trim().is_empty())
+    };
+    doc.featured_image_alt = text(meta.map(|m| &m.feature_image_alt));
+    // Ghost's caption is HTML (a link to the photographer): kept, cleaned when shown.
+    doc.featured_image_caption = url(text(meta.map(|m| &m.feature_image_caption)));
     doc.og_image = url(pick(meta.map(|m| &m.og_image), &post.og_image));
     doc.twitter_image = url(pick(meta.map(|m| &m.twitter_image), &post.twitter_image));
     doc.meta_title = pick(meta.map(|m| &m.meta_title), &post.meta_title);

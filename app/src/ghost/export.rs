@@ -41,6 +41,9 @@ pub struct Post {
     pub lexical: Option<String>,
     pub mobiledoc: Option<String>,
     pub feature_image: Option<String>,
+    /// `true`/`false`, or `1`/`0` from SQLite-backed Ghost sites.
+    #[serde(deserialize_with = "flag")]
+    pub featured: bool,
     #[serde(rename = "type")]
     pub kind: Option<String>,
     pub status: Option<String>,
@@ -67,6 +70,8 @@ pub struct Post {
 #[serde(default)]
 pub struct PostMeta {
     pub post_id: String,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
     pub meta_title: Option<String>,
     pub meta_description: Option<String>,
     pub og_image: Option<String>,
@@ -147,6 +152,15 @@ impl Data {
 
 /// Ghost writes dates as RFC 3339 (`2021-03-24T04:47:29.000Z`, MySQL) or as
 /// `2025-05-18 08:30:00` (SQLite), both UTC.
+fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Bool(b) => b,
+        serde_json::Value::Number(n) => n.as_i64().is_some_and(|n| n != 0),
+        serde_json::Value::String(s) => matches!(s.as_str(), "1" | "true"),
+        _ => false,
+    })
+}
+
 fn date<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<DateTime<Utc>>, D::Error> {

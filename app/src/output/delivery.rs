@@ -23,8 +23,23 @@ pub fn is_page(path: &str) -> bool {
         || path.ends_with(".txt")
 }
 
+const RSS: &str = "application/rss+xml";
+
+/// Whether a site path is one of the feeds at Ghost's addresses, `/rss/`,
+/// `/tag/{slug}/rss/` and `/author/{slug}/rss/`: an `index.html` that is RSS, so that
+/// the address works from any static host that serves a folder's `index.html`.
+pub fn is_feed(path: &str) -> bool {
+    let path = path.trim_start_matches('/');
+    let path = path.strip_suffix("index.html").unwrap_or(path);
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    matches!(segments.as_slice(), ["rss"] | ["tag" | "author", _, "rss"])
+}
+
 /// The Content-Type of a site path; text types say they are UTF-8.
 pub fn content_type(path: &str) -> String {
+    if is_feed(path) {
+        return with_charset(RSS);
+    }
     with_charset(
         mime_guess::from_path(path)
             .first_raw()
@@ -37,6 +52,7 @@ pub fn content_type(path: &str) -> String {
 pub fn with_charset(kind: &str) -> String {
     let text = kind.starts_with("text/")
         || kind == "application/xml"
+        || kind == RSS
         || kind == "image/svg+xml"
         || kind == "application/javascript"
         || kind == "application/json";
@@ -64,6 +80,34 @@ pub fn is_fingerprinted(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feeds_at_ghost_addresses_are_rss() {
+        for feed in [
+            "rss/index.html",
+            "/rss/",
+            "tag/rust/rss/index.html",
+            "/author/ada/rss/",
+        ] {
+            assert_eq!(
+                content_type(feed),
+                "application/rss+xml; charset=utf-8",
+                "{feed}"
+            );
+        }
+        for page in [
+            "rss.xml",
+            "rss-notes/index.html",
+            "tag/rss/index.html",
+            "a/rss/index.html",
+        ] {
+            assert_ne!(
+                content_type(page),
+                "application/rss+xml; charset=utf-8",
+                "{page}"
+            );
+        }
+    }
 
     #[test]
     fn policies_by_kind_of_file() {

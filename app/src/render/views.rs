@@ -82,6 +82,10 @@ pub struct PostSummary {
     pub date: Option<String>,
     pub updated: Option<String>,
     pub featured_image: Option<String>,
+    pub featured_image_alt: Option<String>,
+    /// HTML, cleaned: Markdown inline (a link to the photographer), whoever wrote it.
+    pub featured_image_caption: Option<String>,
+    pub featured: bool,
     /// Public tags only; internal (`#`) tags never reach templates.
     pub tags: Vec<TagRef>,
     pub primary_tag: Option<TagRef>,
@@ -173,6 +177,9 @@ pub fn summarize(snapshot: &Snapshot, post: &SnapshotPost, base_url: &str) -> Po
         date: doc.published_at.map(timestamp),
         updated: updated(doc),
         featured_image: doc.featured_image.clone(),
+        featured_image_alt: doc.featured_image_alt.clone(),
+        featured_image_caption: doc.featured_image_caption.as_deref().and_then(caption_html),
+        featured: doc.featured,
         primary_tag: tags.first().cloned(),
         tags,
         primary_author: authors.first().cloned(),
@@ -184,6 +191,18 @@ pub fn summarize(snapshot: &Snapshot, post: &SnapshotPost, base_url: &str) -> Po
             .iter()
             .any(|&t| snapshot.tags[t].name == crate::ghost::PREVIEW_TAG),
     }
+}
+
+/// A caption's Markdown as HTML without its paragraph, cleaned of anything active.
+fn caption_html(markdown: &str) -> Option<String> {
+    let html = super::sanitize::clean(&super::markdown::to_html(markdown.trim()));
+    let html = html.trim();
+    let inner = html
+        .strip_prefix("<p>")
+        .and_then(|h| h.strip_suffix("</p>"))
+        .filter(|h| !h.contains("<p>"))
+        .unwrap_or(html);
+    (!inner.is_empty()).then(|| inner.to_owned())
 }
 
 /// Where a list is in its pages.

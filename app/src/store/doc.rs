@@ -75,7 +75,13 @@ pub struct PostDoc {
     pub tags: Vec<String>,
     /// Author names in order; the first is the primary author.
     pub authors: Vec<String>,
+    /// Shown first or marked by themes (Ghost's featured posts).
+    pub featured: bool,
     pub featured_image: Option<String>,
+    /// The featured image's alt text, for readers who do not see it.
+    pub featured_image_alt: Option<String>,
+    /// Shown under the featured image (may hold a link: Markdown inline).
+    pub featured_image_caption: Option<String>,
     pub meta_title: Option<String>,
     pub meta_description: Option<String>,
     pub canonical_url: Option<String>,
@@ -89,6 +95,9 @@ pub struct PostDoc {
     pub codeinjection_foot: Option<String>,
     /// Old URL paths that redirect to this post.
     pub aliases: Vec<String>,
+    /// The guid feeds give the post, when not its permalink: the one its old feed
+    /// gave it (a Ghost import keeps Ghost's post id).
+    pub feed_id: Option<String>,
     pub markdown: String,
 }
 

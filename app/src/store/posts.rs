@@ -25,13 +25,14 @@ pub(crate) const COLUMNS: &str = "id, kind, slug, title, \
     updated_at, featured_image, meta_title, meta_description, canonical_url, og_title, \
     og_description, og_image, twitter_title, twitter_description, twitter_image, \
     codeinjection_head, codeinjection_foot, aliases, source_path, source_hash, revision, deleted_at, \
-    sanitized";
+    sanitized, featured, featured_image_alt, featured_image_caption, feed_id";
 
 /// The editable columns, in the order [`push_doc`] binds them.
 const DOC_COLUMNS: &str = "kind, slug, title, excerpt, status, published_at, updated_at, \
     featured_image, meta_title, meta_description, canonical_url, og_title, og_description, \
     og_image, twitter_title, twitter_description, twitter_image, codeinjection_head, \
-    codeinjection_foot, aliases, body_hash, word_count, auto_excerpt";
+    codeinjection_foot, aliases, featured, featured_image_alt, featured_image_caption, feed_id, \
+    body_hash, word_count, auto_excerpt";
 
 /// Binds a document's fields in [`DOC_COLUMNS`] order (its body goes to `post_bodies`,
 /// its digest here).
@@ -60,7 +61,11 @@ fn push_doc<'a>(
         .push_bind(&doc.twitter_image)
         .push_bind(&doc.codeinjection_head)
         .push_bind(&doc.codeinjection_foot)
-        .push_bind(serde_json::to_string(&doc.aliases).expect("a list of strings serializes"));
+        .push_bind(serde_json::to_string(&doc.aliases).expect("a list of strings serializes"))
+        .push_bind(doc.featured)
+        .push_bind(&doc.featured_image_alt)
+        .push_bind(&doc.featured_image_caption)
+        .push_bind(&doc.feed_id);
     values
         .push_bind(&digest.hash)
         .push_bind(digest.word_count as i64)
@@ -321,6 +326,10 @@ pub(crate) fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredPost> {
         codeinjection_head: row.try_get("codeinjection_head")?,
         codeinjection_foot: row.try_get("codeinjection_foot")?,
         aliases: serde_json::from_str(&aliases).map_err(|e| corrupt("aliases", e.to_string()))?,
+        featured: row.try_get("featured")?,
+        featured_image_alt: row.try_get("featured_image_alt")?,
+        featured_image_caption: row.try_get("featured_image_caption")?,
+        feed_id: row.try_get("feed_id")?,
         markdown: row.try_get("markdown")?,
     };
     Ok(StoredPost {

@@ -253,7 +253,9 @@ const ROW_FIELDS: &str =
     'og_image', og_image, 'twitter_title', twitter_title, \
     'twitter_description', twitter_description, 'twitter_image', twitter_image, \
     'codeinjection_head', codeinjection_head, 'codeinjection_foot', codeinjection_foot, \
-    'aliases', json(aliases))";
+    'aliases', json(aliases), 'featured', json(CASE WHEN featured THEN 'true' ELSE 'false' END), \
+    'featured_image_alt', featured_image_alt, 'featured_image_caption', featured_image_caption, \
+    'feed_id', feed_id)";
 
 /// Added to the body hash of a post whose HTML is cleaned (an author's).
 pub const SANITIZED: &str = "-sanitized";
