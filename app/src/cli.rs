@@ -261,6 +261,10 @@ pub enum ImportFrom {
         /// (whole, to everyone).
         #[arg(long, value_enum, default_value_t)]
         members: folio::ghost::Members,
+        /// Ghost's redirects.yaml or redirects.json (Settings > Labs): merged into
+        /// content/redirects.yaml.
+        #[arg(long)]
+        redirects: Option<PathBuf>,
         /// Refuse exports larger than this many bytes.
         #[arg(long, default_value_t = folio::ghost::DEFAULT_MAX_BYTES)]
         max_bytes: u64,

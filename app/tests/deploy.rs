@@ -356,3 +356,47 @@ async fn publish_purge_from_ci_invalidates_what_the_bucket_took() {
     );
     assert_eq!(moto.invalidations(&distribution).len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_redirects_become_website_redirect_objects() {
+    let moto = Moto::start();
+    moto.create_bucket("site").await;
+    let site = TestSite::empty();
+    site.write(
+        "posts/new.md",
+        &post(
+            "New",
+            "date: 2025-01-01\naliases: [/2019/old-new/]\n",
+            "New.",
+        ),
+    );
+    site.write(
+        "redirects.yaml",
+        "301:\n  /old/: /new/\n  ^/blog/(.*)$: /$1\n",
+    );
+    let vars = aws(&moto);
+    let output = site.cli_with(&["publish", "--bucket", "s3://site"], &env(&vars));
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        moto.redirect_location("site", "old/index.html").as_deref(),
+        Some("/new/")
+    );
+    assert_eq!(
+        moto.redirect_location("site", "2019/old-new/index.html")
+            .as_deref(),
+        Some("/new/"),
+        "an alias is a redirect object too"
+    );
+    assert_eq!(moto.redirect_location("site", "new/index.html"), None);
+    let (status, _, _, body) = moto.get("site", "old/index.html").await;
+    assert_eq!(status, 200);
+    assert!(
+        String::from_utf8_lossy(&body).contains("url=/new/"),
+        "the page, for other hosts"
+    );
+    assert_eq!(
+        moto.get("site", ".redirects.json").await.0,
+        404,
+        "never uploaded"
+    );
+}

@@ -304,6 +304,7 @@ fn ghost_exports_import_or_say_why() {
                 max_bytes: folio::ghost::DEFAULT_MAX_BYTES,
                 permalink: None,
                 members: folio::ghost::Members::Public,
+                redirects: None,
             };
             let _ = runtime.block_on(folio::ghost::import(&store, &file, &options));
             // Whatever it made, nothing left the content folder.
@@ -340,6 +341,7 @@ fn a_whole_ghost_export_of_random_json_is_refused_cleanly() {
                     max_bytes: folio::ghost::DEFAULT_MAX_BYTES,
                     permalink: None,
                     members: folio::ghost::Members::Public,
+                    redirects: None,
                 };
                 if let Err(e) = runtime.block_on(folio::ghost::import(&store, &file, &options)) {
                     prop_assert!(!e.to_string().is_empty());

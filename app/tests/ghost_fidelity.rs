@@ -307,3 +307,132 @@ async fn every_site_serves_its_feeds_at_ghost_addresses_as_rss() {
         );
     }
 }
+
+const GHOST_REDIRECTS: &str = "\
+301:
+  /old-post/: /post-0/
+  ^/blog/(.*)$: /$1
+302:
+  /sale/: https://shop.example.com/sale
+";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ghost_redirects_are_answered_as_redirects_and_written_for_static_hosts() {
+    let site = TestSite::empty();
+    let export = hand_export("6.1.0", vec![json!({ "slug": "post-0" })]);
+    let file = write(&site, "x.json", &serde_json::to_vec(&export).expect("JSON"));
+    let rules = write(&site, "redirects.yaml", GHOST_REDIRECTS.as_bytes());
+    let report = import(
+        &site,
+        &file,
+        &["--redirects", rules.to_str().expect("utf-8")],
+    );
+    assert_eq!(report["redirects"], 3, "{report}");
+    assert_eq!(
+        report["redirects_not_for_buckets"],
+        json!(["^/blog/(.*)$ -> /$1"]),
+        "{report}"
+    );
+    let kept = std::fs::read_to_string(site.content().join("redirects.yaml")).expect("kept");
+    assert!(kept.contains("/old-post/"), "{kept}");
+    site.publish().await;
+    // A static host has a page for each plain path; the file itself is not published.
+    assert!(site
+        .read_out("old-post/index.html")
+        .contains("url=/post-0/"));
+    assert!(!site.out().join("redirects.yaml").exists());
+
+    let (base, _) = common::serve(site.site().await, true).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    for (path, status, location) in [
+        ("/old-post/", 301, "/post-0/"),
+        ("/OLD-POST", 301, "/post-0/"),
+        ("/blog/post-0/?ref=mail", 301, "/post-0/?ref=mail"),
+        ("/sale/", 302, "https://shop.example.com/sale"),
+        ("/blog//evil.example/", 301, "/evil.example/"),
+    ] {
+        let response = client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        assert_eq!(response.headers()["location"], location, "{path}");
+    }
+    assert_eq!(
+        client
+            .get(format!("{base}/post-0/"))
+            .send()
+            .await
+            .expect("answer")
+            .status(),
+        200
+    );
+    assert_eq!(
+        client
+            .get(format!("{base}/.redirects.json"))
+            .send()
+            .await
+            .expect("answer")
+            .status(),
+        404,
+        "the rules file is never served"
+    );
+}
+
+#[tokio::test]
+async fn bad_redirects_are_refused_by_file_and_line_and_change_nothing() {
+    let site = TestSite::empty();
+    let export = hand_export("6.1.0", vec![json!({ "slug": "post-0" })]);
+    let file = write(&site, "x.json", &serde_json::to_vec(&export).expect("JSON"));
+    let looped = write(&site, "loop.yaml", b"301:\n  /a/: /b/\n  /b/: /a/\n");
+    let looped_arg = looped.to_str().expect("utf-8").to_owned();
+    let (ok, _, stderr) = run(
+        &site,
+        &[
+            "import",
+            "ghost",
+            file.to_str().expect("utf-8"),
+            "--redirects",
+            &looped_arg,
+        ],
+    );
+    assert!(
+        !ok && stderr.contains("loop") && stderr.contains("loop.yaml"),
+        "{stderr}"
+    );
+    assert!(
+        !site.content().join("redirects.yaml").exists(),
+        "nothing written"
+    );
+    let (ok, listed, _) = run(
+        &site,
+        &["import", "ghost", file.to_str().expect("utf-8"), "--json"],
+    );
+    assert!(ok);
+    let report: Value = serde_json::from_str(&listed).expect("JSON");
+    assert_eq!(
+        report["added"], 1,
+        "the refused import added nothing: {report}"
+    );
+
+    // A broken redirects.yaml in content/ stops the publish; the site stays as it was.
+    site.publish().await;
+    let before = site.read_out("post-0/index.html");
+    std::fs::write(
+        site.content().join("redirects.yaml"),
+        "301:\n  /a/: [oops\n",
+    )
+    .expect("write");
+    let published = site
+        .site()
+        .await
+        .publish(folio::build::PublishOptions::default())
+        .await;
+    let error = published.expect_err("refused").to_string();
+    assert!(error.contains("redirects.yaml:"), "{error}");
+    assert_eq!(site.read_out("post-0/index.html"), before);
+}

@@ -3,6 +3,7 @@
 
 use super::plan::Plan;
 use super::PublishError;
+use crate::content::redirects::{self, Redirect};
 use crate::output::SiteWriter;
 use crate::render::views::{self, author_url, output_path, tag_url, PostSummary};
 use crate::render::{feeds, seo, sitemap};
@@ -24,6 +25,7 @@ impl Plan<'_> {
         let config = self.input.config;
         let snapshot = self.input.snapshot;
         let feeds = self.write_feeds(writer)?;
+        self.write_redirects(writer)?;
         // From the documents, as summaries have them: a build after an edit makes few
         // summaries, and the sitemap lists every post.
         let doc = |i: usize| &snapshot.posts[i].post.doc;
@@ -82,7 +84,41 @@ impl Plan<'_> {
             )
         };
         writer.put("robots.txt", robots.as_bytes(), "robots.txt")?;
-        Ok(maps.len() + 1 + feeds)
+        Ok(maps.len() + 2 + feeds)
+    }
+
+    /// Every redirect of the site, for `folio serve` to answer with real redirects
+    /// and the bucket sync to turn into redirect objects: `redirects.yaml`'s first,
+    /// then the posts' aliases and the old slugs of tags and authors.
+    fn write_redirects(&self, writer: &SiteWriter) -> Result<(), PublishError> {
+        let snapshot = self.input.snapshot;
+        let moved = |from: String, to: String| Redirect {
+            from,
+            to,
+            status: 301,
+        };
+        let mut all = self.input.redirects.to_vec();
+        for post in &snapshot.posts {
+            let doc = &post.post.doc;
+            let to = views::post_url(&doc.slug);
+            all.extend(doc.aliases.iter().map(|a| moved(a.clone(), to.clone())));
+        }
+        for tag in &snapshot.tags {
+            let to = tag_url(&tag.slug);
+            all.extend(tag.aliases.iter().map(|a| moved(tag_url(a), to.clone())));
+        }
+        for author in &snapshot.authors {
+            let to = author_url(&author.slug);
+            all.extend(
+                author
+                    .aliases
+                    .iter()
+                    .map(|a| moved(author_url(a), to.clone())),
+            );
+        }
+        let json = serde_json::to_vec(&all).expect("redirects serialize");
+        writer.put(redirects::SERVED, &json, "the redirects")?;
+        Ok(())
     }
 
     /// The site's feed (at `rss.xml` and at Ghost's `/rss/`) and one per tag and

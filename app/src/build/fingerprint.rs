@@ -6,13 +6,23 @@ use chrono::{DateTime, Utc};
 use super::frame::Frame;
 use super::{Paths, PublishError};
 use crate::content::media::{self, Media};
+use crate::content::redirects::{self, Redirect};
+use crate::content::ContentError;
 use crate::store::Store;
 
-/// The fingerprint of a build of `store` with `frame` and `media` at `now`.
+/// What a build reads from files besides the store: the theme's hash, the media of
+/// `content/` and its redirects.
+pub struct Files {
+    pub theme: blake3::Hash,
+    pub media: Vec<Media>,
+    pub redirects: Result<Vec<Redirect>, ContentError>,
+}
+
+/// The fingerprint of a build of `store` with `frame`, `media` and `redirects` at `now`.
 pub async fn of_build(
     store: &Store,
     frame: &Frame,
-    media: &[Media],
+    (media, redirects): (&[Media], &[Redirect]),
     now: DateTime<Utc>,
 ) -> Result<String, PublishError> {
     let version = store.version().await?;
@@ -27,16 +37,18 @@ pub async fn of_build(
         hasher.update(file.rel.as_bytes());
         hasher.update(file.stamp.as_bytes());
     }
+    hasher.update(&serde_json::to_vec(redirects).expect("redirects serialize"));
     Ok(hasher.finalize().to_hex().to_string())
 }
 
-/// Hashes the theme and the template overrides, and finds the files of `content/` a
-/// build copies, on a blocking thread: a publish starts it before its import, so the
-/// two walks of `content/` run side by side.
-pub fn files(paths: &Paths) -> tokio::task::JoinHandle<(blake3::Hash, Vec<Media>)> {
+/// Hashes the theme and the template overrides, finds the files of `content/` a
+/// build copies and reads its redirects, on a blocking thread: a publish starts it
+/// before its import, so the two walks of `content/` run side by side.
+pub fn files(paths: &Paths) -> tokio::task::JoinHandle<Files> {
     let paths = paths.clone();
-    tokio::task::spawn_blocking(move || {
-        let theme = crate::render::theme_hash(&paths.theme, &paths.templates);
-        (theme, media::find(&paths.content))
+    tokio::task::spawn_blocking(move || Files {
+        theme: crate::render::theme_hash(&paths.theme, &paths.templates),
+        media: media::find(&paths.content),
+        redirects: redirects::load(&paths.content),
     })
 }

@@ -1,5 +1,6 @@
 //! The pages of a build besides posts' own: the home page and the tag and author
-//! lists (paginated), the redirect page of each alias, and the 404 page.
+//! lists (paginated), the redirect page of each alias, old slug and plain redirect
+//! of `content/redirects.yaml`, and the 404 page.
 
 use super::plan::Plan;
 use super::PublishError;
@@ -24,6 +25,8 @@ pub(super) enum Job {
         of: Renamed,
         alias: usize,
     },
+    /// A plain-path redirect of `content/redirects.yaml` (by index).
+    Redirect(usize),
     NotFound,
 }
 
@@ -70,6 +73,27 @@ pub(super) fn jobs(plan: &Plan) -> Vec<Job> {
         jobs.extend((0..post.post.doc.aliases.len()).map(|alias| Job::Alias { post: i, alias }));
     }
     let snapshot = plan.input.snapshot;
+    // A post's page wins over a redirect page at its address (`folio serve` still
+    // redirects: redirects come first, as in Ghost); an alias is a redirect already.
+    let taken: std::collections::HashSet<String> = snapshot
+        .posts
+        .iter()
+        .flat_map(|p| {
+            let doc = &p.post.doc;
+            std::iter::once(output_path(&post_url(&doc.slug)))
+                .chain(doc.aliases.iter().map(|a| output_path(a)))
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for (r, rule) in plan.input.redirects.iter().enumerate() {
+        if let Some(path) = rule.plain_path() {
+            let file = output_path(&path);
+            // The first rule for a path is the one that answers.
+            if !taken.contains(&file) && seen.insert(file) {
+                jobs.push(Job::Redirect(r));
+            }
+        }
+    }
     for (t, tag) in snapshot.tags.iter().enumerate() {
         let of = Renamed::Tag(t);
         jobs.extend((0..tag.aliases.len()).map(|alias| Job::OldSlug { of, alias }));
@@ -117,6 +141,17 @@ impl Plan<'_> {
                     &output_path(&from),
                     redirect_page(&to, &permalink).as_bytes(),
                     &format!("old address {from} of {to}"),
+                )?;
+                Ok(())
+            }
+            Job::Redirect(r) => {
+                let rule = &self.input.redirects[r];
+                let from = rule.plain_path().expect("a job only for plain paths");
+                let permalink = seo::absolute(&self.input.config.base_url, &rule.to);
+                writer.put(
+                    &output_path(&from),
+                    redirect_page(&rule.to, &permalink).as_bytes(),
+                    &format!("the redirect {from} -> {}", rule.to),
                 )?;
                 Ok(())
             }

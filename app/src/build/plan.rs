@@ -16,6 +16,7 @@ use super::last::{LastBuild, Lists, SummaryHash, Unchanged};
 use super::Phase;
 use crate::config::SiteConfig;
 use crate::content::media::Media;
+use crate::content::redirects::Redirect;
 use crate::render::views::{summarize, PostSummary, SiteView};
 use crate::render::Theme;
 use crate::store::Snapshot;
@@ -31,6 +32,8 @@ pub struct Build<'a> {
     pub bodies: &'a dyn Bodies,
     /// Files from `content/` other than Markdown (images), copied as they are.
     pub media: &'a [Media],
+    /// The site's redirects (`content/redirects.yaml`).
+    pub redirects: &'a [Redirect],
     /// A preview build with drafts: pages are marked noindex and robots.txt disallows all.
     pub preview: bool,
     /// Where rendered post bodies are kept between builds.

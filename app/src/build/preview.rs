@@ -43,6 +43,7 @@ impl Site {
                 frame: &frame,
                 config: &config,
                 media: &[],
+                redirects: &[],
                 preview: true,
                 cache: None,
                 previous: None,

@@ -16,6 +16,7 @@ use super::plan::Build;
 use super::{fingerprint, Progress, PublishError, PublishOptions, PublishReport, Site};
 use crate::config::SiteConfig;
 use crate::content::media::Media;
+use crate::content::redirects::Redirect;
 use crate::output;
 use crate::render::Theme;
 use crate::store::{Snapshot, StoreError};
@@ -39,6 +40,7 @@ struct Plan {
     last_fingerprint: Option<String>,
     published: bool,
     media: Vec<Media>,
+    redirects: Vec<Redirect>,
 }
 
 impl Site {
@@ -113,14 +115,17 @@ impl Site {
     /// recorded for the folder's last build.
     async fn plan(
         &self,
-        files: tokio::task::JoinHandle<(blake3::Hash, Vec<Media>)>,
+        files: tokio::task::JoinHandle<fingerprint::Files>,
         drafts: bool,
     ) -> Result<Plan, PublishError> {
         let config = self.effective_config().await?;
-        let (theme_hash, media) = files.await.map_err(stopped)?;
-        let frame = Frame::new(&config, drafts, theme_hash);
+        let files = files.await.map_err(stopped)?;
+        // A bad redirects file stops the publish (the site stays as it was).
+        let (media, redirects) = (files.media, files.redirects?);
+        let frame = Frame::new(&config, drafts, files.theme);
+        let now = self.clock.now();
         let fingerprint =
-            fingerprint::of_build(&self.store, &frame, &media, self.clock.now()).await?;
+            fingerprint::of_build(&self.store, &frame, (&media, &redirects), now).await?;
         let last_fingerprint = self.store.state(&self.state_key()).await?;
         Ok(Plan {
             config,
@@ -129,6 +134,7 @@ impl Site {
             last_fingerprint,
             published: self.paths.out.join("index.html").is_file(),
             media,
+            redirects,
         })
     }
 
@@ -226,7 +232,8 @@ impl Site {
             store: self.store.clone(),
             runtime: tokio::runtime::Handle::current(),
         };
-        let (config, frame, media) = (plan.config.clone(), plan.frame.clone(), plan.media.clone());
+        let (config, frame) = (plan.config.clone(), plan.frame.clone());
+        let (media, redirects) = (plan.media.clone(), plan.redirects.clone());
         tokio::task::spawn_blocking(move || {
             let input = Build {
                 snapshot: &inputs.snapshot,
@@ -235,6 +242,7 @@ impl Site {
                 frame: &frame,
                 config: &config,
                 media: &media,
+                redirects: &redirects,
                 preview,
                 cache: inputs.cache.as_ref(),
                 previous: Some(&inputs.previous),

@@ -102,6 +102,7 @@ fn a_build_reads_only_the_bodies_it_renders() {
                 frame: &frame,
                 config: &config,
                 media: &[],
+                redirects: &[],
                 preview: false,
                 cache: Some(&cache),
                 previous: Some(previous),

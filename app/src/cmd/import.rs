@@ -18,6 +18,7 @@ pub async fn run(site: &Site, args: ImportArgs) -> Result<()> {
             images,
             permalink,
             members,
+            redirects,
             max_bytes,
             json,
         }) => {
@@ -27,6 +28,7 @@ pub async fn run(site: &Site, args: ImportArgs) -> Result<()> {
                 max_bytes,
                 permalink: permalink.as_deref(),
                 members,
+                redirects: redirects.as_deref(),
             };
             let report = folio::ghost::import(&site.store, &file, &options).await?;
             if json {
@@ -96,6 +98,18 @@ fn print_ghost(report: &GhostReport, file: &Path) {
     }
     for (slug, elements) in &report.elements_kept_as_html {
         println!("{slug}: kept as HTML: {}", elements.join(", "));
+    }
+    if report.redirects > 0 {
+        println!(
+            "{} redirect(s) merged into content/redirects.yaml",
+            report.redirects
+        );
+    }
+    if !report.redirects_not_for_buckets.is_empty() {
+        println!("patterns only `folio serve` answers (a bucket has no redirect for them):");
+        for rule in &report.redirects_not_for_buckets {
+            println!("  {rule}");
+        }
     }
     if !report.members_posts.is_empty() {
         let what = match report.members {

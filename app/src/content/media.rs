@@ -21,7 +21,8 @@ impl Media {
     }
 }
 
-/// Every file under `dir` except Markdown and hidden files and folders, sorted; none
+/// Every file under `dir` except Markdown, hidden files and folders and the site's
+/// redirects (`redirects.yaml`, read by the build, never published), sorted; none
 /// when `dir` does not exist.
 pub fn find(dir: &Path) -> Vec<Media> {
     let mut found: Vec<Media> = walkdir::WalkDir::new(dir)
@@ -29,6 +30,7 @@ pub fn find(dir: &Path) -> Vec<Media> {
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file() && !e.file_name().to_string_lossy().ends_with(".md"))
+        .filter(|e| !(e.depth() == 1 && e.file_name() == super::redirects::FILE))
         .filter_map(|e| {
             let stamp = crate::disk::file_stamp(&e.metadata().ok()?);
             Some(Media {

@@ -4,6 +4,7 @@ pub mod export;
 pub mod frontmatter;
 pub mod import;
 pub mod media;
+pub mod redirects;
 mod scan;
 
 use std::path::{Path, PathBuf};

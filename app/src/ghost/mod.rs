@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::content::redirects::{self, Redirect};
 use crate::store::posts::{self};
 use crate::store::tags::{self, TagFields};
 use crate::store::users::{self, Author};
@@ -76,6 +77,10 @@ pub struct GhostReport {
     pub media_copied: usize,
     /// Files the posts point at that were not found (or not looked for: no --images).
     pub media_missing: Vec<String>,
+    /// Redirects imported with `--redirects`, and those (patterns) only `folio serve`
+    /// answers: a bucket has no redirect for them.
+    pub redirects: usize,
+    pub redirects_not_for_buckets: Vec<String>,
     /// What `--members` did, and to which posts (by slug).
     pub members: Members,
     pub members_posts: Vec<String>,
@@ -107,6 +112,8 @@ pub struct GhostOptions<'a> {
     /// `/{year}/{month}/{slug}/`: old URLs become aliases.
     pub permalink: Option<&'a str>,
     pub members: Members,
+    /// Ghost's `redirects.yaml` or `redirects.json`: merged into `content/redirects.yaml`.
+    pub redirects: Option<&'a Path>,
 }
 
 /// Reads and checks an export without touching anything.
@@ -184,6 +191,11 @@ pub async fn import(
     };
     let data = &export.data;
     let docs = documents::all(data, options, &mut report).map_err(invalid)?;
+    // Checked before anything is written; written once the store has the posts.
+    let redirects = match options.redirects {
+        Some(file) => Some(read_redirects(file, options.content, &mut report)?),
+        None => None,
+    };
 
     let (authors, tag_fields) = profiles(data, &mut report);
     report.media_missing.sort();
@@ -236,7 +248,50 @@ pub async fn import(
     settings.extend(navigation(data, &mut report));
     crate::store::settings::save(&mut tx, &settings).await?;
     tx.commit().await?;
+    if let Some(rules) = redirects {
+        let target = options.content.join(redirects::FILE);
+        std::fs::create_dir_all(options.content)
+            .and_then(|()| {
+                crate::disk::atomic::write(&target, redirects::to_yaml(&rules).as_bytes())
+            })
+            .map_err(|source| GhostError::Copy {
+                path: target.clone(),
+                source,
+            })?;
+    }
     Ok(report)
+}
+
+/// Ghost's redirects in `file`, after those `content/redirects.yaml` has (a rule for
+/// the same `from` is replaced), checked as a whole. Patterns are noted: a bucket
+/// cannot express them (only `folio serve` answers them).
+fn read_redirects(
+    file: &Path,
+    content: &Path,
+    report: &mut GhostReport,
+) -> Result<Vec<Redirect>, GhostError> {
+    let text = std::fs::read_to_string(file).map_err(|source| GhostError::Read {
+        path: file.to_owned(),
+        source,
+    })?;
+    let invalid = |e: crate::content::ContentError| GhostError::Invalid {
+        path: file.to_owned(),
+        what: e.to_string(),
+    };
+    let name = file.display().to_string();
+    let imported = redirects::parse(&text, &name).map_err(invalid)?;
+    let mut rules = redirects::load(content).map_err(invalid)?;
+    rules.retain(|old| !imported.iter().any(|new| new.from == old.from));
+    report.redirects = imported.len();
+    report.redirects_not_for_buckets = imported
+        .iter()
+        .filter(|r| r.plain_path().is_none())
+        .map(|r| format!("{} -> {}", r.from, r.to))
+        .collect();
+    rules.extend(imported);
+    // The merge as a whole: a loop through old and new rules is refused too.
+    redirects::parse(&redirects::to_yaml(&rules), &name).map_err(invalid)?;
+    Ok(rules)
 }
 
 /// The export's authors (with their emails) and tags, their images pointed into the

@@ -37,10 +37,15 @@ pub fn service(out: &Path, cdn_max_age: u32, csp: Option<&str>) -> Router {
         .append_index_html_on_directories(true)
         .not_found_service(ServeFile::new(out.join(NOT_FOUND_PAGE)));
     let root = out.to_owned();
+    let redirects = super::redirects::Redirects::new(out);
     Router::new()
         .fallback_service(dir)
         .layer(middleware::from_fn(move |req, next| {
             read_whole(root.clone(), req, next)
+        }))
+        // Redirects before files, as in Ghost: a redirected path never shows its page.
+        .layer(middleware::from_fn(move |req, next| {
+            super::redirects::redirecting(redirects.clone(), req, next)
         }))
         .layer(middleware::from_fn(move |req, next| {
             caching(req, next, cdn_max_age, csp.clone())

@@ -4,6 +4,7 @@ mod files;
 pub mod health;
 pub mod listener;
 mod live;
+mod redirects;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};

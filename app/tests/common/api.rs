@@ -104,6 +104,26 @@ pub async fn page(server: &Server, path: &str) -> (u16, String) {
     (status, response.text().await.expect("text"))
 }
 
+/// The status and `Location` of a request to the public site, not followed.
+pub async fn redirect(server: &Server, path: &str) -> (u16, String) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let response = client
+        .get(format!("{}{path}", server.base))
+        .send()
+        .await
+        .expect("an answer");
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (response.status().as_u16(), location)
+}
+
 /// `folio serve` in `site` with the owner `name` enrolled and logged in.
 pub async fn owner_session(site: &TestSite, name: &str, env: &[(&str, &str)]) -> (Server, Api) {
     add_user(site, name, "owner");

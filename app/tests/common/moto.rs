@@ -94,15 +94,29 @@ pub fn free_port() -> u16 {
 }
 
 impl Moto {
-    /// Runs Python with boto3 (moto's own) against this server; returns its output.
+    /// Runs Python with boto3 (moto's own) against this server, with `c` a client of
+    /// CloudFront; returns its output.
     pub fn boto3(&self, script: &str) -> String {
+        self.python("cloudfront", script)
+    }
+
+    /// The `x-amz-website-redirect-location` of an object, if any.
+    pub fn redirect_location(&self, bucket: &str, key: &str) -> Option<String> {
+        let out = self.python(
+            "s3",
+            &format!("print(c.head_object(Bucket='{bucket}', Key='{key}').get('WebsiteRedirectLocation', ''))"),
+        );
+        Some(out.trim().to_owned()).filter(|l| !l.is_empty())
+    }
+
+    fn python(&self, service: &str, script: &str) -> String {
         let binary = std::env::var("MOTO_SERVER_BIN")
             .unwrap_or_else(|_| "/tmp/folio-moto-venv/bin/moto_server".to_owned());
         let python = std::path::Path::new(&binary).with_file_name("python");
         let output = std::process::Command::new(&python)
             .arg("-c")
             .arg(format!(
-                "import boto3, json\nc = boto3.client('cloudfront', endpoint_url='{}', \
+                "import boto3, json\nc = boto3.client('{service}', endpoint_url='{}', \
                  region_name='us-east-1', aws_access_key_id='test-key', \
                  aws_secret_access_key='test-secret')\n{script}",
                 self.endpoint

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 mod headers;
 mod plan;
+mod redirect_object;
 mod target;
 
 pub use headers::Headers;
@@ -106,10 +107,42 @@ pub async fn sync(
     let plan = Plan::new(&local, &remote, &manifest, options.delete);
     let mut report = plan.report(url, options.dry_run);
     if !options.dry_run {
-        apply(&bucket, &plan, manifest, headers, options, progress).await?;
+        let redirects = redirect_pages(out);
+        let sending = Sending {
+            headers,
+            redirects: &redirects,
+            options,
+        };
+        apply(&bucket, &plan, manifest, &sending, progress).await?;
     }
     report.millis = started.elapsed().as_millis();
     Ok(report)
+}
+
+/// How objects go up: their headers, which are redirects, how many at once.
+struct Sending<'a> {
+    headers: &'a Headers,
+    /// Site path of a redirect page -> where it sends readers.
+    redirects: &'a std::collections::HashMap<String, String>,
+    options: BucketOptions,
+}
+
+/// The redirect pages of the site in `out` (plain paths of the build's redirects):
+/// site path -> target. None readable: no redirect objects, pages only.
+fn redirect_pages(out: &Path) -> std::collections::HashMap<String, String> {
+    use crate::content::redirects::{Redirect, SERVED};
+    let rules: Vec<Redirect> = std::fs::read(out.join(SERVED))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
+    let mut pages = std::collections::HashMap::new();
+    for rule in rules {
+        if let Some(path) = rule.plain_path() {
+            let file = crate::render::views::output_path(&path);
+            pages.entry(file).or_insert(rule.to);
+        }
+    }
+    pages
 }
 
 /// Uploads phase by phase (a page goes up only once everything it links to is
@@ -119,10 +152,10 @@ async fn apply(
     bucket: &Bucket,
     plan: &Plan<'_>,
     mut manifest: Manifest,
-    headers: &Headers,
-    options: BucketOptions,
+    sending: &Sending<'_>,
     progress: Option<Progress>,
 ) -> Result<(), BucketError> {
+    let (headers, options) = (sending.headers, sending.options);
     let total = (plan.uploads.len() + plan.deletes.len()) as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
     let tick = || {
@@ -137,7 +170,10 @@ async fn apply(
         let uploads: Vec<BoxFuture<'_, Result<&Local, BucketError>>> = plan
             .phase(current)
             .into_iter()
-            .map(|file| bucket.upload(file, headers).boxed())
+            .map(|file| {
+                let redirect = sending.redirects.get(&file.path).map(String::as_str);
+                bucket.upload(file, headers, redirect).boxed()
+            })
             .collect();
         let mut running =
             futures_util::stream::iter(uploads).buffer_unordered(options.concurrency.max(1));

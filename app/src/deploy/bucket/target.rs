@@ -11,6 +11,7 @@ use object_store::{Attribute, Attributes, ObjectStore, PutOptions, PutPayload};
 
 use super::headers::Headers;
 use super::plan::Local;
+use super::redirect_object::RedirectPut;
 use super::{BucketError, Manifest, MANIFEST};
 
 pub(super) struct Bucket {
@@ -20,6 +21,8 @@ pub(super) struct Bucket {
     prefix: String,
     /// What `AWS_ENDPOINT_URL` says, for messages.
     endpoint: String,
+    /// Puts redirect pages as website redirects, when the credentials allow.
+    redirect_put: Option<RedirectPut>,
 }
 
 impl Bucket {
@@ -44,6 +47,7 @@ impl Bucket {
             name: name.to_owned(),
             prefix: prefix.trim_matches('/').to_owned(),
             endpoint,
+            redirect_put: RedirectPut::from_env(name),
         })
     }
 
@@ -133,11 +137,13 @@ impl Bucket {
         self.put(MANIFEST, bytes, attributes).await
     }
 
-    /// Uploads `file` with the headers `headers` gives its path.
+    /// Uploads `file` with the headers `headers` gives its path; a redirect page (its
+    /// `redirect` target known) as a website redirect too.
     pub async fn upload<'f>(
         &self,
         file: &'f Local,
         headers: &Headers,
+        redirect: Option<&str>,
     ) -> Result<&'f Local, BucketError> {
         let bytes = tokio::fs::read(&file.file)
             .await
@@ -146,6 +152,12 @@ impl Bucket {
                 source,
             })?;
         let (content_type, cache_control) = headers.for_path(&file.path);
+        if let (Some(location), Some(put)) = (redirect, &self.redirect_put) {
+            let key = self.key(&file.path).to_string();
+            put.put(&key, bytes, (&content_type, &cache_control), location)
+                .await?;
+            return Ok(file);
+        }
         let mut attributes = Attributes::new();
         attributes.insert(Attribute::ContentType, content_type.into());
         attributes.insert(Attribute::CacheControl, cache_control.into());

@@ -6,6 +6,7 @@ use object_store::aws::{AwsAuthorizer, AwsCredential};
 use object_store::client::{HttpRequest, HttpRequestBody};
 
 use super::{PurgeError, PurgeReport};
+use crate::deploy::encode_path;
 
 const CDN: &str = "CloudFront";
 
@@ -113,20 +114,6 @@ impl CloudFront {
         }
         Ok(headers)
     }
-}
-
-/// A path as CloudFront takes it: percent-encoded but for `/`, and never a wildcard.
-fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
 
 fn batch_xml(paths: &[String]) -> String {

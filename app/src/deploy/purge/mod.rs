@@ -68,7 +68,7 @@ impl Purgers {
 pub fn paths_of<'a>(files: impl IntoIterator<Item = &'a String>) -> Vec<String> {
     let mut paths: Vec<String> = files
         .into_iter()
-        .filter(|f| !f.starts_with("assets/"))
+        .filter(|f| !f.starts_with("assets/") && !f.split('/').any(|s| s.starts_with('.')))
         .map(|f| match f.strip_suffix("index.html") {
             Some(dir) => format!("/{dir}"),
             None => format!("/{f}"),
