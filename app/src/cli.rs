@@ -268,6 +268,11 @@ pub enum ImportFrom {
         /// Refuse exports larger than this many bytes.
         #[arg(long, default_value_t = folio::ghost::DEFAULT_MAX_BYTES)]
         max_bytes: u64,
+        /// Then publish, and check every address the Ghost site had (posts, pages,
+        /// tags, authors, feeds, sitemap, images, files) against the rendered site:
+        /// missing ones are listed and the command fails.
+        #[arg(long)]
+        verify: bool,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,

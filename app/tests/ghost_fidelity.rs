@@ -436,3 +436,88 @@ async fn bad_redirects_are_refused_by_file_and_line_and_change_nothing() {
     assert!(error.contains("redirects.yaml:"), "{error}");
     assert_eq!(site.read_out("post-0/index.html"), before);
 }
+
+#[test]
+fn every_address_of_each_fixture_is_verified_with_nothing_missing() {
+    let images = fixture("ghost6-cards-a-content/images");
+    let images = images.to_str().expect("utf-8").to_owned();
+    for (name, extra) in [
+        ("ghost6-cards-a.json", vec!["--images", images.as_str()]),
+        ("ghost-6.65.0-local-export.json", vec![]),
+        ("v4_export.json", vec![]),
+        ("products_export.json", vec![]),
+    ] {
+        let site = TestSite::empty();
+        let mut args = vec!["--verify"];
+        args.extend(extra.iter().copied());
+        let (ok, stdout, stderr) = run(
+            &site,
+            &[
+                &[
+                    "import",
+                    "ghost",
+                    fixture(name).to_str().expect("utf-8"),
+                    "--json",
+                ][..],
+                &args[..],
+            ]
+            .concat(),
+        );
+        let report: Value = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+        let verified = &report["verify"];
+        // Fixtures without their images folder miss exactly their images, named.
+        let missing: Vec<&str> = verified["missing"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: {stdout} {stderr}"))
+            .iter()
+            .map(|m| m.as_str().expect("a path"))
+            .filter(|m| {
+                !(extra.is_empty()
+                    && (m.starts_with("/images/")
+                        || m.starts_with("/files/")
+                        || m.starts_with("/media/")))
+            })
+            .collect();
+        assert_eq!(missing, Vec::<&str>::new(), "{name}: {verified}");
+        assert!(
+            verified["checked"].as_u64() >= Some(4),
+            "{name}: {verified}"
+        );
+        if name == "ghost6-cards-a.json" {
+            assert!(ok, "{name}: {stderr}");
+            assert_eq!(verified["members_unpublished"], 1);
+        }
+    }
+}
+
+#[test]
+fn a_missing_address_is_named_and_fails_the_verification() {
+    let site = TestSite::empty();
+    let images = fixture("ghost6-cards-a-content/images");
+    let file = fixture("ghost6-cards-a.json");
+    let args = [
+        "import",
+        "ghost",
+        file.to_str().expect("utf-8"),
+        "--images",
+        images.to_str().expect("utf-8"),
+    ];
+    let (ok, _, stderr) = run(&site, &args);
+    assert!(ok, "{stderr}");
+    // A theme without tag feeds (or a lost image) would lose subscribers: caught.
+    let (ok, _, _) = run(&site, &["publish"]);
+    assert!(ok);
+    std::fs::remove_file(site.content().join("images/2026/11/alfama-rooftops.jpg")).expect("rm");
+    // Again without Ghost's folder, so the image is not copied back.
+    let verify = ["import", "ghost", file.to_str().expect("utf-8"), "--verify"];
+    let (ok, stdout, stderr) = run(&site, &verify);
+    assert!(!ok, "a miss fails: {stdout}");
+    assert!(
+        stdout.contains("missing: /images/2026/11/alfama-rooftops.jpg"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("missing from the rendered site"),
+        "{stderr}"
+    );
+}

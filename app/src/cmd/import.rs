@@ -20,6 +20,7 @@ pub async fn run(site: &Site, args: ImportArgs) -> Result<()> {
             members,
             redirects,
             max_bytes,
+            verify,
             json,
         }) => {
             let options = GhostOptions {
@@ -31,10 +32,29 @@ pub async fn run(site: &Site, args: ImportArgs) -> Result<()> {
                 redirects: redirects.as_deref(),
             };
             let report = folio::ghost::import(&site.store, &file, &options).await?;
+            let verified = if verify {
+                Some(verify_site(site, &file, max_bytes, members).await?)
+            } else {
+                None
+            };
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                let mut value = serde_json::to_value(&report)?;
+                if let Some(verified) = &verified {
+                    value["verify"] = serde_json::to_value(verified)?;
+                }
+                println!("{}", serde_json::to_string_pretty(&value)?);
             } else {
                 print_ghost(&report, &file);
+                if let Some(verified) = &verified {
+                    print_verified(verified);
+                }
+            }
+            if let Some(verified) = verified.filter(|v| !v.missing.is_empty()) {
+                anyhow::bail!(
+                    "{} of the Ghost site's {} addresses are missing from the rendered site",
+                    verified.missing.len(),
+                    verified.checked
+                );
             }
         }
         None => {
@@ -144,4 +164,42 @@ fn print_ghost(report: &GhostReport, file: &Path) {
         report.authors,
         report.media_copied
     );
+}
+
+/// Publishes the site (content/ imported), then checks every address of the Ghost
+/// export against it.
+async fn verify_site(
+    site: &Site,
+    file: &std::path::Path,
+    max_bytes: u64,
+    members: folio::ghost::Members,
+) -> Result<folio::ghost::verify::Verified> {
+    let options = folio::build::PublishOptions {
+        import: true,
+        ..folio::build::PublishOptions::default()
+    };
+    site.publish(options).await?;
+    Ok(folio::ghost::verify::verify(
+        file,
+        max_bytes,
+        members,
+        &site.paths.out,
+    )?)
+}
+
+fn print_verified(verified: &folio::ghost::verify::Verified) {
+    println!(
+        "verified {} addresses of the Ghost site: {} missing",
+        verified.checked,
+        verified.missing.len()
+    );
+    for url in &verified.missing {
+        println!("  missing: {url}");
+    }
+    if verified.members_unpublished > 0 {
+        println!(
+            "  ({} post(s) for members left unpublished on purpose, not checked)",
+            verified.members_unpublished
+        );
+    }
 }

@@ -7,6 +7,7 @@
 mod documents;
 mod export;
 mod html;
+pub mod verify;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,128 @@
+//! `folio import ghost EXPORT --verify`: every address the Ghost site had — posts,
+//! pages, tags and authors with posts, their feeds and the site's, the sitemap, every
+//! image and file the posts point at — checked against the rendered site: a file, or a
+//! redirect to one. Nothing here changes anything.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::export::Data;
+use super::{html, read, GhostError, Members};
+use crate::content::redirects::{Matcher, Redirect, SERVED};
+use crate::render::views::{author_url, output_path, tag_url};
+
+/// What a verification found.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Verified {
+    /// Addresses checked.
+    pub checked: usize,
+    /// Addresses the rendered site has no file or redirect for.
+    pub missing: Vec<String>,
+    /// Posts for members left unpublished on purpose (`--members draft`), not checked.
+    pub members_unpublished: usize,
+}
+
+/// Checks the addresses of the Ghost export at `path` against the site in `out`.
+pub fn verify(
+    path: &Path,
+    max_bytes: u64,
+    members: Members,
+    out: &Path,
+) -> Result<Verified, GhostError> {
+    let export = read(path, max_bytes)?;
+    let (urls, members_unpublished) = addresses(&export.data, members);
+    let redirects: Vec<Redirect> = std::fs::read(out.join(SERVED))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
+    let matcher = Matcher::new(&redirects);
+    let exists = |url: &str| out.join(file_of(url)).is_file();
+    let missing = urls
+        .iter()
+        .filter(|url| {
+            !exists(url)
+                && !matcher
+                    .find(url)
+                    .is_some_and(|(to, _)| to.starts_with("http") || exists(&to))
+        })
+        .cloned()
+        .collect();
+    Ok(Verified {
+        checked: urls.len(),
+        missing,
+        members_unpublished,
+    })
+}
+
+/// The file of the output folder an address is served from: a page's `index.html`,
+/// or the file itself (`/sitemap.xml`, `/images/a.jpg`).
+fn file_of(url: &str) -> String {
+    let last = url.rsplit('/').next().unwrap_or_default();
+    if last.contains('.') {
+        url.trim_start_matches('/').to_owned()
+    } else {
+        output_path(url)
+    }
+}
+
+/// Every address of the Ghost site (root-relative), and how many members' posts are
+/// left out of the check on purpose.
+fn addresses(data: &Data, members: Members) -> (BTreeSet<String>, usize) {
+    let mut urls = BTreeSet::from([
+        "/".to_owned(),
+        "/rss/".to_owned(),
+        "/sitemap.xml".to_owned(),
+    ]);
+    let tags = Data::linked(&data.posts_tags, |l| l.tag_id.as_ref());
+    let authors = Data::linked(&data.posts_authors, |l| l.author_id.as_ref());
+    let mut used_tags = BTreeSet::new();
+    let mut used_authors = BTreeSet::new();
+    let mut left_out = 0;
+    for post in &data.posts {
+        if post.status.as_deref() != Some("published") {
+            continue;
+        }
+        let for_members = matches!(
+            post.visibility.as_deref(),
+            Some("members" | "paid" | "tiers")
+        );
+        if for_members && members == Members::Draft {
+            left_out += 1;
+            continue;
+        }
+        urls.insert(format!("/{}/", post.slug));
+        // The media of a preview's hidden part is not the site's: only whole posts.
+        if !for_members || members == Members::Public {
+            let mut media = Vec::new();
+            html::rewrite_urls(post.html.as_deref().unwrap_or_default(), &mut media);
+            html::rewrite_urls(
+                post.feature_image.as_deref().unwrap_or_default(),
+                &mut media,
+            );
+            urls.extend(media.into_iter().map(|rel| format!("/{rel}")));
+        }
+        if post.kind.as_deref() != Some("page") {
+            used_tags.extend(tags.get(post.id.as_str()).into_iter().flatten().copied());
+            used_authors.extend(authors.get(post.id.as_str()).into_iter().flatten().copied());
+        }
+    }
+    for tag in data
+        .tags
+        .iter()
+        .filter(|t| used_tags.contains(t.id.as_str()))
+    {
+        if !tag.name.starts_with('#') {
+            urls.insert(tag_url(&tag.slug));
+            urls.insert(format!("{}rss/", tag_url(&tag.slug)));
+        }
+    }
+    for user in data
+        .users
+        .iter()
+        .filter(|u| used_authors.contains(u.id.as_str()))
+    {
+        urls.insert(author_url(&user.slug));
+        urls.insert(format!("{}rss/", author_url(&user.slug)));
+    }
+    (urls, left_out)
+}
