@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch } from './browser.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
@@ -50,11 +50,7 @@ before(async () => {
   execFileSync(binary, ['import', 'ghost', path.join(fixtures, 'ghost6-cards-a.json'), '--members', 'public',
     '--images', path.join(fixtures, 'ghost6-cards-a-content/images')], { cwd: siteDir, env: { ...process.env, FOLIO_LOG: 'warn' } });
   server = await startServer(siteDir);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launch();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
 });
 
