@@ -176,23 +176,29 @@ async function list(kind, trashed = false) {
       : h('p', { class: 'muted' }, trashed ? 'The trash is empty.' : 'Nothing here yet.')));
 }
 
-async function tokens() {
+async function tokens(made) {
   const data = await get('/tokens');
   const scopes = ['content:read', 'content:write', 'publish'];
   const created = h('div', { id: 'token-created' });
   const f = form('New API token', [
-    field('Name', input('name', 'text', { placeholder: 'ci' })),
+    field('Name', input('name', 'text'), 'What uses it, e.g. “GitHub Actions”.'),
     h('fieldset', {}, h('legend', {}, 'Scopes'),
-      ...scopes.map((s) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'scope', value: s, checked: true }), s))),
+      // Least privilege by default: a token reads until more is ticked.
+      ...scopes.map((s) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'scope', value: s, checked: s === 'content:read' }), s))),
   ], 'Create token', async (_data, formEl) => {
     const chosen = [...formEl.querySelectorAll('input[name=scope]:checked')].map((c) => c.value);
     const token = await post('/tokens', { name: formEl.elements.name.value, scopes: chosen });
+    // Drawn again with the new token listed, the notice above the list.
+    await tokens(token);
+  });
+  if (made) {
+    const token = made;
     created.replaceChildren(h('div', { class: 'card notice' },
       h('p', {}, 'Copy the token now: it is not shown again.'),
       h('code', { id: 'new-token', class: 'secret' }, token.token),
       h('button', { type: 'button', onclick: () => navigator.clipboard.writeText(token.token).then(() => toast('Copied.')) }, 'Copy'),
       h('button', { type: 'button', onclick: () => tokens() }, 'Done')));
-  });
+  }
   show(h('section', {}, h('h1', {}, 'API tokens'), created,
     h('table', { class: 'list', id: 'tokens' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Scopes'), h('th', {}, 'Last used'), h('th', {}, ''))),
       h('tbody', {}, data.tokens.map((t) => h('tr', { 'data-token': t.name },

@@ -103,6 +103,8 @@ after(async () => {
 test('first run: setup token, owner, TOTP enrollment, recovery codes, dashboard', async () => {
   await page.goto(`${base}/admin/`);
   await page.getByLabel('Setup token').fill(setupToken);
+  // Nobody is signed in: no menu of screens they cannot reach.
+  assert.equal(await page.locator('#bar').isVisible(), false, 'no menu on the setup screen');
   await page.getByLabel('Username').fill('owner');
   await page.getByLabel('Password').fill(PASSWORD);
   await snap('setup');
@@ -131,6 +133,7 @@ async function logOutAndIn() {
   page.on('request', count);
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  assert.equal(await page.locator('#bar').isVisible(), false, 'no menu on the login screen');
   await page.getByLabel('Username').fill('owner');
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Continue' }).click();
@@ -265,9 +268,15 @@ test('schedule, unpublish, restore a revision, trash and restore', async () => {
 
 test('an API token is shown once and can be revoked', async () => {
   await page.goto(`${base}/admin/#/tokens`);
+  // Least privilege by default: reading only, until more is ticked.
+  const ticked = await page.locator('input[name=scope]:checked').evaluateAll((c) => c.map((i) => i.value));
+  assert.deepEqual(ticked, ['content:read']);
   await page.getByLabel('Name').fill('ci');
+  await page.getByLabel('content:write').check();
   await page.getByRole('button', { name: 'Create token' }).click();
   await page.locator('#new-token').waitFor();
+  // Listed at once, beside the one-time notice.
+  await page.locator('tr[data-token="ci"]').waitFor();
   await snap('token-created');
   const token = (await page.locator('#new-token').textContent()).trim();
   assert.match(token, /^folio_/);
