@@ -178,12 +178,28 @@ impl Plan<'_> {
                 page,
             });
         }
+        let count = feeds.len();
+        // A feed whose posts, texts and titles are the last build's stays as it was: a
+        // site has a feed per tag and author, and an edit changes a few.
+        let mut changed = Vec::new();
+        for feed in feeds {
+            let key = self.feed_key(&feed);
+            let unchanged = self.input.previous.and_then(|p| p.get(&feed.file)) == Some(&key);
+            if unchanged && writer.keep(&feed.file, "a feed")? {
+                self.record(feed.file, key);
+            } else {
+                changed.push((feed, key));
+            }
+        }
         // Every body once, however many feeds list it.
-        let mut wanted: Vec<usize> = feeds.iter().flat_map(|f| f.items.iter().copied()).collect();
+        let mut wanted: Vec<usize> = changed
+            .iter()
+            .flat_map(|(f, _)| f.items.iter().copied())
+            .collect();
         wanted.sort_unstable();
         wanted.dedup();
         let bodies = self.bodies_html(&wanted)?;
-        for feed in &feeds {
+        for (feed, key) in changed {
             let items: Vec<(&PostSummary, String, Option<&str>)> = feed
                 .items
                 .iter()
@@ -208,7 +224,28 @@ impl Plan<'_> {
                 xml.as_bytes(),
                 &format!("the feed {}", feed.url),
             )?;
+            self.record(feed.file, key);
         }
-        Ok(feeds.len())
+        Ok(count)
+    }
+
+    /// Everything a feed is made of: the build's frame, its channel, and each item's
+    /// summary, body and guid.
+    fn feed_key(&self, feed: &Feed) -> String {
+        let posts = &self.input.snapshot.posts;
+        let mut key = blake3::Hasher::new();
+        key.update(self.input.frame.as_str().as_bytes());
+        for part in [&feed.url, &feed.page, &feed.title, &feed.description] {
+            key.update(part.as_bytes());
+            key.update(&[0]);
+        }
+        for &i in &feed.items {
+            key.update(&self.summary_hashes[i]);
+            key.update(posts[i].digest.hash.as_bytes());
+            let guid = posts[i].post.doc.feed_id.as_deref().unwrap_or_default();
+            key.update(guid.as_bytes());
+            key.update(&[0]);
+        }
+        key.finalize().to_hex().to_string()
     }
 }
