@@ -1,12 +1,17 @@
 //! The files of a build made from every post at once: the feeds, the sitemaps and
 //! robots.txt. They are written at every build that renders anything.
 
+use rayon::prelude::*;
+
 use super::plan::Plan;
 use super::PublishError;
 use crate::content::redirects::{self, Redirect};
 use crate::output::SiteWriter;
 use crate::render::views::{self, author_url, output_path, tag_url, PostSummary};
 use crate::render::{feeds, seo, sitemap};
+
+/// Feeds made at a time: their bodies are in memory together.
+const FEED_BATCH: usize = 32;
 
 /// One feed to write: where, what it follows, and its posts (snapshot indexes).
 struct Feed {
@@ -129,7 +134,6 @@ impl Plan<'_> {
         let snapshot = self.input.snapshot;
         let limit = config.feed_limit;
         let newest = |list: &[usize]| list.iter().take(limit).copied().collect::<Vec<_>>();
-        let base = &config.base_url;
         let mut feeds: Vec<Feed> = Vec::new();
         let site_items = newest(&self.lists.posts);
         for (file, url) in [("rss.xml", "/rss.xml"), ("rss/index.html", "/rss/")] {
@@ -191,42 +195,55 @@ impl Plan<'_> {
                 changed.push((feed, key));
             }
         }
-        // Every body once, however many feeds list it.
-        let mut wanted: Vec<usize> = changed
-            .iter()
-            .flat_map(|(f, _)| f.items.iter().copied())
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let bodies = self.bodies_html(&wanted)?;
-        for (feed, key) in changed {
-            let items: Vec<(&PostSummary, String, Option<&str>)> = feed
-                .items
+        // In batches, side by side: every body of a batch read once however many of
+        // its feeds list it, and never all of them in memory at once.
+        for batch in changed.chunks(FEED_BATCH) {
+            let mut wanted: Vec<usize> = batch
                 .iter()
-                .map(|&i| {
-                    let guid = snapshot.posts[i].post.doc.feed_id.as_deref();
-                    (
-                        self.summary(i),
-                        bodies.get(&i).cloned().unwrap_or_default(),
-                        guid,
-                    )
-                })
+                .flat_map(|(f, _)| f.items.iter().copied())
                 .collect();
-            let channel = feeds::Channel {
-                title: &feed.title,
-                description: &feed.description,
-                link: seo::absolute(base, &feed.page),
-                feed: seo::absolute(base, &feed.url),
-            };
-            let xml = feeds::rss(config, &channel, &items);
-            writer.put(
-                &feed.file,
-                xml.as_bytes(),
-                &format!("the feed {}", feed.url),
-            )?;
-            self.record(feed.file, key);
+            wanted.sort_unstable();
+            wanted.dedup();
+            let bodies = self.bodies_html(&wanted)?;
+            batch
+                .par_iter()
+                .try_for_each(|(feed, key)| self.write_feed(writer, feed, key, &bodies))?;
         }
         Ok(count)
+    }
+
+    fn write_feed(
+        &self,
+        writer: &SiteWriter,
+        feed: &Feed,
+        key: &str,
+        bodies: &std::collections::HashMap<usize, String>,
+    ) -> Result<(), PublishError> {
+        let config = self.input.config;
+        let posts = &self.input.snapshot.posts;
+        let items: Vec<(&PostSummary, String, Option<&str>)> = feed
+            .items
+            .iter()
+            .map(|&i| {
+                let guid = posts[i].post.doc.feed_id.as_deref();
+                let body = bodies.get(&i).cloned().unwrap_or_default();
+                (self.summary(i), body, guid)
+            })
+            .collect();
+        let channel = feeds::Channel {
+            title: &feed.title,
+            description: &feed.description,
+            link: seo::absolute(&config.base_url, &feed.page),
+            feed: seo::absolute(&config.base_url, &feed.url),
+        };
+        let xml = feeds::rss(config, &channel, &items);
+        writer.put(
+            &feed.file,
+            xml.as_bytes(),
+            &format!("the feed {}", feed.url),
+        )?;
+        self.record(feed.file.clone(), key.to_owned());
+        Ok(())
     }
 
     /// Everything a feed is made of: the build's frame, its channel, and each item's
