@@ -521,3 +521,40 @@ fn a_missing_address_is_named_and_fails_the_verification() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alias_never_takes_an_address_of_the_site() {
+    // Redirects match without case, as Ghost's do; an alias is what an author writes.
+    let site = TestSite::empty();
+    site.write(
+        "posts/hello.md",
+        &common::post("Hello", "date: 2025-01-01\n", "Hello."),
+    );
+    site.write(
+        "posts/mine.md",
+        &common::post(
+            "Mine",
+            "date: 2025-01-02\naliases: [/Hello/, /Sitemap.xml, /TAG/x/, /old-mine/]\n",
+            "Mine.",
+        ),
+    );
+    site.publish().await;
+    let (base, _) = common::serve(site.site().await, true).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    for (path, status) in [("/hello/", 200), ("/sitemap.xml", 200), ("/old-mine/", 301)] {
+        let response = client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status().as_u16(), status, "{path}");
+    }
+    let rules = site.read_out(".redirects.json");
+    assert!(
+        !rules.contains("/Hello/") && !rules.contains("/TAG/x/"),
+        "{rules}"
+    );
+}

@@ -103,10 +103,22 @@ impl Plan<'_> {
             status: 301,
         };
         let mut all = self.input.redirects.to_vec();
+        // `folio serve` answers redirects before files, matching without case: an
+        // alias (which an author writes) must not take an address of the site's own.
+        let own = self.own_addresses();
         for post in &snapshot.posts {
             let doc = &post.post.doc;
             let to = views::post_url(&doc.slug);
-            all.extend(doc.aliases.iter().map(|a| moved(a.clone(), to.clone())));
+            for alias in &doc.aliases {
+                if redirects::takes_address(alias, &own) {
+                    tracing::warn!(
+                        "the alias {alias} of /{}/ is an address of the site: not redirected",
+                        doc.slug
+                    );
+                } else {
+                    all.push(moved(alias.clone(), to.clone()));
+                }
+            }
         }
         for tag in &snapshot.tags {
             let to = tag_url(&tag.slug);
@@ -244,6 +256,29 @@ impl Plan<'_> {
         )?;
         self.record(feed.file.clone(), key.to_owned());
         Ok(())
+    }
+
+    /// The addresses of the site's own pages and files, as redirects compare them.
+    fn own_addresses(&self) -> std::collections::HashSet<String> {
+        let snapshot = self.input.snapshot;
+        let mut own: std::collections::HashSet<String> =
+            ["/", "/rss/", "/rss.xml", "/robots.txt", "/404.html"]
+                .iter()
+                .map(|a| redirects::normal(a))
+                .collect();
+        own.extend(
+            snapshot
+                .posts
+                .iter()
+                .map(|p| redirects::normal(&views::post_url(&p.post.doc.slug))),
+        );
+        own.extend(
+            self.input
+                .media
+                .iter()
+                .map(|m| redirects::normal(&format!("/{}", m.rel))),
+        );
+        own
     }
 
     /// Everything a feed is made of: the build's frame, its channel, and each item's

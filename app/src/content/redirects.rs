@@ -203,8 +203,19 @@ fn check(rules: &[Redirect]) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `path` (an alias) would take an address the site has: one of `own` (as
+/// [`normal`] makes them), or any under the site's own folders (tags, authors, pages
+/// of lists, assets, sitemaps).
+pub fn takes_address(path: &str, own: &std::collections::HashSet<String>) -> bool {
+    let path = normal(path);
+    const FOLDERS: [&str; 6] = [
+        "/tag/", "/author/", "/page/", "/assets/", "/rss/", "/sitemap",
+    ];
+    own.contains(&path) || FOLDERS.iter().any(|f| path.starts_with(f))
+}
+
 /// A path compared as Ghost compares them: without case, with or without its last `/`.
-fn normal(path: &str) -> String {
+pub fn normal(path: &str) -> String {
     let path = path.split(['?', '#']).next().unwrap_or(path);
     format!("{}/", path.trim_end_matches('/')).to_lowercase()
 }
