@@ -268,6 +268,7 @@ test('schedule, unpublish, restore a revision, trash and restore', async () => {
 
 test('an API token is shown once and can be revoked', async () => {
   await page.goto(`${base}/admin/#/tokens`);
+  await page.getByRole('heading', { name: 'New API token' }).waitFor();
   // Least privilege by default: reading only, until more is ticked.
   const ticked = await page.locator('input[name=scope]:checked').evaluateAll((c) => c.map((i) => i.value));
   assert.deepEqual(ticked, ['content:read']);
