@@ -558,3 +558,122 @@ async fn an_alias_never_takes_an_address_of_the_site() {
         "{rules}"
     );
 }
+
+/// Cards a Ghost user edits as Markdown once imported: images with their alt text and
+/// caption, code, quotes, dividers, bookmarks and buttons (links), callouts (quotes).
+/// The rest stay HTML, and the report says how much of each post that is.
+#[test]
+fn cards_with_a_markdown_form_become_markdown_and_the_rest_is_measured() {
+    let site = TestSite::empty();
+    let image = |name: &str| {
+        format!(
+            r#"src="__GHOST_URL__/content/images/2024/01/{name}" class="kg-image" alt="Alt of {name}" loading="lazy" width="800" height="600" srcset="__GHOST_URL__/content/images/size/w600/2024/01/{name} 600w, __GHOST_URL__/content/images/2024/01/{name} 800w" sizes="(min-width: 720px) 720px""#
+        )
+    };
+    let markdown_cards = [
+        format!(r#"<figure class="kg-card kg-image-card kg-card-hascaption"><img {}><figcaption><span style="white-space: pre-wrap;">Photo by </span><a href="https://mara.example.com">Mara "M" Lind</a><span> *on* film.</span></figcaption></figure>"#, image("a.jpg")),
+        format!(r#"<figure class="kg-card kg-image-card kg-card-hascaption"><a href="https://tarts.example/"><img {}></a><figcaption>Still warm.</figcaption></figure>"#, image("b.jpg")),
+        format!(r#"<figure class="kg-card kg-image-card"><img {}></figure>"#, image("c.jpg")),
+        r#"<figure class="kg-card kg-code-card"><pre><code class="language-python">print("hi")
+</code></pre><figcaption><span>A helper.</span></figcaption></figure>"#.to_owned(),
+        r#"<blockquote class="kg-blockquote-alt">Next time: Sintra.</blockquote><hr>"#.to_owned(),
+        r#"<figure class="kg-card kg-bookmark-card kg-card-hascaption"><a class="kg-bookmark-container" href="https://www.visitlisboa.com/en"><div class="kg-bookmark-content"><div class="kg-bookmark-title">Visit Lisboa — Official [site]</div><div class="kg-bookmark-description">Museums and events.</div><div class="kg-bookmark-metadata"><img class="kg-bookmark-icon" src="https://www.visitlisboa.com/favicon.ico" alt=""><span class="kg-bookmark-author">Visit Lisboa</span></div></div><div class="kg-bookmark-thumbnail"><img src="https://www.visitlisboa.com/og.jpg" alt="" onerror="this.style.display = 'none'"></div></a><figcaption>Genuinely useful.</figcaption></figure>"#.to_owned(),
+        r#"<div class="kg-card kg-button-card kg-align-center"><a href="__GHOST_URL__/about/" class="kg-btn kg-btn-accent">Read our story</a></div>"#.to_owned(),
+        r#"<div class="kg-card kg-callout-card kg-callout-card-yellow"><div class="kg-callout-emoji">🎟️</div><div class="kg-callout-text">Buy a <b><strong style="white-space: pre-wrap;">Viva Viagem</strong></b> card.</div></div>"#.to_owned(),
+    ];
+    let kept = format!(
+        r#"<figure class="kg-card kg-image-card kg-width-wide"><img {}></figure><figure class="kg-card kg-gallery-card kg-width-wide"><div class="kg-gallery-container"><div class="kg-gallery-row"><div class="kg-gallery-image"><img src="__GHOST_URL__/content/images/2024/01/e.jpg" alt="E"></div></div></div></figure>"#,
+        image("d.jpg")
+    );
+    let posts = vec![
+        json!({ "slug": "all-markdown", "html": format!("<p>Before.</p>{}<p>After.</p>", markdown_cards.concat()) }),
+        json!({ "slug": "mixed", "html": format!("<p>Before.</p>{kept}<p>After.</p>") }),
+    ];
+    let file = write(
+        &site,
+        "cards.json",
+        &serde_json::to_vec(&hand_export("6.1.0", posts)).expect("JSON"),
+    );
+    let report = import(&site, &file, &[]);
+
+    // What the owner edits.
+    let (ok, _, stderr) = run(&site, &["export", "exported"]);
+    assert!(ok, "{stderr}");
+    let markdown = std::fs::read_to_string(site.path().join("exported/posts/all-markdown.md"))
+        .expect("exported");
+    for expected in [
+        r#"![Alt of a.jpg](/images/2024/01/a.jpg "Photo by [Mara \"M\" Lind](https://mara.example.com) \\*on\\* film.")"#,
+        r#"[![Alt of b.jpg](/images/2024/01/b.jpg "Still warm.")](https://tarts.example/)"#,
+        "![Alt of c.jpg](/images/2024/01/c.jpg)",
+        "```python\nprint(\"hi\")\n```",
+        "> Next time: Sintra.",
+        "[Visit Lisboa — Official \\[site\\]](https://www.visitlisboa.com/en)\\\nMuseums and events.",
+        "Genuinely useful.",
+        "[Read our story](/about/)",
+        "> 🎟️ Buy a **Viva Viagem** card.",
+    ] {
+        assert!(markdown.contains(expected), "{expected}\nmissing from\n{markdown}");
+    }
+    for html in [
+        "<figure",
+        "<div",
+        "<img",
+        "srcset",
+        "kg-",
+        "<hr",
+        "<blockquote",
+    ] {
+        assert!(!markdown.contains(html), "{html} left in\n{markdown}");
+    }
+    assert!(
+        report["cards_kept_as_html"].get("all-markdown").is_none(),
+        "{report}"
+    );
+    assert!(
+        report["html_share"].get("all-markdown").is_none(),
+        "{report}"
+    );
+    assert_eq!(
+        report["cards_kept_as_html"]["mixed"],
+        json!(["image", "gallery"])
+    );
+    let share = report["html_share"]["mixed"].as_u64().expect("a share");
+    assert!((50..100).contains(&share), "{report}");
+
+    // What readers see: the same figures, links and quotes as on Ghost.
+    let (ok, _, stderr) = run(&site, &["publish"]);
+    assert!(ok, "{stderr}");
+    let page = site.read_out("all-markdown/index.html");
+    for expected in [
+        r#"<figure><img src="/images/2024/01/a.jpg" alt="Alt of a.jpg"><figcaption>Photo by <a href="https://mara.example.com">Mara “M” Lind</a> *on* film.</figcaption></figure>"#,
+        r#"<figure><a href="https://tarts.example/"><img src="/images/2024/01/b.jpg" alt="Alt of b.jpg"></a><figcaption>Still warm.</figcaption></figure>"#,
+        r#"<p><img src="/images/2024/01/c.jpg" alt="Alt of c.jpg" /></p>"#,
+        "<blockquote>\n<p>🎟️ Buy a <strong>Viva Viagem</strong> card.</p>\n</blockquote>",
+        r#"<a href="/about/">Read our story</a>"#,
+        "<hr",
+    ] {
+        assert!(page.contains(expected), "{expected}\nmissing from\n{page}");
+    }
+    let mixed = site.read_out("mixed/index.html");
+    assert!(
+        mixed.contains("kg-width-wide") && mixed.contains("kg-gallery-card"),
+        "{mixed}"
+    );
+
+    // The summary a person reads names the share.
+    let again = write(
+        &site,
+        "cards-2.json",
+        &std::fs::read(&file).expect("export"),
+    );
+    let fresh = TestSite::empty();
+    let (ok, stdout, stderr) = run(&fresh, &["import", "ghost", again.to_str().expect("utf-8")]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "mixed: {share}% of the body kept as HTML: 2 card(s): image, gallery"
+        )),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("all-markdown:"), "{stdout}");
+}

@@ -109,15 +109,18 @@ pub(super) fn import_line(report: &ImportReport, dir: &Path) -> String {
 
 fn print_ghost(report: &GhostReport, file: &Path) {
     print_warnings(&report.warnings);
-    for (slug, cards) in &report.cards_kept_as_html {
+    for (slug, share) in &report.html_share {
+        let mut kept = Vec::new();
+        if let Some(cards) = report.cards_kept_as_html.get(slug) {
+            kept.push(format!("{} card(s): {}", cards.len(), cards.join(", ")));
+        }
+        if let Some(elements) = report.elements_kept_as_html.get(slug) {
+            kept.push(elements.join(", "));
+        }
         println!(
-            "{slug}: kept as HTML: {} card(s): {}",
-            cards.len(),
-            cards.join(", ")
+            "{slug}: {share}% of the body kept as HTML: {}",
+            kept.join("; ")
         );
-    }
-    for (slug, elements) in &report.elements_kept_as_html {
-        println!("{slug}: kept as HTML: {}", elements.join(", "));
     }
     if report.redirects > 0 {
         println!(

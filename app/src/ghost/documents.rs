@@ -222,6 +222,11 @@ fn body(post: &export::Post, body: &str, name: &str, report: &mut GhostReport) -
             .elements_kept_as_html
             .insert(post.slug.clone(), converted.kept_elements.clone());
     }
+    if converted.html_share > 0 {
+        report
+            .html_share
+            .insert(post.slug.clone(), converted.html_share);
+    }
     converted
 }
 

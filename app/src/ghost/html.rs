@@ -1,9 +1,10 @@
 //! Ghost's HTML to Markdown. Ghost renders every body (Lexical, Mobiledoc or HTML)
 //! to `html` with its own card renderers; converting that one format keeps what
 //! readers saw for every Ghost version. What Markdown expresses (text, headings,
-//! lists, quotes, links, images, code, tables) becomes Markdown; cards it cannot
-//! express (bookmarks, embeds, galleries, callouts, toggles, buttons, HTML cards...)
-//! stay as raw HTML blocks, and the report names each one.
+//! lists, quotes, links, images, code, tables) becomes Markdown, and so do the cards
+//! with a Markdown form (see `cards`); the others (embeds, galleries, toggles,
+//! products, HTML cards...) stay as raw HTML blocks, and the report names each one
+//! and how much of the post they are.
 
 use std::sync::{Arc, Mutex};
 
@@ -22,6 +23,8 @@ pub struct Converted {
     pub kept_cards: Vec<String>,
     /// Other elements kept as HTML (`<iframe>`...).
     pub kept_elements: Vec<String>,
+    /// How much of `markdown` is HTML blocks, in percent (0 only when none is).
+    pub html_share: u8,
     /// Files under `images/`, `files/`, `media/` the body points at.
     pub media: Vec<String>,
 }
@@ -35,6 +38,13 @@ static MEDIA: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RAW_CARD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?s)<!--kg-card-begin: html-->(.*?)<!--kg-card-end: html-->")
+        .expect("a valid pattern")
+});
+
+/// Ghost's Lexical writes bold as `<b><strong>` and italics as `<i><em>`: one of each
+/// pair, or the Markdown is `****bold****`.
+static DOUBLED_EMPHASIS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"<b>\s*<strong\b[^>]*>|</strong>\s*</b>|<i>\s*<em\b[^>]*>|</em>\s*</i>")
         .expect("a valid pattern")
 });
 
@@ -114,16 +124,26 @@ pub fn convert(html: &str) -> Converted {
             markdown: format!("<div>\n{}\n</div>\n", html.trim()),
             kept_cards: Vec::new(),
             kept_elements: vec![format!("elements nested over {MAX_DEPTH} deep")],
+            html_share: 100,
             media,
         };
     }
+    let html = DOUBLED_EMPHASIS.replace_all(&html, |caps: &regex::Captures| {
+        let tag = &caps[0];
+        match (tag.starts_with("</"), tag.contains("strong")) {
+            (false, true) => "<strong>",
+            (true, true) => "</strong>",
+            (false, false) => "<em>",
+            (true, false) => "</em>",
+        }
+    });
     // HTML cards are raw HTML without a wrapper: set them aside behind placeholders.
     let mut raw = Vec::new();
     let html = RAW_CARD.replace_all(&html, |caps: &regex::Captures| {
         raw.push(caps[1].trim().to_owned());
         format!("<div data-folio-raw=\"{}\"></div>", raw.len() - 1)
     });
-    let kept = Arc::new(Mutex::new((Vec::new(), Vec::new())));
+    let kept = Arc::new(Mutex::new(Kept::default()));
     let raw = Arc::new(raw);
     let converter = {
         let kept = kept.clone();
@@ -137,7 +157,8 @@ pub fn convert(html: &str) -> Converted {
             .add_handler(
                 CARD_TAGS.to_vec(),
                 move |handlers: &dyn Handlers, element: Element| {
-                    keep_as_html(&element, &raw, &kept).or_else(|| handlers.fallback(element))
+                    card_or_element(handlers, &element, &raw, &kept)
+                        .or_else(|| handlers.fallback(element))
                 },
             )
             .build()
@@ -145,21 +166,51 @@ pub fn convert(html: &str) -> Converted {
     let markdown = converter
         .convert(&html)
         .unwrap_or_else(|_| html.to_string());
-    let (kept_cards, kept_elements) =
-        std::mem::take(&mut *kept.lock().expect("no panic while holding the lock"));
+    let kept = std::mem::take(&mut *kept.lock().expect("no panic while holding the lock"));
+    let markdown = tidy(&markdown);
     Converted {
-        markdown: tidy(&markdown),
-        kept_cards,
-        kept_elements,
+        html_share: share(kept.bytes, markdown.len()),
+        markdown,
+        kept_cards: kept.cards,
+        kept_elements: kept.elements,
         media,
     }
 }
 
-type Kept = Mutex<(Vec<String>, Vec<String>)>;
+/// What stayed HTML: card names, other elements, and the bytes of Markdown they take.
+#[derive(Default)]
+struct Kept {
+    cards: Vec<String>,
+    elements: Vec<String>,
+    bytes: usize,
+}
 
-/// Some(raw HTML) for a card or element Markdown cannot express; None lets htmd's
-/// own handler convert it.
-fn keep_as_html(element: &Element, raw: &[String], kept: &Kept) -> Option<HandlerResult> {
+impl Kept {
+    fn card(kept: &Mutex<Kept>, name: &str, html: &str) -> HandlerResult {
+        let block = block(html);
+        let mut kept = kept.lock().expect("no panic while holding the lock");
+        kept.cards.push(name.to_owned());
+        kept.bytes += block.content.len();
+        block
+    }
+
+    fn element(kept: &Mutex<Kept>, name: String, html: &str) -> HandlerResult {
+        let block = block(html);
+        let mut kept = kept.lock().expect("no panic while holding the lock");
+        kept.elements.push(name);
+        kept.bytes += block.content.len();
+        block
+    }
+}
+
+/// Some(Markdown or raw HTML) for a Ghost card, or for an element Markdown cannot
+/// express; None lets htmd's own handler convert it.
+fn card_or_element(
+    handlers: &dyn Handlers,
+    element: &Element,
+    raw: &[String],
+    kept: &Mutex<Kept>,
+) -> Option<HandlerResult> {
     let attr = |name: &str| {
         element
             .attrs
@@ -169,61 +220,34 @@ fn keep_as_html(element: &Element, raw: &[String], kept: &Kept) -> Option<Handle
     };
     if let Some(index) = attr("data-folio-raw") {
         let html = index.parse::<usize>().ok().and_then(|i| raw.get(i))?;
-        kept.lock()
-            .expect("no panic while holding the lock")
-            .0
-            .push("html".into());
-        return Some(block(html));
+        return Some(Kept::card(kept, "html", html));
     }
     let classes = attr("class").unwrap_or_default();
     let card = classes
         .split_whitespace()
-        .find_map(|c| c.strip_prefix("kg-").and_then(|c| c.strip_suffix("-card")))
-        .map(str::to_owned)
-        .or_else(|| {
-            classes
-                .split_whitespace()
-                .any(|c| c == "kg-blockquote-alt")
-                .then(|| "blockquote-alt".to_owned())
-        });
-    let keep_card = match card.as_deref() {
-        // Plain images and code become Markdown; with a caption, a width or a link
-        // an image stays a figure.
-        Some("image") => {
-            classes.contains("kg-card-hascaption")
-                || classes.contains("kg-width-")
-                || has_child(element, "a")
+        .find_map(|c| c.strip_prefix("kg-").and_then(|c| c.strip_suffix("-card")));
+    match card {
+        // Their HTML is plain: htmd's handlers convert it (a code card's caption
+        // becomes the paragraph below the code).
+        Some("code" | "markdown") | None => {}
+        Some(card) => {
+            return Some(match super::cards::markdown(handlers, card, element.node) {
+                Some(markdown) => HandlerResult {
+                    content: markdown,
+                    markdown_translated: true,
+                },
+                None => Kept::card(kept, card, &serialize_node(element)),
+            });
         }
-        Some("code") | Some("markdown") => false,
-        Some(_) => true,
-        None => false,
-    };
-    if keep_card {
-        kept.lock()
-            .expect("no panic while holding the lock")
-            .0
-            .push(card.unwrap_or_default());
-        return Some(block(&serialize_node(element)));
     }
-    if card.is_none()
-        && matches!(
-            element.tag,
-            "iframe" | "audio" | "video" | "script" | "form"
-        )
-    {
-        kept.lock()
-            .expect("no panic while holding the lock")
-            .1
-            .push(format!("<{}>", element.tag));
-        return Some(block(&serialize_node(element)));
+    if matches!(
+        element.tag,
+        "iframe" | "audio" | "video" | "script" | "form"
+    ) {
+        let name = format!("<{}>", element.tag);
+        return Some(Kept::element(kept, name, &serialize_node(element)));
     }
     None
-}
-
-fn has_child(element: &Element, tag: &str) -> bool {
-    element.node.children.borrow().iter().any(|child| {
-        matches!(&child.data, markup5ever_rcdom::NodeData::Element { name, .. } if &*name.local == tag)
-    })
 }
 
 fn serialize_node(element: &Element) -> String {
@@ -252,6 +276,15 @@ fn block(html: &str) -> HandlerResult {
         content: format!("\n\n{}\n\n", lines.join("\n")),
         markdown_translated: false,
     }
+}
+
+/// `part` of `whole` in percent, rounded, at least 1 when `part` is not nothing.
+fn share(part: usize, whole: usize) -> u8 {
+    if part == 0 || whole == 0 {
+        return 0;
+    }
+    let percent = (part.min(whole) * 100 + whole / 2) / whole;
+    percent.clamp(1, 100) as u8
 }
 
 /// At most one blank line between blocks, a newline at the end.
@@ -285,9 +318,9 @@ mod tests {
 
 // after a blank line
 </code></pre>
-<figure class="kg-card kg-bookmark-card"><a class="kg-bookmark-container" href="https://example.com">
+<div class="kg-card kg-toggle-card"><div class="kg-toggle-heading">
 
-<div class="kg-bookmark-title">Example</div></a></figure>
+<h4>Question?</h4></div></div>
 <!--kg-card-begin: html--><div class="custom">Mine</div><!--kg-card-end: html-->
 <iframe src="https://player.example/1"></iframe>"#;
         let c = convert(html);
@@ -307,15 +340,16 @@ mod tests {
         );
         assert!(c
             .markdown
-            .contains("<figure class=\"kg-card kg-bookmark-card\">"));
+            .contains("<div class=\"kg-card kg-toggle-card\">"));
         assert!(c.markdown.contains("<div class=\"custom\">Mine</div>"));
-        assert_eq!(c.kept_cards, vec!["bookmark", "html"]);
+        assert_eq!(c.kept_cards, vec!["toggle", "html"]);
+        assert!((1..100).contains(&c.html_share), "{}", c.html_share);
         assert_eq!(c.kept_elements, vec!["<iframe>"]);
         assert_eq!(c.media, vec!["images/2026/11/a.jpg"]);
 
-        // The bookmark block has no blank line inside.
-        let start = c.markdown.find("<figure").expect("figure");
-        let end = c.markdown[start..].find("</figure>").expect("end") + start;
+        // The toggle block has no blank line inside.
+        let start = c.markdown.find("<div class=\"kg-card").expect("toggle");
+        let end = c.markdown[start..].find("</h4>").expect("end") + start;
         assert!(!c.markdown[start..end].contains("\n\n"));
     }
 

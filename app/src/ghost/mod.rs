@@ -4,6 +4,7 @@
 //! One transaction: any error leaves the store as it was. Importing the same export
 //! again changes nothing; a newer one updates changed posts as new revisions.
 
+mod cards;
 mod documents;
 mod export;
 mod html;
@@ -74,6 +75,9 @@ pub struct GhostReport {
     pub cards_kept_as_html: BTreeMap<String, Vec<String>>,
     /// Per post slug: other elements kept as raw HTML (`<iframe>`...).
     pub elements_kept_as_html: BTreeMap<String, Vec<String>>,
+    /// Per post slug: how much of its Markdown is HTML blocks, in percent (posts
+    /// that are all Markdown are not listed).
+    pub html_share: BTreeMap<String, u8>,
     /// Files copied from `--images` (and its sibling `files/`, `media/`) into content/.
     pub media_copied: usize,
     /// Files the posts point at that were not found (or not looked for: no --images).

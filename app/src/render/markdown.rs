@@ -1,5 +1,6 @@
 //! Markdown to HTML: pulldown-cmark with the GFM extensions and smart punctuation,
-//! headings given ids and anchor links, fenced code highlighted at build time.
+//! headings given ids and anchor links, fenced code highlighted at build time, and an
+//! image alone in its paragraph with a title made a figure with that caption.
 
 use std::collections::HashMap;
 
@@ -12,7 +13,7 @@ use super::highlight;
 
 /// Changes whenever the HTML made from the same Markdown may change (parser options,
 /// heading ids, highlighting): the body cache and every page key include it.
-pub const VERSION: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " markdown v3");
+pub const VERSION: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " markdown v4");
 
 /// folio's Markdown: CommonMark with GitHub's tables, footnotes, strikethrough and task
 /// lists, smart punctuation and heading attributes. (The store's digests parse with
@@ -83,8 +84,119 @@ pub fn to_html_reusing(markdown: &str, blocks: &highlight::Blocks) -> String {
             other => events.push(other),
         }
     }
-    html::push_html(&mut out, events.into_iter());
+    html::push_html(&mut out, figures(events).into_iter());
     out
+}
+
+/// `![alt](src "caption")` alone in its paragraph, linked or not, as a figure whose
+/// caption is the title read as Markdown (a link to the photographer, emphasis):
+/// what an image with a caption is in Ghost and in HTML.
+fn figures(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut i = 0;
+    while i < events.len() {
+        match figure(&events[i..]) {
+            Some((html, taken)) => {
+                out.push(Event::Html(html.into()));
+                i += taken;
+            }
+            None => {
+                out.push(events[i].clone());
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The figure that `events` start with, and how many events it takes.
+fn figure(events: &[Event]) -> Option<(String, usize)> {
+    let Some(Event::Start(Tag::Paragraph)) = events.first() else {
+        return None;
+    };
+    let mut at = 1;
+    let link = match events.get(at) {
+        Some(Event::Start(Tag::Link {
+            dest_url, title, ..
+        })) => {
+            at += 1;
+            Some((dest_url, title))
+        }
+        _ => None,
+    };
+    let Some(Event::Start(Tag::Image {
+        dest_url: src,
+        title: caption,
+        ..
+    })) = events.get(at)
+    else {
+        return None;
+    };
+    if caption.trim().is_empty() {
+        return None;
+    }
+    at += 1;
+    let mut alt = String::new();
+    loop {
+        match events.get(at)? {
+            Event::End(TagEnd::Image) => break,
+            Event::Text(text) | Event::Code(text) => alt.push_str(text),
+            Event::SoftBreak | Event::HardBreak => alt.push(' '),
+            _ => {}
+        }
+        at += 1;
+    }
+    at += 1;
+    if link.is_some() {
+        let Some(Event::End(TagEnd::Link)) = events.get(at) else {
+            return None;
+        };
+        at += 1;
+    }
+    let Some(Event::End(TagEnd::Paragraph)) = events.get(at) else {
+        return None;
+    };
+    let mut html = String::from("<figure>");
+    if let Some((href, title)) = link {
+        html.push_str("<a href=\"");
+        pulldown_cmark_escape::escape_href(&mut html, href).expect("writing to a String");
+        if !title.is_empty() {
+            html.push_str("\" title=\"");
+            escape_html(&mut html, title).expect("writing to a String");
+        }
+        html.push_str("\">");
+    }
+    html.push_str("<img src=\"");
+    pulldown_cmark_escape::escape_href(&mut html, src).expect("writing to a String");
+    html.push_str("\" alt=\"");
+    escape_html(&mut html, &alt).expect("writing to a String");
+    html.push_str("\">");
+    if link.is_some() {
+        html.push_str("</a>");
+    }
+    html.push_str("<figcaption>");
+    html.push_str(&caption_html(caption));
+    html.push_str("</figcaption></figure>\n");
+    Some((html, at + 1))
+}
+
+/// A caption's Markdown as inline HTML; text that would make blocks (a heading, a
+/// list) stays text.
+fn caption_html(caption: &str) -> String {
+    let html = to_html(caption);
+    let inline = html
+        .trim_end()
+        .strip_prefix("<p>")
+        .and_then(|h| h.strip_suffix("</p>"))
+        .filter(|h| !h.contains("<p>"));
+    match inline {
+        Some(inline) => inline.to_owned(),
+        None => {
+            let mut text = String::new();
+            escape_html(&mut text, caption).expect("writing to a String");
+            text
+        }
+    }
 }
 
 /// A heading id: the explicit `{#id}` if given, else the heading's text slugified;
@@ -135,6 +247,33 @@ fn strip_tags(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_image_alone_with_a_title_is_a_figure_with_that_caption() {
+        let html = to_html(
+            "![A *cat*](/c.jpg \"By [Mara](https://m.example) on `film`\")\n\n[![B](/b.jpg \"Warm\")](https://t.example/?a=1&b=2)\n\nText ![C](/x.jpg \"not alone\")\n\n![D](/d.jpg)\n\n![E](/e.jpg \"# not a heading\")\n",
+        );
+        assert!(
+            html.contains(r#"<figure><img src="/c.jpg" alt="A cat"><figcaption>By <a href="https://m.example">Mara</a> on <code>film</code></figcaption></figure>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<figure><a href="https://t.example/?a=1&amp;b=2"><img src="/b.jpg" alt="B"></a><figcaption>Warm</figcaption></figure>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<p>Text <img src="/x.jpg" alt="C" title="not alone" /></p>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<p><img src="/d.jpg" alt="D" /></p>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains("<figcaption># not a heading</figcaption>"),
+            "{html}"
+        );
+    }
 
     #[test]
     fn gfm_and_anchors() {

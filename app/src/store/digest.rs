@@ -14,7 +14,7 @@ use super::{Result, Store};
 
 /// Changes whenever [`Digest::of`] may make another digest of the same body. It is in
 /// every build's frame: a new one keys every page afresh.
-pub const VERSION: &str = "digest v1";
+pub const VERSION: &str = "digest v2";
 
 /// The options `render::markdown` parses with (a test holds the two the same), so
 /// that an excerpt reads as the rendered text does (smart quotes and all).
@@ -54,12 +54,17 @@ impl Digest {
 }
 
 /// Plain text of the first paragraphs, cut at a word boundary near `max` characters:
-/// the excerpt of a post that has none of its own.
+/// the excerpt of a post that has none of its own. Images' alt text is left out: it
+/// describes a picture, it is not what the post says (a post opening on a photo).
 pub fn excerpt(markdown: &str, max: usize) -> String {
     let mut text = String::new();
     let mut depth = 0usize;
+    let mut images = 0usize;
     for event in Parser::new_ext(markdown, OPTIONS) {
         match event {
+            Event::Start(Tag::Image { .. }) => images += 1,
+            Event::End(TagEnd::Image) => images = images.saturating_sub(1),
+            _ if images > 0 => {}
             Event::Start(Tag::Paragraph) => depth += 1,
             Event::End(TagEnd::Paragraph) => {
                 depth = depth.saturating_sub(1);
@@ -78,7 +83,9 @@ pub fn excerpt(markdown: &str, max: usize) -> String {
             break;
         }
     }
-    let text = text.trim();
+    // What was left out (an image) leaves two spaces where it was.
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = text.as_str();
     if text.chars().count() <= max {
         return text.to_owned();
     }
@@ -157,6 +164,13 @@ mod tests {
     #[test]
     fn excerpts_cut_on_words() {
         assert_eq!(excerpt("# T\n\nOne two.\n\nThree.", 100), "One two. Three.");
+        assert_eq!(
+            excerpt(
+                "![A *photo*](/a.jpg \"cap\")\n\nOne [![B](/b.jpg)](/x) two.",
+                100
+            ),
+            "One two."
+        );
         let long = "word ".repeat(100);
         let e = excerpt(&long, 20);
         assert!(e.ends_with('…') && e.len() < 30, "{e}");

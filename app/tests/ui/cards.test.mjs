@@ -125,8 +125,10 @@ test('every card type of a Ghost 6 export renders at a sane size with readable t
       for (const p of card.problems) problems.push(`${post.slug}: ${card.type}: ${p}`);
     }
   }
-  for (const type of ['kg-image-card', 'kg-gallery-card', 'kg-bookmark-card', 'kg-callout-card', 'kg-toggle-card',
-    'kg-button-card', 'kg-product-card', 'kg-file-card', 'kg-audio-card', 'kg-header-card']) {
+  // Bookmarks, callouts, buttons and images at text width become Markdown on import
+  // (links, quotes, figures); the rest stay Ghost's HTML and are checked here.
+  for (const type of ['kg-image-card', 'kg-gallery-card', 'kg-toggle-card',
+    'kg-product-card', 'kg-file-card', 'kg-audio-card', 'kg-header-card']) {
     assert.ok(seen.has(type), `${type} was checked (seen: ${[...seen].join(', ')})`);
   }
   assert.deepEqual(problems, []);
