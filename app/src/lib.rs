@@ -14,6 +14,7 @@ pub mod content;
 pub mod deploy;
 pub mod disk;
 pub mod ghost;
+pub mod images;
 pub mod metrics;
 pub mod output;
 pub mod render;

@@ -17,8 +17,15 @@ const RENDERER_KEY: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " pages 
 pub struct Frame(String);
 
 impl Frame {
-    /// `theme` is what [`crate::render::theme_hash`] made of the theme's files.
-    pub fn new(config: &SiteConfig, preview: bool, theme: blake3::Hash) -> Self {
+    /// `theme` is what [`crate::render::theme_hash`] made of the theme's files,
+    /// `images` the [`crate::images::Images::signature`] of the site's images (pages
+    /// carry their images' sizes and variants).
+    pub fn new(
+        config: &SiteConfig,
+        preview: bool,
+        theme: blake3::Hash,
+        images: blake3::Hash,
+    ) -> Self {
         let config = serde_json::to_string(config).expect("the config serializes");
         let mut hasher = blake3::Hasher::new();
         hasher.update(RENDERER_KEY.as_bytes());
@@ -27,6 +34,7 @@ impl Frame {
         hasher.update(&[u8::from(preview)]);
         hasher.update(config.as_bytes());
         hasher.update(theme.as_bytes());
+        hasher.update(images.as_bytes());
         Self(hasher.finalize().to_hex().to_string())
     }
 

@@ -149,6 +149,9 @@ pub struct PublishReport {
     /// True when the build started from its memory of the last build (see
     /// `publish::memory`) rather than from a read of the whole store.
     pub remembered: bool,
+    /// What the publish went on without: images it could not resize (copied as they
+    /// are), each naming its file.
+    pub warnings: Vec<String>,
 }
 
 impl Site {

@@ -167,8 +167,12 @@ fn render_all(input: &Build, writer: &SiteWriter) -> Result<Rendered, PublishErr
     let phase = Phase::start();
     let extras = plan.write_feeds_and_maps(writer)?;
     phase.done("feeds and sitemaps");
-    let files =
-        snapshot.posts.len() + jobs.len() + input.theme.assets.len() + input.media.len() + extras;
+    let files = snapshot.posts.len()
+        + jobs.len()
+        + input.theme.assets.len()
+        + input.media.len()
+        + input.images.variants().count()
+        + extras;
     Ok(Rendered {
         files,
         keys: plan
@@ -181,8 +185,8 @@ fn render_all(input: &Build, writer: &SiteWriter) -> Result<Rendered, PublishErr
 }
 
 impl Plan<'_> {
-    /// Copies the files of `content/` that changed since the last build (by their
-    /// stamp) and keeps the others.
+    /// Copies the files of `content/` and the variants of its images that changed
+    /// since the last build (by their stamp, and hash) and keeps the others.
     pub(super) fn copy_media(&self, writer: &SiteWriter) -> Result<(), PublishError> {
         self.input.media.par_iter().try_for_each(|media| {
             let key = media.key();
@@ -192,6 +196,16 @@ impl Plan<'_> {
                 writer.copy(&media.rel, &media.source, &what())?;
             }
             self.record(media.rel.clone(), key);
+            Ok::<(), PublishError>(())
+        })?;
+        let variants: Vec<&crate::images::Variant> = self.input.images.variants().collect();
+        variants.par_iter().try_for_each(|variant| {
+            let what = || format!("image variant {}", variant.rel);
+            let same = self.input.previous.and_then(|p| p.get(&variant.rel)) == Some(&variant.key);
+            if !(same && writer.keep(&variant.rel, &what())?) {
+                writer.copy(&variant.rel, &variant.source, &what())?;
+            }
+            self.record(variant.rel.clone(), variant.key.clone());
             Ok(())
         })
     }
@@ -212,9 +226,17 @@ impl Plan<'_> {
         }
         let indexes: Vec<usize> = pages.iter().map(|(i, _)| *i).collect();
         let bodies = self.bodies_html(&indexes)?;
-        pages
-            .into_par_iter()
-            .try_for_each(|(i, page)| self.finish(writer, page, bodies.get(&i).map(String::as_str)))
+        let images = self.input.images;
+        pages.into_par_iter().try_for_each(|(i, page)| {
+            // The featured image, when there is one, is the page's first.
+            let first = self.input.snapshot.posts[i]
+                .post
+                .doc
+                .featured_image
+                .is_none();
+            let body = bodies.get(&i).map(|html| images.responsive(html, first));
+            self.finish(writer, page, body.as_deref())
+        })
     }
 
     fn prepare_post(&self, i: usize, writer: &SiteWriter) -> Result<Option<Page>, PublishError> {

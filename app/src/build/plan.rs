@@ -17,8 +17,10 @@ use super::Phase;
 use crate::config::SiteConfig;
 use crate::content::media::Media;
 use crate::content::redirects::Redirect;
+use crate::images::Images;
 use crate::render::views::{summarize, PostSummary, SiteView};
 use crate::render::Theme;
+use crate::store::snapshot::SnapshotPost;
 use crate::store::Snapshot;
 
 /// Everything one build reads.
@@ -32,6 +34,8 @@ pub struct Build<'a> {
     pub bodies: &'a dyn Bodies,
     /// Files from `content/` other than Markdown (images), copied as they are.
     pub media: &'a [Media],
+    /// The variants of the images among them, copied beside them.
+    pub images: &'a Images,
     /// The site's redirects (`content/redirects.yaml`).
     pub redirects: &'a [Redirect],
     /// A preview build with drafts: pages are marked noindex and robots.txt disallows all.
@@ -85,8 +89,7 @@ impl<'a> Plan<'a> {
                 if let Some(hash) = input.last.and_then(|last| last.hash_of(post.post.id)) {
                     return hash;
                 }
-                let summary =
-                    cell.get_or_init(|| summarize(snapshot, post, &input.config.base_url));
+                let summary = cell.get_or_init(|| summary_of(input, post));
                 let json = serde_json::to_vec(summary).expect("a summary serializes");
                 blake3::hash(&json).into()
             })
@@ -118,10 +121,7 @@ impl<'a> Plan<'a> {
     }
 
     pub(super) fn summary(&self, i: usize) -> &PostSummary {
-        self.summaries[i].get_or_init(|| {
-            let snapshot = self.input.snapshot;
-            summarize(snapshot, &snapshot.posts[i], &self.input.config.base_url)
-        })
+        self.summaries[i].get_or_init(|| summary_of(self.input, &self.input.snapshot.posts[i]))
     }
 
     pub(super) fn record(&self, rel: String, key: String) {
@@ -130,4 +130,15 @@ impl<'a> Plan<'a> {
             .expect("no panic while holding the lock")
             .push((rel, key));
     }
+}
+
+/// A post's summary, its featured image's variants included.
+fn summary_of(input: &Build, post: &SnapshotPost) -> PostSummary {
+    let mut summary = summarize(input.snapshot, post, &input.config.base_url);
+    summary.featured_image_set = summary
+        .featured_image
+        .as_deref()
+        .and_then(|src| input.images.find(src))
+        .map(|image| image.set());
+    summary
 }

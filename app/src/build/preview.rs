@@ -8,6 +8,7 @@ use super::pages;
 use super::plan::Build;
 use super::publish::stopped;
 use super::{PublishError, Site};
+use crate::images::Images;
 use crate::render::Theme;
 use crate::store::{PostDoc, Snapshot, StoredPost};
 
@@ -24,6 +25,7 @@ impl Site {
                 &config,
                 true,
                 crate::render::theme_hash(&theme_source, &templates),
+                Images::none().signature(),
             );
             let slug = doc.slug.clone();
             let bodies = HashMap::from([(0, doc.markdown.clone())]);
@@ -43,6 +45,7 @@ impl Site {
                 frame: &frame,
                 config: &config,
                 media: &[],
+                images: &Images::none(),
                 redirects: &[],
                 preview: true,
                 cache: None,

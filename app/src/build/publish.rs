@@ -4,6 +4,7 @@
 //! against, settle the output folder.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::bodies::StoreBodies;
@@ -17,6 +18,7 @@ use super::{fingerprint, Progress, PublishError, PublishOptions, PublishReport, 
 use crate::config::SiteConfig;
 use crate::content::media::Media;
 use crate::content::redirects::Redirect;
+use crate::images::Images;
 use crate::output;
 use crate::render::Theme;
 use crate::store::{Snapshot, StoreError};
@@ -40,6 +42,7 @@ struct Plan {
     last_fingerprint: Option<String>,
     published: bool,
     media: Vec<Media>,
+    images: Arc<Images>,
     redirects: Vec<Redirect>,
 }
 
@@ -69,6 +72,7 @@ impl Site {
                 import_millis,
                 snapshot_millis: 0,
                 remembered: false,
+                warnings: plan.images.warnings.clone(),
             });
         }
         let started = Instant::now();
@@ -93,6 +97,7 @@ impl Site {
             import_millis,
             snapshot_millis,
             remembered,
+            warnings: plan.images.warnings.clone(),
         })
     }
 
@@ -122,7 +127,8 @@ impl Site {
         let files = files.await.map_err(stopped)?;
         // A bad redirects file stops the publish (the site stays as it was).
         let (media, redirects) = (files.media, files.redirects?);
-        let frame = Frame::new(&config, drafts, files.theme);
+        let images = self.images(&media).await?;
+        let frame = Frame::new(&config, drafts, files.theme, images.signature());
         let now = self.clock.now();
         let fingerprint =
             fingerprint::of_build(&self.store, &frame, (&media, &redirects), now).await?;
@@ -134,8 +140,25 @@ impl Site {
             last_fingerprint,
             published: self.paths.out.join("index.html").is_file(),
             media,
+            images,
             redirects,
         })
+    }
+
+    /// The variants of the images of `media`, made where the cache has none, on
+    /// blocking threads; none without a cache.
+    async fn images(&self, media: &[Media]) -> Result<Arc<Images>, PublishError> {
+        let Some(cache) = self.paths.cache.clone() else {
+            return Ok(Arc::new(Images::none()));
+        };
+        let media = media.to_vec();
+        let images = tokio::task::spawn_blocking(move || Images::prepare(&media, &cache))
+            .await
+            .map_err(stopped)?;
+        for warning in &images.warnings {
+            tracing::warn!("{warning}");
+        }
+        Ok(Arc::new(images))
     }
 
     /// Where the store keeps the fingerprint of the last build into the folder.
@@ -234,6 +257,7 @@ impl Site {
         };
         let (config, frame) = (plan.config.clone(), plan.frame.clone());
         let (media, redirects) = (plan.media.clone(), plan.redirects.clone());
+        let images = plan.images.clone();
         tokio::task::spawn_blocking(move || {
             let input = Build {
                 snapshot: &inputs.snapshot,
@@ -242,6 +266,7 @@ impl Site {
                 frame: &frame,
                 config: &config,
                 media: &media,
+                images: &images,
                 redirects: &redirects,
                 preview,
                 cache: inputs.cache.as_ref(),

@@ -80,7 +80,12 @@ fn a_build_reads_only_the_bodies_it_renders() {
     let theme = Theme::load(&ThemeSource::Embedded, None).expect("theme");
     let config = SiteConfig::default();
     let none = dir.path().join("no templates");
-    let frame = Frame::new(&config, false, theme_hash(&ThemeSource::Embedded, &none));
+    let frame = Frame::new(
+        &config,
+        false,
+        theme_hash(&ThemeSource::Embedded, &none),
+        crate::images::Images::none().signature(),
+    );
     let mut bodies: HashMap<i64, String> = (1..=3)
         .map(|id| {
             (
@@ -102,6 +107,7 @@ fn a_build_reads_only_the_bodies_it_renders() {
                 frame: &frame,
                 config: &config,
                 media: &[],
+                images: &crate::images::Images::none(),
                 redirects: &[],
                 preview: false,
                 cache: Some(&cache),

@@ -189,6 +189,7 @@ fn print_publish(report: &PublishReport, site: &Site, json: bool) -> Result<()> 
         print_warnings(&import.warnings);
         println!("{}", import_line(import, &site.paths.content));
     }
+    print_warnings(&report.warnings);
     let Some(build) = &report.build else {
         println!(
             "nothing changed since the last build of {}: the site is up to date (--force renders anyway)",

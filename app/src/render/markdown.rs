@@ -13,7 +13,7 @@ use super::highlight;
 
 /// Changes whenever the HTML made from the same Markdown may change (parser options,
 /// heading ids, highlighting): the body cache and every page key include it.
-pub const VERSION: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " markdown v4");
+pub const VERSION: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " markdown v5");
 
 /// folio's Markdown: CommonMark with GitHub's tables, footnotes, strikethrough and task
 /// lists, smart punctuation and heading attributes. (The store's digests parse with
@@ -59,7 +59,9 @@ pub fn to_html_reusing(markdown: &str, blocks: &highlight::Blocks) -> String {
                 tag.push_str(&inner);
                 tag.push_str(" <a class=\"anchor\" href=\"#");
                 escape_html(&mut tag, &id).expect("writing to a String cannot fail");
-                tag.push_str(&format!("\" aria-hidden=\"true\">#</a></{level}>\n"));
+                tag.push_str(&format!(
+                    "\" aria-hidden=\"true\" tabindex=\"-1\">#</a></{level}>\n"
+                ));
                 events.push(Event::Html(tag.into()));
             }
             Event::Start(Tag::CodeBlock(kind)) => {

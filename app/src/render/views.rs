@@ -85,6 +85,8 @@ pub struct PostSummary {
     pub featured_image_alt: Option<String>,
     /// HTML, cleaned: Markdown inline (a link to the photographer), whoever wrote it.
     pub featured_image_caption: Option<String>,
+    /// The featured image's variants, when it is one of the site's resized images.
+    pub featured_image_set: Option<crate::images::html::ImageSet>,
     pub featured: bool,
     /// Public tags only; internal (`#`) tags never reach templates.
     pub tags: Vec<TagRef>,
@@ -179,6 +181,7 @@ pub fn summarize(snapshot: &Snapshot, post: &SnapshotPost, base_url: &str) -> Po
         featured_image: doc.featured_image.clone(),
         featured_image_alt: doc.featured_image_alt.clone(),
         featured_image_caption: doc.featured_image_caption.as_deref().and_then(caption_html),
+        featured_image_set: None,
         featured: doc.featured,
         primary_tag: tags.first().cloned(),
         tags,

@@ -10,11 +10,22 @@ pub struct Moto {
 }
 
 impl Moto {
+    /// Tries another port when moto exits at start: tests start servers side by
+    /// side, and a free port found may be taken before moto binds it.
     pub fn start() -> Self {
         let binary = std::env::var("MOTO_SERVER_BIN")
             .unwrap_or_else(|_| "/tmp/folio-moto-venv/bin/moto_server".to_owned());
-        let port = free_port();
-        let mut child = std::process::Command::new(&binary)
+        for _ in 0..5 {
+            if let Some(moto) = Self::start_on(&binary, free_port()) {
+                return moto;
+            }
+        }
+        panic!("moto did not start");
+    }
+
+    /// moto on `port` once it answers HTTP, or None if it exited first.
+    fn start_on(binary: &str, port: u16) -> Option<Self> {
+        let mut child = std::process::Command::new(binary)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -23,15 +34,24 @@ impl Moto {
                 panic!("cannot start {binary} ({e}): .ci/run installs moto[server]; set MOTO_SERVER_BIN")
             });
         let endpoint = format!("http://127.0.0.1:{port}");
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Self { child, endpoint };
+        for _ in 0..400 {
+            if child.try_wait().ok().flatten().is_some() {
+                return None;
+            }
+            if answers_http(port) {
+                // Another test's server may have answered: moto still running says
+                // it bound the port itself.
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                if child.try_wait().ok().flatten().is_none() {
+                    return Some(Self { child, endpoint });
+                }
+                return None;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         let _ = child.kill();
         let _ = child.wait();
-        panic!("moto did not start");
+        None
     }
 
     pub async fn create_bucket(&self, name: &str) {
@@ -83,6 +103,19 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Whether something on `port` answers an HTTP request.
+fn answers_http(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+    let mut answer = [0u8; 8];
+    stream.write_all(b"GET / HTTP/1.0\r\n\r\n").is_ok()
+        && stream.read_exact(&mut answer).is_ok()
+        && answer.starts_with(b"HTTP/1.")
 }
 
 pub fn free_port() -> u16 {

@@ -1,0 +1,247 @@
+//! One image decoded once and made into its width variants: resized with
+//! fast_image_resize (SIMD, Lanczos3), written as lossy WebP (libwebp) and in the
+//! image's own format. Decoding is bounded, so a decompression bomb or a 20,000 px
+//! scan is refused before any pixel is allocated.
+
+use std::io::Cursor;
+
+use fast_image_resize::Resizer;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+
+use super::{Format, WIDTHS};
+
+/// Widest or tallest image resized; larger ones are copied as they are.
+pub const MAX_SIDE: u32 = 12_000;
+/// Most pixels an image resized may have (a 48-megapixel phone photo takes 145 MB
+/// as RGB), read from its header: a small file that claims more (a decompression
+/// bomb) is refused before anything is decoded.
+pub const MAX_PIXELS: u64 = 50_000_000;
+/// Memory one decode may take, whatever its header said.
+const MAX_ALLOC: u64 = 256 * 1024 * 1024;
+/// libwebp's quality, 0 to 100.
+const WEBP_QUALITY: f32 = 80.0;
+/// JPEG variants' quality.
+const JPEG_QUALITY: u8 = 82;
+
+/// Why an image gets no variants (it is copied as it is).
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("its content is {actual}, not what its name says ({named})")]
+    Misnamed { named: &'static str, actual: String },
+    #[error("{width}x{height} px is over the {MAX_SIDE} px or {} megapixels folio resizes", MAX_PIXELS / 1_000_000)]
+    TooLarge { width: u32, height: u32 },
+    #[error("it is cut short (no end of image)")]
+    Truncated,
+    #[error("cannot be read: {0}")]
+    Decode(String),
+    #[error("cannot be resized: {0}")]
+    Resize(String),
+    #[error("cannot be encoded: {0}")]
+    Encode(String),
+}
+
+/// A decoded image's size, and its variants' bytes.
+pub struct Made {
+    pub width: u32,
+    pub height: u32,
+    pub variants: Vec<(u32, u32, Format, Vec<u8>)>,
+}
+
+/// The width variants of `bytes`, an image named as `format`: every width of
+/// [`WIDTHS`] below the image's own (never upscaled) in its format, and the same plus
+/// its own width (capped) in WebP.
+pub fn variants(bytes: &[u8], format: Format) -> Result<Made, Refused> {
+    let image = decode(bytes, format)?;
+    let (width, height) = (image.width(), image.height());
+    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|&w| w < width).collect();
+    let largest = *WIDTHS.last().expect("widths");
+    let mut own: Vec<u32> = widths.clone();
+    if width > largest {
+        // The original is not served at its size: the largest variant stands for it.
+        own.push(largest);
+        widths.push(largest);
+    } else {
+        widths.push(width);
+    }
+    let mut variants = Vec::new();
+    for &w in &widths {
+        let h = scaled_height(width, height, w);
+        let resized = if w == width {
+            None
+        } else {
+            Some(resize(&image, w, h)?)
+        };
+        let pixels = resized.as_ref().unwrap_or(&image);
+        if format != Format::Webp {
+            variants.push((w, h, Format::Webp, webp(pixels)?));
+        }
+        if own.contains(&w) {
+            variants.push((w, h, format, encode(pixels, format)?));
+        }
+    }
+    Ok(Made {
+        width,
+        height,
+        variants,
+    })
+}
+
+/// The height of a `width`-wide image shrunk to `to` wide, at least 1 px.
+pub fn scaled_height(width: u32, height: u32, to: u32) -> u32 {
+    ((u64::from(height) * u64::from(to) + u64::from(width) / 2) / u64::from(width)).max(1) as u32
+}
+
+fn decode(bytes: &[u8], format: Format) -> Result<DynamicImage, Refused> {
+    let actual = image::guess_format(bytes).map_err(|e| Refused::Decode(e.to_string()))?;
+    if actual != format.image_format() {
+        return Err(Refused::Misnamed {
+            named: format.name(),
+            actual: format!("{actual:?}").to_ascii_uppercase(),
+        });
+    }
+    // The size is read from the header before anything is decoded.
+    let (width, height) = imagesize::blob_size(bytes)
+        .map(|s| (s.width as u32, s.height as u32))
+        .map_err(|e| Refused::Decode(e.to_string()))?;
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(Refused::TooLarge { width, height });
+    }
+    // The JPEG decoder fills a cut file with grey rather than fail.
+    if format == Format::Jpeg && !jpeg_is_whole(bytes) {
+        return Err(Refused::Truncated);
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), actual);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    reader.limits(limits);
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| Refused::Decode(e.to_string()))?;
+    // Phones store photos sideways with an orientation tag: the variants are upright.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image =
+        DynamicImage::from_decoder(decoder).map_err(|e| Refused::Decode(e.to_string()))?;
+    image.apply_orientation(orientation);
+    // 8 bits per channel, with alpha only where the image has it.
+    Ok(if image.color().has_alpha() {
+        DynamicImage::ImageRgba8(image.into_rgba8())
+    } else {
+        DynamicImage::ImageRgb8(image.into_rgb8())
+    })
+}
+
+/// Whether a JPEG's segments run from its start to an end-of-image marker: headers
+/// by their lengths (an EXIF thumbnail, with its own end marker, is inside one),
+/// scans up to the next marker. What follows the end (a phone's motion trailer) is
+/// not looked at.
+fn jpeg_is_whole(bytes: &[u8]) -> bool {
+    let mut at = 2;
+    while at + 1 < bytes.len() {
+        if bytes[at] != 0xFF {
+            return false;
+        }
+        let marker = bytes[at + 1];
+        match marker {
+            0xD9 => return true,
+            // Fill bytes, and markers without a length.
+            0xFF => at += 1,
+            0x01 | 0xD0..=0xD7 => at += 2,
+            _ => {
+                let Some(len) = bytes.get(at + 2..at + 4) else {
+                    return false;
+                };
+                at += 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
+                if marker == 0xDA {
+                    // Entropy-coded data: up to a marker that is not a stuffed byte
+                    // or a restart.
+                    while at + 1 < bytes.len()
+                        && (bytes[at] != 0xFF || matches!(bytes[at + 1], 0x00 | 0xD0..=0xD7))
+                    {
+                        at += 1;
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
+fn resize(image: &DynamicImage, width: u32, height: u32) -> Result<DynamicImage, Refused> {
+    let mut resized = DynamicImage::new(width, height, image.color());
+    Resizer::new()
+        .resize(image, &mut resized, None)
+        .map_err(|e| Refused::Resize(e.to_string()))?;
+    Ok(resized)
+}
+
+fn webp(image: &DynamicImage) -> Result<Vec<u8>, Refused> {
+    let encoder = match image {
+        DynamicImage::ImageRgba8(pixels) => {
+            webp::Encoder::from_rgba(pixels.as_raw(), image.width(), image.height())
+        }
+        DynamicImage::ImageRgb8(pixels) => {
+            webp::Encoder::from_rgb(pixels.as_raw(), image.width(), image.height())
+        }
+        _ => return Err(Refused::Encode("not 8-bit RGB".into())),
+    };
+    let memory = encoder
+        .encode_simple(false, WEBP_QUALITY)
+        .map_err(|e| Refused::Encode(format!("WebP: {e:?}")))?;
+    Ok(memory.to_vec())
+}
+
+fn encode(image: &DynamicImage, format: Format) -> Result<Vec<u8>, Refused> {
+    let mut out = Vec::new();
+    match format {
+        Format::Jpeg => {
+            let rgb = image.to_rgb8();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
+                .encode_image(&rgb)
+                .map_err(|e| Refused::Encode(e.to_string()))?;
+        }
+        Format::Png => image
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .map_err(|e| Refused::Encode(e.to_string()))?,
+        Format::Webp => out = webp(image)?,
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg() -> Vec<u8> {
+        let img =
+            image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, ImageFormat::Jpeg).expect("encode");
+        out.into_inner()
+    }
+
+    #[test]
+    fn a_jpeg_is_whole_up_to_its_end_marker_whatever_follows() {
+        let whole = jpeg();
+        assert!(jpeg_is_whole(&whole));
+        let mut trailer = whole.clone();
+        trailer.extend_from_slice(b"\0\0\0\x18ftypmp42 a motion photo's video");
+        assert!(jpeg_is_whole(&trailer));
+        for cut in [whole.len() - 2, whole.len() / 2, 40, 3] {
+            assert!(!jpeg_is_whole(&whole[..cut]), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn variants_are_never_wider_than_the_original() {
+        let made = variants(&jpeg(), Format::Jpeg).expect("variants");
+        assert_eq!((made.width, made.height), (64, 48));
+        let widths: Vec<(u32, Format)> = made.variants.iter().map(|v| (v.0, v.2)).collect();
+        assert_eq!(widths, vec![(64, Format::Webp)]);
+        assert_eq!(scaled_height(1800, 1200, 1000), 667);
+        assert_eq!(scaled_height(20_000, 2, 600), 1);
+    }
+}
