@@ -73,9 +73,14 @@ fn images_get_width_variants_in_webp_and_their_format_and_pages_use_them() {
     let site = TestSite::empty();
     put(&site, "images/2026/photo one.jpg", &jpeg(1800, 1200));
     put(&site, "images/2026/small.png", &png(500, 300));
+    put(
+        &site,
+        "images/drawing.svg",
+        br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 200"><rect width="10" height="10"/></svg>"#,
+    );
     site.write(
         "posts/photos.md",
-        "---\ntitle: Photos\nfeatured_image: /images/2026/photo%20one.jpg\nfeatured_image_alt: The photo\n---\n\nText.\n\n![Small](/images/2026/small.png)\n\n![Ghost size](/images/size/w600/2026/photo%20one.jpg \"A caption\")\n\n![Far](https://elsewhere.example/x.jpg)\n",
+        "---\ntitle: Photos\nfeatured_image: /images/2026/photo%20one.jpg\nfeatured_image_alt: The photo\n---\n\nText.\n\n![Small](/images/2026/small.png)\n\n![Ghost size](/images/size/w600/2026/photo%20one.jpg \"A caption\")\n\n![Far](https://elsewhere.example/x.jpg)\n\n![Drawing](/images/drawing.svg)\n",
     );
     publish(&site, &[]);
     let out = site.out();
@@ -138,7 +143,12 @@ fn images_get_width_variants_in_webp_and_their_format_and_pages_use_them() {
         "a Ghost size address is its image: {page}"
     );
     assert!(page.contains(r#"<img src="https://elsewhere.example/x.jpg" alt="Far" />"#));
-    assert_eq!(page.matches("loading=\"lazy\"").count(), 2, "{page}");
+    assert!(
+        page.contains(r#"<img src="/images/drawing.svg" alt="Drawing" width="640" height="200" loading="lazy" decoding="async">"#),
+        "a drawing is sized, not resized: {page}"
+    );
+    assert!(!out.join("images/size/w600/drawing.svg").exists());
+    assert_eq!(page.matches("loading=\"lazy\"").count(), 3, "{page}");
 
     // The home page shows the featured image, sized, first and eager.
     let home = site.read_out("index.html");

@@ -157,13 +157,15 @@ impl Plan<'_> {
             }
             Job::NotFound => {
                 let mut context = self.page();
-                let mut seo = seo::for_list(
+                // Served with a 404 status, which is what keeps it out of search
+                // results (as Ghost, Hugo and Zola do); a `noindex` would only fail
+                // audits of the page itself.
+                let seo = seo::for_list(
                     &self.site,
                     format!("Page not found - {}", self.site.title),
-                    String::new(),
+                    self.site.description.to_owned(),
                     "/404.html",
                 );
-                seo.noindex = true;
                 context.insert("seo", &seo);
                 context.insert("page_kind", "404");
                 self.emit(

@@ -32,6 +32,8 @@ pub enum Refused {
     TooLarge { width: u32, height: u32 },
     #[error("it is cut short (no end of image)")]
     Truncated,
+    #[error("it gives no size in pixels (width and height, or a viewBox)")]
+    Unsized,
     #[error("cannot be read: {0}")]
     Decode(String),
     #[error("cannot be resized: {0}")]
@@ -86,6 +88,59 @@ pub fn variants(bytes: &[u8], format: Format) -> Result<Made, Refused> {
     })
 }
 
+/// The size of an image folio does not resize: a GIF's from its header, a drawing's
+/// from its `width` and `height` (in pixels) or else its `viewBox`.
+pub fn measure(bytes: &[u8], format: Format) -> Result<(u32, u32), Refused> {
+    match format {
+        Format::Svg => svg_size(bytes).ok_or(Refused::Unsized),
+        _ => imagesize::blob_size(bytes)
+            .map(|s| (s.width as u32, s.height as u32))
+            .map_err(|e| Refused::Decode(e.to_string())),
+    }
+}
+
+fn svg_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    static ATTR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\s(width|height|viewBox)\s*=\s*["']([^"']*)["']"#)
+            .expect("a valid pattern")
+    });
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    let start = head.find("<svg")?;
+    let tag = &head[start..start + head[start..].find('>')?];
+    let (mut width, mut height, mut view) = (None, None, None);
+    for c in ATTR.captures_iter(tag) {
+        let value = c[2].trim();
+        let pixels = || {
+            value
+                .strip_suffix("px")
+                .unwrap_or(value)
+                .parse::<f64>()
+                .ok()
+        };
+        match &c[1] {
+            "width" => width = pixels(),
+            "height" => height = pixels(),
+            _ => {
+                let parts: Vec<f64> = value
+                    .split([' ', ','])
+                    .filter(|p| !p.is_empty())
+                    .filter_map(|p| p.parse().ok())
+                    .collect();
+                if let [_, _, w, h] = parts[..] {
+                    view = Some((w, h));
+                }
+            }
+        }
+    }
+    let (w, h) = match (width, height, view) {
+        (Some(w), Some(h), _) => (w, h),
+        (_, _, Some(view)) => view,
+        _ => return None,
+    };
+    (w >= 1.0 && h >= 1.0 && w <= 100_000.0 && h <= 100_000.0)
+        .then(|| (w.round() as u32, h.round() as u32))
+}
+
 /// The height of a `width`-wide image shrunk to `to` wide, at least 1 px.
 pub fn scaled_height(width: u32, height: u32, to: u32) -> u32 {
     ((u64::from(height) * u64::from(to) + u64::from(width) / 2) / u64::from(width)).max(1) as u32
@@ -93,7 +148,7 @@ pub fn scaled_height(width: u32, height: u32, to: u32) -> u32 {
 
 fn decode(bytes: &[u8], format: Format) -> Result<DynamicImage, Refused> {
     let actual = image::guess_format(bytes).map_err(|e| Refused::Decode(e.to_string()))?;
-    if actual != format.image_format() {
+    if Some(actual) != format.image_format() {
         return Err(Refused::Misnamed {
             named: format.name(),
             actual: format!("{actual:?}").to_ascii_uppercase(),
@@ -207,6 +262,9 @@ fn encode(image: &DynamicImage, format: Format) -> Result<Vec<u8>, Refused> {
             .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
             .map_err(|e| Refused::Encode(e.to_string()))?,
         Format::Webp => out = webp(image)?,
+        Format::Gif | Format::Svg => {
+            return Err(Refused::Encode(format!("{} is not resized", format.name())))
+        }
     }
     Ok(out)
 }

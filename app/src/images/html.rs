@@ -19,7 +19,8 @@ pub const SIZES: &str = "(min-width: 42rem) 42rem, calc(100vw - 2.5rem)";
 pub struct ImageSet {
     pub width: u32,
     pub height: u32,
-    /// In the image's own format, the original included when it is not too large.
+    /// In the image's own format, the original included when it is not too large;
+    /// empty for an image folio does not resize (a GIF, an SVG).
     pub srcset: String,
     /// In WebP (none for a WebP original: `srcset` is WebP).
     pub webp_srcset: Option<String>,
@@ -45,6 +46,15 @@ impl Image {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        if !self.format.resized() {
+            return ImageSet {
+                width: self.width,
+                height: self.height,
+                srcset: String::new(),
+                webp_srcset: None,
+                sizes: String::new(),
+            };
+        }
         let webp = (self.format != Format::Webp)
             .then(|| list(Format::Webp))
             .filter(|s| !s.is_empty());
@@ -83,17 +93,20 @@ impl Images {
             return Cow::Borrowed(html);
         }
         let mut out = String::with_capacity(html.len() + html.len() / 4);
+        let rows = gallery_rows(html);
         let mut rest = html;
         while let Some(start) = rest.find("<img") {
             let Some(len) = tag_len(&rest[start..]) else {
                 break;
             };
+            let at = html.len() - rest.len() + start;
             out.push_str(&rest[..start]);
             let tag = &rest[start..start + len];
             let inside_picture = out
                 .rfind("<picture")
                 .is_some_and(|p| !out[p..].contains("</picture>"));
-            match self.rewrite(tag, eager, inside_picture) {
+            let row = rows.iter().find(|(from, to, _)| (*from..*to).contains(&at));
+            match self.rewrite(tag, eager, inside_picture, row.map(|r| r.2)) {
                 Some(new) => out.push_str(&new),
                 None => out.push_str(tag),
             }
@@ -104,7 +117,14 @@ impl Images {
         Cow::Owned(out)
     }
 
-    fn rewrite(&self, tag: &str, eager: bool, inside_picture: bool) -> Option<String> {
+    /// `in_row`: the image is one of so many side by side (a Ghost gallery's row).
+    fn rewrite(
+        &self,
+        tag: &str,
+        eager: bool,
+        inside_picture: bool,
+        in_row: Option<usize>,
+    ) -> Option<String> {
         let attrs = attributes(tag);
         let value = |name: &str| {
             attrs
@@ -126,9 +146,12 @@ impl Images {
             }
         }
         let mut set = image.set();
-        // A layout's own sizes (a wide card's) say better how wide the image shows.
-        if let Some(sizes) = value("sizes").filter(|s| !s.trim().is_empty()) {
-            set.sizes = sizes.replace('"', "&quot;");
+        // The theme's column, not what the tag says: Ghost's `sizes` are its themes'
+        // (a wide card 1200 px), and the default theme shows every card in its
+        // column. A gallery row shares the column between its images.
+        if let Some(n) = in_row.filter(|&n| n > 1) {
+            set.sizes =
+                format!("(min-width: 42rem) calc(42rem / {n}), calc((100vw - 2.5rem) / {n})");
         }
         let mut img = String::from("<img");
         for (name, _, raw) in &attrs {
@@ -142,9 +165,15 @@ impl Images {
                 img.push_str(raw);
             }
         }
+        if !set.srcset.is_empty() {
+            img.push_str(&format!(
+                " srcset=\"{}\" sizes=\"{}\"",
+                set.srcset, set.sizes
+            ));
+        }
         img.push_str(&format!(
-            " srcset=\"{}\" sizes=\"{}\" width=\"{}\" height=\"{}\"",
-            set.srcset, set.sizes, set.width, set.height
+            " width=\"{}\" height=\"{}\"",
+            set.width, set.height
         ));
         if !eager {
             img.push_str(" loading=\"lazy\" decoding=\"async\"");
@@ -158,6 +187,28 @@ impl Images {
             None => img,
         })
     }
+}
+
+/// (start, end, images) of each row of Ghost's galleries in `html`: a row runs to
+/// the next row or the end of its figure.
+fn gallery_rows(html: &str) -> Vec<(usize, usize, usize)> {
+    const ROW: &str = "class=\"kg-gallery-row\"";
+    let starts: Vec<usize> = html.match_indices(ROW).map(|(i, _)| i).collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(k, &start)| {
+            let figure_end = html[start..]
+                .find("</figure>")
+                .map_or(html.len(), |e| start + e);
+            let end = starts
+                .get(k + 1)
+                .copied()
+                .unwrap_or(html.len())
+                .min(figure_end);
+            (start, end, html[start..end].matches("<img").count())
+        })
+        .collect()
 }
 
 /// The length of the tag `html` starts with, up to its `>` outside quotes.
@@ -261,9 +312,26 @@ mod tests {
         assert!(out.contains(r#"<img src="https://elsewhere.example/x.jpg" alt="x">"#));
         assert!(out.contains(r#"srcset="/mine.jpg 1w" alt="own">"#));
         assert!(
-            out.contains(r#"<img class="kg-image" src="/images/2026/a%20b.jpg" alt="ghost" srcset="/images/size/w600/2026/a%20b.jpg 600w, /images/size/w1000/2026/a%20b.jpg 1000w, /images/2026/a%20b.jpg 1200w" sizes="(min-width: 1200px) 1200px" width="1200""#),
-            "Ghost's srcset is replaced, its sizes kept: {out}"
+            out.contains(r#"<img class="kg-image" src="/images/2026/a%20b.jpg" alt="ghost" srcset="/images/size/w600/2026/a%20b.jpg 600w, /images/size/w1000/2026/a%20b.jpg 1000w, /images/2026/a%20b.jpg 1200w" sizes="(min-width: 42rem) 42rem, calc(100vw - 2.5rem)" width="1200""#),
+            "Ghost's srcset is replaced: {out}"
         );
         assert_eq!(out.matches("<picture>").count(), 3);
+
+        // Images side by side in a gallery row share the column.
+        let gallery = r#"<figure class="kg-gallery-card"><div class="kg-gallery-row"><div class="kg-gallery-image"><img src="/images/2026/a%20b.jpg" sizes="(min-width: 720px) 720px"></div><div class="kg-gallery-image"><img src="/images/2026/a%20b.jpg"></div></div><div class="kg-gallery-row"><div class="kg-gallery-image"><img src="/images/2026/a%20b.jpg"></div></div></figure><img src="/images/2026/a%20b.jpg">"#;
+        let out = images().responsive(gallery, false);
+        assert_eq!(
+            out.matches(
+                r#"sizes="(min-width: 42rem) calc(42rem / 2), calc((100vw - 2.5rem) / 2)""#
+            )
+            .count(),
+            4,
+            "{out}"
+        );
+        assert_eq!(
+            out.matches(&format!(r#"sizes="{SIZES}""#)).count(),
+            4,
+            "{out}"
+        );
     }
 }

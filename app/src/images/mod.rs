@@ -31,19 +31,29 @@ pub enum Format {
     Jpeg,
     Png,
     Webp,
+    /// Kept as they are, only measured: an animated GIF, a drawing.
+    Gif,
+    Svg,
 }
 
 impl Format {
-    /// The format a file's name says it has, for the rasters folio resizes (a GIF
-    /// may be animated: it is copied as it is).
+    /// The format a file's name says it has, for the images folio measures.
     pub fn of(rel: &str) -> Option<Self> {
         let ext = rel.rsplit_once('.')?.1.to_ascii_lowercase();
         match ext.as_str() {
             "jpg" | "jpeg" => Some(Self::Jpeg),
             "png" => Some(Self::Png),
             "webp" => Some(Self::Webp),
+            "gif" => Some(Self::Gif),
+            "svg" => Some(Self::Svg),
             _ => None,
         }
+    }
+
+    /// Whether folio makes width variants of it (a GIF may be animated, a drawing
+    /// has no pixels: those are only given their size).
+    pub fn resized(self) -> bool {
+        matches!(self, Self::Jpeg | Self::Png | Self::Webp)
     }
 
     pub fn extension(self) -> &'static str {
@@ -51,6 +61,8 @@ impl Format {
             Self::Jpeg => "jpg",
             Self::Png => "png",
             Self::Webp => "webp",
+            Self::Gif => "gif",
+            Self::Svg => "svg",
         }
     }
 
@@ -59,22 +71,17 @@ impl Format {
             Self::Jpeg => "JPEG",
             Self::Png => "PNG",
             Self::Webp => "WEBP",
+            Self::Gif => "GIF",
+            Self::Svg => "SVG",
         }
     }
 
-    pub fn mime(self) -> &'static str {
+    fn image_format(self) -> Option<image::ImageFormat> {
         match self {
-            Self::Jpeg => "image/jpeg",
-            Self::Png => "image/png",
-            Self::Webp => "image/webp",
-        }
-    }
-
-    fn image_format(self) -> image::ImageFormat {
-        match self {
-            Self::Jpeg => image::ImageFormat::Jpeg,
-            Self::Png => image::ImageFormat::Png,
-            Self::Webp => image::ImageFormat::WebP,
+            Self::Jpeg => Some(image::ImageFormat::Jpeg),
+            Self::Png => Some(image::ImageFormat::Png),
+            Self::Webp => Some(image::ImageFormat::WebP),
+            Self::Gif | Self::Svg => None,
         }
     }
 }
@@ -292,7 +299,16 @@ fn one(
             Err(e) => return (None, Err(e.to_string())),
         },
     };
-    let (meta, made) = match encode::variants(&bytes, format) {
+    let made = if format.resized() {
+        encode::variants(&bytes, format)
+    } else {
+        encode::measure(&bytes, format).map(|(width, height)| encode::Made {
+            width,
+            height,
+            variants: Vec::new(),
+        })
+    };
+    let (meta, made) = match made {
         Ok(made) => (
             cache::Meta {
                 width: made.width,

@@ -32,8 +32,9 @@ fn token(lang: &str) -> &str {
         .trim()
 }
 
-/// How a highlighted block starts, up to its language.
-const BLOCK_START: &str = "<pre class=\"hl\"><code class=\"language-";
+/// How a highlighted block starts, up to its language. A block reached with the
+/// keyboard can be scrolled with it (a long line on a phone).
+const BLOCK_START: &str = "<pre class=\"hl\" tabindex=\"0\"><code class=\"language-";
 const BLOCK_END: &str = "</code></pre>\n";
 
 /// The `<pre>` block for `code` in `lang`; plain escaped text for a language the
@@ -42,7 +43,7 @@ pub fn code_block(lang: &str, code: &str) -> String {
     let lang = token(lang);
     let mut html = String::with_capacity(code.len() * 2 + 64);
     if lang.is_empty() {
-        html.push_str("<pre><code>");
+        html.push_str("<pre tabindex=\"0\"><code>");
         escape_html(&mut html, code).expect("writing to a String cannot fail");
     } else {
         html.push_str(BLOCK_START);
@@ -352,9 +353,9 @@ mod tests {
             "{rust}"
         );
         let plain = code_block("no-such-language", "<b>\n");
-        assert_eq!(plain, "<pre class=\"hl\"><code class=\"language-no-such-language\">&lt;b&gt;\n</code></pre>\n");
+        assert_eq!(plain, "<pre class=\"hl\" tabindex=\"0\"><code class=\"language-no-such-language\">&lt;b&gt;\n</code></pre>\n");
         let bare = code_block("", "<b>\n");
-        assert_eq!(bare, "<pre><code>&lt;b&gt;\n</code></pre>\n");
+        assert_eq!(bare, "<pre tabindex=\"0\"><code>&lt;b&gt;\n</code></pre>\n");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::highlight;
 
 /// Changes whenever the HTML made from the same Markdown may change (parser options,
 /// heading ids, highlighting): the body cache and every page key include it.
-pub const VERSION: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " markdown v5");
+pub const VERSION: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " markdown v6");
 
 /// folio's Markdown: CommonMark with GitHub's tables, footnotes, strikethrough and task
 /// lists, smart punctuation and heading attributes. (The store's digests parse with

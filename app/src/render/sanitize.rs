@@ -56,12 +56,19 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("audio", ["src", "controls"])
         .add_tag_attributes("source", ["src", "srcset", "type", "media", "sizes"])
         .add_tag_attributes("img", ["srcset", "sizes", "loading", "decoding"])
+        // What the renderer writes for the keyboard: a code block it can scroll, a
+        // heading's anchor it skips.
+        .add_tag_attributes("pre", ["tabindex"])
+        .add_tag_attributes("a", ["tabindex"])
         // Table alignment is the one style Markdown writes.
         .filter_style_properties(HashSet::from(["text-align"]))
         .attribute_filter(|element, attribute, value| match (element, attribute) {
             ("iframe", "src") => framable(value).then(|| value.into()),
             // A task list's box, and nothing a form could use.
             ("input", "type") => (value == "checkbox").then(|| value.into()),
+            // Never a place in the page's focus order of the author's choosing.
+            ("pre", "tabindex") => (value == "0").then(|| value.into()),
+            ("a", "tabindex") => (value == "-1").then(|| value.into()),
             _ => Some(value.into()),
         });
     builder
@@ -126,7 +133,7 @@ mod tests {
         let raw = to_html(markdown);
         let html = clean(&raw);
         assert!(
-            html.contains("<pre class=\"hl\"><code class=\"language-rust\">"),
+            html.contains("<pre class=\"hl\" tabindex=\"0\"><code class=\"language-rust\">"),
             "{html}"
         );
         assert!(html.contains("class=\"hl-"), "{html}");

@@ -1,0 +1,176 @@
+// What readers get, measured in Debian's Chromium against `folio serve`: Lighthouse
+// (mobile) on the sample site's home, a post with images and code, a tag page and the
+// 404 page (accessibility, best practices and SEO 100, performance 95 or more), axe-core
+// with no violation on the same pages, and an image-heavy post (a Ghost import with
+// its photos) that sends no more image bytes than the variants each viewport needs.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { launch } from './browser.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../../..');
+const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
+const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
+const shots = path.join(repo, 'target/ui-screenshots/readers');
+const fixtures = path.join(repo, 'app/tests/fixtures/ghost');
+const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+const servers = [];
+let browser;
+
+/// `folio serve` on a free loopback port in `siteDir`, once it has published.
+function serve(siteDir) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--no-admin'], {
+      cwd: siteDir,
+      env: { ...process.env, FOLIO_LOG: 'info', FOLIO_LOG_FORMAT: 'text' },
+    });
+    servers.push(child);
+    let log = '';
+    let base;
+    child.stderr.on('data', (chunk) => {
+      log += chunk;
+      const listening = log.match(/listening on (http:\/\/[0-9.:]+)/);
+      if (listening && log.includes('site published') && !base) {
+        base = listening[1];
+        resolve(base);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`folio exited (${code}):\n${log}`)));
+    setTimeout(() => reject(new Error(`folio did not start:\n${log}`)), 20000);
+  });
+}
+
+/// The sample site as the README's first command makes it: `content/` and `folio.toml`.
+function sampleSite() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-readers-'));
+  fs.cpSync(path.join(repo, 'content'), path.join(dir, 'content'), { recursive: true });
+  fs.copyFileSync(path.join(repo, 'folio.toml'), path.join(dir, 'folio.toml'));
+  return dir;
+}
+
+let sample;
+before(async () => {
+  fs.rmSync(shots, { recursive: true, force: true });
+  fs.mkdirSync(shots, { recursive: true });
+  sample = await serve(sampleSite());
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  for (const server of servers) server.kill('SIGTERM');
+});
+
+// The 404 page is audited at its own address: Lighthouse refuses a page answered 404.
+const pages = ['/', '/getting-started/', '/tag/guides/', '/404.html'];
+
+test('Lighthouse on mobile: accessibility, best practices and SEO 100, performance 95 or more', async () => {
+  const lighthouse = path.join(here, 'node_modules/.bin/lighthouse');
+  const failures = [];
+  for (const page of pages) {
+    const report = path.join(os.tmpdir(), `folio-lighthouse-${process.pid}.json`);
+    execFileSync(lighthouse, [`${sample}${page}`, `--chrome-path=${chromium}`,
+      '--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run --disable-quic',
+      '--only-categories=performance,accessibility,best-practices,seo',
+      '--output=json', `--output-path=${report}`, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const result = JSON.parse(fs.readFileSync(report, 'utf8'));
+    fs.rmSync(report);
+    assert.equal(result.runtimeError, undefined, `${page}: ${JSON.stringify(result.runtimeError)}`);
+    const wanted = { performance: 0.95, accessibility: 1, 'best-practices': 1, seo: 1 };
+    for (const [category, least] of Object.entries(wanted)) {
+      const score = result.categories[category].score;
+      if (score < least) {
+        const failed = result.categories[category].auditRefs
+          .map((ref) => result.audits[ref.id])
+          .filter((a) => a.score !== null && a.score < 1 && a.scoreDisplayMode !== 'informative')
+          .map((a) => a.id);
+        failures.push(`${page}: ${category} ${score} (${failed.join(', ')})`);
+      }
+    }
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('axe-core finds no violation on the same pages', async () => {
+  // axe is injected as a script, which the site's own Content-Security-Policy forbids.
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
+  const page = await context.newPage();
+  const violations = [];
+  for (const url of pages) {
+    await page.goto(`${sample}${url}`);
+    await page.addScriptTag({ path: axeSource });
+    const found = await page.evaluate(async () => (await window.axe.run()).violations
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
+    for (const v of found) violations.push(`${url}: ${v}`);
+  }
+  await context.close();
+  assert.deepEqual(violations, []);
+});
+
+test('an image-heavy post sends no more than the variants each viewport needs', async () => {
+  const siteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-photos-'));
+  execFileSync(binary, ['import', 'ghost', path.join(fixtures, 'ghost6-cards-a.json'),
+    '--images', path.join(fixtures, 'ghost6-cards-a-content/images')],
+  { cwd: siteDir, env: { ...process.env, FOLIO_LOG: 'warn' } });
+  const base = await serve(siteDir);
+  const post = 'a-weekend-in-lisbon-trams-tiles-and-pasteis-de-nata';
+  const sizeOf = (url) => {
+    const rel = decodeURIComponent(new URL(url).pathname).slice(1);
+    return fs.statSync(path.join(siteDir, 'public', rel)).size;
+  };
+  for (const [width, scale] of [[390, 3], [1440, 1]]) {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, deviceScaleFactor: scale });
+    const page = await context.newPage();
+    const sent = new Map();
+    page.on('response', async (response) => {
+      if (response.request().resourceType() === 'image' && response.url().startsWith(base)) {
+        sent.set(response.url(), (await response.body()).length);
+      }
+    });
+    await page.goto(`${base}/${post}/`);
+    // Scrolled through, so that every lazy image loads.
+    for (let y = 0; y < 20; y++) {
+      await page.mouse.wheel(0, 900);
+      await page.waitForTimeout(100);
+    }
+    await page.waitForLoadState('networkidle');
+    await page.screenshot({ path: path.join(shots, `photos-${width}.png`), fullPage: true });
+    // Each resized image: the variant a browser needs is the narrowest at least as
+    // wide as the image shows (times the screen's density), else the widest.
+    const images = await page.evaluate(() => [...document.querySelectorAll('img')]
+      .filter((img) => img.currentSrc && img.closest('picture')?.querySelector('source[type="image/webp"]'))
+      .map((img) => {
+        const source = img.closest('picture')?.querySelector('source[type="image/webp"]');
+        const candidates = (source?.srcset || img.srcset).split(',').map((entry) => {
+          const [url, w] = entry.trim().split(/\s+/);
+          return { url: new URL(url, location.href).href, width: parseInt(w, 10) };
+        }).sort((a, b) => a.width - b.width);
+        return { shown: img.getBoundingClientRect().width * devicePixelRatio, current: img.currentSrc, candidates };
+      }));
+    assert.ok(images.length >= 4, `resized images on the post: ${images.length}`);
+    // An image shown twice is fetched once, at the larger of the two needs: what a
+    // URL may weigh is what its widest use needs.
+    const allowed = new Map();
+    for (const image of images) {
+      const needed = image.candidates.find((c) => c.width >= image.shown) || image.candidates.at(-1);
+      assert.ok(sent.has(image.current), `${image.current} was not loaded`);
+      assert.match(image.current, /\.webp$/, 'WebP where the browser takes it');
+      const bytes = sizeOf(needed.url);
+      if ((allowed.get(image.current)?.bytes ?? -1) < bytes) {
+        allowed.set(image.current, { bytes, why: `${needed.url} (${needed.width}w for ${Math.round(image.shown)} px)` });
+      }
+    }
+    for (const [url, { bytes, why }] of allowed) {
+      assert.ok(sent.get(url) <= bytes, `${width}px: ${url} sent ${sent.get(url)} bytes; ${why} has ${bytes}`);
+    }
+    await context.close();
+  }
+});
