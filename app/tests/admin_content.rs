@@ -239,12 +239,19 @@ async fn publish_after_an_edit_changes_exactly_the_expected_files() {
         "{written:?}"
     );
     assert!(written.contains(&"rss.xml".to_owned()), "{written:?}");
+    assert_eq!(
+        written.iter().filter(|p| p.starts_with("search/")).count(),
+        1,
+        "one chunk of the search index: {written:?}"
+    );
     for path in &written {
         // The feeds carry full content: the site's, and those of the post's tags and
         // authors at Ghost's addresses.
         let feed = path == "rss.xml" || path.ends_with("rss/index.html");
+        // The search index holds the body's words: its list, and the post's chunk.
+        let search = path == "search.json" || path.starts_with("search/");
         assert!(
-            path == &format!("{slug}/index.html") || feed || path == "sitemap.xml",
+            path == &format!("{slug}/index.html") || feed || search || path == "sitemap.xml",
             "publish rewrote {path}, which does not show the edited body: {written:?}"
         );
         if feed {

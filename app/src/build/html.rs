@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::plan::Plan;
 use super::PublishError;
 use crate::render::highlight::{self, Blocks};
-use crate::render::{markdown, sanitize};
+use crate::render::{markdown, sanitize, search};
 use crate::store::snapshot::SANITIZED;
 
 impl Plan<'_> {
@@ -78,10 +78,17 @@ impl Plan<'_> {
             })
             .collect::<Result<Vec<(usize, String)>, PublishError>>()?;
         if let Some(cache) = self.input.cache {
-            let entries = rendered
+            let mut entries: Vec<(String, String)> = rendered
                 .iter()
                 .map(|(i, html)| (hash(*i).to_owned(), html.clone()))
                 .collect();
+            // The body is at hand: its words for the search index are kept too.
+            if self.input.theme.search {
+                entries.extend(missing.iter().filter_map(|&i| {
+                    let source = markdown.get(&posts[i].post.id)?;
+                    Some((search::terms_key(hash(i)), search::body_terms(source)))
+                }));
+            }
             cache.put(entries);
         }
         let mut html: HashMap<usize, String> = rendered.into_iter().collect();

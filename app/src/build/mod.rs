@@ -33,6 +33,7 @@ mod preview;
 mod publish;
 pub mod publisher;
 pub mod schedule;
+mod search;
 #[cfg(test)]
 mod tests;
 

@@ -167,6 +167,9 @@ fn render_all(input: &Build, writer: &SiteWriter) -> Result<Rendered, PublishErr
     let phase = Phase::start();
     let extras = plan.write_feeds_and_maps(writer)?;
     phase.done("feeds and sitemaps");
+    let phase = Phase::start();
+    let extras = extras + plan.write_search(writer)?;
+    phase.done("search index");
     let files = snapshot.posts.len()
         + jobs.len()
         + input.theme.assets.len()

@@ -7,6 +7,7 @@ pub(crate) mod feeds;
 pub(crate) mod highlight;
 pub mod markdown;
 pub mod sanitize;
+pub(crate) mod search;
 pub(crate) mod seo;
 pub(crate) mod sitemap;
 mod theme;

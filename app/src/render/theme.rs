@@ -44,8 +44,23 @@ pub struct Asset {
 pub struct Theme {
     pub tera: Tera,
     pub assets: Vec<Asset>,
+    /// `search = true` in its `theme.toml`: the build writes the search index its
+    /// script reads (see `render::search`).
+    pub search: bool,
     /// Template name -> the file it was read from, for error messages.
     origins: HashMap<String, String>,
+}
+
+/// What a theme's `theme.toml` asks of the build: whether it wants a search index.
+fn manifest(bytes: &[u8]) -> Result<bool, String> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        #[serde(default)]
+        search: bool,
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned())?;
+    let manifest: Manifest = toml::from_str(text).map_err(|e| e.to_string())?;
+    Ok(manifest.search)
 }
 
 impl Theme {
@@ -61,7 +76,15 @@ impl Theme {
         };
         let mut templates: HashMap<String, (String, String)> = HashMap::new();
         let mut assets = Vec::new();
+        let mut search = false;
         for (rel, bytes) in files {
+            if rel == "theme.toml" {
+                search = manifest(&bytes).map_err(|message| RenderError::Theme {
+                    file: format!("{label}/{rel}"),
+                    message,
+                })?;
+                continue;
+            }
             if let Some(name) = rel.strip_prefix("templates/") {
                 let text = String::from_utf8(bytes).map_err(|_| RenderError::Theme {
                     file: format!("{label}/{rel}"),
@@ -119,6 +142,7 @@ impl Theme {
         Ok(Theme {
             tera,
             assets,
+            search,
             origins,
         })
     }

@@ -3,6 +3,8 @@
 // 404 page (accessibility, best practices and SEO 100, performance 95 or more), axe-core
 // with no violation on the same pages, and an image-heavy post (a Ghost import with
 // its photos) that sends no more image bytes than the variants each viewport needs.
+// The search: its index loads only when opened, and finds a word of a body (chosen
+// from the sample's files here) and Japanese text.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -173,4 +175,85 @@ test('an image-heavy post sends no more than the variants each viewport needs', 
     }
     await context.close();
   }
+});
+
+/// A word (7 letters or more) found in the body of one published post of the sample
+/// only (no other post has a word starting with it), and that post's address.
+function wordOfOneBody() {
+  const posts = fs.readdirSync(path.join(repo, 'content/posts')).map((name) => {
+    const text = fs.readFileSync(path.join(repo, 'content/posts', name), 'utf8');
+    const [, front, body] = text.split(/^---$/m);
+    const slug = front.match(/^slug:\s*(\S+)/m)?.[1] || name.replace(/\.md$/, '');
+    const draft = /^draft:\s*true/m.test(front) || /^status:\s*draft/m.test(front);
+    return { slug, draft, front: front.toLowerCase(), words: new Set(body.toLowerCase().match(/[a-z]{7,}/g)) };
+  });
+  const published = posts.filter((p) => !p.draft);
+  for (const post of published) {
+    for (const word of post.words) {
+      const elsewhere = posts.some((p) => p !== post && ([...p.words].some((w) => w.startsWith(word)) || p.front.includes(word)));
+      if (!elsewhere && !post.front.includes(word)) return { word, url: `/${post.slug}/` };
+    }
+  }
+  throw new Error('no word of one body only in the sample');
+}
+
+test('search loads its index when opened and finds body words and Japanese text', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const asked = [];
+  page.on('request', (request) => asked.push(new URL(request.url()).pathname));
+  await page.goto(`${sample}/`);
+  await page.waitForLoadState('networkidle');
+  assert.ok(!asked.some((p) => p.startsWith('/search')), `index loaded before the search opened: ${asked}`);
+
+  const { word, url } = wordOfOneBody();
+  await page.keyboard.press('/');
+  const dialog = page.locator('dialog#search');
+  await dialog.waitFor({ state: 'visible' });
+  await page.keyboard.type(word, { delay: 20 });
+  await page.locator('.search-results a').first().waitFor();
+  const links = await page.locator('.search-results a').evaluateAll((as) => as.map((a) => new URL(a.href).pathname));
+  assert.deepEqual(links, [url], `"${word}" finds its post only`);
+  await page.screenshot({ path: path.join(shots, 'search-390.png') });
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`**${url}`);
+
+  await page.goto(`${sample}/`);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.keyboard.type('zzqqxxnothing');
+  await page.locator('.search-status', { hasText: 'No post matches' }).waitFor();
+  await context.close();
+
+  // Japanese, written without spaces, on the Ghost import's site.
+  const photos = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-search-'));
+  execFileSync(binary, ['import', 'ghost', path.join(fixtures, 'ghost6-cards-a.json')],
+    { cwd: photos, env: { ...process.env, FOLIO_LOG: 'warn' } });
+  const base = await serve(photos);
+  const japanese = await (await browser.newContext()).newPage();
+  await japanese.goto(`${base}/`);
+  await japanese.getByRole('button', { name: 'Search' }).click();
+  await japanese.keyboard.type('玉子焼');
+  await japanese.locator('.search-results a').first().waitFor();
+  const found = await japanese.locator('.search-results a').evaluateAll((as) => as.map((a) => new URL(a.href).pathname));
+  assert.ok(found.includes('/dong-jing-nozhao-shi-wobu-ku/'), `found: ${found}`);
+});
+
+test('the theme ships its serif, and every page sets its headings alike', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const fonts = [];
+  page.on('response', (r) => { if (r.request().resourceType() === 'font') fonts.push([new URL(r.url()).pathname, r.status()]); });
+  const headings = {};
+  for (const url of pages) {
+    await page.goto(`${sample}${url}`);
+    await page.evaluate(() => document.fonts.ready);
+    headings[url] = await page.evaluate(() => getComputedStyle(document.querySelector('main h1, main h2')).fontFamily);
+    if (url === '/getting-started/') {
+      assert.ok(await page.evaluate(() => document.fonts.check('1rem "Source Serif 4"')), 'the serif is loaded');
+    }
+  }
+  assert.ok(fonts.some(([p, status]) => /^\/assets\/fonts\/source-serif-4-latin-400-normal\.[0-9a-f]{8}\.woff2$/.test(p) && status === 200),
+    `the serif comes from the site, fingerprinted: ${JSON.stringify(fonts)}`);
+  assert.equal(new Set(Object.values(headings)).size, 1, JSON.stringify(headings));
+  await context.close();
 });
