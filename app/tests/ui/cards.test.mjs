@@ -6,12 +6,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch } from './browser.mjs';
+import { launch, serve } from './browser.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
@@ -23,33 +23,13 @@ let base;
 let browser;
 let page;
 
-function startServer(siteDir) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--no-admin'], {
-      cwd: siteDir,
-      env: { ...process.env, FOLIO_LOG: 'info', FOLIO_LOG_FORMAT: 'text' },
-    });
-    let log = '';
-    child.stderr.on('data', (chunk) => {
-      log += chunk;
-      const listening = log.match(/listening on (http:\/\/[0-9.:]+)/);
-      if (listening && log.includes('site published') && !base) {
-        base = listening[1];
-        resolve(child);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`folio exited (${code}):\n${log}`)));
-    setTimeout(() => reject(new Error(`folio did not start:\n${log}`)), 15000);
-  });
-}
-
 before(async () => {
   fs.rmSync(shots, { recursive: true, force: true });
   fs.mkdirSync(shots, { recursive: true });
   const siteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-cards-'));
   execFileSync(binary, ['import', 'ghost', path.join(fixtures, 'ghost6-cards-a.json'), '--members', 'public',
     '--images', path.join(fixtures, 'ghost6-cards-a-content/images')], { cwd: siteDir, env: { ...process.env, FOLIO_LOG: 'warn' } });
-  server = await startServer(siteDir);
+  ({ child: server, base } = await serve(binary, siteDir, { args: ['--no-admin'] }));
   browser = await launch();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
 });

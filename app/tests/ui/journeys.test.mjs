@@ -5,13 +5,12 @@
 
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch } from './browser.mjs';
+import { launch, serve } from './browser.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
@@ -49,29 +48,17 @@ async function snap(name) {
   await page.screenshot({ path: path.join(shots, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
 }
 
-function startServer() {
+async function startServer() {
   siteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-ui-'));
   fs.cpSync(path.join(repo, 'content'), path.join(siteDir, 'content'), { recursive: true });
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--insecure-cookies'], {
-      cwd: siteDir,
-      env: { ...process.env, FOLIO_SECRET_KEY: 'a secret key for the UI tests, long enough', FOLIO_LOG: 'info', FOLIO_LOG_FORMAT: 'text' },
-    });
-    let log = '';
-    child.stderr.on('data', (chunk) => {
-      log += chunk;
-      const listening = log.match(/listening on (http:\/\/[0-9.:]+)/);
-      const token = log.match(/setup token (\S+)/);
-      const published = log.includes('site published');
-      if (listening && token && published && !base) {
-        base = listening[1];
-        setupToken = token[1];
-        resolve(child);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`folio exited (${code}):\n${log}`)));
-    setTimeout(() => reject(new Error(`folio did not start:\n${log}`)), 15000);
+  const started = await serve(binary, siteDir, {
+    args: ['--insecure-cookies'],
+    env: { FOLIO_SECRET_KEY: 'a secret key for the UI tests, long enough' },
+    ready: (log) => /setup token \S+/.test(log),
   });
+  base = started.base;
+  setupToken = started.log.match(/setup token (\S+)/)[1];
+  return started.child;
 }
 
 before(async () => {

@@ -8,13 +8,13 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { launch } from './browser.mjs';
+import { launch, serve } from './browser.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
@@ -27,27 +27,11 @@ const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const servers = [];
 let browser;
 
-/// `folio serve` on a free loopback port in `siteDir`, once it has published.
-function serve(siteDir) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--no-admin'], {
-      cwd: siteDir,
-      env: { ...process.env, FOLIO_LOG: 'info', FOLIO_LOG_FORMAT: 'text' },
-    });
-    servers.push(child);
-    let log = '';
-    let base;
-    child.stderr.on('data', (chunk) => {
-      log += chunk;
-      const listening = log.match(/listening on (http:\/\/[0-9.:]+)/);
-      if (listening && log.includes('site published') && !base) {
-        base = listening[1];
-        resolve(base);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`folio exited (${code}):\n${log}`)));
-    setTimeout(() => reject(new Error(`folio did not start:\n${log}`)), 20000);
-  });
+/// `folio serve` (public site only) in `siteDir`; its address.
+async function serveSite(siteDir) {
+  const { child, base } = await serve(binary, siteDir, { args: ['--no-admin'] });
+  servers.push(child);
+  return base;
 }
 
 /// The sample site as the README's first command makes it: `content/` and `folio.toml`.
@@ -62,7 +46,7 @@ let sample;
 before(async () => {
   fs.rmSync(shots, { recursive: true, force: true });
   fs.mkdirSync(shots, { recursive: true });
-  sample = await serve(sampleSite());
+  sample = await serveSite(sampleSite());
   browser = await launch();
 });
 
@@ -122,7 +106,7 @@ test('an image-heavy post sends no more than the variants each viewport needs', 
   execFileSync(binary, ['import', 'ghost', path.join(fixtures, 'ghost6-cards-a.json'),
     '--images', path.join(fixtures, 'ghost6-cards-a-content/images')],
   { cwd: siteDir, env: { ...process.env, FOLIO_LOG: 'warn' } });
-  const base = await serve(siteDir);
+  const base = await serveSite(siteDir);
   const post = 'a-weekend-in-lisbon-trams-tiles-and-pasteis-de-nata';
   const sizeOf = (url) => {
     const rel = decodeURIComponent(new URL(url).pathname).slice(1);
@@ -228,7 +212,7 @@ test('search loads its index when opened and finds body words and Japanese text'
   const photos = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-search-'));
   execFileSync(binary, ['import', 'ghost', path.join(fixtures, 'ghost6-cards-a.json')],
     { cwd: photos, env: { ...process.env, FOLIO_LOG: 'warn' } });
-  const base = await serve(photos);
+  const base = await serveSite(photos);
   const japanese = await (await browser.newContext()).newPage();
   await japanese.goto(`${base}/`);
   await japanese.getByRole('button', { name: 'Search' }).click();
