@@ -207,6 +207,10 @@ fn author_and_tag_images_are_copied_and_shown() {
         post.contains(r#"src="/images/2024/01/ada.png""#),
         "the byline's avatar: {post}"
     );
+    assert!(
+        post.contains(r#"London · <a href="https://ada.example" rel="me">ada.example</a>"#),
+        "the byline's links: {post}"
+    );
     let tag = site.read_out("tag/rust/index.html");
     assert!(tag.contains(r#"src="/images/2024/01/rust.png""#) && tag.contains("About Rust."));
     assert!(tag.contains("<title>Rust, the articles</title>"), "{tag}");

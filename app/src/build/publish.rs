@@ -155,9 +155,7 @@ impl Site {
         let images = tokio::task::spawn_blocking(move || Images::prepare(&media, &cache))
             .await
             .map_err(stopped)?;
-        for warning in &images.warnings {
-            tracing::warn!("{warning}");
-        }
+        // Told by the caller: the report's `warnings`.
         Ok(Arc::new(images))
     }
 

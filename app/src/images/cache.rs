@@ -13,7 +13,7 @@ use super::Format;
 use crate::disk::atomic;
 
 /// What a cache folder holds: the image's size and its variants.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Meta {
     pub width: u32,
     pub height: u32,
@@ -25,6 +25,14 @@ pub struct Meta {
 }
 
 impl Meta {
+    /// The meta, or why the image has no variants.
+    pub fn result(&self) -> Result<Self, String> {
+        match &self.refused {
+            Some(why) => Err(why.clone()),
+            None => Ok(self.clone()),
+        }
+    }
+
     pub fn refused(why: String) -> Self {
         Self {
             width: 0,
@@ -35,11 +43,14 @@ impl Meta {
     }
 }
 
-/// A file's stamp and its content hash, hex.
+/// A file's stamp, its content hash (hex) and what its cache folder holds: a file
+/// whose stamp is the same is taken as it was, without a read of its folder (a
+/// publish of 10,000 images would read 10,000 metas).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Known {
     pub stamp: String,
     pub hash: String,
+    pub meta: Meta,
 }
 
 pub struct Cache {

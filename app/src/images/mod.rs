@@ -273,32 +273,24 @@ fn one(
     media: &Media,
     format: Format,
 ) -> (Option<cache::Known>, Result<cache::Meta, String>) {
-    let mut bytes = None;
-    let hash = match known.filter(|k| k.stamp == media.stamp) {
-        Some(k) => k.hash.clone(),
-        None => match std::fs::read(&media.source) {
-            Ok(read) => blake3::hash(bytes.insert(read)).to_hex().to_string(),
-            Err(e) => return (None, Err(e.to_string())),
-        },
-    };
-    let known = cache::Known {
-        stamp: media.stamp.clone(),
-        hash,
-    };
-    if let Some(meta) = cache.meta(&known.hash) {
-        let result = match &meta.refused {
-            Some(why) => Err(why.clone()),
-            None => Ok(meta),
-        };
-        return (Some(known), result);
+    if let Some(known) = known.filter(|k| k.stamp == media.stamp) {
+        return (Some(known.clone()), known.meta.result());
     }
-    let bytes = match bytes {
-        Some(bytes) => bytes,
-        None => match std::fs::read(&media.source) {
-            Ok(bytes) => bytes,
-            Err(e) => return (None, Err(e.to_string())),
-        },
+    let bytes = match std::fs::read(&media.source) {
+        Ok(bytes) => bytes,
+        Err(e) => return (None, Err(e.to_string())),
     };
+    let hash = blake3::hash(&bytes).to_hex().to_string();
+    let known = |meta: cache::Meta| cache::Known {
+        stamp: media.stamp.clone(),
+        hash: hash.clone(),
+        meta,
+    };
+    // Another file with the same content (a copy, a rename) was made already.
+    if let Some(meta) = cache.meta(&hash) {
+        let result = meta.result();
+        return (Some(known(meta)), result);
+    }
     let made = if format.resized() {
         encode::variants(&bytes, format)
     } else {
@@ -328,12 +320,9 @@ fn one(
         .iter()
         .map(|(w, _, f, bytes)| (*w, *f, bytes.as_slice()))
         .collect();
-    if let Err(e) = cache.put(&known.hash, &meta, &files) {
+    if let Err(e) = cache.put(&hash, &meta, &files) {
         return (None, Err(format!("cannot keep its variants: {e}")));
     }
-    let result = match &meta.refused {
-        Some(why) => Err(why.clone()),
-        None => Ok(meta),
-    };
-    (Some(known), result)
+    let result = meta.result();
+    (Some(known(meta)), result)
 }

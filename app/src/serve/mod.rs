@@ -368,10 +368,9 @@ async fn publish_then_watch(
     match site.publish(options).await {
         Ok(report) => {
             rendered.store(true, Ordering::SeqCst);
-            if let Some(import) = &report.import {
-                for warning in &import.warnings {
-                    tracing::warn!("{warning}");
-                }
+            let import = report.import.iter().flat_map(|i| &i.warnings);
+            for warning in import.chain(&report.warnings) {
+                tracing::warn!("{warning}");
             }
             match &report.build {
                 Some(build) => tracing::info!(
