@@ -26,22 +26,14 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "bench"
 
-
-def run(cmd, cwd):
-    start = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *map(str, cmd)], cwd=cwd,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"failed: {cmd}\n{proc.stderr[-2000:]}")
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-    return elapsed, rss / 1024
+# The timing of run.py: /usr/bin/time -v, seconds and peak RSS.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import run  # noqa: E402
 
 
 def photo(i, path):
@@ -93,12 +85,12 @@ def main():
     shutil.copytree(corpus, site / "content")
     images_mb = sum(f.stat().st_size for f in (site / "content/images").glob("*")) / 1e6
     count = len(list((site / "content/images").glob("*.jpg")))
-    run([folio, "import"], site)
-    cold = run([folio, "publish"], site)
-    rebuild = run([folio, "publish", "--force"], site)
+    run([folio, "import"], cwd=site)
+    cold = run([folio, "publish"], cwd=site)
+    rebuild = run([folio, "publish", "--force"], cwd=site)
     post = sorted((site / "content").rglob("*.md"))[0]
     post.write_text(post.read_text().replace("\n\n", "\n\nOne more sentence. ", 1))
-    edit = run([folio, "publish"], site)
+    edit = run([folio, "publish"], cwd=site)
     out = site / "public"
     variants = sum(1 for f in out.rglob("*") if f.is_file() and "/size/" in str(f))
     variants_mb = sum(f.stat().st_size for f in out.rglob("*") if f.is_file() and "/size/" in str(f)) / 1e6
