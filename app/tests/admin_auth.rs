@@ -587,3 +587,166 @@ async fn user_commands_manage_accounts_and_reset_two_factor() {
     let missing = site.cli(&["user", "reset-2fa", "bob"]);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no account named"));
 }
+
+/// An owner invites by username and role and passes a one-time link on; its holder
+/// sets the password and enrolls TOTP (no session before), the owner never knows the
+/// password, and the link works once, for a week, unless replaced or revoked.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invitation_link_sets_a_password_once_and_enrollment_follows() {
+    let site = TestSite::empty();
+    add_user(&site, "owner", "owner");
+    add_user(&site, "ed", "editor");
+    let server = Server::start(&site, &[]);
+    let anonymous = server.api();
+    let (owner, _, _) = enroll(&anonymous, "owner").await;
+    let (editor, _, _) = enroll(&anonymous, "ed").await;
+    let me = owner.get("/me").await.expect(200);
+    assert_eq!(
+        me.body["site"]["base_url"],
+        common::BASE_URL,
+        "the UI compares its address"
+    );
+
+    editor
+        .post(
+            "/users/invites",
+            json!({ "username": "alice", "role": "author" }),
+        )
+        .await
+        .expect(403);
+    let taken = owner
+        .post(
+            "/users/invites",
+            json!({ "username": "ED", "role": "author" }),
+        )
+        .await
+        .expect(409);
+    assert_eq!(taken.body["field"], "username");
+    owner
+        .post(
+            "/users/invites",
+            json!({ "username": "no spaces", "role": "author" }),
+        )
+        .await
+        .expect(400);
+
+    let invite = owner
+        .post(
+            "/users/invites",
+            json!({ "username": "alice", "role": "editor" }),
+        )
+        .await
+        .expect(201);
+    let token = invite.body["token"].as_str().expect("a token").to_owned();
+    assert_eq!(invite.body["path"], format!("/admin/#/invite/{token}"));
+    let listed = owner.get("/users/invites").await.expect(200);
+    assert_eq!(listed.body["invites"][0]["username"], "alice");
+    assert!(
+        !listed.body.to_string().contains(&token),
+        "the token is shown once"
+    );
+    let db = std::fs::read(site.db()).expect("the database");
+    assert!(
+        !db.windows(token.len()).any(|w| w == token.as_bytes()),
+        "only a hash of the token is stored"
+    );
+
+    let opened = anonymous
+        .get(&format!("/invites/{token}"))
+        .await
+        .expect(200);
+    assert_eq!(opened.body["username"], "alice");
+    assert_eq!(opened.body["role"], "editor");
+    let short = anonymous
+        .post(
+            "/invites/accept",
+            json!({ "token": token, "password": "short" }),
+        )
+        .await
+        .expect(400);
+    assert_eq!(short.body["field"], "password");
+    let accepted = anonymous
+        .post(
+            "/invites/accept",
+            json!({ "token": token, "password": PASSWORD }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(accepted.body["next"], "enroll");
+    assert!(
+        accepted.header("set-cookie").is_empty(),
+        "no session before TOTP"
+    );
+    anonymous
+        .get(&format!("/invites/{token}"))
+        .await
+        .expect(404);
+    anonymous
+        .post(
+            "/invites/accept",
+            json!({ "token": token, "password": PASSWORD }),
+        )
+        .await
+        .expect(404);
+    // The password set through the link is the account's; enrollment follows as at a
+    // first login.
+    let (alice, _, _) = enroll(&anonymous, "alice").await;
+    assert_eq!(alice.get("/me").await.expect(200).body["role"], "editor");
+    assert!(
+        owner.get("/users/invites").await.expect(200).body["invites"]
+            .as_array()
+            .expect("a list")
+            .is_empty()
+    );
+    let audit = owner.get("/audit").await.expect(200).body.to_string();
+    assert!(
+        audit.contains("user.invited") && audit.contains("invite.accepted"),
+        "{audit}"
+    );
+
+    // Invited again, the first link stops working; revoked, so does the second.
+    let first = owner
+        .post(
+            "/users/invites",
+            json!({ "username": "bob", "role": "author" }),
+        )
+        .await
+        .expect(201);
+    let second = owner
+        .post(
+            "/users/invites",
+            json!({ "username": "bob", "role": "author" }),
+        )
+        .await
+        .expect(201);
+    anonymous
+        .get(&format!(
+            "/invites/{}",
+            first.body["token"].as_str().expect("a token")
+        ))
+        .await
+        .expect(404);
+    let bob = second.body["token"].as_str().expect("a token");
+    anonymous.get(&format!("/invites/{bob}")).await.expect(200);
+    owner
+        .delete(&format!("/users/invites/{}", second.body["id"]))
+        .await
+        .expect(204);
+    anonymous.get(&format!("/invites/{bob}")).await.expect(404);
+
+    // Guessing links is counted per address: after a few, the wait is given.
+    let mut last = None;
+    for i in 0..8 {
+        let reply = anonymous.get(&format!("/invites/guess{i}")).await;
+        last = Some(reply.status.as_u16());
+        if reply.status == 429 {
+            assert!(reply.body["error"]
+                .as_str()
+                .expect("a message")
+                .contains("try again in"));
+            assert!(!reply.header("retry-after").is_empty());
+            break;
+        }
+    }
+    assert_eq!(last, Some(429));
+}

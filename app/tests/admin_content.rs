@@ -526,3 +526,55 @@ async fn site_settings_saved_here_override_the_file_until_reverted() {
     let (_, home) = public(&server, "/").await;
     assert!(!home.contains("Renamed blog") && !home.contains("injected"));
 }
+
+/// Lists come newest first by date (a draft's date is its last change), or oldest
+/// first, or last changed first: an old post edited today does not jump to the top
+/// unless asked.
+#[tokio::test(flavor = "multi_thread")]
+async fn post_lists_sort_by_date_or_by_last_change() {
+    let site = TestSite::empty();
+    let (_server, api) = owner_session(&site, "ada", &[]).await;
+    let mut ids = Vec::new();
+    for (title, date) in [
+        ("Middle", "2025-06-01T10:00:00Z"),
+        ("Oldest", "2024-01-01T10:00:00Z"),
+        ("Newest", "2026-03-01T10:00:00Z"),
+    ] {
+        let created = api
+            .post(
+                "/posts",
+                json!({ "title": title, "markdown": "Text.", "status": "published", "published_at": date }),
+            )
+            .await
+            .expect(201);
+        ids.push(created.body["id"].as_i64().expect("id"));
+    }
+    // The oldest post edited last (change times are kept to the second).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let oldest = api.get(&format!("/posts/{}", ids[1])).await.expect(200);
+    api.patch(
+        &format!("/posts/{}", ids[1]),
+        json!({ "markdown": "Edited.", "revision": oldest.body["revision"], "publish": true }),
+    )
+    .await
+    .expect(200);
+    let titles = |sort: &str| {
+        let api = api.clone();
+        let path = format!("/posts{sort}");
+        async move {
+            let list = api.get(&path).await.expect(200);
+            list.body["posts"]
+                .as_array()
+                .expect("posts")
+                .iter()
+                .map(|p| p["title"].as_str().expect("a title").to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(titles("").await, ["Newest", "Middle", "Oldest"]);
+    assert_eq!(titles("?sort=newest").await, ["Newest", "Middle", "Oldest"]);
+    assert_eq!(titles("?sort=oldest").await, ["Oldest", "Middle", "Newest"]);
+    assert_eq!(titles("?sort=updated").await[0], "Oldest");
+    let bad = api.get("/posts?sort=title").await.expect(400);
+    assert_eq!(bad.body["field"], "sort");
+}

@@ -345,3 +345,32 @@ async fn a_server_without_the_admin_publishes_a_scheduled_post_when_its_time_com
     let status = common::Running::terminate(child);
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }
+
+/// A `base_url` naming this machine but not the address served (the sample's
+/// `http://127.0.0.1:8080` under another port, or in a container listening on every
+/// address) is named at start: every canonical link would point elsewhere. A public
+/// `base_url` behind a proxy is not.
+#[tokio::test]
+async fn a_local_base_url_other_than_the_served_address_is_named_at_start() {
+    let site = TestSite::sample();
+    let start = |base_url: &str| {
+        common::Running::start_with(
+            site.path(),
+            &["serve", "--listen", "127.0.0.1:0", "--no-admin"],
+            &[("FOLIO_BASE_URL", base_url)],
+        )
+    };
+    let mut local = start("http://127.0.0.1:8080");
+    let log = local.log_until("site published");
+    assert!(
+        log.contains(
+            "base_url is http://127.0.0.1:8080 but the site is served on http://127.0.0.1:"
+        ) && log.contains("set base_url in folio.toml"),
+        "{log}"
+    );
+    common::Running::terminate(local.drain_log());
+    let mut public = start(common::BASE_URL);
+    let log = public.log_until("site published");
+    assert!(!log.contains("base_url is"), "{log}");
+    common::Running::terminate(public.drain_log());
+}

@@ -21,6 +21,12 @@ pub async fn me(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Js
         "role": account.role(),
         "author_id": account.user_id,
         "created_at": account.created_at,
+        // Where pages link (canonical, og:url, feeds): the UI warns when it is open
+        // at another address.
+        "site": {
+            "base_url": admin.site.config.base_url,
+            "admin_url": admin.site.config.admin_url,
+        },
     });
     match &caller.auth {
         Auth::Session { hash } => {

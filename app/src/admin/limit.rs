@@ -63,6 +63,20 @@ impl Limiter {
         Ok(())
     }
 
+    /// How long until `key` may try again, when its attempts are used up (nothing is
+    /// counted).
+    pub fn wait(&self, key: &str) -> Option<Duration> {
+        let now = Instant::now();
+        let mut attempts = self
+            .attempts
+            .lock()
+            .expect("no panic while holding the lock");
+        let times = attempts.get_mut(key)?;
+        self.prune(times, now);
+        let oldest = times.front().map(|(t, _)| *t)?;
+        (times.len() >= self.max).then(|| self.window.saturating_sub(now.duration_since(oldest)))
+    }
+
     /// Attempts on `key` still in the window.
     pub fn count(&self, key: &str) -> usize {
         let now = Instant::now();
@@ -126,7 +140,10 @@ mod tests {
         assert!(wait > Duration::from_secs(58) && wait <= Duration::from_secs(60));
         assert!(limiter.attempt("ip:2", 1).is_ok());
         // A success on account 1 forgives its own attempts, not those on account 2.
+        assert!(limiter.wait("ip:1").is_some_and(|w| w == wait || w < wait));
+        assert_eq!(limiter.wait("ip:2"), None);
         limiter.forgive("ip:1", Some(1));
+        assert_eq!(limiter.wait("ip:1"), None);
         assert_eq!(limiter.count("ip:1"), 1);
         limiter.forgive("ip:1", None);
         assert_eq!(limiter.count("ip:1"), 0);

@@ -11,6 +11,7 @@ mod client;
 mod content;
 pub mod crypto;
 mod error;
+mod invites;
 mod limit;
 mod media;
 pub mod password;
@@ -220,6 +221,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
         .route("/session/enroll/confirm", post(session::confirm))
         .route("/session/totp", post(session::totp))
         .route("/setup", get(setup::status).post(setup::create))
+        .route("/invites/accept", post(invites::accept))
+        .route("/invites/{token}", get(invites::show))
         .layer(DefaultBodyLimit::max(SIGN_IN_LIMIT))
         // A body announced too large is refused before a byte of it is read.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(SIGN_IN_LIMIT))
@@ -275,6 +278,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", patch(users::update).delete(users::delete))
         .route("/users/{id}/reset-2fa", post(users::reset_totp))
+        .route("/users/invites", get(invites::list).post(invites::create))
+        .route("/users/invites/{id}", delete(invites::revoke))
         .route("/audit", get(users::audit))
         .route("/openapi.json", get(openapi))
         .fallback(|| async {

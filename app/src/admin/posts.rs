@@ -18,7 +18,7 @@ use super::post_rules::{
 };
 use super::post_view::{is_live, post_json, post_reply};
 use super::Admin;
-use crate::store::listing::PostFilter;
+use crate::store::listing::{PostFilter, Sort};
 use crate::store::{pending, posts};
 use crate::store::{Connection, PostDoc, Read, Status, StoredPost, Write};
 
@@ -31,6 +31,7 @@ pub struct ListQuery {
     tag: Option<String>,
     author: Option<String>,
     q: Option<String>,
+    sort: Option<String>,
     #[serde(default)]
     trashed: bool,
     page: Option<i64>,
@@ -56,6 +57,11 @@ pub async fn list(
             ));
         }
     }
+    let sort = match query.sort.as_deref() {
+        None => Sort::default(),
+        Some(text) => Sort::parse(text)
+            .ok_or_else(|| ApiError::field("sort", "sort is newest, oldest or updated"))?,
+    };
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
     let page = query.page.unwrap_or(1).max(1);
     // Authors see their own posts only (Ghost's rule), whatever they ask for.
@@ -70,6 +76,7 @@ pub async fn list(
         author,
         text: query.q.filter(|q| !q.trim().is_empty()),
         trashed: query.trashed,
+        sort,
         limit,
         offset: (page - 1) * limit,
     };

@@ -239,6 +239,9 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     let live = state.live.as_ref().map(|l| l.events.clone());
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}");
+    if let Some(warning) = base_url_mismatch(&site.config.base_url, addr) {
+        tracing::warn!("{warning}");
+    }
     if let Some(admin) = &admin {
         announce_setup(admin, addr).await;
     }
@@ -411,6 +414,42 @@ fn warn_shared_origin(state: &AppState, addr: SocketAddr, separate_listener: boo
     }
 }
 
+/// A `base_url` naming this machine (the sample's `http://127.0.0.1:8080`) that is not
+/// where the site is served: every canonical link, og:url and feed entry would point
+/// elsewhere. A public `base_url` is left alone: a proxy or a CDN serves it.
+fn base_url_mismatch(base_url: &str, addr: SocketAddr) -> Option<String> {
+    let authority = authority(base_url);
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => (host, port.parse::<u16>().ok()?),
+        _ => (
+            authority.as_str(),
+            if base_url.starts_with("https://") {
+                443
+            } else {
+                80
+            },
+        ),
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let local = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !local || (addr.ip().is_loopback() && addr.port() == port) {
+        return None;
+    }
+    let why = if addr.ip().is_loopback() {
+        "another port"
+    } else {
+        "an address other machines reach, while base_url names this machine only"
+    };
+    Some(format!(
+        "base_url is {base_url} but the site is served on http://{addr} ({why}): canonical \
+         links, og:url, feeds and the sitemap point at base_url; set base_url in folio.toml \
+         (or FOLIO_BASE_URL) to the address readers use"
+    ))
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -431,4 +470,51 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_base_url_must_be_where_the_site_is_served() {
+        let at = |a: &str| a.parse::<SocketAddr>().expect("an address");
+        assert_eq!(
+            base_url_mismatch("http://127.0.0.1:8080", at("127.0.0.1:8080")),
+            None
+        );
+        assert_eq!(
+            base_url_mismatch("http://localhost:8080", at("127.0.0.1:8080")),
+            None
+        );
+        assert_eq!(
+            base_url_mismatch("http://[::1]:8080", at("[::1]:8080")),
+            None
+        );
+        assert_eq!(
+            base_url_mismatch("http://localhost", at("127.0.0.1:80")),
+            None
+        );
+        let port =
+            base_url_mismatch("http://127.0.0.1:8080", at("127.0.0.1:4000")).expect("a warning");
+        assert!(
+            port.contains("http://127.0.0.1:4000 (another port)"),
+            "{port}"
+        );
+        let everywhere =
+            base_url_mismatch("http://127.0.0.1:8080", at("0.0.0.0:8080")).expect("a warning");
+        assert!(
+            everywhere.contains("names this machine only"),
+            "{everywhere}"
+        );
+        // Public addresses are a proxy's business.
+        assert_eq!(
+            base_url_mismatch("https://blog.example", at("0.0.0.0:8080")),
+            None
+        );
+        assert_eq!(
+            base_url_mismatch("https://blog.example:8443/", at("127.0.0.1:8080")),
+            None
+        );
+    }
 }

@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use sqlx::{FromRow, QueryBuilder, Sqlite};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{timestamp, Result, Store};
 
@@ -124,34 +124,7 @@ impl Store {
         password_hash: &str,
     ) -> Result<Option<i64>> {
         let mut tx = self.write().await?;
-        let first: i64 = sqlx::query_scalar("SELECT count(*) = 0 FROM accounts")
-            .fetch_one(&mut *tx)
-            .await?;
-        let role = if first == 1 { Role::Owner } else { role };
-        let now = timestamp(Utc::now());
-        let slug = super::users::author_slug(username);
-        let user_id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (slug) DO UPDATE SET slug = excluded.slug RETURNING id",
-        )
-        .bind(&slug)
-        .bind(username)
-        .bind(&now)
-        .bind(&now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let id = sqlx::query_scalar(
-            "INSERT INTO accounts (username, role, user_id, password_hash, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING RETURNING id",
-        )
-        .bind(username)
-        .bind(role.as_str())
-        .bind(user_id)
-        .bind(password_hash)
-        .bind(&now)
-        .bind(&now)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let id = insert_account(&mut tx, username, role, password_hash).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -303,4 +276,42 @@ async fn replace_recovery_codes(
         insert.build().execute(&mut *tx).await?;
     }
     Ok(())
+}
+
+/// [`Store::add_account`] inside a write transaction (an accepted invitation creates
+/// its account in the transaction that uses the invitation up).
+pub(super) async fn insert_account(
+    tx: &mut SqliteConnection,
+    username: &str,
+    role: Role,
+    password_hash: &str,
+) -> Result<Option<i64>> {
+    let first: i64 = sqlx::query_scalar("SELECT count(*) = 0 FROM accounts")
+        .fetch_one(&mut *tx)
+        .await?;
+    let role = if first == 1 { Role::Owner } else { role };
+    let now = timestamp(Utc::now());
+    let slug = super::users::author_slug(username);
+    let user_id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (slug) DO UPDATE SET slug = excluded.slug RETURNING id",
+    )
+    .bind(&slug)
+    .bind(username)
+    .bind(&now)
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(sqlx::query_scalar(
+        "INSERT INTO accounts (username, role, user_id, password_hash, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING RETURNING id",
+    )
+    .bind(username)
+    .bind(role.as_str())
+    .bind(user_id)
+    .bind(password_hash)
+    .bind(&now)
+    .bind(&now)
+    .fetch_optional(&mut *tx)
+    .await?)
 }

@@ -18,8 +18,39 @@ pub struct PostFilter {
     pub text: Option<String>,
     /// The trash instead of the live posts.
     pub trashed: bool,
+    pub sort: Sort,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// The order of a list. A post's date is its publish date, or its last change while it
+/// has none (a draft).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Newest,
+    Oldest,
+    /// Last changed first.
+    Updated,
+}
+
+impl Sort {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "newest" => Some(Sort::Newest),
+            "oldest" => Some(Sort::Oldest),
+            "updated" => Some(Sort::Updated),
+            _ => None,
+        }
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            Sort::Newest => " ORDER BY coalesce(p.published_at, p.modified_at) DESC, p.id DESC",
+            Sort::Oldest => " ORDER BY coalesce(p.published_at, p.modified_at) ASC, p.id ASC",
+            Sort::Updated => " ORDER BY p.modified_at DESC, p.id DESC",
+        }
+    }
 }
 
 /// A post in a list: everything but the body.
@@ -56,7 +87,7 @@ pub struct TagCount {
 }
 
 impl Store {
-    /// (posts matching in all, this page of them, newest change first).
+    /// (posts matching in all, this page of them, in the filter's order).
     pub async fn list_posts(&self, filter: &PostFilter) -> Result<(i64, Vec<PostListItem>)> {
         let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM posts p WHERE ");
         push_filter(&mut count, filter);
@@ -79,7 +110,8 @@ impl Store {
         );
         push_filter(&mut select, filter);
         select
-            .push(" ORDER BY p.modified_at DESC, p.id DESC LIMIT ")
+            .push(filter.sort.order_by())
+            .push(" LIMIT ")
             .push_bind(filter.limit)
             .push(" OFFSET ")
             .push_bind(filter.offset);

@@ -1,0 +1,187 @@
+//! Invitations: an owner chooses a username and a role and gets a one-time link to
+//! pass on (no email needed); whoever opens it sets the account's password and then
+//! enrolls TOTP, as at a first login. The owner never knows the password.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::{Caller, Client, Need};
+use super::error::{from_json, ApiError, ApiResult, Body};
+use super::{crypto, password, Admin};
+use crate::store::invites::{Invite, Refused};
+use crate::store::Role;
+
+/// How long a link works (Ghost's invitations last as long).
+const INVITE_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Where the admin UI opens an invitation: in the fragment, which browsers send to no
+/// server (no access log or Referer carries the token).
+fn link_path(token: &str) -> String {
+    format!("/admin/#/invite/{token}")
+}
+
+pub async fn list(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require(Need::Owner)?;
+    Ok(Json(
+        json!({ "invites": admin.site.store.invites().await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewInvite {
+    username: String,
+    role: Role,
+}
+
+pub async fn create(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Need::Owner)?;
+    let new: NewInvite = from_json(body)?;
+    super::users::check_username(&new.username)?;
+    let token = crypto::random_token(32);
+    let expires = chrono::Utc::now()
+        + chrono::Duration::from_std(INVITE_TTL).expect("a week fits a chrono duration");
+    let invite = admin
+        .site
+        .store
+        .add_invite(
+            &admin.keys.hash("invite", &token),
+            &new.username,
+            new.role,
+            &caller.actor(),
+            expires,
+        )
+        .await?
+        .map_err(|Refused::Taken| {
+            ApiError::conflict("that username is taken").with_field("username")
+        })?;
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "user.invited",
+            Some(&invite.username),
+            &caller.ip,
+            Some(new.role.as_str()),
+        )
+        .await;
+    let mut reply = serde_json::to_value(&invite).map_err(ApiError::internal)?;
+    reply["token"] = json!(token);
+    reply["path"] = json!(link_path(&token));
+    Ok((StatusCode::CREATED, Json(reply)))
+}
+
+pub async fn revoke(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    caller.require(Need::Owner)?;
+    let invite = admin
+        .site
+        .store
+        .revoke_invite(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such invitation"))?;
+    admin
+        .audit(
+            Some(&caller.actor()),
+            "invite.revoked",
+            Some(&invite.username),
+            &caller.ip,
+            None,
+        )
+        .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The invitation a token opens. Unknown tokens count against the address like wrong
+/// passwords (a token is 256 random bits: the count only keeps a scanner slow).
+async fn opened(admin: &Admin, client: &Client, token: &str) -> ApiResult<Invite> {
+    let key = format!("invite:{}", client.ip);
+    if let Some(wait) = admin.limiter.wait(&key) {
+        return Err(ApiError::too_many(wait));
+    }
+    match admin
+        .site
+        .store
+        .invite(&admin.keys.hash("invite", token))
+        .await?
+    {
+        Some(invite) => Ok(invite),
+        None => {
+            admin.limiter.attempt(&key, 0).map_err(ApiError::too_many)?;
+            Err(ApiError::not_found(
+                "this invitation is unknown, used or expired: ask the owner for a new link",
+            )
+            .with_field("token"))
+        }
+    }
+}
+
+/// What an invitation is for, so the page can greet the person by the name chosen.
+pub async fn show(
+    State(admin): State<Arc<Admin>>,
+    client: Client,
+    Path(token): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let invite = opened(&admin, &client, &token).await?;
+    Ok(Json(json!({
+        "username": invite.username,
+        "role": invite.role,
+        "invited_by": invite.invited_by,
+        "expires_at": invite.expires_at,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Accept {
+    token: String,
+    password: String,
+}
+
+/// Sets the password of the invited account and answers with the enrollment challenge
+/// (the next step, as after a first login): no session before TOTP is set up.
+pub async fn accept(
+    State(admin): State<Arc<Admin>>,
+    client: Client,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
+    let accept: Accept = from_json(body)?;
+    let invite = opened(&admin, &client, &accept.token).await?;
+    password::check_new(&accept.password).map_err(|m| ApiError::field("password", m))?;
+    let typed = accept.password;
+    let permit = admin.hash_permit().await?;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&typed))
+        .await
+        .map_err(ApiError::internal)?;
+    drop(permit);
+    let store = &admin.site.store;
+    let id = store
+        .accept_invite(&admin.keys.hash("invite", &accept.token), &hash)
+        .await?
+        .ok_or_else(|| {
+            ApiError::conflict("this invitation was used meanwhile: log in, or ask for a new link")
+        })?;
+    let account = admin.account_of(id).await?;
+    admin
+        .audit(
+            Some(&account.username),
+            "invite.accepted",
+            Some(&invite.username),
+            &client.ip,
+            Some(account.role().as_str()),
+        )
+        .await;
+    Ok(Json(admin.challenge(&account)))
+}
