@@ -2,41 +2,70 @@
 // no framework; each screen is a function that builds its DOM.
 
 import { get, post, patch, del, setCsrf, ApiError } from './api.js';
-import { h, show, field, toast, form, input } from './dom.js';
+import { h, show, field, toast, form, input, empty, date } from './dom.js';
 import { editor } from './editor.js';
 import { tags, tag, authors, author } from './people.js';
 
 export const state = { me: null };
 
+// Each screen, and the least role that may open it: a lower one gets a refusal, the
+// same the API would give at Save, before any form is drawn.
 const routes = [
   [/^#\/posts$/, () => list('post')],
   [/^#\/pages$/, () => list('page')],
   [/^#\/trash$/, () => list(null, true)],
-  [/^#\/edit\/new(?:\/(post|page))?$/, (m) => editor(null, m[1] || 'post')],
-  [/^#\/edit\/(\d+)$/, (m) => editor(Number(m[1]))],
+  [/^#\/edit\/new(?:\/(post|page))?$/, (m) => editor(null, m[1] || 'post', state.me)],
+  [/^#\/edit\/(\d+)$/, (m) => editor(Number(m[1]), 'post', state.me)],
   [/^#\/tags$/, () => tags(state.me)],
-  [/^#\/tags\/new$/, () => tag(null)],
-  [/^#\/tags\/(\d+)$/, (m) => tag(Number(m[1]))],
+  [/^#\/tags\/new$/, () => tag(null), 'editor'],
+  [/^#\/tags\/(\d+)$/, (m) => tag(Number(m[1])), 'editor'],
   [/^#\/authors$/, () => authors(state.me)],
   [/^#\/authors\/(\d+)$/, (m) => author(Number(m[1]))],
-  [/^#\/tokens$/, () => tokens()],
-  [/^#\/users$/, () => users()],
-  [/^#\/audit$/, () => audit()],
-  [/^#\/settings$/, () => settings()],
+  [/^#\/tokens$/, () => tokens(), 'editor'],
+  [/^#\/users$/, () => users(), 'owner'],
+  [/^#\/audit$/, () => audit(), 'owner'],
+  [/^#\/settings$/, () => settings(), 'owner'],
   [/^#\/account$/, () => account()],
 ];
 
+const RANK = { author: 0, editor: 1, owner: 2 };
+const allowed = (role) => !role || RANK[state.me.role] >= RANK[role];
+const INVITE = /^#\/invite\/([A-Za-z0-9_-]+)$/;
+
 async function route() {
+  const invited = location.hash.match(INVITE);
+  if (invited && !state.me) return inviteScreen(invited[1]);
   if (!state.me) return boot();
   const hash = location.hash || '#/posts';
-  for (const [pattern, view] of routes) {
+  markSection(hash);
+  for (const [pattern, view, role] of routes) {
     const m = hash.match(pattern);
     if (m) {
+      if (!allowed(role)) return refused(role);
       try { await view(m); } catch (e) { failure(e); }
+      // Again once drawn: an editor knows only then whether it holds a post or a page.
+      markSection(hash);
       return;
     }
   }
   location.hash = '#/posts';
+}
+
+/// The section of the bar a screen belongs to, marked for the eye and for screen readers.
+function markSection(hash) {
+  const section = hash.startsWith('#/edit/') ? (document.querySelector('.editor')?.dataset.kind === 'page' ? '#/pages' : '#/posts')
+    : hash === '#/trash' ? '#/posts'
+    : `#/${hash.split('/')[1] || 'posts'}`;
+  for (const link of document.querySelectorAll('#bar nav a')) {
+    if (link.getAttribute('href') === section) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
+function refused(role) {
+  show(empty(`Only ${role === 'owner' ? 'an owner' : 'an editor or an owner'} can open this screen`,
+    `You are logged in as ${state.me.username}, an ${state.me.role}. Ask an owner if you need it.`,
+    h('a', { class: 'button', href: '#/posts' }, 'Back to the posts')));
 }
 
 function failure(e) {
@@ -50,6 +79,9 @@ function failure(e) {
 /// Who is here: a session (go on), nobody (log in), no account yet (first run).
 async function boot() {
   document.getElementById('bar').hidden = true;
+  document.getElementById('site-warning').hidden = true;
+  const invited = location.hash.match(INVITE);
+  if (invited) return inviteScreen(invited[1]);
   try {
     const me = await get('/me');
     return signedIn(me);
@@ -65,14 +97,28 @@ function signedIn(me) {
   setCsrf(me.csrf_token);
   const bar = document.getElementById('bar');
   bar.hidden = false;
-  const rank = { author: 0, editor: 1, owner: 2 };
-  for (const link of bar.querySelectorAll('[data-role]')) {
-    link.hidden = rank[me.role] < rank[link.dataset.role];
+  for (const link of bar.querySelectorAll('[data-role]')) link.hidden = !allowed(link.dataset.role);
+  siteWarning(me.site);
+  if (!location.hash || location.hash === '#/login' || INVITE.test(location.hash)) {
+    history.replaceState(null, '', '#/posts');
   }
-  if (!location.hash || location.hash === '#/login') location.hash = '#/posts';
   return route();
 }
 
+/// Pages link to base_url (canonical, og:url, feeds): said when this admin is open
+/// somewhere else, so nobody publishes a site whose links point at another address.
+function siteWarning(site) {
+  const note = document.getElementById('site-warning');
+  const expected = site && (site.admin_url || site.base_url);
+  let origin = null;
+  try { origin = expected && new URL(expected).origin; } catch { /* not a URL: said below */ }
+  note.hidden = !expected || origin === location.origin;
+  if (note.hidden) return;
+  note.replaceChildren(h('strong', {}, 'This admin is open at another address than the site’s. '),
+    `It is open at ${location.origin}, but base_url is ${site.base_url}: canonical links, og:url, feeds and the sitemap point there. `,
+    'Set base_url in folio.toml (or FOLIO_BASE_URL) to the address readers use',
+    site.admin_url ? `, and admin_url to this admin’s (now ${site.admin_url}).` : '.');
+}
 
 function setupScreen() {
   show(form('Set up folio', [
@@ -124,6 +170,28 @@ async function enrollScreen(challenge) {
   }));
 }
 
+/// An invitation link: the person chooses their password, then enrolls TOTP.
+async function inviteScreen(token) {
+  document.getElementById('bar').hidden = true;
+  let invite;
+  try {
+    invite = await get(`/invites/${token}`);
+  } catch (e) {
+    return show(h('section', { class: 'card narrow' }, h('h1', {}, 'This invitation cannot be used'),
+      h('p', { class: 'error', role: 'alert' }, e.message),
+      h('a', { class: 'button', href: '#/posts' }, 'Go to the login')));
+  }
+  const expires = new Date(invite.expires_at).toLocaleDateString(undefined, { dateStyle: 'medium' });
+  show(form(`Welcome, ${invite.username}`, [
+    h('p', {}, `${invite.invited_by} invited you as an ${invite.role}. Choose your password; then set up two-factor login with an authenticator app. The link works until ${expires}, once.`),
+    field('Username', h('input', { name: 'username', value: invite.username, readonly: true, autocomplete: 'username' })),
+    field('Password', input('password', 'password', { autofocus: true, autocomplete: 'new-password', minlength: 12 }), 'At least 12 characters.'),
+  ], 'Set my password', async (data) => {
+    const answer = await post('/invites/accept', { token, password: data.password });
+    enrollScreen(answer.challenge);
+  }));
+}
+
 function recoveryScreen(codes) {
   const text = codes.join('\n');
   const download = h('a', { class: 'button', download: 'folio-recovery-codes.txt', href: URL.createObjectURL(new Blob([text + '\n'], { type: 'text/plain' })) }, 'Download');
@@ -137,54 +205,77 @@ function recoveryScreen(codes) {
       h('button', { type: 'button', class: 'primary', autofocus: true, onclick: async () => signedIn(await get('/me')) }, 'Continue'))));
 }
 
-const date = (iso) => (iso ? new Date(iso).toLocaleString() : '');
+const SORTS = [['newest', 'Newest first'], ['oldest', 'Oldest first'], ['updated', 'Recently updated']];
 
+/// Posts or pages (or the trash): searched as you type, filtered by status, sorted by
+/// date; only the table is drawn again, so typing never loses the focus.
 async function list(kind, trashed = false) {
-  const status = sessionStorage.getItem('filter-status') || '';
-  const q = sessionStorage.getItem('filter-q') || '';
-  const query = new URLSearchParams({ limit: '100' });
-  if (kind) query.set('type', kind);
-  if (trashed) query.set('trashed', 'true');
-  if (status && !trashed) query.set('status', status);
-  if (q) query.set('q', q);
-  const data = await get(`/posts?${query}`);
-  const search = h('input', { type: 'search', name: 'q', value: q, placeholder: 'Search titles and text', 'aria-label': 'Search' });
+  const remembered = (name, fallback = '') => sessionStorage.getItem(`filter-${name}`) || fallback;
+  const search = h('input', { type: 'search', name: 'q', value: remembered('q'), placeholder: 'Search titles and text', 'aria-label': 'Search', autocomplete: 'off' });
   const filter = h('select', { name: 'status', 'aria-label': 'Status' },
-    ...['', 'draft', 'scheduled', 'published'].map((s) => h('option', { value: s, selected: s === status }, s || 'All statuses')));
-  const apply = () => {
-    sessionStorage.setItem('filter-q', search.value);
-    sessionStorage.setItem('filter-status', filter.value);
-    route();
-  };
-  search.addEventListener('change', apply);
-  filter.addEventListener('change', apply);
-  const rows = data.posts.map((p) => h('tr', {},
-    h('td', {}, h('a', { href: `#/edit/${p.id}` }, p.title || '(untitled)')),
-    h('td', {}, h('span', { class: `status ${p.status}` }, p.status), p.pending ? h('span', { class: 'muted' }, ' · unpublished changes') : null),
-    h('td', {}, p.tags.filter((t) => !t.startsWith('#')).join(', ')),
-    h('td', {}, date(p.published_at || p.modified_at)),
-    trashed ? h('td', {}, h('button', { type: 'button', onclick: async () => { await post(`/posts/${p.id}/restore`); toast('Restored.'); route(); } }, 'Restore')) : null));
+    ...['', 'draft', 'scheduled', 'published'].map((s) => h('option', { value: s, selected: s === remembered('status') }, s ? s[0].toUpperCase() + s.slice(1) : 'All statuses')));
+  const sort = h('select', { name: 'sort', 'aria-label': 'Order' },
+    ...SORTS.map(([value, label]) => h('option', { value, selected: value === remembered('sort', 'newest') }, label)));
+  const results = h('div', { id: 'results', 'aria-live': 'polite' });
+  const noun = kind === 'page' ? 'page' : 'post';
+  const newButton = () => h('a', { class: 'button primary', href: `#/edit/new/${kind || 'post'}` }, kind === 'page' ? 'New page' : 'New post');
+  let asked = 0;
+  async function load() {
+    for (const [name, el] of [['q', search], ['status', filter], ['sort', sort]]) sessionStorage.setItem(`filter-${name}`, el.value);
+    const query = new URLSearchParams({ limit: '100', sort: sort.value });
+    if (kind) query.set('type', kind);
+    if (trashed) query.set('trashed', 'true');
+    if (filter.value && !trashed) query.set('status', filter.value);
+    if (search.value.trim()) query.set('q', search.value.trim());
+    const mine = ++asked;
+    const data = await get(`/posts?${query}`);
+    // A slower answer to an earlier keystroke must not replace a later one.
+    if (mine !== asked) return;
+    const filtered = search.value.trim() || (filter.value && !trashed);
+    if (!data.posts.length) {
+      results.replaceChildren(trashed
+        ? empty('The trash is empty', 'Deleted posts wait here until you restore them.')
+        : filtered
+          ? empty(`No ${noun} matches`, search.value.trim() ? `Nothing has “${search.value.trim()}” in its title or text${filter.value ? ` among the ${filter.value} ${noun}s` : ''}.` : `No ${filter.value} ${noun}s.`,
+            h('button', { type: 'button', onclick: () => { search.value = ''; filter.value = ''; load(); search.focus(); } }, 'Clear the search'))
+          : empty(`No ${noun}s yet`, kind === 'page' ? 'Pages are for what does not change often: About, Contact, Now.' : 'Write the first one: it stays a draft until you publish it.', newButton()));
+      return;
+    }
+    const rows = data.posts.map((p) => h('tr', {},
+      h('td', {}, h('a', { href: `#/edit/${p.id}` }, p.title || '(untitled)')),
+      h('td', {}, h('span', { class: `status ${p.status}` }, p.status), p.pending ? h('span', { class: 'muted' }, ' · unpublished changes') : null),
+      h('td', {}, p.tags.filter((t) => !t.startsWith('#')).join(', ')),
+      h('td', {}, date(sort.value === 'updated' ? p.modified_at : p.published_at || p.modified_at)),
+      trashed ? h('td', {}, h('button', { type: 'button', onclick: async () => { await post(`/posts/${p.id}/restore`); toast('Restored.'); load(); } }, 'Restore')) : null));
+    results.replaceChildren(h('table', { class: 'list' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Title'), h('th', {}, 'Status'), h('th', {}, 'Tags'), h('th', {}, sort.value === 'updated' ? 'Changed' : 'Date'), trashed ? h('th', {}, h('span', { class: 'visually-hidden' }, 'Actions')) : null)),
+      h('tbody', {}, rows)));
+  }
+  let timer;
+  search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => load().catch(failure), 200); });
+  filter.addEventListener('change', () => load().catch(failure));
+  sort.addEventListener('change', () => load().catch(failure));
   const title = trashed ? 'Trash' : kind === 'page' ? 'Pages' : 'Posts';
+  await load();
   show(h('section', {},
     h('div', { class: 'row head' },
       h('h1', {}, title),
-      trashed ? null : h('a', { class: 'button primary', href: `#/edit/new/${kind || 'post'}` }, kind === 'page' ? 'New page' : 'New post'),
-      trashed ? h('a', { href: '#/posts' }, 'Back to posts') : h('a', { href: '#/trash' }, 'Trash')),
-    trashed ? null : h('div', { class: 'row filters' }, search, filter),
-    data.posts.length
-      ? h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', {}, 'Title'), h('th', {}, 'Status'), h('th', {}, 'Tags'), h('th', {}, 'Date'), trashed ? h('th', {}, '') : null)), h('tbody', {}, rows))
-      : h('p', { class: 'muted' }, trashed ? 'The trash is empty.' : 'Nothing here yet.')));
+      h('span', { class: 'spacer' }),
+      trashed ? h('a', { href: '#/posts' }, 'Back to posts') : h('a', { href: '#/trash' }, 'Trash'),
+      trashed ? null : newButton()),
+    h('div', { class: 'row filters' }, trashed ? null : search, trashed ? null : filter, sort),
+    results));
 }
 
 async function tokens(made) {
   const data = await get('/tokens');
-  const scopes = ['content:read', 'content:write', 'publish'];
+  const scopes = [['content:read', 'read posts (CI checks)'], ['content:write', 'write posts'], ['publish', 'publish the site']];
   const created = h('div', { id: 'token-created' });
   const f = form('New API token', [
-    field('Name', input('name', 'text'), 'What uses it, e.g. “GitHub Actions”.'),
+    field('Name', input('name', 'text', { autocomplete: 'off' }), 'What will use it, for example “GitHub Actions”.'),
     h('fieldset', {}, h('legend', {}, 'Scopes'),
       // Least privilege by default: a token reads until more is ticked.
-      ...scopes.map((s) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'scope', value: s, checked: s === 'content:read' }), s))),
+      ...scopes.map(([s, what]) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'scope', value: s, checked: s === 'content:read' }), s, h('span', { class: 'muted' }, ` · ${what}`)))),
   ], 'Create token', async (_data, formEl) => {
     const chosen = [...formEl.querySelectorAll('input[name=scope]:checked')].map((c) => c.value);
     const token = await post('/tokens', { name: formEl.elements.name.value, scopes: chosen });
@@ -192,26 +283,28 @@ async function tokens(made) {
     await tokens(token);
   });
   if (made) {
-    const token = made;
     created.replaceChildren(h('div', { class: 'card notice' },
-      h('p', {}, 'Copy the token now: it is not shown again.'),
-      h('code', { id: 'new-token', class: 'secret' }, token.token),
-      h('button', { type: 'button', onclick: () => navigator.clipboard.writeText(token.token).then(() => toast('Copied.')) }, 'Copy'),
-      h('button', { type: 'button', onclick: () => tokens() }, 'Done')));
+      h('h2', {}, `Token “${made.name}” created`),
+      h('p', {}, 'Copy it now: it is not shown again. CI sends it as Authorization: Bearer ….'),
+      h('code', { id: 'new-token', class: 'secret' }, made.token),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'primary', onclick: () => navigator.clipboard.writeText(made.token).then(() => toast('Copied.')) }, 'Copy'),
+        h('button', { type: 'button', onclick: () => tokens() }, 'Done'))));
   }
-  show(h('section', {}, h('h1', {}, 'API tokens'), created,
-    h('table', { class: 'list', id: 'tokens' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Scopes'), h('th', {}, 'Last used'), h('th', {}, ''))),
+  const list = data.tokens.length
+    ? h('table', { class: 'list', id: 'tokens' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Scopes'), h('th', {}, 'Last used'), h('th', {}, h('span', { class: 'visually-hidden' }, 'Actions')))),
       h('tbody', {}, data.tokens.map((t) => h('tr', { 'data-token': t.name },
-        h('td', {}, t.name), h('td', {}, t.scopes), h('td', {}, t.revoked_at ? `revoked ${date(t.revoked_at)}` : date(t.last_used_at) || 'never'),
+        h('td', {}, t.name), h('td', {}, t.scopes), h('td', {}, t.revoked_at ? h('span', {}, 'revoked ', date(t.revoked_at)) : t.last_used_at ? date(t.last_used_at, true) : 'never'),
         h('td', {}, t.revoked_at ? '' : h('button', { type: 'button', class: 'danger', onclick: async () => {
           if (!confirm(`Revoke the token ${t.name}?`)) return;
           await del(`/tokens/${t.id}`); toast('Revoked.'); tokens();
-        } }, 'Revoke')))))),
-    f));
+        } }, 'Revoke'))))))
+    : empty('No API tokens yet', 'A token lets CI (GitHub Actions, a cron job) push content/ and publish without your password or code. Create one below, with only the scopes it needs.');
+  show(h('section', { class: 'wide' }, h('h1', {}, 'API tokens'), created, list, h('div', { class: 'row' }), f));
 }
 
 async function users() {
-  const data = await get('/users');
+  const [data, pending] = await Promise.all([get('/users'), get('/users/invites')]);
   const role = (u) => {
     const select = h('select', { 'aria-label': `Role of ${u.username}`, 'data-role-of': u.username },
       ...['author', 'editor', 'owner'].map((r) => h('option', { value: r, selected: r === u.role }, r)));
@@ -220,26 +313,44 @@ async function users() {
     });
     return select;
   };
-  show(h('section', {}, h('h1', {}, 'Users'),
-    h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', {}, 'User'), h('th', {}, 'Role'), h('th', {}, 'Two-factor'), h('th', {}, ''))),
+  const link = h('div', { id: 'invite-link' });
+  const invites = pending.invites.length
+    ? h('table', { class: 'list', id: 'invites' }, h('thead', {}, h('tr', {}, h('th', {}, 'Invited'), h('th', {}, 'Role'), h('th', {}, 'Expires'), h('th', {}, h('span', { class: 'visually-hidden' }, 'Actions')))),
+      h('tbody', {}, pending.invites.map((i) => h('tr', { 'data-invite': i.username }, h('td', {}, i.username), h('td', {}, i.role), h('td', {}, date(i.expires_at)),
+        h('td', {}, h('button', { type: 'button', class: 'danger', onclick: async () => {
+          await del(`/users/invites/${i.id}`); toast('Invitation revoked: its link no longer works.'); users();
+        } }, 'Revoke'))))))
+    : empty('No invitations pending', 'Invite someone below: you get a link to send them (by chat, mail, anything). They choose their password and set up two-factor login; you never see either.');
+  show(h('section', { class: 'wide' }, h('h1', {}, 'Users'),
+    h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', {}, 'User'), h('th', {}, 'Role'), h('th', {}, 'Two-factor'), h('th', {}, h('span', { class: 'visually-hidden' }, 'Actions')))),
       h('tbody', {}, data.users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, role(u)), h('td', {}, u.two_factor ? 'on' : 'not set up'),
         h('td', {}, h('button', { type: 'button', onclick: async () => { await post(`/users/${u.id}/reset-2fa`); toast('Two-factor login reset.'); users(); } }, 'Reset 2FA'),
           h('button', { type: 'button', class: 'danger', onclick: async () => {
             if (!confirm(`Delete ${u.username}?`)) return;
             try { await del(`/users/${u.id}`); users(); } catch (e) { toast(e.message); }
           } }, 'Delete')))))),
-    form('New user', [
-      field('Username', input('username')),
-      field('Password', input('password', 'password', { autocomplete: 'new-password' }), 'At least 12 characters; they set up two-factor login at their first login.'),
-      field('Role', h('select', { name: 'role' }, ...['author', 'editor', 'owner'].map((r) => h('option', { value: r }, r)))),
-    ], 'Create user', async (values) => { await post('/users', values); toast('User created.'); users(); })));
+    h('h2', { class: 'section-title' }, 'Invitations'), link, invites, h('div', { class: 'row' }),
+    form('Invite someone', [
+      field('Username', input('username', 'text', { autocomplete: 'off' }), 'Letters, digits, “.”, “_” or “-”: how they log in.'),
+      field('Role', h('select', { name: 'role' }, ...[['author', 'Author: writes their own drafts'], ['editor', 'Editor: all posts, publishing, tokens'], ['owner', 'Owner: everything, users and settings']].map(([r, label]) => h('option', { value: r }, label)))),
+    ], 'Make an invitation link', async (values) => {
+      const made = await post('/users/invites', values);
+      const url = `${location.origin}${made.path}`;
+      await users();
+      document.getElementById('invite-link').replaceChildren(h('div', { class: 'card notice' },
+        h('h2', {}, `Invitation for ${made.username}`),
+        h('p', {}, `Send this link to ${made.username}. It works once, until ${new Date(made.expires_at).toLocaleDateString(undefined, { dateStyle: 'medium' })}, and is not shown again (invite again for a new one).`),
+        h('code', { id: 'invite-url', class: 'secret' }, url),
+        h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => navigator.clipboard.writeText(url).then(() => toast('Copied.')) }, 'Copy the link'))));
+      document.getElementById('invite-url').scrollIntoView({ block: 'center' });
+    })));
 }
 
 async function audit() {
   const data = await get('/audit?limit=200');
   show(h('section', {}, h('h1', {}, 'Audit log'),
     h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Who'), h('th', {}, 'What'), h('th', {}, 'Target'), h('th', {}, 'Address'))),
-      h('tbody', {}, data.entries.map((e) => h('tr', {}, h('td', {}, date(e.at)), h('td', {}, e.actor || ''), h('td', {}, e.action), h('td', {}, e.target || e.detail || ''), h('td', {}, e.ip || '')))))));
+      h('tbody', {}, data.entries.map((e) => h('tr', {}, h('td', {}, date(e.at, true)), h('td', {}, e.actor || ''), h('td', {}, e.action), h('td', {}, e.target || e.detail || ''), h('td', {}, e.ip || '')))))));
 }
 
 /// The navigation menu as rows of label and URL: add, remove, move up and down.
@@ -270,7 +381,7 @@ async function deployCard() {
   const targets = [d.bucket && `bucket ${d.bucket}`, d.cloudfront_distribution && `CloudFront ${d.cloudfront_distribution}`, d.cloudflare_zone && 'Cloudflare'].filter(Boolean);
   return h('section', { class: 'card narrow', id: 'deploy' }, h('h2', {}, 'Deploy'),
     h('p', {}, `After each publish: ${targets.join(', ')}.`),
-    h('p', {}, d.last_success_at ? `Last deployed ${date(d.last_success_at)}${d.last ? ` (${d.last.objects} objects, ${d.last.purged_everything ? 'whole cache' : `${d.last.purged} URLs`} purged)` : ''}.` : 'Not deployed yet.'),
+    h('p', {}, d.last_success_at ? ['Last deployed ', date(d.last_success_at, true), d.last ? ` (${d.last.objects} objects, ${d.last.purged_everything ? 'whole cache' : `${d.last.purged} URLs`} purged).` : '.'] : 'Not deployed yet.'),
     d.error ? h('p', { class: 'error', role: 'alert' }, `Failing at ${d.error.stage} (${d.failures}×, retrying): ${d.error.message}`) : null);
 }
 

@@ -36,7 +36,7 @@ export function field(label, input, hint) {
 
 /// Shows an API error next to the field it names, or at the top of `form`.
 export function showError(form, error) {
-  for (const old of form.querySelectorAll('.error')) { old.hidden = true; old.textContent = ''; }
+  clearErrors(form);
   const name = error.field ? error.field.replace(/\[.*$/, '') : null;
   const slot = name && form.querySelector(`[data-field="${CSS.escape(name)}"] .error`);
   const target = slot || form.querySelector('.form-error');
@@ -47,37 +47,89 @@ export function showError(form, error) {
   return target;
 }
 
-export function toast(message) {
+/// A short message at the bottom; with `link` ({href, label}), a link beside it (a
+/// toast with a link stays longer, and while the pointer or the focus is on it).
+export function toast(message, link) {
   const el = document.getElementById('toast');
-  el.textContent = message;
+  el.replaceChildren(h('span', {}, message));
+  if (link) el.append(h('a', { href: link.href, target: '_blank', rel: 'noopener', id: 'toast-link' }, link.label));
   el.classList.add('on');
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => el.classList.remove('on'), 3500);
+  const hide = () => {
+    if (el.matches(':hover, :focus-within')) toast.timer = setTimeout(hide, 1000);
+    else el.classList.remove('on');
+  };
+  toast.timer = setTimeout(hide, link ? 8000 : 3500);
+}
+
+/// "4:59" for 299 seconds.
+const clock = (seconds) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+
+/// A limit reached (429 with retry_after): the message says how long to wait, counting
+/// down, and the button stays off until then.
+function waitOut(target, button, error) {
+  let left = Number(error.body.retry_after) || 60;
+  clearInterval(waitOut.timer);
+  const tick = () => {
+    target.textContent = `Too many attempts from this address. Try again in ${clock(left)}.`;
+    target.hidden = false;
+    button.disabled = left > 0;
+    if (left <= 0) {
+      clearInterval(waitOut.timer);
+      target.textContent = 'You can try again now.';
+    }
+    left -= 1;
+  };
+  tick();
+  waitOut.timer = setInterval(tick, 1000);
 }
 
 /// A form in a card: its submit button is disabled while `onSubmit` runs, and an API
-/// error shows next to the field it names.
+/// error shows next to the field it names (an earlier one is cleared first).
 export function form(title, fields, submit, onSubmit, extra) {
   const f = h('form', { class: 'card narrow', novalidate: true },
     h('h1', {}, title),
     h('p', { class: 'error form-error', role: 'alert', hidden: true }),
     ...fields,
-    h('button', { type: 'submit', class: 'primary' }, submit),
-    extra || null);
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, submit), extra || null));
   f.addEventListener('submit', async (event) => {
     event.preventDefault();
     const button = f.querySelector('button[type=submit]');
     button.disabled = true;
+    let waiting = false;
     try {
+      clearErrors(f);
       await onSubmit(Object.fromEntries(new FormData(f)), f);
     } catch (e) {
-      showError(f, e);
+      const target = showError(f, e);
+      if (e.status === 429 && target) {
+        waiting = true;
+        waitOut(target, button, e);
+      }
     } finally {
-      button.disabled = false;
+      if (!waiting) button.disabled = false;
     }
   });
   return f;
 }
 
+function clearErrors(container) {
+  for (const old of container.querySelectorAll('.error')) { old.hidden = true; old.textContent = ''; }
+}
+
 /// A required input.
 export const input = (name, type = 'text', more = {}) => h('input', { name, type, required: true, ...more });
+
+/// What a screen shows when it has nothing yet: what it is for, and what to do.
+export function empty(title, text, action) {
+  return h('div', { class: 'empty' }, h('h2', {}, title), h('p', {}, text), action || null);
+}
+
+/// A date as people read it, in their locale: "4 Sep 2026" (with the time to the
+/// minute when `time`); the full date and time on hover.
+export function date(iso, time = false) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const text = d.toLocaleString(undefined, time ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' });
+  return h('time', { datetime: iso, title: d.toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' }) }, text);
+}

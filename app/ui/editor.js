@@ -7,6 +7,7 @@
 
 import { api, get, post, patch, del, upload, ApiError } from './api.js';
 import { h, show, field, showError, toast } from './dom.js';
+import { seoPreview } from './seo.js';
 
 const FIELDS = ['type', 'slug', 'title', 'status', 'published_at', 'updated_at', 'excerpt', 'tags', 'authors',
   'featured', 'featured_image', 'featured_image_alt', 'featured_image_caption', 'meta_title', 'meta_description', 'canonical_url', 'og_title', 'og_description', 'og_image',
@@ -21,6 +22,23 @@ function debounce(fn, ms) {
   const wrapped = (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
   wrapped.cancel = () => clearTimeout(timer);
   return wrapped;
+}
+
+/// The slug the server makes of a title, for Latin scripts (others are left to the
+/// server, which transliterates them at save).
+export function slugify(title) {
+  return title.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
+    .replace(/ß/g, 'ss').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+}
+
+/// Where an unpublished upload shows in the admin (the site has it at the next publish).
+const adminMedia = (url) => (/^\/(images|files|media)\//.test(url || '') ? `/admin/api/media${url}` : null);
+
+/// Nothing inside the preview takes the focus: Tab goes from the text to the settings.
+function untab(doc) {
+  for (const el of doc.querySelectorAll('a[href], button, input, select, textarea, summary, iframe, audio, video, [tabindex], [contenteditable]')) {
+    el.setAttribute('tabindex', '-1');
+  }
 }
 
 /// datetime-local wants local time without a zone.
@@ -55,7 +73,8 @@ function diffView(before, after) {
     h('pre', {}, ...lines.flatMap((l) => [l, '\n'])));
 }
 
-export async function editor(id, kind = 'post') {
+export async function editor(id, kind = 'post', me = null) {
+  const baseUrl = me?.site?.base_url || location.origin;
   let current = id
     ? await get(`/posts/${id}`)
     : { type: kind, title: '', markdown: '', status: 'draft', tags: [], authors: [], aliases: [], revision: 0 };
@@ -76,9 +95,14 @@ export async function editor(id, kind = 'post') {
       h('button', { type: 'button', class: 'link', onclick: () => { localStorage.removeItem(localKey(id)); editor(id, kind); } }, 'Discard them'));
   }
 
-  const title = h('input', { name: 'title', class: 'title', placeholder: 'Title', value: doc.title || '', 'aria-label': 'Title', autofocus: true });
-  const text = h('textarea', { name: 'markdown', class: 'markdown', spellcheck: 'true', 'aria-label': 'Markdown' }, doc.markdown || '');
-  const frame = h('iframe', { class: 'preview', title: 'Preview', sandbox: 'allow-same-origin' });
+  // A title grows with its text (long titles are not cut), Enter goes to the text.
+  const title = h('textarea', { name: 'title', class: 'title', placeholder: 'Title', rows: 1, 'aria-label': 'Title', autofocus: true }, doc.title || '');
+  const grow = () => { title.style.height = 'auto'; title.style.height = `${title.scrollHeight + title.offsetHeight - title.clientHeight}px`; };
+  title.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); text.focus(); } });
+  const text = h('textarea', { name: 'markdown', id: 'markdown', class: 'markdown', spellcheck: 'true', 'aria-label': 'Markdown' }, doc.markdown || '');
+  // Out of the Tab order (and so is all it shows, see untab): the keyboard crosses
+  // from the text to the settings in one press.
+  const frame = h('iframe', { class: 'preview', title: 'Preview', sandbox: 'allow-same-origin', tabindex: '-1' });
   const counts = h('span', { class: 'muted', id: 'counts' });
   const state = h('span', { class: 'muted', id: 'save-state' }, !id ? 'New' : current.pending ? 'Saved · unpublished changes' : 'Saved');
   const pendingNote = h('p', { class: 'notice', id: 'pending-note', hidden: !current.pending });
@@ -108,13 +132,39 @@ export async function editor(id, kind = 'post') {
     featured_image_caption: h('input', { name: 'featured_image_caption', value: doc.featured_image_caption || '' }),
     featured: h('input', { name: 'featured', type: 'checkbox', checked: Boolean(doc.featured) }),
     status: h('select', { name: 'status' }, ...['draft', 'scheduled', 'published'].map((s) => h('option', { value: s, selected: s === doc.status }, s))),
-    published_at: h('input', { name: 'published_at', type: 'datetime-local', value: toLocalInput(doc.published_at) }),
+    published_at: h('input', { name: 'published_at', type: 'datetime-local', step: 60, value: toLocalInput(doc.published_at) }),
     meta_title: h('input', { name: 'meta_title', value: doc.meta_title || '' }),
     meta_description: h('textarea', { name: 'meta_description', rows: 2 }, doc.meta_description || ''),
     og_image: h('input', { name: 'og_image', value: doc.og_image || '' }),
   };
-  const featuredUpload = h('input', { type: 'file', accept: 'image/*', 'aria-label': 'Upload a featured image' });
   const progress = h('progress', { max: 1, value: 0, hidden: true });
+  const featuredUpload = h('input', { type: 'file', accept: 'image/*', id: 'featured-upload' });
+  const thumbnail = h('img', { alt: '', id: 'featured-thumbnail', hidden: true });
+  const dropText = h('span', {});
+  const removeFeatured = h('button', { type: 'button', class: 'link', onclick: () => { side.featured_image.value = ''; showFeatured(); changed(); } }, 'Remove the image');
+  const dropzone = h('label', { class: 'dropzone', id: 'featured-drop', for: 'featured-upload' }, thumbnail, dropText, featuredUpload);
+  function showFeatured() {
+    const url = side.featured_image.value.trim();
+    const src = adminMedia(url);
+    thumbnail.hidden = !src;
+    if (src) thumbnail.src = src;
+    removeFeatured.hidden = !url;
+    dropText.textContent = url ? (src ? 'Drop another image here, or choose one' : `${url} (shown on the site)`) : 'Drop an image here, or choose one';
+  }
+  async function setFeatured(file) {
+    if (!file || !file.type.startsWith('image/')) { toast('Choose an image file (JPEG, PNG, WebP or GIF).'); return; }
+    progress.hidden = false;
+    try {
+      const stored = await upload(file, (p) => { progress.value = p; });
+      side.featured_image.value = stored.url;
+      if (!side.featured_image_alt.value) side.featured_image_alt.focus();
+      showFeatured();
+      changed();
+    } catch (e) { toast(e.message); } finally { progress.hidden = true; }
+  }
+  dropzone.addEventListener('dragover', (e) => { e.preventDefault(); dropzone.classList.add('over'); });
+  dropzone.addEventListener('dragleave', () => dropzone.classList.remove('over'));
+  dropzone.addEventListener('drop', (e) => { e.preventDefault(); dropzone.classList.remove('over'); setFeatured(e.dataTransfer?.files[0]); });
 
   function read() {
     const opt = (v) => (v.trim() === '' ? null : v);
@@ -135,8 +185,20 @@ export async function editor(id, kind = 'post') {
     return doc;
   }
 
-  function changed() {
+  // The slug follows the title while nobody chose one and the post was never live
+  // (a live address changing would need a redirect).
+  let derivedFrom = doc.title || '';
+  const slugFollows = () => !side.slug.dataset.chosen && current.status !== 'published'
+    && (side.slug.value === '' || side.slug.value === slugify(derivedFrom));
+  function changed(event) {
+    if (event?.target === title) {
+      grow();
+      if (slugFollows()) side.slug.value = slugify(title.value);
+      derivedFrom = title.value;
+    }
+    if (event?.target === side.slug) side.slug.dataset.chosen = side.slug.value ? 'yes' : '';
     read();
+    seo.update();
     dirty = true;
     state.textContent = 'Unsaved changes';
     localStorage.setItem(localKey(id), JSON.stringify({ doc, at: Date.now() }));
@@ -148,12 +210,26 @@ export async function editor(id, kind = 'post') {
   }
 
   // The page as publish would render it, in a sandboxed frame (no scripts run).
+  // Drawn again, it stays where it was, or at the part being typed: the share of the
+  // text above the caret, laid over the rendered body.
   async function renderPreview() {
-    try {
-      frame.srcdoc = await api('POST', '/preview', read(), { raw: true });
-    } catch {
-      frame.srcdoc = '';
-    }
+    let html = '';
+    try { html = await api('POST', '/preview', read(), { raw: true }); } catch { /* an empty frame */ }
+    const before = frame.contentWindow?.scrollY || 0;
+    const typing = document.activeElement === text && text.value.length
+      ? text.value.slice(0, text.selectionStart).split('\n').length / text.value.split('\n').length
+      : null;
+    frame.onload = () => {
+      const win = frame.contentWindow;
+      const page = frame.contentDocument;
+      if (!win || !page) return;
+      untab(page);
+      if (typing === null) { win.scrollTo(0, before); return; }
+      const body = page.querySelector('.content') || page.body;
+      const top = body.getBoundingClientRect().top + win.scrollY;
+      win.scrollTo(0, Math.max(0, top + typing * body.scrollHeight - win.innerHeight / 2));
+    };
+    frame.srcdoc = html;
   }
   const refreshPreview = debounce(renderPreview, 400);
 
@@ -250,24 +326,86 @@ export async function editor(id, kind = 'post') {
     conflict.scrollIntoView();
   }
 
-  async function publishAs(status) {
+  const where = () => `${baseUrl}/${side.slug.value.trim() || slugify(title.value) || '…'}/`;
+  const when = (d) => d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+  // The publish step, as in Ghost's: what goes live (which post, at which address), now
+  // or at a date, confirmed before anything reaches the site.
+  const dialog = h('dialog', { id: 'publish-dialog', 'aria-labelledby': 'publish-heading' });
+  function publishStep() {
+    read();
+    const live = isLive();
+    const date = side.published_at.value ? new Date(side.published_at.value) : null;
+    const later = !live && date && date > new Date();
+    const nowChoice = h('input', { type: 'radio', name: 'when', value: 'now', checked: !later });
+    const laterChoice = h('input', { type: 'radio', name: 'when', value: 'later', checked: Boolean(later) });
+    const at = h('input', { type: 'datetime-local', step: 60, 'aria-label': 'Publish on', value: later ? side.published_at.value : toLocalInput(new Date(Date.now() + 3_600_000).toISOString()) });
+    const confirmButton = h('button', { type: 'submit', class: 'primary', id: 'publish-confirm', autofocus: true });
+    const label = () => { confirmButton.textContent = live ? 'Update' : laterChoice.checked ? 'Schedule' : 'Publish now'; };
+    for (const el of [nowChoice, laterChoice]) el.addEventListener('change', label);
+    at.addEventListener('focus', () => { laterChoice.checked = true; label(); });
+    label();
+    const what = doc.type === 'page' ? 'page' : 'post';
+    const form = h('form', { method: 'dialog' },
+      h('h2', { id: 'publish-heading' }, live ? `Update the live ${what}?` : `Ready to publish this ${what}?`),
+      h('p', {}, h('strong', {}, `“${doc.title || 'Untitled'}”`), live ? ' changes for readers at once, at' : ' goes live at'),
+      h('p', { class: 'live-url' }, where()),
+      h('p', { class: 'muted' }, live ? 'The revision history keeps the version readers see now.'
+        : what === 'page' ? 'A page is not listed on the home page or in the feed.' : `It shows on the home page${doc.tags?.length ? `, on ${doc.tags.filter((t) => !t.startsWith('#')).map((t) => `#${t}`).join(', ') || 'its tags'}` : ''} and in the feed.`),
+      live ? null : h('fieldset', { class: 'when' }, h('legend', {}, 'When'),
+        h('label', { class: 'check' }, nowChoice, 'Now'),
+        h('label', { class: 'check' }, laterChoice, 'Later, on'), at),
+      h('div', { class: 'actions' }, confirmButton, h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (!live && laterChoice.checked) {
+        if (!at.value || new Date(at.value) <= new Date()) { toast('Choose a date to come.'); at.focus(); return; }
+        dialog.close();
+        goLive(new Date(at.value));
+      } else {
+        dialog.close();
+        goLive(null);
+      }
+    });
+    dialog.replaceChildren(form);
+    dialog.showModal();
+  }
+
+  // Now (null) or at `date`; then the site is published and the toast links the post.
+  async function goLive(date) {
     const wasLive = isLive();
-    if (status === 'published' && side.published_at.value && new Date(side.published_at.value) > new Date()) {
-      // A date to come schedules, as in front matter; say so rather than guess.
-      if (!confirm(`The publish date is ${new Date(side.published_at.value).toLocaleString()}, still to come. Schedule the post for then?`)) return;
-      status = 'scheduled';
-    }
-    side.status.value = status;
-    if (status === 'published' && !side.published_at.value) side.published_at.value = toLocalInput(new Date().toISOString());
-    const saved = await save({ quiet: true, publish: status === 'published' });
+    side.status.value = date ? 'scheduled' : 'published';
+    if (date) side.published_at.value = toLocalInput(date.toISOString());
+    else if (!side.published_at.value || new Date(side.published_at.value) > new Date()) side.published_at.value = toLocalInput(new Date().toISOString());
+    const saved = await save({ quiet: true, publish: !date });
     if (!saved) return;
     try {
-      const result = await post('/publish');
-      const verb = status === 'published' ? (wasLive ? 'Updated' : 'Published') : status === 'scheduled' ? 'Scheduled' : 'Unpublished';
-      toast(`${verb}: ${result.written.length} files changed.`);
+      await post('/publish');
+      const verb = date ? 'Scheduled' : wasLive ? 'Updated' : 'Published';
       state.textContent = `${verb} · revision ${revision}`;
-      live.hidden = status !== 'published';
+      if (date) toast(`Scheduled: “${saved.title}” goes live ${when(date)}.`);
+      else toast(`${verb}: “${saved.title}” is live.`, { href: saved.url, label: `View ${saved.type === 'page' ? 'page' : 'post'}` });
+      live.hidden = Boolean(date);
       live.href = saved.url;
+      updateButtons();
+    } catch (e) {
+      errors.hidden = false;
+      errors.textContent = e.message;
+    }
+  }
+
+  // Back to a draft: off the site (or off the schedule).
+  async function unpublish() {
+    const was = current.status;
+    side.status.value = 'draft';
+    const saved = await save({ quiet: true });
+    if (!saved) return;
+    try {
+      await post('/publish');
+      state.textContent = `${was === 'scheduled' ? 'Unscheduled' : 'Unpublished'} · revision ${revision}`;
+      toast(was === 'scheduled' ? 'Unscheduled: it is a draft again.' : 'Unpublished: it is off the site, a draft again.');
+      live.hidden = true;
+      updateButtons();
     } catch (e) {
       errors.hidden = false;
       errors.textContent = e.message;
@@ -305,20 +443,56 @@ export async function editor(id, kind = 'post') {
     changed();
   }
   const picker = h('input', { type: 'file', accept: 'image/*', hidden: true, onchange: () => picker.files[0] && insertImage(picker.files[0]) });
-  const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Formatting' },
-    h('button', { type: 'button', title: 'Bold (Ctrl+B)', onclick: () => wrap('**') }, h('b', {}, 'B')),
-    h('button', { type: 'button', title: 'Italic (Ctrl+I)', onclick: () => wrap('*') }, h('i', {}, 'I')),
-    h('button', { type: 'button', title: 'Heading', onclick: () => linePrefix('## ') }, 'H'),
-    h('button', { type: 'button', title: 'Link', onclick: () => wrap('[', '](https://)', 'link') }, 'Link'),
-    h('button', { type: 'button', title: 'Code', onclick: () => wrap('`') }, '</>'),
-    h('button', { type: 'button', title: 'List', onclick: () => linePrefix('- ') }, '•'),
-    h('button', { type: 'button', title: 'Quote', onclick: () => linePrefix('> ') }, '❝'),
-    h('button', { type: 'button', title: 'Image', onclick: () => picker.click() }, 'Image'), picker, progress);
+  // One Tab stop; the arrow keys (and Home, End) move between its buttons.
+  const tool = (label, title, action) => h('button', { type: 'button', title, 'aria-label': title.replace(/ \(.*\)$/, ''), tabindex: '-1', onclick: action }, label);
+  const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Formatting', 'aria-controls': 'markdown' },
+    tool(h('b', {}, 'B'), 'Bold (Ctrl+B)', () => wrap('**')),
+    tool(h('i', {}, 'I'), 'Italic (Ctrl+I)', () => wrap('*')),
+    tool('H', 'Heading', () => linePrefix('## ')),
+    tool('Link', 'Link', () => wrap('[', '](https://)', 'link')),
+    tool('</>', 'Code', () => wrap('`')),
+    tool('•', 'List', () => linePrefix('- ')),
+    tool('❝', 'Quote', () => linePrefix('> ')),
+    tool('Image', 'Image', () => picker.click()), picker, progress);
+  const tools = [...toolbar.querySelectorAll('button')];
+  tools[0].tabIndex = 0;
+  toolbar.addEventListener('keydown', (e) => {
+    const at = tools.indexOf(document.activeElement);
+    if (at < 0) return;
+    const next = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: tools.length - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    const to = (next + tools.length) % tools.length;
+    tools[at].tabIndex = -1;
+    tools[to].tabIndex = 0;
+    tools[to].focus();
+  });
 
-  // "Update" for a live post (its changes go out with it), "Publish" otherwise.
-  const publishButton = h('button', { type: 'button', id: 'publish', class: 'primary', onclick: () => publishAs('published') });
+  // The buttons fit the post's state: nothing to unpublish on a new post, Update on a
+  // live one, Unschedule on a scheduled one; Delete sits apart, under the settings.
+  const saveButton = h('button', { type: 'button', id: 'save', title: 'Save (Ctrl+S)', 'aria-keyshortcuts': 'Control+S', onclick: () => save() }, 'Save');
+  const publishButton = h('button', { type: 'button', id: 'publish', class: 'primary', title: 'Publish (Ctrl+Enter)', 'aria-keyshortcuts': 'Control+Enter', onclick: publishStep });
+  const unpublishButton = h('button', { type: 'button', id: 'unpublish', onclick: unpublish });
+  const revisionsButton = h('button', { type: 'button', id: 'show-revisions', onclick: () => showRevisions() }, 'Revisions');
+  const deleteButton = h('button', { type: 'button', id: 'delete', class: 'danger', onclick: async () => {
+    const fromFile = current.source_path
+      ? `\n\nIt comes from content/${current.source_path}: it stays in the trash while that file is unchanged. Delete the file too (in Git) to remove it for good; an edit to the file brings it back.`
+      : '';
+    if (!id || !confirm(`Move this post to the trash?${fromFile}`)) return;
+    await del(`/posts/${id}`);
+    await post('/publish').catch(() => null);
+    localStorage.removeItem(localKey(id));
+    toast('Moved to the trash.');
+    location.hash = '#/trash';
+  } }, 'Move to the trash');
   function updateButtons() {
+    const scheduled = current.status === 'scheduled' && !current.trashed;
     publishButton.textContent = isLive() ? 'Update' : 'Publish';
+    saveButton.textContent = !id || current.status === 'draft' ? 'Save draft' : 'Save';
+    unpublishButton.hidden = !(isLive() || scheduled);
+    unpublishButton.textContent = scheduled ? 'Unschedule' : 'Unpublish';
+    revisionsButton.hidden = !id;
+    deleteButton.hidden = !id;
   }
   updateButtons();
 
@@ -357,57 +531,39 @@ export async function editor(id, kind = 'post') {
         r.number === revision ? null : diffView(r.document.markdown, text.value)))));
   }
 
-  const page = h('div', { class: 'editor' },
-    h('div', { class: 'row head' },
+  const seo = seoPreview({ baseUrl, side, title, text, where });
+  const page = h('div', { class: 'editor', 'data-kind': current.type || kind },
+    // The title field is the page's heading to the eye; this one names the screen.
+    h('h1', { class: 'visually-hidden' }, id ? `Edit “${doc.title || 'Untitled'}”` : `New ${current.type || kind}`),
+    h('div', { class: 'row head editor-actions' },
       h('a', { href: current.type === 'page' ? '#/pages' : '#/posts' }, '← All'),
       state, counts, live,
       h('span', { class: 'spacer' }),
-      h('button', { type: 'button', id: 'save', onclick: () => save() }, 'Save'),
-      publishButton,
-      h('button', { type: 'button', id: 'schedule', onclick: () => {
-        if (!side.published_at.value) { toast('Set the publish date first.'); side.published_at.focus(); return; }
-        publishAs('scheduled');
-      } }, 'Schedule'),
-      h('button', { type: 'button', id: 'unpublish', onclick: () => publishAs('draft') }, 'Unpublish'),
-      h('button', { type: 'button', id: 'show-revisions', onclick: showRevisions }, 'Revisions'),
-      h('button', { type: 'button', id: 'delete', class: 'danger', onclick: async () => {
-        const fromFile = current.source_path
-          ? `\n\nIt comes from content/${current.source_path}: it stays in the trash while that file is unchanged. Delete the file too (in Git) to remove it for good; an edit to the file brings it back.`
-          : '';
-        if (!id || !confirm(`Move this post to the trash?${fromFile}`)) return;
-        await del(`/posts/${id}`);
-        await post('/publish').catch(() => null);
-        localStorage.removeItem(localKey(id));
-        toast('Moved to the trash.');
-        location.hash = '#/trash';
-      } }, 'Delete')),
+      saveButton, unpublishButton, revisionsButton, publishButton),
     restoredNote, pendingNote, errors, conflict,
     h('div', { class: 'panes' },
       h('div', { class: 'write' }, title, toolbar, text),
       frame,
       h('aside', { class: 'side', 'aria-label': 'Post settings' },
-        field('URL slug', side.slug),
+        field('URL slug', side.slug, 'Made from the title until you change it.'),
         field('Tags', side.tags, 'Comma-separated; the first is the primary tag.'),
         field('Excerpt', side.excerpt),
-        field('Featured image', side.featured_image), featuredUpload,
+        h('div', { class: 'field' }, h('span', { class: 'label', id: 'featured-label' }, h('strong', {}, 'Featured image')), dropzone, removeFeatured),
+        field('Featured image URL', side.featured_image),
         field('Featured image alt text', side.featured_image_alt, 'What the image shows, for readers who cannot see it.'),
         field('Featured image caption', side.featured_image_caption, 'Markdown: a link to the photographer is fine.'),
         h('label', { class: 'check' }, side.featured, 'Featured post'),
         field('Status', side.status),
-        field('Publish date', side.published_at, 'In the future with “Schedule”: it goes live then.'),
-        h('details', {}, h('summary', {}, 'SEO and social'),
-          field('Meta title', side.meta_title), field('Meta description', side.meta_description), field('Social image', side.og_image)))),
-    revisionsBox);
+        field('Publish date', side.published_at, 'To the minute, in your time zone. Publish → Later schedules it.'),
+        h('details', { id: 'seo' }, h('summary', {}, 'SEO and social'), seo.view,
+          field('Meta title', side.meta_title), seo.titleCount,
+          field('Meta description', side.meta_description), seo.descriptionCount,
+          field('Social image', side.og_image)),
+        h('div', { class: 'danger-zone' }, deleteButton))),
+    revisionsBox, dialog);
 
-  featuredUpload.addEventListener('change', async () => {
-    const file = featuredUpload.files[0];
-    if (!file) return;
-    try {
-      const stored = await upload(file, (p) => { progress.value = p; });
-      side.featured_image.value = stored.url;
-      changed();
-    } catch (e) { toast(e.message); }
-  });
+  featuredUpload.addEventListener('change', () => setFeatured(featuredUpload.files[0]));
+  side.featured_image.addEventListener('change', showFeatured);
   for (const input of [title, text, ...Object.values(side)]) input.addEventListener('input', changed);
   text.addEventListener('paste', (e) => {
     const file = [...(e.clipboardData?.files || [])].find((f) => f.type.startsWith('image/'));
@@ -421,12 +577,16 @@ export async function editor(id, kind = 'post') {
   page.addEventListener('keydown', (e) => {
     const mod = e.ctrlKey || e.metaKey;
     if (mod && e.key === 's') { e.preventDefault(); save(); }
+    else if (mod && e.key === 'Enter') { e.preventDefault(); publishStep(); }
     else if (mod && e.key === 'b' && e.target === text) { e.preventDefault(); wrap('**'); }
     else if (mod && e.key === 'i' && e.target === text) { e.preventDefault(); wrap('*'); }
   });
   window.onbeforeunload = () => (dirty ? true : undefined);
 
   show(page);
+  grow();
+  showFeatured();
+  seo.update();
   const n = words(text.value);
   counts.textContent = `${n} words · ${Math.max(1, Math.ceil(n / 265))} min read`;
   if (id) live.href = current.url;

@@ -3,7 +3,7 @@
 // and a new slug keeps the old address as a redirect.
 
 import { get, post, patch, del } from './api.js';
-import { h, show, field, toast, form } from './dom.js';
+import { h, show, field, toast, form, empty } from './dom.js';
 
 const text = (name, value, more = {}) => h('input', { name, value: value || '', ...more });
 const area = (name, value, rows = 3) => h('textarea', { name, rows }, value || '');
@@ -30,7 +30,7 @@ export async function tags(me) {
       editor ? h('a', { class: 'button primary', href: '#/tags/new' }, 'New tag') : null),
     data.tags.length
       ? h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Slug'), h('th', {}, 'Posts'))), h('tbody', {}, rows))
-      : h('p', { class: 'muted' }, 'No tags yet: tags appear here when a post has one.')));
+      : empty('No tags yet', 'Tags group posts (each gets a page and a feed). They appear here when a post has one; add them in the editor’s Tags field.', editor ? h('a', { class: 'button', href: '#/tags/new' }, 'New tag') : null)));
 }
 
 export async function tag(id) {

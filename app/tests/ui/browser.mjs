@@ -2,6 +2,8 @@
 // from anywhere (no updates, no sync), so the tests run offline.
 
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import net from 'node:net';
 import { chromium } from 'playwright-core';
 
 export function launch() {
@@ -13,10 +15,10 @@ export function launch() {
 }
 
 /// `folio serve` on a free loopback port in `siteDir`, with `args` added: resolves to
-/// { child, base, log } once it listens, has published, and `ready(log)` holds.
-export function serve(binary, siteDir, { args = [], env = {}, ready = () => true } = {}) {
+/// { child, base, log } once it listens (on `listen`, a free port by default), has published, and `ready(log)` holds.
+export function serve(binary, siteDir, { args = [], env = {}, ready = () => true, listen = '127.0.0.1:0' } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', ...args], {
+    const child = spawn(binary, ['serve', '--listen', listen, ...args], {
       cwd: siteDir,
       env: { ...process.env, FOLIO_LOG: 'info', FOLIO_LOG_FORMAT: 'text', ...env },
     });
@@ -33,4 +35,30 @@ export function serve(binary, siteDir, { args = [], env = {}, ready = () => true
     child.on('exit', (code) => reject(new Error(`folio exited (${code}):\n${log}`)));
     setTimeout(() => reject(new Error(`folio did not start:\n${log}`)), 20000);
   });
+}
+
+/// A loopback port free a moment ago (for a server whose base_url must name it).
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/// TOTP (RFC 6238, SHA-1, 6 digits, 30 s) from a base32 key, written here from the RFC.
+export function totp(base32, offsetSteps = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of base32.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + offsetSteps));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const at = mac[mac.length - 1] & 0xf;
+  const code = (mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000;
+  return String(code).padStart(6, '0');
 }

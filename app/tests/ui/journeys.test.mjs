@@ -5,12 +5,11 @@
 
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, serve } from './browser.mjs';
+import { launch, serve, totp } from './browser.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
@@ -28,20 +27,6 @@ let shot = 0;
 let secret;
 let recoveryCodes;
 let siteDir;
-
-/// TOTP (RFC 6238, SHA-1, 6 digits, 30 s) from a base32 key, written here from the RFC.
-function totp(base32, offsetSteps = 0) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of base32.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + offsetSteps));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const at = mac[mac.length - 1] & 0xf;
-  const code = (mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000;
-  return String(code).padStart(6, '0');
-}
 
 async function snap(name) {
   shot += 1;
@@ -66,7 +51,7 @@ before(async () => {
   fs.mkdirSync(shots, { recursive: true });
   server = await startServer();
   browser = await launch();
-  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   context.setDefaultTimeout(10000);
   page = await context.newPage();
   page.on('console', (m) => consoleLog.push(`[${m.type()}] ${m.text()}`));
@@ -176,8 +161,19 @@ test('write a post with a heading, a list, code and an uploaded image; preview; 
     return img && img.complete && img.naturalWidth > 0;
   });
   await snap('editor-preview');
+  // The publish step says what goes live, and where, before anything does.
   await page.getByRole('button', { name: 'Publish', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Ready to publish this post?' });
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /“Written in the browser” goes live at/);
+  assert.match(await dialog.locator('.live-url').textContent(), /\/written-in-the-browser\/$/);
+  await snap('publish-step');
+  await dialog.getByRole('button', { name: 'Publish now' }).click();
   await page.locator('#live-link:not([hidden])').waitFor();
+  // The toast links the live post.
+  const view = page.locator('#toast').getByRole('link', { name: 'View post' });
+  await view.waitFor();
+  assert.match(await view.getAttribute('href'), /\/written-in-the-browser\/$/);
   await snap('published');
   const post = await (await fetch(`${base}/written-in-the-browser/`)).text();
   assert.match(post, /A heading/);
@@ -214,6 +210,7 @@ test('two tabs edit one post: the second save shows the conflict and keeps both 
   await page.locator('#pending-note:not([hidden])').waitFor();
   await snap('unpublished-changes');
   await page.getByRole('button', { name: 'Update', exact: true }).click();
+  await page.getByRole('dialog', { name: 'Update the live post?' }).getByRole('button', { name: 'Update' }).click();
   await page.getByText(/Updated · revision/).waitFor();
   assert.match(await (await fetch(`${base}/written-in-the-browser/`)).text(), /Text from the first tab/);
   // The published versions are in the history, each with what differs.
@@ -240,17 +237,22 @@ test('schedule, unpublish, restore a revision, trash and restore', async () => {
   // one second ahead at :59): not public yet.
   const soon = new Date(Date.now() + 3_600_000);
   const pad = (n) => String(n).padStart(2, '0');
-  await page.getByLabel('Publish date').fill(`${soon.getFullYear()}-${pad(soon.getMonth() + 1)}-${pad(soon.getDate())}T${pad(soon.getHours())}:${pad(soon.getMinutes())}`);
-  await page.getByRole('button', { name: 'Schedule' }).click();
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Ready to publish this post?' });
+  await dialog.getByLabel('Later, on').check();
+  await dialog.getByLabel('Publish on').fill(`${soon.getFullYear()}-${pad(soon.getMonth() + 1)}-${pad(soon.getDate())}T${pad(soon.getHours())}:${pad(soon.getMinutes())}`);
+  await dialog.getByRole('button', { name: 'Schedule' }).click();
   await page.getByText(/Scheduled · revision/).waitFor();
+  // A scheduled post can go back to a draft; there is nothing to unpublish on a draft.
+  await page.getByRole('button', { name: 'Unschedule' }).waitFor();
   assert.equal((await fetch(`${base}/written-in-the-browser/`)).status, 404);
   // Trash and back.
   page.once('dialog', (d) => d.accept());
-  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Move to the trash' }).click();
   await page.getByRole('heading', { name: 'Trash' }).waitFor();
   await snap('trash');
   await page.locator('tr', { hasText: 'Written in the browser' }).getByRole('button', { name: 'Restore' }).click();
-  await page.getByText('The trash is empty.').waitFor();
+  await page.getByRole('heading', { name: 'The trash is empty' }).waitFor();
 });
 
 test('an API token is shown once and can be revoked', async () => {
