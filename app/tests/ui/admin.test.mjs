@@ -2,7 +2,7 @@
 // and at 390 px (a phone): where they are, the publish step, the editor, lists,
 // tokens, invitations, roles, the login limit, the base URL, and every screen in
 // light and dark with axe-core finding nothing. One journey is keyboard only.
-// Screenshots of each screen go to target/ui-screenshots/ (admin-*.png).
+// Screenshots of each screen go to target/ui-screenshots/admin/.
 
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ import { launch, serve, totp, freePort } from './browser.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
-const shots = path.join(repo, 'target/ui-screenshots');
+const shots = path.join(repo, 'target/ui-screenshots/admin');
 const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const PASSWORD = 'a long enough password';
 const DESKTOP = { width: 1440, height: 900 };
@@ -34,7 +34,7 @@ let consoleLog = [];
 
 async function snap(page, name) {
   fs.mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: path.join(shots, `admin-${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
 function watch(page) {
@@ -97,6 +97,8 @@ async function phone(options = {}) {
 }
 
 before(async () => {
+  fs.rmSync(shots, { recursive: true, force: true });
+  fs.mkdirSync(shots, { recursive: true });
   server = await startSite();
   base = server.base;
   log = server.log;
@@ -110,8 +112,8 @@ before(async () => {
 afterEach(async (t) => {
   const name = t.name.replace(/\W+/g, '-').slice(0, 80);
   fs.mkdirSync(shots, { recursive: true });
-  fs.writeFileSync(path.join(shots, `admin-${name}.console.log`), consoleLog.join('\n'));
-  await desk.screenshot({ path: path.join(shots, `admin-${name}-last.png`), fullPage: true }).catch(() => {});
+  fs.writeFileSync(path.join(shots, `${name}.console.log`), consoleLog.join('\n'));
+  await desk.screenshot({ path: path.join(shots, `${name}-last.png`), fullPage: true }).catch(() => {});
   consoleLog = [];
 });
 

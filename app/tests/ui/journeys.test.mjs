@@ -1,6 +1,6 @@
 // The admin UI end to end: the real `folio serve` (the binary `cargo test` built)
 // on a loopback port with a fresh SQLite file, driven in Debian's Chromium through
-// playwright-core. Each journey saves screenshots under target/ui-screenshots/; on
+// playwright-core. Each journey saves screenshots under target/ui-screenshots/journeys/; on
 // a failure, the page's screenshot and the browser console log are kept there too.
 
 import { test, before, after, afterEach } from 'node:test';
@@ -13,7 +13,7 @@ import { launch, serve, totp } from './browser.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
-const shots = path.join(repo, 'target/ui-screenshots');
+const shots = path.join(repo, 'target/ui-screenshots/journeys');
 const PASSWORD = 'a long enough password';
 
 let server;
