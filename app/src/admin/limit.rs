@@ -140,7 +140,7 @@ mod tests {
         assert!(wait > Duration::from_secs(58) && wait <= Duration::from_secs(60));
         assert!(limiter.attempt("ip:2", 1).is_ok());
         // A success on account 1 forgives its own attempts, not those on account 2.
-        assert!(limiter.wait("ip:1").is_some_and(|w| w == wait || w < wait));
+        assert!(limiter.wait("ip:1").is_some_and(|w| w <= wait));
         assert_eq!(limiter.wait("ip:2"), None);
         limiter.forgive("ip:1", Some(1));
         assert_eq!(limiter.wait("ip:1"), None);
