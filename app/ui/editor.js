@@ -168,7 +168,8 @@ export async function editor(id, kind = 'post', me = null) {
 
   function read() {
     const opt = (v) => (v.trim() === '' ? null : v);
-    doc.title = title.value;
+    // A pasted title may hold line breaks: a title is one line, however it wraps.
+    doc.title = title.value.replace(/\s*\n\s*/g, ' ');
     doc.markdown = text.value;
     doc.slug = side.slug.value.trim();
     doc.tags = side.tags.value.split(',').map((t) => t.trim()).filter(Boolean);

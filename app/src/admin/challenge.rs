@@ -46,6 +46,16 @@ impl Admin {
         }
     }
 
+    /// The hash of a new password typed into `field`, refused when too short or long;
+    /// hashed off the async threads, in its turn among the others.
+    pub(super) async fn new_password_hash(&self, field: &str, typed: String) -> ApiResult<String> {
+        super::password::check_new(&typed).map_err(|m| ApiError::field(field, m))?;
+        let _permit = self.hash_permit().await?;
+        tokio::task::spawn_blocking(move || super::password::hash(&typed))
+            .await
+            .map_err(ApiError::internal)
+    }
+
     /// A wrong password or code for `username`: counted for the account's slow-down.
     pub(super) fn failed(&self, username: &str) {
         self.site.metrics.login_failures.inc();

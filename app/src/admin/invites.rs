@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::auth::{Caller, Client, Need};
 use super::error::{from_json, ApiError, ApiResult, Body};
-use super::{crypto, password, Admin};
+use super::{crypto, Admin};
 use crate::store::invites::{Invite, Refused};
 use crate::store::Role;
 
@@ -159,13 +159,7 @@ pub async fn accept(
 ) -> ApiResult<Json<Value>> {
     let accept: Accept = from_json(body)?;
     let invite = opened(&admin, &client, &accept.token).await?;
-    password::check_new(&accept.password).map_err(|m| ApiError::field("password", m))?;
-    let typed = accept.password;
-    let permit = admin.hash_permit().await?;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&typed))
-        .await
-        .map_err(ApiError::internal)?;
-    drop(permit);
+    let hash = admin.new_password_hash("password", accept.password).await?;
     let store = &admin.site.store;
     let id = store
         .accept_invite(&admin.keys.hash("invite", &accept.token), &hash)

@@ -11,7 +11,7 @@ use subtle::ConstantTimeEq;
 
 use super::auth::Client;
 use super::error::{from_json, ApiError, ApiResult, Body};
-use super::{password, Admin};
+use super::Admin;
 use crate::store::Role;
 
 pub async fn status(State(admin): State<Arc<Admin>>) -> ApiResult<Json<Value>> {
@@ -62,11 +62,7 @@ pub async fn create(
         );
     }
     super::users::check_username(&setup.username)?;
-    password::check_new(&setup.password).map_err(|m| ApiError::field("password", m))?;
-    let typed = setup.password;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&typed))
-        .await
-        .map_err(ApiError::internal)?;
+    let hash = admin.new_password_hash("password", setup.password).await?;
     let store = &admin.site.store;
     if store.account_count().await? > 0 {
         return Err(ApiError::conflict("this site is set up already: log in"));

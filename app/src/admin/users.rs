@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::auth::{Caller, Need};
 use super::error::{from_json, ApiError, ApiResult, Body};
-use super::{password, Admin};
+use super::Admin;
 use crate::store::{Account, Role};
 
 /// Usernames go into URLs, logs and otpauth labels: keep them plain.
@@ -64,11 +64,7 @@ pub async fn create(
     caller.require(Need::Owner)?;
     let new: NewUser = from_json(body)?;
     check_username(&new.username)?;
-    password::check_new(&new.password).map_err(|m| ApiError::field("password", m))?;
-    let typed = new.password;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&typed))
-        .await
-        .map_err(ApiError::internal)?;
+    let hash = admin.new_password_hash("password", new.password).await?;
     let store = &admin.site.store;
     let id = store
         .add_account(&new.username, new.role, &hash)
