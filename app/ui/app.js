@@ -114,10 +114,13 @@ function siteWarning(site) {
   try { origin = expected && new URL(expected).origin; } catch { /* not a URL: said below */ }
   note.hidden = !expected || origin === location.origin;
   if (note.hidden) return;
-  note.replaceChildren(h('strong', {}, 'This admin is open at another address than the site’s. '),
-    `It is open at ${location.origin}, but base_url is ${site.base_url}: canonical links, og:url, feeds and the sitemap point there. `,
-    'Set base_url in folio.toml (or FOLIO_BASE_URL) to the address readers use',
-    site.admin_url ? `, and admin_url to this admin’s (now ${site.admin_url}).` : '.');
+  note.replaceChildren(...(site.admin_url
+    ? [h('strong', {}, 'This admin is open at another address than admin_url. '),
+      `It is open at ${location.origin}, but admin_url is ${site.admin_url}; pages link to base_url, ${site.base_url}. `,
+      'Set admin_url in folio.toml (or FOLIO_ADMIN_URL) to this admin’s address.']
+    : [h('strong', {}, 'This admin is open at another address than the site’s. '),
+      `It is open at ${location.origin}, but base_url is ${site.base_url}: canonical links, og:url, feeds and the sitemap point there. `,
+      'Set base_url in folio.toml (or FOLIO_BASE_URL) to the address readers use.']));
 }
 
 function setupScreen() {

@@ -60,6 +60,8 @@ pub async fn password(
     let change: PasswordChange = from_json(body)?;
     password::check_new(&change.new_password).map_err(|m| ApiError::field("new_password", m))?;
     let stored = caller.account.password_hash.clone();
+    // Two argon2 runs: in their turn, as every other password check.
+    let _permit = admin.hash_permit().await?;
     let hash = tokio::task::spawn_blocking(move || {
         match password::verify(Some(&stored), &change.current_password) {
             Verified::No => None,
