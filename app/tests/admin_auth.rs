@@ -734,6 +734,43 @@ async fn an_invitation_link_sets_a_password_once_and_enrollment_follows() {
         .expect(204);
     anonymous.get(&format!("/invites/{bob}")).await.expect(404);
 
+    // A username taken after the invitation was made: refused by name, and the
+    // invitation is left as it was (nothing is lost to the refusal).
+    let carol = owner
+        .post(
+            "/users/invites",
+            json!({ "username": "carol", "role": "author" }),
+        )
+        .await
+        .expect(201);
+    let carol = carol.body["token"].as_str().expect("a token").to_owned();
+    owner
+        .post(
+            "/users",
+            json!({ "username": "carol", "password": PASSWORD, "role": "author" }),
+        )
+        .await
+        .expect(201);
+    let taken = anonymous
+        .post(
+            "/invites/accept",
+            json!({ "token": carol, "password": PASSWORD }),
+        )
+        .await
+        .expect(409);
+    assert!(
+        taken.body["error"]
+            .as_str()
+            .expect("a message")
+            .contains("carol was taken since"),
+        "{}",
+        taken.body
+    );
+    anonymous
+        .get(&format!("/invites/{carol}"))
+        .await
+        .expect(200);
+
     // Guessing links is counted per address: after a few, the wait is given.
     let mut last = None;
     for i in 0..8 {

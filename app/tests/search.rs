@@ -20,6 +20,16 @@ fn publish(site: &TestSite) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Posts `posts/p000.md`... "Post N", each with a body of its own.
+fn write_posts(site: &TestSite, count: usize) {
+    for i in 0..count {
+        site.write(
+            &format!("posts/p{i:03}.md"),
+            &format!("---\ntitle: Post {i}\n---\n\nBody of post {i}.\n"),
+        );
+    }
+}
+
 /// Every chunk of the published index, by its URL.
 fn chunks(site: &TestSite) -> BTreeMap<String, Value> {
     let manifest: Value = serde_json::from_str(&site.read_out("search.json")).expect("search.json");
@@ -88,12 +98,7 @@ fn the_index_finds_body_words_and_cjk_and_never_a_draft() {
 #[test]
 fn an_edit_rewrites_the_one_chunk_of_its_post() {
     let site = TestSite::empty();
-    for i in 0..520 {
-        site.write(
-            &format!("posts/p{i:03}.md"),
-            &format!("---\ntitle: Post {i}\n---\n\nBody of post {i}.\n"),
-        );
-    }
+    write_posts(&site, 520);
     publish(&site);
     let before = chunks(&site);
     assert!(before.len() >= 2, "{:?}", before.keys());
@@ -122,12 +127,7 @@ fn an_edit_rewrites_the_one_chunk_of_its_post() {
 #[test]
 fn a_new_image_rewrites_no_chunk() {
     let site = TestSite::empty();
-    for i in 0..3 {
-        site.write(
-            &format!("posts/p{i}.md"),
-            &format!("---\ntitle: Post {i}\n---\n\nBody of post {i}.\n"),
-        );
-    }
+    write_posts(&site, 3);
     publish(&site);
     let before = chunks(&site);
     let banner = std::fs::read(common::repo().join("content/images/banner.png"))

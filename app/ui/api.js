@@ -58,3 +58,7 @@ export function upload(file, onProgress) {
     xhr.send(form);
   });
 }
+
+/// Where an upload shows in the admin before a publish gives it to the site: `/images/…`
+/// (and files, media) through the API; null for an address elsewhere.
+export const adminMedia = (url) => (/^\/(images|files|media)\//.test(url || '') ? `/admin/api/media${url}` : null);

@@ -5,7 +5,7 @@
 // revision history. Saving a live post keeps the changes off the site ("unpublished
 // changes") until "Update" publishes them.
 
-import { api, get, post, patch, del, upload, ApiError } from './api.js';
+import { api, get, post, patch, del, upload, adminMedia, ApiError } from './api.js';
 import { h, show, field, showError, toast } from './dom.js';
 import { seoPreview } from './seo.js';
 
@@ -30,9 +30,6 @@ export function slugify(title) {
   return title.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
     .replace(/ß/g, 'ss').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
 }
-
-/// Where an unpublished upload shows in the admin (the site has it at the next publish).
-const adminMedia = (url) => (/^\/(images|files|media)\//.test(url || '') ? `/admin/api/media${url}` : null);
 
 /// Nothing inside the preview takes the focus: Tab goes from the text to the settings.
 function untab(doc) {

@@ -2,6 +2,7 @@
 // the same fields the theme's <title>, meta description and og: tags use, with
 // character counts against the lengths search engines show.
 
+import { adminMedia } from './api.js';
 import { h } from './dom.js';
 
 /// What search results show before cutting (Ghost's admin counts to the same).
@@ -61,7 +62,7 @@ export function seoPreview({ baseUrl, side, title, text, where }) {
     socialTitle.textContent = shownTitle;
     socialText.textContent = cut(description, 120);
     const image = side.og_image.value.trim() || side.featured_image.value.trim();
-    const local = /^\/(images|files|media)\//.test(image) ? `/admin/api/media${image}` : null;
+    const local = adminMedia(image);
     socialImage.hidden = !local;
     if (local) socialImage.src = local;
     titleCount.set(shownTitle.length, metaTitle ? null : 'the title');

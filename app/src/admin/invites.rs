@@ -62,9 +62,7 @@ pub async fn create(
             expires,
         )
         .await?
-        .map_err(|Refused::Taken| {
-            ApiError::conflict("that username is taken").with_field("username")
-        })?;
+        .map_err(|_| ApiError::conflict("that username is taken").with_field("username"))?;
     admin
         .audit(
             Some(&caller.actor()),
@@ -164,8 +162,15 @@ pub async fn accept(
     let id = store
         .accept_invite(&admin.keys.hash("invite", &accept.token), &hash)
         .await?
-        .ok_or_else(|| {
-            ApiError::conflict("this invitation was used meanwhile: log in, or ask for a new link")
+        .map_err(|refused| match refused {
+            Refused::Gone => ApiError::conflict(
+                "this invitation was used meanwhile: log in, or ask the owner for a new link",
+            ),
+            Refused::Taken => ApiError::conflict(format!(
+                "the username {} was taken since the invitation was made: ask the owner to \
+                 invite you under another name",
+                invite.username
+            )),
         })?;
     let account = admin.account_of(id).await?;
     admin

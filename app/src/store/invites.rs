@@ -21,11 +21,13 @@ pub struct Invite {
 
 const COLUMNS: &str = "id, username, role, invited_by, created_at, expires_at";
 
-/// Why an invitation was not made.
+/// Why an invitation was not made, or not accepted.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refused {
     /// An account has that username already.
     Taken,
+    /// Unknown, used or expired.
+    Gone,
 }
 
 impl Store {
@@ -103,9 +105,13 @@ impl Store {
     }
 
     /// Uses up the invitation `hash` and creates its account with `password_hash`, in
-    /// one transaction: a link works once, even opened twice at the same time. None
-    /// when the invitation is unknown, used or expired, or its username was taken since.
-    pub async fn accept_invite(&self, hash: &str, password_hash: &str) -> Result<Option<i64>> {
+    /// one transaction: a link works once, even opened twice at the same time. When
+    /// its username was taken since, nothing changes (the owner can invite anew).
+    pub async fn accept_invite(
+        &self,
+        hash: &str,
+        password_hash: &str,
+    ) -> Result<std::result::Result<i64, Refused>> {
         let mut tx = self.write().await?;
         let invite: Option<(String, String)> = sqlx::query_as(
             "DELETE FROM invites WHERE hash = ? AND expires_at > ? RETURNING username, role",
@@ -115,11 +121,14 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((username, role)) = invite else {
-            return Ok(None);
+            return Ok(Err(Refused::Gone));
         };
         let role = Role::parse(&role).unwrap_or(Role::Author);
-        let id = insert_account(&mut tx, &username, role, password_hash).await?;
+        // Dropped without a commit when taken: the invitation stays as it was.
+        let Some(id) = insert_account(&mut tx, &username, role, password_hash).await? else {
+            return Ok(Err(Refused::Taken));
+        };
         tx.commit().await?;
-        Ok(id)
+        Ok(Ok(id))
     }
 }
