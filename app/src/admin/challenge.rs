@@ -27,7 +27,10 @@ impl Admin {
     /// the address has used up its attempts.
     pub(super) fn begin_attempt(&self, client: &Client, username: &str) -> ApiResult<()> {
         self.limiter
-            .attempt(&format!("ip:{}", client.ip), limit::tag(username))
+            .attempt(
+                &format!("ip:{}", super::client::limit_key(&client.ip)),
+                limit::tag(username),
+            )
             .map_err(ApiError::too_many)
     }
 
@@ -65,8 +68,10 @@ impl Admin {
     /// A login completed: the address's attempts on this account, and the account's
     /// failures, are forgiven.
     pub(super) fn succeeded(&self, client: &Client, username: &str) {
-        self.limiter
-            .forgive(&format!("ip:{}", client.ip), Some(limit::tag(username)));
+        self.limiter.forgive(
+            &format!("ip:{}", super::client::limit_key(&client.ip)),
+            Some(limit::tag(username)),
+        );
         self.failures.forgive(&account_key(username), None);
     }
 

@@ -18,6 +18,24 @@ pub fn parse_proxies(text: &str) -> Result<Vec<IpNet>, String> {
         .collect()
 }
 
+/// The address attempts are counted under: an IPv4 address, or an IPv6 address's
+/// /64 (one subscriber's whole network, which a client can cycle through freely).
+pub fn limit_key(ip: &str) -> String {
+    let Ok(ip) = ip.parse::<IpAddr>() else {
+        return ip.to_owned();
+    };
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let net = ipnet::Ipv6Net::new(v6, 64).expect("64 is a prefix length");
+            format!("{}", net.trunc())
+        }
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or_else(String::new, |v4| v4.to_string()),
+        IpAddr::V4(v4) => v4.to_string(),
+    }
+}
+
 pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer.ip()) {
@@ -44,6 +62,16 @@ pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpNet]) -> Ip
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_64() {
+        let key = limit_key;
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("::ffff:1.2.3.4"), "1.2.3.4");
+        assert_eq!(key("1.2.3.4"), "1.2.3.4");
+    }
 
     #[test]
     fn forwarded_addresses_count_only_from_trusted_peers() {

@@ -74,12 +74,16 @@ impl ApiError {
     }
     /// 503: the server is at capacity for this kind of request; try again shortly.
     pub fn busy(retry_after: Duration) -> Self {
+        Self::unavailable(
+            "the server is busy checking other logins: try again in a moment",
+            retry_after,
+        )
+    }
+    /// 503 saying why, with `Retry-After`.
+    pub fn unavailable(message: impl Into<String>, retry_after: Duration) -> Self {
         Self {
             retry_after: Some(retry_after),
-            ..Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the server is busy checking other logins: try again in a moment",
-            )
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, message)
         }
     }
     pub fn with_field(mut self, field: &str) -> Self {

@@ -62,7 +62,13 @@ pub async fn create(
             expires,
         )
         .await?
-        .map_err(|_| ApiError::conflict("that username is taken").with_field("username"))?;
+        .map_err(|refused| {
+            let message = match refused {
+                Refused::Taken(taken) => taken.to_string(),
+                Refused::Gone => "that username is taken".to_owned(),
+            };
+            ApiError::conflict(message).with_field("username")
+        })?;
     admin
         .audit(
             Some(&caller.actor()),
@@ -105,7 +111,7 @@ pub async fn revoke(
 /// The invitation a token opens. Unknown tokens count against the address like wrong
 /// passwords (a token is 256 random bits: the count only keeps a scanner slow).
 async fn opened(admin: &Admin, client: &Client, token: &str) -> ApiResult<Invite> {
-    let key = format!("invite:{}", client.ip);
+    let key = format!("invite:{}", super::client::limit_key(&client.ip));
     if let Some(wait) = admin.limiter.wait(&key) {
         return Err(ApiError::too_many(wait));
     }
@@ -166,9 +172,9 @@ pub async fn accept(
             Refused::Gone => ApiError::conflict(
                 "this invitation was used meanwhile: log in, or ask the owner for a new link",
             ),
-            Refused::Taken => ApiError::conflict(format!(
-                "the username {} was taken since the invitation was made: ask the owner to \
-                 invite you under another name",
+            Refused::Taken(taken) => ApiError::conflict(format!(
+                "the username {} was taken since the invitation was made ({taken}): ask the \
+                 owner to invite you under another name",
                 invite.username
             )),
         })?;

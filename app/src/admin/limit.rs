@@ -8,9 +8,11 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Keys kept at most; beyond, those with nothing recent are dropped (an attacker
-/// cycling addresses must not grow the map without bound).
-const MAX_KEYS: usize = 100_000;
+/// Keys kept at most (about 3 MB): beyond, those with nothing recent are dropped,
+/// then the tenth whose last attempt is oldest, so an attacker cycling addresses
+/// cannot grow the map. An address dropped early has its attempts counted again
+/// from nothing, which is what a new address would get anyway.
+pub const MAX_KEYS: usize = 10_000;
 
 pub struct Limiter {
     max: usize,
@@ -46,12 +48,8 @@ impl Limiter {
             .attempts
             .lock()
             .expect("no panic while holding the lock");
-        if attempts.len() > MAX_KEYS {
-            let window = self.window;
-            attempts.retain(|_, t| {
-                t.back()
-                    .is_some_and(|(t, _)| now.duration_since(*t) < window)
-            });
+        if attempts.len() >= MAX_KEYS && !attempts.contains_key(key) {
+            evict(&mut attempts, now, self.window);
         }
         let times = attempts.entry(key.to_owned()).or_default();
         self.prune(times, now);
@@ -108,6 +106,26 @@ impl Limiter {
     }
 }
 
+/// Drops the keys with no attempt in the window, then, when that is not enough,
+/// the tenth of them least recently tried (once per tenth: amortized).
+fn evict(attempts: &mut HashMap<String, VecDeque<(Instant, u64)>>, now: Instant, window: Duration) {
+    attempts.retain(|_, t| {
+        t.back()
+            .is_some_and(|(t, _)| now.duration_since(*t) < window)
+    });
+    if attempts.len() < MAX_KEYS {
+        return;
+    }
+    let mut last: Vec<Instant> = attempts
+        .values()
+        .filter_map(|t| t.back().map(|(t, _)| *t))
+        .collect();
+    let tenth = MAX_KEYS / 10;
+    let (_, cutoff, _) = last.select_nth_unstable(tenth);
+    let cutoff = *cutoff;
+    attempts.retain(|_, t| t.back().is_some_and(|(t, _)| *t > cutoff));
+}
+
 /// The tag of attempts on the account `username`.
 pub fn tag(username: &str) -> u64 {
     let hash = blake3::hash(username.to_lowercase().as_bytes());
@@ -128,6 +146,24 @@ pub const MAX_SLOWDOWN: Duration = Duration::from_secs(5);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_beyond_the_cap_push_out_the_least_recent() {
+        let limiter = Limiter::new(5, Duration::from_secs(900));
+        for n in 0..MAX_KEYS * 3 {
+            limiter
+                .attempt(&format!("ip:{n}"), 0)
+                .expect("one attempt each");
+        }
+        let kept = limiter.attempts.lock().expect("unpoisoned").len();
+        assert!(kept <= MAX_KEYS, "{kept} keys");
+        assert_eq!(
+            limiter.count(&format!("ip:{}", MAX_KEYS * 3 - 1)),
+            1,
+            "the newest is kept"
+        );
+        assert_eq!(limiter.count("ip:0"), 0, "the oldest went");
+    }
 
     #[test]
     fn attempts_are_counted_before_they_are_judged_and_per_key() {

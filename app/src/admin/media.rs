@@ -48,6 +48,12 @@ pub async fn upload(
     let now = Utc::now();
     let rel_dir = format!("images/{}/{:02}", now.year(), now.month());
     let dir = admin.site.paths.content.join(&rel_dir);
+    super::quota::check_free_space(&dir, bytes.len() as u64)?;
+    admin.uploads.take(
+        caller.account.id,
+        bytes.len() as u64,
+        std::time::Instant::now(),
+    )?;
     let stem = stem_of(&name);
     let stored = tokio::task::spawn_blocking(move || store_file(&dir, &stem, ext, &bytes))
         .await

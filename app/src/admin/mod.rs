@@ -20,6 +20,7 @@ mod post_view;
 mod posts;
 mod profile_fields;
 mod publish;
+mod quota;
 mod revisions;
 mod second_factor;
 mod session;
@@ -50,6 +51,10 @@ use crate::deploy::worker::Deployer;
 
 /// JSON bodies larger than this get 413 (media has its own limit).
 const JSON_LIMIT: usize = 2 * 1024 * 1024;
+/// Previews rendered at once; more get 503 with `Retry-After`.
+const PREVIEWS_AT_ONCE: usize = 2;
+/// Largest preview request: a long post's Markdown with room to spare.
+const PREVIEW_LIMIT: usize = 1024 * 1024;
 /// Login attempts allowed per client address in [`LOGIN_WINDOW`] (a success forgives
 /// its own); failures of an account beyond this many slow its logins down.
 const LOGIN_FAILURES: usize = 5;
@@ -113,6 +118,10 @@ pub struct Admin {
     failures: limit::Limiter,
     /// Password hashes running at once (argon2 takes 19 MiB and a core each).
     hashing: tokio::sync::Semaphore,
+    /// Previews rendering at once (a long post takes a core and tens of MB).
+    previews: tokio::sync::Semaphore,
+    /// What each account has uploaded lately.
+    uploads: quota::UploadQuota,
     /// By hash of the challenge token.
     challenges: Mutex<HashMap<String, Challenge>>,
     /// Set while no account exists: lets the first visitor who has it create the owner.
@@ -139,6 +148,8 @@ impl Admin {
             hashing: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
             ),
+            previews: tokio::sync::Semaphore::new(PREVIEWS_AT_ONCE),
+            uploads: quota::UploadQuota::default(),
             challenges: Mutex::new(HashMap::new()),
             setup_token: Mutex::new(None),
             deployer: None,
@@ -265,7 +276,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
             "/settings",
             get(site::settings).patch(site::update_settings),
         )
-        .route("/preview", post(publish::preview))
+        .route(
+            "/preview",
+            post(publish::preview).layer(DefaultBodyLimit::max(PREVIEW_LIMIT)),
+        )
         .route("/publish", post(publish::publish))
         .route("/deploy", get(publish::deploy_status))
         .route(

@@ -98,16 +98,24 @@ pub(super) fn check_code_injection(
 }
 
 /// Whether the post's body is to be cleaned after this save: an author's save makes
-/// it so; an editor or owner who writes the body takes it over; a save that leaves the
-/// body as it was (a status change: publishing an author's draft) keeps the flag.
-pub(super) fn sanitized_after(caller: &Caller, doc: &PostDoc, before: Option<&StoredPost>) -> bool {
+/// it so, and it stays so through editors' and owners' edits and restored revisions
+/// (a one-word fix must not publish what the author hid in the text) until an editor
+/// or owner takes the text over knowingly (`trust_html`).
+pub(super) fn sanitized_after(
+    caller: &Caller,
+    before: Option<&StoredPost>,
+    trust_html: bool,
+) -> ApiResult<bool> {
     if caller.account.role() == Role::Author {
-        return true;
+        if trust_html {
+            return Err(ApiError::forbidden(
+                "raw HTML is trusted by an editor or owner, never by its author",
+            )
+            .with_field("trust_html"));
+        }
+        return Ok(true);
     }
-    match before {
-        Some(before) if before.doc.markdown == doc.markdown => before.sanitized,
-        _ => false,
-    }
+    Ok(before.is_some_and(|b| b.sanitized) && !trust_html)
 }
 
 /// An author may only touch their own drafts.
@@ -116,11 +124,10 @@ pub(super) async fn check_owner(
     caller: &Caller,
     post: &StoredPost,
 ) -> ApiResult<()> {
-    if caller.account.role() != Role::Author {
+    let Some(profile) = own_profile(caller) else {
         return Ok(());
-    }
-    let name = admin.author_name(caller).await?;
-    let own = name.is_some_and(|n| post.doc.authors.contains(&n));
+    };
+    let own = admin.site.store.credits(post.id, profile).await?;
     if own && post.doc.status == Status::Draft {
         Ok(())
     } else {
@@ -128,6 +135,12 @@ pub(super) async fn check_owner(
             "authors may change only their own drafts",
         ))
     }
+}
+
+/// The author profile (by id) whose posts an author may see and change; None for
+/// editors and owners, who see every post. An author without a profile owns nothing.
+pub(super) fn own_profile(caller: &Caller) -> Option<i64> {
+    (caller.account.role() == Role::Author).then(|| caller.account.user_id.unwrap_or(-1))
 }
 
 /// 409 with the current version when an edit started from another revision.
@@ -204,8 +217,8 @@ pub(super) async fn check_reader(
     caller: &Caller,
     post: &StoredPost,
 ) -> ApiResult<()> {
-    match own_name(admin, caller).await? {
-        Some(name) if !post.doc.authors.contains(&name) => {
+    match own_profile(caller) {
+        Some(profile) if !admin.site.store.credits(post.id, profile).await? => {
             Err(ApiError::not_found(format!("no post with id {}", post.id)))
         }
         _ => Ok(()),

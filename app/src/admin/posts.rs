@@ -13,8 +13,8 @@ use serde_json::{json, Map, Value};
 use super::auth::{Caller, Need};
 use super::error::{from_json, ApiError, ApiResult, Body};
 use super::post_rules::{
-    check_code_injection, check_owner, check_reader, check_revision, check_slug, own_name, prepare,
-    sanitized_after,
+    check_code_injection, check_owner, check_reader, check_revision, check_slug, own_profile,
+    prepare, sanitized_after,
 };
 use super::post_view::{is_live, post_json, post_reply};
 use super::Admin;
@@ -64,16 +64,15 @@ pub async fn list(
     };
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
     let page = query.page.unwrap_or(1).max(1);
-    // Authors see their own posts only (Ghost's rule), whatever they ask for.
-    let author = match own_name(&admin, &caller).await? {
-        Some(name) => Some(name),
-        None => query.author,
-    };
+    // Authors see their own posts only (Ghost's rule), whatever they ask for: by
+    // their profile's id, never by a name or slug they can change.
+    let author_id = own_profile(&caller);
     let filter = PostFilter {
         kind: query.kind,
         status: query.status,
         tag: query.tag,
-        author,
+        author: query.author,
+        author_id,
         text: query.q.filter(|q| !q.trim().is_empty()),
         trashed: query.trashed,
         sort,
@@ -173,7 +172,7 @@ pub async fn create(
     let mut tx = write(&admin).await?;
     check_slug(&mut tx, &doc.slug, None).await?;
     let id = posts::insert(&mut tx, &doc, None, &caller.origin()).await?;
-    posts::set_sanitized(&mut tx, id, sanitized_after(&caller, &doc, None)).await?;
+    posts::set_sanitized(&mut tx, id, sanitized_after(&caller, None, false)?).await?;
     let post = load(&mut tx, id).await?;
     tx.commit().await?;
     admin.publisher.changed();
@@ -197,12 +196,15 @@ struct Edit {
     saves_seen: i64,
     /// Save and publish (a live post's "Update").
     publish: bool,
+    /// An editor or owner takes an author's raw HTML as theirs (it is no longer
+    /// cleaned): only when asked in so many words.
+    trust_html: bool,
 }
 
 impl Edit {
     /// Takes `revision`, `pending` and `publish` out of an update's body.
     fn take(body: &mut Map<String, Value>) -> ApiResult<Self> {
-        check_fields(body, &["revision", "pending", "publish"])?;
+        check_fields(body, &["revision", "pending", "publish", "trust_html"])?;
         let based_on = body
             .remove("revision")
             .ok_or_else(|| {
@@ -222,16 +224,17 @@ impl Edit {
                 )
             })?,
         };
-        let publish = match body.remove("publish") {
-            None | Some(Value::Null) => false,
+        let mut flag = |name: &str| match body.remove(name) {
+            None | Some(Value::Null) => Ok(false),
             Some(v) => v
                 .as_bool()
-                .ok_or_else(|| ApiError::field("publish", "publish is true or false"))?,
+                .ok_or_else(|| ApiError::field(name, format!("{name} is true or false"))),
         };
         Ok(Self {
             based_on,
             saves_seen,
-            publish,
+            publish: flag("publish")?,
+            trust_html: flag("trust_html")?,
         })
     }
 }
@@ -253,6 +256,7 @@ pub async fn update(
         based_on,
         saves_seen,
         publish,
+        trust_html,
     } = Edit::take(&mut body)?;
     if publish {
         caller.require(Need::Publish)?;
@@ -275,7 +279,7 @@ pub async fn update(
     let mut doc: PostDoc = from_json(merged)?;
     prepare(&admin, &caller, &mut doc).await?;
     check_code_injection(&caller, &doc, Some(&current.doc))?;
-    let sanitized = sanitized_after(&caller, &doc, Some(&before));
+    let sanitized = sanitized_after(&caller, Some(&before), trust_html)?;
     check_slug(&mut tx, &doc.slug, Some(id)).await?;
     let stays_live = is_live(&current.doc) && !current.archived && is_live(&doc);
     if stays_live && !publish {

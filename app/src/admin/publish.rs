@@ -87,6 +87,12 @@ pub async fn preview(
     Body(body): Body,
 ) -> ApiResult<Response> {
     caller.require(Need::ReadContent)?;
+    let Ok(_rendering) = admin.previews.try_acquire() else {
+        return Err(ApiError::unavailable(
+            "other previews are being rendered: try again in a moment",
+            std::time::Duration::from_secs(2),
+        ));
+    };
     let mut doc: PostDoc = from_json(body)?;
     if doc.title.trim().is_empty() {
         doc.title = "Untitled".into();

@@ -87,7 +87,12 @@ pub async fn restore_revision(
     check_code_injection(&caller, &doc, Some(&current.doc))?;
     check_slug(&mut tx, &doc.slug, Some(id)).await?;
     posts::update(&mut tx, id, &doc, None, &caller.origin()).await?;
-    posts::set_sanitized(&mut tx, id, sanitized_after(&caller, &doc, Some(&current))).await?;
+    posts::set_sanitized(
+        &mut tx,
+        id,
+        sanitized_after(&caller, Some(&current), false)?,
+    )
+    .await?;
     let post = load(&mut tx, id).await?;
     tx.commit().await?;
     admin.publisher.changed();

@@ -36,7 +36,10 @@ pub async fn create(
     // Its own count: a wrong setup token never counts against logins.
     admin
         .limiter
-        .attempt(&format!("setup:{}", client.ip), 0)
+        .attempt(
+            &format!("setup:{}", super::client::limit_key(&client.ip)),
+            0,
+        )
         .map_err(ApiError::too_many)?;
     let expected = admin
         .setup_token
@@ -70,7 +73,7 @@ pub async fn create(
     let id = store
         .add_account(&setup.username, Role::Owner, &hash)
         .await?
-        .ok_or_else(|| ApiError::conflict("that username is taken"))?;
+        .map_err(|taken| ApiError::conflict(taken.to_string()))?;
     *admin
         .setup_token
         .lock()

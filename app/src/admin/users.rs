@@ -69,7 +69,7 @@ pub async fn create(
     let id = store
         .add_account(&new.username, new.role, &hash)
         .await?
-        .ok_or_else(|| ApiError::conflict("that username is taken").with_field("username"))?;
+        .map_err(|taken| ApiError::conflict(taken.to_string()).with_field("username"))?;
     admin
         .audit(
             Some(&caller.actor()),

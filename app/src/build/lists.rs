@@ -65,45 +65,72 @@ pub(super) fn jobs(plan: &Plan) -> Vec<Job> {
                 .filter(|(_, p)| !p.is_empty())
                 .map(|(a, p)| (List::Author(a), p.len())),
         );
+    // Redirect pages never take a list page's or a generated file's address.
+    let mut taken = std::collections::HashSet::new();
     for (list, count) in lists {
         let pages = count.div_ceil(per_page).max(1);
+        taken.extend((1..=pages).map(|page| output_path(&list_url(plan, list, page))));
         jobs.extend((1..=pages).map(|page| Job::List { list, page }));
     }
-    for (i, post) in plan.input.snapshot.posts.iter().enumerate() {
-        jobs.extend((0..post.post.doc.aliases.len()).map(|alias| Job::Alias { post: i, alias }));
-    }
     let snapshot = plan.input.snapshot;
+    for (i, post) in snapshot.posts.iter().enumerate() {
+        let aliases = post.post.doc.aliases.iter().enumerate();
+        // Aliases are checked at save; one stored before the rule is left out.
+        let kept = aliases.filter(|(_, a)| !generated(a) && !taken.contains(&output_path(a)));
+        jobs.extend(kept.map(|(alias, _)| Job::Alias { post: i, alias }));
+    }
     // A post's page wins over a redirect page at its address (`folio serve` still
     // redirects: redirects come first, as in Ghost); an alias is a redirect already.
-    let taken: std::collections::HashSet<String> = snapshot
-        .posts
-        .iter()
-        .flat_map(|p| {
-            let doc = &p.post.doc;
-            std::iter::once(output_path(&post_url(&doc.slug)))
-                .chain(doc.aliases.iter().map(|a| output_path(a)))
-        })
-        .collect();
+    taken.extend(snapshot.posts.iter().flat_map(|p| {
+        let doc = &p.post.doc;
+        std::iter::once(output_path(&post_url(&doc.slug)))
+            .chain(doc.aliases.iter().map(|a| output_path(a)))
+    }));
+    for (t, tag) in snapshot.tags.iter().enumerate() {
+        let of = Renamed::Tag(t);
+        let kept = (tag.aliases.iter().enumerate())
+            .filter(|(_, a)| !taken.contains(&output_path(&tag_url(a))));
+        jobs.extend(kept.map(|(alias, _)| Job::OldSlug { of, alias }));
+    }
+    for (a, author) in snapshot.authors.iter().enumerate() {
+        let of = Renamed::Author(a);
+        let kept = (author.aliases.iter().enumerate())
+            .filter(|(_, a)| !taken.contains(&output_path(&author_url(a))));
+        jobs.extend(kept.map(|(alias, _)| Job::OldSlug { of, alias }));
+    }
     let mut seen = std::collections::HashSet::new();
     for (r, rule) in plan.input.redirects.iter().enumerate() {
         if let Some(path) = rule.plain_path() {
             let file = output_path(&path);
             // The first rule for a path is the one that answers.
-            if !taken.contains(&file) && seen.insert(file) {
+            if !generated(&path) && !taken.contains(&file) && seen.insert(file) {
                 jobs.push(Job::Redirect(r));
             }
         }
     }
-    for (t, tag) in snapshot.tags.iter().enumerate() {
-        let of = Renamed::Tag(t);
-        jobs.extend((0..tag.aliases.len()).map(|alias| Job::OldSlug { of, alias }));
-    }
-    for (a, author) in snapshot.authors.iter().enumerate() {
-        let of = Renamed::Author(a);
-        jobs.extend((0..author.aliases.len()).map(|alias| Job::OldSlug { of, alias }));
-    }
     jobs.push(Job::NotFound);
     jobs
+}
+
+/// Whether the site path `path` (`/search.json`) is under a generated file or folder.
+fn generated(path: &str) -> bool {
+    let first = path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    crate::content::is_generated(first)
+}
+
+/// The address of page `page` of `list`.
+fn list_url(plan: &Plan, list: List, page: usize) -> String {
+    let snapshot = plan.input.snapshot;
+    let base = match list {
+        List::Home => "/".to_owned(),
+        List::Tag(t) => tag_url(&snapshot.tags[t].slug),
+        List::Author(a) => author_url(&snapshot.authors[a].slug),
+    };
+    page_url(&base, page)
 }
 
 impl Plan<'_> {
@@ -190,16 +217,12 @@ impl Plan<'_> {
         let Some(unchanged) = &self.unchanged else {
             return Ok(false);
         };
-        let snapshot = self.input.snapshot;
-        let (unchanged, base) = match list {
-            List::Home => (unchanged.home(page), "/".to_owned()),
-            List::Tag(t) => (unchanged.tag(t, page), tag_url(&snapshot.tags[t].slug)),
-            List::Author(a) => (
-                unchanged.author(a, page),
-                author_url(&snapshot.authors[a].slug),
-            ),
+        let unchanged = match list {
+            List::Home => unchanged.home(page),
+            List::Tag(t) => unchanged.tag(t, page),
+            List::Author(a) => unchanged.author(a, page),
         };
-        let url = page_url(&base, page);
+        let url = list_url(self, list, page);
         self.keep_unchanged(writer, unchanged, output_path(&url), || {
             format!("list {url}")
         })

@@ -91,13 +91,15 @@ impl Site {
             .await?;
         let build = self.record(&plan, &previous, snapshot, build).await?;
         self.settle().await?;
+        let mut warnings = plan.images.warnings.clone();
+        warnings.extend(build.write.warnings.iter().cloned());
         Ok(PublishReport {
             import,
             build: Some(build),
             import_millis,
             snapshot_millis,
             remembered,
-            warnings: plan.images.warnings.clone(),
+            warnings,
         })
     }
 

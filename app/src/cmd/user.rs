@@ -75,8 +75,8 @@ async fn add(store: &Store, name: &str, role: Role, password_stdin: bool) -> Res
     let typed = read_password(password_stdin)?;
     let hash = tokio::task::spawn_blocking(move || password::hash(&typed)).await?;
     let first = store.account_count().await? == 0;
-    if store.add_account(name, role, &hash).await?.is_none() {
-        bail!("an account named {name:?} exists already");
+    if let Err(taken) = store.add_account(name, role, &hash).await? {
+        bail!("cannot add {name:?}: {taken}");
     }
     store
         .audit(

@@ -122,10 +122,19 @@ pub fn parse(path: &str, text: &str, defaults: &Defaults) -> Result<ParsedFile, 
             })?
         }
     };
-    let warnings = unknown
+    let mut warnings: Vec<String> = unknown
         .into_iter()
         .map(|key| format!("{path}: unknown front matter key `{key}` (ignored)"))
         .collect();
+    let mut front = front;
+    // One bad alias leaves that alias out, not the post.
+    front.aliases.retain(|alias| match validate_alias(alias) {
+        Ok(()) => true,
+        Err(m) => {
+            warnings.push(format!("{path}: alias {alias:?} {m}: left out"));
+            false
+        }
+    });
     let doc = into_doc(path, front, body, defaults)?;
     Ok(ParsedFile { doc, warnings })
 }
@@ -167,9 +176,6 @@ fn into_doc(
         defaults.now,
     )
     .map_err(invalid)?;
-    for alias in &front.aliases {
-        validate_alias(alias).map_err(|m| invalid(format!("alias {alias:?}: {m}")))?;
-    }
     let mut tags = front.tags;
     tags.extend(front.taxonomies.map(|t| t.tags).unwrap_or_default());
     let mut authors = front.authors;

@@ -92,16 +92,16 @@ fn list(errors: &[ContentError]) -> String {
         .join("\n  ")
 }
 
-/// URL paths the site itself uses; a post there would shadow them.
-const RESERVED_SLUGS: &[&str] = &[
+/// First segments of paths the site or the server own whole: a generated file, or
+/// a folder only the build or the server fills.
+const GENERATED: &[&str] = &[
     "admin",
     "assets",
     "images",
-    "tag",
-    "author",
-    "page",
     "rss",
     "rss.xml",
+    "search",
+    "search.json",
     "sitemap.xml",
     "robots.txt",
     "404.html",
@@ -110,6 +110,24 @@ const RESERVED_SLUGS: &[&str] = &[
     "readyz",
     "metrics",
 ];
+
+/// First segments of the folders of list pages (`/tag/x/`, `/author/x/`, `/page/2/`).
+const LISTS: &[&str] = &["tag", "author", "page"];
+
+/// Whether `segment`, the first of a site path, is one the site writes itself: a
+/// post or an alias there would take the place of a generated file (the feed, a
+/// sitemap, the search index, an image variant) or a list page.
+pub fn is_reserved(segment: &str) -> bool {
+    is_generated(segment) || LISTS.contains(&segment.to_ascii_lowercase().as_str())
+}
+
+/// Whether `segment`, the first of a site path, is owned whole by the build or the
+/// server: no redirect page may be written there either.
+pub fn is_generated(segment: &str) -> bool {
+    let segment = segment.to_ascii_lowercase();
+    let sitemap = segment.starts_with("sitemap") && segment.ends_with(".xml");
+    sitemap || GENERATED.contains(&segment.as_str())
+}
 
 /// A slug is one URL path segment: lowercase letters, digits and `-`, `_`, `.`
 /// (not leading), so it is the same on every file system and every CDN.
@@ -131,7 +149,7 @@ pub fn validate_slug(slug: &str) -> Result<(), String> {
     if slug.starts_with('.') || slug.contains("..") {
         return Err("may not start with `.` or contain `..`".into());
     }
-    if RESERVED_SLUGS.contains(&slug) {
+    if is_reserved(slug) {
         return Err("is reserved for the site's own pages".into());
     }
     Ok(())
@@ -143,6 +161,12 @@ pub fn validate_alias(alias: &str) -> Result<(), String> {
     let path = alias.strip_prefix('/').ok_or("must start with `/`")?;
     if path.is_empty() {
         return Err("cannot redirect the home page".into());
+    }
+    let first = path.split('/').next().unwrap_or_default();
+    if is_reserved(first) {
+        return Err(format!(
+            "is under /{first}, an address the site writes itself"
+        ));
     }
     for segment in path.trim_end_matches('/').split('/') {
         if segment.is_empty() || segment == "." || segment == ".." || segment.starts_with('.') {
@@ -168,12 +192,37 @@ mod tests {
             assert!(validate_slug(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "", "a/b", "..", "a..b", ".hidden", "Caps", "sp ace", "q?", "tag", "é",
+            "",
+            "a/b",
+            "..",
+            "a..b",
+            ".hidden",
+            "Caps",
+            "sp ace",
+            "q?",
+            "tag",
+            "é",
+            "search.json",
+            "sitemap-1.xml",
+            "search",
         ] {
             assert!(validate_slug(bad).is_err(), "{bad}");
         }
         assert!(validate_alias("/2019/05/old-title/").is_ok());
-        for bad in ["relative/", "/", "/a/../b/", "/a//b", "/a?b", "/.git/"] {
+        for bad in [
+            "relative/",
+            "/",
+            "/a/../b/",
+            "/a//b",
+            "/a?b",
+            "/.git/",
+            "/search.json",
+            "/sitemap.xml",
+            "/Sitemap-2.xml",
+            "/images/size/w600/a.jpg",
+            "/index.html",
+            "/rss/",
+        ] {
             assert!(validate_alias(bad).is_err(), "{bad}");
         }
     }

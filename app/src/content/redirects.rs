@@ -267,9 +267,22 @@ impl Matcher {
             let caps = regex.captures(path)?;
             let mut target = String::new();
             caps.expand(to, &mut target);
-            Some((target, *status))
+            Some((safe_target(target)?, *status))
         })
     }
+}
+
+/// A pattern's target once the request's text is in it, if it still says what the
+/// rule meant: a path of the site (one leading `/`) or an http(s) URL, with no control
+/// character or `\` (browsers drop tabs and read `\` as `/`, so `/\t/evil.example`
+/// would leave the site). Spaces are encoded.
+fn safe_target(target: String) -> Option<String> {
+    if target.chars().any(|c| c.is_control() || c == '\\') {
+        return None;
+    }
+    let target = target.replace(' ', "%20");
+    let local = target.starts_with('/') && !target.starts_with("//");
+    (local || target.starts_with("https://") || target.starts_with("http://")).then_some(target)
 }
 
 #[cfg(test)]

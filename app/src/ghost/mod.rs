@@ -312,9 +312,25 @@ fn profiles(
         documents::note_media(media, name, report);
         Some(rewritten)
     };
-    let authors = data
-        .users
-        .iter()
+    // A slug names a folder of the site: one that the admin would refuse is left
+    // out with a warning (its posts still get a tag or a byline, by the name).
+    let valid = |kind: &str, slug: &str, report: &mut GhostReport| {
+        let checked = crate::content::validate_slug(slug);
+        if let Err(m) = &checked {
+            report.warnings.push(format!(
+                "the {kind} slug {slug:?} {m}: its profile was left out (the {kind} gets a slug made from its name)"
+            ));
+        }
+        checked.is_ok()
+    };
+    let users: Vec<_> = (data.users.iter())
+        .filter(|user| valid("author", &user.slug, report))
+        .collect();
+    let tags: Vec<_> = (data.tags.iter())
+        .filter(|tag| valid("tag", &tag.slug, report))
+        .collect();
+    let authors = users
+        .into_iter()
         .map(|user| {
             let name = format!("author {:?}", user.slug);
             let author = Author {
@@ -330,9 +346,8 @@ fn profiles(
             (author, user.email.clone())
         })
         .collect();
-    let tags = data
-        .tags
-        .iter()
+    let tags = tags
+        .into_iter()
         .map(|tag| TagFields {
             name: tag.name.clone(),
             slug: tag.slug.clone(),

@@ -59,6 +59,18 @@ pub struct Cache {
 
 const INDEX: &str = "index.json";
 const META: &str = "meta.json";
+/// Marks of the decodes under way, one file per image hash holding the process id.
+const DECODING: &str = ".decoding";
+
+/// Left while an image is decoded: a process killed meanwhile (out of memory)
+/// leaves it, and the next build knows that image is not to be decoded again.
+pub struct Mark(PathBuf);
+
+impl Drop for Mark {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
 
 impl Cache {
     pub fn new(cache_dir: &Path) -> Self {
@@ -117,12 +129,51 @@ impl Cache {
         atomic::write(&self.folder(hash).join(META), &meta)
     }
 
+    /// Marks the image `hash` as being decoded by this process, on disk before the
+    /// decode starts.
+    pub fn mark_decoding(&self, hash: &str) -> std::io::Result<Mark> {
+        let path = self.dir.join(DECODING).join(hash);
+        std::fs::create_dir_all(self.dir.join(DECODING))?;
+        atomic::write(&path, std::process::id().to_string().as_bytes())?;
+        Ok(Mark(path))
+    }
+
+    /// Remembers every image whose decode a process did not live through as refused,
+    /// so it is copied as it is from now on; returns their hashes.
+    pub fn refuse_killers(&self) -> Vec<String> {
+        let Ok(marks) = std::fs::read_dir(self.dir.join(DECODING)) else {
+            return Vec::new();
+        };
+        let mut killers = Vec::new();
+        for mark in marks.flatten() {
+            let hash = mark.file_name().to_string_lossy().into_owned();
+            let pid = std::fs::read_to_string(mark.path()).unwrap_or_default();
+            // Another process decoding it now (a `publish` beside `serve`).
+            let alive = !pid.is_empty() && Path::new("/proc").join(pid.trim()).exists();
+            if alive || hash.len() < 2 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                continue;
+            }
+            let why = "folio stopped while decoding it (out of memory?), so it is no longer \
+                       resized"
+                .to_owned();
+            if self.put(&hash, &Meta::refused(why), &[]).is_ok() {
+                let _ = std::fs::remove_file(mark.path());
+                killers.push(hash);
+            }
+        }
+        killers
+    }
+
     /// Removes the folders of images no file has any more.
     pub fn prune(&self, used: &std::collections::HashSet<&str>) {
         let Ok(shards) = std::fs::read_dir(&self.dir) else {
             return;
         };
-        for shard in shards.flatten().filter(|s| s.path().is_dir()) {
+        let marks = self.dir.join(DECODING);
+        for shard in shards
+            .flatten()
+            .filter(|s| s.path().is_dir() && s.path() != marks)
+        {
             for folder in std::fs::read_dir(shard.path())
                 .into_iter()
                 .flatten()

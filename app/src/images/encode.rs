@@ -6,8 +6,10 @@
 use std::io::Cursor;
 
 use fast_image_resize::Resizer;
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
+use super::budget::{Budget, Permit};
 use super::{Format, WIDTHS};
 
 /// Widest or tallest image resized; larger ones are copied as they are.
@@ -34,6 +36,8 @@ pub enum Refused {
     Truncated,
     #[error("it gives no size in pixels (width and height, or a viewBox)")]
     Unsized,
+    #[error("needs about {need_mb} MB to resize, over the {budget_mb} MB this server gives images (its memory limit)")]
+    OverBudget { need_mb: u64, budget_mb: u64 },
     #[error("cannot be read: {0}")]
     Decode(String),
     #[error("cannot be resized: {0}")]
@@ -51,33 +55,50 @@ pub struct Made {
 
 /// The width variants of `bytes`, an image named as `format`: every width of
 /// [`WIDTHS`] below the image's own (never upscaled) in its format, and the same plus
-/// its own width (capped) in WebP.
-pub fn variants(bytes: &[u8], format: Format) -> Result<Made, Refused> {
-    let image = decode(bytes, format)?;
-    let (width, height) = (image.width(), image.height());
-    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|&w| w < width).collect();
-    let largest = *WIDTHS.last().expect("widths");
-    let mut own: Vec<u32> = widths.clone();
-    if width > largest {
-        // The original is not served at its size: the largest variant stands for it.
-        own.push(largest);
-        widths.push(largest);
+/// its own width (when not wider than the largest) in WebP. The decode holds its
+/// share of `budget` from before its pixels exist until its variants are made.
+pub fn variants(bytes: &[u8], format: Format, budget: &Budget) -> Result<Made, Refused> {
+    let (image, orientation, _permit) = decode(bytes, format, budget)?;
+    // Phones store photos sideways with an orientation tag: the variants are upright,
+    // turned after they are resized (turning the full image would copy it whole).
+    let sideways = matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    );
+    let (width, height) = if sideways {
+        (image.height(), image.width())
     } else {
+        (image.width(), image.height())
+    };
+    let largest = *WIDTHS.last().expect("widths");
+    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|&w| w < width).collect();
+    if width <= largest {
+        // The original at its own size, in WebP; a wider original is stood for by
+        // the largest width, which the list holds already.
         widths.push(width);
     }
+    let upright = |mut pixels: DynamicImage| {
+        pixels.apply_orientation(orientation);
+        pixels
+    };
     let mut variants = Vec::new();
     for &w in &widths {
         let h = scaled_height(width, height, w);
+        let (stored_w, stored_h) = if sideways { (h, w) } else { (w, h) };
         let resized = if w == width {
-            None
+            (orientation != Orientation::NoTransforms).then(|| upright(image.clone()))
         } else {
-            Some(resize(&image, w, h)?)
+            Some(upright(resize(&image, stored_w, stored_h)?))
         };
         let pixels = resized.as_ref().unwrap_or(&image);
         if format != Format::Webp {
             variants.push((w, h, Format::Webp, webp(pixels)?));
         }
-        if own.contains(&w) {
+        // The original is its own format at its own size.
+        if w < width {
             variants.push((w, h, format, encode(pixels, format)?));
         }
     }
@@ -146,7 +167,13 @@ pub fn scaled_height(width: u32, height: u32, to: u32) -> u32 {
     ((u64::from(height) * u64::from(to) + u64::from(width) / 2) / u64::from(width)).max(1) as u32
 }
 
-fn decode(bytes: &[u8], format: Format) -> Result<DynamicImage, Refused> {
+/// The image's pixels (8 bits a channel, alpha only where it has it), its
+/// orientation tag, and its share of `budget`, taken before any pixel is decoded.
+fn decode<'b>(
+    bytes: &[u8],
+    format: Format,
+    budget: &'b Budget,
+) -> Result<(DynamicImage, Orientation, Permit<'b>), Refused> {
     let actual = image::guess_format(bytes).map_err(|e| Refused::Decode(e.to_string()))?;
     if Some(actual) != format.image_format() {
         return Err(Refused::Misnamed {
@@ -165,6 +192,12 @@ fn decode(bytes: &[u8], format: Format) -> Result<DynamicImage, Refused> {
     if format == Format::Jpeg && !jpeg_is_whole(bytes) {
         return Err(Refused::Truncated);
     }
+    // A PNG's ancillary chunks (colour profiles, compressed text) can inflate to
+    // hundreds of megabytes from a few kilobytes; the variants keep none of them.
+    let stripped = (format == Format::Png)
+        .then(|| png_critical_chunks(bytes))
+        .transpose()?;
+    let bytes = stripped.as_deref().unwrap_or(bytes);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), actual);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -174,19 +207,59 @@ fn decode(bytes: &[u8], format: Format) -> Result<DynamicImage, Refused> {
     let mut decoder = reader
         .into_decoder()
         .map_err(|e| Refused::Decode(e.to_string()))?;
-    // Phones store photos sideways with an orientation tag: the variants are upright.
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut image =
-        DynamicImage::from_decoder(decoder).map_err(|e| Refused::Decode(e.to_string()))?;
-    image.apply_orientation(orientation);
-    // 8 bits per channel, with alpha only where the image has it.
-    Ok(if image.color().has_alpha() {
-        DynamicImage::ImageRgba8(image.into_rgba8())
-    } else {
-        DynamicImage::ImageRgb8(image.into_rgb8())
-    })
+    let (w, h) = decoder.dimensions();
+    let need = memory_needed(decoder.total_bytes(), decoder.color_type(), w, h);
+    let permit = budget.take(need).ok_or(Refused::OverBudget {
+        need_mb: need / 1_000_000,
+        budget_mb: budget.total() / 1_000_000,
+    })?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let image = DynamicImage::from_decoder(decoder).map_err(|e| Refused::Decode(e.to_string()))?;
+    let image = match image {
+        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => image,
+        other if other.color().has_alpha() => DynamicImage::ImageRgba8(other.into_rgba8()),
+        other => DynamicImage::ImageRgb8(other.into_rgb8()),
+    };
+    Ok((image, orientation, permit))
+}
+
+/// What decoding an image and making its variants may hold at once: the decoded
+/// pixels, their conversion to 8 bits a channel, and the largest variant resized,
+/// turned and encoded (libwebp works on a copy of its own).
+fn memory_needed(decoded: u64, color: image::ColorType, width: u32, height: u32) -> u64 {
+    let pixels = u64::from(width) * u64::from(height);
+    let converted = match color {
+        image::ColorType::Rgb8 | image::ColorType::Rgba8 => 0,
+        _ => pixels * 4,
+    };
+    let largest = u64::from(*WIDTHS.last().expect("widths"));
+    let long_side = u64::from(width.max(height)).max(1);
+    let variant =
+        pixels * (largest.min(long_side) * largest.min(long_side)) / (long_side * long_side);
+    decoded + converted + variant * 4 * 4 + 8 * 1024 * 1024
+}
+
+/// A PNG's chunks that the picture needs (header, palette, transparency, data,
+/// end), checked to run whole to the end; the others are left out.
+fn png_critical_chunks(bytes: &[u8]) -> Result<Vec<u8>, Refused> {
+    const SIGNATURE: usize = 8;
+    const KEPT: [&[u8; 4]; 5] = [b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"];
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(bytes.get(..SIGNATURE).ok_or(Refused::Truncated)?);
+    let mut at = SIGNATURE;
+    loop {
+        let head = bytes.get(at..at + 8).ok_or(Refused::Truncated)?;
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let end = at + 12 + len;
+        let chunk = bytes.get(at..end).ok_or(Refused::Truncated)?;
+        if KEPT.iter().any(|k| &head[4..8] == *k) {
+            out.extend_from_slice(chunk);
+        }
+        if &head[4..8] == b"IEND" {
+            return Ok(out);
+        }
+        at = end;
+    }
 }
 
 /// Whether a JPEG's segments run from its start to an end-of-image marker: headers
@@ -295,11 +368,49 @@ mod tests {
 
     #[test]
     fn variants_are_never_wider_than_the_original() {
-        let made = variants(&jpeg(), Format::Jpeg).expect("variants");
+        let budget = Budget::new(1 << 30);
+        let made = variants(&jpeg(), Format::Jpeg, &budget).expect("variants");
         assert_eq!((made.width, made.height), (64, 48));
         let widths: Vec<(u32, Format)> = made.variants.iter().map(|v| (v.0, v.2)).collect();
         assert_eq!(widths, vec![(64, Format::Webp)]);
         assert_eq!(scaled_height(1800, 1200, 1000), 667);
         assert_eq!(scaled_height(20_000, 2, 600), 1);
+    }
+
+    #[test]
+    fn an_image_wider_than_the_largest_width_gets_each_variant_once() {
+        let img = image::RgbImage::from_fn(3000, 20, |x, _| image::Rgb([x as u8, 9, 90]));
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, ImageFormat::Png).expect("encode");
+        let made = variants(out.get_ref(), Format::Png, &Budget::new(1 << 30)).expect("made");
+        let mut seen: Vec<(u32, Format)> = made.variants.iter().map(|v| (v.0, v.2)).collect();
+        let all = seen.len();
+        seen.sort_by_key(|v| (v.0, v.1.extension()));
+        seen.dedup();
+        assert_eq!(seen.len(), all, "{seen:?}");
+        assert_eq!(all, 8, "4 widths, in PNG and in WebP: {seen:?}");
+    }
+
+    #[test]
+    fn a_png_keeps_only_the_chunks_of_its_picture() {
+        let img = image::RgbImage::from_fn(8, 8, |x, y| image::Rgb([x as u8, y as u8, 1]));
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, ImageFormat::Png).expect("encode");
+        let png = out.into_inner();
+        // A zTXt chunk after the header (its CRC is not checked here).
+        let mut with_text = png[..33].to_vec();
+        with_text.extend_from_slice(&[0, 0, 0, 4]);
+        with_text.extend_from_slice(b"zTXtabcd\0\0\0\0");
+        with_text.extend_from_slice(&png[33..]);
+        assert_eq!(png_critical_chunks(&with_text).expect("whole"), png);
+        assert!(matches!(
+            png_critical_chunks(&png[..png.len() - 6]),
+            Err(Refused::Truncated)
+        ));
+        let budget = Budget::new(1024);
+        assert!(matches!(
+            variants(&png, Format::Png, &budget),
+            Err(Refused::OverBudget { .. })
+        ));
     }
 }

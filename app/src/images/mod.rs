@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::content::media::Media;
 
+pub mod budget;
 pub mod cache;
 pub mod encode;
 pub mod html;
@@ -24,6 +25,10 @@ pub mod html;
 /// Widths made of every image wider than them (Ghost's own sizes, so that its
 /// `size/wN` addresses have a file).
 pub const WIDTHS: [u32; 4] = [600, 1000, 1600, 2400];
+
+/// The memory every decode of this process shares (see [`budget`]).
+static DECODES: std::sync::LazyLock<budget::Budget> =
+    std::sync::LazyLock::new(budget::Budget::of_this_process);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -171,7 +176,10 @@ impl Images {
     /// side by side; the cache keeps them for the next build.
     pub fn prepare(media: &[Media], cache_dir: &std::path::Path) -> Self {
         let cache = cache::Cache::new(cache_dir);
-        let index = cache.index();
+        let killers = cache.refuse_killers();
+        let mut index = cache.index();
+        // Their files are looked at again, and found refused by their hash.
+        index.retain(|_, k| !killers.contains(&k.hash));
         let originals: HashSet<&str> = media.iter().map(|m| m.rel.as_str()).collect();
         type Found = (String, Option<cache::Known>, Result<cache::Meta, String>);
         let results: Vec<Found> = media
@@ -292,7 +300,16 @@ fn one(
         return (Some(known(meta)), result);
     }
     let made = if format.resized() {
-        encode::variants(&bytes, format)
+        let _mark = match cache.mark_decoding(&hash) {
+            Ok(mark) => mark,
+            Err(e) => return (None, Err(format!("cannot mark its decode: {e}"))),
+        };
+        let made = encode::variants(&bytes, format, &DECODES);
+        if let Err(refused @ encode::Refused::OverBudget { .. }) = &made {
+            // Not remembered: a server given more memory resizes it.
+            return (None, Err(format!("{refused}; copied as it is")));
+        }
+        made
     } else {
         encode::measure(&bytes, format).map(|(width, height)| encode::Made {
             width,

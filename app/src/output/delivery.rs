@@ -35,6 +35,16 @@ pub fn is_feed(path: &str) -> bool {
     matches!(segments.as_slice(), ["rss"] | ["tag" | "author", _, "rss"])
 }
 
+/// The Content-Security-Policy of documents that are not pages but can hold scripts
+/// (SVG drawings, XML): opened directly, nothing in them runs on the site's origin.
+pub const DOCUMENT_CSP: &str =
+    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
+
+/// Whether a Content-Type is of a document that gets [`DOCUMENT_CSP`].
+pub fn is_scriptable_document(kind: &str) -> bool {
+    kind.starts_with("image/svg+xml") || kind.contains("xml")
+}
+
 /// The Content-Type of a site path; text types say they are UTF-8.
 pub fn content_type(path: &str) -> String {
     if is_feed(path) {

@@ -19,8 +19,6 @@ pub use writer::{SiteWriter, WriteReport};
 pub enum WriteError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
-    #[error("two parts of the site write {path} (the second is {what})")]
-    Collision { path: String, what: String },
 }
 
 pub(super) fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::builds::{files_under, siblings, BEHIND};
 use super::builds::{settle, unsettled};
-use super::{SiteWriter, WriteError};
+use super::SiteWriter;
 use std::os::unix::fs::MetadataExt;
 
 fn read(path: &Path) -> String {
@@ -27,12 +27,37 @@ fn a_build_writes_changed_links_unchanged_and_drops_stale() {
         !out.join("new/index.html").exists(),
         "nothing is published before commit"
     );
-    assert!(matches!(
-        writer.put("same.txt", b"x", "again"),
-        Err(WriteError::Collision { .. })
-    ));
+    // Taken paths and paths out of the folder are left out with a warning.
+    writer.put("same.txt", b"x", "again").expect("left out");
+    writer
+        .put("new", b"x", "a file where a folder is")
+        .expect("left out");
+    writer
+        .put("same.txt/index.html", b"x", "a folder where a file is")
+        .expect("left out");
+    writer
+        .put("../escaped.txt", b"x", "an escape")
+        .expect("left out");
+    assert!(writer
+        .keep("../../etc/passwd", "an escape kept")
+        .expect("kept"));
+    writer
+        .put(".redirects.json", b"{}", "the redirects")
+        .expect("put");
     let report = writer.commit(None).expect("commit");
-    assert_eq!(report.written, vec!["new/index.html"]);
+    assert!(!dir.path().join("escaped.txt").exists());
+    assert_eq!(report.warnings.len(), 5, "{:?}", report.warnings);
+    for what in [
+        "again",
+        "a file where",
+        "a folder where",
+        "an escape",
+        "escape kept",
+    ] {
+        assert!(report.warnings.iter().any(|w| w.contains(what)), "{what}");
+    }
+    assert_eq!(read(&out.join("same.txt")), "same");
+    assert_eq!(report.written, vec![".redirects.json", "new/index.html"]);
     assert_eq!(report.removed, vec!["old/index.html"]);
     assert_eq!(report.unchanged, 1);
     assert!(fs::symlink_metadata(&out).expect("out").is_symlink());

@@ -41,6 +41,56 @@ pub struct WriteReport {
     /// Every file of the site now.
     #[serde(skip)]
     pub files: Vec<String>,
+    /// Files left out: a path two parts of the site write, or one that would leave
+    /// the folder. The rest of the site is published.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// The paths a build has claimed: its files, and the folders they are in (a file
+/// and a folder cannot share a path either).
+#[derive(Default)]
+struct Claims {
+    files: HashSet<String>,
+    folders: HashSet<String>,
+    warnings: Vec<String>,
+}
+
+impl Claims {
+    /// Takes `rel` for `what`; false, with a warning, when the path is taken or
+    /// not one this folder may hold.
+    fn claim(&mut self, rel: &str, what: &str) -> bool {
+        if let Err(e) = confined(rel) {
+            self.warnings.push(format!("{what} is left out: {e}"));
+            return false;
+        }
+        let mut ancestors = rel.match_indices('/').map(|(at, _)| &rel[..at]);
+        let taken = self.files.contains(rel)
+            || self.folders.contains(rel)
+            || ancestors.any(|folder| self.files.contains(folder));
+        if taken {
+            self.warnings.push(format!(
+                "two parts of the site write {rel}: {what} is left out"
+            ));
+            return false;
+        }
+        for (at, _) in rel.match_indices('/') {
+            self.folders.insert(rel[..at].to_owned());
+        }
+        self.files.insert(rel.to_owned());
+        true
+    }
+}
+
+/// Whether the build may write `rel`: plain segments that stay in the folder (the
+/// rule of [`crate::disk::confine`]), or a hidden file at the top (the build's own
+/// records, such as `.redirects.json`).
+fn confined(rel: &str) -> Result<(), crate::disk::confine::PathError> {
+    let plain = match rel.strip_prefix('.') {
+        Some(rest) if !rest.contains('/') => rest,
+        _ => rel,
+    };
+    crate::disk::confine::segments(plain).map(drop)
 }
 
 /// Up to this many new files are flushed one by one; more, by one flush of the file
@@ -55,7 +105,7 @@ pub struct SiteWriter {
     next: PathBuf,
     /// Its name in the builds folder, which the link will point at.
     next_name: &'static str,
-    seen: Mutex<HashSet<String>>,
+    claims: Mutex<Claims>,
     written: Mutex<Vec<String>>,
     stale: Stale,
     /// Whether new files are flushed to disk before the switch (not for a preview,
@@ -132,7 +182,7 @@ impl SiteWriter {
             base,
             next,
             next_name,
-            seen: Mutex::new(HashSet::new()),
+            claims: Mutex::new(Claims::default()),
             written: Mutex::new(Vec::new()),
             stale,
             durable: true,
@@ -146,14 +196,17 @@ impl SiteWriter {
     }
 
     /// Adds the file `rel` (a relative path with `/`) to the site; `what` names its
-    /// origin in the error when two parts of the site claim the same path.
+    /// origin in the warning when two parts of the site claim the same path (the
+    /// second is left out) or the path would leave the folder.
     pub fn put(&self, rel: &str, bytes: &[u8], what: &str) -> Result<(), WriteError> {
-        if let Some(base) = &self.base {
+        if let Some(base) = self.base.as_ref().filter(|_| confined(rel).is_ok()) {
             if crate::disk::atomic::same_content(&base.join(rel), bytes) && self.keep(rel, what)? {
                 return Ok(());
             }
         }
-        self.claim(rel, what)?;
+        if !self.claim(rel, what) {
+            return Ok(());
+        }
         let target = self.next.join(rel);
         // Never written through: the file there may be a link to the published one.
         clear(&target)?;
@@ -168,21 +221,25 @@ impl SiteWriter {
 
     /// Keeps the published file `rel` as it is, as part of this build. Returns false,
     /// claiming nothing, when the published build does not have it (the caller makes
-    /// it then).
+    /// it then); true when it is kept, or left out with a warning.
     pub fn keep(&self, rel: &str, what: &str) -> Result<bool, WriteError> {
         let Some(published) = self.base.as_ref().map(|b| b.join(rel)) else {
             return Ok(false);
         };
-        if matches!(&self.stale, Stale::Behind(behind) if !behind.contains(rel)) {
-            // The same as the published file already: nothing to touch.
-            self.claim(rel, what)?;
+        if confined(rel).is_err() {
+            return Ok(!self.claim(rel, what));
+        }
+        // The same as the published file already: nothing to touch.
+        let current = matches!(&self.stale, Stale::Behind(behind) if !behind.contains(rel));
+        let target = self.next.join(rel);
+        let linked = current || same_file(&published, &target);
+        if !linked && !published.is_file() {
+            return Ok(false);
+        }
+        if !self.claim(rel, what) {
             return Ok(true);
         }
-        let target = self.next.join(rel);
-        if !same_file(&published, &target) {
-            if !published.is_file() {
-                return Ok(false);
-            }
+        if !linked {
             clear(&target)?;
             make_parent(&target)?;
             if fs::hard_link(&published, &target).is_err() {
@@ -190,7 +247,6 @@ impl SiteWriter {
                 fs::copy(&published, &target).map_err(io_error(&published))?;
             }
         }
-        self.claim(rel, what)?;
         Ok(true)
     }
 
@@ -200,20 +256,20 @@ impl SiteWriter {
         self.put(rel, &bytes, what)
     }
 
-    fn claim(&self, rel: &str, what: &str) -> Result<(), WriteError> {
-        let fresh = self
-            .seen
+    /// Notes a part of the site the build left out, for the report.
+    pub fn warn(&self, warning: String) {
+        self.claims
             .lock()
             .expect("no panic while holding the lock")
-            .insert(rel.to_owned());
-        if fresh {
-            Ok(())
-        } else {
-            Err(WriteError::Collision {
-                path: rel.to_owned(),
-                what: what.to_owned(),
-            })
-        }
+            .warnings
+            .push(warning);
+    }
+
+    fn claim(&self, rel: &str, what: &str) -> bool {
+        self.claims
+            .lock()
+            .expect("no panic while holding the lock")
+            .claim(rel, what)
     }
 
     /// Publishes the build: drops what it no longer has, flushes its new files to
@@ -227,7 +283,9 @@ impl SiteWriter {
                 .lock()
                 .expect("no panic while holding the lock"),
         );
-        let seen = std::mem::take(&mut *self.seen.lock().expect("no panic while holding the lock"));
+        let claims =
+            std::mem::take(&mut *self.claims.lock().expect("no panic while holding the lock"));
+        let (seen, mut warnings) = (claims.files, claims.warnings);
         // The files of the published build: as the last build listed them, or found.
         let published: Vec<String> = match (&self.base, last.filter(|l| !l.is_empty())) {
             (None, _) => Vec::new(),
@@ -268,11 +326,13 @@ impl SiteWriter {
         self.note_behind(&written, &removed);
         written.sort();
         removed.sort();
+        warnings.sort();
         Ok(WriteReport {
             unchanged: seen.len() - written.len(),
             written,
             removed,
             files: seen.into_iter().collect(),
+            warnings,
         })
     }
 

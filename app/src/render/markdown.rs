@@ -27,6 +27,9 @@ pub fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
+/// Code highlighted in one body, in bytes; blocks beyond are escaped only.
+pub const MAX_HIGHLIGHTED: usize = 256 * 1024;
+
 /// The HTML of a post body.
 pub fn to_html(markdown: &str) -> String {
     to_html_reusing(markdown, &highlight::Blocks::default())
@@ -40,6 +43,7 @@ pub fn to_html_reusing(markdown: &str, blocks: &highlight::Blocks) -> String {
     // Some(..) while inside a heading or a fenced code block, whose events are buffered.
     let mut heading: Option<(HeadingLevel, Option<CowStr>)> = None;
     let mut code: Option<(String, String)> = None;
+    let mut highlighted = 0;
     let mut events = Vec::new();
     for event in Parser::new_ext(markdown, options()) {
         match event {
@@ -73,8 +77,12 @@ pub fn to_html_reusing(markdown: &str, blocks: &highlight::Blocks) -> String {
             }
             Event::End(TagEnd::CodeBlock) => {
                 let (lang, text) = code.take().expect("a code block ends after it starts");
+                highlighted += text.len();
                 let block = match blocks.get(&lang, &text) {
                     Some(block) => block.to_owned(),
+                    // Past the cap, code is shown as it is: highlighting takes far
+                    // more memory and time than the text.
+                    None if highlighted > MAX_HIGHLIGHTED => highlight::code_block("", &text),
                     None => highlight::code_block(&lang, &text),
                 };
                 events.push(Event::Html(block.into()));

@@ -38,7 +38,11 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         ])
         .add_tag_attributes("th", ["style"])
         .add_tag_attributes("td", ["style"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        // A task list's box, and nothing a form could use: whatever the author
+        // wrote, an input is a disabled checkbox.
+        .add_tag_attributes("input", ["checked"])
+        .set_tag_attribute_value("input", "type", "checkbox")
+        .set_tag_attribute_value("input", "disabled", "")
         .add_tag_attributes(
             "iframe",
             [
@@ -64,8 +68,6 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .filter_style_properties(HashSet::from(["text-align"]))
         .attribute_filter(|element, attribute, value| match (element, attribute) {
             ("iframe", "src") => framable(value).then(|| value.into()),
-            // A task list's box, and nothing a form could use.
-            ("input", "type") => (value == "checkbox").then(|| value.into()),
             // Never a place in the page's focus order of the author's choosing.
             ("pre", "tabindex") => (value == "0").then(|| value.into()),
             ("a", "tabindex") => (value == "-1").then(|| value.into()),

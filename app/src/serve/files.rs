@@ -213,12 +213,21 @@ async fn caching(
     if status.is_redirection() {
         keep_on_origin(headers);
     }
-    let html = headers
+    let kind = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+        .unwrap_or_default();
+    let (html, document) = (
+        kind.starts_with("text/html"),
+        delivery::is_scriptable_document(kind),
+    );
     if let (Some(csp), true) = (csp, html) {
         headers.insert(CONTENT_SECURITY_POLICY, csp);
+    } else if document {
+        headers.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(delivery::DOCUMENT_CSP),
+        );
     }
     if !is_read || status != StatusCode::OK {
         if status == StatusCode::NOT_FOUND {

@@ -115,14 +115,13 @@ impl Store {
     }
 
     /// Creates an account, and the author profile of the same slug unless one exists.
-    /// The first account is always an owner. Returns the account id, or None when the
-    /// username is taken.
+    /// The first account is always an owner. Returns the account id, or what is taken.
     pub async fn add_account(
         &self,
         username: &str,
         role: Role,
         password_hash: &str,
-    ) -> Result<Option<i64>> {
+    ) -> Result<std::result::Result<i64, Taken>> {
         let mut tx = self.write().await?;
         let id = insert_account(&mut tx, username, role, password_hash).await?;
         tx.commit().await?;
@@ -278,6 +277,44 @@ async fn replace_recovery_codes(
     Ok(())
 }
 
+/// Why an account cannot be made under a username.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Taken {
+    /// An account has that username.
+    Username,
+    /// The author profile the username gives (its slug) belongs to this account:
+    /// sharing it would let one read and edit the other's posts.
+    Profile { slug: String, account: String },
+}
+
+impl std::fmt::Display for Taken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Username => write!(f, "that username is taken"),
+            Self::Profile { slug, account } => write!(
+                f,
+                "that username gives the author profile {slug:?}, which is the account \
+                 {account:?}'s: choose another username"
+            ),
+        }
+    }
+}
+
+/// The account holding the author profile that `username` would take, if any.
+pub(super) async fn profile_taken(
+    conn: &mut SqliteConnection,
+    username: &str,
+) -> Result<Option<Taken>> {
+    let slug = super::users::author_slug(username);
+    let holder: Option<String> = sqlx::query_scalar(
+        "SELECT a.username FROM accounts a JOIN users u ON u.id = a.user_id WHERE u.slug = ?",
+    )
+    .bind(&slug)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(holder.map(|account| Taken::Profile { slug, account }))
+}
+
 /// [`Store::add_account`] inside a write transaction (an accepted invitation creates
 /// its account in the transaction that uses the invitation up).
 pub(super) async fn insert_account(
@@ -285,7 +322,18 @@ pub(super) async fn insert_account(
     username: &str,
     role: Role,
     password_hash: &str,
-) -> Result<Option<i64>> {
+) -> Result<std::result::Result<i64, Taken>> {
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE username = ?)")
+            .bind(username)
+            .fetch_one(&mut *tx)
+            .await?;
+    if exists {
+        return Ok(Err(Taken::Username));
+    }
+    if let Some(taken) = profile_taken(tx, username).await? {
+        return Ok(Err(taken));
+    }
     let first: i64 = sqlx::query_scalar("SELECT count(*) = 0 FROM accounts")
         .fetch_one(&mut *tx)
         .await?;
@@ -302,9 +350,9 @@ pub(super) async fn insert_account(
     .bind(&now)
     .fetch_one(&mut *tx)
     .await?;
-    Ok(sqlx::query_scalar(
+    let id = sqlx::query_scalar(
         "INSERT INTO accounts (username, role, user_id, password_hash, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING RETURNING id",
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(username)
     .bind(role.as_str())
@@ -312,6 +360,7 @@ pub(super) async fn insert_account(
     .bind(password_hash)
     .bind(&now)
     .bind(&now)
-    .fetch_optional(&mut *tx)
-    .await?)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(Ok(id))
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::FromRow;
 
-use super::accounts::{insert_account, Role};
+use super::accounts::{insert_account, profile_taken, Role, Taken};
 use super::{timestamp, Result, Store};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -24,8 +24,8 @@ const COLUMNS: &str = "id, username, role, invited_by, created_at, expires_at";
 /// Why an invitation was not made, or not accepted.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refused {
-    /// An account has that username already.
-    Taken,
+    /// An account has that username already, or the author profile it gives.
+    Taken(Taken),
     /// Unknown, used or expired.
     Gone,
 }
@@ -48,7 +48,10 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
         if taken {
-            return Ok(Err(Refused::Taken));
+            return Ok(Err(Refused::Taken(Taken::Username)));
+        }
+        if let Some(taken) = profile_taken(&mut tx, username).await? {
+            return Ok(Err(Refused::Taken(taken)));
         }
         sqlx::query("DELETE FROM invites WHERE username = ?")
             .bind(username)
@@ -125,8 +128,9 @@ impl Store {
         };
         let role = Role::parse(&role).unwrap_or(Role::Author);
         // Dropped without a commit when taken: the invitation stays as it was.
-        let Some(id) = insert_account(&mut tx, &username, role, password_hash).await? else {
-            return Ok(Err(Refused::Taken));
+        let id = match insert_account(&mut tx, &username, role, password_hash).await? {
+            Ok(id) => id,
+            Err(taken) => return Ok(Err(Refused::Taken(taken))),
         };
         tx.commit().await?;
         Ok(Ok(id))

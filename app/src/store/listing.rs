@@ -14,6 +14,8 @@ pub struct PostFilter {
     pub tag: Option<String>,
     /// An author slug.
     pub author: Option<String>,
+    /// Posts credited to this author profile (by id): what an author may list.
+    pub author_id: Option<i64>,
     /// Words searched in the title and the Markdown.
     pub text: Option<String>,
     /// The trash instead of the live posts.
@@ -132,6 +134,17 @@ impl Store {
     }
 
     /// The author name of a users row.
+    /// Whether the post `post_id` is credited to the author profile `user_id`.
+    pub async fn credits(&self, post_id: i64, user_id: i64) -> Result<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM post_authors WHERE post_id = ? AND user_id = ?)",
+        )
+        .bind(post_id)
+        .bind(user_id)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
     pub async fn user_name(&self, id: i64) -> Result<Option<String>> {
         Ok(sqlx::query_scalar("SELECT name FROM users WHERE id = ?")
             .bind(id)
@@ -172,6 +185,12 @@ fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &PostFilter) {
         query
             .push(" AND p.id IN (SELECT pa.post_id FROM post_authors pa JOIN users u ON u.id = pa.user_id WHERE u.slug = ")
             .push_bind(author.clone())
+            .push(")");
+    }
+    if let Some(id) = filter.author_id {
+        query
+            .push(" AND p.id IN (SELECT post_id FROM post_authors WHERE user_id = ")
+            .push_bind(id)
             .push(")");
     }
     if let Some(text) = &filter.text {

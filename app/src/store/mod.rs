@@ -33,7 +33,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-pub use accounts::{Account, Role};
+pub use accounts::{Account, Role, Taken};
 pub use doc::{Kind, PostDoc, Status, StoredPost};
 pub use snapshot::Snapshot;
 /// The connection the store's functions take: a [`Read`] or a [`Write`].

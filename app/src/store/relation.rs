@@ -23,6 +23,10 @@ pub(crate) struct Relation {
     pub aliases: &'static str,
     /// The slug a name is matched by, so `Rust` and `rust` are one tag.
     pub slug_of: fn(&str) -> String,
+    /// Which rows' old slugs a new link may find (SQL on the aliases table): an
+    /// account's old slugs never attach a byline to it, or an author could take
+    /// bylines meant for others by renaming their slug to them first.
+    pub aliases_found: &'static str,
 }
 
 impl Relation {
@@ -83,8 +87,8 @@ impl Relation {
         let mut ids = HashMap::new();
         for chunk in slugs.chunks(1000) {
             let mut select = QueryBuilder::<Sqlite>::new(format!(
-                "SELECT slug, {} FROM {} WHERE slug IN (",
-                self.column, self.aliases
+                "SELECT slug, {} FROM {} WHERE {} AND slug IN (",
+                self.column, self.aliases, self.aliases_found
             ));
             let mut list = select.separated(", ");
             for slug in chunk {

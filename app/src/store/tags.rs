@@ -12,6 +12,7 @@ pub(crate) const POST_TAGS: Relation = Relation {
     table: "tags",
     aliases: "tag_aliases",
     slug_of: slug_for,
+    aliases_found: "true",
 };
 
 /// A tag as the renderer and the API see it.

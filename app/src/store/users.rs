@@ -13,7 +13,12 @@ pub(crate) const POST_AUTHORS: Relation = Relation {
     table: "users",
     aliases: "user_aliases",
     slug_of: author_slug,
+    aliases_found: "user_id NOT IN (SELECT user_id FROM accounts WHERE user_id IS NOT NULL)",
 };
+
+/// Old slugs an author keeps (each a redirect page); a rename beyond them drops the
+/// oldest.
+pub const MAX_ALIASES: i64 = 5;
 
 const USER_NAMES: (&str, &str, &str) = ("users", "user_aliases", "user_id");
 
@@ -190,11 +195,23 @@ impl Store {
             return Ok(Err(refused));
         }
         if before.slug != fields.slug {
-            sqlx::query("INSERT OR REPLACE INTO user_aliases (slug, user_id) VALUES (?, ?)")
-                .bind(&before.slug)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT OR REPLACE INTO user_aliases (slug, user_id, renamed_at) VALUES (?, ?, ?)",
+            )
+            .bind(&before.slug)
+            .bind(id)
+            .bind(timestamp(chrono::Utc::now()))
+            .execute(&mut *tx)
+            .await?;
+            // Capped, so renames cannot fill the site with redirect pages.
+            sqlx::query(
+                "DELETE FROM user_aliases WHERE user_id = ?1 AND slug NOT IN (SELECT slug \
+                 FROM user_aliases WHERE user_id = ?1 ORDER BY renamed_at DESC LIMIT ?2)",
+            )
+            .bind(id)
+            .bind(MAX_ALIASES)
+            .execute(&mut *tx)
+            .await?;
         }
         sqlx::query(
             "UPDATE users SET slug = ?, name = ?, bio = ?, profile_image = ?, website = ?, \

@@ -57,8 +57,13 @@ impl Headers {
         (content_type, cache_control)
     }
 
-    /// The Content-Security-Policy of a site path: pages only.
+    /// The Content-Security-Policy of a site path: pages, and drawings and XML (which
+    /// could run scripts when opened directly).
     pub fn csp_for(&self, path: &str) -> Option<&str> {
+        let kind = crate::output::delivery::content_type(path);
+        if crate::output::delivery::is_scriptable_document(&kind) {
+            return Some(crate::output::delivery::DOCUMENT_CSP);
+        }
         self.csp.as_deref().filter(|_| path.ends_with(".html"))
     }
 }
