@@ -57,6 +57,45 @@ pub(super) fn siblings(out: &Path) -> (PathBuf, PathBuf) {
     )
 }
 
+/// Held while a build writes beside `out`: a second `folio publish` (or a server)
+/// on the same folder waits for it, told which process holds it.
+pub(super) struct BuildLock(#[allow(dead_code)] fs::File);
+
+impl BuildLock {
+    pub(super) fn take(out: &Path) -> Result<Self, WriteError> {
+        use std::io::{Seek, Write};
+        let name = out
+            .file_name()
+            .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+        let path = out.with_file_name(format!(".{name}.lock"));
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent).map_err(io_error(parent))?;
+        }
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io_error(&path))?;
+        let flock = |op| rustix::fs::flock(&file, op).map_err(std::io::Error::from);
+        if flock(rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
+            let holder = fs::read_to_string(&path).unwrap_or_default();
+            tracing::warn!(
+                "{}: another build (process {}) is writing this output folder; waiting for it",
+                out.display(),
+                holder.trim()
+            );
+            flock(rustix::fs::FlockOperation::LockExclusive).map_err(io_error(&path))?;
+        }
+        // The holder's id, for whoever waits next.
+        let _ = file.set_len(0);
+        let _ = file.rewind();
+        let _ = write!(file, "{}", std::process::id());
+        Ok(Self(file))
+    }
+}
+
 /// The published build behind `out`: the folder its link points at, `out` itself
 /// when it is a plain folder with files in it, or none.
 pub(super) fn published(out: &Path) -> Result<Option<PathBuf>, WriteError> {

@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use super::builds::{
     clear, files_under, make_parent, published, remove_empty_parents, same_file, siblings, Behind,
-    BEHIND, TREES, UNSETTLED,
+    BuildLock, BEHIND, TREES, UNSETTLED,
 };
 use super::{io_error, WriteError};
 
@@ -111,6 +111,8 @@ pub struct SiteWriter {
     /// Whether new files are flushed to disk before the switch (not for a preview,
     /// which nobody publishes).
     durable: bool,
+    /// One build at a time per output folder, across processes.
+    _lock: BuildLock,
 }
 
 /// What is known of how the build being brought up to date differs from the
@@ -128,6 +130,7 @@ enum Stale {
 impl SiteWriter {
     /// Starts a build into `out`.
     pub fn begin(out: &Path) -> Result<Self, WriteError> {
+        let lock = BuildLock::take(out)?;
         let base = published(out)?;
         let (builds, link) = siblings(out);
         fs::create_dir_all(&builds).map_err(io_error(&builds))?;
@@ -186,6 +189,7 @@ impl SiteWriter {
             written: Mutex::new(Vec::new()),
             stale,
             durable: true,
+            _lock: lock,
         })
     }
 
