@@ -38,7 +38,10 @@ fn publish(site: &TestSite, env: &[(&str, &str)]) -> (bool, String) {
 #[test]
 fn a_phone_photo_wider_than_the_largest_variant_publishes_every_time() {
     let site = TestSite::empty();
-    site.write("hello.md", &post("Hello", "", "![A tram](/images/phone.jpg)"));
+    site.write(
+        "hello.md",
+        &post("Hello", "", "![A tram](/images/phone.jpg)"),
+    );
     put(&site, "images/phone.jpg", &jpeg(4032, 3024));
     for round in 0..2 {
         let (ok, text) = publish(&site, &[]);
@@ -52,7 +55,10 @@ fn a_phone_photo_wider_than_the_largest_variant_publishes_every_time() {
         assert!(site.out().join(rel).is_file(), "{rel}");
     }
     let page = site.read_out("hello/index.html");
-    assert!(page.contains("w2400/format/webp/phone.webp 2400w"), "{page}");
+    assert!(
+        page.contains("w2400/format/webp/phone.webp 2400w"),
+        "{page}"
+    );
 }
 
 #[test]
@@ -66,7 +72,10 @@ fn names_of_generated_files_in_aliases_and_redirects_are_left_out_with_a_warning
             "Text.",
         ),
     );
-    site.write("redirects.yaml", "301:\n  /robots.txt: /a/\n  /gone/: /a/\n");
+    site.write(
+        "redirects.yaml",
+        "301:\n  /robots.txt: /a/\n  /gone/: /a/\n",
+    );
     let (ok, text) = publish(&site, &[]);
     assert!(ok, "{text}");
     for alias in ["/search.json", "/sitemap.xml", "/images/size/w600/x.jpg"] {
@@ -88,7 +97,10 @@ fn a_ghost_export_with_hostile_tag_and_author_slugs_writes_nothing_outside_the_s
     let escape = format!("../../../../../../../..{}/tag", outside.path().display());
     let mut export = hand_export(
         "5.80.0",
-        vec![json!({ "id": "p0", "slug": "first" }), json!({ "id": "p1" })],
+        vec![
+            json!({ "id": "p0", "slug": "first" }),
+            json!({ "id": "p1" }),
+        ],
     );
     let data = &mut export["db"][0]["data"];
     data["tags"] = json!([
@@ -120,7 +132,10 @@ fn a_ghost_export_with_hostile_tag_and_author_slugs_writes_nothing_outside_the_s
         .into_iter()
         .collect();
     assert!(stray.is_empty(), "written outside: {stray:?}");
-    assert!(!site.out().join("admin").exists(), "no admin folder in the site");
+    assert!(
+        !site.out().join("admin").exists(),
+        "no admin folder in the site"
+    );
     assert!(!site.path().join("admin").exists());
     assert!(site.out().join("tag/fine/index.html").is_file());
     assert!(site.out().join("first/index.html").is_file());

@@ -261,13 +261,13 @@ async fn an_authors_script_goes_live_cleaned_when_an_editor_publishes_it() {
     assert!(page.contains("https://www.youtube.com/embed/abc"), "{page}");
     assert!(page.contains("class=\"hl-"), "code is still highlighted");
 
-    // An editor's own raw HTML stays (Ghost's trust model); once the editor writes
-    // the body, it is theirs.
+    // An editor's own raw HTML stays (Ghost's trust model); once the editor takes
+    // the body over, saying so, it is theirs.
     let current = editor.get(&format!("/posts/{id}")).await.expect(200);
     let edited = editor
         .patch(
             &format!("/posts/{id}"),
-            json!({ "revision": current.body["revision"], "markdown": "Mine.\n\n<div onclick=\"go()\">kept</div>\n", "publish": true }),
+            json!({ "revision": current.body["revision"], "markdown": "Mine.\n\n<div onclick=\"go()\">kept</div>\n", "publish": true, "trust_html": true }),
         )
         .await
         .expect(200);

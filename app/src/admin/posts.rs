@@ -71,7 +71,7 @@ pub async fn list(
         kind: query.kind,
         status: query.status,
         tag: query.tag,
-        author: query.author,
+        author: query.author.filter(|_| author_id.is_none()),
         author_id,
         text: query.q.filter(|q| !q.trim().is_empty()),
         trashed: query.trashed,

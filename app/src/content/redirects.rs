@@ -273,16 +273,19 @@ impl Matcher {
 }
 
 /// A pattern's target once the request's text is in it, if it still says what the
-/// rule meant: a path of the site (one leading `/`) or an http(s) URL, with no control
-/// character or `\` (browsers drop tabs and read `\` as `/`, so `/\t/evil.example`
-/// would leave the site). Spaces are encoded.
+/// rule meant: a path of the site (made to start with one `/`) or an http(s) URL,
+/// with no control character or backslash (browsers drop tabs and read a backslash
+/// as `/`, so `/<tab>/evil.example` would leave the site). Spaces are encoded.
 fn safe_target(target: String) -> Option<String> {
     if target.chars().any(|c| c.is_control() || c == '\\') {
         return None;
     }
     let target = target.replace(' ', "%20");
-    let local = target.starts_with('/') && !target.starts_with("//");
-    (local || target.starts_with("https://") || target.starts_with("http://")).then_some(target)
+    if target.starts_with('/') {
+        // `/$1` with a group starting `/`: a path of the site, never a host.
+        return Some(format!("/{}", target.trim_start_matches('/')));
+    }
+    (target.starts_with("https://") || target.starts_with("http://")).then_some(target)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! switches between, the record of how the stale one is behind the published one,
 //! and the mark of a switch whose records are not kept yet.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::os::unix::fs::MetadataExt;
@@ -58,8 +59,14 @@ pub(super) fn siblings(out: &Path) -> (PathBuf, PathBuf) {
 }
 
 /// Held while a build writes beside `out`: a second `folio publish` (or a server)
-/// on the same folder waits for it, told which process holds it.
-pub(super) struct BuildLock(#[allow(dead_code)] fs::File);
+/// on the same folder waits for it, told which process holds it. Within a process
+/// builds of one site take turns already (and tests hold several writers), so the
+/// lock is taken once per process and counted.
+pub(super) struct BuildLock(PathBuf);
+
+/// The locks this process holds: the locked file, and how many writers share it.
+static HELD: std::sync::LazyLock<std::sync::Mutex<HashMap<PathBuf, (fs::File, usize)>>> =
+    std::sync::LazyLock::new(Default::default);
 
 impl BuildLock {
     pub(super) fn take(out: &Path) -> Result<Self, WriteError> {
@@ -68,6 +75,11 @@ impl BuildLock {
             .file_name()
             .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
         let path = out.with_file_name(format!(".{name}.lock"));
+        let mut held = HELD.lock().expect("no panic while holding the lock");
+        if let Some((_, writers)) = held.get_mut(&path) {
+            *writers += 1;
+            return Ok(Self(path));
+        }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent).map_err(io_error(parent))?;
         }
@@ -92,7 +104,21 @@ impl BuildLock {
         let _ = file.set_len(0);
         let _ = file.rewind();
         let _ = write!(file, "{}", std::process::id());
-        Ok(Self(file))
+        held.insert(path.clone(), (file, 1));
+        Ok(Self(path))
+    }
+}
+
+impl Drop for BuildLock {
+    fn drop(&mut self) {
+        let mut held = HELD.lock().expect("no panic while holding the lock");
+        if let Some((_, writers)) = held.get_mut(&self.0) {
+            *writers -= 1;
+            if *writers == 0 {
+                // Closing the file releases the lock.
+                held.remove(&self.0);
+            }
+        }
     }
 }
 

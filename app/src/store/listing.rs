@@ -133,7 +133,6 @@ impl Store {
         .await?)
     }
 
-    /// The author name of a users row.
     /// Whether the post `post_id` is credited to the author profile `user_id`.
     pub async fn credits(&self, post_id: i64, user_id: i64) -> Result<bool> {
         Ok(sqlx::query_scalar(
@@ -145,6 +144,7 @@ impl Store {
         .await?)
     }
 
+    /// The author name of a users row.
     pub async fn user_name(&self, id: i64) -> Result<Option<String>> {
         Ok(sqlx::query_scalar("SELECT name FROM users WHERE id = ?")
             .bind(id)
