@@ -7,16 +7,9 @@ mod common;
 use std::io::Write;
 
 use common::ghost::{hand_export, import, run, write};
-use common::{post, TestSite};
+use common::{jpeg, post, TestSite};
 use image::{ImageFormat, Rgb, RgbImage};
 use serde_json::json;
-
-fn jpeg(width: u32, height: u32) -> Vec<u8> {
-    let img = RgbImage::from_fn(width, height, |x, y| Rgb([x as u8, y as u8, (x ^ y) as u8]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Jpeg).expect("encode");
-    out.into_inner()
-}
 
 fn put(site: &TestSite, rel: &str, bytes: &[u8]) {
     let path = site.content().join(rel);

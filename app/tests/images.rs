@@ -6,22 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use common::TestSite;
-use image::{ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
-
-/// A photo-like JPEG (gradients, so it does not compress to nothing).
-fn jpeg(width: u32, height: u32) -> Vec<u8> {
-    let img = RgbImage::from_fn(width, height, |x, y| {
-        Rgb([
-            (x * 255 / width) as u8,
-            (y * 255 / height) as u8,
-            ((x ^ y) & 0xff) as u8,
-        ])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Jpeg).expect("encode");
-    out.into_inner()
-}
+use common::{jpeg, TestSite};
+use image::{ImageFormat, Rgba, RgbaImage};
 
 fn png(width: u32, height: u32) -> Vec<u8> {
     let img = RgbaImage::from_fn(width, height, |x, _| Rgba([200, 20, 20, (x % 256) as u8]));

@@ -5,20 +5,8 @@ mod common;
 
 use serde_json::{json, Value};
 
-use common::api::{add_user, enroll, Api, Server};
+use common::api::{staff, Api, Server};
 use common::{post, TestSite};
-
-/// An owner, an editor and an author, each logged in.
-async fn staff(site: &TestSite) -> (Server, Api, Api, Api) {
-    add_user(site, "olga", "owner");
-    add_user(site, "ed", "editor");
-    add_user(site, "au", "author");
-    let server = Server::start(site, &[]);
-    let (owner, _, _) = enroll(&server.api(), "olga").await;
-    let (editor, _, _) = enroll(&server.api(), "ed").await;
-    let (author, _, _) = enroll(&server.api(), "au").await;
-    (server, owner, editor, author)
-}
 
 async fn author_id(api: &Api, slug: &str) -> i64 {
     let listed = api.get("/authors").await.expect(200);

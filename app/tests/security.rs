@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use common::api::{add_user, enroll, owner_session, Api, Server};
+use common::api::{add_user, enroll, owner_session, staff, Api, Server};
 use common::{post, TestSite};
 
 async fn public(server: &Server, path: &str) -> reqwest::Response {
@@ -27,18 +27,6 @@ fn file(path: &str, bytes: &[u8]) -> Value {
 
 fn png(site: &TestSite) -> Vec<u8> {
     std::fs::read(site.content().join("images/banner.png")).expect("the sample PNG")
-}
-
-/// An owner, an editor and an author, each logged in.
-async fn staff(site: &TestSite) -> (Server, Api, Api, Api) {
-    add_user(site, "olga", "owner");
-    add_user(site, "ed", "editor");
-    add_user(site, "au", "author");
-    let server = Server::start(site, &[]);
-    let (owner, _, _) = enroll(&server.api(), "olga").await;
-    let (editor, _, _) = enroll(&server.api(), "ed").await;
-    let (author, _, _) = enroll(&server.api(), "au").await;
-    (server, owner, editor, author)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -25,14 +25,14 @@ pub fn limit_key(ip: &str) -> String {
         return ip.to_owned();
     };
     match ip {
-        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
-            let net = ipnet::Ipv6Net::new(v6, 64).expect("64 is a prefix length");
-            format!("{}", net.trunc())
-        }
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or_else(String::new, |v4| v4.to_string()),
         IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => ipnet::Ipv6Net::new(v6, 64)
+                .expect("64 is a prefix length")
+                .trunc()
+                .to_string(),
+        },
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::plan::Plan;
 use super::PublishError;
+use crate::content::{is_generated, is_reserved};
 use crate::output::SiteWriter;
 use crate::render::seo;
 use crate::render::views::{
@@ -76,7 +77,7 @@ pub(super) fn jobs(plan: &Plan) -> Vec<Job> {
     for (i, post) in snapshot.posts.iter().enumerate() {
         let aliases = post.post.doc.aliases.iter().enumerate();
         // Aliases are checked at save; one stored before the rule is left out.
-        let kept = aliases.filter(|(_, a)| !generated(a) && !taken.contains(&output_path(a)));
+        let kept = aliases.filter(|(_, a)| !is_reserved(a) && !taken.contains(&output_path(a)));
         jobs.extend(kept.map(|(alias, _)| Job::Alias { post: i, alias }));
     }
     // A post's page wins over a redirect page at its address (`folio serve` still
@@ -103,23 +104,13 @@ pub(super) fn jobs(plan: &Plan) -> Vec<Job> {
         if let Some(path) = rule.plain_path() {
             let file = output_path(&path);
             // The first rule for a path is the one that answers.
-            if !generated(&path) && !taken.contains(&file) && seen.insert(file) {
+            if !is_generated(&path) && !taken.contains(&file) && seen.insert(file) {
                 jobs.push(Job::Redirect(r));
             }
         }
     }
     jobs.push(Job::NotFound);
     jobs
-}
-
-/// Whether the site path `path` (`/search.json`) is under a generated file or folder.
-fn generated(path: &str) -> bool {
-    let first = path
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    crate::content::is_generated(first)
 }
 
 /// The address of page `page` of `list`.

@@ -88,7 +88,7 @@ pub fn parse(path: &str, text: &str, defaults: &Defaults) -> Result<ParsedFile, 
     })?;
     check_shape(path, header)?;
     let mut unknown = BTreeSet::new();
-    let front: FrontMatter = match format {
+    let mut front: FrontMatter = match format {
         Format::Yaml => {
             let de = serde_yaml_ng::Deserializer::from_str(header);
             serde_ignored::deserialize(de, |p| {
@@ -126,7 +126,6 @@ pub fn parse(path: &str, text: &str, defaults: &Defaults) -> Result<ParsedFile, 
         .into_iter()
         .map(|key| format!("{path}: unknown front matter key `{key}` (ignored)"))
         .collect();
-    let mut front = front;
     // One bad alias leaves that alias out, not the post.
     front.aliases.retain(|alias| match validate_alias(alias) {
         Ok(()) => true,

@@ -114,19 +114,26 @@ const GENERATED: &[&str] = &[
 /// First segments of the folders of list pages (`/tag/x/`, `/author/x/`, `/page/2/`).
 const LISTS: &[&str] = &["tag", "author", "page"];
 
-/// Whether `segment`, the first of a site path, is one the site writes itself: a
-/// post or an alias there would take the place of a generated file (the feed, a
-/// sitemap, the search index, an image variant) or a list page.
-pub fn is_reserved(segment: &str) -> bool {
-    is_generated(segment) || LISTS.contains(&segment.to_ascii_lowercase().as_str())
+/// Whether the site path `path` (`/search.json`, `sitemap-2.xml`, a slug) is under an
+/// address the site writes itself: a post or an alias there would take the place of a
+/// generated file (the feed, a sitemap, the search index, an image variant) or a list
+/// page.
+pub fn is_reserved(path: &str) -> bool {
+    is_generated(path) || LISTS.contains(&first_segment(path).as_str())
 }
 
-/// Whether `segment`, the first of a site path, is owned whole by the build or the
+/// Whether the site path `path` is under an address owned whole by the build or the
 /// server: no redirect page may be written there either.
-pub fn is_generated(segment: &str) -> bool {
-    let segment = segment.to_ascii_lowercase();
-    let sitemap = segment.starts_with("sitemap") && segment.ends_with(".xml");
-    sitemap || GENERATED.contains(&segment.as_str())
+pub fn is_generated(path: &str) -> bool {
+    let first = first_segment(path);
+    let sitemap = first.starts_with("sitemap") && first.ends_with(".xml");
+    sitemap || GENERATED.contains(&first.as_str())
+}
+
+/// The first segment of a site path, lowercase (addresses are matched without case).
+fn first_segment(path: &str) -> String {
+    let path = path.trim_start_matches('/');
+    path.split('/').next().unwrap_or(path).to_ascii_lowercase()
 }
 
 /// A slug is one URL path segment: lowercase letters, digits and `-`, `_`, `.`
@@ -162,10 +169,10 @@ pub fn validate_alias(alias: &str) -> Result<(), String> {
     if path.is_empty() {
         return Err("cannot redirect the home page".into());
     }
-    let first = path.split('/').next().unwrap_or_default();
-    if is_reserved(first) {
+    if is_reserved(path) {
         return Err(format!(
-            "is under /{first}, an address the site writes itself"
+            "is under /{}, an address the site writes itself",
+            first_segment(path)
         ));
     }
     for segment in path.trim_end_matches('/').split('/') {

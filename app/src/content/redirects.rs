@@ -204,14 +204,11 @@ fn check(rules: &[Redirect]) -> Result<(), String> {
 }
 
 /// Whether `path` (an alias) would take an address the site has: one of `own` (as
-/// [`normal`] makes them), or any under the site's own folders (tags, authors, pages
-/// of lists, assets, sitemaps).
+/// [`normal`] makes them), or any under the addresses the site writes itself (see
+/// [`super::is_reserved`]: tags, authors, pages of lists, assets, sitemaps, feeds).
 pub fn takes_address(path: &str, own: &std::collections::HashSet<String>) -> bool {
     let path = normal(path);
-    const FOLDERS: [&str; 6] = [
-        "/tag/", "/author/", "/page/", "/assets/", "/rss/", "/sitemap",
-    ];
-    own.contains(&path) || FOLDERS.iter().any(|f| path.starts_with(f))
+    own.contains(&path) || super::is_reserved(&path)
 }
 
 /// A path compared as Ghost compares them: without case, with or without its last `/`.

@@ -225,14 +225,14 @@ impl SiteWriter {
 
     /// Keeps the published file `rel` as it is, as part of this build. Returns false,
     /// claiming nothing, when the published build does not have it (the caller makes
-    /// it then); true when it is kept, or left out with a warning.
+    /// it then, or `put` leaves it out); true when it is kept, or left out with a
+    /// warning because another part of the site has the path.
     pub fn keep(&self, rel: &str, what: &str) -> Result<bool, WriteError> {
-        let Some(published) = self.base.as_ref().map(|b| b.join(rel)) else {
+        // A path out of the folder is never looked up: `put` names it in a warning.
+        let base = self.base.as_ref().filter(|_| confined(rel).is_ok());
+        let Some(published) = base.map(|b| b.join(rel)) else {
             return Ok(false);
         };
-        if confined(rel).is_err() {
-            return Ok(!self.claim(rel, what));
-        }
         // The same as the published file already: nothing to touch.
         let current = matches!(&self.stale, Stale::Behind(behind) if !behind.contains(rel));
         let target = self.next.join(rel);

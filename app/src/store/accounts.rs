@@ -300,11 +300,20 @@ impl std::fmt::Display for Taken {
     }
 }
 
-/// The account holding the author profile that `username` would take, if any.
-pub(super) async fn profile_taken(
+/// Why no account can be made under `username`, if it cannot: an account has the
+/// name, or the author profile the name gives (its slug) is another account's.
+pub(super) async fn username_taken(
     conn: &mut SqliteConnection,
     username: &str,
 ) -> Result<Option<Taken>> {
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE username = ?)")
+            .bind(username)
+            .fetch_one(&mut *conn)
+            .await?;
+    if exists {
+        return Ok(Some(Taken::Username));
+    }
     let slug = super::users::author_slug(username);
     let holder: Option<String> = sqlx::query_scalar(
         "SELECT a.username FROM accounts a JOIN users u ON u.id = a.user_id WHERE u.slug = ?",
@@ -323,15 +332,7 @@ pub(super) async fn insert_account(
     role: Role,
     password_hash: &str,
 ) -> Result<std::result::Result<i64, Taken>> {
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE username = ?)")
-            .bind(username)
-            .fetch_one(&mut *tx)
-            .await?;
-    if exists {
-        return Ok(Err(Taken::Username));
-    }
-    if let Some(taken) = profile_taken(tx, username).await? {
+    if let Some(taken) = username_taken(tx, username).await? {
         return Ok(Err(taken));
     }
     let first: i64 = sqlx::query_scalar("SELECT count(*) = 0 FROM accounts")

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::FromRow;
 
-use super::accounts::{insert_account, profile_taken, Role, Taken};
+use super::accounts::{insert_account, username_taken, Role, Taken};
 use super::{timestamp, Result, Store};
 
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -42,15 +42,7 @@ impl Store {
         expires: DateTime<Utc>,
     ) -> Result<std::result::Result<Invite, Refused>> {
         let mut tx = self.write().await?;
-        let taken: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE username = ?)")
-                .bind(username)
-                .fetch_one(&mut *tx)
-                .await?;
-        if taken {
-            return Ok(Err(Refused::Taken(Taken::Username)));
-        }
-        if let Some(taken) = profile_taken(&mut tx, username).await? {
+        if let Some(taken) = username_taken(&mut tx, username).await? {
             return Ok(Err(Refused::Taken(taken)));
         }
         sqlx::query("DELETE FROM invites WHERE username = ?")

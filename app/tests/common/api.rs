@@ -124,6 +124,18 @@ pub async fn redirect(server: &Server, path: &str) -> (u16, String) {
     (response.status().as_u16(), location)
 }
 
+/// An owner, an editor and an author, each logged in.
+pub async fn staff(site: &TestSite) -> (Server, Api, Api, Api) {
+    add_user(site, "olga", "owner");
+    add_user(site, "ed", "editor");
+    add_user(site, "au", "author");
+    let server = Server::start(site, &[]);
+    let (owner, _, _) = enroll(&server.api(), "olga").await;
+    let (editor, _, _) = enroll(&server.api(), "ed").await;
+    let (author, _, _) = enroll(&server.api(), "au").await;
+    (server, owner, editor, author)
+}
+
 /// `folio serve` in `site` with the owner `name` enrolled and logged in.
 pub async fn owner_session(site: &TestSite, name: &str, env: &[(&str, &str)]) -> (Server, Api) {
     add_user(site, name, "owner");

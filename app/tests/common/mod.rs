@@ -193,6 +193,21 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// A photo-like JPEG (gradients, so it does not compress to nothing).
+pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([
+            (x * 255 / width) as u8,
+            (y * 255 / height) as u8,
+            ((x ^ y) & 0xff) as u8,
+        ])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("encode");
+    out.into_inner()
+}
+
 /// A post file with YAML front matter.
 pub fn post(title: &str, extra: &str, body: &str) -> String {
     format!("---\ntitle: {title}\n{extra}---\n\n{body}\n")
