@@ -107,6 +107,9 @@ pub struct ServeArgs {
     /// Open connections at most (at the limit, the oldest idle one is closed).
     #[arg(long, env = "FOLIO_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
+    /// Open connections one client address may hold (trusted proxies excepted).
+    #[arg(long, env = "FOLIO_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
+    pub max_connections_per_address: usize,
     /// Seconds a client has to send a request's headers (and a connection may idle).
     #[arg(long, env = "FOLIO_HEADER_TIMEOUT", default_value_t = 10)]
     pub header_timeout: u64,

@@ -27,10 +27,15 @@ pub async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> Result<(
     let publisher = Publisher::new(site.clone(), options);
     // A CDN named without its credentials stops the start, not the first deploy.
     let deployer = Deployer::new(site.clone()).context("[deploy] in folio.toml")?;
+    // Who may speak for clients: believed by the admin, and not held to the
+    // listener's per-address cap.
+    let proxies = parse_proxies(&args.admin.trusted_proxies)
+        .map_err(anyhow::Error::msg)
+        .context("FOLIO_TRUSTED_PROXIES")?;
     let admin = if args.admin.no_admin {
         None
     } else {
-        let admin = admin(&site, paths, &args.admin, publisher.clone()).await?;
+        let admin = admin(&site, paths, &args.admin, &proxies, publisher.clone()).await?;
         Some(Arc::new(admin.with_deployer(deployer.clone())))
     };
     let timeout = std::time::Duration::from_secs(args.header_timeout.max(1));
@@ -39,6 +44,8 @@ pub async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> Result<(
         admin_listen: args.admin_listen,
         limits: Limits {
             max_connections: args.max_connections,
+            per_address: args.max_connections_per_address,
+            proxies: proxies.as_slice().into(),
             header_timeout: timeout,
             body_timeout: timeout,
         },
@@ -58,15 +65,13 @@ async fn admin(
     site: &Arc<Site>,
     paths: &PathArgs,
     args: &AdminArgs,
+    trusted_proxies: &[ipnet::IpNet],
     publisher: Arc<Publisher>,
 ) -> Result<Admin> {
     let keys = Keys::for_store(secret_key()?, &paths.db, &site.store).await?;
-    let trusted_proxies = parse_proxies(&args.trusted_proxies)
-        .map_err(anyhow::Error::msg)
-        .context("FOLIO_TRUSTED_PROXIES")?;
     let options = AdminOptions {
         secure_cookies: !args.insecure_cookies,
-        trusted_proxies,
+        trusted_proxies: trusted_proxies.to_vec(),
         media_max_bytes: args.media_max_bytes,
     };
     Ok(Admin::new(site.clone(), keys, options, publisher))

@@ -3,12 +3,15 @@
 //! keep-alive connections included), a cap on open connections, and, at the cap,
 //! room made for a new client by closing the oldest connection that has no request
 //! in progress. A slow client (a byte every few seconds) thus holds its connection
-//! at most [`Limits::header_timeout`], and thousands of them cannot starve a health
-//! probe, which completes its request at once.
+//! at most [`Limits::header_timeout`]. One address holds at most
+//! [`Limits::per_address`] connections (proxies excepted), and when every slot is
+//! busy a few more are kept for health probes, so a liveness probe never fails
+//! because slow clients hold the server.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,9 +27,15 @@ use tokio::sync::oneshot;
 use tower::ServiceExt;
 
 /// How the listener bounds its clients.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     pub max_connections: usize,
+    /// Connections one client address may hold at once; beyond, its oldest idle one
+    /// is closed, or the new one refused when all of its connections are busy.
+    pub per_address: usize,
+    /// Peers not held to [`Limits::per_address`]: the proxies every client comes
+    /// through (Traefik, a tunnel), which say who the client is in a header.
+    pub proxies: Arc<[ipnet::IpNet]>,
     /// Time a client has to send a request's headers, from the moment the server
     /// waits for them (so also the longest a keep-alive connection idles).
     pub header_timeout: Duration,
@@ -38,6 +47,8 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_connections: 1024,
+            per_address: 64,
+            proxies: Arc::from(Vec::new()),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
         }
@@ -46,17 +57,70 @@ impl Default for Limits {
 
 /// Requests in flight at graceful shutdown get this long to finish.
 const DRAIN: Duration = Duration::from_secs(30);
+/// Connections beyond the cap kept for health probes when every other connection is
+/// busy: they answer `/healthz` and `/readyz` only, so a liveness probe never fails
+/// because clients hold every slot.
+const RESERVE: usize = 16;
+/// The paths a reserve connection answers.
+const HEALTH: [&str; 2] = ["/healthz", "/readyz"];
 
-/// An open connection: its requests in flight, and how to close it.
+/// An open connection: who holds it, its requests in flight, and how to close it.
 struct Open {
+    addr: IpAddr,
+    reserve: bool,
     busy: Arc<AtomicUsize>,
     close: Option<oneshot::Sender<()>>,
 }
 
-/// The open connections, by order of arrival.
+impl Open {
+    fn idle(&self) -> bool {
+        self.busy.load(Ordering::SeqCst) == 0
+    }
+}
+
+/// The open connections, by order of arrival, and how many each address holds.
+#[derive(Default)]
+struct Table {
+    next: u64,
+    open: BTreeMap<u64, Open>,
+    by_address: HashMap<IpAddr, usize>,
+    reserve: usize,
+}
+
+impl Table {
+    fn close(&mut self, id: u64) {
+        if let Some(mut closed) = self.remove(id) {
+            if let Some(close) = closed.close.take() {
+                let _ = close.send(());
+            }
+        }
+    }
+
+    fn remove(&mut self, id: u64) -> Option<Open> {
+        let gone = self.open.remove(&id)?;
+        if gone.reserve {
+            self.reserve -= 1;
+        }
+        if let Some(count) = self.by_address.get_mut(&gone.addr) {
+            *count -= 1;
+            if *count == 0 {
+                self.by_address.remove(&gone.addr);
+            }
+        }
+        Some(gone)
+    }
+
+    /// The oldest connection that `pick` accepts.
+    fn oldest(&self, pick: impl Fn(&Open) -> bool) -> Option<u64> {
+        self.open.iter().find(|(_, c)| pick(c)).map(|(id, _)| *id)
+    }
+}
+
 struct Slots {
     max: usize,
-    open: Mutex<(u64, BTreeMap<u64, Open>)>,
+    per_address: usize,
+    proxies: Arc<[ipnet::IpNet]>,
+    table: Mutex<Table>,
 }
 
 /// A connection's place among [`Slots`], given back when it ends.
@@ -64,52 +128,68 @@ struct Slot {
     id: u64,
     slots: Arc<Slots>,
     busy: Arc<AtomicUsize>,
+    /// Admitted beyond the cap, for health probes only.
+    reserve: bool,
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
         self.slots
-            .open
+            .table
             .lock()
             .expect("no panic while holding the lock")
-            .1
-            .remove(&self.id);
+            .remove(self.id);
     }
 }
 
 impl Slots {
-    /// A place for a new connection, making room if needed by closing the oldest
-    /// idle one; None when every open connection is busy.
-    fn admit(self: &Arc<Self>) -> Option<(Slot, oneshot::Receiver<()>)> {
-        let mut open = self.open.lock().expect("no panic while holding the lock");
-        if open.1.len() >= self.max {
-            let idle = open
-                .1
-                .iter()
-                .find(|(_, c)| c.busy.load(Ordering::SeqCst) == 0)
-                .map(|(id, _)| *id)?;
-            if let Some(mut evicted) = open.1.remove(&idle) {
-                if let Some(close) = evicted.close.take() {
-                    let _ = close.send(());
+    /// A place for a new connection from `addr`, making room if needed by closing
+    /// the oldest idle one (of that address first, when it holds its share); a
+    /// reserve place when every connection is busy; None when the address holds
+    /// its share and all of it is busy.
+    fn admit(self: &Arc<Self>, addr: IpAddr) -> Option<(Slot, oneshot::Receiver<()>)> {
+        let mut table = self.table.lock().expect("no panic while holding the lock");
+        let capped = !self.proxies.iter().any(|net| net.contains(&addr));
+        let held = table.by_address.get(&addr).copied().unwrap_or(0);
+        if capped && held >= self.per_address {
+            let own_idle = table.oldest(|c| c.addr == addr && c.idle())?;
+            table.close(own_idle);
+        }
+        let mut reserve = false;
+        if table.open.len() - table.reserve >= self.max {
+            match table.oldest(|c| !c.reserve && c.idle()) {
+                Some(idle) => table.close(idle),
+                None => {
+                    // Probes are short: the oldest reserve connection makes room.
+                    if table.reserve >= RESERVE {
+                        let oldest = table.oldest(|c| c.reserve)?;
+                        table.close(oldest);
+                    }
+                    reserve = true;
                 }
             }
         }
-        open.0 += 1;
-        let id = open.0;
+        table.next += 1;
+        let id = table.next;
         let busy = Arc::new(AtomicUsize::new(0));
         let (close, closed) = oneshot::channel();
-        open.1.insert(
+        table.open.insert(
             id,
             Open {
+                addr,
+                reserve,
                 busy: busy.clone(),
                 close: Some(close),
             },
         );
+        *table.by_address.entry(addr).or_default() += 1;
+        table.reserve += usize::from(reserve);
         Some((
             Slot {
                 id,
                 slots: self.clone(),
                 busy,
+                reserve,
             },
             closed,
         ))
@@ -147,7 +227,9 @@ pub async fn serve(
         .keep_alive_interval(Some(limits.header_timeout));
     let slots = Arc::new(Slots {
         max: limits.max_connections.max(1),
-        open: Mutex::new((0, BTreeMap::new())),
+        per_address: limits.per_address.max(1),
+        proxies: limits.proxies.clone(),
+        table: Mutex::new(Table::default()),
     });
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -164,24 +246,30 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let Some((slot, closed)) = slots.admit() else {
-            tracing::debug!(%peer, "every connection is busy: refused");
+        let Some((slot, closed)) = slots.admit(peer.ip()) else {
+            tracing::debug!(%peer, "every connection of this address is busy: refused");
             continue;
         };
         // Headers and body go out in separate writes; without TCP_NODELAY each
         // response can wait ~40 ms on Nagle's algorithm and the client's delayed ACK.
         let _ = tcp.set_nodelay(true);
         let app = app.clone();
-        let busy = slot.busy.clone();
+        let (busy, reserve) = (slot.busy.clone(), slot.reserve);
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             busy.fetch_add(1, Ordering::SeqCst);
             let in_flight = InFlight(busy.clone());
             request.extensions_mut().insert(ConnectInfo(peer));
             let app = app.clone();
+            let probe = HEALTH.contains(&request.uri().path());
             async move {
-                let response = app.oneshot(request.map(axum::body::Body::new)).await;
+                let response = if reserve && !probe {
+                    busy_answer()
+                } else {
+                    let response = app.oneshot(request.map(axum::body::Body::new)).await;
+                    response.unwrap_or_else(|never| match never {})
+                };
                 drop(in_flight);
-                Ok::<_, Infallible>(response.unwrap_or_else(|never| match never {}))
+                Ok::<_, Infallible>(response)
             }
         });
         let connection = builder
@@ -203,4 +291,16 @@ pub async fn serve(
     {
         tracing::warn!("requests still in flight after {DRAIN:?}: closing them");
     }
+}
+
+/// What a connection admitted for health probes answers anything else.
+fn busy_answer() -> axum::response::Response {
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5"), (header::CONNECTION, "close")],
+        "the server is busy: try again in a few seconds\n",
+    )
+        .into_response()
 }

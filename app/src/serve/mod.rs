@@ -258,7 +258,7 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     let admin_server = match (admin_listen, state.admin.clone()) {
         (Some(addr), Some(admin)) => {
             let app = admin_app(state.clone(), admin);
-            Some(serve_admin(addr, app, limits, admin_stopping).await?)
+            Some(serve_admin(addr, app, limits.clone(), admin_stopping).await?)
         }
         _ => None,
     };
