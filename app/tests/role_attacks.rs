@@ -347,3 +347,32 @@ async fn uploads_are_limited_per_person_per_hour() {
     let reply = Api::reply(upload(&owner).await.expect("an answer")).await;
     assert_eq!(reply.status, 201);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_admin_on_its_own_listener_takes_changes_from_its_own_origin_only() {
+    let site = TestSite::sample();
+    common::api::add_user(&site, "olga", "owner");
+    let (_server, admin) = Server::start_logging(
+        &site,
+        &[("FOLIO_ADMIN_LISTEN", "127.0.0.1:0")],
+        Some("admin on "),
+    );
+    let admin = admin
+        .expect("the admin's address is logged")
+        .trim_end_matches("/admin/")
+        .to_owned();
+    let (session, _, _) = common::api::enroll(&Api::new(&admin), "olga").await;
+    let draft = json!({ "title": "From where?", "markdown": "x" });
+    // The public site (base_url), and the admin's host over another scheme.
+    let other_scheme = admin.replacen("http://", "https://", 1);
+    for origin in [common::BASE_URL, other_scheme.as_str()] {
+        let mut elsewhere = session.clone();
+        elsewhere.origin = Some(origin.to_owned());
+        let refused = elsewhere.post("/posts", draft.clone()).await.expect(403);
+        assert!(
+            refused.body["error"].to_string().contains("cross-origin"),
+            "{origin}"
+        );
+    }
+    session.post("/posts", draft).await.expect(201);
+}

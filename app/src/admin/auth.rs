@@ -260,9 +260,16 @@ fn check_csrf(admin: &Admin, headers: &HeaderMap, session_hash: &str) -> ApiResu
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let same_origin = match origin {
+        // The whole origin, scheme included: a page over plain HTTP on the same host
+        // is another origin.
         Some(origin) => {
-            let authority = origin.split_once("://").map(|(_, rest)| rest);
-            authority.is_some() && (authority == host || admin.allowed_origin(origin))
+            let scheme = if admin.options.secure_cookies {
+                "https"
+            } else {
+                "http"
+            };
+            let own = host.map(|host| format!("{scheme}://{host}"));
+            own.as_deref() == Some(origin) || admin.allowed_origin(origin)
         }
         // Browsers send Origin on every POST, PATCH and DELETE; without one, ask the
         // fetch metadata.

@@ -75,6 +75,9 @@ pub struct AdminOptions {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Largest media upload, in bytes.
     pub media_max_bytes: usize,
+    /// Served on a listener of its own (`--admin-listen`): the site's origin is
+    /// never the admin's.
+    pub own_listener: bool,
 }
 
 impl Default for AdminOptions {
@@ -83,6 +86,7 @@ impl Default for AdminOptions {
             secure_cookies: true,
             trusted_proxies: Vec::new(),
             media_max_bytes: 20 * 1024 * 1024,
+            own_listener: false,
         }
     }
 }
@@ -195,7 +199,12 @@ impl Admin {
     /// wrote.
     fn allowed_origin(&self, origin: &str) -> bool {
         let config = &self.site.config;
-        let own = config.admin_url.as_deref().unwrap_or(&config.base_url);
+        let own = match (&config.admin_url, self.options.own_listener) {
+            (Some(admin_url), _) => admin_url.as_str(),
+            // On a listener of its own, the admin shares nothing with the site.
+            (None, true) => return false,
+            (None, false) => config.base_url.as_str(),
+        };
         let own = own.trim_end_matches('/');
         !own.is_empty() && origin == own
     }

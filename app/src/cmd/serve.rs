@@ -11,7 +11,7 @@ use folio::deploy::worker::Deployer;
 use folio::serve::listener::Limits;
 use folio::serve::ServeOptions;
 
-use crate::cli::{AdminArgs, PathArgs, ServeArgs};
+use crate::cli::{PathArgs, ServeArgs};
 
 pub async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> Result<()> {
     let options = PublishOptions {
@@ -35,7 +35,13 @@ pub async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> Result<(
     let admin = if args.admin.no_admin {
         None
     } else {
-        let admin = admin(&site, paths, &args.admin, &proxies, publisher.clone()).await?;
+        let options = AdminOptions {
+            secure_cookies: !args.admin.insecure_cookies,
+            trusted_proxies: proxies.clone(),
+            media_max_bytes: args.admin.media_max_bytes,
+            own_listener: args.admin_listen.is_some(),
+        };
+        let admin = admin(&site, paths, options, publisher.clone()).await?;
         Some(Arc::new(admin.with_deployer(deployer.clone())))
     };
     let timeout = std::time::Duration::from_secs(args.header_timeout.max(1));
@@ -64,16 +70,10 @@ pub async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> Result<(
 async fn admin(
     site: &Arc<Site>,
     paths: &PathArgs,
-    args: &AdminArgs,
-    trusted_proxies: &[ipnet::IpNet],
+    options: AdminOptions,
     publisher: Arc<Publisher>,
 ) -> Result<Admin> {
     let keys = Keys::for_store(secret_key()?, &paths.db, &site.store).await?;
-    let options = AdminOptions {
-        secure_cookies: !args.insecure_cookies,
-        trusted_proxies: trusted_proxies.to_vec(),
-        media_max_bytes: args.media_max_bytes,
-    };
     Ok(Admin::new(site.clone(), keys, options, publisher))
 }
 
