@@ -376,3 +376,18 @@ async fn the_admin_on_its_own_listener_takes_changes_from_its_own_origin_only() 
     }
     session.post("/posts", draft).await.expect(201);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_too_long_for_any_file_system_is_not_found() {
+    let site = TestSite::empty();
+    site.write("hello.md", &post("Hello", "", "Text."));
+    let server = Server::start(&site, &[]);
+    for path in [
+        format!("/{}", "a".repeat(256)),
+        format!("/hello/{}/", "%41".repeat(300)),
+        format!("/{}", "b/".repeat(600)),
+    ] {
+        let (status, _) = common::api::page(&server, &path).await;
+        assert_eq!(status, 404, "{:.40}", path);
+    }
+}

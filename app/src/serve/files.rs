@@ -201,7 +201,13 @@ async fn caching(
     // Hidden files (a build's temporary files among them) are never part of the site:
     // decided on the decoded path, the one the file lookup uses (`/%2eindex.html...`).
     let decoded = crate::disk::confine::decoded(&path).unwrap_or_else(|| path.clone());
-    if decoded.split('/').any(|segment| segment.starts_with('.')) {
+    // Names no file system holds (over 255 bytes a segment) are not found either,
+    // rather than an error of the lookup.
+    let impossible = decoded.len() > crate::disk::confine::MAX_PATH
+        || decoded.split('/').any(|segment| {
+            segment.starts_with('.') || segment.len() > crate::disk::confine::MAX_SEGMENT
+        });
+    if impossible {
         return StatusCode::NOT_FOUND.into_response();
     }
     let is_read = matches!(*request.method(), Method::GET | Method::HEAD);

@@ -99,10 +99,7 @@ impl Cloudflare {
             .json(&body)
             .send()
             .await
-            .map_err(|e| PurgeError::Unreachable {
-                cdn: CDN,
-                message: e.to_string(),
-            })?;
+            .map_err(|e| PurgeError::from_upstream(CDN, &e.to_string(), &[&self.token], false))?;
         let status = response.status();
         let answer: Value = response.json().await.unwrap_or(Value::Null);
         if status.is_success() && answer["success"] == json!(true) {
@@ -117,9 +114,12 @@ impl Cloudflare {
                     .collect()
             })
             .unwrap_or_default();
-        Err(PurgeError::Refused {
-            cdn: CDN,
-            message: format!("{status}: {}", errors.join("; ")),
-        })
+        let message = format!("{status}: {}", errors.join("; "));
+        Err(PurgeError::from_upstream(
+            CDN,
+            &message,
+            &[&self.token],
+            true,
+        ))
     }
 }

@@ -48,6 +48,13 @@ impl CloudFront {
         })
     }
 
+    /// What an error message from CloudFront must never show.
+    fn secrets(&self) -> [&str; 3] {
+        let credential = &self.credential;
+        let token = credential.token.as_deref().unwrap_or_default();
+        [&credential.key_id, &credential.secret_key, token]
+    }
+
     /// Invalidates `paths` (or everything, above `all_above`); returns the
     /// invalidation's id.
     pub async fn invalidate(
@@ -74,17 +81,17 @@ impl CloudFront {
             .body(body)
             .send()
             .await
-            .map_err(|e| PurgeError::Unreachable {
-                cdn: CDN,
-                message: e.to_string(),
-            })?;
+            .map_err(|e| PurgeError::from_upstream(CDN, &e.to_string(), &self.secrets(), false))?;
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
         if !status.is_success() {
-            return Err(PurgeError::Refused {
-                cdn: CDN,
-                message: format!("{status}: {}", error_message(&text)),
-            });
+            let message = format!("{status}: {}", error_message(&text));
+            return Err(PurgeError::from_upstream(
+                CDN,
+                &message,
+                &self.secrets(),
+                true,
+            ));
         }
         Ok(PurgeReport {
             urls: if everything { Vec::new() } else { items },

@@ -19,6 +19,41 @@ pub enum PurgeError {
     Unreachable { cdn: &'static str, message: String },
 }
 
+impl PurgeError {
+    /// The CDN's answer, as the admin's deploy page and the log may show it: the
+    /// credentials it was sent (`secrets`) and anything shaped like a key or token
+    /// replaced, and cut short. A CDN may echo a request back, headers and all.
+    fn from_upstream(cdn: &'static str, message: &str, secrets: &[&str], reached: bool) -> Self {
+        let message = redact(message, secrets);
+        if reached {
+            Self::Refused { cdn, message }
+        } else {
+            Self::Unreachable { cdn, message }
+        }
+    }
+}
+
+/// Longest upstream message kept, in characters.
+const MESSAGE_MAX: usize = 300;
+
+fn redact(message: &str, secrets: &[&str]) -> String {
+    static SHAPED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        // AWS access key ids, `Bearer ...`, and long runs of token characters.
+        regex::Regex::new(r"AKIA[0-9A-Z]{16}|(?i:bearer)\s+\S+|[A-Za-z0-9_\-+/=]{32,}")
+            .expect("a valid pattern")
+    });
+    let mut text = message.to_owned();
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        text = text.replace(secret, "[redacted]");
+    }
+    let text = SHAPED.replace_all(&text, "[redacted]");
+    let mut cut: String = text.chars().take(MESSAGE_MAX).collect();
+    if text.chars().count() > MESSAGE_MAX {
+        cut.push('…');
+    }
+    cut
+}
+
 /// What a purge did.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct PurgeReport {
@@ -82,6 +117,19 @@ pub fn paths_of<'a>(files: impl IntoIterator<Item = &'a String>) -> Vec<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn upstream_messages_lose_credentials_and_length() {
+        let echoed = "403: bad request for token s3cr3t-token-value with \
+                      Authorization: Bearer abc.def AKIAABCDEFGHIJKLMNOP \
+                      sig=0123456789abcdef0123456789abcdef0123";
+        let shown = redact(echoed, &["s3cr3t-token-value"]);
+        for leaked in ["s3cr3t", "abc.def", "AKIAABCD", "0123456789abcdef"] {
+            assert!(!shown.contains(leaked), "{leaked} in {shown}");
+        }
+        assert!(shown.starts_with("403: bad request"), "{shown}");
+        assert!(redact(&"x ".repeat(1000), &[]).chars().count() <= MESSAGE_MAX + 1);
+    }
 
     #[test]
     fn pages_purge_at_the_address_readers_use_and_assets_not_at_all() {
