@@ -391,3 +391,66 @@ async fn a_name_too_long_for_any_file_system_is_not_found() {
         assert_eq!(status, 404, "{:.40}", path);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_author_cannot_pass_for_another_by_name_nor_keep_the_site_rebuilding() {
+    let site = TestSite::empty();
+    let (_server, owner, _editor, author) = staff(&site).await;
+    let olga = author_id(&owner, "olga").await;
+    owner
+        .patch(
+            &format!("/authors/{olga}"),
+            json!({ "name": "Ada Lovelace", "slug": "olga" }),
+        )
+        .await
+        .expect(200);
+    let me = author_id(&author, "au").await;
+    let rename = |name: &str| json!({ "name": name, "slug": "au" });
+    for invisible in [
+        "Ada\u{200b} Lovelace",
+        "\u{202e}ecalevoL adA",
+        "Ada Love\u{00ad}lace",
+    ] {
+        let refused = author
+            .patch(&format!("/authors/{me}"), rename(invisible))
+            .await
+            .expect(400);
+        assert_eq!(refused.body["field"], "name", "{invisible:?}");
+    }
+    for look_alike in [
+        "Аda Lovelace",
+        "Ada\u{00a0}Lovelace",
+        "ADA LOVELACE",
+        "AdaLovelace",
+    ] {
+        let refused = author
+            .patch(&format!("/authors/{me}"), rename(look_alike))
+            .await
+            .expect(409);
+        assert!(
+            refused.body["error"].to_string().contains("Ada Lovelace"),
+            "{look_alike:?}"
+        );
+    }
+    // A save that changes nothing publishes nothing; changes are counted.
+    let same = author
+        .patch(&format!("/authors/{me}"), rename("au"))
+        .await
+        .expect(200);
+    assert_eq!(same.body["published"], Value::Null, "{}", same.body);
+    let mut last = 200;
+    for i in 0..21 {
+        let reply = author
+            .patch(
+                &format!("/authors/{me}"),
+                json!({ "name": "au", "slug": "au", "bio": format!("v{i}") }),
+            )
+            .await;
+        last = reply.status.as_u16();
+        if last == 429 {
+            assert!(!reply.header("retry-after").is_empty());
+            break;
+        }
+    }
+    assert_eq!(last, 429, "profile saves are limited");
+}

@@ -11,6 +11,7 @@ const area = (name, value, rows = 3) => h('textarea', { name, rows }, value || '
 /// What a save answers about the publish it made.
 function published(answer, what) {
   if (answer.published?.error) toast(`${what} saved, but the publish failed: ${answer.published.error}`);
+  else if (answer.published === null) toast(`${what}: nothing changed.`);
   else toast(`${what} saved and published.`);
 }
 

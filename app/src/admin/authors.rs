@@ -30,6 +30,9 @@ pub async fn list(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<
     Ok(Json(json!({ "authors": profiles })))
 }
 
+/// Profile changes one account may make in [`super::PROFILE_WINDOW`].
+pub(super) const PROFILE_SAVES: usize = 20;
+
 /// Whether `caller` may change the profile `id`: their own, or anyone's for an owner.
 fn may_edit(caller: &Caller, id: i64) -> ApiResult<()> {
     if caller.require(Need::Owner).is_ok() {
@@ -68,7 +71,27 @@ pub async fn update(
         .author(id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such author"))?;
-    let fields = checked(merge(&AuthorFields::from(&current), body)?)?;
+    let before = AuthorFields::from(&current);
+    let fields = checked(merge(&before, body)?)?;
+    if fields == before {
+        // Nothing a reader sees changed: no write, no publish.
+        let mut reply = serde_json::to_value(&current).map_err(ApiError::internal)?;
+        reply["published"] = Value::Null;
+        return Ok(Json(reply));
+    }
+    check_look_alike(store, id, &fields.name).await?;
+    // Each save publishes: a stream of them would keep the site rebuilding.
+    admin
+        .profile_saves
+        .attempt(&format!("account:{}", caller.account.id), 0)
+        .map_err(|wait| {
+            let mut refused = ApiError::too_many(wait);
+            refused.message = format!(
+                "at most {PROFILE_SAVES} profile changes in 10 minutes: try again in {} minutes",
+                wait.as_secs().div_ceil(60)
+            );
+            refused
+        })?;
     let author = store
         .update_author(id, &fields)
         .await?
@@ -86,4 +109,28 @@ pub async fn update(
     let mut reply = serde_json::to_value(&author).map_err(ApiError::internal)?;
     reply["published"] = go_live(&admin).await;
     Ok(Json(reply))
+}
+
+/// 409 when `name` looks like another author's name: the same letters once
+/// confusables (Cyrillic `а` for Latin `a`), spaces and case are set aside, so no one
+/// can pass for someone else in a byline.
+async fn check_look_alike(store: &crate::store::Store, id: i64, name: &str) -> ApiResult<()> {
+    let skeleton = |text: &str| -> String {
+        unicode_security::confusable_detection::skeleton(&text.to_lowercase())
+            .filter(|c| !c.is_whitespace())
+            .collect()
+    };
+    let wanted = skeleton(name);
+    let profiles = store.profiles().await?;
+    let other = profiles
+        .iter()
+        .find(|p| p.author.id != id && skeleton(&p.author.name) == wanted);
+    match other {
+        Some(other) => Err(ApiError::conflict(format!(
+            "{name:?} looks like the name of another author, {:?}: choose a name readers can tell apart",
+            other.author.name
+        ))
+        .with_field("name")),
+        None => Ok(()),
+    }
 }

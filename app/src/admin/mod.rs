@@ -51,6 +51,8 @@ use crate::deploy::worker::Deployer;
 
 /// JSON bodies larger than this get 413 (media has its own limit).
 const JSON_LIMIT: usize = 2 * 1024 * 1024;
+/// The window of [`authors::PROFILE_SAVES`].
+const PROFILE_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
 /// Previews rendered at once; more get 503 with `Retry-After`.
 const PREVIEWS_AT_ONCE: usize = 2;
 /// Largest preview request: a long post's Markdown with room to spare.
@@ -126,6 +128,8 @@ pub struct Admin {
     previews: tokio::sync::Semaphore,
     /// What each account has uploaded lately.
     uploads: quota::UploadQuota,
+    /// Profile changes per account (each one publishes).
+    profile_saves: limit::Limiter,
     /// By hash of the challenge token.
     challenges: Mutex<HashMap<String, Challenge>>,
     /// Set while no account exists: lets the first visitor who has it create the owner.
@@ -154,6 +158,7 @@ impl Admin {
             ),
             previews: tokio::sync::Semaphore::new(PREVIEWS_AT_ONCE),
             uploads: quota::UploadQuota::default(),
+            profile_saves: limit::Limiter::new(authors::PROFILE_SAVES, PROFILE_WINDOW),
             challenges: Mutex::new(HashMap::new()),
             setup_token: Mutex::new(None),
             deployer: None,

@@ -58,7 +58,25 @@ pub(super) fn name(field: &str, value: &str) -> ApiResult<String> {
             format!("{field} has a control character"),
         ));
     }
+    // Invisible characters (zero-width spaces, direction overrides) make one name
+    // look like another.
+    if let Some(c) = value.chars().find(|c| invisible(*c)) {
+        return Err(ApiError::field(
+            field,
+            format!(
+                "{field} has an invisible character (U+{:04X}); type the name plainly",
+                u32::from(c)
+            ),
+        ));
+    }
     Ok(value.to_owned())
+}
+
+/// Whether `c` is shown as nothing: Unicode's default-ignorable characters.
+fn invisible(c: char) -> bool {
+    use unicode_security::general_security_profile::IdentifierType;
+    use unicode_security::GeneralSecurityProfile;
+    c.identifier_type() == Some(IdentifierType::Default_Ignorable)
 }
 
 /// A slug as URLs have it: lowercase letters, digits and single hyphens.
