@@ -6,6 +6,37 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+/// An export in Ghost's wrapper: `{"db": [export]}`.
+#[derive(Debug, Deserialize)]
+pub struct Wrapped {
+    pub db: Vec<Export>,
+}
+
+/// What a file is, read without keeping any of its values: wrapped or not, its
+/// version, and whether it has a posts table.
+#[derive(Debug, Deserialize)]
+pub struct Shape {
+    pub db: Option<Vec<ShapeOf>>,
+    pub meta: Option<ShapeMeta>,
+    pub data: Option<ShapeData>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShapeOf {
+    pub meta: Option<ShapeMeta>,
+    pub data: Option<ShapeData>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShapeMeta {
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShapeData {
+    pub posts: Option<serde::de::IgnoredAny>,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct Export {
     pub meta: Meta,
