@@ -187,8 +187,7 @@ fn read(path: &Path, max_bytes: u64) -> Result<Export, GhostError> {
     };
     let mut json = serde_json::Deserializer::from_reader(open()?);
     if wrapped {
-        let file: export::Wrapped =
-            serde_path_to_error::deserialize(&mut json).map_err(invalid)?;
+        let file: export::Wrapped = serde_path_to_error::deserialize(&mut json).map_err(invalid)?;
         file.db
             .into_iter()
             .next()

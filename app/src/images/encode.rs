@@ -112,12 +112,17 @@ pub fn variants(bytes: &[u8], format: Format, budget: &Budget) -> Result<Made, R
 /// The size of an image folio does not resize: a GIF's from its header, a drawing's
 /// from its `width` and `height` (in pixels) or else its `viewBox`.
 pub fn measure(bytes: &[u8], format: Format) -> Result<(u32, u32), Refused> {
-    match format {
-        Format::Svg => svg_size(bytes).ok_or(Refused::Unsized),
+    let (width, height) = match format {
+        Format::Svg => svg_size(bytes).ok_or(Refused::Unsized)?,
         _ => imagesize::blob_size(bytes)
             .map(|s| (s.width as u32, s.height as u32))
-            .map_err(|e| Refused::Decode(e.to_string())),
+            .map_err(|e| Refused::Decode(e.to_string()))?,
+    };
+    // A header saying 0 px gives a page nothing to size.
+    if width == 0 || height == 0 {
+        return Err(Refused::Unsized);
     }
+    Ok((width, height))
 }
 
 fn svg_size(bytes: &[u8]) -> Option<(u32, u32)> {
