@@ -260,3 +260,40 @@ fn two_publishes_of_one_folder_at_once_both_finish() {
     assert!(ok, "{stderr}");
     assert!(site.out().join("index.html").is_file());
 }
+
+#[test]
+fn a_file_whose_slug_names_a_generated_file_is_left_out_and_the_rest_publishes() {
+    let site = TestSite::empty();
+    site.write("a.md", &post("A", "", "Text."));
+    site.write("kept.md", &post("Kept", "", "First version."));
+    let (ok, text) = publish(&site, &[]);
+    assert!(ok, "{text}");
+    site.write("search.md", &post("Search", "", "Shadowing the index."));
+    site.write(
+        "feed.md",
+        &post("Feed", "slug: rss.xml\n", "Shadowing the feed."),
+    );
+    site.write(
+        "kept.md",
+        &post("Kept", "slug: sitemap.xml\n", "Second version."),
+    );
+    let out = site.cli(&["publish", "--prune"]);
+    let text = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{text}");
+    for file in ["search.md", "feed.md", "kept.md"] {
+        assert!(
+            text.contains(&format!("{file}: the slug")),
+            "{file} named: {text}"
+        );
+    }
+    assert!(
+        site.read_out("search.json").starts_with('{'),
+        "the index is the site's"
+    );
+    assert!(site.read_out("rss.xml").contains("<rss"));
+    assert!(
+        site.read_out("kept/index.html").contains("First version."),
+        "kept as it was"
+    );
+    assert!(site.out().join("a/index.html").is_file());
+}

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Deserialize;
 
-use super::{validate_alias, validate_slug, ContentError};
+use super::{is_reserved, validate_alias, validate_slug, ContentError};
 use crate::store::{Kind, PostDoc, Status};
 
 #[derive(Debug, Default, Deserialize)]
@@ -153,6 +153,12 @@ fn into_doc(
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| invalid("missing `title`".into()))?;
     let slug = slug(front.slug, defaults).map_err(invalid)?;
+    if is_reserved(&slug) {
+        return Err(ContentError::ReservedSlug {
+            path: path.to_owned(),
+            slug,
+        });
+    }
     let kind = match front.kind.as_deref() {
         None => defaults.kind,
         Some(k) => Kind::parse(k)
@@ -216,10 +222,13 @@ fn into_doc(
 /// The slug the front matter gives, else the file name's; checked.
 fn slug(given: Option<String>, defaults: &Defaults) -> Result<String, String> {
     match given {
+        // A reserved slug is told apart by the caller: that file is left out.
+        Some(slug) if is_reserved(&slug) => Ok(slug),
         Some(slug) => {
             validate_slug(&slug).map_err(|m| format!("slug {slug:?}: {m}"))?;
             Ok(slug)
         }
+        None if is_reserved(&defaults.slug) => Ok(defaults.slug.clone()),
         None => {
             let slug = defaults.slug.clone();
             validate_slug(&slug).map_err(|m| {

@@ -81,6 +81,9 @@ pub async fn import_dir(
                 present.insert(read.path.clone());
                 new.push((read, slug));
             }
+            Scanned::LeftOut { path } => {
+                present.insert(path);
+            }
         }
     }
     let mut tx = store.write().await?;

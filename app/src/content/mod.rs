@@ -58,6 +58,13 @@ pub enum ContentError {
     },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
+    /// A file whose slug is an address the site writes itself: left out of the
+    /// import (named in a warning), never a reason to stop it.
+    #[error(
+        "{path}: the slug {slug:?} is an address the site writes itself (feeds, sitemaps, \
+         search, lists, images): the file is left out; give it another `slug`"
+    )]
+    ReservedSlug { path: String, slug: String },
     #[error(
         "{path}: not valid UTF-8 (first invalid byte at offset {offset}); save the file as UTF-8"
     )]

@@ -47,6 +47,9 @@ pub(super) enum Scanned {
     /// thousand at a time, so a first import of 100,000 files never holds them all
     /// (1.3 GB when it did).
     New { read: FileRead, slug: String },
+    /// A file left out of this import (named in a warning): it is there, so its post,
+    /// if it has one, stays as it was and is not pruned.
+    LeftOut { path: String },
 }
 
 /// A Markdown file of `content/`: where it is, its path relative to `content/`, and
@@ -213,7 +216,13 @@ fn scan_one(
         };
         return Ok((scanned, Vec::new()));
     }
-    let mut parsed = parsing.parse(&read, &bytes)?;
+    let mut parsed = match parsing.parse(&read, &bytes) {
+        Err(left_out @ ContentError::ReservedSlug { .. }) => {
+            let warning = left_out.to_string();
+            return Ok((Scanned::LeftOut { path: read.path }, vec![warning]));
+        }
+        parsed => parsed?,
+    };
     if record.is_some_and(|k| k.trashed) {
         parsed.warnings.push(format!(
             "{}: the file changed since its post was trashed: the post is back",
@@ -253,6 +262,7 @@ pub(super) fn check_slugs(
                 read, doc: None, ..
             } => (read, known[&read.path].slug.as_str()),
             Scanned::New { read, slug } => (read, slug.as_str()),
+            Scanned::LeftOut { .. } => continue,
         };
         if let Some(first) = owners.insert(slug, &read.path) {
             errors.push(ContentError::DuplicateSlug {
