@@ -115,6 +115,9 @@ pub struct Site {
     /// Told the files every successful publish wrote or removed: what a deploy sends
     /// on (see [`Site::subscribe`]).
     published: tokio::sync::broadcast::Sender<Arc<Changed>>,
+    /// The theme previews render with, by the hash of its files: parsed again only
+    /// when they change.
+    preview_theme: std::sync::Mutex<Option<(blake3::Hash, Arc<crate::render::Theme>)>>,
 }
 
 /// The files of the output folder a publish wrote or removed, relative to it.
@@ -167,6 +170,7 @@ impl Site {
             clock: Clock::system(),
             schedule_wake: tokio::sync::Notify::new(),
             published: tokio::sync::broadcast::channel(64).0,
+            preview_theme: std::sync::Mutex::new(None),
         }
     }
 

@@ -2,6 +2,7 @@
 //! into a scratch folder, touching neither the store nor the output folder.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::frame::Frame;
 use super::pages;
@@ -15,18 +16,16 @@ use crate::store::{PostDoc, Snapshot, StoredPost};
 impl Site {
     /// The page `doc` would be; with `sanitized`, its raw HTML cleaned as an author's
     /// post is.
-    pub async fn preview(&self, doc: PostDoc, sanitized: bool) -> Result<String, PublishError> {
-        let theme_source = self.paths.theme.clone();
-        let templates = self.paths.templates.clone();
+    pub async fn preview(
+        self: &Arc<Self>,
+        doc: PostDoc,
+        sanitized: bool,
+    ) -> Result<String, PublishError> {
         let config = self.effective_config().await?;
+        let site = self.clone();
         tokio::task::spawn_blocking(move || {
-            let theme = Theme::load(&theme_source, Some(&templates))?;
-            let frame = Frame::new(
-                &config,
-                true,
-                crate::render::theme_hash(&theme_source, &templates),
-                Images::none().signature(),
-            );
+            let (theme_hash, theme) = site.preview_theme()?;
+            let frame = Frame::new(&config, true, theme_hash, Images::none().signature());
             let slug = doc.slug.clone();
             let bodies = HashMap::from([(0, doc.markdown.clone())]);
             let snapshot = Snapshot::single(StoredPost {
@@ -41,7 +40,7 @@ impl Site {
             let input = Build {
                 snapshot: &snapshot,
                 bodies: &bodies,
-                theme: &theme,
+                theme: &*theme,
                 frame: &frame,
                 config: &config,
                 media: &[],
@@ -61,5 +60,22 @@ impl Site {
         })
         .await
         .map_err(stopped)?
+    }
+
+    /// The theme as its files are now, parsed only when they changed since the last
+    /// preview (a preview is asked for at every pause in typing).
+    fn preview_theme(&self) -> Result<(blake3::Hash, Arc<Theme>), PublishError> {
+        let (source, templates) = (&self.paths.theme, &self.paths.templates);
+        let hash = crate::render::theme_hash(source, templates);
+        let mut cached = self
+            .preview_theme
+            .lock()
+            .expect("no panic while holding the lock");
+        if let Some((known, theme)) = cached.as_ref().filter(|(known, _)| *known == hash) {
+            return Ok((*known, theme.clone()));
+        }
+        let theme = Arc::new(Theme::load(source, Some(templates))?);
+        *cached = Some((hash, theme.clone()));
+        Ok((hash, theme))
     }
 }
