@@ -2,12 +2,11 @@
 //! that publishes the result.
 //!
 //! Data flows one way: files ([`content`], [`ghost`]) or the [`admin`] API ->
-//! [`store`] -> snapshot -> [`build`] (what changed) -> [`render`] (pages) ->
+//! [`store`] -> snapshot -> [`site`] (what changed) -> [`render`] (pages) ->
 //! [`output`] folder -> [`serve`] or [`deploy`]. No module imports one further down
 //! the flow; `docs/architecture.md` says what each holds.
 
 pub mod admin;
-pub mod build;
 pub mod clock;
 pub mod config;
 pub mod content;
@@ -19,5 +18,6 @@ pub mod metrics;
 pub mod output;
 pub mod render;
 pub mod serve;
+pub mod site;
 pub mod store;
 pub mod watch;

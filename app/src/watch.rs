@@ -11,9 +11,9 @@ use notify::event::{EventKind, ModifyKind};
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::{broadcast, mpsc};
 
-use crate::build::{PublishOptions, Site};
 use crate::config::SiteConfig;
 use crate::render::ThemeSource;
+use crate::site::{PublishOptions, Site};
 
 /// What the browsers of a watching server are told.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,9 +10,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use serde_json::json;
 
-use folio::build::PublishOptions;
 use folio::images::budget::Budget;
 use folio::images::{encode, Format};
+use folio::site::PublishOptions;
 
 fn config(cases: u32) -> Config {
     Config {

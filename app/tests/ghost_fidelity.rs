@@ -434,7 +434,7 @@ async fn bad_redirects_are_refused_by_file_and_line_and_change_nothing() {
     let published = site
         .site()
         .await
-        .publish(folio::build::PublishOptions::default())
+        .publish(folio::site::PublishOptions::default())
         .await;
     let error = published.expect_err("refused").to_string();
     assert!(error.contains("redirects.yaml:"), "{error}");

@@ -6,8 +6,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{post, repo, TestSite, BASE_URL};
-use folio::build::PublishOptions;
 use folio::render::ThemeSource;
+use folio::site::PublishOptions;
 
 /// Every `href` and `src` value in an HTML document.
 fn links(html: &str) -> Vec<String> {
@@ -254,7 +254,7 @@ async fn only_changed_files_are_written_and_stale_ones_removed() {
 async fn publish_with_theme(
     site: &TestSite,
     edit: impl FnOnce(&std::path::Path),
-) -> Result<folio::build::PublishReport, String> {
+) -> Result<folio::site::PublishReport, String> {
     let theme = site.path().join("theme");
     common::copy_dir(&repo().join("themes/default"), &theme);
     edit(&theme);
@@ -549,7 +549,7 @@ async fn progress_is_reported_up_to_every_page() {
     let site = TestSite::sample();
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let record = seen.clone();
-    let progress: folio::build::Progress = std::sync::Arc::new(move |done, total| {
+    let progress: folio::site::Progress = std::sync::Arc::new(move |done, total| {
         record.lock().expect("lock").push((done, total));
     });
     let s = site.site().await;

@@ -229,7 +229,7 @@ async fn health_and_readiness() {
 
     state
         .site
-        .publish(folio::build::PublishOptions {
+        .publish(folio::site::PublishOptions {
             import: true,
             ..Default::default()
         })

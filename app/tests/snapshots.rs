@@ -16,7 +16,7 @@ async fn the_sample_site_renders_as_pinned() {
         .site()
         .await
         .with_clock(folio::clock::Clock::fixed(at.into()));
-    s.publish(folio::build::PublishOptions {
+    s.publish(folio::site::PublishOptions {
         import: true,
         ..Default::default()
     })

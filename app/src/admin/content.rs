@@ -17,8 +17,8 @@ use serde_json::{json, Value};
 use super::auth::{Caller, Need};
 use super::error::{from_json, ApiError, ApiResult, Body};
 use super::Admin;
-use crate::build::PublishOptions;
 use crate::content::frontmatter::{self, Defaults};
+use crate::site::PublishOptions;
 use crate::store::Kind;
 
 /// Request bodies of this endpoint may carry images.

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::build::PublishError;
+use crate::site::PublishError;
 use crate::store::StoreError;
 
 #[derive(Debug)]

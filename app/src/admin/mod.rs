@@ -24,8 +24,8 @@ mod quota;
 mod revisions;
 mod second_factor;
 mod session;
+mod settings;
 mod setup;
-mod site;
 mod tags;
 mod tokens;
 pub mod totp;
@@ -46,8 +46,8 @@ use axum::Router;
 pub use client::parse_proxies;
 pub use crypto::Keys;
 
-use crate::build::{Publisher, Site};
 use crate::deploy::worker::Deployer;
+use crate::site::{Publisher, Site};
 
 /// JSON bodies larger than this get 413 (media has its own limit).
 const JSON_LIMIT: usize = 2 * 1024 * 1024;
@@ -288,7 +288,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
         .route("/authors/{id}", patch(authors::update))
         .route(
             "/settings",
-            get(site::settings).patch(site::update_settings),
+            get(settings::settings).patch(settings::update_settings),
         )
         .route(
             "/preview",

@@ -1,4 +1,4 @@
-//! Publishing from the API (through the server's [`Publisher`](crate::build::Publisher),
+//! Publishing from the API (through the server's [`Publisher`](crate::site::Publisher),
 //! so requests that arrive together share one build) and previews.
 
 use std::sync::Arc;

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use folio::build::Site;
+use folio::site::Site;
 use folio::store::backup;
 
 use crate::cli::BackupArgs;

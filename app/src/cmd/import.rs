@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use folio::build::Site;
 use folio::content::{self, ImportReport};
 use folio::ghost::{GhostOptions, GhostReport};
+use folio::site::Site;
 
 use super::print_warnings;
 use crate::cli::{ImportArgs, ImportFrom};
@@ -177,9 +177,9 @@ async fn verify_site(
     max_bytes: u64,
     members: folio::ghost::Members,
 ) -> Result<folio::ghost::verify::Verified> {
-    let options = folio::build::PublishOptions {
+    let options = folio::site::PublishOptions {
         import: true,
-        ..folio::build::PublishOptions::default()
+        ..folio::site::PublishOptions::default()
     };
     site.publish(options).await?;
     Ok(folio::ghost::verify::verify(

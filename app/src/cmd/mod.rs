@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
-use folio::build::{Paths, Progress, Site};
 use folio::config::SiteConfig;
 use folio::render::ThemeSource;
+use folio::site::{Paths, Progress, Site};
 use folio::store::Store;
 
 use crate::cli::{Cli, Command, PathArgs};

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
-use folio::build::{PublishOptions, PublishReport, Site};
 use folio::deploy::bucket::{self, BucketOptions, BucketReport, Headers};
 use folio::deploy::purge::{paths_of, PurgeReport, Purgers};
+use folio::site::{PublishOptions, PublishReport, Site};
 
 use super::import::import_line;
 use super::{print_warnings, progress};

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 
 use folio::admin::{parse_proxies, Admin, AdminOptions, Keys};
-use folio::build::{PublishOptions, Publisher, Site};
 use folio::deploy::worker::Deployer;
 use folio::serve::listener::Limits;
 use folio::serve::ServeOptions;
+use folio::site::{PublishOptions, Publisher, Site};
 
 use crate::cli::{PathArgs, ServeArgs};
 

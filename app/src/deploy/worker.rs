@@ -15,7 +15,7 @@ use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::bucket::{self, BucketOptions, Headers};
 use super::purge::{paths_of, PurgeError, Purgers};
-use crate::build::{Changed, Site};
+use crate::site::{Changed, Site};
 
 /// The first wait after a failure; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);

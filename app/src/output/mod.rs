@@ -2,8 +2,8 @@
 //! behind a link, switched whole); [`delivery`] says how each of its files is
 //! delivered, the same from `folio serve` and from a bucket.
 
-mod builds;
 pub mod delivery;
+mod trees;
 pub mod writer;
 
 #[cfg(test)]
@@ -12,7 +12,7 @@ mod tests;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use builds::{settle, unsettled};
+pub use trees::{settle, unsettled};
 pub use writer::{SiteWriter, WriteReport};
 
 #[derive(Debug, thiserror::Error)]

@@ -4,8 +4,8 @@
 use std::fs;
 use std::path::Path;
 
-use super::builds::{files_under, siblings, BEHIND};
-use super::builds::{settle, unsettled};
+use super::trees::{files_under, siblings, BEHIND};
+use super::trees::{settle, unsettled};
 use super::SiteWriter;
 use std::os::unix::fs::MetadataExt;
 

@@ -24,7 +24,7 @@ use std::thread::JoinHandle;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::builds::{
+use super::trees::{
     clear, files_under, make_parent, published, remove_empty_parents, same_file, siblings, Behind,
     BuildLock, BEHIND, TREES, UNSETTLED,
 };

@@ -1,6 +1,6 @@
 //! The renderer: pure functions from a [`Snapshot`](crate::store::Snapshot), a post's
 //! Markdown and a theme to the text of pages. It reads no database, runs on no async
-//! runtime and writes no file; [`crate::build`] decides what to render and hands the
+//! runtime and writes no file; [`crate::site`] decides what to render and hands the
 //! results to [`crate::output`].
 
 pub(crate) mod feeds;

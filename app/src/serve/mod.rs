@@ -20,7 +20,7 @@ use tokio::sync::broadcast;
 use tower_http::compression::CompressionLayer;
 
 use crate::admin::Admin;
-use crate::build::{PublishOptions, Publisher, Site};
+use crate::site::{PublishOptions, Publisher, Site};
 use addresses::authority;
 
 /// What handlers share.
@@ -239,7 +239,7 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
         announce_setup(admin, addr).await;
     }
     // Scheduled posts go live whether or not the admin is on.
-    let schedule = tokio::spawn(crate::build::schedule::run(publisher));
+    let schedule = tokio::spawn(crate::site::schedule::run(publisher));
     // Subscribed before the first publish, which it deploys too.
     let deploying = deployer.map(|d| tokio::spawn(d.run(site.subscribe())));
     state.admin = admin;

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::Arc;
 
-use folio::build::{Paths, PublishOptions, PublishReport, Site};
 use folio::config::SiteConfig;
 use folio::render::ThemeSource;
+use folio::site::{Paths, PublishOptions, PublishReport, Site};
 use folio::store::Store;
 
 pub const BASE_URL: &str = "https://blog.example.com";
@@ -214,7 +214,7 @@ pub fn post(title: &str, extra: &str, body: &str) -> String {
 }
 
 /// The build of a publish that was expected to render.
-pub fn built(report: &PublishReport) -> &folio::build::BuildReport {
+pub fn built(report: &PublishReport) -> &folio::site::BuildReport {
     report
         .build
         .as_ref()

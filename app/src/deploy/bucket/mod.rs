@@ -20,7 +20,7 @@ mod target;
 
 pub use headers::Headers;
 
-use crate::build::Progress;
+use crate::site::Progress;
 use plan::{Local, Plan};
 use target::Bucket;
 

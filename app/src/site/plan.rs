@@ -1,5 +1,5 @@
-//! The shared state of one build: what it reads ([`Build`]) and what every page of
-//! it shares ([`Plan`]): the summaries of its posts, hashed, its lists, and which of
+//! The shared state of one build: what it reads ([`RenderInput`]) and what every page of
+//! it shares ([`RenderPlan`]): the summaries of its posts, hashed, its lists, and which of
 //! its pages the last build shows unchanged.
 
 use std::collections::HashMap;
@@ -24,7 +24,7 @@ use crate::store::snapshot::SnapshotPost;
 use crate::store::Snapshot;
 
 /// Everything one build reads.
-pub struct Build<'a> {
+pub struct RenderInput<'a> {
     pub snapshot: &'a Snapshot,
     pub theme: &'a Theme,
     /// What the theme, configuration and renderer make of every page: see [`Frame`].
@@ -53,8 +53,8 @@ pub struct Build<'a> {
 }
 
 /// The shared, precomputed state of one build.
-pub(super) struct Plan<'a> {
-    pub(super) input: &'a Build<'a>,
+pub(super) struct RenderPlan<'a> {
+    pub(super) input: &'a RenderInput<'a>,
     pub(super) keys: Mutex<Vec<(String, String)>>,
     pub(super) rendered: AtomicUsize,
     pub(super) site: SiteView<'a>,
@@ -68,11 +68,11 @@ pub(super) struct Plan<'a> {
     pub(super) unchanged: Option<Unchanged>,
 }
 
-impl<'a> Plan<'a> {
+impl<'a> RenderPlan<'a> {
     /// What every page of the build of `input` shares: the summaries of its posts
     /// (hashed; made only where the last build did not know them), its lists, and
     /// which of its pages the last build shows unchanged.
-    pub(super) fn new(input: &'a Build<'a>) -> Self {
+    pub(super) fn new(input: &'a RenderInput<'a>) -> Self {
         let snapshot = input.snapshot;
         let site = SiteView::new(input.config, input.preview);
         let mut base = Context::new();
@@ -133,7 +133,7 @@ impl<'a> Plan<'a> {
 }
 
 /// A post's summary, its featured image's variants included.
-fn summary_of(input: &Build, post: &SnapshotPost) -> PostSummary {
+fn summary_of(input: &RenderInput, post: &SnapshotPost) -> PostSummary {
     let mut summary = summarize(input.snapshot, post, &input.config.base_url);
     summary.featured_image_set = summary
         .featured_image

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
-use super::plan::Plan;
+use super::plan::RenderPlan;
 use super::PublishError;
 use crate::output::SiteWriter;
 use crate::render::search::{self, Chunk, Doc};
@@ -20,7 +20,7 @@ const PER_CHUNK: i64 = 200;
 /// Where the script finds the list of chunks.
 pub const MANIFEST: &str = "search.json";
 
-impl Plan<'_> {
+impl RenderPlan<'_> {
     /// The chunks whose posts changed and the list of all; returns how many files the
     /// index is (none for a theme without search, or a preview).
     pub(super) fn write_search(&self, writer: &SiteWriter) -> Result<usize, PublishError> {

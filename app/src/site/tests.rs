@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use super::bodies::Bodies;
 use super::cache::BodyCache;
 use super::frame::Frame;
-use super::pages::build;
-use super::plan::Build;
+use super::pages::render_site;
+use super::plan::RenderInput;
 use crate::config::SiteConfig;
 use crate::render::Theme;
 use crate::render::{theme_hash, ThemeSource};
@@ -99,8 +99,8 @@ fn a_build_reads_only_the_bodies_it_renders() {
             bodies: bodies.clone(),
             asked: Mutex::new(Vec::new()),
         };
-        let report = build(
-            &Build {
+        let report = render_site(
+            &RenderInput {
                 snapshot: &snapshot(bodies),
                 bodies: &counting,
                 theme: &theme,

@@ -6,13 +6,13 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::plan::Plan;
+use super::plan::RenderPlan;
 use super::PublishError;
 use crate::render::highlight::{self, Blocks};
 use crate::render::{markdown, sanitize, search};
 use crate::store::snapshot::SANITIZED;
 
-impl Plan<'_> {
+impl RenderPlan<'_> {
     /// The HTML of the bodies of the posts at `indexes` of the snapshot, by index: from
     /// the cache, else rendered from their Markdown, read from the store in one go.
     pub(super) fn bodies_html(

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::frame::Frame;
 use super::last::SummaryHash;
-use super::plan::Plan;
+use super::plan::RenderPlan;
 use super::PublishError;
 use crate::output::SiteWriter;
 use crate::render::views::PostSummary;
@@ -90,7 +90,7 @@ impl PageContext {
     }
 }
 
-impl Plan<'_> {
+impl RenderPlan<'_> {
     /// The page `template` with `context` would make at `rel`, unless the last build
     /// made it from the very same inputs (`body` is the hash of a post's Markdown).
     pub(super) fn prepare(

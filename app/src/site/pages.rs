@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::keys::Page;
 use super::last::SummaryHash;
 use super::lists;
-use super::plan::{Build, Plan};
+use super::plan::{RenderInput, RenderPlan};
 use super::Phase;
 use super::PublishError;
 use crate::output::{SiteWriter, WriteReport};
@@ -52,7 +52,7 @@ pub struct BuildReport {
 const POSTS_PER_CHUNK: usize = 256;
 
 /// Renders the site into `out`; on any error the published folder is left as it was.
-pub fn build(input: &Build, out: &Path) -> Result<BuildReport, PublishError> {
+pub fn render_site(input: &RenderInput, out: &Path) -> Result<BuildReport, PublishError> {
     let started = Instant::now();
     let writer = SiteWriter::begin(out)?;
     // A preview (drafts shown, never indexed) is not a site anyone publishes.
@@ -126,9 +126,9 @@ struct Rendered {
     summary_hashes: Vec<SummaryHash>,
 }
 
-fn render_all(input: &Build, writer: &SiteWriter) -> Result<Rendered, PublishError> {
+fn render_all(input: &RenderInput, writer: &SiteWriter) -> Result<Rendered, PublishError> {
     let snapshot = input.snapshot;
-    let plan = Plan::new(input);
+    let plan = RenderPlan::new(input);
     let jobs = lists::jobs(&plan);
     let done = AtomicUsize::new(0);
     let total = (snapshot.posts.len() + jobs.len()) as u64;
@@ -187,7 +187,7 @@ fn render_all(input: &Build, writer: &SiteWriter) -> Result<Rendered, PublishErr
     })
 }
 
-impl Plan<'_> {
+impl RenderPlan<'_> {
     /// Copies the files of `content/` and the variants of its images that changed
     /// since the last build (by their stamp, and hash) and keeps the others.
     pub(super) fn copy_media(&self, writer: &SiteWriter) -> Result<(), PublishError> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::frame::Frame;
 use super::pages;
-use super::plan::Build;
+use super::plan::RenderInput;
 use super::publish::stopped;
 use super::{PublishError, Site};
 use crate::images::Images;
@@ -37,7 +37,7 @@ impl Site {
                 archived: false,
                 sanitized,
             });
-            let input = Build {
+            let input = RenderInput {
                 snapshot: &snapshot,
                 bodies: &bodies,
                 theme: &*theme,
@@ -54,7 +54,7 @@ impl Site {
             };
             let dir = tempfile::tempdir().map_err(PublishError::Preview)?;
             let out = dir.path().join("site");
-            pages::build(&input, &out)?;
+            pages::render_site(&input, &out)?;
             std::fs::read_to_string(out.join(&slug).join("index.html"))
                 .map_err(PublishError::Preview)
         })

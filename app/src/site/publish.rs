@@ -13,7 +13,7 @@ use super::frame::Frame;
 use super::last::LastBuild;
 use super::memory::{self, Memory};
 use super::pages::{self, BuildReport};
-use super::plan::Build;
+use super::plan::RenderInput;
 use super::{fingerprint, Progress, PublishError, PublishOptions, PublishReport, Site};
 use crate::config::SiteConfig;
 use crate::content::media::Media;
@@ -34,7 +34,7 @@ struct Inputs {
 
 /// What a publish found it has to do: its frame and fingerprint, and whether the
 /// folder holds a site already.
-struct Plan {
+struct PublishPlan {
     config: SiteConfig,
     frame: Frame,
     fingerprint: String,
@@ -124,7 +124,7 @@ impl Site {
         &self,
         files: tokio::task::JoinHandle<fingerprint::Files>,
         drafts: bool,
-    ) -> Result<Plan, PublishError> {
+    ) -> Result<PublishPlan, PublishError> {
         let config = self.effective_config().await?;
         let files = files.await.map_err(stopped)?;
         // A bad redirects file stops the publish (the site stays as it was).
@@ -135,7 +135,7 @@ impl Site {
         let fingerprint =
             fingerprint::of_build(&self.store, &frame, (&media, &redirects), now).await?;
         let last_fingerprint = self.store.state(&self.state_key()).await?;
-        Ok(Plan {
+        Ok(PublishPlan {
             config,
             frame,
             fingerprint,
@@ -175,7 +175,11 @@ impl Site {
     /// The last build's page keys, the snapshot (from the memory of the last build
     /// when it is of the build the folder holds now, made the same way) and the body
     /// cache, read side by side on their own connections.
-    async fn read(&self, plan: &Plan, options: PublishOptions) -> Result<Inputs, PublishError> {
+    async fn read(
+        &self,
+        plan: &PublishPlan,
+        options: PublishOptions,
+    ) -> Result<Inputs, PublishError> {
         let out_key = self.paths.out.display().to_string();
         let previous = async {
             if options.force {
@@ -244,7 +248,7 @@ impl Site {
     /// store as the build needs them.
     async fn render(
         &self,
-        plan: &Plan,
+        plan: &PublishPlan,
         inputs: Inputs,
         theme: Theme,
         preview: bool,
@@ -259,7 +263,7 @@ impl Site {
         let (media, redirects) = (plan.media.clone(), plan.redirects.clone());
         let images = plan.images.clone();
         tokio::task::spawn_blocking(move || {
-            let input = Build {
+            let input = RenderInput {
                 snapshot: &inputs.snapshot,
                 bodies: &bodies,
                 theme: &theme,
@@ -274,7 +278,7 @@ impl Site {
                 last: inputs.last.as_ref(),
                 progress: progress.as_deref().map(|p| p as &(dyn Fn(u64, u64) + Sync)),
             };
-            let build = pages::build(&input, &out)?;
+            let build = pages::render_site(&input, &out)?;
             Ok((build, inputs.previous, inputs.snapshot))
         })
         .await
@@ -287,7 +291,7 @@ impl Site {
     /// it is ignored.
     async fn record(
         &self,
-        plan: &Plan,
+        plan: &PublishPlan,
         previous: &HashMap<String, String>,
         snapshot: Snapshot,
         mut build: BuildReport,

@@ -2,7 +2,7 @@
 //! lists (paginated), the redirect page of each alias, old slug and plain redirect
 //! of `content/redirects.yaml`, and the 404 page.
 
-use super::plan::Plan;
+use super::plan::RenderPlan;
 use super::PublishError;
 use crate::content::{is_generated, is_reserved};
 use crate::output::SiteWriter;
@@ -46,7 +46,7 @@ pub(super) enum List {
 }
 
 /// Every job of a build of `plan`'s snapshot.
-pub(super) fn jobs(plan: &Plan) -> Vec<Job> {
+pub(super) fn jobs(plan: &RenderPlan) -> Vec<Job> {
     let mut jobs: Vec<Job> = Vec::new();
     let per_page = plan.input.config.posts_per_page;
     let lists = std::iter::once((List::Home, plan.lists.posts.len()))
@@ -114,7 +114,7 @@ pub(super) fn jobs(plan: &Plan) -> Vec<Job> {
 }
 
 /// The address of page `page` of `list`.
-fn list_url(plan: &Plan, list: List, page: usize) -> String {
+fn list_url(plan: &RenderPlan, list: List, page: usize) -> String {
     let snapshot = plan.input.snapshot;
     let base = match list {
         List::Home => "/".to_owned(),
@@ -124,7 +124,7 @@ fn list_url(plan: &Plan, list: List, page: usize) -> String {
     page_url(&base, page)
 }
 
-impl Plan<'_> {
+impl RenderPlan<'_> {
     pub(super) fn render(&self, job: &Job, writer: &SiteWriter) -> Result<(), PublishError> {
         match *job {
             Job::List { list, page } => self.render_list(list, page, writer),

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::plan::Plan;
+use super::plan::RenderPlan;
 use super::PublishError;
 use crate::content::redirects::{self, Redirect};
 use crate::output::SiteWriter;
@@ -24,7 +24,7 @@ struct Feed {
     items: Vec<usize>,
 }
 
-impl Plan<'_> {
+impl RenderPlan<'_> {
     /// The feeds, sitemap.xml and robots.txt. Returns how many files they are.
     pub(super) fn write_feeds_and_maps(&self, writer: &SiteWriter) -> Result<usize, PublishError> {
         let config = self.input.config;
