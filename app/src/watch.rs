@@ -204,7 +204,9 @@ fn reload(
 ) -> bool {
     match SiteConfig::load(config_file, overrides) {
         Ok(config) => {
-            if config.theme != site.config.theme || config.cdn_max_age != site.config.cdn_max_age {
+            if config.theme != site.config_at_start.theme
+                || config.cdn_max_age != site.config_at_start.cdn_max_age
+            {
                 tracing::warn!(
                     "{}: theme and cdn_max_age apply at the next start",
                     config_file.display()

@@ -497,6 +497,26 @@ async fn site_settings_saved_here_override_the_file_until_reverted() {
     assert_eq!(saved.body["settings"]["title"], "Renamed blog");
     let overridden = saved.body["overridden"].as_array().expect("keys").len();
     assert_eq!(overridden, 3);
+    // The title in use names the site in a new authenticator entry.
+    common::api::add_user(&site, "bea", "editor");
+    let challenge = server
+        .api()
+        .post(
+            "/session",
+            json!({ "username": "bea", "password": common::api::PASSWORD }),
+        )
+        .await
+        .expect(200);
+    let key = server
+        .api()
+        .post(
+            "/session/enroll",
+            json!({ "challenge": challenge.body["challenge"] }),
+        )
+        .await
+        .expect(200);
+    let url = key.body["otpauth_url"].as_str().expect("a URL");
+    assert!(url.contains("issuer=Renamed%20blog"), "{url}");
     // Invalid values and keys that belong to folio.toml are refused by name.
     let bad = api
         .patch("/settings", json!({ "navigation": "not a list" }))

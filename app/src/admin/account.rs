@@ -15,6 +15,7 @@ use super::{totp, Admin};
 
 pub async fn me(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
     let account = &caller.account;
+    let config = admin.site.current_config();
     let mut body = json!({
         "id": account.id,
         "username": account.username,
@@ -24,8 +25,8 @@ pub async fn me(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Js
         // Where pages link (canonical, og:url, feeds): the UI warns when it is open
         // at another address.
         "site": {
-            "base_url": admin.site.config.base_url,
-            "admin_url": admin.site.config.admin_url,
+            "base_url": config.base_url,
+            "admin_url": config.admin_url,
         },
     });
     match &caller.auth {

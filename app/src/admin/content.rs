@@ -162,7 +162,7 @@ pub async fn upload(
     caller.require(Need::PushContent)?;
     let upload: Upload = from_json(body)?;
     let root = admin.site.paths.content.clone();
-    let author = admin.site.config.default_author.clone();
+    let author = admin.site.current_config().default_author;
     // Everything is checked before anything is written, off the async threads (front
     // matter parsing is CPU work).
     let (upload, writes, deletes) = tokio::task::spawn_blocking(move || {

@@ -203,7 +203,7 @@ impl Admin {
     /// site's when the admin has an origin of its own: its pages carry what authors
     /// wrote.
     fn allowed_origin(&self, origin: &str) -> bool {
-        let config = &self.site.config;
+        let config = &self.site.config_at_start;
         let own = match (&config.admin_url, self.options.own_listener) {
             (Some(admin_url), _) => admin_url.as_str(),
             // On a listener of its own, the admin shares nothing with the site.

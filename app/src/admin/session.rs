@@ -91,11 +91,9 @@ pub async fn enroll(State(admin): State<Arc<Admin>>, Body(body): Body) -> ApiRes
         c.account_id
     })?;
     let account = admin.account_of(account_id).await?;
-    let issuer = if admin.site.config.title.is_empty() {
-        "folio"
-    } else {
-        &admin.site.config.title
-    };
+    // The title in use (Settings may have changed it since the start).
+    let title = admin.site.effective_config().await?.title;
+    let issuer = if title.is_empty() { "folio" } else { &title };
     let enrollment = totp::enrollment(&secret, issuer, &account.username);
     Ok(Json(json!({
         "secret": enrollment.secret,

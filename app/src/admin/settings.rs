@@ -45,7 +45,8 @@ pub async fn update_settings(
         return Err(ApiError::bad_request("the body must be a JSON object"));
     };
     // What folio.toml and the environment give, without anything saved here.
-    let base = serde_json::to_value(&admin.site.config).map_err(ApiError::internal)?;
+    let file = admin.site.current_config();
+    let base = serde_json::to_value(&file).map_err(ApiError::internal)?;
     let mut changes = Vec::new();
     for (key, value) in body {
         if !EDITABLE.contains(&key.as_str()) {
@@ -59,10 +60,7 @@ pub async fn update_settings(
         }
         // Each value must make a valid configuration on its own.
         if !value.is_null() {
-            admin
-                .site
-                .config
-                .with_settings(&[(key.clone(), value.clone())])
+            file.with_settings(&[(key.clone(), value.clone())])
                 .map_err(|e| ApiError::field(&key, format!("{key}: {e}")))?;
         }
         let given = &base[key.as_str()];

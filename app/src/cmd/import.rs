@@ -59,7 +59,7 @@ pub async fn run(site: &Site, args: ImportArgs) -> Result<()> {
         }
         None => {
             let dir = args.dir.unwrap_or_else(|| site.paths.content.clone());
-            let author = &site.config.default_author;
+            let author = &site.config_at_start.default_author;
             let report =
                 content::import_dir(&site.store, &dir, args.prune, author, site.clock.now())
                     .await

@@ -32,7 +32,7 @@ pub async fn run(site: &Arc<Site>, paths: &PathArgs, args: PublishArgs) -> Resul
         .bucket
         .bucket
         .as_ref()
-        .or(site.config.deploy.bucket.as_ref());
+        .or(site.config_at_start.deploy.bucket.as_ref());
     if args.bucket.purge {
         // After the sync: a CDN refetching from the bucket must find the new files.
         let synced = match bucket {
@@ -102,7 +102,7 @@ pub async fn run(site: &Arc<Site>, paths: &PathArgs, args: PublishArgs) -> Resul
 
 /// Purges the CDNs of `[deploy]` of the URLs of the output files `changed`.
 async fn purge(site: &Site, changed: &[String]) -> Result<Vec<(&'static str, PurgeReport)>> {
-    let deploy = &site.config.deploy;
+    let deploy = &site.config_at_start.deploy;
     let purgers = Purgers::from_config(deploy).context("[deploy] in folio.toml")?;
     if purgers.is_empty() {
         anyhow::bail!(
@@ -121,7 +121,7 @@ async fn purge(site: &Site, changed: &[String]) -> Result<Vec<(&'static str, Pur
         ));
     }
     if let Some(cloudflare) = &purgers.cloudflare {
-        let base = site.config.base_url.trim_end_matches('/');
+        let base = site.config_at_start.base_url.trim_end_matches('/');
         let urls = paths.iter().map(|p| format!("{base}{p}")).collect();
         done.push((
             "Cloudflare",

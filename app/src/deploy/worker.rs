@@ -94,7 +94,7 @@ impl Deployer {
     /// The deploy `[deploy]` of the site's configuration describes, or None when it
     /// names nowhere. Fails when a CDN is named without its credentials.
     pub fn new(site: Arc<Site>) -> Result<Option<Arc<Self>>, PurgeError> {
-        let deploy = &site.config.deploy;
+        let deploy = &site.config_at_start.deploy;
         if !deploy.any() {
             return Ok(None);
         }

@@ -18,7 +18,7 @@ pub(super) fn authority(url: &str) -> String {
 /// then any script on a page (an author's post, code injection) runs beside the
 /// owner's session.
 pub(super) fn warn_shared_origin(state: &AppState, addr: SocketAddr, separate_listener: bool) {
-    let config = &state.site.config;
+    let config = &state.site.config_at_start;
     let separate = separate_listener
         || config
             .admin_url

@@ -70,7 +70,7 @@ pub struct ServeOptions {
 /// `/admin/` is part of it unless `admin_url` names another origin, where it is then
 /// answered alone (see [`admin_app`]).
 pub fn app(state: AppState) -> Router {
-    let config = &state.site.config;
+    let config = &state.site.config_at_start;
     let mut files = files::service(&state.site.paths.out, config.cdn_max_age, config.csp());
     let admin_host = config.admin_url.as_deref().map(authority);
     let mut router = Router::new()
@@ -232,7 +232,7 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     let live = state.live.as_ref().map(|l| l.events.clone());
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}");
-    if let Some(warning) = addresses::base_url_mismatch(&site.config.base_url, addr) {
+    if let Some(warning) = addresses::base_url_mismatch(&site.config_at_start.base_url, addr) {
         tracing::warn!("{warning}");
     }
     if let Some(admin) = &admin {

@@ -99,8 +99,11 @@ pub struct Paths {
 /// A site: its store, configuration and folders.
 pub struct Site {
     pub store: Store,
-    /// The configuration the site started with.
-    pub config: SiteConfig,
+    /// The configuration the site started with: what the listeners, the origins and
+    /// the deploy were set up with. What builds use is [`Site::effective_config`]
+    /// (with the settings saved in the admin); the file as last loaded,
+    /// [`Site::current_config`].
+    pub config_at_start: SiteConfig,
     /// `folio.toml` as reloaded in watch mode; builds use it over `config`.
     reloaded: std::sync::RwLock<Option<SiteConfig>>,
     pub paths: Paths,
@@ -162,7 +165,7 @@ impl Site {
     pub fn new(store: Store, config: SiteConfig, paths: Paths) -> Self {
         Self {
             store,
-            config,
+            config_at_start: config,
             reloaded: std::sync::RwLock::new(None),
             paths,
             build_lock: Mutex::new(()),
@@ -193,12 +196,12 @@ impl Site {
     }
 
     /// `folio.toml` as last loaded: at start, or reloaded in watch mode.
-    fn current_config(&self) -> SiteConfig {
+    pub fn current_config(&self) -> SiteConfig {
         self.reloaded
             .read()
             .expect("no panic while holding the lock")
             .clone()
-            .unwrap_or_else(|| self.config.clone())
+            .unwrap_or_else(|| self.config_at_start.clone())
     }
 
     /// Builds from now on use `config` (a `folio.toml` changed in watch mode). The
