@@ -14,7 +14,7 @@ use folio::store::Role;
     version,
     about = "A self-hosted Markdown publisher: SQLite store, static renderer, server"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub paths: PathArgs,
     #[command(subcommand)]
@@ -22,7 +22,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
-pub struct PathArgs {
+pub(crate) struct PathArgs {
     /// The SQLite database (created on first run).
     #[arg(long, env = "FOLIO_DB", default_value = "data/folio.db", global = true)]
     pub db: PathBuf,
@@ -57,7 +57,7 @@ pub struct PathArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Import content/, render the site and serve it with health endpoints.
     Serve(ServeArgs),
     /// Import content/ and render the site into the output folder, then exit (for CI).
@@ -93,7 +93,7 @@ pub enum Command {
 
 // The arguments of `folio serve` (its help is the variant's doc comment).
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "FOLIO_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -126,7 +126,7 @@ pub struct ServeArgs {
 
 // The arguments of `folio publish` (its help is the variant's doc comment).
 #[derive(Debug, Args)]
-pub struct PublishArgs {
+pub(crate) struct PublishArgs {
     /// Render drafts too (a private preview).
     #[arg(long)]
     pub drafts: bool,
@@ -155,7 +155,7 @@ pub struct PublishArgs {
 
 // The arguments of `folio import` (its help is the variant's doc comment).
 #[derive(Debug, Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     #[command(subcommand)]
     pub from: Option<ImportFrom>,
     /// Folder to import [default: the content folder].
@@ -170,7 +170,7 @@ pub struct ImportArgs {
 
 // The arguments of `folio backup` (its help is the variant's doc comment).
 #[derive(Debug, Args)]
-pub struct BackupArgs {
+pub(crate) struct BackupArgs {
     /// The copy to write, or a folder to write `folio-<UTC time>.db` into.
     #[arg(long)]
     pub out: PathBuf,
@@ -181,7 +181,7 @@ pub struct BackupArgs {
 
 /// Where `publish` sends the site after rendering it.
 #[derive(Debug, Args)]
-pub struct BucketArgs {
+pub(crate) struct BucketArgs {
     /// Upload the site to an S3-compatible bucket (settings from AWS_* variables:
     /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL).
     #[arg(long, value_name = "s3://BUCKET/PREFIX")]
@@ -204,7 +204,7 @@ pub struct BucketArgs {
 /// The admin API's settings (the secret key comes only from `FOLIO_SECRET_KEY`,
 /// never from an argument, which other users could read in the process list).
 #[derive(Debug, Args)]
-pub struct AdminArgs {
+pub(crate) struct AdminArgs {
     /// Serve the public site only, without the admin API.
     #[arg(long, env = "FOLIO_NO_ADMIN")]
     pub no_admin: bool,
@@ -220,7 +220,7 @@ pub struct AdminArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum UserCommand {
+pub(crate) enum UserCommand {
     /// Create an account (the first one is always an owner).
     Add {
         name: String,
@@ -246,7 +246,7 @@ pub enum UserCommand {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum ImportFrom {
+pub(crate) enum ImportFrom {
     /// A Ghost JSON export (Ghost 4, 5 or 6): posts, pages, tags, authors, settings,
     /// at the URLs they had.
     Ghost {

@@ -368,7 +368,7 @@ fn the_ingress_gives_the_admin_its_own_host_and_port() {
 
 /// A GET's status, without an async runtime.
 mod http {
-    pub fn status_of(url: &str) -> u16 {
+    pub(crate) fn status_of(url: &str) -> u16 {
         use std::io::{Read, Write};
         let rest = url.trim_start_matches("http://");
         let (addr, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));

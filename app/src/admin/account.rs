@@ -13,7 +13,7 @@ use super::error::{from_json, ApiError, ApiResult, Body};
 use super::password::{self, Verified};
 use super::{totp, Admin};
 
-pub async fn me(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(super) async fn me(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
     let account = &caller.account;
     let config = admin.site.current_config();
     let mut body = json!({
@@ -52,7 +52,7 @@ struct PasswordChange {
 }
 
 /// Changes the caller's password; other sessions end.
-pub async fn password(
+pub(super) async fn password(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
@@ -100,7 +100,7 @@ struct CodeOnly {
 }
 
 /// New recovery codes (the old ones stop working), shown once; needs a current code.
-pub async fn recovery_codes(
+pub(super) async fn recovery_codes(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,

@@ -16,17 +16,17 @@ use super::Admin;
 use crate::store::{Account, Role};
 
 /// A session ends this long after its last request...
-pub const SESSION_IDLE: Duration = Duration::hours(12);
+pub(super) const SESSION_IDLE: Duration = Duration::hours(12);
 /// ...and at the latest this long after login.
-pub const SESSION_MAX: Duration = Duration::days(7);
+pub(super) const SESSION_MAX: Duration = Duration::days(7);
 /// How stale `last_seen_at` may get before a request refreshes it (saves a write per request).
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
-pub const SCOPES: [&str; 3] = ["content:read", "content:write", "publish"];
-pub const TOKEN_PREFIX: &str = "folio_";
+pub(super) const SCOPES: [&str; 3] = ["content:read", "content:write", "publish"];
+pub(super) const TOKEN_PREFIX: &str = "folio_";
 
 /// The client's address as the limiter and audit log see it.
-pub struct Client {
+pub(super) struct Client {
     pub ip: String,
     pub user_agent: Option<String>,
 }
@@ -52,7 +52,7 @@ impl FromRequestParts<Arc<Admin>> for Client {
     }
 }
 
-pub enum Auth {
+pub(super) enum Auth {
     /// `hash` is the stored hash of the session id.
     Session {
         hash: String,
@@ -64,7 +64,7 @@ pub enum Auth {
 }
 
 /// An authenticated caller.
-pub struct Caller {
+pub(super) struct Caller {
     pub account: Account,
     pub auth: Auth,
     pub ip: String,
@@ -72,7 +72,7 @@ pub struct Caller {
 
 /// What a request needs to be allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
+pub(super) enum Need {
     ReadContent,
     WriteContent,
     Publish,
@@ -89,7 +89,7 @@ pub enum Need {
 }
 
 impl Caller {
-    pub fn require(&self, need: Need) -> ApiResult<()> {
+    pub(super) fn require(&self, need: Need) -> ApiResult<()> {
         let role = self.account.role();
         let allowed = match &self.auth {
             Auth::Session { .. } => match need {
@@ -128,7 +128,7 @@ impl Caller {
     }
 
     /// The name the audit log records.
-    pub fn actor(&self) -> String {
+    pub(super) fn actor(&self) -> String {
         match &self.auth {
             Auth::Session { .. } => self.account.username.clone(),
             Auth::Token { name, .. } => format!("{} (token {name})", self.account.username),
@@ -136,7 +136,7 @@ impl Caller {
     }
 
     /// The origin recorded with each revision.
-    pub fn origin(&self) -> String {
+    pub(super) fn origin(&self) -> String {
         match &self.auth {
             Auth::Session { .. } => format!("admin:{}", self.account.username),
             Auth::Token { name, .. } => format!("token:{name}"),
@@ -284,7 +284,7 @@ fn check_csrf(admin: &Admin, headers: &HeaderMap, session_hash: &str) -> ApiResu
 }
 
 /// The `Set-Cookie` value that starts a session.
-pub fn session_cookie(admin: &Admin, token: String) -> HeaderValue {
+pub(super) fn session_cookie(admin: &Admin, token: String) -> HeaderValue {
     let cookie = Cookie::build((admin.cookie_name(), token))
         .path("/")
         .http_only(true)
@@ -296,7 +296,7 @@ pub fn session_cookie(admin: &Admin, token: String) -> HeaderValue {
 }
 
 /// The `Set-Cookie` value that ends it.
-pub fn clear_cookie(admin: &Admin) -> HeaderValue {
+pub(super) fn clear_cookie(admin: &Admin) -> HeaderValue {
     let cookie = Cookie::build((admin.cookie_name(), ""))
         .path("/")
         .http_only(true)

@@ -17,7 +17,10 @@ use super::Admin;
 use crate::store::users::AuthorFields;
 
 /// Every author; the accounts behind them only for owners (login names stay private).
-pub async fn list(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(super) async fn list(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require(Need::ReadContent)?;
     let owner = caller.require(Need::Owner).is_ok();
     let mut profiles = admin.site.store.profiles().await?;
@@ -59,7 +62,7 @@ fn checked(fields: AuthorFields) -> ApiResult<AuthorFields> {
     })
 }
 
-pub async fn update(
+pub(super) async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,

@@ -20,7 +20,7 @@ pub fn parse_proxies(text: &str) -> Result<Vec<IpNet>, String> {
 
 /// The address attempts are counted under: an IPv4 address, or an IPv6 address's
 /// /64 (one subscriber's whole network, which a client can cycle through freely).
-pub fn limit_key(ip: &str) -> String {
+pub(super) fn limit_key(ip: &str) -> String {
     let Ok(ip) = ip.parse::<IpAddr>() else {
         return ip.to_owned();
     };
@@ -36,7 +36,7 @@ pub fn limit_key(ip: &str) -> String {
     }
 }
 
-pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+pub(super) fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer.ip()) {
         return peer.ip();

@@ -22,9 +22,12 @@ use crate::site::PublishOptions;
 use crate::store::Kind;
 
 /// Request bodies of this endpoint may carry images.
-pub const CONTENT_LIMIT: usize = 64 * 1024 * 1024;
+pub(super) const CONTENT_LIMIT: usize = 64 * 1024 * 1024;
 
-pub async fn list(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(super) async fn list(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require(Need::PushContent)?;
     let dir = admin.site.paths.content.clone();
     let files = tokio::task::spawn_blocking(move || crate::content::hashes(&dir))
@@ -154,7 +157,7 @@ fn check(root: &Path, upload: &Upload, author: &str) -> ApiResult<Changes> {
     Ok((writes, deletes))
 }
 
-pub async fn upload(
+pub(super) async fn upload(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,

@@ -16,7 +16,7 @@ use crate::site::PublishError;
 use crate::store::StoreError;
 
 #[derive(Debug)]
-pub struct ApiError {
+pub(super) struct ApiError {
     pub status: StatusCode,
     pub message: String,
     pub field: Option<String>,
@@ -25,10 +25,10 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
 }
 
-pub type ApiResult<T> = Result<T, ApiError>;
+pub(super) type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
             message: message.into(),
@@ -37,26 +37,26 @@ impl ApiError {
             retry_after: None,
         }
     }
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub(super) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
     /// 400 naming the field at fault.
-    pub fn field(field: &str, message: impl Into<String>) -> Self {
+    pub(super) fn field(field: &str, message: impl Into<String>) -> Self {
         Self::bad_request(message).with_field(field)
     }
-    pub fn unauthorized(message: impl Into<String>) -> Self {
+    pub(super) fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, message)
     }
-    pub fn forbidden(message: impl Into<String>) -> Self {
+    pub(super) fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, message)
     }
-    pub fn not_found(what: impl Into<String>) -> Self {
+    pub(super) fn not_found(what: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, what)
     }
-    pub fn conflict(message: impl Into<String>) -> Self {
+    pub(super) fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, message)
     }
-    pub fn too_many(retry_after: Duration) -> Self {
+    pub(super) fn too_many(retry_after: Duration) -> Self {
         let seconds = retry_after.as_secs().max(1);
         let wait = if seconds >= 90 {
             format!("{} minutes", seconds.div_ceil(60))
@@ -73,28 +73,28 @@ impl ApiError {
         }
     }
     /// 503: the server is at capacity for this kind of request; try again shortly.
-    pub fn busy(retry_after: Duration) -> Self {
+    pub(super) fn busy(retry_after: Duration) -> Self {
         Self::unavailable(
             "the server is busy checking other logins: try again in a moment",
             retry_after,
         )
     }
     /// 503 saying why, with `Retry-After`.
-    pub fn unavailable(message: impl Into<String>, retry_after: Duration) -> Self {
+    pub(super) fn unavailable(message: impl Into<String>, retry_after: Duration) -> Self {
         Self {
             retry_after: Some(retry_after),
             ..Self::new(StatusCode::SERVICE_UNAVAILABLE, message)
         }
     }
-    pub fn with_field(mut self, field: &str) -> Self {
+    pub(super) fn with_field(mut self, field: &str) -> Self {
         self.field = Some(field.to_owned());
         self
     }
-    pub fn with_extra(mut self, extra: Value) -> Self {
+    pub(super) fn with_extra(mut self, extra: Value) -> Self {
         self.extra = Some(extra);
         self
     }
-    pub fn internal(e: impl std::fmt::Display) -> Self {
+    pub(super) fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!("admin API: {e}");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -167,7 +167,7 @@ impl From<JsonRejection> for ApiError {
 
 /// A request's JSON body. A missing, malformed or mistyped one is answered as every
 /// other error of the API is (JSON, with the reason), not with axum's plain text.
-pub struct Body(pub Value);
+pub(super) struct Body(pub Value);
 
 impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = ApiError;
@@ -179,7 +179,7 @@ impl<S: Send + Sync> FromRequest<S> for Body {
 }
 
 /// A JSON body read into `T`, with errors naming the field (`tags[2]`, `title`).
-pub fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> ApiResult<T> {
+pub(super) fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> ApiResult<T> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let message = format!("{path}: {}", e.inner());

@@ -26,7 +26,10 @@ fn link_path(token: &str) -> String {
     format!("/admin/#/invite/{token}")
 }
 
-pub async fn list(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(super) async fn list(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require(Need::Owner)?;
     Ok(Json(
         json!({ "invites": admin.site.store.invites().await? }),
@@ -40,7 +43,7 @@ struct NewInvite {
     role: Role,
 }
 
-pub async fn create(
+pub(super) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
@@ -84,7 +87,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(reply)))
 }
 
-pub async fn revoke(
+pub(super) async fn revoke(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -133,7 +136,7 @@ async fn opened(admin: &Admin, client: &Client, token: &str) -> ApiResult<Invite
 }
 
 /// What an invitation is for, so the page can greet the person by the name chosen.
-pub async fn show(
+pub(super) async fn show(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Path(token): Path<String>,
@@ -156,7 +159,7 @@ struct Accept {
 
 /// Sets the password of the invited account and answers with the enrollment challenge
 /// (the next step, as after a first login): no session before TOTP is set up.
-pub async fn accept(
+pub(super) async fn accept(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,

@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 /// then the tenth whose last attempt is oldest, so an attacker cycling addresses
 /// cannot grow the map. An address dropped early has its attempts counted again
 /// from nothing, which is what a new address would get anyway.
-pub const MAX_KEYS: usize = 10_000;
+pub(super) const MAX_KEYS: usize = 10_000;
 
-pub struct Limiter {
+pub(super) struct Limiter {
     max: usize,
     window: Duration,
     /// Per key: when each attempt started, and a tag saying what it was about (the
@@ -23,7 +23,7 @@ pub struct Limiter {
 }
 
 impl Limiter {
-    pub fn new(max: usize, window: Duration) -> Self {
+    pub(super) fn new(max: usize, window: Duration) -> Self {
         Self {
             max,
             window,
@@ -42,7 +42,7 @@ impl Limiter {
 
     /// Counts an attempt on `key`, or Err(how long to wait) when its attempts are used
     /// up (nothing is counted then).
-    pub fn attempt(&self, key: &str, tag: u64) -> Result<(), Duration> {
+    pub(super) fn attempt(&self, key: &str, tag: u64) -> Result<(), Duration> {
         let now = Instant::now();
         let mut attempts = self
             .attempts
@@ -63,7 +63,7 @@ impl Limiter {
 
     /// How long until `key` may try again, when its attempts are used up (nothing is
     /// counted).
-    pub fn wait(&self, key: &str) -> Option<Duration> {
+    pub(super) fn wait(&self, key: &str) -> Option<Duration> {
         let now = Instant::now();
         let mut attempts = self
             .attempts
@@ -76,7 +76,7 @@ impl Limiter {
     }
 
     /// Attempts on `key` still in the window.
-    pub fn count(&self, key: &str) -> usize {
+    pub(super) fn count(&self, key: &str) -> usize {
         let now = Instant::now();
         let mut attempts = self
             .attempts
@@ -92,7 +92,7 @@ impl Limiter {
     }
 
     /// Forgets the attempts on `key` tagged `tag` (all of them with `None`).
-    pub fn forgive(&self, key: &str, tag: Option<u64>) {
+    pub(super) fn forgive(&self, key: &str, tag: Option<u64>) {
         let mut attempts = self
             .attempts
             .lock()
@@ -127,7 +127,7 @@ fn evict(attempts: &mut HashMap<String, VecDeque<(Instant, u64)>>, now: Instant,
 }
 
 /// The tag of attempts on the account `username`.
-pub fn tag(username: &str) -> u64 {
+pub(super) fn tag(username: &str) -> u64 {
     let hash = blake3::hash(username.to_lowercase().as_bytes());
     u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 bytes"))
 }
@@ -135,13 +135,13 @@ pub fn tag(username: &str) -> u64 {
 /// The delay before checking a password for an account with `failures` recent
 /// failures: none for the first few, then a second more for each, at most
 /// [`MAX_SLOWDOWN`]. It makes guessing slow without ever refusing the right password.
-pub fn slowdown(failures: usize, free: usize) -> Duration {
+pub(super) fn slowdown(failures: usize, free: usize) -> Duration {
     let extra = failures.saturating_sub(free) as u64;
     Duration::from_secs(extra).min(MAX_SLOWDOWN)
 }
 
 /// The longest an account's slow-down makes a login wait.
-pub const MAX_SLOWDOWN: Duration = Duration::from_secs(5);
+pub(super) const MAX_SLOWDOWN: Duration = Duration::from_secs(5);
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,7 @@ use super::auth::{Caller, Need};
 use super::error::{ApiError, ApiResult};
 use super::{crypto, Admin};
 
-pub async fn upload(
+pub(super) async fn upload(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     mut multipart: Multipart,
@@ -160,7 +160,7 @@ fn store_file(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> std::io::Resul
 
 /// An uploaded file as the admin sees it before it is published: the preview points
 /// here, since `public/` gets the file only at the next publish.
-pub async fn file(
+pub(super) async fn file(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     axum::extract::Path(path): axum::extract::Path<String>,

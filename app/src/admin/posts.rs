@@ -24,7 +24,7 @@ use crate::store::{Connection, PostDoc, Read, Status, StoredPost, Write};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ListQuery {
+pub(super) struct ListQuery {
     #[serde(rename = "type")]
     kind: Option<String>,
     status: Option<String>,
@@ -38,7 +38,7 @@ pub struct ListQuery {
     limit: Option<i64>,
 }
 
-pub async fn list(
+pub(super) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Query(query): Query<ListQuery>,
@@ -94,7 +94,7 @@ pub(super) async fn load(conn: &mut Connection, id: i64) -> ApiResult<StoredPost
         .ok_or_else(|| ApiError::not_found(format!("no post with id {id}")))
 }
 
-pub async fn get(
+pub(super) async fn get(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -158,7 +158,7 @@ pub(super) async fn write(admin: &Admin) -> ApiResult<Write> {
     Ok(admin.site.store.write().await?)
 }
 
-pub async fn create(
+pub(super) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
@@ -244,7 +244,7 @@ impl Edit {
 /// has moved on since, nothing is written and the answer (409) carries the current
 /// version. Changes to a live post wait as unpublished changes, off the site, until a
 /// save with `publish: true` makes them its next revision; any other save is one.
-pub async fn update(
+pub(super) async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -322,7 +322,7 @@ pub async fn update(
 }
 
 /// Moves a post to the trash: no longer rendered, kept with its revisions.
-pub async fn trash(
+pub(super) async fn trash(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -344,7 +344,7 @@ pub async fn trash(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn restore(
+pub(super) async fn restore(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,

@@ -14,7 +14,10 @@ use super::error::{from_json, ApiError, ApiResult, Body};
 use super::Admin;
 use crate::store::PostDoc;
 
-pub async fn publish(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(super) async fn publish(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require(Need::Publish)?;
     let result = admin.publisher.publish().await;
     let detail = result.as_ref().err().map(ToString::to_string);
@@ -54,7 +57,7 @@ pub async fn publish(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResu
 
 /// Where the site goes after each publish (the bucket, the CDNs) and how the last
 /// deploy went; `configured: false` when `[deploy]` names nowhere.
-pub async fn deploy_status(
+pub(super) async fn deploy_status(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Json<Value>> {
@@ -81,7 +84,7 @@ pub(super) async fn go_live(admin: &Admin) -> Value {
 }
 
 /// The HTML of a post page for a document (unsaved edits), rendered as a publish would.
-pub async fn preview(
+pub(super) async fn preview(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,

@@ -10,22 +10,22 @@ use std::time::{Duration, Instant};
 use super::error::ApiError;
 
 /// Files one account may upload in [`WINDOW`].
-pub const FILES_PER_WINDOW: usize = 60;
+pub(super) const FILES_PER_WINDOW: usize = 60;
 /// Bytes one account may upload in [`WINDOW`].
-pub const BYTES_PER_WINDOW: u64 = 300 * 1024 * 1024;
-pub const WINDOW: Duration = Duration::from_secs(3600);
+pub(super) const BYTES_PER_WINDOW: u64 = 300 * 1024 * 1024;
+pub(super) const WINDOW: Duration = Duration::from_secs(3600);
 /// Free space the content volume keeps after any upload.
-pub const FREE_FLOOR: u64 = 512 * 1024 * 1024;
+pub(super) const FREE_FLOOR: u64 = 512 * 1024 * 1024;
 
 #[derive(Default)]
-pub struct UploadQuota {
+pub(super) struct UploadQuota {
     /// Per account id: when each upload was taken, and its size.
     taken: Mutex<HashMap<i64, VecDeque<(Instant, u64)>>>,
 }
 
 impl UploadQuota {
     /// Takes an upload of `bytes` for `account` now, or says how long to wait.
-    pub fn take(&self, account: i64, bytes: u64, now: Instant) -> Result<(), ApiError> {
+    pub(super) fn take(&self, account: i64, bytes: u64, now: Instant) -> Result<(), ApiError> {
         let mut taken = self.taken.lock().expect("no panic while holding the lock");
         let uploads = taken.entry(account).or_default();
         while uploads
@@ -53,7 +53,7 @@ impl UploadQuota {
 }
 
 /// 507 when writing `bytes` under `dir` would leave less than [`FREE_FLOOR`] free.
-pub fn check_free_space(dir: &Path, bytes: u64) -> Result<(), ApiError> {
+pub(super) fn check_free_space(dir: &Path, bytes: u64) -> Result<(), ApiError> {
     let mut probe = dir;
     // The month's folder may not exist yet: ask the nearest one that does.
     while !probe.exists() {

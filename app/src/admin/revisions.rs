@@ -19,7 +19,7 @@ use super::Admin;
 use crate::store::{pending, posts, revisions};
 
 /// Drops a post's unpublished changes.
-pub async fn discard_pending(
+pub(super) async fn discard_pending(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -31,7 +31,7 @@ pub async fn discard_pending(
     Ok(Json(post_json(&post)))
 }
 
-pub async fn revisions(
+pub(super) async fn revisions(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -60,7 +60,7 @@ struct RestoreRevision {
 }
 
 /// Makes an old revision's document the current one, as a new revision.
-pub async fn restore_revision(
+pub(super) async fn restore_revision(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path((id, number)): Path<(i64, i64)>,

@@ -27,7 +27,7 @@ struct Login {
 /// or the audit log (1.9 MB names once grew the database by 150 MB).
 const MAX_USERNAME: usize = 64;
 
-pub async fn login(
+pub(super) async fn login(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,
@@ -83,7 +83,10 @@ struct ChallengeOnly {
     challenge: String,
 }
 
-pub async fn enroll(State(admin): State<Arc<Admin>>, Body(body): Body) -> ApiResult<Json<Value>> {
+pub(super) async fn enroll(
+    State(admin): State<Arc<Admin>>,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
     let ChallengeOnly { challenge } = from_json(body)?;
     let secret = totp::new_secret();
     let account_id = admin.with_challenge(&challenge, Step::Enroll, |c| {
@@ -110,7 +113,7 @@ struct Code {
     recovery_code: Option<String>,
 }
 
-pub async fn confirm(
+pub(super) async fn confirm(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,
@@ -166,7 +169,7 @@ pub async fn confirm(
         .await
 }
 
-pub async fn totp(
+pub(super) async fn totp(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,
@@ -222,7 +225,7 @@ pub async fn totp(
     admin.start_session(&account, &client, extra).await
 }
 
-pub async fn logout(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Response> {
+pub(super) async fn logout(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Response> {
     let Auth::Session { hash } = &caller.auth else {
         return Err(ApiError::bad_request("an API token has no session to end"));
     };
@@ -234,7 +237,7 @@ pub async fn logout(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResul
 }
 
 /// Ends every session of the caller's account, this one included.
-pub async fn logout_everywhere(
+pub(super) async fn logout_everywhere(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Response> {

@@ -13,7 +13,10 @@ use crate::config::EDITABLE;
 
 /// The settings in force: `folio.toml` and `FOLIO_*` variables, with those saved
 /// here on top (`overridden`); only the `editable` ones can be saved here.
-pub async fn settings(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(super) async fn settings(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require(Need::ReadContent)?;
     settings_json(&admin).await
 }
@@ -35,7 +38,7 @@ async fn settings_json(admin: &Admin) -> ApiResult<Json<Value>> {
 /// Saves settings (`{"title": "..."}`); `null`, or the value `folio.toml` gives, goes
 /// back to `folio.toml`'s value (an untouched field is not an override). The site is
 /// published with them at once: settings show on every page.
-pub async fn update_settings(
+pub(super) async fn update_settings(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,

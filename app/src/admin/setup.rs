@@ -14,7 +14,7 @@ use super::error::{from_json, ApiError, ApiResult, Body};
 use super::Admin;
 use crate::store::Role;
 
-pub async fn status(State(admin): State<Arc<Admin>>) -> ApiResult<Json<Value>> {
+pub(super) async fn status(State(admin): State<Arc<Admin>>) -> ApiResult<Json<Value>> {
     let needed = admin.site.store.account_count().await? == 0;
     Ok(Json(json!({ "needed": needed })))
 }
@@ -27,7 +27,7 @@ struct Setup {
     password: String,
 }
 
-pub async fn create(
+pub(super) async fn create(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,

@@ -17,13 +17,16 @@ use super::publish::go_live;
 use super::Admin;
 use crate::store::tags::{slug_for, Tag, TagFields};
 
-pub async fn list(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(super) async fn list(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require(Need::ReadContent)?;
     let tags = admin.site.store.tag_counts().await?;
     Ok(Json(json!({ "tags": tags })))
 }
 
-pub async fn get(
+pub(super) async fn get(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -45,7 +48,7 @@ fn checked(fields: TagFields) -> ApiResult<TagFields> {
     })
 }
 
-pub async fn create(
+pub(super) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
@@ -82,7 +85,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(tag)))
 }
 
-pub async fn update(
+pub(super) async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -115,7 +118,7 @@ pub async fn update(
 }
 
 /// Deletes a tag; its posts keep their other tags, and the site is published.
-pub async fn delete(
+pub(super) async fn delete(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,

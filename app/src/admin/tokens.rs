@@ -13,7 +13,10 @@ use super::error::{from_json, ApiError, ApiResult, Body};
 use super::{crypto, Admin};
 use crate::store::Role;
 
-pub async fn list(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(super) async fn list(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require(Need::Tokens)?;
     let mut tokens = admin.site.store.tokens().await?;
     // Editors see their own; owners see all.
@@ -30,7 +33,7 @@ struct NewToken {
     scopes: Vec<String>,
 }
 
-pub async fn create(
+pub(super) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
@@ -84,7 +87,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-pub async fn revoke(
+pub(super) async fn revoke(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,

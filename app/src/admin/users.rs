@@ -14,7 +14,7 @@ use super::Admin;
 use crate::store::{Account, Role};
 
 /// Usernames go into URLs, logs and otpauth labels: keep them plain.
-pub fn check_username(name: &str) -> ApiResult<()> {
+pub(super) fn check_username(name: &str) -> ApiResult<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -40,7 +40,10 @@ fn account_json(a: &Account) -> Value {
     })
 }
 
-pub async fn list(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(super) async fn list(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require(Need::Owner)?;
     let accounts = admin.site.store.accounts().await?;
     Ok(Json(
@@ -56,7 +59,7 @@ struct NewUser {
     role: Role,
 }
 
-pub async fn create(
+pub(super) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
@@ -92,7 +95,7 @@ struct UserChange {
     role: Role,
 }
 
-pub async fn update(
+pub(super) async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -128,7 +131,7 @@ pub async fn update(
     Ok(Json(account_json(&account)))
 }
 
-pub async fn delete(
+pub(super) async fn delete(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -155,7 +158,7 @@ pub async fn delete(
 }
 
 /// Forgets a user's TOTP: their next login enrolls again.
-pub async fn reset_totp(
+pub(super) async fn reset_totp(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -180,12 +183,12 @@ pub async fn reset_totp(
 }
 
 #[derive(Deserialize)]
-pub struct AuditQuery {
+pub(super) struct AuditQuery {
     limit: Option<i64>,
     before: Option<i64>,
 }
 
-pub async fn audit(
+pub(super) async fn audit(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Query(query): Query<AuditQuery>,

@@ -10,7 +10,7 @@ use folio::store::backup;
 use crate::cli::BackupArgs;
 
 /// Writes a checked copy of the database, and keeps the newest `keep` in a folder.
-pub async fn backup(site: &Site, args: BackupArgs) -> Result<()> {
+pub(super) async fn backup(site: &Site, args: BackupArgs) -> Result<()> {
     let BackupArgs { out, keep } = args;
     let target = if out.is_dir() || out.to_string_lossy().ends_with('/') {
         let name = format!("folio-{}.db", site.clock.now().format("%Y%m%dT%H%M%S%.3fZ"));
@@ -35,7 +35,7 @@ pub async fn backup(site: &Site, args: BackupArgs) -> Result<()> {
 }
 
 /// Replaces the database `db` with the checked backup `file`.
-pub async fn restore(file: &Path, db: &Path) -> Result<()> {
+pub(super) async fn restore(file: &Path, db: &Path) -> Result<()> {
     let checked = backup::restore(file, db).await?;
     println!(
         "restored {} into {} ({} posts; the previous database is kept as {}.before-restore)",

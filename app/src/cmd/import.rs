@@ -11,7 +11,7 @@ use folio::site::Site;
 use super::print_warnings;
 use crate::cli::{ImportArgs, ImportFrom};
 
-pub async fn run(site: &Site, args: ImportArgs) -> Result<()> {
+pub(super) async fn run(site: &Site, args: ImportArgs) -> Result<()> {
     match args.from {
         Some(ImportFrom::Ghost {
             file,
@@ -75,7 +75,7 @@ pub async fn run(site: &Site, args: ImportArgs) -> Result<()> {
     Ok(())
 }
 
-pub async fn export(site: &Site, dir: Option<PathBuf>) -> Result<()> {
+pub(super) async fn export(site: &Site, dir: Option<PathBuf>) -> Result<()> {
     let dir = dir.unwrap_or_else(|| site.paths.content.clone());
     let report = content::export_dir(&site.store, &dir).await?;
     println!(

@@ -20,7 +20,7 @@ use folio::store::Store;
 
 use crate::cli::{Cli, Command, PathArgs};
 
-pub async fn run(cli: Cli) -> Result<()> {
+pub(crate) async fn run(cli: Cli) -> Result<()> {
     let Cli { paths, command } = cli;
     match command {
         // Restoring replaces the database: it must not be open.

@@ -14,7 +14,7 @@ use super::import::import_line;
 use super::{print_warnings, progress};
 use crate::cli::{PathArgs, PublishArgs};
 
-pub async fn run(site: &Arc<Site>, paths: &PathArgs, args: PublishArgs) -> Result<()> {
+pub(super) async fn run(site: &Arc<Site>, paths: &PathArgs, args: PublishArgs) -> Result<()> {
     let options = PublishOptions {
         import: true,
         prune: args.prune,

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::{PathArgs, PublishArgs};
 
-pub async fn run(paths: &PathArgs, args: &PublishArgs) -> Result<()> {
+pub(super) async fn run(paths: &PathArgs, args: &PublishArgs) -> Result<()> {
     let remote = args.remote.as_deref().unwrap_or_default();
     let token = args
         .token

@@ -13,7 +13,7 @@ use folio::site::{PublishOptions, Publisher, Site};
 
 use crate::cli::{PathArgs, ServeArgs};
 
-pub async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> Result<()> {
+pub(super) async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> Result<()> {
     let options = PublishOptions {
         import: true,
         drafts: args.drafts,

@@ -10,7 +10,7 @@ use folio::store::{Role, Store};
 
 use crate::cli::UserCommand;
 
-pub async fn run(store: &Store, command: UserCommand) -> Result<()> {
+pub(super) async fn run(store: &Store, command: UserCommand) -> Result<()> {
     match command {
         UserCommand::Add {
             name,

@@ -12,7 +12,7 @@ use markup5ever_rcdom::{Node, NodeData};
 /// The Markdown of `card` (Ghost's card name: `image`, `bookmark`...), or None when
 /// it has no Markdown form, or this one carries what Markdown cannot say (a wide or
 /// full-width image keeps its layout as HTML).
-pub fn markdown(handlers: &dyn Handlers, card: &str, figure: &Rc<Node>) -> Option<String> {
+pub(super) fn markdown(handlers: &dyn Handlers, card: &str, figure: &Rc<Node>) -> Option<String> {
     let markdown = match card {
         "image" if !classes(figure).any(|c| c.starts_with("kg-width-")) => image(handlers, figure),
         "bookmark" => bookmark(handlers, figure),

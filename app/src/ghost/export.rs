@@ -8,49 +8,49 @@ use serde::Deserialize;
 
 /// An export in Ghost's wrapper: `{"db": [export]}`.
 #[derive(Debug, Deserialize)]
-pub struct Wrapped {
+pub(super) struct Wrapped {
     pub db: Vec<Export>,
 }
 
 /// What a file is, read without keeping any of its values: wrapped or not, its
 /// version, and whether it has a posts table.
 #[derive(Debug, Deserialize)]
-pub struct Shape {
+pub(super) struct Shape {
     pub db: Option<Vec<ShapeOf>>,
     pub meta: Option<ShapeMeta>,
     pub data: Option<ShapeData>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ShapeOf {
+pub(super) struct ShapeOf {
     pub meta: Option<ShapeMeta>,
     pub data: Option<ShapeData>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ShapeMeta {
+pub(super) struct ShapeMeta {
     pub version: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ShapeData {
+pub(super) struct ShapeData {
     pub posts: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Export {
+pub(super) struct Export {
     pub meta: Meta,
     pub data: Data,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Meta {
+pub(super) struct Meta {
     pub version: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct Data {
+pub(super) struct Data {
     pub posts: Vec<Post>,
     pub posts_meta: Vec<PostMeta>,
     pub tags: Vec<Tag>,
@@ -63,7 +63,7 @@ pub struct Data {
 /// A row of `posts`; in Ghost 3 and older exports the SEO fields live here too.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct Post {
+pub(super) struct Post {
     pub id: String,
     pub uuid: Option<String>,
     pub title: Option<String>,
@@ -99,7 +99,7 @@ pub struct Post {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct PostMeta {
+pub(super) struct PostMeta {
     pub post_id: String,
     pub feature_image_alt: Option<String>,
     pub feature_image_caption: Option<String>,
@@ -115,7 +115,7 @@ pub struct PostMeta {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct Tag {
+pub(super) struct Tag {
     pub id: String,
     pub name: String,
     pub slug: String,
@@ -128,7 +128,7 @@ pub struct Tag {
 /// A row of `posts_tags` or `posts_authors`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct Link {
+pub(super) struct Link {
     pub post_id: String,
     pub tag_id: Option<String>,
     pub author_id: Option<String>,
@@ -137,7 +137,7 @@ pub struct Link {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct User {
+pub(super) struct User {
     pub id: String,
     pub name: String,
     pub slug: String,
@@ -150,14 +150,14 @@ pub struct User {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct Setting {
+pub(super) struct Setting {
     pub key: String,
     pub value: Option<serde_json::Value>,
 }
 
 impl Data {
     /// A setting's value as text.
-    pub fn setting(&self, key: &str) -> Option<String> {
+    pub(super) fn setting(&self, key: &str) -> Option<String> {
         self.settings
             .iter()
             .find(|s| s.key == key)
@@ -168,7 +168,10 @@ impl Data {
     }
 
     /// For each post id, the ids a link table gives it, in order.
-    pub fn linked(links: &[Link], other: fn(&Link) -> Option<&String>) -> HashMap<&str, Vec<&str>> {
+    pub(super) fn linked(
+        links: &[Link],
+        other: fn(&Link) -> Option<&String>,
+    ) -> HashMap<&str, Vec<&str>> {
         let mut sorted: Vec<&Link> = links.iter().collect();
         sorted.sort_by_key(|l| l.sort_order.unwrap_or(0));
         let mut map: HashMap<&str, Vec<&str>> = HashMap::new();

@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 
 /// A converted body and what could not be written as Markdown.
 #[derive(Debug, Default)]
-pub struct Converted {
+pub(super) struct Converted {
     pub markdown: String,
     /// Cards kept as HTML, by Ghost's card name (`bookmark`, `html`...), in order.
     pub kept_cards: Vec<String>,
@@ -50,7 +50,7 @@ static DOUBLED_EMPHASIS: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Ghost's placeholder for the site's own address, and its upload folders, rewritten
 /// to this site's paths: `__GHOST_URL__/content/images/x.jpg` -> `/images/x.jpg`.
-pub fn rewrite_urls(text: &str, media: &mut Vec<String>) -> String {
+pub(super) fn rewrite_urls(text: &str, media: &mut Vec<String>) -> String {
     let text = MEDIA.replace_all(text, |caps: &regex::Captures| {
         let rel = format!("{}/{}", &caps[1], &caps[2]);
         let url = format!("/{rel}");
@@ -79,11 +79,11 @@ const CARD_TAGS: [&str; 11] = [
 
 /// Deepest element nesting converted to Markdown. The converter walks the tree
 /// recursively: 10,000 nested `<div>`s overflowed the stack and aborted the import.
-pub const MAX_DEPTH: usize = 256;
+pub(super) const MAX_DEPTH: usize = 256;
 
 /// How deeply the elements of `html` nest, counted on the tags as written (void
 /// elements and self-closed tags open nothing); stops counting past `limit`.
-pub fn depth(html: &str, limit: usize) -> usize {
+pub(super) fn depth(html: &str, limit: usize) -> usize {
     const VOID: [&str; 14] = [
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr", "param",
@@ -115,7 +115,7 @@ pub fn depth(html: &str, limit: usize) -> usize {
     deepest
 }
 
-pub fn convert(html: &str) -> Converted {
+pub(super) fn convert(html: &str) -> Converted {
     let mut media = Vec::new();
     let html = rewrite_urls(html, &mut media);
     if depth(&html, MAX_DEPTH) > MAX_DEPTH {

@@ -16,7 +16,7 @@ fn rfc2822(rfc3339: &str) -> String {
 }
 
 /// What a feed is of.
-pub struct Channel<'a> {
+pub(crate) struct Channel<'a> {
     pub title: &'a str,
     pub description: &'a str,
     /// The page it follows, absolute.
@@ -27,7 +27,7 @@ pub struct Channel<'a> {
 
 /// The feed for `items`: (summary, body HTML, guid), newest first. Without a guid of
 /// its own (an imported post keeps its old feed's), an item's guid is its permalink.
-pub fn rss(
+pub(crate) fn rss(
     config: &SiteConfig,
     channel: &Channel<'_>,
     items: &[(&PostSummary, String, Option<&str>)],

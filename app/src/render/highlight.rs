@@ -39,7 +39,7 @@ const BLOCK_END: &str = "</code></pre>\n";
 
 /// The `<pre>` block for `code` in `lang`; plain escaped text for a language the
 /// highlighter does not know, or no language at all.
-pub fn code_block(lang: &str, code: &str) -> String {
+pub(crate) fn code_block(lang: &str, code: &str) -> String {
     let lang = token(lang);
     let mut html = String::with_capacity(code.len() * 2 + 64);
     if lang.is_empty() {
@@ -144,7 +144,7 @@ fn text_of(markup: &str) -> String {
 /// Makes ready, side by side, the highlighters the code blocks of `bodies` (Markdown)
 /// will need. Each takes 10-30 ms to make, once per process: a page with Rust and
 /// shell blocks waits for the slower of the two rather than both.
-pub fn prepare<'a>(bodies: impl Iterator<Item = &'a str>) {
+pub(crate) fn prepare<'a>(bodies: impl Iterator<Item = &'a str>) {
     let mut grammars = [false; COMPILED.len()];
     let mut syntect = false;
     for line in bodies.flat_map(str::lines) {

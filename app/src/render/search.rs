@@ -13,10 +13,10 @@ use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde::Serialize;
 
 /// Changes whenever the same posts may make another index: every chunk's key holds it.
-pub const VERSION: &str = "search v1";
+pub(crate) const VERSION: &str = "search v1";
 
 /// The body cache's key for the words of the body `hash`.
-pub fn terms_key(hash: &str) -> String {
+pub(crate) fn terms_key(hash: &str) -> String {
     format!("{hash} {VERSION}")
 }
 
@@ -25,7 +25,7 @@ const MAX_TERM: usize = 40;
 
 /// One post of the index, as results show it.
 #[derive(Debug, Clone, Serialize)]
-pub struct Doc {
+pub(crate) struct Doc {
     pub url: String,
     pub title: String,
     pub date: Option<String>,
@@ -36,7 +36,7 @@ pub struct Doc {
 /// A chunk of the index: some posts and, for each word, the posts (by their place in
 /// `docs`) that have it.
 #[derive(Debug, Serialize)]
-pub struct Chunk {
+pub(crate) struct Chunk {
     /// Each as `[url, title, date, excerpt, tags]`, the shortest JSON.
     docs: Vec<(String, String, String, String, Vec<String>)>,
     terms: BTreeMap<String, Vec<u32>>,
@@ -45,7 +45,7 @@ pub struct Chunk {
 impl Chunk {
     /// The chunk of `posts`: each post's document and the words of its body (what
     /// [`body_terms`] made of it).
-    pub fn of<'a>(posts: impl IntoIterator<Item = (Doc, &'a str)>) -> Self {
+    pub(crate) fn of<'a>(posts: impl IntoIterator<Item = (Doc, &'a str)>) -> Self {
         let mut chunk = Self {
             docs: Vec::new(),
             terms: BTreeMap::new(),
@@ -78,14 +78,14 @@ impl Chunk {
         chunk
     }
 
-    pub fn to_json(&self) -> Vec<u8> {
+    pub(crate) fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("the index serializes")
     }
 }
 
 /// The words of a body (Markdown), each once, space-separated: what a build keeps
 /// beside the body's HTML, so that a chunk made again reads no body.
-pub fn body_terms(markdown: &str) -> String {
+pub(crate) fn body_terms(markdown: &str) -> String {
     let words: BTreeSet<String> = terms(&plain_text(markdown)).into_iter().collect();
     words.into_iter().collect::<Vec<_>>().join(" ")
 }
@@ -107,7 +107,7 @@ fn cjk(c: char) -> bool {
 
 /// The words of `text`, as the theme's script finds them in a query (it keeps the
 /// same rules: see `themes/default/static/search.js`).
-pub fn terms(text: &str) -> Vec<String> {
+pub(crate) fn terms(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut word = String::new();
     let mut run: Vec<char> = Vec::new();

@@ -8,7 +8,7 @@ use super::views::{PostSummary, SiteView};
 use crate::store::PostDoc;
 
 #[derive(Debug, Serialize)]
-pub struct Seo {
+pub(crate) struct Seo {
     pub title: String,
     pub description: String,
     pub canonical: String,
@@ -29,7 +29,7 @@ pub struct Seo {
 }
 
 /// `url` made absolute against the site's base URL.
-pub fn absolute(base_url: &str, url: &str) -> String {
+pub(crate) fn absolute(base_url: &str, url: &str) -> String {
     if url.starts_with("http://") || url.starts_with("https://") {
         url.to_owned()
     } else {
@@ -47,7 +47,7 @@ fn script_json(value: &serde_json::Value) -> String {
 }
 
 /// For a list page (home, tag, author).
-pub fn for_list(site: &SiteView, title: String, description: String, url: &str) -> Seo {
+pub(crate) fn for_list(site: &SiteView, title: String, description: String, url: &str) -> Seo {
     let canonical = absolute(site.base_url, url);
     let json_ld = json!({
         "@context": "https://schema.org",
@@ -76,7 +76,7 @@ pub fn for_list(site: &SiteView, title: String, description: String, url: &str) 
 }
 
 /// For a post or page, honouring its meta, Open Graph and Twitter overrides.
-pub fn for_post(site: &SiteView, post: &PostSummary, doc: &PostDoc) -> Seo {
+pub(crate) fn for_post(site: &SiteView, post: &PostSummary, doc: &PostDoc) -> Seo {
     let title = non_empty(&doc.meta_title).unwrap_or(&post.title).to_owned();
     let description = non_empty(&doc.meta_description)
         .unwrap_or(&post.excerpt)

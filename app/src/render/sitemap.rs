@@ -6,13 +6,13 @@ use pulldown_cmark_escape::escape_html;
 const URLS_PER_FILE: usize = 50_000;
 
 /// One URL: absolute location and optional lastmod (RFC 3339).
-pub struct Entry {
+pub(crate) struct Entry {
     pub loc: String,
     pub lastmod: Option<String>,
 }
 
 /// The sitemap files: (output path, XML).
-pub fn sitemaps(base_url: &str, entries: &[Entry]) -> Vec<(String, String)> {
+pub(crate) fn sitemaps(base_url: &str, entries: &[Entry]) -> Vec<(String, String)> {
     if entries.len() <= URLS_PER_FILE {
         return vec![("sitemap.xml".to_owned(), urlset(entries))];
     }

@@ -14,7 +14,7 @@ use super::RenderError;
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../themes/default");
 
 /// The templates every theme must have.
-pub const REQUIRED_TEMPLATES: &[&str] = &[
+pub(super) const REQUIRED_TEMPLATES: &[&str] = &[
     "index.html",
     "post.html",
     "page.html",

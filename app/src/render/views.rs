@@ -11,7 +11,7 @@ use crate::store::{timestamp, Kind, PostDoc, Status};
 const WORDS_PER_MINUTE: usize = 230;
 
 #[derive(Debug, Serialize)]
-pub struct SiteView<'a> {
+pub(crate) struct SiteView<'a> {
     pub title: &'a str,
     pub description: &'a str,
     pub base_url: &'a str,
@@ -27,7 +27,7 @@ pub struct SiteView<'a> {
 }
 
 impl<'a> SiteView<'a> {
-    pub fn new(config: &'a SiteConfig, preview: bool) -> Self {
+    pub(crate) fn new(config: &'a SiteConfig, preview: bool) -> Self {
         Self {
             title: &config.title,
             description: &config.description,
@@ -44,7 +44,7 @@ impl<'a> SiteView<'a> {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct TagRef {
+pub(crate) struct TagRef {
     pub name: String,
     pub slug: String,
     pub url: String,
@@ -55,7 +55,7 @@ pub struct TagRef {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct AuthorRef {
+pub(crate) struct AuthorRef {
     pub name: String,
     pub slug: String,
     pub url: String,
@@ -67,7 +67,7 @@ pub struct AuthorRef {
 
 /// A post as lists show it; the post page adds its `html`.
 #[derive(Debug, Clone, Serialize)]
-pub struct PostSummary {
+pub(crate) struct PostSummary {
     #[serde(rename = "type")]
     pub kind: Kind,
     pub status: Status,
@@ -101,30 +101,30 @@ pub struct PostSummary {
 }
 
 /// Where a post or page is, root-relative: `/hello/`.
-pub fn post_url(slug: &str) -> String {
+pub(crate) fn post_url(slug: &str) -> String {
     format!("/{slug}/")
 }
 
 /// Where a post or page is, absolute: the site's base URL and [`post_url`].
-pub fn permalink(base_url: &str, slug: &str) -> String {
+pub(crate) fn permalink(base_url: &str, slug: &str) -> String {
     format!("{base_url}{}", post_url(slug))
 }
 
 /// When a post last changed as its author states it (else when it was published),
 /// RFC 3339.
-pub fn updated(doc: &PostDoc) -> Option<String> {
+pub(crate) fn updated(doc: &PostDoc) -> Option<String> {
     doc.updated_at.or(doc.published_at).map(timestamp)
 }
 
-pub fn tag_url(slug: &str) -> String {
+pub(crate) fn tag_url(slug: &str) -> String {
     format!("/tag/{slug}/")
 }
 
-pub fn author_url(slug: &str) -> String {
+pub(crate) fn author_url(slug: &str) -> String {
     format!("/author/{slug}/")
 }
 
-pub fn tag_ref(snapshot: &Snapshot, index: usize) -> TagRef {
+pub(crate) fn tag_ref(snapshot: &Snapshot, index: usize) -> TagRef {
     let tag = &snapshot.tags[index];
     TagRef {
         name: tag.name.clone(),
@@ -137,7 +137,7 @@ pub fn tag_ref(snapshot: &Snapshot, index: usize) -> TagRef {
     }
 }
 
-pub fn author_ref(snapshot: &Snapshot, index: usize) -> AuthorRef {
+pub(crate) fn author_ref(snapshot: &Snapshot, index: usize) -> AuthorRef {
     let author = &snapshot.authors[index];
     AuthorRef {
         name: author.name.clone(),
@@ -150,7 +150,7 @@ pub fn author_ref(snapshot: &Snapshot, index: usize) -> AuthorRef {
     }
 }
 
-pub fn summarize(snapshot: &Snapshot, post: &SnapshotPost, base_url: &str) -> PostSummary {
+pub(crate) fn summarize(snapshot: &Snapshot, post: &SnapshotPost, base_url: &str) -> PostSummary {
     let doc = &post.post.doc;
     let url = post_url(&doc.slug);
     let tags: Vec<TagRef> = post
@@ -210,7 +210,7 @@ fn caption_html(markdown: &str) -> Option<String> {
 
 /// Where a list is in its pages.
 #[derive(Debug, Serialize)]
-pub struct Paginator {
+pub(crate) struct Paginator {
     pub current: usize,
     pub total: usize,
     pub prev: Option<String>,
@@ -218,7 +218,7 @@ pub struct Paginator {
 }
 
 /// The URL of page `n` (from 1) of the list at `base` (`/` or `/tag/x/`).
-pub fn page_url(base: &str, n: usize) -> String {
+pub(crate) fn page_url(base: &str, n: usize) -> String {
     if n <= 1 {
         base.to_owned()
     } else {
@@ -227,7 +227,7 @@ pub fn page_url(base: &str, n: usize) -> String {
 }
 
 impl Paginator {
-    pub fn new(base: &str, current: usize, total: usize) -> Self {
+    pub(crate) fn new(base: &str, current: usize, total: usize) -> Self {
         Self {
             current,
             total,
@@ -239,7 +239,7 @@ impl Paginator {
 /// Whether `url` may go into an `href` or a `src` as it is: a web address or a path
 /// of the site, never a `javascript:` or `data:` URL, nor `//host` (another site that
 /// looks like a path).
-pub fn is_safe_link(url: &str) -> bool {
+pub(crate) fn is_safe_link(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
     let path = lower.starts_with('/') && !lower.starts_with("//") && !lower.starts_with("/\\");
     let web = (lower.starts_with("https://") || lower.starts_with("http://")) && lower.len() > 8;
@@ -253,7 +253,7 @@ fn safe_link(url: &Option<String>) -> Option<String> {
 }
 
 /// `/hello/` -> `hello/index.html`; `/old.html` stays a file.
-pub fn output_path(url: &str) -> String {
+pub(crate) fn output_path(url: &str) -> String {
     let path = url.trim_start_matches('/');
     if path.is_empty() || path.ends_with('/') {
         format!("{path}index.html")
@@ -265,7 +265,7 @@ pub fn output_path(url: &str) -> String {
 }
 
 /// A page that sends browsers and crawlers on to `url`.
-pub fn redirect_page(url: &str, permalink: &str) -> String {
+pub(crate) fn redirect_page(url: &str, permalink: &str) -> String {
     let mut href = String::new();
     pulldown_cmark_escape::escape_html(&mut href, url).expect("writing to a String cannot fail");
     let mut canonical = String::new();

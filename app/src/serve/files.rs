@@ -31,7 +31,7 @@ const NOT_FOUND_PAGE: &str = "404.html";
 
 /// A router serving `out`; `cdn_max_age` is the `s-maxage` for HTML, `csp` the
 /// Content-Security-Policy of pages.
-pub fn service(out: &Path, cdn_max_age: u32, csp: Option<&str>) -> Router {
+pub(super) fn service(out: &Path, cdn_max_age: u32, csp: Option<&str>) -> Router {
     let csp = csp.and_then(|c| HeaderValue::from_str(c).ok());
     let dir = ServeDir::new(out)
         .append_index_html_on_directories(true)

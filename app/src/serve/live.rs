@@ -17,11 +17,11 @@ use tokio_stream::{Stream, StreamExt};
 use crate::watch::LiveEvent;
 
 /// The path of the event stream.
-pub const PATH: &str = "/__folio/live";
+pub(super) const PATH: &str = "/__folio/live";
 
 /// Where the script is served: a file of the site's origin, which the pages'
 /// Content-Security-Policy allows where it would refuse an inline script.
-pub const SCRIPT_PATH: &str = "/__folio/live.js";
+pub(super) const SCRIPT_PATH: &str = "/__folio/live.js";
 
 /// The tag added to pages.
 const SCRIPT_TAG: &str = r#"<script src="/__folio/live.js"></script>"#;
@@ -30,7 +30,7 @@ const SCRIPT_TAG: &str = r#"<script src="/__folio/live.js"></script>"#;
 const SCRIPT: &str = r#"(function(){var s=new EventSource("/__folio/live");s.addEventListener("reload",function(){location.reload()});s.addEventListener("error-report",function(e){var d=document.getElementById("folio-error")||document.createElement("pre");d.id="folio-error";d.textContent="folio: "+e.data;d.style.cssText="position:fixed;inset:auto 0 0 0;margin:0;padding:1rem;background:#7f1d1d;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap;z-index:99999;max-height:50vh;overflow:auto";document.body.appendChild(d)})})()"#;
 
 /// The live-reload script.
-pub async fn script() -> impl axum::response::IntoResponse {
+pub(super) async fn script() -> impl axum::response::IntoResponse {
     (
         [
             (CONTENT_TYPE, "text/javascript; charset=utf-8"),
@@ -49,7 +49,7 @@ pub struct Live {
 }
 
 /// The event stream browsers listen to.
-pub async fn events(
+pub(super) async fn events(
     State(live): State<Live>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let mut stop = live.stop.clone();
@@ -67,7 +67,7 @@ pub async fn events(
 }
 
 /// Adds the live-reload script to HTML responses, which are then never cached.
-pub async fn inject(request: Request, next: Next) -> Response {
+pub(super) async fn inject(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let is_html = response
         .headers()

@@ -6,9 +6,10 @@ pub mod health;
 pub mod listener;
 mod live;
 mod redirects;
+mod tasks;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use axum::extract::{MatchedPath, Request};
@@ -209,62 +210,30 @@ pub enum ServeError {
 /// configuration file, watched too), changes are published as they happen and
 /// browsers reload.
 pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError> {
-    let ServeOptions {
-        listen,
-        admin_listen,
-        limits,
-        publish: options,
-        publisher,
-        watch,
-        admin,
-        deployer,
-        metrics,
-    } = serve;
-    let listener = bind(listen).await?;
+    let listener = bind(serve.listen).await?;
+    let addr = listener.local_addr()?;
     let mut state = AppState::new(site.clone());
     let (stop, stopping) = tokio::sync::watch::channel(false);
-    if watch.is_some() {
+    if serve.watch.is_some() {
         state.live = Some(live::Live {
             events: broadcast::channel(16).0,
             stop: stopping,
         });
     }
-    let live = state.live.as_ref().map(|l| l.events.clone());
-    let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}");
     if let Some(warning) = addresses::base_url_mismatch(&site.config_at_start.base_url, addr) {
         tracing::warn!("{warning}");
     }
-    if let Some(admin) = &admin {
+    if let Some(admin) = &serve.admin {
         announce_setup(admin, addr).await;
     }
-    // Scheduled posts go live whether or not the admin is on.
-    let schedule = tokio::spawn(crate::site::schedule::run(publisher));
-    // Subscribed before the first publish, which it deploys too.
-    let deploying = deployer.map(|d| tokio::spawn(d.run(site.subscribe())));
-    state.admin = admin;
-    let (metrics_stop, metrics_stopping) = tokio::sync::watch::channel(false);
-    let (admin_stop, admin_stopping) = tokio::sync::watch::channel(false);
-    let metrics_server = match metrics {
-        Some(addr) => Some(serve_metrics(addr, site.clone(), metrics_stopping).await?),
-        None => None,
-    };
-    let publishing = tokio::spawn(publish_then_watch(
-        site,
-        options,
-        watch.zip(live),
-        state.rendered.clone(),
-    ));
-    let admin_server = match (admin_listen, state.admin.clone()) {
-        (Some(addr), Some(admin)) => {
-            let app = admin_app(state.clone(), admin);
-            Some(serve_admin(addr, app, limits.clone(), admin_stopping).await?)
-        }
-        _ => None,
-    };
-    addresses::warn_shared_origin(&state, addr, admin_listen.is_some());
+    state.admin = serve.admin.clone();
+    let separate_admin = serve.admin_listen.is_some();
+    let limits = serve.limits.clone();
+    let tasks = tasks::Tasks::start(&state, serve).await?;
+    addresses::warn_shared_origin(&state, addr, separate_admin);
     let mut public = state.clone();
-    if admin_listen.is_some() {
+    if separate_admin {
         public.admin = None;
     }
     listener::serve(listener, app(public), limits, async move {
@@ -273,23 +242,7 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
         let _ = stop.send(true);
     })
     .await;
-    let _ = admin_stop.send(true);
-    if let Some(server) = admin_server {
-        let _ = server.await;
-    }
-    // A render in progress finishes before the database closes; a watcher just stops.
-    if state.live.is_some() {
-        publishing.abort();
-    }
-    let _ = publishing.await;
-    let _ = metrics_stop.send(true);
-    if let Some(server) = metrics_server {
-        let _ = server.await;
-    }
-    schedule.abort();
-    if let Some(deploying) = deploying {
-        deploying.abort();
-    }
+    tasks.stop(state.live.is_some()).await;
     state.site.store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -310,81 +263,6 @@ async fn announce_setup(admin: &Admin, addr: SocketAddr) {
         ),
         Ok(None) => {}
         Err(e) => tracing::error!("cannot read the accounts: {e}"),
-    }
-}
-
-/// The admin on its own listener, until `stopping` says stop.
-async fn serve_admin(
-    addr: SocketAddr,
-    app: Router,
-    limits: listener::Limits,
-    mut stopping: tokio::sync::watch::Receiver<bool>,
-) -> Result<tokio::task::JoinHandle<()>, ServeError> {
-    let listener = bind(addr).await?;
-    tracing::info!("admin on http://{}/admin/", listener.local_addr()?);
-    Ok(tokio::spawn(listener::serve(
-        listener,
-        app,
-        limits,
-        async move {
-            let _ = stopping.wait_for(|stop| *stop).await;
-        },
-    )))
-}
-
-/// `/metrics` on its own listener, until `stopping` says stop.
-async fn serve_metrics(
-    addr: SocketAddr,
-    site: Arc<Site>,
-    mut stopping: tokio::sync::watch::Receiver<bool>,
-) -> Result<tokio::task::JoinHandle<()>, ServeError> {
-    let listener = bind(addr).await?;
-    tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
-    let app = metrics_app(site);
-    Ok(tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopping.wait_for(|stop| *stop).await;
-            })
-            .await;
-    }))
-}
-
-/// The first publish (the site is ready once it is done), then, in watch mode, the
-/// publishes of the watcher.
-async fn publish_then_watch(
-    site: Arc<Site>,
-    options: PublishOptions,
-    watch: Option<(
-        crate::watch::ConfigSource,
-        broadcast::Sender<crate::watch::LiveEvent>,
-    )>,
-    rendered: Arc<std::sync::atomic::AtomicBool>,
-) {
-    match site.publish(options).await {
-        Ok(report) => {
-            rendered.store(true, Ordering::SeqCst);
-            let import = report.import.iter().flat_map(|i| &i.warnings);
-            for warning in import.chain(&report.warnings) {
-                tracing::warn!("{warning}");
-            }
-            match &report.build {
-                Some(build) => tracing::info!(
-                    files = build.files,
-                    written = build.write.written.len(),
-                    removed = build.write.removed.len(),
-                    millis = build.millis as u64,
-                    "site published"
-                ),
-                None => tracing::info!("site unchanged since the last build"),
-            }
-        }
-        Err(e) => tracing::error!("publish failed, serving the previous site: {e}"),
-    }
-    if let Some((config, live)) = watch {
-        if let Err(e) = crate::watch::run(site, options, config, live).await {
-            tracing::error!("{e}");
-        }
     }
 }
 

@@ -15,14 +15,14 @@ use axum::response::{IntoResponse, Response};
 use crate::content::redirects::{self, Matcher, Redirect};
 
 /// The redirects of the output folder, parsed once per build.
-pub struct Redirects {
+pub(super) struct Redirects {
     file: PathBuf,
     /// The file's stamp and what it holds.
     cached: Mutex<Option<(String, Arc<Matcher>)>>,
 }
 
 impl Redirects {
-    pub fn new(out: &Path) -> Arc<Self> {
+    pub(super) fn new(out: &Path) -> Arc<Self> {
         Arc::new(Self {
             file: out.join(redirects::SERVED),
             cached: Mutex::new(None),
@@ -58,7 +58,11 @@ impl Redirects {
 }
 
 /// Answers a GET or HEAD of a redirected path with its redirect.
-pub async fn redirecting(redirects: Arc<Redirects>, request: Request, next: Next) -> Response {
+pub(super) async fn redirecting(
+    redirects: Arc<Redirects>,
+    request: Request,
+    next: Next,
+) -> Response {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::store::{Store, StoreError};
 
 /// Where a build reads the Markdown of the posts it renders.
-pub trait Bodies: Sync {
+pub(super) trait Bodies: Sync {
     /// id -> Markdown of the posts `ids`.
     fn markdown(&self, ids: &[i64]) -> Result<HashMap<i64, String>, StoreError>;
 }
@@ -23,7 +23,7 @@ impl Bodies for HashMap<i64, String> {
 
 /// A build's bodies, read from the store on the build's own threads: builds run on
 /// blocking threads, the store's queries on `runtime`.
-pub struct StoreBodies {
+pub(super) struct StoreBodies {
     pub store: Store,
     pub runtime: tokio::runtime::Handle,
 }

@@ -27,7 +27,7 @@ const FILE: &str = "bodies.db";
 /// Chunks of bodies waiting to be written before [`BodyCache::put`] waits.
 const MAX_QUEUED_WRITES: usize = 4;
 
-pub struct BodyCache {
+pub(super) struct BodyCache {
     pool: SqlitePool,
     /// Builds run on blocking threads; the cache's queries run on this runtime.
     runtime: Handle,
@@ -44,7 +44,7 @@ pub struct BodyCache {
 impl BodyCache {
     /// Opens the cache in `dir`, creating it if needed. A file that is not a usable
     /// cache (damaged, or from something else) is removed and made anew.
-    pub async fn open(dir: &Path) -> Result<Self, sqlx::Error> {
+    pub(super) async fn open(dir: &Path) -> Result<Self, sqlx::Error> {
         std::fs::create_dir_all(dir)?;
         remove_entry_files(dir);
         let path = dir.join(FILE);
@@ -69,7 +69,7 @@ impl BodyCache {
 
     /// The cached HTML of each of `body_hashes` that has an entry, by body hash.
     /// Must not be called on one of the runtime's own threads.
-    pub fn get(&self, body_hashes: &[&str]) -> HashMap<String, String> {
+    pub(super) fn get(&self, body_hashes: &[&str]) -> HashMap<String, String> {
         let keys: HashMap<String, &str> = body_hashes.iter().map(|h| (key(h), *h)).collect();
         self.mark_used(keys.keys());
         let written_soon = {
@@ -105,7 +105,7 @@ impl BodyCache {
 
     /// Keeps each `(body hash, HTML)` of `entries`. The write goes on in the
     /// background while the build renders on; [`BodyCache::flush`] waits for it.
-    pub fn put(&self, entries: Vec<(String, String)>) {
+    pub(super) fn put(&self, entries: Vec<(String, String)>) {
         if entries.is_empty() {
             return;
         }
@@ -150,7 +150,7 @@ impl BodyCache {
     }
 
     /// Waits for the writes [`BodyCache::put`] started.
-    pub fn flush(&self) {
+    pub(super) fn flush(&self) {
         let writes =
             std::mem::take(&mut *self.writes.lock().expect("no panic while holding the lock"));
         self.wait(writes);
@@ -170,7 +170,7 @@ impl BodyCache {
 
     /// Removes entries no body of this build used: after a full build, that is every
     /// entry of edited, deleted or unpublished posts.
-    pub fn prune(&self) {
+    pub(super) fn prune(&self) {
         self.flush();
         let used = self.used.lock().expect("no panic while holding the lock");
         let pruned = self.runtime.block_on(async {

@@ -12,14 +12,14 @@ use crate::store::Store;
 
 /// What a build reads from files besides the store: the theme's hash, the media of
 /// `content/` and its redirects.
-pub struct Files {
+pub(super) struct Files {
     pub theme: blake3::Hash,
     pub media: Vec<Media>,
     pub redirects: Result<Vec<Redirect>, ContentError>,
 }
 
 /// The fingerprint of a build of `store` with `frame`, `media` and `redirects` at `now`.
-pub async fn of_build(
+pub(super) async fn of_build(
     store: &Store,
     frame: &Frame,
     (media, redirects): (&[Media], &[Redirect]),
@@ -44,7 +44,7 @@ pub async fn of_build(
 /// Hashes the theme and the template overrides, finds the files of `content/` a
 /// build copies and reads its redirects, on a blocking thread: a publish starts it
 /// before its import, so the two walks of `content/` run side by side.
-pub fn files(paths: &Paths) -> tokio::task::JoinHandle<Files> {
+pub(super) fn files(paths: &Paths) -> tokio::task::JoinHandle<Files> {
     let paths = paths.clone();
     tokio::task::spawn_blocking(move || Files {
         theme: crate::render::theme_hash(&paths.theme, &paths.templates),

@@ -14,13 +14,13 @@ const RENDERER_KEY: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " pages 
 /// starts every page's key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Frame(String);
+pub(super) struct Frame(String);
 
 impl Frame {
     /// `theme` is what [`crate::render::theme_hash`] made of the theme's files,
     /// `images` the [`crate::images::Images::signature`] of the site's images (pages
     /// carry their images' sizes and variants).
-    pub fn new(
+    pub(super) fn new(
         config: &SiteConfig,
         preview: bool,
         theme: blake3::Hash,
@@ -38,7 +38,7 @@ impl Frame {
         Self(hasher.finalize().to_hex().to_string())
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(super) fn as_str(&self) -> &str {
         &self.0
     }
 }

@@ -14,10 +14,10 @@ use crate::store::tags::Tag;
 use crate::store::{Kind, Snapshot};
 
 /// The hash of a post's summary (its JSON): what lists and neighbours take of a post.
-pub type SummaryHash = [u8; 32];
+pub(super) type SummaryHash = [u8; 32];
 
 /// The last build into a folder, as the next one needs it.
-pub struct LastBuild {
+pub(super) struct LastBuild {
     /// Posts the store changed since (added, edited, hidden, deleted): their summary
     /// and page are made again whatever else holds.
     pub changed: HashSet<i64>,
@@ -39,7 +39,7 @@ struct LastPost {
 impl LastBuild {
     /// The last build showed `snapshot`, whose posts' summaries hashed to `hashes`
     /// (in the snapshot's order); `changed` are the posts changed since.
-    pub fn new(snapshot: &Snapshot, hashes: &[SummaryHash], changed: HashSet<i64>) -> Self {
+    pub(super) fn new(snapshot: &Snapshot, hashes: &[SummaryHash], changed: HashSet<i64>) -> Self {
         let posts = snapshot
             .posts
             .iter()
@@ -66,12 +66,12 @@ impl LastBuild {
     }
 
     /// The hash of the Markdown of the post `id` in the last build.
-    pub fn body_of(&self, id: i64) -> Option<&str> {
+    pub(super) fn body_of(&self, id: i64) -> Option<&str> {
         self.index.get(&id).map(|&i| self.posts[i].body.as_str())
     }
 
     /// The summary hash of the post `id`, when it is the same as the last build's.
-    pub fn hash_of(&self, id: i64) -> Option<SummaryHash> {
+    pub(super) fn hash_of(&self, id: i64) -> Option<SummaryHash> {
         if self.changed.contains(&id) {
             return None;
         }
@@ -81,7 +81,7 @@ impl LastBuild {
 
 /// The lists of a build, as indexes of its posts: every post (not page), and the
 /// posts of each tag (public tags only) and author, newest first.
-pub struct Lists {
+pub(super) struct Lists {
     pub posts: Vec<usize>,
     pub by_tag: Vec<Vec<usize>>,
     pub by_author: Vec<Vec<usize>>,
@@ -89,7 +89,7 @@ pub struct Lists {
 
 impl Lists {
     /// The lists of `posts` (kind, tag indexes, author indexes; newest first).
-    pub fn of<'a>(
+    pub(super) fn of<'a>(
         posts: impl Iterator<Item = (Kind, &'a [usize], &'a [usize])>,
         tags: &[Tag],
         authors: usize,
@@ -117,7 +117,7 @@ impl Lists {
     }
 
     /// The posts before (newer) and after (older) the post at `i`, if it is a post.
-    pub fn neighbours(&self, i: usize) -> Option<(Option<usize>, Option<usize>)> {
+    pub(super) fn neighbours(&self, i: usize) -> Option<(Option<usize>, Option<usize>)> {
         let at = self.posts.binary_search(&i).ok()?;
         let newer = at.checked_sub(1).map(|a| self.posts[a]);
         let older = self.posts.get(at + 1).copied();
@@ -132,7 +132,7 @@ fn page(list: &[usize], p: usize, per_page: usize) -> &[usize] {
 }
 
 /// Which pages of a build have the same inputs as in the last build.
-pub struct Unchanged {
+pub(super) struct Unchanged {
     /// By post index: the post's page.
     pages: Vec<bool>,
     /// By list, by page number from 1 (at index 0).
@@ -145,7 +145,7 @@ impl Unchanged {
     /// Compares the build of `snapshot` (its summaries hashing to `hashes`, its lists
     /// `lists`, `per_page` posts to a list page) with `last`. The snapshot's tags and
     /// authors must be the last build's.
-    pub fn compare(
+    pub(super) fn compare(
         last: &LastBuild,
         snapshot: &Snapshot,
         hashes: &[SummaryHash],
@@ -206,20 +206,20 @@ impl Unchanged {
     }
 
     /// Whether the page of the post at `i` has the same inputs as last time.
-    pub fn page(&self, i: usize) -> bool {
+    pub(super) fn page(&self, i: usize) -> bool {
         self.pages[i]
     }
 
     /// Whether page `page` (from 1) of the home list has the same inputs as last time.
-    pub fn home(&self, page: usize) -> bool {
+    pub(super) fn home(&self, page: usize) -> bool {
         self.home[page - 1]
     }
 
-    pub fn tag(&self, t: usize, page: usize) -> bool {
+    pub(super) fn tag(&self, t: usize, page: usize) -> bool {
         self.tags[t][page - 1]
     }
 
-    pub fn author(&self, a: usize, page: usize) -> bool {
+    pub(super) fn author(&self, a: usize, page: usize) -> bool {
         self.authors[a][page - 1]
     }
 }

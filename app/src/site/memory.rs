@@ -21,7 +21,7 @@ use crate::store::Snapshot;
 const MAGIC: &[u8] = concat!("folio last build v1 ", env!("CARGO_PKG_VERSION"), "\n").as_bytes();
 
 #[derive(Deserialize)]
-pub struct Memory {
+pub(super) struct Memory {
     /// The fingerprint of the build it describes (what the store keeps for the folder).
     pub fingerprint: String,
     /// See [`Frame`]: a build with another frame keys every page.
@@ -42,7 +42,7 @@ struct MemoryRef<'a> {
 
 impl Memory {
     /// The snapshot, and what the last build showed of it, to be told what changed.
-    pub fn into_parts(self) -> (Snapshot, LastBuild) {
+    pub(super) fn into_parts(self) -> (Snapshot, LastBuild) {
         let last = LastBuild::new(&self.snapshot, &self.hashes, Default::default());
         (self.snapshot, last)
     }
@@ -55,7 +55,7 @@ fn path(cache: &Path, out: &Path) -> PathBuf {
 }
 
 /// The memory of the last build into `out`, if there is a readable one.
-pub fn read(cache: &Path, out: &Path) -> Option<Memory> {
+pub(super) fn read(cache: &Path, out: &Path) -> Option<Memory> {
     let started = std::time::Instant::now();
     let path = path(cache, out);
     let bytes = std::fs::read(&path).ok()?;
@@ -73,7 +73,7 @@ pub fn read(cache: &Path, out: &Path) -> Option<Memory> {
 
 /// Remembers the build `fingerprint` of `out`. A failure costs the next publish its
 /// shortcut, nothing else, so it is logged and otherwise ignored.
-pub fn write(
+pub(super) fn write(
     cache: &Path,
     out: &Path,
     fingerprint: &str,

@@ -52,7 +52,7 @@ pub struct BuildReport {
 const POSTS_PER_CHUNK: usize = 256;
 
 /// Renders the site into `out`; on any error the published folder is left as it was.
-pub fn render_site(input: &RenderInput, out: &Path) -> Result<BuildReport, PublishError> {
+pub(super) fn render_site(input: &RenderInput, out: &Path) -> Result<BuildReport, PublishError> {
     let started = Instant::now();
     let writer = SiteWriter::begin(out)?;
     // A preview (drafts shown, never indexed) is not a site anyone publishes.

@@ -24,7 +24,7 @@ use crate::store::snapshot::SnapshotPost;
 use crate::store::Snapshot;
 
 /// Everything one build reads.
-pub struct RenderInput<'a> {
+pub(super) struct RenderInput<'a> {
     pub snapshot: &'a Snapshot,
     pub theme: &'a Theme,
     /// What the theme, configuration and renderer make of every page: see [`Frame`].

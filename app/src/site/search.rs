@@ -18,7 +18,7 @@ use crate::render::search::{self, Chunk, Doc};
 const PER_CHUNK: i64 = 200;
 
 /// Where the script finds the list of chunks.
-pub const MANIFEST: &str = "search.json";
+pub(super) const MANIFEST: &str = "search.json";
 
 impl RenderPlan<'_> {
     /// The chunks whose posts changed and the list of all; returns how many files the

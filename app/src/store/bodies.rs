@@ -24,7 +24,10 @@ pub(super) async fn set_bodies(
 }
 
 /// Reads the Markdown of the posts `ids` (archived or not): id -> Markdown.
-pub async fn markdown_of(conn: &mut SqliteConnection, ids: &[i64]) -> Result<HashMap<i64, String>> {
+pub(super) async fn markdown_of(
+    conn: &mut SqliteConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>> {
     let mut bodies = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(BATCH) {
         let mut select = QueryBuilder::<Sqlite>::new(

@@ -34,7 +34,7 @@ impl Relation {
     /// the row of its slug (so `Rust` and `rust` are one tag), else the row that had
     /// that slug before a rename (a file naming a tag renamed in the admin finds it),
     /// else a new row.
-    pub async fn ensure(
+    pub(crate) async fn ensure(
         &self,
         conn: &mut SqliteConnection,
         names: &[&String],
@@ -102,7 +102,7 @@ impl Relation {
     }
 
     /// Makes each post's links the rows named, in order, creating missing ones.
-    pub async fn set_named(
+    pub(crate) async fn set_named(
         &self,
         conn: &mut SqliteConnection,
         posts: &[(i64, Vec<String>)],
@@ -119,7 +119,7 @@ impl Relation {
 
     /// Makes each post's links the given ids, in order (duplicates after the first are
     /// dropped). `fresh` skips clearing links new posts cannot have yet.
-    pub async fn set(
+    pub(crate) async fn set(
         &self,
         conn: &mut SqliteConnection,
         links: &[(i64, Vec<i64>)],
@@ -159,7 +159,7 @@ impl Relation {
     }
 
     /// The names linked to one post, in order.
-    pub async fn names_for_post(
+    pub(crate) async fn names_for_post(
         &self,
         conn: &mut SqliteConnection,
         post_id: i64,
@@ -178,7 +178,7 @@ impl Relation {
     }
 
     /// The ids linked to every post (or to the posts `only`), in order, by post id.
-    pub async fn ids_by_post(
+    pub(crate) async fn ids_by_post(
         &self,
         conn: &mut SqliteConnection,
         only: Option<&[i64]>,

@@ -9,24 +9,24 @@ use serde_json::{json, Value};
 
 use super::{Running, TestSite};
 
-pub const SECRET_KEY: &str = "test secret key: long enough, never used elsewhere";
-pub const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const SECRET_KEY: &str = "test secret key: long enough, never used elsewhere";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// `folio serve` on a loopback port with the admin API, in `site`'s folder.
-pub struct Server {
+pub(crate) struct Server {
     pub base: String,
     child: Option<Child>,
 }
 
 impl Server {
-    pub fn start(site: &TestSite, env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start(site: &TestSite, env: &[(&str, &str)]) -> Self {
         let (server, _) = Self::start_logging(site, env, None);
         server
     }
 
     /// Starts the server; with `needle`, also returns the rest of the first log line
     /// holding it (read before the log is drained).
-    pub fn start_logging(
+    pub(crate) fn start_logging(
         site: &TestSite,
         env: &[(&str, &str)],
         needle: Option<&str>,
@@ -70,16 +70,16 @@ impl Server {
         panic!("the server never became ready");
     }
 
-    pub fn api(&self) -> Api {
+    pub(crate) fn api(&self) -> Api {
         Api::new(&self.base)
     }
 
     /// The server process's id (to read its memory from /proc).
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.as_ref().map_or(0, std::process::Child::id)
     }
 
-    pub fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         if let Some(child) = self.child.take() {
             Running::terminate(child);
         }
@@ -96,7 +96,7 @@ impl Drop for Server {
 }
 
 /// The status and text of a page of the public site.
-pub async fn page(server: &Server, path: &str) -> (u16, String) {
+pub(crate) async fn page(server: &Server, path: &str) -> (u16, String) {
     let response = reqwest::get(format!("{}{path}", server.base))
         .await
         .expect("an answer");
@@ -105,7 +105,7 @@ pub async fn page(server: &Server, path: &str) -> (u16, String) {
 }
 
 /// The status and `Location` of a request to the public site, not followed.
-pub async fn redirect(server: &Server, path: &str) -> (u16, String) {
+pub(crate) async fn redirect(server: &Server, path: &str) -> (u16, String) {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -125,7 +125,7 @@ pub async fn redirect(server: &Server, path: &str) -> (u16, String) {
 }
 
 /// An owner, an editor and an author, each logged in.
-pub async fn staff(site: &TestSite) -> (Server, Api, Api, Api) {
+pub(crate) async fn staff(site: &TestSite) -> (Server, Api, Api, Api) {
     add_user(site, "olga", "owner");
     add_user(site, "ed", "editor");
     add_user(site, "au", "author");
@@ -137,7 +137,11 @@ pub async fn staff(site: &TestSite) -> (Server, Api, Api, Api) {
 }
 
 /// `folio serve` in `site` with the owner `name` enrolled and logged in.
-pub async fn owner_session(site: &TestSite, name: &str, env: &[(&str, &str)]) -> (Server, Api) {
+pub(crate) async fn owner_session(
+    site: &TestSite,
+    name: &str,
+    env: &[(&str, &str)],
+) -> (Server, Api) {
     add_user(site, name, "owner");
     let server = Server::start(site, env);
     let (session, _, _) = enroll(&server.api(), name).await;
@@ -146,28 +150,28 @@ pub async fn owner_session(site: &TestSite, name: &str, env: &[(&str, &str)]) ->
 
 /// A response: status, headers, and the body as JSON (or as a JSON string when it
 /// is not JSON).
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: StatusCode,
     pub headers: reqwest::header::HeaderMap,
     pub body: Value,
 }
 
 impl Reply {
-    pub fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
     }
     /// Asserts the status, printing the body when it differs.
-    pub fn expect(self, status: u16) -> Self {
+    pub(crate) fn expect(self, status: u16) -> Self {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
         self
     }
 }
 
 #[derive(Clone)]
-pub struct Api {
+pub(crate) struct Api {
     pub base: String,
     http: reqwest::Client,
     pub cookie: Option<String>,
@@ -177,7 +181,7 @@ pub struct Api {
 }
 
 impl Api {
-    pub fn new(base: &str) -> Self {
+    pub(crate) fn new(base: &str) -> Self {
         Self {
             base: base.to_owned(),
             http: reqwest::Client::new(),
@@ -188,7 +192,7 @@ impl Api {
         }
     }
 
-    pub fn with_token(&self, token: &str) -> Self {
+    pub(crate) fn with_token(&self, token: &str) -> Self {
         Self {
             cookie: None,
             csrf: None,
@@ -197,7 +201,7 @@ impl Api {
         }
     }
 
-    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+    pub(crate) async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
         let mut request = self.request(method, path);
         if let Some(body) = body {
             request = request.json(&body);
@@ -205,7 +209,7 @@ impl Api {
         Self::reply(request.send().await.expect("the server answers")).await
     }
 
-    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         let mut request = self
             .http
             .request(method, format!("{}/admin/api{path}", self.base));
@@ -224,7 +228,7 @@ impl Api {
         request
     }
 
-    pub async fn reply(response: reqwest::Response) -> Reply {
+    pub(crate) async fn reply(response: reqwest::Response) -> Reply {
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.expect("a body");
@@ -236,21 +240,21 @@ impl Api {
         }
     }
 
-    pub async fn get(&self, path: &str) -> Reply {
+    pub(crate) async fn get(&self, path: &str) -> Reply {
         self.send(Method::GET, path, None).await
     }
-    pub async fn post(&self, path: &str, body: Value) -> Reply {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Reply {
         self.send(Method::POST, path, Some(body)).await
     }
-    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+    pub(crate) async fn patch(&self, path: &str, body: Value) -> Reply {
         self.send(Method::PATCH, path, Some(body)).await
     }
-    pub async fn delete(&self, path: &str) -> Reply {
+    pub(crate) async fn delete(&self, path: &str) -> Reply {
         self.send(Method::DELETE, path, None).await
     }
 
     /// Keeps the session a login answer started.
-    pub fn keep_session(&mut self, reply: &Reply) {
+    pub(crate) fn keep_session(&mut self, reply: &Reply) {
         let set_cookie = reply.header("set-cookie");
         let pair = set_cookie.split(';').next().expect("a cookie");
         assert!(!pair.is_empty(), "the reply set no cookie");
@@ -261,7 +265,7 @@ impl Api {
 
 /// The TOTP code `offset` seconds from now, as the `oathtool` command computes it
 /// from the base32 key (the same key a person types into an authenticator app).
-pub fn oathtool(secret: &str, offset: i64) -> String {
+pub(crate) fn oathtool(secret: &str, offset: i64) -> String {
     let at = chrono::Utc::now() + chrono::Duration::seconds(offset);
     let output = std::process::Command::new("oathtool")
         .args([
@@ -281,7 +285,7 @@ pub fn oathtool(secret: &str, offset: i64) -> String {
 }
 
 /// Creates an account with the real CLI.
-pub fn add_user(site: &TestSite, name: &str, role: &str) {
+pub(crate) fn add_user(site: &TestSite, name: &str, role: &str) {
     use std::io::Write;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
         .args(["user", "add", name, "--role", role, "--password-stdin"])
@@ -299,7 +303,7 @@ pub fn add_user(site: &TestSite, name: &str, role: &str) {
 
 /// A logged-in session of a new account: password, enrollment, confirmation.
 /// Returns the API with the session and the account's TOTP key.
-pub async fn enroll(api: &Api, username: &str) -> (Api, String, Vec<String>) {
+pub(crate) async fn enroll(api: &Api, username: &str) -> (Api, String, Vec<String>) {
     let challenge = api
         .post(
             "/session",
@@ -337,7 +341,7 @@ pub async fn enroll(api: &Api, username: &str) -> (Api, String, Vec<String>) {
 }
 
 /// Runs `folio serve` expecting it to refuse to start; returns its log.
-pub fn refused_start(site: &TestSite, env: &[(&str, &str)]) -> String {
+pub(crate) fn refused_start(site: &TestSite, env: &[(&str, &str)]) -> String {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
         .args(["serve", "--listen", "127.0.0.1:0"])
         .current_dir(site.path())

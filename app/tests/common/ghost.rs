@@ -7,13 +7,13 @@ use serde_json::{json, Value};
 
 use super::TestSite;
 
-pub fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/ghost")
         .join(name)
 }
 
-pub fn run(site: &TestSite, args: &[&str]) -> (bool, String, String) {
+pub(crate) fn run(site: &TestSite, args: &[&str]) -> (bool, String, String) {
     let out = site.cli(args);
     (
         out.status.success(),
@@ -22,7 +22,7 @@ pub fn run(site: &TestSite, args: &[&str]) -> (bool, String, String) {
     )
 }
 
-pub fn import(site: &TestSite, file: &Path, extra: &[&str]) -> Value {
+pub(crate) fn import(site: &TestSite, file: &Path, extra: &[&str]) -> Value {
     let file = file.to_string_lossy().into_owned();
     let mut args = vec!["import", "ghost", file.as_str(), "--json"];
     args.extend_from_slice(extra);
@@ -31,13 +31,13 @@ pub fn import(site: &TestSite, file: &Path, extra: &[&str]) -> Value {
     serde_json::from_str(&stdout).expect("a JSON report")
 }
 
-pub fn export_data(file: &Path) -> Value {
+pub(crate) fn export_data(file: &Path) -> Value {
     let export: Value =
         serde_json::from_slice(&std::fs::read(file).expect("the export")).expect("JSON");
     export["db"][0]["data"].clone()
 }
 
-pub fn hand_export(version: &str, posts: Vec<Value>) -> Value {
+pub(crate) fn hand_export(version: &str, posts: Vec<Value>) -> Value {
     let posts: Vec<Value> = posts
         .into_iter()
         .enumerate()
@@ -64,7 +64,7 @@ pub fn hand_export(version: &str, posts: Vec<Value>) -> Value {
     } }] })
 }
 
-pub fn write(site: &TestSite, name: &str, bytes: &[u8]) -> PathBuf {
+pub(crate) fn write(site: &TestSite, name: &str, bytes: &[u8]) -> PathBuf {
     let path = site.path().join(name);
     std::fs::write(&path, bytes).expect("write");
     path

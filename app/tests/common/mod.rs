@@ -3,9 +3,9 @@
 
 #![allow(dead_code)]
 
-pub mod api;
-pub mod ghost;
-pub mod moto;
+pub(crate) mod api;
+pub(crate) mod ghost;
+pub(crate) mod moto;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,55 +17,55 @@ use folio::render::ThemeSource;
 use folio::site::{Paths, PublishOptions, PublishReport, Site};
 use folio::store::Store;
 
-pub const BASE_URL: &str = "https://blog.example.com";
+pub(crate) const BASE_URL: &str = "https://blog.example.com";
 
 /// The repository root (the folder holding `content/` and `themes/`).
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("app/ has a parent")
         .to_owned()
 }
 
-pub struct TestSite {
+pub(crate) struct TestSite {
     pub dir: tempfile::TempDir,
 }
 
 impl TestSite {
     /// An empty site: no content yet.
-    pub fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         let dir = tempfile::tempdir().expect("a temporary folder");
         std::fs::create_dir_all(dir.path().join("content")).expect("mkdir content");
         Self { dir }
     }
 
     /// A site holding a copy of the repository's sample content.
-    pub fn sample() -> Self {
+    pub(crate) fn sample() -> Self {
         let site = Self::empty();
         copy_dir(&repo().join("content"), &site.content());
         site
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
-    pub fn content(&self) -> PathBuf {
+    pub(crate) fn content(&self) -> PathBuf {
         self.path().join("content")
     }
-    pub fn out(&self) -> PathBuf {
+    pub(crate) fn out(&self) -> PathBuf {
         self.path().join("public")
     }
-    pub fn db(&self) -> PathBuf {
+    pub(crate) fn db(&self) -> PathBuf {
         self.path().join("data/folio.db")
     }
 
-    pub fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         let path = self.content().join(rel);
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
         std::fs::write(path, text).expect("write content");
     }
 
-    pub fn config(&self) -> SiteConfig {
+    pub(crate) fn config(&self) -> SiteConfig {
         SiteConfig {
             title: "Test blog".into(),
             base_url: BASE_URL.into(),
@@ -74,17 +74,17 @@ impl TestSite {
         }
     }
 
-    pub async fn store(&self) -> Store {
+    pub(crate) async fn store(&self) -> Store {
         Store::open(&self.db()).await.expect("the store opens")
     }
 
     /// The site with the repository's default theme (or `theme`) and this folder's paths.
-    pub async fn site_with(&self, theme: ThemeSource) -> Site {
+    pub(crate) async fn site_with(&self, theme: ThemeSource) -> Site {
         self.site_into(theme, self.out()).await
     }
 
     /// The same site rendering into another output folder.
-    pub async fn site_into(&self, theme: ThemeSource, out: PathBuf) -> Site {
+    pub(crate) async fn site_into(&self, theme: ThemeSource, out: PathBuf) -> Site {
         let paths = Paths {
             content: self.content(),
             theme,
@@ -95,12 +95,12 @@ impl TestSite {
         Site::new(self.store().await, self.config(), paths)
     }
 
-    pub async fn site(&self) -> Site {
+    pub(crate) async fn site(&self) -> Site {
         self.site_with(ThemeSource::Dir(repo().join("themes/default")))
             .await
     }
 
-    pub async fn publish(&self) -> PublishReport {
+    pub(crate) async fn publish(&self) -> PublishReport {
         self.publish_with(PublishOptions {
             import: true,
             ..Default::default()
@@ -108,7 +108,7 @@ impl TestSite {
         .await
     }
 
-    pub async fn publish_with(&self, options: PublishOptions) -> PublishReport {
+    pub(crate) async fn publish_with(&self, options: PublishOptions) -> PublishReport {
         let site = self.site().await;
         let report = site.publish(options).await.expect("publish succeeds");
         site.store.close().await;
@@ -116,21 +116,21 @@ impl TestSite {
     }
 
     /// Every file of the output folder with its bytes.
-    pub fn output(&self) -> BTreeMap<String, Vec<u8>> {
+    pub(crate) fn output(&self) -> BTreeMap<String, Vec<u8>> {
         read_tree(&self.out())
     }
 
-    pub fn read_out(&self, rel: &str) -> String {
+    pub(crate) fn read_out(&self, rel: &str) -> String {
         std::fs::read_to_string(self.out().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
 
     /// Runs the real `folio` binary in this folder.
-    pub fn cli(&self, args: &[&str]) -> Output {
+    pub(crate) fn cli(&self, args: &[&str]) -> Output {
         self.cli_with(args, &[])
     }
 
     /// [`TestSite::cli`] with more environment variables.
-    pub fn cli_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+    pub(crate) fn cli_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
             .args(args)
             .envs(env.iter().copied())
@@ -146,7 +146,7 @@ impl TestSite {
 }
 
 /// Serves `site` on an ephemeral loopback port; returns its base URL.
-pub async fn serve(site: Site, mark_rendered: bool) -> (String, folio::serve::AppState) {
+pub(crate) async fn serve(site: Site, mark_rendered: bool) -> (String, folio::serve::AppState) {
     let state = folio::serve::AppState::new(Arc::new(site));
     if mark_rendered {
         state
@@ -164,7 +164,7 @@ pub async fn serve(site: Site, mark_rendered: bool) -> (String, folio::serve::Ap
     (format!("http://{addr}"), state)
 }
 
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.expect("walk");
         let target = to.join(entry.path().strip_prefix(from).expect("under from"));
@@ -176,7 +176,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)
@@ -194,7 +194,7 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// A photo-like JPEG (gradients, so it does not compress to nothing).
-pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn jpeg(width: u32, height: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([
             (x * 255 / width) as u8,
@@ -209,12 +209,12 @@ pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
 }
 
 /// A post file with YAML front matter.
-pub fn post(title: &str, extra: &str, body: &str) -> String {
+pub(crate) fn post(title: &str, extra: &str, body: &str) -> String {
     format!("---\ntitle: {title}\n{extra}---\n\n{body}\n")
 }
 
 /// The build of a publish that was expected to render.
-pub fn built(report: &PublishReport) -> &folio::site::BuildReport {
+pub(crate) fn built(report: &PublishReport) -> &folio::site::BuildReport {
     report
         .build
         .as_ref()
@@ -223,7 +223,10 @@ pub fn built(report: &PublishReport) -> &folio::site::BuildReport {
 
 /// The paths whose bytes differ between two trees (or that only one has): an empty
 /// list means identical, and a failure names files rather than dumping bytes.
-pub fn differing(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+pub(crate) fn differing(
+    a: &BTreeMap<String, Vec<u8>>,
+    b: &BTreeMap<String, Vec<u8>>,
+) -> Vec<String> {
     let mut paths: Vec<String> = a
         .keys()
         .chain(b.keys())
@@ -235,19 +238,19 @@ pub fn differing(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) -
 }
 
 /// The real binary running `folio ARGS` in a site folder, its log read line by line.
-pub struct Running {
+pub(crate) struct Running {
     pub child: std::process::Child,
     log: std::io::BufReader<std::process::ChildStderr>,
 }
 
 impl Running {
     /// Starts `folio` with `args` in `dir`, logging at info level.
-    pub fn start(dir: &Path, args: &[&str]) -> Self {
+    pub(crate) fn start(dir: &Path, args: &[&str]) -> Self {
         Self::start_with(dir, args, &[])
     }
 
     /// [`Running::start`] with more environment variables.
-    pub fn start_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
             .args(args)
             .envs(env.iter().copied())
@@ -265,7 +268,7 @@ impl Running {
     }
 
     /// Reads the log until a line contains `needle`; returns the rest of that line.
-    pub fn wait_for_log(&mut self, needle: &str) -> String {
+    pub(crate) fn wait_for_log(&mut self, needle: &str) -> String {
         use std::io::BufRead;
         let mut line = String::new();
         loop {
@@ -280,7 +283,7 @@ impl Running {
 
     /// Reads the log up to and including the first line holding `needle`; returns
     /// all it read.
-    pub fn log_until(&mut self, needle: &str) -> String {
+    pub(crate) fn log_until(&mut self, needle: &str) -> String {
         use std::io::BufRead;
         let mut text = String::new();
         loop {
@@ -294,13 +297,13 @@ impl Running {
     }
 
     /// The base URL once the server listens.
-    pub fn base_url(&mut self) -> String {
+    pub(crate) fn base_url(&mut self) -> String {
         self.wait_for_log("listening on ")
     }
 
     /// Keeps reading the log (a full pipe would block the server), echoing it to the
     /// test's output.
-    pub fn drain_log(self) -> std::process::Child {
+    pub(crate) fn drain_log(self) -> std::process::Child {
         use std::io::BufRead;
         let Running { child, log } = self;
         std::thread::spawn(move || {
@@ -312,7 +315,7 @@ impl Running {
     }
 
     /// Sends SIGTERM.
-    pub fn signal_term(child: &std::process::Child) {
+    pub(crate) fn signal_term(child: &std::process::Child) {
         let pid = child.id().to_string();
         assert!(std::process::Command::new("kill")
             .args(["-TERM", &pid])
@@ -322,7 +325,7 @@ impl Running {
     }
 
     /// Sends SIGTERM and returns the exit status.
-    pub fn terminate(mut child: std::process::Child) -> std::process::ExitStatus {
+    pub(crate) fn terminate(mut child: std::process::Child) -> std::process::ExitStatus {
         Self::signal_term(&child);
         child.wait().expect("folio exits")
     }

@@ -4,7 +4,7 @@
 use std::process::Child;
 
 /// A moto S3 server on a free loopback port.
-pub struct Moto {
+pub(crate) struct Moto {
     child: Child,
     pub endpoint: String,
 }
@@ -12,7 +12,7 @@ pub struct Moto {
 impl Moto {
     /// Tries another port when moto exits at start: tests start servers side by
     /// side, and a free port found may be taken before moto binds it.
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let binary = std::env::var("MOTO_SERVER_BIN")
             .unwrap_or_else(|_| "/tmp/folio-moto-venv/bin/moto_server".to_owned());
         for _ in 0..5 {
@@ -54,7 +54,7 @@ impl Moto {
         None
     }
 
-    pub async fn create_bucket(&self, name: &str) {
+    pub(crate) async fn create_bucket(&self, name: &str) {
         let response = reqwest::Client::new()
             .put(format!("{}/{name}", self.endpoint))
             .send()
@@ -65,7 +65,7 @@ impl Moto {
 
     /// (status, content type, cache control, body) of an object, read with signed
     /// requests (objects are private, as in a real bucket behind a CDN).
-    pub async fn get(&self, bucket: &str, key: &str) -> (u16, String, String, Vec<u8>) {
+    pub(crate) async fn get(&self, bucket: &str, key: &str) -> (u16, String, String, Vec<u8>) {
         use object_store::ObjectStore;
         let store = object_store::aws::AmazonS3Builder::new()
             .with_endpoint(&self.endpoint)
@@ -118,7 +118,7 @@ fn answers_http(port: u16) -> bool {
         && answer.starts_with(b"HTTP/1.")
 }
 
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -129,12 +129,12 @@ pub fn free_port() -> u16 {
 impl Moto {
     /// Runs Python with boto3 (moto's own) against this server, with `c` a client of
     /// CloudFront; returns its output.
-    pub fn boto3(&self, script: &str) -> String {
+    pub(crate) fn boto3(&self, script: &str) -> String {
         self.python("cloudfront", script)
     }
 
     /// The `x-amz-website-redirect-location` of an object, if any.
-    pub fn redirect_location(&self, bucket: &str, key: &str) -> Option<String> {
+    pub(crate) fn redirect_location(&self, bucket: &str, key: &str) -> Option<String> {
         let out = self.python(
             "s3",
             &format!("print(c.head_object(Bucket='{bucket}', Key='{key}').get('WebsiteRedirectLocation', ''))"),
@@ -161,7 +161,7 @@ impl Moto {
     }
 
     /// A CloudFront distribution in front of the bucket; returns its id.
-    pub fn create_distribution(&self, bucket: &str) -> String {
+    pub(crate) fn create_distribution(&self, bucket: &str) -> String {
         let id = self.boto3(&format!(
             "d = c.create_distribution(DistributionConfig={{'CallerReference': 'folio', \
              'Origins': {{'Quantity': 1, 'Items': [{{'Id': 'site', \
@@ -173,7 +173,7 @@ impl Moto {
     }
 
     /// The paths of every invalidation of the distribution.
-    pub fn invalidations(&self, distribution: &str) -> Vec<Vec<String>> {
+    pub(crate) fn invalidations(&self, distribution: &str) -> Vec<Vec<String>> {
         let json = self.boto3(&format!(
             "ids = [i['Id'] for i in c.list_invalidations(DistributionId='{distribution}')\
              ['InvalidationList'].get('Items', [])]\n\

@@ -27,7 +27,7 @@ pub(super) struct Plan<'a> {
 impl<'a> Plan<'a> {
     /// Uploads what is new or changed (by size, or by hash against the manifest),
     /// deletes (when `delete`) what the site no longer has.
-    pub fn new(
+    pub(super) fn new(
         local: &'a [Local],
         remote: &HashMap<String, u64>,
         manifest: &Manifest,
@@ -71,7 +71,7 @@ impl<'a> Plan<'a> {
     }
 
     /// The uploads of one phase.
-    pub fn phase(&self, current: u8) -> Vec<&'a Local> {
+    pub(super) fn phase(&self, current: u8) -> Vec<&'a Local> {
         self.uploads
             .iter()
             .filter(|(f, _)| phase(&f.path) == current)
@@ -80,7 +80,7 @@ impl<'a> Plan<'a> {
     }
 
     /// What the report says before anything is sent.
-    pub fn report(&self, url: &str, dry_run: bool) -> BucketReport {
+    pub(super) fn report(&self, url: &str, dry_run: bool) -> BucketReport {
         let mut changes: Vec<Change> = self
             .uploads
             .iter()

@@ -23,7 +23,7 @@ pub(super) struct RedirectPut {
 impl RedirectPut {
     /// None without static credentials (an instance role): redirect pages then go up
     /// as pages only.
-    pub fn from_env(bucket: &str) -> Option<Self> {
+    pub(super) fn from_env(bucket: &str) -> Option<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let credential = AwsCredential {
             key_id: var("AWS_ACCESS_KEY_ID")?,
@@ -54,7 +54,7 @@ impl RedirectPut {
     }
 
     /// Puts `bytes` at `key`, redirecting to `location`.
-    pub async fn put(
+    pub(super) async fn put(
         &self,
         key: &str,
         bytes: Vec<u8>,

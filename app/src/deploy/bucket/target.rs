@@ -28,7 +28,7 @@ pub(super) struct Bucket {
 impl Bucket {
     /// The bucket `s3://BUCKET/PREFIX`, with the credentials and endpoint of the
     /// environment (`AWS_*`).
-    pub fn open(url: &str) -> Result<Self, BucketError> {
+    pub(super) fn open(url: &str) -> Result<Self, BucketError> {
         let rest = url
             .strip_prefix("s3://")
             .filter(|r| !r.is_empty())
@@ -100,7 +100,7 @@ impl Bucket {
     }
 
     /// Site path -> size of every object under the prefix.
-    pub async fn list(&self) -> Result<HashMap<String, u64>, BucketError> {
+    pub(super) async fn list(&self) -> Result<HashMap<String, u64>, BucketError> {
         let under = (!self.prefix.is_empty()).then(|| ObjectPath::from(self.prefix.as_str()));
         let listed: Vec<object_store::ObjectMeta> = self
             .store
@@ -115,7 +115,7 @@ impl Bucket {
     }
 
     /// The manifest of the last sync; an empty one if there is none or it is unreadable.
-    pub async fn manifest(&self) -> Result<Manifest, BucketError> {
+    pub(super) async fn manifest(&self) -> Result<Manifest, BucketError> {
         match self.store.get(&self.key(MANIFEST)).await {
             Ok(found) => {
                 let bytes = found
@@ -129,7 +129,7 @@ impl Bucket {
         }
     }
 
-    pub async fn write_manifest(&self, manifest: &Manifest) -> Result<(), BucketError> {
+    pub(super) async fn write_manifest(&self, manifest: &Manifest) -> Result<(), BucketError> {
         let bytes = serde_json::to_vec(manifest).expect("the manifest serializes");
         let mut attributes = Attributes::new();
         attributes.insert(Attribute::ContentType, "application/json".into());
@@ -139,7 +139,7 @@ impl Bucket {
 
     /// Uploads `file` with the headers `headers` gives its path; a redirect page (its
     /// `redirect` target known) as a website redirect too.
-    pub async fn upload<'f>(
+    pub(super) async fn upload<'f>(
         &self,
         file: &'f Local,
         headers: &Headers,
@@ -189,7 +189,7 @@ impl Bucket {
     }
 
     /// Deletes the object of `path`; one already gone is no error.
-    pub async fn delete(&self, path: &str) -> Result<(), BucketError> {
+    pub(super) async fn delete(&self, path: &str) -> Result<(), BucketError> {
         match self.store.delete(&self.key(path)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(self.explain("deleting", path, e)),

@@ -8,7 +8,7 @@ use super::{PurgeError, PurgeReport};
 
 const CDN: &str = "Cloudflare";
 /// URLs per purge request.
-pub const BATCH: usize = 30;
+pub(super) const BATCH: usize = 30;
 
 pub struct Cloudflare {
     zone: String,
