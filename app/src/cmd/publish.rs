@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
-use folio::deploy::bucket::{self, BucketOptions, BucketReport, Headers};
-use folio::deploy::purge::{paths_of, PurgeReport, Purgers};
+use folio::deploy::bucket::{BucketOptions, BucketReport};
+use folio::deploy::purge::Purgers;
+use folio::deploy::sequence::{self, Changes, DeployReport, Target};
 use folio::site::{PublishOptions, PublishReport, Site};
 
 use super::import::import_line;
@@ -31,34 +32,23 @@ pub(super) async fn run(site: &Arc<Site>, paths: &PathArgs, args: PublishArgs) -
     let bucket = args
         .bucket
         .bucket
-        .as_ref()
-        .or(site.config_at_start.deploy.bucket.as_ref());
-    if args.bucket.purge {
-        // After the sync: a CDN refetching from the bucket must find the new files.
-        let synced = match bucket {
-            Some(url) => Some(sync(site, url, &args).await?),
-            None => None,
-        };
-        // What the bucket took is what the CDN caches; without one, what was written.
-        let changed: Vec<String> = match &synced {
-            Some(synced) => synced.changes.iter().map(|c| c.path.clone()).collect(),
-            None => report
-                .build
-                .iter()
-                .flat_map(|b| b.write.written.iter().chain(&b.write.removed))
-                .cloned()
-                .collect(),
-        };
-        let purged = purge(site, &changed).await?;
+        .as_deref()
+        .or(site.config_at_start.deploy.bucket.as_deref());
+    if bucket.is_some() || args.bucket.purge {
+        let deployed = deploy(site, bucket, &args, &report).await?;
         if args.json {
-            let all = serde_json::json!({ "publish": report, "bucket": synced, "purge": purged });
+            let all = serde_json::json!({
+                "publish": report,
+                "bucket": deployed.bucket,
+                "purge": deployed.purged,
+            });
             println!("{}", serde_json::to_string_pretty(&all)?);
         } else {
             print_publish(&report, site, false)?;
-            if let Some(synced) = &synced {
+            if let Some(synced) = &deployed.bucket {
                 print_bucket(synced);
             }
-            for (cdn, purged) in &purged {
+            for (cdn, purged) in &deployed.purged {
                 let what = if purged.everything {
                     "everything".to_owned()
                 } else {
@@ -66,17 +56,6 @@ pub(super) async fn run(site: &Arc<Site>, paths: &PathArgs, args: PublishArgs) -
                 };
                 println!("purged {cdn}: {what} in {} requests", purged.requests);
             }
-        }
-        return Ok(());
-    }
-    if let Some(url) = bucket {
-        let synced = sync(site, url, &args).await?;
-        if args.json {
-            let both = serde_json::json!({ "publish": report, "bucket": synced });
-            println!("{}", serde_json::to_string_pretty(&both)?);
-        } else {
-            print_publish(&report, site, false)?;
-            print_bucket(&synced);
         }
         return Ok(());
     }
@@ -100,52 +79,54 @@ pub(super) async fn run(site: &Arc<Site>, paths: &PathArgs, args: PublishArgs) -
     Ok(())
 }
 
-/// Purges the CDNs of `[deploy]` of the URLs of the output files `changed`.
-async fn purge(site: &Site, changed: &[String]) -> Result<Vec<(&'static str, PurgeReport)>> {
-    let deploy = &site.config_at_start.deploy;
-    let purgers = Purgers::from_config(deploy).context("[deploy] in folio.toml")?;
-    if purgers.is_empty() {
-        anyhow::bail!(
-            "--purge needs cloudfront_distribution or cloudflare_zone in [deploy] of folio.toml"
-        );
-    }
-    let paths = paths_of(changed);
-    let mut done = Vec::new();
-    if paths.is_empty() {
-        return Ok(done);
-    }
-    if let Some(cloudfront) = &purgers.cloudfront {
-        done.push((
-            "CloudFront",
-            cloudfront.invalidate(&paths, purgers.all_above).await?,
-        ));
-    }
-    if let Some(cloudflare) = &purgers.cloudflare {
-        let base = site.config_at_start.base_url.trim_end_matches('/');
-        let urls = paths.iter().map(|p| format!("{base}{p}")).collect();
-        done.push((
-            "Cloudflare",
-            cloudflare.purge(urls, purgers.all_above).await?,
-        ));
-    }
-    Ok(done)
-}
-
-/// Syncs the output folder to the bucket at `url`.
-async fn sync(site: &Site, url: &str, args: &PublishArgs) -> Result<BucketReport> {
-    let options = BucketOptions {
-        dry_run: args.bucket.dry_run,
-        delete: !args.bucket.no_delete,
-        concurrency: args.bucket.concurrency,
+/// The deploy after a publish (see [`folio::deploy::sequence`]): the bucket, if
+/// any, then with `--purge` the CDNs of `[deploy]`.
+async fn deploy(
+    site: &Site,
+    bucket: Option<&str>,
+    args: &PublishArgs,
+    report: &PublishReport,
+) -> Result<DeployReport> {
+    let purgers = if args.bucket.purge {
+        let deploy = &site.config_at_start.deploy;
+        let purgers = Purgers::from_config(deploy).context("[deploy] in folio.toml")?;
+        if purgers.is_empty() {
+            anyhow::bail!(
+                "--purge needs cloudfront_distribution or cloudflare_zone in [deploy] of folio.toml"
+            );
+        }
+        purgers
+    } else {
+        Purgers::none()
     };
-    let config = site.effective_config().await?;
-    let headers = Headers::new(&config.deploy.headers, config.cdn_max_age, config.csp())?;
-    let (bar, told) = progress("uploading", args.json);
-    let synced = bucket::sync(&site.paths.out, url, &headers, options, told).await;
+    // A dry run changes nothing anywhere, CDN caches included.
+    let purgers = if args.bucket.dry_run {
+        Purgers::none()
+    } else {
+        purgers
+    };
+    let target = Target {
+        bucket,
+        bucket_options: BucketOptions {
+            dry_run: args.bucket.dry_run,
+            delete: !args.bucket.no_delete,
+            concurrency: args.bucket.concurrency,
+        },
+        purgers: &purgers,
+    };
+    let changes = Changes {
+        files: (report.build.iter())
+            .flat_map(|b| b.write.written.iter().chain(&b.write.removed))
+            .cloned()
+            .collect(),
+        everything: false,
+    };
+    let (bar, told) = progress("uploading", args.json || bucket.is_none());
+    let deployed = sequence::deploy(site, &target, &changes, told).await;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    synced.with_context(|| format!("publishing to {url}"))
+    Ok(deployed?)
 }
 
 fn print_bucket(report: &BucketReport) {

@@ -1,11 +1,12 @@
 //! Where a built site goes beyond the output folder: a bucket behind a CDN
-//! ([`bucket`]) whose cache is purged of what changed ([`purge`]), after every
-//! publish of the server ([`worker`]); or a folio server that publishes pushed
-//! content ([`remote`]).
+//! ([`bucket`]) whose cache is purged of what changed ([`purge`]), in one
+//! [`sequence`] that `folio publish` runs once and the server's [`worker`] after
+//! every publish; or a folio server that publishes pushed content ([`remote`]).
 
 pub mod bucket;
 pub mod purge;
 pub mod remote;
+pub mod sequence;
 pub mod worker;
 
 /// A path as AWS signs and CloudFront takes it: percent-encoded but for `/` and the

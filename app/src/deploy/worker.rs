@@ -9,12 +9,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures_util::FutureExt;
 use serde::Serialize;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use super::bucket::{self, BucketOptions, Headers};
+use super::bucket::BucketOptions;
 use super::purge::{paths_of, PurgeError, Purgers};
+use super::sequence::{self, Changes, Target};
 use crate::site::{Changed, Site};
 
 /// The first wait after a failure; it doubles up to [`MAX_BACKOFF`].
@@ -75,7 +75,8 @@ pub struct Deployer {
 /// What is to deploy: the paths changed (or all of them, when publishes were missed).
 #[derive(Default)]
 struct Waiting {
-    paths: BTreeSet<String>,
+    /// Output files changed, as publishes report them.
+    files: BTreeSet<String>,
     everything: bool,
     any: bool,
 }
@@ -84,7 +85,7 @@ impl Waiting {
     fn add(&mut self, changed: Result<Arc<Changed>, ()>) {
         self.any = true;
         match changed {
-            Ok(changed) => self.paths.extend(paths_of(&changed.files)),
+            Ok(changed) => self.files.extend(changed.files.iter().cloned()),
             Err(()) => self.everything = true,
         }
     }
@@ -147,7 +148,8 @@ impl Deployer {
                     Err(TryRecvError::Empty | TryRecvError::Closed) => break,
                 }
             }
-            self.update(|s| s.waiting = waiting.paths.len());
+            let files: Vec<String> = waiting.files.iter().cloned().collect();
+            self.update(|s| s.waiting = paths_of(&files).len());
             match self.deploy(&waiting).await {
                 Ok(deployed) => {
                     tracing::info!(
@@ -186,58 +188,38 @@ impl Deployer {
         }
     }
 
-    /// One attempt: the bucket, then each CDN.
+    /// One attempt: the bucket, then each CDN (see [`super::sequence`]).
     async fn deploy(&self, waiting: &Waiting) -> Result<Deployed, Failure> {
         self.update(|s| s.last_attempt_at = Some(Utc::now()));
-        let mut deployed = Deployed::default();
         let config = self
             .site
             .effective_config()
             .await
             .map_err(|e| Failure::new("bucket", e))?;
-        if let Some(url) = &config.deploy.bucket {
-            let headers = Headers::new(&config.deploy.headers, config.cdn_max_age, config.csp())
-                .map_err(|e| Failure::new("bucket", e))?;
-            let options = BucketOptions {
+        let target = Target {
+            bucket: config.deploy.bucket.as_deref(),
+            bucket_options: BucketOptions {
                 dry_run: false,
                 delete: true,
                 concurrency: 8,
-            };
-            let report = bucket::sync(&self.site.paths.out, url, &headers, options, None)
-                .await
-                .map_err(|e| Failure::new("bucket", e))?;
-            deployed.objects = report.changes.len();
-        }
-        let paths: Vec<String> = waiting.paths.iter().cloned().collect();
-        // Missed publishes: everything may have changed.
-        let all_above = if waiting.everything {
-            0
-        } else {
-            self.purgers.all_above
+            },
+            purgers: &self.purgers,
         };
-        if paths.is_empty() && !waiting.everything {
-            return Ok(deployed);
-        }
-        if let Some(cloudfront) = &self.purgers.cloudfront {
-            let report = cloudfront
-                .invalidate(&paths, all_above)
-                .await
-                .map_err(|e| Failure::new("cloudfront", e))?;
-            deployed.purged = report.urls.len();
-            deployed.purged_everything = report.everything;
-            deployed.invalidation = report.invalidation;
-        }
-        if let Some(cloudflare) = &self.purgers.cloudflare {
-            let base = config.base_url.trim_end_matches('/');
-            let urls: Vec<String> = paths.iter().map(|p| format!("{base}{p}")).collect();
-            let report = cloudflare
-                .purge(urls, all_above)
-                // Boxed: checked Send where it is made, for the spawned task.
-                .boxed()
-                .await
-                .map_err(|e| Failure::new("cloudflare", e))?;
-            deployed.purged = deployed.purged.max(report.urls.len());
-            deployed.purged_everything |= report.everything;
+        let changes = Changes {
+            files: waiting.files.iter().cloned().collect(),
+            everything: waiting.everything,
+        };
+        let report = sequence::deploy(&self.site, &target, &changes, None)
+            .await
+            .map_err(|e| Failure::new(e.stage(), e))?;
+        let mut deployed = Deployed {
+            objects: report.bucket.map_or(0, |b| b.changes.len()),
+            ..Deployed::default()
+        };
+        for (_, purged) in report.purged {
+            deployed.purged = deployed.purged.max(purged.urls.len());
+            deployed.purged_everything |= purged.everything;
+            deployed.invalidation = deployed.invalidation.or(purged.invalidation);
         }
         Ok(deployed)
     }

@@ -93,6 +93,15 @@ impl Purgers {
         })
     }
 
+    /// No CDN: a deploy to a bucket alone.
+    pub fn none() -> Self {
+        Self {
+            cloudfront: None,
+            cloudflare: None,
+            all_above: usize::MAX,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.cloudfront.is_none() && self.cloudflare.is_none()
     }
