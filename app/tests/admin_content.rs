@@ -364,6 +364,7 @@ async fn a_scheduled_post_goes_live_at_its_time() {
             std::time::Instant::now() < deadline,
             "the scheduled post never appeared"
         );
+        // sleep: polling for the scheduled post, with a deadline
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     // A scheduled post needs its time.
@@ -569,7 +570,7 @@ async fn post_lists_sort_by_date_or_by_last_change() {
             .expect(201);
         ids.push(created.body["id"].as_i64().expect("id"));
     }
-    // The oldest post edited last (change times are kept to the second).
+    // sleep: change times are kept to the second (until the store takes the clock)
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let oldest = api.get(&format!("/posts/{}", ids[1])).await.expect(200);
     api.patch(

@@ -44,6 +44,7 @@ where
         if check().await {
             return;
         }
+        // sleep: polling for `check`, with a deadline
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     panic!("{what}: not within {limit:?}");
@@ -291,8 +292,26 @@ async fn cloudflare_is_purged_in_batches_of_thirty_and_retried_after_an_error() 
         || async { state.lock().expect("lock").requests.len() >= 3 },
     )
     .await;
-    // Settle: the retry sends every batch.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The retry sends every batch: the pages below among them.
+    let sent = |requests: &[Value], url: &str| {
+        requests
+            .iter()
+            .filter_map(|r| r["files"].as_array())
+            .flatten()
+            .any(|u| u.as_str() == Some(url))
+    };
+    eventually(Duration::from_secs(20), "every batch sent", || async {
+        let requests = state.lock().expect("lock").requests.clone();
+        let urls: usize = (requests.iter().skip(1))
+            .filter_map(|r| r["files"].as_array())
+            .map(Vec::len)
+            .sum();
+        urls > 30
+            && ["/", "/p0/", "/p39/", "/rss.xml", "/sitemap.xml"]
+                .iter()
+                .all(|page| sent(&requests[1..], &format!("{BASE_URL}{page}")))
+    })
+    .await;
     let requests = state.lock().expect("lock").requests.clone();
     let urls: Vec<&str> = requests
         .iter()

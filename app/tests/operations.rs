@@ -243,6 +243,7 @@ fn sigterm_lets_requests_in_flight_finish_and_leaves_the_database_whole() {
         &body[..10]
     )
     .expect("send the start");
+    // sleep: the request must be in flight when the signal comes (the behaviour under test)
     std::thread::sleep(std::time::Duration::from_millis(200));
     Running::signal_term(&child);
     // New connections are refused meanwhile (once the signal is handled)...
@@ -264,6 +265,7 @@ fn sigterm_lets_requests_in_flight_finish_and_leaves_the_database_whole() {
             std::time::Instant::now() < deadline,
             "new connections were still served 10 s after SIGTERM"
         );
+        // sleep: polling until new connections are refused, with a deadline
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     // ...while the one in flight gets its answer.

@@ -933,6 +933,7 @@ fn a_publish_killed_at_any_moment_leaves_the_old_site_or_the_new() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("folio runs");
+        // sleep: a kill at a chosen moment of the publish is the behaviour under test
         std::thread::sleep(whole * round / 10);
         let _ = child.kill();
         let status = child.wait().expect("wait");

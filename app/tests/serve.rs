@@ -284,6 +284,7 @@ async fn the_binary_serves_the_sample_site_and_stops_on_sigterm() {
             break;
         }
         assert!(Instant::now() < deadline, "not ready after 30 s");
+        // sleep: polling /readyz, with a deadline
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let home = http
@@ -339,7 +340,7 @@ async fn a_server_without_the_admin_publishes_a_scheduled_post_when_its_time_com
             Instant::now() < deadline,
             "the scheduled post never appeared"
         );
-        // Polling for the post to appear, not waiting for time to pass.
+        // sleep: polling for the post to appear, with a deadline
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let status = common::Running::terminate(child);

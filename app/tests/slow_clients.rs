@@ -103,7 +103,6 @@ fn one_address_holds_its_share_of_connections_and_others_still_sign_in() {
     let addr = server.base.trim_start_matches("http://").to_owned();
     let mut slow = slow_sign_ins(&addr, "127.0.0.1", 100);
     trickle(&mut slow);
-    std::thread::sleep(std::time::Duration::from_millis(300));
     // Beyond its share, the address's connections are closed at once.
     let mut open = 0;
     for tcp in &mut slow {

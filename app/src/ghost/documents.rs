@@ -13,9 +13,7 @@ use crate::store::{Kind, PostDoc, Status};
 const MARKER: &str = "<!--members-only-->";
 /// The internal tag of a members post imported whole (a draft, or public on purpose).
 const MEMBERS_TAG: &str = "#members-only";
-/// The internal tag of a members post of which only the public part is imported: the
-/// theme says the rest is for members (`post.members_preview`).
-pub const PREVIEW_TAG: &str = "#members-preview";
+pub use crate::store::tags::PREVIEW_TAG;
 
 /// The export's tables by id, as a post's document needs them.
 struct Links<'a> {

@@ -192,7 +192,7 @@ pub(crate) fn summarize(snapshot: &Snapshot, post: &SnapshotPost, base_url: &str
         members_preview: post
             .tags
             .iter()
-            .any(|&t| snapshot.tags[t].name == crate::ghost::PREVIEW_TAG),
+            .any(|&t| snapshot.tags[t].name == crate::store::tags::PREVIEW_TAG),
     }
 }
 

@@ -40,7 +40,7 @@ impl Site {
             let input = RenderInput {
                 snapshot: &snapshot,
                 bodies: &bodies,
-                theme: &*theme,
+                theme: &theme,
                 frame: &frame,
                 config: &config,
                 media: &[],

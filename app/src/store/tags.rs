@@ -78,6 +78,12 @@ pub enum Refused {
     SlugTaken,
 }
 
+/// The internal tag of a members post of which only the public part is in the site
+/// (a Ghost import makes it): the theme says the rest is for members
+/// (`post.members_preview`). Here, below the importer and the renderer, which both
+/// name it.
+pub const PREVIEW_TAG: &str = "#members-preview";
+
 /// The URL slug of a tag name: Ghost's `hash-` prefix for internal tags.
 pub fn slug_for(name: &str) -> String {
     match name.strip_prefix('#') {

@@ -65,6 +65,7 @@ impl Server {
             if ready().unwrap_or(false) {
                 return;
             }
+            // sleep: polling /readyz, with a deadline
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         panic!("the server never became ready");
@@ -360,6 +361,7 @@ pub(crate) fn refused_start(site: &TestSite, env: &[(&str, &str)]) -> String {
                 .expect("read");
             return log;
         }
+        // sleep: polling for the process to end, with a deadline
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let _ = child.kill();

@@ -40,13 +40,14 @@ impl Moto {
             }
             if answers_http(port) {
                 // Another test's server may have answered: moto still running says
-                // it bound the port itself.
+                // sleep: a moment for a server that bound the port first to be seen
                 std::thread::sleep(std::time::Duration::from_millis(100));
                 if child.try_wait().ok().flatten().is_none() {
                     return Some(Self { child, endpoint });
                 }
                 return None;
             }
+            // sleep: polling for moto to answer, with a deadline
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         let _ = child.kill();
