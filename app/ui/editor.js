@@ -15,6 +15,13 @@ const FIELDS = ['type', 'slug', 'title', 'status', 'published_at', 'updated_at',
 
 const pick = (post) => Object.fromEntries(FIELDS.filter((f) => f in post).map((f) => [f, post[f]]));
 const words = (text) => (text.match(/\S+/g) || []).length;
+
+/// "N words · M min read", at the pace the site's pages use (`/me` names it).
+function countLine(text, me) {
+  const n = words(text);
+  const pace = me?.site?.words_per_minute;
+  return pace ? `${n} words · ${Math.max(1, Math.ceil(n / pace))} min read` : `${n} words`;
+}
 const localKey = (id) => `folio-unsaved-${id ?? 'new'}`;
 
 function debounce(fn, ms) {
@@ -200,8 +207,7 @@ export async function editor(id, kind = 'post', me = null) {
     dirty = true;
     state.textContent = 'Unsaved changes';
     localStorage.setItem(localKey(id), JSON.stringify({ doc, at: Date.now() }));
-    const n = words(text.value);
-    counts.textContent = `${n} words · ${Math.max(1, Math.ceil(n / 265))} min read`;
+    counts.textContent = countLine(text.value, me);
     refreshPreview();
     // Drafts, and a live post's unpublished changes: neither reaches the site.
     if (id && doc.status === current.status && (doc.status === 'draft' || isLive())) autosave();
@@ -585,8 +591,7 @@ export async function editor(id, kind = 'post', me = null) {
   grow();
   showFeatured();
   seo.update();
-  const n = words(text.value);
-  counts.textContent = `${n} words · ${Math.max(1, Math.ceil(n / 265))} min read`;
+  counts.textContent = countLine(text.value, me);
   if (id) live.href = current.url;
   renderPreview();
 }

@@ -27,6 +27,8 @@ pub(super) async fn me(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiRe
         "site": {
             "base_url": config.base_url,
             "admin_url": config.admin_url,
+            // The editor's reading time, at the pace of the site's pages.
+            "words_per_minute": crate::render::views::WORDS_PER_MINUTE,
         },
     });
     match &caller.auth {

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::auth::{Caller, Need};
 use super::error::{ApiError, ApiResult};
-use super::{crypto, Admin};
+use super::Admin;
 
 pub(super) async fn upload(
     State(admin): State<Arc<Admin>>,
@@ -126,36 +126,11 @@ pub(super) fn image_extension(bytes: &[u8]) -> Result<&'static str, String> {
 /// Writes the bytes under `dir` as `stem.ext`, or `stem-2.ext`... whichever is free;
 /// the file appears complete or not at all.
 fn store_file(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let temp = dir.join(format!(".upload-{}", crypto::random_token(9)));
-    let written = std::fs::File::create(&temp).and_then(|mut file| {
-        std::io::Write::write_all(&mut file, bytes)?;
-        file.sync_all()
+    let names = (1..1000).map(|n| match n {
+        1 => format!("{stem}.{ext}"),
+        n => format!("{stem}-{n}.{ext}"),
     });
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&temp);
-        return Err(e);
-    }
-    let result = (1..1000)
-        .map(|n| {
-            let name = if n == 1 {
-                format!("{stem}.{ext}")
-            } else {
-                format!("{stem}-{n}.{ext}")
-            };
-            dir.join(name)
-        })
-        // A hard link fails when the name exists: no upload replaces another.
-        .find_map(|path| match std::fs::hard_link(&temp, &path) {
-            Ok(()) => Some(Ok(path)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
-            Err(e) => Some(Err(e)),
-        })
-        .unwrap_or_else(|| Err(std::io::Error::other("no free file name")));
-    let _ = std::fs::remove_file(&temp);
-    // The new name survives a power cut once the folder is flushed.
-    crate::disk::atomic::sync_dir(dir)?;
-    result
+    crate::disk::atomic::create_new(dir, names, bytes)
 }
 
 /// An uploaded file as the admin sees it before it is published: the preview points

@@ -80,13 +80,5 @@ async fn admin(
 /// `FOLIO_SECRET_KEY`, or the contents of the file `FOLIO_SECRET_KEY_FILE` names (a
 /// mounted Kubernetes Secret, which keeps the key out of the environment).
 fn secret_key() -> Result<Option<String>> {
-    if let Ok(key) = std::env::var("FOLIO_SECRET_KEY") {
-        return Ok(Some(key));
-    }
-    match std::env::var("FOLIO_SECRET_KEY_FILE") {
-        Ok(path) => std::fs::read_to_string(&path)
-            .map(|key| Some(key.trim().to_owned()))
-            .with_context(|| format!("reading FOLIO_SECRET_KEY_FILE {path}")),
-        Err(_) => Ok(None),
-    }
+    Ok(folio::config::secret("FOLIO_SECRET_KEY")?)
 }

@@ -53,6 +53,35 @@ pub fn write(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
 }
 
+/// Writes `bytes` under the first of `names` that is free (a new upload never
+/// replaces a file): the file appears whole under that name or not at all, and the
+/// name survives a power cut. Returns the path taken.
+pub fn create_new(
+    dir: &Path,
+    names: impl IntoIterator<Item = String>,
+    bytes: &[u8],
+) -> std::io::Result<PathBuf> {
+    let temp = stage(&dir.join("upload"), bytes)?;
+    let taken = names
+        .into_iter()
+        .map(|name| dir.join(name))
+        // A hard link fails when the name exists: nothing is replaced.
+        .find_map(|path| match std::fs::hard_link(&temp, &path) {
+            Ok(()) => Some(Ok(path)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
+            Err(e) => Some(Err(e)),
+        })
+        .unwrap_or_else(|| Err(std::io::Error::other("no free file name")));
+    let _ = std::fs::remove_file(&temp);
+    sync_dir(dir)?;
+    taken
+}
+
+/// Replaces `target` with a copy of `source`, seen whole or not at all.
+pub fn copy(source: &Path, target: &Path) -> std::io::Result<()> {
+    write(target, &std::fs::read(source)?)
+}
+
 /// Files to write and files to remove, applied together.
 pub struct Batch;
 

@@ -447,12 +447,7 @@ fn copy_media(options: &GhostOptions<'_>, report: &mut GhostReport) -> Result<()
             path: target.clone(),
             source,
         };
-        let dir = target.parent().unwrap_or(options.content);
-        std::fs::create_dir_all(dir).map_err(copy_error)?;
-        // Complete or absent: copied beside, then renamed into place.
-        let temp = dir.join(format!(".ghost-import-{}", std::process::id()));
-        std::fs::copy(&source, &temp).map_err(copy_error)?;
-        std::fs::rename(&temp, &target).map_err(copy_error)?;
+        crate::disk::atomic::copy(&source, &target).map_err(copy_error)?;
         report.media_copied += 1;
     }
     report.media_missing = missing;

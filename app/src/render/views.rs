@@ -8,7 +8,7 @@ use crate::store::snapshot::{Snapshot, SnapshotPost};
 use crate::store::{timestamp, Kind, PostDoc, Status};
 
 /// Words read per minute, for `reading_time`.
-const WORDS_PER_MINUTE: usize = 230;
+pub(crate) const WORDS_PER_MINUTE: usize = 230;
 
 #[derive(Debug, Serialize)]
 pub(crate) struct SiteView<'a> {

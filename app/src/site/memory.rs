@@ -89,16 +89,9 @@ pub(super) fn write(
     };
     let started = std::time::Instant::now();
     let path = path(cache, out);
-    let written = std::fs::create_dir_all(cache).and_then(|()| {
-        // Renamed into place: a reader never sees half a file.
-        let file = tempfile::NamedTempFile::new_in(cache)?;
-        let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
-        std::io::Write::write_all(&mut writer, MAGIC)?;
-        let writer = postcard::to_io(&memory, writer).map_err(std::io::Error::other)?;
-        let file = writer.into_inner().map_err(|e| e.into_error())?;
-        file.persist(&path).map_err(|e| e.error)?;
-        Ok(())
-    });
+    let written = postcard::to_extend(&memory, MAGIC.to_vec())
+        .map_err(std::io::Error::other)
+        .and_then(|bytes| crate::disk::atomic::write(&path, &bytes));
     match written {
         Ok(()) => tracing::debug!(
             millis = started.elapsed().as_millis() as u64,

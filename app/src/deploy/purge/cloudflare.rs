@@ -31,22 +31,15 @@ impl Cloudflare {
     /// The zone's purger, with the token of `FOLIO_CLOUDFLARE_API_TOKEN` or of the
     /// file `FOLIO_CLOUDFLARE_API_TOKEN_FILE` (a mounted Secret).
     pub fn from_env(zone: &str) -> Result<Self, PurgeError> {
-        let token = match (
-            std::env::var("FOLIO_CLOUDFLARE_API_TOKEN"),
-            std::env::var("FOLIO_CLOUDFLARE_API_TOKEN_FILE"),
-        ) {
-            (Ok(token), _) if !token.trim().is_empty() => token.trim().to_owned(),
-            (_, Ok(path)) => std::fs::read_to_string(&path)
-                .map_err(|e| PurgeError::Config(format!("FOLIO_CLOUDFLARE_API_TOKEN_FILE {path}: {e}")))?
-                .trim()
-                .to_owned(),
-            _ => {
-                return Err(PurgeError::Config(
-                    "cloudflare_zone needs FOLIO_CLOUDFLARE_API_TOKEN or FOLIO_CLOUDFLARE_API_TOKEN_FILE"
+        let token = crate::config::secret("FOLIO_CLOUDFLARE_API_TOKEN")
+            .map_err(|e| PurgeError::Config(e.to_string()))?
+            .ok_or_else(|| {
+                PurgeError::Config(
+                    "cloudflare_zone needs FOLIO_CLOUDFLARE_API_TOKEN or \
+                     FOLIO_CLOUDFLARE_API_TOKEN_FILE"
                         .into(),
-                ))
-            }
-        };
+                )
+            })?;
         if zone.is_empty() || !zone.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(PurgeError::Config(format!(
                 "cloudflare_zone {zone:?} is not a zone id"
