@@ -84,6 +84,9 @@ impl Phase {
     }
 }
 
+/// A site's turn to build, held while it builds.
+pub(crate) struct Turn<'a>(#[allow(dead_code)] tokio::sync::MutexGuard<'a, ()>);
+
 /// The folders a site lives in.
 #[derive(Debug, Clone)]
 pub struct Paths {
@@ -224,7 +227,23 @@ impl Site {
         options: PublishOptions,
         progress: Option<Progress>,
     ) -> Result<PublishReport, PublishError> {
-        let _turn = self.build_lock.lock().await;
+        let turn = self.turn().await;
+        self.publish_in(&turn, options, progress).await
+    }
+
+    /// Waits for the site's turn to build: builds of one site run one at a time
+    /// (and builds of one output folder, across processes, take the writer's lock).
+    pub(crate) async fn turn(&self) -> Turn<'_> {
+        Turn(self.build_lock.lock().await)
+    }
+
+    /// [`Site::publish_reporting`] in a turn the caller holds already.
+    pub(crate) async fn publish_in(
+        &self,
+        _turn: &Turn<'_>,
+        options: PublishOptions,
+        progress: Option<Progress>,
+    ) -> Result<PublishReport, PublishError> {
         let started = Instant::now();
         let result = self.publish_in_turn(options, progress).await;
         if result.is_ok() {

@@ -18,10 +18,9 @@ type Render = Shared<BoxFuture<'static, Outcome>>;
 pub struct Publisher {
     site: Arc<Site>,
     options: PublishOptions,
-    /// The render that has not started yet: whoever asks now joins it.
+    /// The render that has not started yet (waiting for the site's turn): whoever
+    /// asks now joins it.
     pending: Mutex<Option<Render>>,
-    /// One render at a time; the next one waits here.
-    turn: tokio::sync::Mutex<()>,
 }
 
 impl Publisher {
@@ -37,7 +36,6 @@ impl Publisher {
                 ..options
             },
             pending: Mutex::new(None),
-            turn: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -55,7 +53,7 @@ impl Publisher {
                     let this = self.clone();
                     // Spawned: a client that goes away does not cancel a render others wait on.
                     let task = tokio::spawn(async move {
-                        let _turn = this.turn.lock().await;
+                        let turn = this.site.turn().await;
                         // From now on, new requests need a new render: this one may
                         // have read the store before their changes.
                         this.pending
@@ -63,7 +61,7 @@ impl Publisher {
                             .expect("no panic while holding the lock")
                             .take();
                         this.site
-                            .publish(this.options)
+                            .publish_in(&turn, this.options, None)
                             .await
                             .map(Arc::new)
                             .map_err(Arc::new)
