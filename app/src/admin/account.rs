@@ -83,15 +83,7 @@ pub(super) async fn password(
             .delete_other_sessions(caller.account.id, &keep)
             .await?;
     }
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "password.changed",
-            None,
-            &caller.ip,
-            None,
-        )
-        .await;
+    caller.audit(&admin, "password.changed", None, None).await;
     Ok(Json(json!({ "changed": true })))
 }
 
@@ -121,14 +113,8 @@ pub(super) async fn recovery_codes(
     }
     let (codes, hashes) = admin.recovery_codes();
     store.set_recovery_codes(account.id, &hashes).await?;
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "2fa.recovery_codes_renewed",
-            None,
-            &caller.ip,
-            None,
-        )
+    caller
+        .audit(&admin, "2fa.recovery_codes_renewed", None, None)
         .await;
     Ok(Json(json!({ "recovery_codes": codes })))
 }

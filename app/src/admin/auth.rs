@@ -89,6 +89,20 @@ pub(super) enum Need {
 }
 
 impl Caller {
+    /// Records `action` on `target` in the audit log as this caller's, from its
+    /// address; a failure to record is logged, never fatal to the request.
+    pub(super) async fn audit(
+        &self,
+        admin: &Admin,
+        action: &str,
+        target: Option<&str>,
+        detail: Option<&str>,
+    ) {
+        admin
+            .audit(Some(&self.actor()), action, target, &self.ip, detail)
+            .await;
+    }
+
     pub(super) fn require(&self, need: Need) -> ApiResult<()> {
         let role = self.account.role();
         let allowed = match &self.auth {

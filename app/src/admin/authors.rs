@@ -100,12 +100,11 @@ pub(super) async fn update(
         .await?
         .map_err(|r| refused("author", r))?;
     let detail = (current.slug != author.slug).then(|| format!("was {}", current.slug));
-    admin
+    caller
         .audit(
-            Some(&caller.actor()),
+            &admin,
             "author.changed",
             Some(&author.slug),
-            &caller.ip,
             detail.as_deref(),
         )
         .await;

@@ -178,12 +178,11 @@ pub(super) async fn upload(
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-    admin
+    caller
         .audit(
-            Some(&caller.actor()),
+            &admin,
             "content.pushed",
             None,
-            &caller.ip,
             Some(&format!("{written} files, {} removed", upload.delete.len())),
         )
         .await;
@@ -199,14 +198,8 @@ pub(super) async fn upload(
     };
     let report = admin.site.publish(options).await?;
     admin.publisher.changed();
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "publish",
-            None,
-            &caller.ip,
-            Some("remote push"),
-        )
+    caller
+        .audit(&admin, "publish", None, Some("remote push"))
         .await;
     Ok(Json(json!({
         "written": written,

@@ -72,12 +72,11 @@ pub(super) async fn create(
             };
             ApiError::conflict(message).with_field("username")
         })?;
-    admin
+    caller
         .audit(
-            Some(&caller.actor()),
+            &admin,
             "user.invited",
             Some(&invite.username),
-            &caller.ip,
             Some(new.role.as_str()),
         )
         .await;
@@ -99,14 +98,8 @@ pub(super) async fn revoke(
         .revoke_invite(id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such invitation"))?;
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "invite.revoked",
-            Some(&invite.username),
-            &caller.ip,
-            None,
-        )
+    caller
+        .audit(&admin, "invite.revoked", Some(&invite.username), None)
         .await;
     Ok(StatusCode::NO_CONTENT)
 }

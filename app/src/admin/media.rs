@@ -65,14 +65,8 @@ pub(super) async fn upload(
         .unwrap_or_default()
         .to_owned();
     let path = format!("{rel_dir}/{file}");
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "media.uploaded",
-            Some(&path),
-            &caller.ip,
-            None,
-        )
+    caller
+        .audit(&admin, "media.uploaded", Some(&path), None)
         .await;
     Ok((
         StatusCode::CREATED,

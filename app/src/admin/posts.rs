@@ -176,14 +176,8 @@ pub(super) async fn create(
     let post = load(&mut tx, id).await?;
     tx.commit().await?;
     admin.publisher.changed();
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "post.created",
-            Some(&doc.slug),
-            &caller.ip,
-            None,
-        )
+    caller
+        .audit(&admin, "post.created", Some(&doc.slug), None)
         .await;
     Ok((StatusCode::CREATED, Json(post_json(&post))))
 }
@@ -288,14 +282,8 @@ pub(super) async fn update(
         let reply = post_reply(&mut tx, &current).await?;
         tx.commit().await?;
         let detail = format!("save {} on revision {}", saved.saves, current.revision);
-        admin
-            .audit(
-                Some(&caller.actor()),
-                "post.changes_saved",
-                Some(&doc.slug),
-                &caller.ip,
-                Some(&detail),
-            )
+        caller
+            .audit(&admin, "post.changes_saved", Some(&doc.slug), Some(&detail))
             .await;
         return Ok(Json(reply));
     }
@@ -309,12 +297,11 @@ pub(super) async fn update(
     let post = load(&mut tx, id).await?;
     tx.commit().await?;
     admin.publisher.changed();
-    admin
+    caller
         .audit(
-            Some(&caller.actor()),
+            &admin,
             "post.updated",
             Some(&doc.slug),
-            &caller.ip,
             Some(&format!("revision {}", post.revision)),
         )
         .await;
@@ -332,14 +319,8 @@ pub(super) async fn trash(
     posts::trash(&mut tx, id).await?;
     tx.commit().await?;
     admin.publisher.changed();
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "post.trashed",
-            Some(&post.doc.slug),
-            &caller.ip,
-            None,
-        )
+    caller
+        .audit(&admin, "post.trashed", Some(&post.doc.slug), None)
         .await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -355,14 +336,8 @@ pub(super) async fn restore(
     let post = load(&mut tx, id).await?;
     tx.commit().await?;
     admin.publisher.changed();
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "post.restored",
-            Some(&post.doc.slug),
-            &caller.ip,
-            None,
-        )
+    caller
+        .audit(&admin, "post.restored", Some(&post.doc.slug), None)
         .await;
     Ok(Json(post_json(&post)))
 }

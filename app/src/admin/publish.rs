@@ -21,19 +21,12 @@ pub(super) async fn publish(
     caller.require(Need::Publish)?;
     let result = admin.publisher.publish().await;
     let detail = result.as_ref().err().map(ToString::to_string);
-    admin
-        .audit(
-            Some(&caller.actor()),
-            if detail.is_none() {
-                "publish"
-            } else {
-                "publish.failed"
-            },
-            None,
-            &caller.ip,
-            detail.as_deref(),
-        )
-        .await;
+    let action = if detail.is_none() {
+        "publish"
+    } else {
+        "publish.failed"
+    };
+    caller.audit(&admin, action, None, detail.as_deref()).await;
     let report = result.map_err(|e| ApiError::from(&*e))?;
     Ok(Json(match &report.build {
         Some(build) => json!({

@@ -96,12 +96,11 @@ pub(super) async fn restore_revision(
     let post = load(&mut tx, id).await?;
     tx.commit().await?;
     admin.publisher.changed();
-    admin
+    caller
         .audit(
-            Some(&caller.actor()),
+            &admin,
             "post.revision_restored",
             Some(&doc.slug),
-            &caller.ip,
             Some(&format!("revision {number}")),
         )
         .await;

@@ -230,9 +230,7 @@ pub(super) async fn logout(State(admin): State<Arc<Admin>>, caller: Caller) -> A
         return Err(ApiError::bad_request("an API token has no session to end"));
     };
     admin.site.store.delete_session(hash).await?;
-    admin
-        .audit(Some(&caller.actor()), "logout", None, &caller.ip, None)
-        .await;
+    caller.audit(&admin, "logout", None, None).await;
     Ok(ended(&admin))
 }
 
@@ -243,12 +241,11 @@ pub(super) async fn logout_everywhere(
 ) -> ApiResult<Response> {
     caller.require(super::auth::Need::Account)?;
     let n = admin.site.store.delete_sessions(caller.account.id).await?;
-    admin
+    caller
         .audit(
-            Some(&caller.actor()),
+            &admin,
             "logout.everywhere",
             None,
-            &caller.ip,
             Some(&format!("{n} sessions")),
         )
         .await;

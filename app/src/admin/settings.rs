@@ -72,14 +72,8 @@ pub(super) async fn update_settings(
     }
     admin.site.store.save_settings(&changes).await?;
     let keys: Vec<&str> = changes.iter().map(|(k, _)| k.as_str()).collect();
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "settings.changed",
-            None,
-            &caller.ip,
-            Some(&keys.join(", ")),
-        )
+    caller
+        .audit(&admin, "settings.changed", None, Some(&keys.join(", ")))
         .await;
     let Json(mut reply) = settings_json(&admin).await?;
     if caller.require(Need::Publish).is_ok() {

@@ -73,14 +73,8 @@ pub(super) async fn create(
         .create_tag(&fields)
         .await?
         .map_err(|r| refused("tag", r))?;
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "tag.created",
-            Some(&tag.slug),
-            &caller.ip,
-            None,
-        )
+    caller
+        .audit(&admin, "tag.created", Some(&tag.slug), None)
         .await;
     Ok((StatusCode::CREATED, Json(tag)))
 }
@@ -103,14 +97,8 @@ pub(super) async fn update(
         .await?
         .map_err(|r| refused("tag", r))?;
     let detail = (current.slug != tag.slug).then(|| format!("was {}", current.slug));
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "tag.changed",
-            Some(&tag.slug),
-            &caller.ip,
-            detail.as_deref(),
-        )
+    caller
+        .audit(&admin, "tag.changed", Some(&tag.slug), detail.as_deref())
         .await;
     let mut reply = serde_json::to_value(&tag).map_err(ApiError::internal)?;
     reply["published"] = go_live(&admin).await;
@@ -130,14 +118,8 @@ pub(super) async fn delete(
         .await?
         .ok_or_else(|| ApiError::not_found("no such tag"))?;
     store.delete_tag(id).await?;
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "tag.deleted",
-            Some(&tag.slug),
-            &caller.ip,
-            None,
-        )
+    caller
+        .audit(&admin, "tag.deleted", Some(&tag.slug), None)
         .await;
     Ok(Json(
         json!({ "deleted": tag.slug, "published": go_live(&admin).await }),

@@ -73,14 +73,8 @@ pub(super) async fn create(
             &admin.keys.hash("token", &plain),
         )
         .await?;
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "token.created",
-            Some(name),
-            &caller.ip,
-            Some(&scopes),
-        )
+    caller
+        .audit(&admin, "token.created", Some(name), Some(&scopes))
         .await;
     let mut body = serde_json::to_value(&row).map_err(ApiError::internal)?;
     body["token"] = json!(plain);
@@ -107,14 +101,8 @@ pub(super) async fn revoke(
         .revoke_token(id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such live token"))?;
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "token.revoked",
-            Some(&name),
-            &caller.ip,
-            None,
-        )
+    caller
+        .audit(&admin, "token.revoked", Some(&name), None)
         .await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -73,12 +73,11 @@ pub(super) async fn create(
         .add_account(&new.username, new.role, &hash)
         .await?
         .map_err(|taken| ApiError::conflict(taken.to_string()).with_field("username"))?;
-    admin
+    caller
         .audit(
-            Some(&caller.actor()),
+            &admin,
             "user.created",
             Some(&new.username),
-            &caller.ip,
             Some(new.role.as_str()),
         )
         .await;
@@ -115,12 +114,11 @@ pub(super) async fn update(
         return Err(ApiError::conflict("the last owner cannot stop being one").with_field("role"));
     }
     store.set_role(id, change.role).await?;
-    admin
+    caller
         .audit(
-            Some(&caller.actor()),
+            &admin,
             "user.role",
             Some(&account.username),
-            &caller.ip,
             Some(change.role.as_str()),
         )
         .await;
@@ -145,14 +143,8 @@ pub(super) async fn delete(
     if !store.delete_account(id).await? {
         return Err(ApiError::conflict("the last owner cannot be deleted"));
     }
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "user.deleted",
-            Some(&account.username),
-            &caller.ip,
-            None,
-        )
+    caller
+        .audit(&admin, "user.deleted", Some(&account.username), None)
         .await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -170,14 +162,8 @@ pub(super) async fn reset_totp(
         .await?
         .ok_or_else(|| ApiError::not_found("no such user"))?;
     store.reset_totp(id).await?;
-    admin
-        .audit(
-            Some(&caller.actor()),
-            "2fa.reset",
-            Some(&account.username),
-            &caller.ip,
-            None,
-        )
+    caller
+        .audit(&admin, "2fa.reset", Some(&account.username), None)
         .await;
     Ok(StatusCode::NO_CONTENT)
 }
