@@ -9,38 +9,53 @@ use super::error::{ApiError, ApiResult};
 use super::{totp, Admin};
 use crate::store::Account;
 
-/// Whether the code or recovery code sent is good for `account`, what it was (for the
-/// audit log) and, when not, what to tell the user.
+/// What a second factor was: the audit log names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Factor {
+    Totp,
+    RecoveryCode,
+}
+
+/// How a second factor was judged.
+pub(super) enum Verdict {
+    Good(Factor),
+    /// Refused: what it was (`totp`, `totp replay`, `recovery code`, for the log) and
+    /// what to tell the user.
+    Refused {
+        logged: &'static str,
+        message: &'static str,
+    },
+}
+
+/// Whether the code or recovery code sent is good for `account`.
 pub(super) async fn check(
     admin: &Admin,
     account: &Account,
     code: &Option<String>,
     recovery_code: &Option<String>,
-) -> ApiResult<(bool, &'static str, &'static str)> {
+) -> ApiResult<Verdict> {
     let store = &admin.site.store;
+    let refused = |logged, message| Verdict::Refused { logged, message };
     Ok(match (code, recovery_code) {
         (Some(code), None) => {
             let secret = admin.totp_secret(account)?;
             match totp::matching_step(&secret, code, unix_time()) {
-                Some(step) if store.use_totp_step(account.id, step).await? => (true, "totp", ""),
-                Some(_) => (
-                    false,
+                Some(step) if store.use_totp_step(account.id, step).await? => {
+                    Verdict::Good(Factor::Totp)
+                }
+                Some(_) => refused(
                     "totp replay",
                     "this code was used already: wait for the next one",
                 ),
-                None => (false, "totp", "wrong code"),
+                None => refused("totp", "wrong code"),
             }
         }
         (None, Some(code)) => {
             let hash = admin.keys.hash("recovery", &normalize_recovery(code));
             if store.use_recovery_code(account.id, &hash).await? {
-                (true, "recovery code", "")
+                Verdict::Good(Factor::RecoveryCode)
             } else {
-                (
-                    false,
-                    "recovery code",
-                    "wrong or already used recovery code",
-                )
+                refused("recovery code", "wrong or already used recovery code")
             }
         }
         _ => {

@@ -14,7 +14,8 @@ use super::auth::{self, Auth, Caller, Client};
 use super::challenge::{secret_context, unix_time};
 use super::error::{from_json, ApiError, ApiResult, Body};
 use super::password::{self, Verified};
-use super::{second_factor, totp, Admin, Step};
+use super::second_factor::{self, Factor, Verdict};
+use super::{totp, Admin, Step};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -187,30 +188,32 @@ pub(super) async fn totp(
         admin.begin_attempt(&client, &account.username)?;
     }
     let store = &admin.site.store;
-    let (ok, how, message) =
-        second_factor::check(&admin, &account, &body.code, &body.recovery_code).await?;
-    if !ok {
-        admin.wrong_code(&body.challenge, &account);
-        admin
-            .audit(
-                Some(&account.username),
-                "login.failed",
-                None,
-                &client.ip,
-                Some(how),
-            )
-            .await;
-        let field = if body.code.is_some() {
-            "code"
-        } else {
-            "recovery_code"
-        };
-        return Err(ApiError::unauthorized(message).with_field(field));
-    }
+    let verdict = second_factor::check(&admin, &account, &body.code, &body.recovery_code).await?;
+    let factor = match verdict {
+        Verdict::Good(factor) => factor,
+        Verdict::Refused { logged, message } => {
+            admin.wrong_code(&body.challenge, &account);
+            admin
+                .audit(
+                    Some(&account.username),
+                    "login.failed",
+                    None,
+                    &client.ip,
+                    Some(logged),
+                )
+                .await;
+            let field = if body.code.is_some() {
+                "code"
+            } else {
+                "recovery_code"
+            };
+            return Err(ApiError::unauthorized(message).with_field(field));
+        }
+    };
     admin.end_challenge(&body.challenge);
     admin.succeeded(&client, &account.username);
     let mut extra = json!({});
-    if how == "recovery code" {
+    if factor == Factor::RecoveryCode {
         extra["recovery_codes_left"] = json!(store.recovery_codes_left(account.id).await?);
         admin
             .audit(
