@@ -369,6 +369,29 @@ fn with_origin(error: ConfigError, origin: &str) -> ConfigError {
     }
 }
 
+/// A secret from the environment: `VAR` itself, else the contents of the file
+/// `VAR_FILE` names (a mounted Kubernetes Secret, which keeps it out of the
+/// environment), trimmed; None when neither is set. The one rule for every secret.
+pub fn secret(var: &str) -> Result<Option<String>, ConfigError> {
+    if let Some(value) = std::env::var(var).ok().filter(|v| !v.trim().is_empty()) {
+        return Ok(Some(value.trim().to_owned()));
+    }
+    let file_var = format!("{var}_FILE");
+    let Some(path) = std::env::var(&file_var).ok().filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let refused = |message: String| ConfigError::Secret {
+        var: file_var.clone(),
+        message,
+    };
+    let value = std::fs::read_to_string(&path).map_err(|e| refused(format!("{path}: {e}")))?;
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(refused(format!("{path} is empty")));
+    }
+    Ok(Some(value.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,27 +430,4 @@ mod tests {
         let err = SiteConfig::load(&path, &bad).expect_err("not a number");
         assert!(err.to_string().contains("--set posts_per_page"), "{err}");
     }
-}
-
-/// A secret from the environment: `VAR` itself, else the contents of the file
-/// `VAR_FILE` names (a mounted Kubernetes Secret, which keeps it out of the
-/// environment), trimmed; None when neither is set. The one rule for every secret.
-pub fn secret(var: &str) -> Result<Option<String>, ConfigError> {
-    if let Some(value) = std::env::var(var).ok().filter(|v| !v.trim().is_empty()) {
-        return Ok(Some(value.trim().to_owned()));
-    }
-    let file_var = format!("{var}_FILE");
-    let Some(path) = std::env::var(&file_var).ok().filter(|p| !p.is_empty()) else {
-        return Ok(None);
-    };
-    let refused = |message: String| ConfigError::Secret {
-        var: file_var.clone(),
-        message,
-    };
-    let value = std::fs::read_to_string(&path).map_err(|e| refused(format!("{path}: {e}")))?;
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(refused(format!("{path} is empty")));
-    }
-    Ok(Some(value.to_owned()))
 }

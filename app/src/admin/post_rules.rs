@@ -64,6 +64,25 @@ pub(super) async fn prepare(admin: &Admin, caller: &Caller, doc: &mut PostDoc) -
     Ok(())
 }
 
+/// What every save of an existing post passes, on the document it would store:
+/// defaults and checks, code injection by role, a slug free. Returns whether its body
+/// is to be cleaned (see [`sanitized_after`]); `before` is what the editor showed
+/// (the unpublished changes, if any), `current` the post's live version.
+pub(super) async fn check_save(
+    admin: &Admin,
+    caller: &Caller,
+    conn: &mut Connection,
+    doc: &mut PostDoc,
+    (current, before): (&StoredPost, &StoredPost),
+    trust_html: bool,
+) -> ApiResult<bool> {
+    prepare(admin, caller, doc).await?;
+    check_code_injection(caller, doc, Some(&current.doc))?;
+    let sanitized = sanitized_after(caller, Some(before), trust_html)?;
+    check_slug(conn, &doc.slug, Some(current.id)).await?;
+    Ok(sanitized)
+}
+
 /// Code injection is raw HTML in the page head and foot, never cleaned: an author may
 /// not set or change it (Ghost's rule). `before` is the stored version, if any.
 pub(super) fn check_code_injection(

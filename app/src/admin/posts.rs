@@ -13,8 +13,8 @@ use serde_json::{json, Map, Value};
 use super::auth::{Caller, Need};
 use super::error::{from_json, ApiError, ApiResult, Body};
 use super::post_rules::{
-    check_code_injection, check_owner, check_reader, check_revision, check_slug, own_profile,
-    prepare, sanitized_after,
+    check_code_injection, check_owner, check_reader, check_revision, check_save, check_slug,
+    own_profile, prepare, sanitized_after,
 };
 use super::post_view::{is_live, post_json, post_reply};
 use super::Admin;
@@ -271,10 +271,8 @@ pub(super) async fn update(
         merged[key] = value;
     }
     let mut doc: PostDoc = from_json(merged)?;
-    prepare(&admin, &caller, &mut doc).await?;
-    check_code_injection(&caller, &doc, Some(&current.doc))?;
-    let sanitized = sanitized_after(&caller, Some(&before), trust_html)?;
-    check_slug(&mut tx, &doc.slug, Some(id)).await?;
+    let pair = (&current, &before);
+    let sanitized = check_save(&admin, &caller, &mut tx, &mut doc, pair, trust_html).await?;
     let stays_live = is_live(&current.doc) && !current.archived && is_live(&doc);
     if stays_live && !publish {
         let (revision, actor) = (current.revision, caller.actor());
@@ -292,11 +290,7 @@ pub(super) async fn update(
         tx.commit().await?;
         return Ok(Json(post_json(&current)));
     }
-    posts::update(&mut tx, id, &doc, None, &caller.origin()).await?;
-    posts::set_sanitized(&mut tx, id, sanitized).await?;
-    let post = load(&mut tx, id).await?;
-    tx.commit().await?;
-    admin.publisher.changed();
+    let post = store_revision(&admin, &caller, tx, id, &doc, sanitized).await?;
     caller
         .audit(
             &admin,
@@ -306,6 +300,24 @@ pub(super) async fn update(
         )
         .await;
     Ok(Json(post_json(&post)))
+}
+
+/// Stores `doc` as the new revision of post `id`, with its sanitized mark, commits,
+/// and tells the publisher (the schedule may have a new next time).
+pub(super) async fn store_revision(
+    admin: &Admin,
+    caller: &Caller,
+    mut tx: Write,
+    id: i64,
+    doc: &PostDoc,
+    sanitized: bool,
+) -> ApiResult<StoredPost> {
+    posts::update(&mut tx, id, doc, None, &caller.origin()).await?;
+    posts::set_sanitized(&mut tx, id, sanitized).await?;
+    let post = load(&mut tx, id).await?;
+    tx.commit().await?;
+    admin.publisher.changed();
+    Ok(post)
 }
 
 /// Moves a post to the trash: no longer rendered, kept with its revisions.

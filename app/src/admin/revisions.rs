@@ -10,13 +10,11 @@ use serde_json::{json, Value};
 
 use super::auth::{Caller, Need};
 use super::error::{from_json, ApiError, ApiResult, Body};
-use super::post_rules::{
-    check_code_injection, check_revision, check_slug, prepare, sanitized_after,
-};
+use super::post_rules::{check_revision, check_save};
 use super::post_view::post_json;
-use super::posts::{load, read_post, write_post};
+use super::posts::{read_post, store_revision, write_post};
 use super::Admin;
-use crate::store::{pending, posts, revisions};
+use crate::store::{pending, revisions};
 
 /// Drops a post's unpublished changes.
 pub(super) async fn discard_pending(
@@ -83,19 +81,9 @@ pub(super) async fn restore_revision(
     doc.status = current.doc.status;
     doc.published_at = current.doc.published_at;
     pending::discard(&mut tx, id).await?;
-    prepare(&admin, &caller, &mut doc).await?;
-    check_code_injection(&caller, &doc, Some(&current.doc))?;
-    check_slug(&mut tx, &doc.slug, Some(id)).await?;
-    posts::update(&mut tx, id, &doc, None, &caller.origin()).await?;
-    posts::set_sanitized(
-        &mut tx,
-        id,
-        sanitized_after(&caller, Some(&current), false)?,
-    )
-    .await?;
-    let post = load(&mut tx, id).await?;
-    tx.commit().await?;
-    admin.publisher.changed();
+    let pair = (&current, &current);
+    let sanitized = check_save(&admin, &caller, &mut tx, &mut doc, pair, false).await?;
+    let post = store_revision(&admin, &caller, tx, id, &doc, sanitized).await?;
     caller
         .audit(
             &admin,
