@@ -300,11 +300,7 @@ fn ghost_exports_import_or_say_why() {
             std::fs::write(&file, text).expect("write the export");
             let options = folio::ghost::GhostOptions {
                 images: Some(&images),
-                content: &content,
-                max_bytes: folio::ghost::DEFAULT_MAX_BYTES,
-                permalink: None,
-                members: folio::ghost::Members::Public,
-                redirects: None,
+                ..folio::ghost::GhostOptions::into_folder(&content)
             };
             let _ = runtime.block_on(folio::ghost::import(&store, &file, &options));
             // Whatever it made, nothing left the content folder.
@@ -335,14 +331,7 @@ fn a_whole_ghost_export_of_random_json_is_refused_cleanly() {
             let wrapped = json!({"db": [{"meta": {"version": "5.0.0"}, "data": value.clone()}]});
             for doc in [value, wrapped] {
                 std::fs::write(&file, doc.to_string()).expect("write");
-                let options = folio::ghost::GhostOptions {
-                    images: None,
-                    content: &content,
-                    max_bytes: folio::ghost::DEFAULT_MAX_BYTES,
-                    permalink: None,
-                    members: folio::ghost::Members::Public,
-                    redirects: None,
-                };
+                let options = folio::ghost::GhostOptions::into_folder(&content);
                 if let Err(e) = runtime.block_on(folio::ghost::import(&store, &file, &options)) {
                     prop_assert!(!e.to_string().is_empty());
                 }

@@ -206,14 +206,7 @@ fn ghost_exports_with_hostile_slugs_import_and_publish_inside_the_site() {
             let result = runtime.block_on(async {
                 let store = site.store().await;
                 let content = site.content();
-                let options = folio::ghost::GhostOptions {
-                    images: None,
-                    content: &content,
-                    max_bytes: folio::ghost::DEFAULT_MAX_BYTES,
-                    permalink: None,
-                    members: folio::ghost::Members::Public,
-                    redirects: None,
-                };
+                let options = folio::ghost::GhostOptions::into_folder(&content);
                 let imported = folio::ghost::import(&store, &file, &options).await;
                 store.close().await;
                 imported

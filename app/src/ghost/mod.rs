@@ -123,6 +123,22 @@ pub struct GhostOptions<'a> {
     pub redirects: Option<&'a Path>,
 }
 
+impl<'a> GhostOptions<'a> {
+    /// An import into `content` with every option at its default (as the CLI's): no
+    /// images folder, the default size limit, `/{slug}/` addresses, members' posts as
+    /// drafts, no redirects file.
+    pub fn into_folder(content: &'a Path) -> Self {
+        Self {
+            images: None,
+            content,
+            max_bytes: DEFAULT_MAX_BYTES,
+            permalink: None,
+            members: Members::default(),
+            redirects: None,
+        }
+    }
+}
+
 /// Reads and checks an export without touching anything.
 fn read(path: &Path, max_bytes: u64) -> Result<Export, GhostError> {
     let size = std::fs::metadata(path)
