@@ -3,34 +3,17 @@
 //! the audit log.
 //! `docs/admin-api.md` walks through it; `openapi.json` describes every endpoint.
 
-mod account;
 mod auth;
-mod authors;
-mod challenge;
 mod client;
 mod content;
 pub mod crypto;
 mod error;
-mod invites;
 mod limit;
-mod media;
-pub mod password;
-mod post_rules;
-mod post_view;
-mod posts;
+mod people;
 mod profile_fields;
-mod publish;
-mod quota;
-mod revisions;
-mod second_factor;
-mod session;
-mod settings;
-mod setup;
-mod tags;
-mod tokens;
-pub mod totp;
+mod sign_in;
+mod sitewide;
 pub mod ui;
-mod users;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -43,8 +26,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use axum::Router;
 
+use content::{files, media, posts, quota, revisions, tags};
+use people::{authors, invites, users};
+use sign_in::{account, session, setup, tokens};
+use sitewide::{publish, settings};
+
 pub use client::parse_proxies;
 pub use crypto::Keys;
+pub use sign_in::{password, totp};
 
 use crate::deploy::worker::Deployer;
 use crate::site::{Publisher, Site};
@@ -275,9 +264,9 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
         )
         .route(
             "/content",
-            get(content::list)
-                .post(content::upload)
-                .layer(DefaultBodyLimit::max(content::CONTENT_LIMIT)),
+            get(files::list)
+                .post(files::upload)
+                .layer(DefaultBodyLimit::max(files::CONTENT_LIMIT)),
         )
         .route("/tags", get(tags::list).post(tags::create))
         .route(

@@ -7,13 +7,13 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::{Auth, Caller, Need};
-use super::challenge::unix_time;
-use super::error::{from_json, ApiError, ApiResult, Body};
-use super::password::{self, Verified};
-use super::{totp, Admin};
+use crate::admin::auth::{Auth, Caller, Need};
+use crate::admin::sign_in::challenge::unix_time;
+use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::sign_in::password::{self, Verified};
+use crate::admin::{totp, Admin};
 
-pub(super) async fn me(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(in crate::admin) async fn me(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
     let account = &caller.account;
     let config = admin.site.current_config();
     let mut body = json!({
@@ -54,7 +54,7 @@ struct PasswordChange {
 }
 
 /// Changes the caller's password; other sessions end.
-pub(super) async fn password(
+pub(in crate::admin) async fn password(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
@@ -94,7 +94,7 @@ struct CodeOnly {
 }
 
 /// New recovery codes (the old ones stop working), shown once; needs a current code.
-pub(super) async fn recovery_codes(
+pub(in crate::admin) async fn recovery_codes(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,

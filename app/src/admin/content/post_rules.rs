@@ -5,15 +5,15 @@
 use chrono::Utc;
 use serde_json::json;
 
-use super::auth::Caller;
-use super::error::{ApiError, ApiResult};
-use super::post_view::{is_live, post_reply};
-use super::Admin;
+use crate::admin::auth::Caller;
+use crate::admin::error::{ApiError, ApiResult};
+use crate::admin::content::post_view::{is_live, post_reply};
+use crate::admin::Admin;
 use crate::content::{validate_alias, validate_slug};
 use crate::store::{pending, posts, Connection, PostDoc, Role, Status, StoredPost};
 
 /// Fills defaults and checks a document before it is stored.
-pub(super) async fn prepare(admin: &Admin, caller: &Caller, doc: &mut PostDoc) -> ApiResult<()> {
+pub(in crate::admin) async fn prepare(admin: &Admin, caller: &Caller, doc: &mut PostDoc) -> ApiResult<()> {
     doc.title = doc.title.trim().to_owned();
     if doc.title.is_empty() {
         return Err(ApiError::field("title", "a title is required"));
@@ -68,7 +68,7 @@ pub(super) async fn prepare(admin: &Admin, caller: &Caller, doc: &mut PostDoc) -
 /// defaults and checks, code injection by role, a slug free. Returns whether its body
 /// is to be cleaned (see [`sanitized_after`]); `before` is what the editor showed
 /// (the unpublished changes, if any), `current` the post's live version.
-pub(super) async fn check_save(
+pub(in crate::admin) async fn check_save(
     admin: &Admin,
     caller: &Caller,
     conn: &mut Connection,
@@ -85,7 +85,7 @@ pub(super) async fn check_save(
 
 /// Code injection is raw HTML in the page head and foot, never cleaned: an author may
 /// not set or change it (Ghost's rule). `before` is the stored version, if any.
-pub(super) fn check_code_injection(
+pub(in crate::admin) fn check_code_injection(
     caller: &Caller,
     doc: &PostDoc,
     before: Option<&PostDoc>,
@@ -120,7 +120,7 @@ pub(super) fn check_code_injection(
 /// it so, and it stays so through editors' and owners' edits and restored revisions
 /// (a one-word fix must not publish what the author hid in the text) until an editor
 /// or owner takes the text over knowingly (`trust_html`).
-pub(super) fn sanitized_after(
+pub(in crate::admin) fn sanitized_after(
     caller: &Caller,
     before: Option<&StoredPost>,
     trust_html: bool,
@@ -138,7 +138,7 @@ pub(super) fn sanitized_after(
 }
 
 /// An author may only touch their own drafts.
-pub(super) async fn check_owner(
+pub(in crate::admin) async fn check_owner(
     admin: &Admin,
     caller: &Caller,
     post: &StoredPost,
@@ -158,7 +158,7 @@ pub(super) async fn check_owner(
 
 /// The author profile (by id) whose posts an author may see and change; None for
 /// editors and owners, who see every post. An author without a profile owns nothing.
-pub(super) fn own_profile(caller: &Caller) -> Option<i64> {
+pub(in crate::admin) fn own_profile(caller: &Caller) -> Option<i64> {
     (caller.account.role() == Role::Author).then(|| caller.account.user_id.unwrap_or(-1))
 }
 
@@ -166,7 +166,7 @@ pub(super) fn own_profile(caller: &Caller) -> Option<i64> {
 /// 409 unless the edit started from the post's current revision and from its current
 /// unpublished changes (`saves_seen`: how many saves made them, 0 for none). The answer
 /// carries the current version, unpublished changes included.
-pub(super) async fn check_revision(
+pub(in crate::admin) async fn check_revision(
     conn: &mut Connection,
     current: &StoredPost,
     based_on: i64,
@@ -193,7 +193,7 @@ pub(super) async fn check_revision(
 }
 
 /// 409 when `slug` belongs to a post other than `id`.
-pub(super) async fn check_slug(
+pub(in crate::admin) async fn check_slug(
     conn: &mut Connection,
     slug: &str,
     id: Option<i64>,
@@ -217,7 +217,7 @@ pub(super) async fn check_slug(
 
 /// The name an author's posts carry, when the caller is an author (who sees and
 /// bylines their own posts only); None for editors and owners.
-pub(super) async fn own_name(admin: &Admin, caller: &Caller) -> ApiResult<Option<String>> {
+pub(in crate::admin) async fn own_name(admin: &Admin, caller: &Caller) -> ApiResult<Option<String>> {
     if caller.account.role() != Role::Author {
         return Ok(None);
     }
@@ -231,7 +231,7 @@ pub(super) async fn own_name(admin: &Admin, caller: &Caller) -> ApiResult<Option
 }
 
 /// An author reads only their own posts: another's is not found, as if absent.
-pub(super) async fn check_reader(
+pub(in crate::admin) async fn check_reader(
     admin: &Admin,
     caller: &Caller,
     post: &StoredPost,
@@ -246,7 +246,7 @@ pub(super) async fn check_reader(
 
 impl Admin {
     /// The author name posts by `caller` carry by default.
-    pub(super) async fn author_name(&self, caller: &Caller) -> ApiResult<Option<String>> {
+    pub(in crate::admin) async fn author_name(&self, caller: &Caller) -> ApiResult<Option<String>> {
         Ok(match caller.account.user_id {
             Some(id) => self.site.store.user_name(id).await?,
             None => None,

@@ -11,9 +11,9 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::{Caller, Client, Need};
-use super::error::{from_json, ApiError, ApiResult, Body};
-use super::{crypto, Admin};
+use crate::admin::auth::{Caller, Client, Need};
+use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::{crypto, Admin};
 use crate::store::invites::{Invite, Refused};
 use crate::store::Role;
 
@@ -26,7 +26,7 @@ fn link_path(token: &str) -> String {
     format!("/admin/#/invite/{token}")
 }
 
-pub(super) async fn list(
+pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Json<Value>> {
@@ -43,14 +43,14 @@ struct NewInvite {
     role: Role,
 }
 
-pub(super) async fn create(
+pub(in crate::admin) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     caller.require(Need::Owner)?;
     let new: NewInvite = from_json(body)?;
-    super::users::check_username(&new.username)?;
+    crate::admin::people::users::check_username(&new.username)?;
     let token = crypto::random_token(32);
     let expires = chrono::Utc::now()
         + chrono::Duration::from_std(INVITE_TTL).expect("a week fits a chrono duration");
@@ -86,7 +86,7 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, Json(reply)))
 }
 
-pub(super) async fn revoke(
+pub(in crate::admin) async fn revoke(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -107,7 +107,7 @@ pub(super) async fn revoke(
 /// The invitation a token opens. Unknown tokens count against the address like wrong
 /// passwords (a token is 256 random bits: the count only keeps a scanner slow).
 async fn opened(admin: &Admin, client: &Client, token: &str) -> ApiResult<Invite> {
-    let key = format!("invite:{}", super::client::limit_key(&client.ip));
+    let key = format!("invite:{}", crate::admin::client::limit_key(&client.ip));
     if let Some(wait) = admin.limiter.wait(&key) {
         return Err(ApiError::too_many(wait));
     }
@@ -129,7 +129,7 @@ async fn opened(admin: &Admin, client: &Client, token: &str) -> ApiResult<Invite
 }
 
 /// What an invitation is for, so the page can greet the person by the name chosen.
-pub(super) async fn show(
+pub(in crate::admin) async fn show(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Path(token): Path<String>,
@@ -152,7 +152,7 @@ struct Accept {
 
 /// Sets the password of the invited account and answers with the enrollment challenge
 /// (the next step, as after a first login): no session before TOTP is set up.
-pub(super) async fn accept(
+pub(in crate::admin) async fn accept(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,

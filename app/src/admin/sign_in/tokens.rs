@@ -8,12 +8,12 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::{Caller, Need, SCOPES, TOKEN_PREFIX};
-use super::error::{from_json, ApiError, ApiResult, Body};
-use super::{crypto, Admin};
+use crate::admin::auth::{Caller, Need, SCOPES, TOKEN_PREFIX};
+use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::{crypto, Admin};
 use crate::store::Role;
 
-pub(super) async fn list(
+pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Json<Value>> {
@@ -33,7 +33,7 @@ struct NewToken {
     scopes: Vec<String>,
 }
 
-pub(super) async fn create(
+pub(in crate::admin) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
@@ -81,7 +81,7 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-pub(super) async fn revoke(
+pub(in crate::admin) async fn revoke(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,

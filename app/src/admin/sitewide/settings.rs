@@ -6,14 +6,14 @@ use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::auth::{Caller, Need};
-use super::error::{ApiError, ApiResult, Body};
-use super::Admin;
+use crate::admin::auth::{Caller, Need};
+use crate::admin::error::{ApiError, ApiResult, Body};
+use crate::admin::Admin;
 use crate::config::EDITABLE;
 
 /// The settings in force: `folio.toml` and `FOLIO_*` variables, with those saved
 /// here on top (`overridden`); only the `editable` ones can be saved here.
-pub(super) async fn settings(
+pub(in crate::admin) async fn settings(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Json<Value>> {
@@ -38,7 +38,7 @@ async fn settings_json(admin: &Admin) -> ApiResult<Json<Value>> {
 /// Saves settings (`{"title": "..."}`); `null`, or the value `folio.toml` gives, goes
 /// back to `folio.toml`'s value (an untouched field is not an override). The site is
 /// published with them at once: settings show on every page.
-pub(super) async fn update_settings(
+pub(in crate::admin) async fn update_settings(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
@@ -77,7 +77,7 @@ pub(super) async fn update_settings(
         .await;
     let Json(mut reply) = settings_json(&admin).await?;
     if caller.require(Need::Publish).is_ok() {
-        reply["published"] = super::publish::go_live(&admin).await;
+        reply["published"] = crate::admin::sitewide::publish::go_live(&admin).await;
     }
     Ok(Json(reply))
 }

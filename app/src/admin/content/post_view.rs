@@ -4,12 +4,12 @@
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::error::ApiResult;
+use crate::admin::error::ApiResult;
 use crate::store::{pending, Connection, PostDoc, Status, StoredPost};
 
 /// A post as the API shows it: its document plus id, revision and where it is; a
 /// scheduled post whose time has come shows as what it is, published.
-pub(super) fn post_json(post: &StoredPost) -> Value {
+pub(in crate::admin) fn post_json(post: &StoredPost) -> Value {
     let mut body = serde_json::to_value(&post.doc).expect("a PostDoc serializes");
     if is_live(&post.doc) {
         body["status"] = json!(Status::Published.as_str());
@@ -26,7 +26,7 @@ pub(super) fn post_json(post: &StoredPost) -> Value {
 }
 
 /// Whether the site shows `doc` (when not trashed): published, or scheduled and due.
-pub(super) fn is_live(doc: &PostDoc) -> bool {
+pub(in crate::admin) fn is_live(doc: &PostDoc) -> bool {
     match doc.status {
         Status::Published => true,
         Status::Scheduled => doc.published_at.is_some_and(|at| at <= Utc::now()),
@@ -35,7 +35,7 @@ pub(super) fn is_live(doc: &PostDoc) -> bool {
 }
 
 /// [`post_json`] with the post's unpublished changes, if it has any.
-pub(super) async fn post_reply(conn: &mut Connection, post: &StoredPost) -> ApiResult<Value> {
+pub(in crate::admin) async fn post_reply(conn: &mut Connection, post: &StoredPost) -> ApiResult<Value> {
     let mut body = post_json(post);
     // Changes wait only beside a live post: one unpublished since (by its file, say)
     // is edited as it is.

@@ -10,12 +10,12 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::{self, Auth, Caller, Client};
-use super::challenge::{secret_context, unix_time};
-use super::error::{from_json, ApiError, ApiResult, Body};
-use super::password::{self, Verified};
-use super::second_factor::{self, Factor, Verdict};
-use super::{totp, Admin, Step};
+use crate::admin::auth::{self, Auth, Caller, Client};
+use crate::admin::sign_in::challenge::{secret_context, unix_time};
+use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::sign_in::password::{self, Verified};
+use crate::admin::sign_in::second_factor::{self, Factor, Verdict};
+use crate::admin::{totp, Admin, Step};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,7 +28,7 @@ struct Login {
 /// or the audit log (1.9 MB names once grew the database by 150 MB).
 const MAX_USERNAME: usize = 64;
 
-pub(super) async fn login(
+pub(in crate::admin) async fn login(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,
@@ -84,7 +84,7 @@ struct ChallengeOnly {
     challenge: String,
 }
 
-pub(super) async fn enroll(
+pub(in crate::admin) async fn enroll(
     State(admin): State<Arc<Admin>>,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
@@ -114,7 +114,7 @@ struct Code {
     recovery_code: Option<String>,
 }
 
-pub(super) async fn confirm(
+pub(in crate::admin) async fn confirm(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,
@@ -170,7 +170,7 @@ pub(super) async fn confirm(
         .await
 }
 
-pub(super) async fn totp(
+pub(in crate::admin) async fn totp(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,
@@ -228,7 +228,7 @@ pub(super) async fn totp(
     admin.start_session(&account, &client, extra).await
 }
 
-pub(super) async fn logout(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Response> {
+pub(in crate::admin) async fn logout(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Response> {
     let Auth::Session { hash } = &caller.auth else {
         return Err(ApiError::bad_request("an API token has no session to end"));
     };
@@ -238,11 +238,11 @@ pub(super) async fn logout(State(admin): State<Arc<Admin>>, caller: Caller) -> A
 }
 
 /// Ends every session of the caller's account, this one included.
-pub(super) async fn logout_everywhere(
+pub(in crate::admin) async fn logout_everywhere(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Response> {
-    caller.require(super::auth::Need::Account)?;
+    caller.require(crate::admin::auth::Need::Account)?;
     let n = admin.site.store.delete_sessions(caller.account.id).await?;
     caller
         .audit(

@@ -9,15 +9,15 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::auth::{Caller, Need};
-use super::error::{ApiError, ApiResult, Body};
-use super::profile_fields::{link, merge, name, refused, slug, text};
-use super::publish::go_live;
-use super::Admin;
+use crate::admin::auth::{Caller, Need};
+use crate::admin::error::{ApiError, ApiResult, Body};
+use crate::admin::profile_fields::{link, merge, name, refused, slug, text};
+use crate::admin::sitewide::publish::go_live;
+use crate::admin::Admin;
 use crate::store::users::AuthorFields;
 
 /// Every author; the accounts behind them only for owners (login names stay private).
-pub(super) async fn list(
+pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Json<Value>> {
@@ -33,8 +33,8 @@ pub(super) async fn list(
     Ok(Json(json!({ "authors": profiles })))
 }
 
-/// Profile changes one account may make in [`super::PROFILE_WINDOW`].
-pub(super) const PROFILE_SAVES: usize = 20;
+/// Profile changes one account may make in [`crate::admin::PROFILE_WINDOW`].
+pub(in crate::admin) const PROFILE_SAVES: usize = 20;
 
 /// Whether `caller` may change the profile `id`: their own, or anyone's for an owner.
 fn may_edit(caller: &Caller, id: i64) -> ApiResult<()> {
@@ -62,7 +62,7 @@ fn checked(fields: AuthorFields) -> ApiResult<AuthorFields> {
     })
 }
 
-pub(super) async fn update(
+pub(in crate::admin) async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,

@@ -10,9 +10,9 @@ use axum::Json;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::auth::{self, Client};
-use super::error::{ApiError, ApiResult};
-use super::{crypto, limit, Admin, Challenge, Step, CHALLENGE_TTL};
+use crate::admin::auth::{self, Client};
+use crate::admin::error::{ApiError, ApiResult};
+use crate::admin::{crypto, limit, Admin, Challenge, Step, CHALLENGE_TTL};
 use crate::store::Account;
 
 /// How long a login waits for a turn to hash its password before 503.
@@ -25,24 +25,24 @@ const RECOVERY_CODES: usize = 10;
 impl Admin {
     /// Counts a login attempt by `client` on `username` before it is judged; 429 when
     /// the address has used up its attempts.
-    pub(super) fn begin_attempt(&self, client: &Client, username: &str) -> ApiResult<()> {
+    pub(in crate::admin) fn begin_attempt(&self, client: &Client, username: &str) -> ApiResult<()> {
         self.limiter
             .attempt(
-                &format!("ip:{}", super::client::limit_key(&client.ip)),
+                &format!("ip:{}", crate::admin::client::limit_key(&client.ip)),
                 limit::tag(username),
             )
             .map_err(ApiError::too_many)
     }
 
     /// How long a password check for `username` waits, given its recent failures.
-    pub(super) fn slowdown(&self, username: &str) -> Duration {
+    pub(in crate::admin) fn slowdown(&self, username: &str) -> Duration {
         let failures = self.failures.count(&account_key(username));
-        limit::slowdown(failures, super::LOGIN_FAILURES)
+        limit::slowdown(failures, crate::admin::LOGIN_FAILURES)
     }
 
     /// A turn to hash a password: a few at once (each takes 19 MiB and a core), the
     /// rest wait briefly, then get 503 with Retry-After.
-    pub(super) async fn hash_permit(&self) -> ApiResult<tokio::sync::SemaphorePermit<'_>> {
+    pub(in crate::admin) async fn hash_permit(&self) -> ApiResult<tokio::sync::SemaphorePermit<'_>> {
         match tokio::time::timeout(HASH_WAIT, self.hashing.acquire()).await {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(ApiError::busy(Duration::from_secs(1))),
@@ -51,32 +51,32 @@ impl Admin {
 
     /// The hash of a new password typed into `field`, refused when too short or long;
     /// hashed off the async threads, in its turn among the others.
-    pub(super) async fn new_password_hash(&self, field: &str, typed: String) -> ApiResult<String> {
-        super::password::check_new(&typed).map_err(|m| ApiError::field(field, m))?;
+    pub(in crate::admin) async fn new_password_hash(&self, field: &str, typed: String) -> ApiResult<String> {
+        crate::admin::sign_in::password::check_new(&typed).map_err(|m| ApiError::field(field, m))?;
         let _permit = self.hash_permit().await?;
-        tokio::task::spawn_blocking(move || super::password::hash(&typed))
+        tokio::task::spawn_blocking(move || crate::admin::sign_in::password::hash(&typed))
             .await
             .map_err(ApiError::internal)
     }
 
     /// A wrong password or code for `username`: counted for the account's slow-down.
-    pub(super) fn failed(&self, username: &str) {
+    pub(in crate::admin) fn failed(&self, username: &str) {
         self.site.metrics.login_failures.inc();
         let _ = self.failures.attempt(&account_key(username), 0);
     }
 
     /// A login completed: the address's attempts on this account, and the account's
     /// failures, are forgiven.
-    pub(super) fn succeeded(&self, client: &Client, username: &str) {
+    pub(in crate::admin) fn succeeded(&self, client: &Client, username: &str) {
         self.limiter.forgive(
-            &format!("ip:{}", super::client::limit_key(&client.ip)),
+            &format!("ip:{}", crate::admin::client::limit_key(&client.ip)),
             Some(limit::tag(username)),
         );
         self.failures.forgive(&account_key(username), None);
     }
 
     /// Opens the second step for an account whose password was right.
-    pub(super) fn challenge(&self, account: &Account) -> Value {
+    pub(in crate::admin) fn challenge(&self, account: &Account) -> Value {
         let next = if account.enrolled() {
             Step::Totp
         } else {
@@ -108,7 +108,7 @@ impl Admin {
     }
 
     /// Runs `f` on the live challenge `token` expecting `next`.
-    pub(super) fn with_challenge<T>(
+    pub(in crate::admin) fn with_challenge<T>(
         &self,
         token: &str,
         next: Step,
@@ -128,7 +128,7 @@ impl Admin {
         }
     }
 
-    pub(super) fn end_challenge(&self, token: &str) {
+    pub(in crate::admin) fn end_challenge(&self, token: &str) {
         let key = self.keys.hash("challenge", token);
         self.challenges
             .lock()
@@ -137,7 +137,7 @@ impl Admin {
     }
 
     /// Counts a wrong code against the challenge, dropping it after too many.
-    pub(super) fn wrong_code(&self, token: &str, account: &Account) {
+    pub(in crate::admin) fn wrong_code(&self, token: &str, account: &Account) {
         let key = self.keys.hash("challenge", token);
         let mut challenges = self
             .challenges
@@ -154,7 +154,7 @@ impl Admin {
     }
 
     /// Creates a session; returns the response with its cookie.
-    pub(super) async fn start_session(
+    pub(in crate::admin) async fn start_session(
         &self,
         account: &Account,
         client: &Client,
@@ -189,7 +189,7 @@ impl Admin {
         Ok(response)
     }
 
-    pub(super) async fn account_of(&self, id: i64) -> ApiResult<Account> {
+    pub(in crate::admin) async fn account_of(&self, id: i64) -> ApiResult<Account> {
         self.site
             .store
             .account(id)
@@ -199,7 +199,7 @@ impl Admin {
 
     /// The account a challenge is for, unless its password changed since the
     /// challenge was issued (then the password must be typed again).
-    pub(super) async fn account_of_challenge(
+    pub(in crate::admin) async fn account_of_challenge(
         &self,
         id: i64,
         password_hash: &str,
@@ -215,7 +215,7 @@ impl Admin {
     }
 
     /// Fresh recovery codes: the plaintext to show once, and their hashes to store.
-    pub(super) fn recovery_codes(&self) -> (Vec<String>, Vec<String>) {
+    pub(in crate::admin) fn recovery_codes(&self) -> (Vec<String>, Vec<String>) {
         let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
         let hashes = codes
             .iter()
@@ -225,7 +225,7 @@ impl Admin {
     }
 
     /// The account's TOTP secret, decrypted.
-    pub(super) fn totp_secret(&self, account: &Account) -> ApiResult<Vec<u8>> {
+    pub(in crate::admin) fn totp_secret(&self, account: &Account) -> ApiResult<Vec<u8>> {
         let sealed = account
             .totp_secret
             .as_deref()
@@ -243,16 +243,16 @@ impl Admin {
 }
 
 /// The key of an account's failures.
-pub(super) fn account_key(username: &str) -> String {
+pub(in crate::admin) fn account_key(username: &str) -> String {
     format!("user:{}", username.to_lowercase())
 }
 
-pub(super) fn secret_context(account_id: i64) -> String {
+pub(in crate::admin) fn secret_context(account_id: i64) -> String {
     format!("account {account_id} totp")
 }
 
 /// Ten characters from an alphabet without look-alikes, as `xxxxx-xxxxx` (50 bits).
-pub(super) fn recovery_code() -> String {
+pub(in crate::admin) fn recovery_code() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = rand::rngs::OsRng;
@@ -262,14 +262,14 @@ pub(super) fn recovery_code() -> String {
     format!("{}-{}", &chars[..5], &chars[5..])
 }
 
-pub(super) fn normalize_recovery(code: &str) -> String {
+pub(in crate::admin) fn normalize_recovery(code: &str) -> String {
     code.chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_lowercase())
         .collect()
 }
 
-pub(super) fn unix_time() -> u64 {
+pub(in crate::admin) fn unix_time() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())

@@ -8,16 +8,16 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::{Caller, Need};
-use super::error::{from_json, ApiError, ApiResult, Body};
-use super::post_rules::{check_revision, check_save};
-use super::post_view::post_json;
-use super::posts::{read_post, store_revision, write_post};
-use super::Admin;
+use crate::admin::auth::{Caller, Need};
+use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::content::post_rules::{check_revision, check_save};
+use crate::admin::content::post_view::post_json;
+use crate::admin::content::posts::{read_post, store_revision, write_post};
+use crate::admin::Admin;
 use crate::store::{pending, revisions};
 
 /// Drops a post's unpublished changes.
-pub(super) async fn discard_pending(
+pub(in crate::admin) async fn discard_pending(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -29,7 +29,7 @@ pub(super) async fn discard_pending(
     Ok(Json(post_json(&post)))
 }
 
-pub(super) async fn revisions(
+pub(in crate::admin) async fn revisions(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -58,7 +58,7 @@ struct RestoreRevision {
 }
 
 /// Makes an old revision's document the current one, as a new revision.
-pub(super) async fn restore_revision(
+pub(in crate::admin) async fn restore_revision(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path((id, number)): Path<(i64, i64)>,

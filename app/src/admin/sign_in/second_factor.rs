@@ -4,20 +4,20 @@
 //!
 //! [`Store::use_totp_step`]: crate::store::Store::use_totp_step
 
-use super::challenge::{normalize_recovery, unix_time};
-use super::error::{ApiError, ApiResult};
-use super::{totp, Admin};
+use crate::admin::sign_in::challenge::{normalize_recovery, unix_time};
+use crate::admin::error::{ApiError, ApiResult};
+use crate::admin::{totp, Admin};
 use crate::store::Account;
 
 /// What a second factor was: the audit log names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Factor {
+pub(in crate::admin) enum Factor {
     Totp,
     RecoveryCode,
 }
 
 /// How a second factor was judged.
-pub(super) enum Verdict {
+pub(in crate::admin) enum Verdict {
     Good(Factor),
     /// Refused: what it was (`totp`, `totp replay`, `recovery code`, for the log) and
     /// what to tell the user.
@@ -28,7 +28,7 @@ pub(super) enum Verdict {
 }
 
 /// Whether the code or recovery code sent is good for `account`.
-pub(super) async fn check(
+pub(in crate::admin) async fn check(
     admin: &Admin,
     account: &Account,
     code: &Option<String>,

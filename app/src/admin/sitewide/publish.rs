@@ -9,12 +9,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::auth::{Caller, Need};
-use super::error::{from_json, ApiError, ApiResult, Body};
-use super::Admin;
+use crate::admin::auth::{Caller, Need};
+use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::Admin;
 use crate::store::PostDoc;
 
-pub(super) async fn publish(
+pub(in crate::admin) async fn publish(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Json<Value>> {
@@ -50,7 +50,7 @@ pub(super) async fn publish(
 
 /// Where the site goes after each publish (the bucket, the CDNs) and how the last
 /// deploy went; `configured: false` when `[deploy]` names nowhere.
-pub(super) async fn deploy_status(
+pub(in crate::admin) async fn deploy_status(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Json<Value>> {
@@ -67,7 +67,7 @@ pub(super) async fn deploy_status(
 
 /// Publishes what a change made from the admin (settings, a tag, a profile) shows on
 /// every page; the answer's `published`: the number of files written, or the error.
-pub(super) async fn go_live(admin: &Admin) -> Value {
+pub(in crate::admin) async fn go_live(admin: &Admin) -> Value {
     match admin.publisher.publish().await {
         Ok(report) => {
             json!({ "written": report.build.as_ref().map_or(0, |b| b.write.written.len()) })
@@ -77,7 +77,7 @@ pub(super) async fn go_live(admin: &Admin) -> Value {
 }
 
 /// The HTML of a post page for a document (unsaved edits), rendered as a publish would.
-pub(super) async fn preview(
+pub(in crate::admin) async fn preview(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,

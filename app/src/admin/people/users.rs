@@ -8,13 +8,13 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::{Caller, Need};
-use super::error::{from_json, ApiError, ApiResult, Body};
-use super::Admin;
+use crate::admin::auth::{Caller, Need};
+use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::Admin;
 use crate::store::{Account, Role};
 
 /// Usernames go into URLs, logs and otpauth labels: keep them plain.
-pub(super) fn check_username(name: &str) -> ApiResult<()> {
+pub(in crate::admin) fn check_username(name: &str) -> ApiResult<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -40,7 +40,7 @@ fn account_json(a: &Account) -> Value {
     })
 }
 
-pub(super) async fn list(
+pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Json<Value>> {
@@ -59,7 +59,7 @@ struct NewUser {
     role: Role,
 }
 
-pub(super) async fn create(
+pub(in crate::admin) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
@@ -94,7 +94,7 @@ struct UserChange {
     role: Role,
 }
 
-pub(super) async fn update(
+pub(in crate::admin) async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -129,7 +129,7 @@ pub(super) async fn update(
     Ok(Json(account_json(&account)))
 }
 
-pub(super) async fn delete(
+pub(in crate::admin) async fn delete(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -150,7 +150,7 @@ pub(super) async fn delete(
 }
 
 /// Forgets a user's TOTP: their next login enrolls again.
-pub(super) async fn reset_totp(
+pub(in crate::admin) async fn reset_totp(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -169,12 +169,12 @@ pub(super) async fn reset_totp(
 }
 
 #[derive(Deserialize)]
-pub(super) struct AuditQuery {
+pub(in crate::admin) struct AuditQuery {
     limit: Option<i64>,
     before: Option<i64>,
 }
 
-pub(super) async fn audit(
+pub(in crate::admin) async fn audit(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Query(query): Query<AuditQuery>,

@@ -7,25 +7,25 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::error::ApiError;
+use crate::admin::error::ApiError;
 
 /// Files one account may upload in [`WINDOW`].
-pub(super) const FILES_PER_WINDOW: usize = 60;
+pub(in crate::admin) const FILES_PER_WINDOW: usize = 60;
 /// Bytes one account may upload in [`WINDOW`].
-pub(super) const BYTES_PER_WINDOW: u64 = 300 * 1024 * 1024;
-pub(super) const WINDOW: Duration = Duration::from_secs(3600);
+pub(in crate::admin) const BYTES_PER_WINDOW: u64 = 300 * 1024 * 1024;
+pub(in crate::admin) const WINDOW: Duration = Duration::from_secs(3600);
 /// Free space the content volume keeps after any upload.
-pub(super) const FREE_FLOOR: u64 = 512 * 1024 * 1024;
+pub(in crate::admin) const FREE_FLOOR: u64 = 512 * 1024 * 1024;
 
 #[derive(Default)]
-pub(super) struct UploadQuota {
+pub(in crate::admin) struct UploadQuota {
     /// Per account id: when each upload was taken, and its size.
     taken: Mutex<HashMap<i64, VecDeque<(Instant, u64)>>>,
 }
 
 impl UploadQuota {
     /// Takes an upload of `bytes` for `account` now, or says how long to wait.
-    pub(super) fn take(&self, account: i64, bytes: u64, now: Instant) -> Result<(), ApiError> {
+    pub(in crate::admin) fn take(&self, account: i64, bytes: u64, now: Instant) -> Result<(), ApiError> {
         let mut taken = self.taken.lock().expect("no panic while holding the lock");
         let uploads = taken.entry(account).or_default();
         while uploads
@@ -53,7 +53,7 @@ impl UploadQuota {
 }
 
 /// 507 when writing `bytes` under `dir` would leave less than [`FREE_FLOOR`] free.
-pub(super) fn check_free_space(dir: &Path, bytes: u64) -> Result<(), ApiError> {
+pub(in crate::admin) fn check_free_space(dir: &Path, bytes: u64) -> Result<(), ApiError> {
     let mut probe = dir;
     // The month's folder may not exist yet: ask the nearest one that does.
     while !probe.exists() {

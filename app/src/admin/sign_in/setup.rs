@@ -9,12 +9,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
-use super::auth::Client;
-use super::error::{from_json, ApiError, ApiResult, Body};
-use super::Admin;
+use crate::admin::auth::Client;
+use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::Admin;
 use crate::store::Role;
 
-pub(super) async fn status(State(admin): State<Arc<Admin>>) -> ApiResult<Json<Value>> {
+pub(in crate::admin) async fn status(State(admin): State<Arc<Admin>>) -> ApiResult<Json<Value>> {
     let needed = admin.site.store.account_count().await? == 0;
     Ok(Json(json!({ "needed": needed })))
 }
@@ -27,7 +27,7 @@ struct Setup {
     password: String,
 }
 
-pub(super) async fn create(
+pub(in crate::admin) async fn create(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,
@@ -37,7 +37,7 @@ pub(super) async fn create(
     admin
         .limiter
         .attempt(
-            &format!("setup:{}", super::client::limit_key(&client.ip)),
+            &format!("setup:{}", crate::admin::client::limit_key(&client.ip)),
             0,
         )
         .map_err(ApiError::too_many)?;
@@ -64,7 +64,7 @@ pub(super) async fn create(
                 .with_field("setup_token"),
         );
     }
-    super::users::check_username(&setup.username)?;
+    crate::admin::people::users::check_username(&setup.username)?;
     let hash = admin.new_password_hash("password", setup.password).await?;
     let store = &admin.site.store;
     if store.account_count().await? > 0 {

@@ -10,14 +10,14 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::auth::{Caller, Need};
-use super::error::{ApiError, ApiResult, Body};
-use super::profile_fields::{link, merge, name, refused, slug, text};
-use super::publish::go_live;
-use super::Admin;
+use crate::admin::auth::{Caller, Need};
+use crate::admin::error::{ApiError, ApiResult, Body};
+use crate::admin::profile_fields::{link, merge, name, refused, slug, text};
+use crate::admin::sitewide::publish::go_live;
+use crate::admin::Admin;
 use crate::store::tags::{slug_for, Tag, TagFields};
 
-pub(super) async fn list(
+pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Json<Value>> {
@@ -26,7 +26,7 @@ pub(super) async fn list(
     Ok(Json(json!({ "tags": tags })))
 }
 
-pub(super) async fn get(
+pub(in crate::admin) async fn get(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -48,7 +48,7 @@ fn checked(fields: TagFields) -> ApiResult<TagFields> {
     })
 }
 
-pub(super) async fn create(
+pub(in crate::admin) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
@@ -79,7 +79,7 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, Json(tag)))
 }
 
-pub(super) async fn update(
+pub(in crate::admin) async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -106,7 +106,7 @@ pub(super) async fn update(
 }
 
 /// Deletes a tag; its posts keep their other tags, and the site is published.
-pub(super) async fn delete(
+pub(in crate::admin) async fn delete(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,

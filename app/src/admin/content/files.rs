@@ -14,17 +14,17 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::{Caller, Need};
-use super::error::{from_json, ApiError, ApiResult, Body};
-use super::Admin;
+use crate::admin::auth::{Caller, Need};
+use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::Admin;
 use crate::content::frontmatter::{self, Defaults};
 use crate::site::PublishOptions;
 use crate::store::Kind;
 
 /// Request bodies of this endpoint may carry images.
-pub(super) const CONTENT_LIMIT: usize = 64 * 1024 * 1024;
+pub(in crate::admin) const CONTENT_LIMIT: usize = 64 * 1024 * 1024;
 
-pub(super) async fn list(
+pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Json<Value>> {
@@ -91,7 +91,7 @@ fn check_kind(path: &str, bytes: &[u8]) -> Result<(), String> {
         Some(ext) => ext,
         None => "",
     };
-    let actual = super::media::image_extension(bytes).map_err(|m| format!("{path}: {m}"))?;
+    let actual = crate::admin::content::media::image_extension(bytes).map_err(|m| format!("{path}: {m}"))?;
     if actual == ext {
         Ok(())
     } else {
@@ -157,7 +157,7 @@ fn check(root: &Path, upload: &Upload, author: &str) -> ApiResult<Changes> {
     Ok((writes, deletes))
 }
 
-pub(super) async fn upload(
+pub(in crate::admin) async fn upload(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,

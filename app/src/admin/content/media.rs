@@ -10,11 +10,11 @@ use axum::Json;
 use chrono::{Datelike, Utc};
 use serde_json::{json, Value};
 
-use super::auth::{Caller, Need};
-use super::error::{ApiError, ApiResult};
-use super::Admin;
+use crate::admin::auth::{Caller, Need};
+use crate::admin::error::{ApiError, ApiResult};
+use crate::admin::Admin;
 
-pub(super) async fn upload(
+pub(in crate::admin) async fn upload(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     mut multipart: Multipart,
@@ -48,7 +48,7 @@ pub(super) async fn upload(
     let now = Utc::now();
     let rel_dir = format!("images/{}/{:02}", now.year(), now.month());
     let dir = admin.site.paths.content.join(&rel_dir);
-    super::quota::check_free_space(&dir, bytes.len() as u64)?;
+    crate::admin::content::quota::check_free_space(&dir, bytes.len() as u64)?;
     admin.uploads.take(
         caller.account.id,
         bytes.len() as u64,
@@ -100,7 +100,7 @@ fn stem_of(name: &str) -> String {
 }
 
 /// The extension of the image format the bytes are, if it is one the web shows.
-pub(super) fn image_extension(bytes: &[u8]) -> Result<&'static str, String> {
+pub(in crate::admin) fn image_extension(bytes: &[u8]) -> Result<&'static str, String> {
     use imagesize::ImageType;
     let head = &bytes[..bytes.len().min(512)];
     let text = String::from_utf8_lossy(head).to_ascii_lowercase();
@@ -129,7 +129,7 @@ fn store_file(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> std::io::Resul
 
 /// An uploaded file as the admin sees it before it is published: the preview points
 /// here, since `public/` gets the file only at the next publish.
-pub(super) async fn file(
+pub(in crate::admin) async fn file(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     axum::extract::Path(path): axum::extract::Path<String>,

@@ -1,6 +1,6 @@
 //! Posts and pages: list, read, create, update (never over a newer revision), trash
-//! and restore; their history is in [`super::revisions`], the checks a post passes
-//! in [`super::post_rules`]. JSON fields are named as in the front matter.
+//! and restore; their history is in [`revisions`](super::revisions), the checks a post passes
+//! in [`post_rules`](super::post_rules). JSON fields are named as in the front matter.
 
 use std::sync::Arc;
 
@@ -10,21 +10,21 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::auth::{Caller, Need};
-use super::error::{from_json, ApiError, ApiResult, Body};
-use super::post_rules::{
+use crate::admin::auth::{Caller, Need};
+use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::content::post_rules::{
     check_code_injection, check_owner, check_reader, check_revision, check_save, check_slug,
     own_profile, prepare, sanitized_after,
 };
-use super::post_view::{is_live, post_json, post_reply};
-use super::Admin;
+use crate::admin::content::post_view::{is_live, post_json, post_reply};
+use crate::admin::Admin;
 use crate::store::listing::{PostFilter, Sort};
 use crate::store::{pending, posts};
 use crate::store::{Connection, PostDoc, Read, Status, StoredPost, Write};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct ListQuery {
+pub(in crate::admin) struct ListQuery {
     #[serde(rename = "type")]
     kind: Option<String>,
     status: Option<String>,
@@ -38,7 +38,7 @@ pub(super) struct ListQuery {
     limit: Option<i64>,
 }
 
-pub(super) async fn list(
+pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Query(query): Query<ListQuery>,
@@ -88,13 +88,13 @@ pub(super) async fn list(
     })))
 }
 
-pub(super) async fn load(conn: &mut Connection, id: i64) -> ApiResult<StoredPost> {
+pub(in crate::admin) async fn load(conn: &mut Connection, id: i64) -> ApiResult<StoredPost> {
     posts::load(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no post with id {id}")))
 }
 
-pub(super) async fn get(
+pub(in crate::admin) async fn get(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -105,7 +105,7 @@ pub(super) async fn get(
 }
 
 /// The fields a request may send: those of the front matter (and `revision` on update).
-pub(super) fn check_fields(body: &Map<String, Value>, extra: &[&str]) -> ApiResult<()> {
+pub(in crate::admin) fn check_fields(body: &Map<String, Value>, extra: &[&str]) -> ApiResult<()> {
     let known = serde_json::to_value(PostDoc::default()).expect("a PostDoc serializes");
     for key in body.keys() {
         if known.get(key).is_none() && !extra.contains(&key.as_str()) {
@@ -115,7 +115,7 @@ pub(super) fn check_fields(body: &Map<String, Value>, extra: &[&str]) -> ApiResu
     Ok(())
 }
 
-pub(super) fn as_object(body: Value) -> ApiResult<Map<String, Value>> {
+pub(in crate::admin) fn as_object(body: Value) -> ApiResult<Map<String, Value>> {
     match body {
         Value::Object(map) => Ok(map),
         _ => Err(ApiError::bad_request("the body must be a JSON object")),
@@ -129,7 +129,7 @@ async fn read(admin: &Admin) -> ApiResult<Read> {
 
 /// A connection for reads, and post `id`, which the caller may read (an author:
 /// only their own; another's is not found).
-pub(super) async fn read_post(
+pub(in crate::admin) async fn read_post(
     admin: &Admin,
     caller: &Caller,
     id: i64,
@@ -142,7 +142,7 @@ pub(super) async fn read_post(
 
 /// The write transaction for a change to post `id`, and the post, which the caller
 /// may change (an author: only their own drafts).
-pub(super) async fn write_post(
+pub(in crate::admin) async fn write_post(
     admin: &Admin,
     caller: &Caller,
     id: i64,
@@ -154,11 +154,11 @@ pub(super) async fn write_post(
 }
 
 /// The store's write transaction (see [`crate::store::Store::write`]).
-pub(super) async fn write(admin: &Admin) -> ApiResult<Write> {
+pub(in crate::admin) async fn write(admin: &Admin) -> ApiResult<Write> {
     Ok(admin.site.store.write().await?)
 }
 
-pub(super) async fn create(
+pub(in crate::admin) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
@@ -238,7 +238,7 @@ impl Edit {
 /// has moved on since, nothing is written and the answer (409) carries the current
 /// version. Changes to a live post wait as unpublished changes, off the site, until a
 /// save with `publish: true` makes them its next revision; any other save is one.
-pub(super) async fn update(
+pub(in crate::admin) async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -304,7 +304,7 @@ pub(super) async fn update(
 
 /// Stores `doc` as the new revision of post `id`, with its sanitized mark, commits,
 /// and tells the publisher (the schedule may have a new next time).
-pub(super) async fn store_revision(
+pub(in crate::admin) async fn store_revision(
     admin: &Admin,
     caller: &Caller,
     mut tx: Write,
@@ -321,7 +321,7 @@ pub(super) async fn store_revision(
 }
 
 /// Moves a post to the trash: no longer rendered, kept with its revisions.
-pub(super) async fn trash(
+pub(in crate::admin) async fn trash(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -337,7 +337,7 @@ pub(super) async fn trash(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub(super) async fn restore(
+pub(in crate::admin) async fn restore(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
