@@ -445,6 +445,8 @@ async fn media_uploads_are_checked_by_content_and_size() {
     assert_eq!(image.bytes().await.expect("bytes").to_vec(), png);
 }
 
+/// The served document is the router's own: every operation it lists is routed, has a
+/// summary and answers in the shapes it names; every schema it points to is in it.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_openapi_document_describes_routes_that_exist() {
     let site = TestSite::empty();
@@ -453,14 +455,21 @@ async fn the_openapi_document_describes_routes_that_exist() {
     let doc = api.get("/openapi.json").await.expect(200).body;
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().expect("paths");
-    assert!(paths.len() >= 20);
     let mut operations = 0;
     for (path, methods) in paths {
-        let concrete = path.replace("{id}", "1").replace("{number}", "1");
+        let concrete = path
+            .replace("{id}", "1")
+            .replace("{number}", "1")
+            .replace("{token}", "x")
+            .replace("{path}", "images/x.png");
         for (method, operation) in methods.as_object().expect("methods") {
             assert!(
                 operation["summary"].is_string(),
                 "{method} {path} has no summary"
+            );
+            assert!(
+                operation["responses"]["default"].is_object(),
+                "{method} {path} names no error answer"
             );
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
             let reply = api.send(method.clone(), &concrete, Some(json!({}))).await;
@@ -477,7 +486,69 @@ async fn the_openapi_document_describes_routes_that_exist() {
             operations += 1;
         }
     }
-    assert!(operations >= 30, "{operations}");
+    assert!(operations >= 45, "{operations}");
+    // Every reference resolves.
+    let text = doc.to_string();
+    let refs = regex::Regex::new(r##""\$ref":"#/components/schemas/([^"]+)""##).expect("a regex");
+    for found in refs.captures_iter(&text) {
+        let name = &found[1];
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{name} is referred to but not described"
+        );
+    }
+}
+
+/// Every call the admin UI makes is in the document, with its method: the UI and
+/// the API cannot drift apart unseen.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_call_of_the_admin_ui_is_documented() {
+    let site = TestSite::empty();
+    let server = Server::start(&site, &[]);
+    let doc = server.api().get("/openapi.json").await.expect(200).body;
+    let paths = doc["paths"].as_object().expect("paths");
+    let documented = |method: &str, path: &str| {
+        paths.iter().any(|(pattern, methods)| {
+            let pattern = regex::Regex::new(&format!(
+                "^{}$",
+                regex::Regex::new(r"\\\{[a-z_]+\\\}")
+                    .expect("a regex")
+                    .replace_all(&regex::escape(pattern), "[^/]+")
+            ))
+            .expect("a pattern");
+            pattern.is_match(path) && methods.get(method).is_some()
+        })
+    };
+    let calls = regex::Regex::new(
+        r#"(?:\b(get|post|patch|del)\(|api\('(GET|POST|PATCH|DELETE)',\s*)['`](/[^'`?]*)"#,
+    )
+    .expect("a regex");
+    let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&ui).expect("the UI's folder") {
+        let file = entry.expect("an entry").path();
+        if file.extension().is_none_or(|e| e != "js") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&file).expect("a script");
+        for call in calls.captures_iter(&source) {
+            let method = match call.get(1).or(call.get(2)).expect("a method").as_str() {
+                "del" | "DELETE" => "delete".to_owned(),
+                other => other.to_lowercase(),
+            };
+            // `${id}` and the like stand for one segment.
+            let path = regex::Regex::new(r"\$\{[^}]*\}")
+                .expect("a regex")
+                .replace_all(&call[3], "x");
+            assert!(
+                documented(&method, &path),
+                "{}: {method} {path} is called by the UI but not in the API's document",
+                file.display()
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 40, "only {seen} calls found in the UI");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -103,12 +103,37 @@ impl ApiError {
     }
 }
 
+/// What every error answers.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(super) struct ErrorBody {
+    /// What went wrong, for a person to read.
+    error: String,
+    /// The field of the request at fault (`tags[1]`, `slug`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    /// On 429: the seconds to wait.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
+    /// On 409 over a stale revision: the post as it is now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    current: Option<Value>,
+    /// On 409 over a slug in use: the post that has it (`id`, `title`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    other: Option<Value>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({ "error": self.message });
-        if let Some(field) = self.field {
-            body["field"] = json!(field);
-        }
+        let mut body = serde_json::to_value(ErrorBody {
+            error: self.message,
+            field: self.field,
+            retry_after: None,
+            current: None,
+            other: None,
+        })
+        .expect("an error body serializes");
         if let Some(Value::Object(extra)) = self.extra {
             for (k, v) in extra {
                 body[k] = v;

@@ -1,8 +1,12 @@
 //! The admin API under `/admin/api/`: two-factor login, sessions and API tokens,
 //! posts with revisions, tags and authors' profiles, preview, publish, media, users and
 //! the audit log.
-//! `docs/admin-api.md` walks through it; `openapi.json` describes every endpoint.
+//! `docs/admin-api.md` walks through it; the OpenAPI document, generated from the
+//! handlers ([`api_doc`]), describes every endpoint. The handlers are grouped by what
+//! they serve: [`sign_in`], [`content`], [`people`], [`sitewide`]; what they share
+//! (who may do what, the client's address, keys, errors, limits) sits here.
 
+mod api_doc;
 mod auth;
 mod client;
 mod content;
@@ -11,6 +15,7 @@ mod error;
 mod limit;
 mod people;
 mod profile_fields;
+mod routes;
 mod sign_in;
 mod sitewide;
 pub mod ui;
@@ -19,41 +24,29 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch, post};
-use axum::Router;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
 
-use content::{files, media, posts, quota, revisions, tags};
-use people::{authors, invites, users};
-use sign_in::{account, session, setup, tokens};
-use sitewide::{publish, settings};
+use content::quota;
+use people::authors;
 
 pub use client::parse_proxies;
+pub use routes::router;
 pub use crypto::Keys;
 pub use sign_in::{password, totp};
 
 use crate::deploy::worker::Deployer;
 use crate::site::{Publisher, Site};
 
-/// JSON bodies larger than this get 413 (media has its own limit).
-const JSON_LIMIT: usize = 2 * 1024 * 1024;
 /// The window of [`authors::PROFILE_SAVES`].
 const PROFILE_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
 /// Previews rendered at once; more get 503 with `Retry-After`.
 const PREVIEWS_AT_ONCE: usize = 2;
-/// Largest preview request: a long post's Markdown with room to spare.
-const PREVIEW_LIMIT: usize = 1024 * 1024;
 /// Login attempts allowed per client address in [`LOGIN_WINDOW`] (a success forgives
 /// its own); failures of an account beyond this many slow its logins down.
 const LOGIN_FAILURES: usize = 5;
-/// The body of a sign-in request: a name, a password and a code fit many times over.
-const SIGN_IN_LIMIT: usize = 16 * 1024;
-/// A sign-in request from its first byte to its answer (which may wait up to 3 s for a
-/// password hash and be slowed up to 5 s after failures).
-const SIGN_IN_DEADLINE: Duration = Duration::from_secs(15);
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// How long the second login step may wait.
 const CHALLENGE_TTL: Duration = Duration::from_secs(5 * 60);
@@ -82,8 +75,9 @@ impl Default for AdminOptions {
     }
 }
 
-/// What the second step of a login is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the second step of a login is about: a TOTP code, or enrolling a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 enum Step {
     Totp,
     Enroll,
@@ -224,89 +218,6 @@ impl Admin {
     }
 }
 
-/// The API's routes, to be nested under `/admin/api`.
-pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> {
-    let media_limit = admin.options.media_max_bytes;
-    // What anyone may call before signing in: small bodies, and a deadline for the
-    // whole request, so a client sending a byte now and then cannot hold it open.
-    let signing_in = Router::new()
-        .route("/session", post(session::login).delete(session::logout))
-        .route("/session/enroll", post(session::enroll))
-        .route("/session/enroll/confirm", post(session::confirm))
-        .route("/session/totp", post(session::totp))
-        .route("/setup", get(setup::status).post(setup::create))
-        .route("/invites/accept", post(invites::accept))
-        .route("/invites/{token}", get(invites::show))
-        .layer(DefaultBodyLimit::max(SIGN_IN_LIMIT))
-        // A body announced too large is refused before a byte of it is read.
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(SIGN_IN_LIMIT))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            SIGN_IN_DEADLINE,
-        ));
-    Router::new()
-        .merge(signing_in)
-        .route("/sessions", delete(session::logout_everywhere))
-        .route("/me", get(account::me))
-        .route("/me/password", post(account::password))
-        .route("/me/recovery-codes", post(account::recovery_codes))
-        .route("/posts", get(posts::list).post(posts::create))
-        .route(
-            "/posts/{id}",
-            get(posts::get).patch(posts::update).delete(posts::trash),
-        )
-        .route("/posts/{id}/restore", post(posts::restore))
-        .route("/posts/{id}/pending", delete(revisions::discard_pending))
-        .route("/posts/{id}/revisions", get(revisions::revisions))
-        .route(
-            "/posts/{id}/revisions/{number}/restore",
-            post(revisions::restore_revision),
-        )
-        .route(
-            "/content",
-            get(files::list)
-                .post(files::upload)
-                .layer(DefaultBodyLimit::max(files::CONTENT_LIMIT)),
-        )
-        .route("/tags", get(tags::list).post(tags::create))
-        .route(
-            "/tags/{id}",
-            get(tags::get).patch(tags::update).delete(tags::delete),
-        )
-        .route("/authors", get(authors::list))
-        .route("/authors/{id}", patch(authors::update))
-        .route(
-            "/settings",
-            get(settings::settings).patch(settings::update_settings),
-        )
-        .route(
-            "/preview",
-            post(publish::preview).layer(DefaultBodyLimit::max(PREVIEW_LIMIT)),
-        )
-        .route("/publish", post(publish::publish))
-        .route("/deploy", get(publish::deploy_status))
-        .route(
-            "/media",
-            post(media::upload).layer(DefaultBodyLimit::max(media_limit)),
-        )
-        .route("/media/{*path}", get(media::file))
-        .route("/tokens", get(tokens::list).post(tokens::create))
-        .route("/tokens/{id}", delete(tokens::revoke))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}", patch(users::update).delete(users::delete))
-        .route("/users/{id}/reset-2fa", post(users::reset_totp))
-        .route("/users/invites", get(invites::list).post(invites::create))
-        .route("/users/invites/{id}", delete(invites::revoke))
-        .route("/audit", get(users::audit))
-        .route("/openapi.json", get(openapi))
-        .fallback(|| async {
-            error::ApiError::not_found("no such admin API endpoint").into_response()
-        })
-        .layer(DefaultBodyLimit::max(JSON_LIMIT))
-        .layer(middleware::from_fn(security_headers))
-        .with_state(admin)
-}
-
 /// Every admin response: never cached, never framed, no active content.
 async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
@@ -330,16 +241,4 @@ async fn security_headers(request: Request, next: Next) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     response
-}
-
-/// The OpenAPI 3.1 description of this API.
-pub const OPENAPI: &str = include_str!("openapi.json");
-
-async fn openapi() -> Response {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        OPENAPI,
-    )
-        .into_response()
 }

@@ -34,7 +34,7 @@ use crate::store::{Connection, PostDoc, Status, Store, Write};
 const NEW_PER_TRANSACTION: usize = if cfg!(test) { 3 } else { 5_000 };
 
 /// What an import did.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub added: usize,
     pub updated: usize,

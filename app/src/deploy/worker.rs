@@ -22,7 +22,7 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 /// What the admin and the metrics see of the deploy.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct DeployStatus {
     pub bucket: Option<String>,
     pub cloudfront_distribution: Option<String>,
@@ -39,7 +39,7 @@ pub struct DeployStatus {
     pub waiting: usize,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Deployed {
     pub objects: usize,
     pub purged: usize,
@@ -47,7 +47,7 @@ pub struct Deployed {
     pub invalidation: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Failure {
     /// `bucket`, `cloudfront` or `cloudflare`.
     pub stage: &'static str,

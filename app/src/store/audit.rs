@@ -6,7 +6,7 @@ use sqlx::FromRow;
 
 use super::{timestamp, Result, Store};
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,

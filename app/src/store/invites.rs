@@ -9,7 +9,7 @@ use sqlx::FromRow;
 use super::accounts::{insert_account, username_taken, Role, Taken};
 use super::{timestamp, Result, Store};
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct Invite {
     pub id: i64,
     pub username: String,

@@ -56,7 +56,7 @@ impl Sort {
 }
 
 /// A post in a list: everything but the body.
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct PostListItem {
     pub id: i64,
     #[serde(rename = "type")]
@@ -78,7 +78,7 @@ pub struct PostListItem {
     pub authors: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct TagCount {
     pub id: i64,
     pub slug: String,

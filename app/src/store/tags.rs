@@ -16,7 +16,7 @@ pub(crate) const POST_TAGS: Relation = Relation {
 };
 
 /// A tag as the renderer and the API see it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Tag {
     pub id: i64,
     pub slug: String,
@@ -45,7 +45,7 @@ impl Tag {
 }
 
 /// What can be edited of a tag.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct TagFields {
     pub name: String,
     pub slug: String,

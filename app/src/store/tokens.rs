@@ -7,7 +7,7 @@ use sqlx::FromRow;
 
 use super::{timestamp, Result, Store};
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct TokenRow {
     pub id: i64,
     pub account_id: i64,

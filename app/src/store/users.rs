@@ -28,7 +28,7 @@ pub fn author_slug(name: &str) -> String {
 }
 
 /// An author as the renderer sees it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Author {
     pub id: i64,
     pub slug: String,
@@ -55,7 +55,7 @@ impl Author {
 }
 
 /// What can be edited of an author's profile.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct AuthorFields {
     pub name: String,
     pub slug: String,
@@ -79,7 +79,7 @@ impl From<&Author> for AuthorFields {
 }
 
 /// An author and the account that writes as them, if any.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Profile {
     #[serde(flatten)]
     pub author: Author,

@@ -11,34 +11,44 @@ use axum::extract::State;
 use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::admin::auth::{Caller, Need};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::Admin;
 use crate::content::frontmatter::{self, Defaults};
+use crate::admin::sitewide::publish::PublishSummary;
+use crate::content::import::ImportReport;
 use crate::site::PublishOptions;
 use crate::store::Kind;
 
 /// Request bodies of this endpoint may carry images.
 pub(in crate::admin) const CONTENT_LIMIT: usize = 64 * 1024 * 1024;
 
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct FileHashes {
+    /// Each file's path in `content/` and the BLAKE3 hash of its bytes.
+    files: std::collections::BTreeMap<String, String>,
+}
+
+/// What the server's `content/` holds: path and hash of each file.
+#[utoipa::path(get, path = "/content", tag = "media", responses((status = 200, body = FileHashes)))]
 pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FileHashes>> {
     caller.require(Need::PushContent)?;
     let dir = admin.site.paths.content.clone();
     let files = tokio::task::spawn_blocking(move || crate::content::hashes(&dir))
         .await
         .map_err(ApiError::internal)?;
-    Ok(Json(json!({ "files": files })))
+    Ok(Json(FileHashes { files }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Upload {
+pub(in crate::admin) struct Upload {
     #[serde(default)]
     files: Vec<File>,
     /// Paths to remove (posts whose file is gone are then archived, not deleted).
@@ -49,9 +59,9 @@ struct Upload {
     publish: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct File {
+pub(in crate::admin) struct File {
     path: String,
     base64: String,
 }
@@ -157,11 +167,26 @@ fn check(root: &Path, upload: &Upload, author: &str) -> ApiResult<Changes> {
     Ok((writes, deletes))
 }
 
+/// What a push did.
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct Pushed {
+    /// Files written.
+    written: usize,
+    /// The import, on the last batch (`publish: true`).
+    import: Option<ImportReport>,
+    /// The publish, on the last batch.
+    publish: Option<PublishSummary>,
+}
+
+/// Writes and removes files in `content/` (all checked first), and on the last batch
+/// imports and publishes them.
+#[utoipa::path(post, path = "/content", tag = "media", request_body = Upload,
+    responses((status = 200, body = Pushed)))]
 pub(in crate::admin) async fn upload(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Pushed>> {
     caller.require(Need::PushContent)?;
     let upload: Upload = from_json(body)?;
     let root = admin.site.paths.content.clone();
@@ -187,9 +212,11 @@ pub(in crate::admin) async fn upload(
         )
         .await;
     if !upload.publish {
-        return Ok(Json(
-            json!({ "written": written, "import": null, "publish": null }),
-        ));
+        return Ok(Json(Pushed {
+            written,
+            import: None,
+            publish: None,
+        }));
     }
     let options = PublishOptions {
         import: true,
@@ -201,14 +228,9 @@ pub(in crate::admin) async fn upload(
     caller
         .audit(&admin, "publish", None, Some("remote push"))
         .await;
-    Ok(Json(json!({
-        "written": written,
-        "import": report.import,
-        "publish": report.build.as_ref().map(|b| json!({
-            "rendered": b.rendered,
-            "written": b.write.written,
-            "deleted": b.write.removed,
-            "millis": b.millis,
-        })),
-    })))
+    Ok(Json(Pushed {
+        written,
+        publish: report.build.as_ref().map(|b| PublishSummary::from(Some(b))),
+        import: report.import,
+    }))
 }

@@ -8,17 +8,42 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{Datelike, Utc};
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::admin::auth::{Caller, Need};
 use crate::admin::error::{ApiError, ApiResult};
 use crate::admin::Admin;
 
+/// An image stored.
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct Uploaded {
+    /// Its address on the site (after the next publish).
+    url: String,
+    /// Its path in `content/`.
+    path: String,
+    width: u32,
+    height: u32,
+}
+
+/// A multipart upload with the image in the field `file`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(in crate::admin) struct ImageForm {
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Uploads an image (PNG, JPEG, GIF, WebP or AVIF; never SVG), checked by its
+/// content, within the account's hourly quota.
+#[utoipa::path(post, path = "/media", tag = "media",
+    request_body(content = ImageForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = Uploaded)))]
 pub(in crate::admin) async fn upload(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     mut multipart: Multipart,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Uploaded>)> {
     caller.require(Need::WriteContent)?;
     let read_error = |e: axum::extract::multipart::MultipartError| {
         let status = e.status();
@@ -70,12 +95,12 @@ pub(in crate::admin) async fn upload(
         .await;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "url": format!("/{path}"),
-            "path": path,
-            "width": size.width,
-            "height": size.height,
-        })),
+        Json(Uploaded {
+            url: format!("/{path}"),
+            path,
+            width: u32::try_from(size.width).unwrap_or(u32::MAX),
+            height: u32::try_from(size.height).unwrap_or(u32::MAX),
+        }),
     ))
 }
 
@@ -129,6 +154,9 @@ fn store_file(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> std::io::Resul
 
 /// An uploaded file as the admin sees it before it is published: the preview points
 /// here, since `public/` gets the file only at the next publish.
+#[utoipa::path(get, path = "/media/{*path}", tag = "media",
+    params(("path" = String, Path, description = "Under images/, files/ or media/")),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream")))]
 pub(in crate::admin) async fn file(
     State(admin): State<Arc<Admin>>,
     caller: Caller,

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::admin::auth::Caller;
 use crate::admin::error::{ApiError, ApiResult};
-use crate::admin::content::post_view::{is_live, post_reply};
+use crate::admin::content::post_view::{is_live, PostView};
 use crate::admin::Admin;
 use crate::content::{validate_alias, validate_slug};
 use crate::store::{pending, posts, Connection, PostDoc, Role, Status, StoredPost};
@@ -189,7 +189,7 @@ pub(in crate::admin) async fn check_revision(
     };
     Err(ApiError::conflict(message)
         .with_field("revision")
-        .with_extra(json!({ "current": post_reply(conn, current).await? })))
+        .with_extra(json!({ "current": PostView::with_pending(conn, current).await? })))
 }
 
 /// 409 when `slug` belongs to a post other than `id`.

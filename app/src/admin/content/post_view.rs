@@ -2,27 +2,86 @@
 //! its unpublished changes beside it.
 
 use chrono::Utc;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::admin::error::ApiResult;
 use crate::store::{pending, Connection, PostDoc, Status, StoredPost};
 
-/// A post as the API shows it: its document plus id, revision and where it is; a
-/// scheduled post whose time has come shows as what it is, published.
-pub(in crate::admin) fn post_json(post: &StoredPost) -> Value {
-    let mut body = serde_json::to_value(&post.doc).expect("a PostDoc serializes");
-    if is_live(&post.doc) {
-        body["status"] = json!(Status::Published.as_str());
+/// A post or page: the fields of its front matter, and where it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub(in crate::admin) struct PostView {
+    #[serde(flatten)]
+    doc: PostDoc,
+    id: i64,
+    /// The revision an update names (`revision`) to be applied.
+    revision: i64,
+    /// In the trash: kept with its revisions, not on the site.
+    trashed: bool,
+    /// Its address on the site.
+    url: String,
+    /// Written by an author: raw HTML in the body is cleaned when rendered.
+    sanitized: bool,
+    /// The file in `content/` it comes from, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_path: Option<String>,
+    /// Changes saved beside a live post, not published yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pending: Option<PendingView>,
+}
+
+/// Changes saved beside a live post and not published yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub(in crate::admin) struct PendingView {
+    /// How many saves made them: an update names the count it saw (`pending`).
+    saves: i64,
+    /// The revision they were made on.
+    base_revision: i64,
+    saved_by: String,
+    saved_at: String,
+    document: PostDoc,
+}
+
+impl PostView {
+    /// `post` as the API shows it; a scheduled post whose time has come shows as
+    /// what it is, published.
+    pub(in crate::admin) fn of(post: &StoredPost) -> Self {
+        let mut doc = post.doc.clone();
+        if is_live(&doc) {
+            doc.status = Status::Published;
+        }
+        PostView {
+            id: post.id,
+            revision: post.revision,
+            trashed: post.archived,
+            url: format!("/{}/", post.doc.slug),
+            sanitized: post.sanitized,
+            source_path: post.source_path.clone(),
+            pending: None,
+            doc,
+        }
     }
-    body["id"] = json!(post.id);
-    body["revision"] = json!(post.revision);
-    body["trashed"] = json!(post.archived);
-    body["url"] = json!(format!("/{}/", post.doc.slug));
-    body["sanitized"] = json!(post.sanitized);
-    if let Some(path) = &post.source_path {
-        body["source_path"] = json!(path);
+
+    /// [`PostView::of`] with the post's unpublished changes, if it has any.
+    pub(in crate::admin) async fn with_pending(
+        conn: &mut Connection,
+        post: &StoredPost,
+    ) -> ApiResult<Self> {
+        let mut view = Self::of(post);
+        // Changes wait only beside a live post: one unpublished since (by its file,
+        // say) is edited as it is.
+        let live = is_live(&post.doc) && !post.archived;
+        if let Some(pending) = pending::get(conn, post.id).await?.filter(|_| live) {
+            view.pending = Some(PendingView {
+                saves: pending.saves,
+                base_revision: pending.base_revision,
+                saved_by: pending.saved_by,
+                saved_at: pending.saved_at,
+                document: pending.document,
+            });
+        }
+        Ok(view)
     }
-    body
 }
 
 /// Whether the site shows `doc` (when not trashed): published, or scheduled and due.
@@ -32,22 +91,4 @@ pub(in crate::admin) fn is_live(doc: &PostDoc) -> bool {
         Status::Scheduled => doc.published_at.is_some_and(|at| at <= Utc::now()),
         Status::Draft => false,
     }
-}
-
-/// [`post_json`] with the post's unpublished changes, if it has any.
-pub(in crate::admin) async fn post_reply(conn: &mut Connection, post: &StoredPost) -> ApiResult<Value> {
-    let mut body = post_json(post);
-    // Changes wait only beside a live post: one unpublished since (by its file, say)
-    // is edited as it is.
-    let live = is_live(&post.doc) && !post.archived;
-    if let Some(pending) = pending::get(conn, post.id).await?.filter(|_| live) {
-        body["pending"] = json!({
-            "saves": pending.saves,
-            "base_revision": pending.base_revision,
-            "saved_by": pending.saved_by,
-            "saved_at": pending.saved_at,
-            "document": pending.document,
-        });
-    }
-    Ok(body)
 }

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::admin::auth::{Caller, Need};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
@@ -16,33 +17,56 @@ use crate::admin::content::post_rules::{
     check_code_injection, check_owner, check_reader, check_revision, check_save, check_slug,
     own_profile, prepare, sanitized_after,
 };
-use crate::admin::content::post_view::{is_live, post_json, post_reply};
+use crate::admin::content::post_view::{is_live, PostView};
 use crate::admin::Admin;
-use crate::store::listing::{PostFilter, Sort};
+use crate::store::listing::{PostFilter, PostListItem, Sort};
 use crate::store::{pending, posts};
 use crate::store::{Connection, PostDoc, Read, Status, StoredPost, Write};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(in crate::admin) struct ListQuery {
+    /// `post` or `page`.
     #[serde(rename = "type")]
     kind: Option<String>,
+    /// `draft`, `scheduled` or `published`.
     status: Option<String>,
+    /// A tag's slug.
     tag: Option<String>,
+    /// An author's slug (authors see their own posts whatever they ask).
     author: Option<String>,
+    /// Words in the title, excerpt or body.
     q: Option<String>,
+    /// `newest` (by date, the default), `oldest` or `updated` (last changed first).
     sort: Option<String>,
+    /// The trash instead of the posts.
     #[serde(default)]
     trashed: bool,
+    /// From 1.
     page: Option<i64>,
+    /// Posts a page: 1 to 200, 50 when not given.
     limit: Option<i64>,
 }
 
+/// A page of posts, without their bodies.
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct PostList {
+    posts: Vec<PostListItem>,
+    /// Posts matching in all.
+    total: i64,
+    page: i64,
+    pages: i64,
+}
+
+/// Posts and pages, filtered and sorted, a page at a time.
+#[utoipa::path(get, path = "/posts", tag = "posts", params(ListQuery),
+    responses((status = 200, body = PostList)))]
 pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PostList>> {
     caller.require(Need::ReadContent)?;
     if let Some(kind) = &query.kind {
         if !matches!(kind.as_str(), "post" | "page") {
@@ -80,12 +104,12 @@ pub(in crate::admin) async fn list(
         offset: (page - 1) * limit,
     };
     let (total, posts) = admin.site.store.list_posts(&filter).await?;
-    Ok(Json(json!({
-        "posts": posts,
-        "total": total,
-        "page": page,
-        "pages": (total + limit - 1) / limit,
-    })))
+    Ok(Json(PostList {
+        posts,
+        total,
+        page,
+        pages: (total + limit - 1) / limit,
+    }))
 }
 
 pub(in crate::admin) async fn load(conn: &mut Connection, id: i64) -> ApiResult<StoredPost> {
@@ -94,14 +118,17 @@ pub(in crate::admin) async fn load(conn: &mut Connection, id: i64) -> ApiResult<
         .ok_or_else(|| ApiError::not_found(format!("no post with id {id}")))
 }
 
+/// One post, with its body and its unpublished changes.
+#[utoipa::path(get, path = "/posts/{id}", tag = "posts", params(("id" = i64, Path)),
+    responses((status = 200, body = PostView)))]
 pub(in crate::admin) async fn get(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PostView>> {
     caller.require(Need::ReadContent)?;
     let (mut conn, post) = read_post(&admin, &caller, id).await?;
-    Ok(Json(post_reply(&mut conn, &post).await?))
+    Ok(Json(PostView::with_pending(&mut conn, &post).await?))
 }
 
 /// The fields a request may send: those of the front matter (and `revision` on update).
@@ -158,11 +185,14 @@ pub(in crate::admin) async fn write(admin: &Admin) -> ApiResult<Write> {
     Ok(admin.site.store.write().await?)
 }
 
+/// Creates a post or page from the fields of its front matter and its Markdown.
+#[utoipa::path(post, path = "/posts", tag = "posts", request_body = PostDoc,
+    responses((status = 201, body = PostView)))]
 pub(in crate::admin) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<PostView>)> {
     caller.require(Need::WriteContent)?;
     let body = as_object(body)?;
     check_fields(&body, &[])?;
@@ -179,58 +209,25 @@ pub(in crate::admin) async fn create(
     caller
         .audit(&admin, "post.created", Some(&doc.slug), None)
         .await;
-    Ok((StatusCode::CREATED, Json(post_json(&post))))
+    Ok((StatusCode::CREATED, Json(PostView::of(&post))))
 }
 
-/// What an update says of itself besides the fields it changes.
-struct Edit {
+/// An update: what it says of itself, and the fields it changes.
+#[derive(Deserialize, ToSchema)]
+pub(in crate::admin) struct PostUpdate {
     /// The revision the edit started from.
-    based_on: i64,
+    revision: Option<i64>,
     /// The saves of the unpublished changes the editor had seen.
-    saves_seen: i64,
+    pending: Option<i64>,
     /// Save and publish (a live post's "Update").
-    publish: bool,
+    publish: Option<bool>,
     /// An editor or owner takes an author's raw HTML as theirs (it is no longer
     /// cleaned): only when asked in so many words.
-    trust_html: bool,
-}
-
-impl Edit {
-    /// Takes `revision`, `pending` and `publish` out of an update's body.
-    fn take(body: &mut Map<String, Value>) -> ApiResult<Self> {
-        check_fields(body, &["revision", "pending", "publish", "trust_html"])?;
-        let based_on = body
-            .remove("revision")
-            .ok_or_else(|| {
-                ApiError::field(
-                    "revision",
-                    "revision (the one this edit started from) is required",
-                )
-            })?
-            .as_i64()
-            .ok_or_else(|| ApiError::field("revision", "revision is a number"))?;
-        let saves_seen = match body.remove("pending") {
-            None | Some(Value::Null) => 0,
-            Some(v) => v.as_i64().ok_or_else(|| {
-                ApiError::field(
-                    "pending",
-                    "pending is the number of saves of the unpublished changes",
-                )
-            })?,
-        };
-        let mut flag = |name: &str| match body.remove(name) {
-            None | Some(Value::Null) => Ok(false),
-            Some(v) => v
-                .as_bool()
-                .ok_or_else(|| ApiError::field(name, format!("{name} is true or false"))),
-        };
-        Ok(Self {
-            based_on,
-            saves_seen,
-            publish: flag("publish")?,
-            trust_html: flag("trust_html")?,
-        })
-    }
+    trust_html: Option<bool>,
+    /// Any fields of the post, applied to its current version.
+    #[serde(flatten)]
+    #[schema(value_type = PostDoc)]
+    changes: Map<String, Value>,
 }
 
 /// Applies the fields sent to the current version. The request names the revision it
@@ -238,20 +235,25 @@ impl Edit {
 /// has moved on since, nothing is written and the answer (409) carries the current
 /// version. Changes to a live post wait as unpublished changes, off the site, until a
 /// save with `publish: true` makes them its next revision; any other save is one.
+#[utoipa::path(patch, path = "/posts/{id}", tag = "posts", params(("id" = i64, Path)),
+    request_body = PostUpdate, responses((status = 200, body = PostView)))]
 pub(in crate::admin) async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PostView>> {
     caller.require(Need::WriteContent)?;
-    let mut body = as_object(body)?;
-    let Edit {
-        based_on,
-        saves_seen,
-        publish,
-        trust_html,
-    } = Edit::take(&mut body)?;
+    check_fields(&as_object(body.clone())?, &["revision", "pending", "publish", "trust_html"])?;
+    let update: PostUpdate = from_json(body)?;
+    let based_on = update.revision.ok_or_else(|| {
+        ApiError::field(
+            "revision",
+            "revision (the one this edit started from) is required",
+        )
+    })?;
+    let (saves_seen, publish) = (update.pending.unwrap_or(0), update.publish.unwrap_or(false));
+    let (trust_html, body) = (update.trust_html.unwrap_or(false), update.changes);
     if publish {
         caller.require(Need::Publish)?;
     }
@@ -277,7 +279,7 @@ pub(in crate::admin) async fn update(
     if stays_live && !publish {
         let (revision, actor) = (current.revision, caller.actor());
         let saved = pending::save(&mut tx, id, revision, &doc, sanitized, &actor).await?;
-        let reply = post_reply(&mut tx, &current).await?;
+        let reply = PostView::with_pending(&mut tx, &current).await?;
         tx.commit().await?;
         let detail = format!("save {} on revision {}", saved.saves, current.revision);
         caller
@@ -288,7 +290,7 @@ pub(in crate::admin) async fn update(
     pending::discard(&mut tx, id).await?;
     if doc == current.doc && !current.archived && sanitized == current.sanitized {
         tx.commit().await?;
-        return Ok(Json(post_json(&current)));
+        return Ok(Json(PostView::of(&current)));
     }
     let post = store_revision(&admin, &caller, tx, id, &doc, sanitized).await?;
     caller
@@ -299,7 +301,7 @@ pub(in crate::admin) async fn update(
             Some(&format!("revision {}", post.revision)),
         )
         .await;
-    Ok(Json(post_json(&post)))
+    Ok(Json(PostView::of(&post)))
 }
 
 /// Stores `doc` as the new revision of post `id`, with its sanitized mark, commits,
@@ -321,6 +323,8 @@ pub(in crate::admin) async fn store_revision(
 }
 
 /// Moves a post to the trash: no longer rendered, kept with its revisions.
+#[utoipa::path(delete, path = "/posts/{id}", tag = "posts", params(("id" = i64, Path)),
+    responses((status = 204, description = "In the trash")))]
 pub(in crate::admin) async fn trash(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
@@ -337,11 +341,14 @@ pub(in crate::admin) async fn trash(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Takes a post out of the trash.
+#[utoipa::path(post, path = "/posts/{id}/restore", tag = "posts", params(("id" = i64, Path)),
+    responses((status = 200, body = PostView)))]
 pub(in crate::admin) async fn restore(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PostView>> {
     caller.require(Need::WriteContent)?;
     let (mut tx, _) = write_post(&admin, &caller, id).await?;
     posts::restore(&mut tx, id).await?;
@@ -351,5 +358,5 @@ pub(in crate::admin) async fn restore(
     caller
         .audit(&admin, "post.restored", Some(&post.doc.slug), None)
         .await;
-    Ok(Json(post_json(&post)))
+    Ok(Json(PostView::of(&post)))
 }

@@ -5,52 +5,77 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::admin::auth::{Caller, Need};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::content::post_rules::{check_revision, check_save};
-use crate::admin::content::post_view::post_json;
+use crate::admin::content::post_view::PostView;
 use crate::admin::content::posts::{read_post, store_revision, write_post};
 use crate::admin::Admin;
-use crate::store::{pending, revisions};
+use crate::store::{pending, revisions, PostDoc};
 
 /// Drops a post's unpublished changes.
+#[utoipa::path(delete, path = "/posts/{id}/pending", tag = "posts", params(("id" = i64, Path)),
+    responses((status = 200, body = PostView)))]
 pub(in crate::admin) async fn discard_pending(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PostView>> {
     caller.require(Need::WriteContent)?;
     let (mut tx, post) = write_post(&admin, &caller, id).await?;
     pending::discard(&mut tx, id).await?;
     tx.commit().await?;
-    Ok(Json(post_json(&post)))
+    Ok(Json(PostView::of(&post)))
 }
 
+/// A revision: the document a save made.
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct Revision {
+    number: i64,
+    /// Who or what made it: a person (`admin:name`), a file, an import.
+    origin: String,
+    created_at: String,
+    document: PostDoc,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct RevisionList {
+    /// Newest first.
+    revisions: Vec<Revision>,
+}
+
+/// A post's revisions, newest first.
+#[utoipa::path(get, path = "/posts/{id}/revisions", tag = "posts", params(("id" = i64, Path)),
+    responses((status = 200, body = RevisionList)))]
 pub(in crate::admin) async fn revisions(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RevisionList>> {
     caller.require(Need::ReadContent)?;
     // The post is read for the reader check alone.
     let (mut conn, _) = read_post(&admin, &caller, id).await?;
-    let revisions: Vec<Value> = revisions::revisions(&mut conn, id)
+    let revisions = revisions::revisions(&mut conn, id)
         .await?
         .into_iter()
         .rev()
-        .map(|(number, origin, created_at, doc)| {
-            json!({ "number": number, "origin": origin, "created_at": created_at, "document": doc })
+        .map(|(number, origin, created_at, document)| Revision {
+            number,
+            origin,
+            created_at,
+            document,
         })
         .collect();
-    Ok(Json(json!({ "revisions": revisions })))
+    Ok(Json(RevisionList { revisions }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RestoreRevision {
+pub(in crate::admin) struct RestoreRevision {
+    /// The post's current revision, as the editor saw it.
     revision: i64,
     /// The count of saves of the unpublished changes the restore replaces.
     #[serde(default)]
@@ -58,12 +83,15 @@ struct RestoreRevision {
 }
 
 /// Makes an old revision's document the current one, as a new revision.
+#[utoipa::path(post, path = "/posts/{id}/revisions/{number}/restore", tag = "posts",
+    params(("id" = i64, Path), ("number" = i64, Path)), request_body = RestoreRevision,
+    responses((status = 200, body = PostView)))]
 pub(in crate::admin) async fn restore_revision(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path((id, number)): Path<(i64, i64)>,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PostView>> {
     caller.require(Need::WriteContent)?;
     let RestoreRevision {
         revision: based_on,
@@ -92,5 +120,5 @@ pub(in crate::admin) async fn restore_revision(
             Some(&format!("revision {number}")),
         )
         .await;
-    Ok(Json(post_json(&post)))
+    Ok(Json(PostView::of(&post)))
 }

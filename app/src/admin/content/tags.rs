@@ -8,24 +8,36 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::admin::auth::{Caller, Need};
 use crate::admin::error::{ApiError, ApiResult, Body};
 use crate::admin::profile_fields::{link, merge, name, refused, slug, text};
-use crate::admin::sitewide::publish::go_live;
+use crate::admin::sitewide::publish::{go_live, Published, Saved};
 use crate::admin::Admin;
+use crate::store::listing::TagCount;
 use crate::store::tags::{slug_for, Tag, TagFields};
 
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct TagList {
+    tags: Vec<TagCount>,
+}
+
+/// Every tag, with the number of posts that have it.
+#[utoipa::path(get, path = "/tags", tag = "tags", responses((status = 200, body = TagList)))]
 pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TagList>> {
     caller.require(Need::ReadContent)?;
     let tags = admin.site.store.tag_counts().await?;
-    Ok(Json(json!({ "tags": tags })))
+    Ok(Json(TagList { tags }))
 }
 
+/// One tag, with its description, image and old slugs.
+#[utoipa::path(get, path = "/tags/{id}", tag = "tags", params(("id" = i64, Path)),
+    responses((status = 200, body = Tag)))]
 pub(in crate::admin) async fn get(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
@@ -48,6 +60,9 @@ fn checked(fields: TagFields) -> ApiResult<TagFields> {
     })
 }
 
+/// Creates a tag (editors and owners); the slug follows the name when not given.
+#[utoipa::path(post, path = "/tags", tag = "tags", request_body = TagFields,
+    responses((status = 201, body = Tag)))]
 pub(in crate::admin) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
@@ -79,12 +94,15 @@ pub(in crate::admin) async fn create(
     Ok((StatusCode::CREATED, Json(tag)))
 }
 
+/// Changes a tag (any of its fields) and publishes; a new slug keeps the old one.
+#[utoipa::path(patch, path = "/tags/{id}", tag = "tags", params(("id" = i64, Path)),
+    request_body = TagFields, responses((status = 200, body = Saved<Tag>)))]
 pub(in crate::admin) async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Saved<Tag>>> {
     caller.require(Need::Publish)?;
     let store = &admin.site.store;
     let current = store
@@ -100,17 +118,28 @@ pub(in crate::admin) async fn update(
     caller
         .audit(&admin, "tag.changed", Some(&tag.slug), detail.as_deref())
         .await;
-    let mut reply = serde_json::to_value(&tag).map_err(ApiError::internal)?;
-    reply["published"] = go_live(&admin).await;
-    Ok(Json(reply))
+    let published = Some(go_live(&admin).await);
+    Ok(Json(Saved {
+        saved: tag,
+        published,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct TagDeleted {
+    /// The slug of the tag deleted.
+    deleted: String,
+    published: Published,
 }
 
 /// Deletes a tag; its posts keep their other tags, and the site is published.
+#[utoipa::path(delete, path = "/tags/{id}", tag = "tags", params(("id" = i64, Path)),
+    responses((status = 200, body = TagDeleted)))]
 pub(in crate::admin) async fn delete(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TagDeleted>> {
     caller.require(Need::Publish)?;
     let store = &admin.site.store;
     let tag = store
@@ -121,7 +150,9 @@ pub(in crate::admin) async fn delete(
     caller
         .audit(&admin, "tag.deleted", Some(&tag.slug), None)
         .await;
-    Ok(Json(
-        json!({ "deleted": tag.slug, "published": go_live(&admin).await }),
-    ))
+    let published = go_live(&admin).await;
+    Ok(Json(TagDeleted {
+        deleted: tag.slug,
+        published,
+    }))
 }

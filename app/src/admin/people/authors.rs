@@ -7,20 +7,27 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::admin::auth::{Caller, Need};
 use crate::admin::error::{ApiError, ApiResult, Body};
 use crate::admin::profile_fields::{link, merge, name, refused, slug, text};
-use crate::admin::sitewide::publish::go_live;
+use crate::admin::sitewide::publish::{go_live, Saved};
 use crate::admin::Admin;
-use crate::store::users::AuthorFields;
+use crate::store::users::{Author, AuthorFields, Profile};
+
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct AuthorList {
+    authors: Vec<Profile>,
+}
 
 /// Every author; the accounts behind them only for owners (login names stay private).
+#[utoipa::path(get, path = "/authors", tag = "people", responses((status = 200, body = AuthorList)))]
 pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AuthorList>> {
     caller.require(Need::ReadContent)?;
     let owner = caller.require(Need::Owner).is_ok();
     let mut profiles = admin.site.store.profiles().await?;
@@ -30,7 +37,7 @@ pub(in crate::admin) async fn list(
             profile.account_id = None;
         }
     }
-    Ok(Json(json!({ "authors": profiles })))
+    Ok(Json(AuthorList { authors: profiles }))
 }
 
 /// Profile changes one account may make in [`crate::admin::PROFILE_WINDOW`].
@@ -62,12 +69,15 @@ fn checked(fields: AuthorFields) -> ApiResult<AuthorFields> {
     })
 }
 
+/// Changes an author's profile (one's own; an owner: anyone's) and publishes.
+#[utoipa::path(patch, path = "/authors/{id}", tag = "people", params(("id" = i64, Path)),
+    request_body = AuthorFields, responses((status = 200, body = Saved<Author>)))]
 pub(in crate::admin) async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Saved<Author>>> {
     may_edit(&caller, id)?;
     let store = &admin.site.store;
     let current = store
@@ -78,9 +88,10 @@ pub(in crate::admin) async fn update(
     let fields = checked(merge(&before, body)?)?;
     if fields == before {
         // Nothing a reader sees changed: no write, no publish.
-        let mut reply = serde_json::to_value(&current).map_err(ApiError::internal)?;
-        reply["published"] = Value::Null;
-        return Ok(Json(reply));
+        return Ok(Json(Saved {
+            saved: current,
+            published: None,
+        }));
     }
     check_look_alike(store, id, &fields.name).await?;
     // Each save publishes: a stream of them would keep the site rebuilding.
@@ -108,9 +119,11 @@ pub(in crate::admin) async fn update(
             detail.as_deref(),
         )
         .await;
-    let mut reply = serde_json::to_value(&author).map_err(ApiError::internal)?;
-    reply["published"] = go_live(&admin).await;
-    Ok(Json(reply))
+    let published = Some(go_live(&admin).await);
+    Ok(Json(Saved {
+        saved: author,
+        published,
+    }))
 }
 
 /// 409 when `name` looks like another author's name: the same letters once

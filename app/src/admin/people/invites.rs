@@ -8,11 +8,12 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::admin::auth::{Caller, Client, Need};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::sign_in::challenge::ChallengeReply;
 use crate::admin::{crypto, Admin};
 use crate::store::invites::{Invite, Refused};
 use crate::store::Role;
@@ -26,28 +27,49 @@ fn link_path(token: &str) -> String {
     format!("/admin/#/invite/{token}")
 }
 
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct InviteList {
+    /// The open ones: neither used nor expired.
+    invites: Vec<Invite>,
+}
+
+/// Open invitations (owners).
+#[utoipa::path(get, path = "/users/invites", tag = "people",
+    responses((status = 200, body = InviteList)))]
 pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<InviteList>> {
     caller.require(Need::Owner)?;
-    Ok(Json(
-        json!({ "invites": admin.site.store.invites().await? }),
-    ))
+    let invites = admin.site.store.invites().await?;
+    Ok(Json(InviteList { invites }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewInvite {
+pub(in crate::admin) struct NewInvite {
     username: String,
     role: Role,
 }
 
+/// An invitation made: the link to pass on, shown this once.
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct InviteMade {
+    #[serde(flatten)]
+    invite: Invite,
+    token: String,
+    /// The admin's page that opens it (the token in the fragment).
+    path: String,
+}
+
+/// Invites someone under a username and role: a one-time link, good for a week.
+#[utoipa::path(post, path = "/users/invites", tag = "people", request_body = NewInvite,
+    responses((status = 201, body = InviteMade)))]
 pub(in crate::admin) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<InviteMade>)> {
     caller.require(Need::Owner)?;
     let new: NewInvite = from_json(body)?;
     crate::admin::people::users::check_username(&new.username)?;
@@ -80,12 +102,13 @@ pub(in crate::admin) async fn create(
             Some(new.role.as_str()),
         )
         .await;
-    let mut reply = serde_json::to_value(&invite).map_err(ApiError::internal)?;
-    reply["token"] = json!(token);
-    reply["path"] = json!(link_path(&token));
-    Ok((StatusCode::CREATED, Json(reply)))
+    let path = link_path(&token);
+    Ok((StatusCode::CREATED, Json(InviteMade { invite, token, path })))
 }
 
+/// Withdraws an invitation: its link stops working.
+#[utoipa::path(delete, path = "/users/invites/{id}", tag = "people", params(("id" = i64, Path)),
+    responses((status = 204, description = "Withdrawn")))]
 pub(in crate::admin) async fn revoke(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
@@ -128,35 +151,50 @@ async fn opened(admin: &Admin, client: &Client, token: &str) -> ApiResult<Invite
     }
 }
 
+/// An invitation as the person invited sees it.
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct InviteShown {
+    username: String,
+    role: String,
+    invited_by: String,
+    expires_at: String,
+}
+
 /// What an invitation is for, so the page can greet the person by the name chosen.
+#[utoipa::path(get, path = "/invites/{token}", tag = "people", security(()),
+    params(("token" = String, Path)), responses((status = 200, body = InviteShown)))]
 pub(in crate::admin) async fn show(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Path(token): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<InviteShown>> {
     let invite = opened(&admin, &client, &token).await?;
-    Ok(Json(json!({
-        "username": invite.username,
-        "role": invite.role,
-        "invited_by": invite.invited_by,
-        "expires_at": invite.expires_at,
-    })))
+    Ok(Json(InviteShown {
+        username: invite.username,
+        role: invite.role,
+        invited_by: invite.invited_by,
+        expires_at: invite.expires_at,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Accept {
+pub(in crate::admin) struct Accept {
     token: String,
     password: String,
 }
 
 /// Sets the password of the invited account and answers with the enrollment challenge
 /// (the next step, as after a first login): no session before TOTP is set up.
+/// Accepts an invitation: sets the account's password; answers the enrollment
+/// challenge.
+#[utoipa::path(post, path = "/invites/accept", tag = "people", security(()),
+    request_body = Accept, responses((status = 200, body = ChallengeReply)))]
 pub(in crate::admin) async fn accept(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ChallengeReply>> {
     let accept: Accept = from_json(body)?;
     let invite = opened(&admin, &client, &accept.token).await?;
     let hash = admin.new_password_hash("password", accept.password).await?;

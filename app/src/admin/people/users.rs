@@ -1,12 +1,12 @@
-//! Accounts, managed by owners, and the audit log.
+//! Accounts, managed by owners.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::admin::auth::{Caller, Need};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
@@ -30,40 +30,63 @@ pub(in crate::admin) fn check_username(name: &str) -> ApiResult<()> {
     }
 }
 
-fn account_json(a: &Account) -> Value {
-    json!({
-        "id": a.id,
-        "username": a.username,
-        "role": a.role(),
-        "two_factor": a.enrolled(),
-        "created_at": a.created_at,
-    })
+/// An account as owners see it (never its secrets).
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct User {
+    id: i64,
+    username: String,
+    role: Role,
+    /// Whether TOTP is set up.
+    two_factor: bool,
+    created_at: String,
 }
 
+impl From<&Account> for User {
+    fn from(a: &Account) -> Self {
+        User {
+            id: a.id,
+            username: a.username.clone(),
+            role: a.role(),
+            two_factor: a.enrolled(),
+            created_at: a.created_at.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct UserList {
+    users: Vec<User>,
+}
+
+/// Every account (owners).
+#[utoipa::path(get, path = "/users", tag = "people", responses((status = 200, body = UserList)))]
 pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UserList>> {
     caller.require(Need::Owner)?;
     let accounts = admin.site.store.accounts().await?;
-    Ok(Json(
-        json!({ "users": accounts.iter().map(account_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(UserList {
+        users: accounts.iter().map(User::from).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewUser {
+pub(in crate::admin) struct NewUser {
     username: String,
     password: String,
     role: Role,
 }
 
+/// Creates an account with a password (owners); it enrolls TOTP at its first login.
+#[utoipa::path(post, path = "/users", tag = "people", request_body = NewUser,
+    responses((status = 201, body = User)))]
 pub(in crate::admin) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<User>)> {
     caller.require(Need::Owner)?;
     let new: NewUser = from_json(body)?;
     check_username(&new.username)?;
@@ -85,21 +108,24 @@ pub(in crate::admin) async fn create(
         .account(id)
         .await?
         .ok_or_else(|| ApiError::internal("the new account vanished"))?;
-    Ok((StatusCode::CREATED, Json(account_json(&account))))
+    Ok((StatusCode::CREATED, Json(User::from(&account))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct UserChange {
+pub(in crate::admin) struct UserChange {
     role: Role,
 }
 
+/// Changes an account's role (owners; never the last owner's).
+#[utoipa::path(patch, path = "/users/{id}", tag = "people", params(("id" = i64, Path)),
+    request_body = UserChange, responses((status = 200, body = User)))]
 pub(in crate::admin) async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<User>> {
     caller.require(Need::Owner)?;
     let change: UserChange = from_json(body)?;
     let store = &admin.site.store;
@@ -126,9 +152,12 @@ pub(in crate::admin) async fn update(
         .account(id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such user"))?;
-    Ok(Json(account_json(&account)))
+    Ok(Json(User::from(&account)))
 }
 
+/// Deletes an account (owners; never the last owner); its posts stay.
+#[utoipa::path(delete, path = "/users/{id}", tag = "people", params(("id" = i64, Path)),
+    responses((status = 204, description = "Deleted")))]
 pub(in crate::admin) async fn delete(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
@@ -149,7 +178,9 @@ pub(in crate::admin) async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Forgets a user's TOTP: their next login enrolls again.
+/// Forgets a user's TOTP: their next login enrolls again (owners).
+#[utoipa::path(post, path = "/users/{id}/reset-2fa", tag = "people", params(("id" = i64, Path)),
+    responses((status = 204, description = "Reset")))]
 pub(in crate::admin) async fn reset_totp(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
@@ -166,21 +197,4 @@ pub(in crate::admin) async fn reset_totp(
         .audit(&admin, "2fa.reset", Some(&account.username), None)
         .await;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize)]
-pub(in crate::admin) struct AuditQuery {
-    limit: Option<i64>,
-    before: Option<i64>,
-}
-
-pub(in crate::admin) async fn audit(
-    State(admin): State<Arc<Admin>>,
-    caller: Caller,
-    Query(query): Query<AuditQuery>,
-) -> ApiResult<Json<Value>> {
-    caller.require(Need::Owner)?;
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let entries = admin.site.store.audit_log(limit, query.before).await?;
-    Ok(Json(json!({ "entries": entries })))
 }

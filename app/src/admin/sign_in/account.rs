@@ -4,61 +4,111 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::admin::auth::{Auth, Caller, Need};
 use crate::admin::sign_in::challenge::unix_time;
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::sign_in::password::{self, Verified};
 use crate::admin::{totp, Admin};
+use crate::store::Role;
 
-pub(in crate::admin) async fn me(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Value>> {
-    let account = &caller.account;
-    let config = admin.site.current_config();
-    let mut body = json!({
-        "id": account.id,
-        "username": account.username,
-        "role": account.role(),
-        "author_id": account.user_id,
-        "created_at": account.created_at,
-        // Where pages link (canonical, og:url, feeds): the UI warns when it is open
-        // at another address.
-        "site": {
-            "base_url": config.base_url,
-            "admin_url": config.admin_url,
-            // The editor's reading time, at the pace of the site's pages.
-            "words_per_minute": crate::render::views::WORDS_PER_MINUTE,
-        },
-    });
-    match &caller.auth {
-        Auth::Session { hash } => {
-            body["auth"] = json!("session");
-            body["csrf_token"] = json!(admin.csrf_token(hash));
-            body["recovery_codes_left"] =
-                json!(admin.site.store.recovery_codes_left(account.id).await?);
-        }
-        Auth::Token { name, scopes } => {
-            body["auth"] = json!("token");
-            body["token"] = json!({ "name": name, "scopes": scopes });
-        }
-    }
-    Ok(Json(body))
+/// Who is asking, and the site's addresses.
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct Me {
+    id: i64,
+    username: String,
+    role: Role,
+    /// The author profile the account writes as.
+    author_id: Option<i64>,
+    created_at: String,
+    site: SiteAddresses,
+    /// `session` or `token`.
+    auth: &'static str,
+    /// With a session: sent as `X-CSRF-Token` with every change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    csrf_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recovery_codes_left: Option<i64>,
+    /// With a token: its name and scopes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<TokenInUse>,
 }
 
-#[derive(Deserialize)]
+/// Where pages link (canonical, og:url, feeds): the UI warns when it is open at
+/// another address.
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct SiteAddresses {
+    base_url: String,
+    admin_url: Option<String>,
+    /// The editor's reading time, at the pace of the site's pages.
+    words_per_minute: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct TokenInUse {
+    name: String,
+    scopes: Vec<String>,
+}
+
+/// The caller: account, role, CSRF token, and the site's addresses.
+#[utoipa::path(get, path = "/me", tag = "sign-in", responses((status = 200, body = Me)))]
+pub(in crate::admin) async fn me(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Me>> {
+    let account = &caller.account;
+    let config = admin.site.current_config();
+    let mut me = Me {
+        id: account.id,
+        username: account.username.clone(),
+        role: account.role(),
+        author_id: account.user_id,
+        created_at: account.created_at.clone(),
+        site: SiteAddresses {
+            base_url: config.base_url.clone(),
+            admin_url: config.admin_url.clone(),
+            words_per_minute: crate::render::views::WORDS_PER_MINUTE,
+        },
+        auth: "session",
+        csrf_token: None,
+        recovery_codes_left: None,
+        token: None,
+    };
+    match &caller.auth {
+        Auth::Session { hash } => {
+            me.csrf_token = Some(admin.csrf_token(hash));
+            me.recovery_codes_left = Some(admin.site.store.recovery_codes_left(account.id).await?);
+        }
+        Auth::Token { name, scopes } => {
+            me.auth = "token";
+            me.token = Some(TokenInUse {
+                name: name.clone(),
+                scopes: scopes.clone(),
+            });
+        }
+    }
+    Ok(Json(me))
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PasswordChange {
+pub(in crate::admin) struct PasswordChange {
     current_password: String,
     new_password: String,
 }
 
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct Changed {
+    changed: bool,
+}
+
 /// Changes the caller's password; other sessions end.
+#[utoipa::path(post, path = "/me/password", tag = "sign-in", request_body = PasswordChange,
+    responses((status = 200, body = Changed)))]
 pub(in crate::admin) async fn password(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Changed>> {
     caller.require(Need::Account)?;
     let change: PasswordChange = from_json(body)?;
     password::check_new(&change.new_password).map_err(|m| ApiError::field("new_password", m))?;
@@ -84,21 +134,29 @@ pub(in crate::admin) async fn password(
             .await?;
     }
     caller.audit(&admin, "password.changed", None, None).await;
-    Ok(Json(json!({ "changed": true })))
+    Ok(Json(Changed { changed: true }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CodeOnly {
+pub(in crate::admin) struct CodeOnly {
     code: String,
 }
 
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct RecoveryCodes {
+    /// Each good once; shown this once.
+    recovery_codes: Vec<String>,
+}
+
 /// New recovery codes (the old ones stop working), shown once; needs a current code.
+#[utoipa::path(post, path = "/me/recovery-codes", tag = "sign-in", request_body = CodeOnly,
+    responses((status = 200, body = RecoveryCodes)))]
 pub(in crate::admin) async fn recovery_codes(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RecoveryCodes>> {
     caller.require(Need::Account)?;
     let CodeOnly { code } = from_json(body)?;
     let account = &caller.account;
@@ -116,5 +174,7 @@ pub(in crate::admin) async fn recovery_codes(
     caller
         .audit(&admin, "2fa.recovery_codes_renewed", None, None)
         .await;
-    Ok(Json(json!({ "recovery_codes": codes })))
+    Ok(Json(RecoveryCodes {
+        recovery_codes: codes,
+    }))
 }

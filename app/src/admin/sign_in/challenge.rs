@@ -4,16 +4,16 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderName, HeaderValue};
 use axum::Json;
 use chrono::Utc;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::admin::auth::{self, Client};
 use crate::admin::error::{ApiError, ApiResult};
 use crate::admin::{crypto, limit, Admin, Challenge, Step, CHALLENGE_TTL};
-use crate::store::Account;
+use crate::store::{Account, Role};
 
 /// How long a login waits for a turn to hash its password before 503.
 const HASH_WAIT: Duration = Duration::from_secs(3);
@@ -21,6 +21,34 @@ const HASH_WAIT: Duration = Duration::from_secs(3);
 /// Wrong attempts at one challenge before it is thrown away.
 const CHALLENGE_ATTEMPTS: u8 = 5;
 const RECOVERY_CODES: usize = 10;
+
+/// A password checked: the token of the second step and what it is.
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct ChallengeReply {
+    /// Sent back with the second step.
+    challenge: String,
+    next: Step,
+    /// Seconds the challenge lives.
+    expires_in: u64,
+}
+
+/// A session started (its cookie is set beside this answer).
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct SessionStarted {
+    username: String,
+    role: Role,
+    /// Sent as `X-CSRF-Token` with every change made in this session.
+    csrf_token: String,
+    /// After enrollment: single-use codes for a lost phone, shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(in crate::admin) recovery_codes: Option<Vec<String>>,
+    /// After a login with a recovery code: how many are left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(in crate::admin) recovery_codes_left: Option<i64>,
+}
+
+/// An answer that sets (or clears) the session cookie.
+pub(in crate::admin) type WithCookie<T> = ([(HeaderName, HeaderValue); 1], T);
 
 impl Admin {
     /// Counts a login attempt by `client` on `username` before it is judged; 429 when
@@ -76,7 +104,7 @@ impl Admin {
     }
 
     /// Opens the second step for an account whose password was right.
-    pub(in crate::admin) fn challenge(&self, account: &Account) -> Value {
+    pub(in crate::admin) fn challenge(&self, account: &Account) -> ChallengeReply {
         let next = if account.enrolled() {
             Step::Totp
         } else {
@@ -100,11 +128,11 @@ impl Admin {
                 attempts: 0,
             },
         );
-        json!({
-            "challenge": token,
-            "next": if next == Step::Totp { "totp" } else { "enroll" },
-            "expires_in": CHALLENGE_TTL.as_secs(),
-        })
+        ChallengeReply {
+            challenge: token,
+            next,
+            expires_in: CHALLENGE_TTL.as_secs(),
+        }
     }
 
     /// Runs `f` on the live challenge `token` expecting `next`.
@@ -153,13 +181,14 @@ impl Admin {
         self.failed(&account.username);
     }
 
-    /// Creates a session; returns the response with its cookie.
+    /// Creates a session; returns the answer with its cookie and `codes` (the
+    /// recovery codes of an enrollment, or those left after one was used).
     pub(in crate::admin) async fn start_session(
         &self,
         account: &Account,
         client: &Client,
-        mut body: Value,
-    ) -> ApiResult<Response> {
+        codes: (Option<Vec<String>>, Option<i64>),
+    ) -> ApiResult<WithCookie<Json<SessionStarted>>> {
         let token = crypto::random_token(32);
         let hash = self.keys.hash("session", &token);
         // Ended sessions are refused anyway; this keeps the table from growing.
@@ -179,14 +208,16 @@ impl Admin {
             .await?;
         self.audit(Some(&account.username), "login", None, &client.ip, None)
             .await;
-        body["username"] = json!(account.username);
-        body["role"] = json!(account.role());
-        body["csrf_token"] = json!(self.csrf_token(&hash));
-        let mut response = Json(body).into_response();
-        response
-            .headers_mut()
-            .insert(header::SET_COOKIE, auth::session_cookie(self, token));
-        Ok(response)
+        let (recovery_codes, recovery_codes_left) = codes;
+        let started = SessionStarted {
+            username: account.username.clone(),
+            role: account.role(),
+            csrf_token: self.csrf_token(&hash),
+            recovery_codes,
+            recovery_codes_left,
+        };
+        let cookie = (header::SET_COOKIE, auth::session_cookie(self, token));
+        Ok(([cookie], Json(started)))
     }
 
     pub(in crate::admin) async fn account_of(&self, id: i64) -> ApiResult<Account> {

@@ -4,22 +4,23 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, StatusCode};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::admin::auth::{self, Auth, Caller, Client};
-use crate::admin::sign_in::challenge::{secret_context, unix_time};
+use crate::admin::sign_in::challenge::{
+    secret_context, unix_time, ChallengeReply, SessionStarted, WithCookie,
+};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::sign_in::password::{self, Verified};
 use crate::admin::sign_in::second_factor::{self, Factor, Verdict};
 use crate::admin::{totp, Admin, Step};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Login {
+pub(in crate::admin) struct Login {
     username: String,
     password: String,
 }
@@ -28,11 +29,17 @@ struct Login {
 /// or the audit log (1.9 MB names once grew the database by 150 MB).
 const MAX_USERNAME: usize = 64;
 
+/// Logs in, first step: the password.
+///
+/// A right password answers a challenge for the second step: a TOTP code
+/// (`next: totp`), or enrolling a key (`next: enroll`) for an account without one.
+#[utoipa::path(post, path = "/session", tag = "sign-in", security(()), request_body = Login,
+    responses((status = 200, body = ChallengeReply)))]
 pub(in crate::admin) async fn login(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ChallengeReply>> {
     let login: Login = from_json(body)?;
     if login.username.chars().count() > MAX_USERNAME || login.username.contains('\0') {
         return Err(ApiError::field(
@@ -78,16 +85,30 @@ pub(in crate::admin) async fn login(
     Ok(Json(admin.challenge(&account)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ChallengeOnly {
+pub(in crate::admin) struct ChallengeOnly {
     challenge: String,
 }
 
+/// A TOTP key to enroll.
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct Enrollment {
+    /// The key in base32, to type into an authenticator app.
+    secret: String,
+    /// The `otpauth://` URL the QR code holds.
+    otpauth_url: String,
+    /// The QR code, as an SVG image.
+    qr_svg: String,
+}
+
+/// Offers a new TOTP key to an account that has none (after the password step).
+#[utoipa::path(post, path = "/session/enroll", tag = "sign-in", security(()),
+    request_body = ChallengeOnly, responses((status = 200, body = Enrollment)))]
 pub(in crate::admin) async fn enroll(
     State(admin): State<Arc<Admin>>,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Enrollment>> {
     let ChallengeOnly { challenge } = from_json(body)?;
     let secret = totp::new_secret();
     let account_id = admin.with_challenge(&challenge, Step::Enroll, |c| {
@@ -99,26 +120,33 @@ pub(in crate::admin) async fn enroll(
     let title = admin.site.effective_config().await?.title;
     let issuer = if title.is_empty() { "folio" } else { &title };
     let enrollment = totp::enrollment(&secret, issuer, &account.username);
-    Ok(Json(json!({
-        "secret": enrollment.secret,
-        "otpauth_url": enrollment.url,
-        "qr_svg": enrollment.qr_svg,
-    })))
+    Ok(Json(Enrollment {
+        secret: enrollment.secret,
+        otpauth_url: enrollment.url,
+        qr_svg: enrollment.qr_svg,
+    }))
 }
 
-#[derive(Deserialize)]
+/// The second step: a challenge and a TOTP code, or a recovery code.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Code {
+pub(in crate::admin) struct Code {
     challenge: String,
     code: Option<String>,
     recovery_code: Option<String>,
 }
 
+/// Confirms the offered key with a code from the app; starts a session.
+///
+/// The answer carries the account's recovery codes, shown this once.
+#[utoipa::path(post, path = "/session/enroll/confirm", tag = "sign-in", security(()),
+    request_body = Code, responses((status = 200, body = SessionStarted,
+        headers(("set-cookie" = String, description = "The session cookie")))))]
 pub(in crate::admin) async fn confirm(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,
-) -> ApiResult<Response> {
+) -> ApiResult<WithCookie<Json<SessionStarted>>> {
     let body: Code = from_json(body)?;
     let code = body.code.ok_or_else(|| {
         ApiError::field(
@@ -166,15 +194,19 @@ pub(in crate::admin) async fn confirm(
         )
         .await;
     admin
-        .start_session(&account, &client, json!({ "recovery_codes": codes }))
+        .start_session(&account, &client, (Some(codes), None))
         .await
 }
 
+/// Logs in, second step: a TOTP code or a recovery code; starts a session.
+#[utoipa::path(post, path = "/session/totp", tag = "sign-in", security(()),
+    request_body = Code, responses((status = 200, body = SessionStarted,
+        headers(("set-cookie" = String, description = "The session cookie")))))]
 pub(in crate::admin) async fn totp(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,
-) -> ApiResult<Response> {
+) -> ApiResult<WithCookie<Json<SessionStarted>>> {
     let body: Code = from_json(body)?;
     let (account_id, password_hash) = admin.with_challenge(&body.challenge, Step::Totp, |c| {
         (c.account_id, c.password_hash.clone())
@@ -212,9 +244,9 @@ pub(in crate::admin) async fn totp(
     };
     admin.end_challenge(&body.challenge);
     admin.succeeded(&client, &account.username);
-    let mut extra = json!({});
+    let mut left = None;
     if factor == Factor::RecoveryCode {
-        extra["recovery_codes_left"] = json!(store.recovery_codes_left(account.id).await?);
+        left = Some(store.recovery_codes_left(account.id).await?);
         admin
             .audit(
                 Some(&account.username),
@@ -225,10 +257,16 @@ pub(in crate::admin) async fn totp(
             )
             .await;
     }
-    admin.start_session(&account, &client, extra).await
+    admin.start_session(&account, &client, (None, left)).await
 }
 
-pub(in crate::admin) async fn logout(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Response> {
+/// Logs out: ends this session.
+#[utoipa::path(delete, path = "/session", tag = "sign-in",
+    responses((status = 204, description = "Ended; the cookie is cleared")))]
+pub(in crate::admin) async fn logout(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+) -> ApiResult<WithCookie<StatusCode>> {
     let Auth::Session { hash } = &caller.auth else {
         return Err(ApiError::bad_request("an API token has no session to end"));
     };
@@ -238,10 +276,12 @@ pub(in crate::admin) async fn logout(State(admin): State<Arc<Admin>>, caller: Ca
 }
 
 /// Ends every session of the caller's account, this one included.
+#[utoipa::path(delete, path = "/sessions", tag = "sign-in",
+    responses((status = 204, description = "Ended; the cookie is cleared")))]
 pub(in crate::admin) async fn logout_everywhere(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-) -> ApiResult<Response> {
+) -> ApiResult<WithCookie<StatusCode>> {
     caller.require(crate::admin::auth::Need::Account)?;
     let n = admin.site.store.delete_sessions(caller.account.id).await?;
     caller
@@ -255,8 +295,9 @@ pub(in crate::admin) async fn logout_everywhere(
     Ok(ended(&admin))
 }
 
-fn ended(admin: &Admin) -> Response {
-    let mut headers = HeaderMap::new();
-    headers.insert(header::SET_COOKIE, auth::clear_cookie(admin));
-    (StatusCode::NO_CONTENT, headers).into_response()
+fn ended(admin: &Admin) -> WithCookie<StatusCode> {
+    (
+        [(header::SET_COOKIE, auth::clear_cookie(admin))],
+        StatusCode::NO_CONTENT,
+    )
 }

@@ -5,33 +5,47 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use subtle::ConstantTimeEq;
 
 use crate::admin::auth::Client;
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::sign_in::challenge::ChallengeReply;
 use crate::admin::Admin;
 use crate::store::Role;
 
-pub(in crate::admin) async fn status(State(admin): State<Arc<Admin>>) -> ApiResult<Json<Value>> {
-    let needed = admin.site.store.account_count().await? == 0;
-    Ok(Json(json!({ "needed": needed })))
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct SetupStatus {
+    /// No account exists yet: the setup page is shown.
+    needed: bool,
 }
 
-#[derive(Deserialize)]
+/// Whether the site still needs its owner.
+#[utoipa::path(get, path = "/setup", tag = "sign-in", security(()),
+    responses((status = 200, body = SetupStatus)))]
+pub(in crate::admin) async fn status(State(admin): State<Arc<Admin>>) -> ApiResult<Json<SetupStatus>> {
+    let needed = admin.site.store.account_count().await? == 0;
+    Ok(Json(SetupStatus { needed }))
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Setup {
+pub(in crate::admin) struct Setup {
+    /// The one-time token from the server's log.
     setup_token: String,
     username: String,
     password: String,
 }
 
+/// Creates the owner with the setup token; answers the enrollment challenge.
+#[utoipa::path(post, path = "/setup", tag = "sign-in", security(()), request_body = Setup,
+    responses((status = 200, body = ChallengeReply)))]
 pub(in crate::admin) async fn create(
     State(admin): State<Arc<Admin>>,
     client: Client,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ChallengeReply>> {
     let setup: Setup = from_json(body)?;
     // Its own count: a wrong setup token never counts against logins.
     admin

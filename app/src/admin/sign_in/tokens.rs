@@ -5,39 +5,59 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::admin::auth::{Caller, Need, SCOPES, TOKEN_PREFIX};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::{crypto, Admin};
+use crate::store::tokens::TokenRow;
 use crate::store::Role;
 
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct TokenList {
+    tokens: Vec<TokenRow>,
+}
+
+/// API tokens: the caller's own (an owner: everyone's).
+#[utoipa::path(get, path = "/tokens", tag = "sign-in", responses((status = 200, body = TokenList)))]
 pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TokenList>> {
     caller.require(Need::Tokens)?;
     let mut tokens = admin.site.store.tokens().await?;
     // Editors see their own; owners see all.
     if caller.account.role() != Role::Owner {
         tokens.retain(|t| t.account_id == caller.account.id);
     }
-    Ok(Json(json!({ "tokens": tokens })))
+    Ok(Json(TokenList { tokens }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewToken {
+pub(in crate::admin) struct NewToken {
     name: String,
+    /// Of `content:read`, `content:write`, `publish`.
     scopes: Vec<String>,
 }
 
+/// A token made: the secret is in `token`, shown this once.
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct TokenMade {
+    #[serde(flatten)]
+    row: TokenRow,
+    token: String,
+}
+
+/// Makes an API token (for CI): named, scoped, shown once.
+#[utoipa::path(post, path = "/tokens", tag = "sign-in", request_body = NewToken,
+    responses((status = 201, body = TokenMade)))]
 pub(in crate::admin) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<TokenMade>)> {
     caller.require(Need::Tokens)?;
     let new: NewToken = from_json(body)?;
     let name = new.name.trim();
@@ -76,11 +96,12 @@ pub(in crate::admin) async fn create(
     caller
         .audit(&admin, "token.created", Some(name), Some(&scopes))
         .await;
-    let mut body = serde_json::to_value(&row).map_err(ApiError::internal)?;
-    body["token"] = json!(plain);
-    Ok((StatusCode::CREATED, Json(body)))
+    Ok((StatusCode::CREATED, Json(TokenMade { row, token: plain })))
 }
 
+/// Revokes a token: it stops working at once.
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "sign-in", params(("id" = i64, Path)),
+    responses((status = 204, description = "Revoked")))]
 pub(in crate::admin) async fn revoke(
     State(admin): State<Arc<Admin>>,
     caller: Caller,

@@ -1,5 +1,6 @@
 //! What concerns the whole site: its settings, publishing and previews, the deploy's
-//! state.
+//! state, the audit log.
 
+pub(super) mod audit;
 pub(super) mod publish;
 pub(super) mod settings;

@@ -7,17 +7,66 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::admin::auth::{Caller, Need};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::Admin;
+use crate::deploy::worker::DeployStatus;
+use crate::site::BuildReport;
 use crate::store::PostDoc;
 
+/// What a publish did.
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct PublishSummary {
+    /// Pages rendered (the others were unchanged and kept).
+    rendered: usize,
+    /// Files the site has.
+    files: usize,
+    /// Paths written.
+    written: Vec<String>,
+    /// Files left as they were.
+    unchanged: usize,
+    /// Paths removed.
+    deleted: Vec<String>,
+    millis: u64,
+    /// Nothing had changed since the last publish: nothing was built.
+    up_to_date: bool,
+}
+
+impl From<Option<&BuildReport>> for PublishSummary {
+    fn from(build: Option<&BuildReport>) -> Self {
+        match build {
+            Some(build) => PublishSummary {
+                rendered: build.rendered,
+                files: build.files,
+                written: build.write.written.clone(),
+                unchanged: build.write.unchanged,
+                deleted: build.write.removed.clone(),
+                millis: u64::try_from(build.millis).unwrap_or(u64::MAX),
+                up_to_date: false,
+            },
+            None => PublishSummary {
+                rendered: 0,
+                files: 0,
+                written: Vec::new(),
+                unchanged: 0,
+                deleted: Vec::new(),
+                millis: 0,
+                up_to_date: true,
+            },
+        }
+    }
+}
+
+/// Publishes the site: renders what changed and writes it (editors and owners).
+#[utoipa::path(post, path = "/publish", tag = "site",
+    responses((status = 200, body = PublishSummary)))]
 pub(in crate::admin) async fn publish(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PublishSummary>> {
     caller.require(Need::Publish)?;
     let result = admin.publisher.publish().await;
     let detail = result.as_ref().err().map(ToString::to_string);
@@ -28,55 +77,69 @@ pub(in crate::admin) async fn publish(
     };
     caller.audit(&admin, action, None, detail.as_deref()).await;
     let report = result.map_err(|e| ApiError::from(&*e))?;
-    Ok(Json(match &report.build {
-        Some(build) => json!({
-            "rendered": build.rendered,
-            "files": build.files,
-            "written": build.write.written,
-            "unchanged": build.write.unchanged,
-            "deleted": build.write.removed,
-            "millis": build.millis,
-        }),
-        None => json!({
-            "rendered": 0,
-            "written": [],
-            "unchanged": null,
-            "deleted": [],
-            "millis": 0,
-            "up_to_date": true,
-        }),
-    }))
+    Ok(Json(PublishSummary::from(report.build.as_ref())))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct Deploy {
+    /// Whether `[deploy]` names a bucket.
+    configured: bool,
+    #[serde(flatten)]
+    status: Option<DeployStatus>,
 }
 
 /// Where the site goes after each publish (the bucket, the CDNs) and how the last
 /// deploy went; `configured: false` when `[deploy]` names nowhere.
+#[utoipa::path(get, path = "/deploy", tag = "site", responses((status = 200, body = Deploy)))]
 pub(in crate::admin) async fn deploy_status(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Deploy>> {
     caller.require(Need::Publish)?;
-    Ok(Json(match &admin.deployer {
-        Some(deployer) => {
-            let mut status = serde_json::to_value(deployer.status()).map_err(ApiError::internal)?;
-            status["configured"] = json!(true);
-            status
-        }
-        None => json!({ "configured": false }),
+    let status = admin.deployer.as_ref().map(|d| d.status());
+    Ok(Json(Deploy {
+        configured: status.is_some(),
+        status,
     }))
 }
 
+/// What publishing a change made from the admin did: the files written, or why it
+/// failed (the change itself is saved either way).
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct Published {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    written: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// A tag, profile or settings saved, and the publish that shows it (`null` when
+/// nothing a reader sees changed, or the caller may not publish).
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct Saved<T: ToSchema> {
+    #[serde(flatten)]
+    pub(in crate::admin) saved: T,
+    pub(in crate::admin) published: Option<Published>,
+}
+
 /// Publishes what a change made from the admin (settings, a tag, a profile) shows on
-/// every page; the answer's `published`: the number of files written, or the error.
-pub(in crate::admin) async fn go_live(admin: &Admin) -> Value {
+/// every page.
+pub(in crate::admin) async fn go_live(admin: &Admin) -> Published {
     match admin.publisher.publish().await {
-        Ok(report) => {
-            json!({ "written": report.build.as_ref().map_or(0, |b| b.write.written.len()) })
-        }
-        Err(e) => json!({ "error": ApiError::from(&*e).message }),
+        Ok(report) => Published {
+            written: Some(report.build.as_ref().map_or(0, |b| b.write.written.len())),
+            error: None,
+        },
+        Err(e) => Published {
+            written: None,
+            error: Some(ApiError::from(&*e).message),
+        },
     }
 }
 
 /// The HTML of a post page for a document (unsaved edits), rendered as a publish would.
+#[utoipa::path(post, path = "/preview", tag = "site", request_body = PostDoc,
+    responses((status = 200, description = "The page", content_type = "text/html")))]
 pub(in crate::admin) async fn preview(
     State(admin): State<Arc<Admin>>,
     caller: Caller,

@@ -4,45 +4,64 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::Json;
+use serde::Serialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 use crate::admin::auth::{Caller, Need};
 use crate::admin::error::{ApiError, ApiResult, Body};
+use crate::admin::sitewide::publish::{go_live, Saved};
 use crate::admin::Admin;
+use crate::config::SiteConfig;
 use crate::config::EDITABLE;
+
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct Settings {
+    /// The configuration in force (`folio.toml`'s keys).
+    #[schema(value_type = Object)]
+    settings: SiteConfig,
+    /// The keys saved here, over `folio.toml`'s values.
+    overridden: Vec<String>,
+    /// The keys that can be saved here.
+    editable: Vec<&'static str>,
+}
 
 /// The settings in force: `folio.toml` and `FOLIO_*` variables, with those saved
 /// here on top (`overridden`); only the `editable` ones can be saved here.
+#[utoipa::path(get, path = "/settings", tag = "site", responses((status = 200, body = Settings)))]
 pub(in crate::admin) async fn settings(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Settings>> {
     caller.require(Need::ReadContent)?;
-    settings_json(&admin).await
+    Ok(Json(current(&admin).await?))
 }
 
-async fn settings_json(admin: &Admin) -> ApiResult<Json<Value>> {
+async fn current(admin: &Admin) -> ApiResult<Settings> {
     let saved = admin.site.store.settings().await?;
     let effective = admin
         .site
         .effective_config()
         .await
         .map_err(ApiError::internal)?;
-    Ok(Json(json!({
-        "settings": effective,
-        "overridden": saved.iter().map(|(k, _)| k).collect::<Vec<_>>(),
-        "editable": EDITABLE,
-    })))
+    Ok(Settings {
+        settings: effective,
+        overridden: saved.into_iter().map(|(k, _)| k).collect(),
+        editable: EDITABLE.to_vec(),
+    })
 }
 
 /// Saves settings (`{"title": "..."}`); `null`, or the value `folio.toml` gives, goes
 /// back to `folio.toml`'s value (an untouched field is not an override). The site is
 /// published with them at once: settings show on every page.
+#[utoipa::path(patch, path = "/settings", tag = "site",
+    request_body(content = Object, description = "Editable keys and their values; `null` reverts one"),
+    responses((status = 200, body = Saved<Settings>)))]
 pub(in crate::admin) async fn update_settings(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Saved<Settings>>> {
     caller.require(Need::Owner)?;
     let Value::Object(body) = body else {
         return Err(ApiError::bad_request("the body must be a JSON object"));
@@ -75,9 +94,12 @@ pub(in crate::admin) async fn update_settings(
     caller
         .audit(&admin, "settings.changed", None, Some(&keys.join(", ")))
         .await;
-    let Json(mut reply) = settings_json(&admin).await?;
-    if caller.require(Need::Publish).is_ok() {
-        reply["published"] = crate::admin::sitewide::publish::go_live(&admin).await;
-    }
-    Ok(Json(reply))
+    let published = match caller.require(Need::Publish) {
+        Ok(()) => Some(go_live(&admin).await),
+        Err(_) => None,
+    };
+    Ok(Json(Saved {
+        saved: current(&admin).await?,
+        published,
+    }))
 }
