@@ -525,8 +525,8 @@ async fn every_call_of_the_admin_ui_is_documented() {
     .expect("a regex");
     let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui");
     let mut seen = 0;
-    for entry in std::fs::read_dir(&ui).expect("the UI's folder") {
-        let file = entry.expect("an entry").path();
+    for entry in walkdir::WalkDir::new(&ui) {
+        let file = entry.expect("an entry").into_path();
         if file.extension().is_none_or(|e| e != "js") {
             continue;
         }
@@ -620,36 +620,24 @@ async fn site_settings_saved_here_override_the_file_until_reverted() {
 }
 
 /// Lists come newest first by date (a draft's date is its last change), or oldest
-/// first, or last changed first: an old post edited today does not jump to the top
-/// unless asked.
+/// first, or last changed first (`store.rs` moves a clock to check that order); a
+/// sort the API does not know is refused by name.
 #[tokio::test(flavor = "multi_thread")]
 async fn post_lists_sort_by_date_or_by_last_change() {
     let site = TestSite::empty();
     let (_server, api) = owner_session(&site, "ada", &[]).await;
-    let mut ids = Vec::new();
     for (title, date) in [
         ("Middle", "2025-06-01T10:00:00Z"),
         ("Oldest", "2024-01-01T10:00:00Z"),
         ("Newest", "2026-03-01T10:00:00Z"),
     ] {
-        let created = api
-            .post(
-                "/posts",
-                json!({ "title": title, "markdown": "Text.", "status": "published", "published_at": date }),
-            )
-            .await
-            .expect(201);
-        ids.push(created.body["id"].as_i64().expect("id"));
+        api.post(
+            "/posts",
+            json!({ "title": title, "markdown": "Text.", "status": "published", "published_at": date }),
+        )
+        .await
+        .expect(201);
     }
-    // sleep: change times are kept to the second (until the store takes the clock)
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let oldest = api.get(&format!("/posts/{}", ids[1])).await.expect(200);
-    api.patch(
-        &format!("/posts/{}", ids[1]),
-        json!({ "markdown": "Edited.", "revision": oldest.body["revision"], "publish": true }),
-    )
-    .await
-    .expect(200);
     let titles = |sort: &str| {
         let api = api.clone();
         let path = format!("/posts{sort}");
@@ -666,7 +654,7 @@ async fn post_lists_sort_by_date_or_by_last_change() {
     assert_eq!(titles("").await, ["Newest", "Middle", "Oldest"]);
     assert_eq!(titles("?sort=newest").await, ["Newest", "Middle", "Oldest"]);
     assert_eq!(titles("?sort=oldest").await, ["Oldest", "Middle", "Newest"]);
-    assert_eq!(titles("?sort=updated").await[0], "Oldest");
+    assert_eq!(titles("?sort=updated").await.len(), 3);
     let bad = api.get("/posts?sort=title").await.expect(400);
     assert_eq!(bad.body["field"], "sort");
 }

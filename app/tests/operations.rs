@@ -3,6 +3,14 @@
 
 mod common;
 
+/// A change made by the test, now.
+fn by_test() -> folio::store::Change<'static> {
+    folio::store::Change {
+        by: "test",
+        at: chrono::Utc::now(),
+    }
+}
+
 use std::io::{Read, Write};
 
 use serde_json::json;
@@ -33,7 +41,7 @@ async fn a_backup_taken_during_writes_is_whole_and_holds_every_committed_post() 
         tokio::spawn(async move {
             for i in 0..400 {
                 let mut tx = store.write().await.expect("a transaction");
-                posts::insert(&mut tx, &doc(i), None, "test")
+                posts::insert(&mut tx, &doc(i), None, by_test())
                     .await
                     .expect("insert");
                 tx.commit().await.expect("commit");
@@ -100,7 +108,7 @@ async fn restore_checks_the_copy_before_replacing_anything() {
     let store = site.store().await;
     for i in 0..5 {
         let mut tx = store.write().await.expect("tx");
-        posts::insert(&mut tx, &doc(i), None, "test")
+        posts::insert(&mut tx, &doc(i), None, by_test())
             .await
             .expect("insert");
         tx.commit().await.expect("commit");
@@ -110,7 +118,7 @@ async fn restore_checks_the_copy_before_replacing_anything() {
     // More writes after the backup; the restore takes the store back.
     for i in 5..8 {
         let mut tx = store.write().await.expect("tx");
-        posts::insert(&mut tx, &doc(i), None, "test")
+        posts::insert(&mut tx, &doc(i), None, by_test())
             .await
             .expect("insert");
         tx.commit().await.expect("commit");

@@ -2,6 +2,14 @@
 
 mod common;
 
+/// A change made by the test, now.
+fn by_test() -> folio::store::Change<'static> {
+    folio::store::Change {
+        by: "test",
+        at: chrono::Utc::now(),
+    }
+}
+
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use common::TestSite;
 use folio::store::{posts, Kind, PostDoc, Snapshot, Status};
@@ -66,13 +74,18 @@ async fn every_update_keeps_the_previous_version() {
     let store = site.store().await;
     let now = Utc::now();
     let mut tx = store.write().await.expect("tx");
-    let id = posts::insert(&mut tx, &doc_at("a", Status::Draft, 1, now), None, "test")
-        .await
-        .expect("insert");
+    let id = posts::insert(
+        &mut tx,
+        &doc_at("a", Status::Draft, 1, now),
+        None,
+        by_test(),
+    )
+    .await
+    .expect("insert");
     let mut edited = doc_at("a", Status::Published, 1, now);
     edited.markdown = "Second".into();
     edited.tags = vec!["Go".into()];
-    let number = posts::update(&mut tx, id, &edited, None, "test")
+    let number = posts::update(&mut tx, id, &edited, None, by_test())
         .await
         .expect("update");
     tx.commit().await.expect("commit");
@@ -105,7 +118,7 @@ async fn every_update_keeps_the_previous_version() {
     assert_eq!(bodies_in_revisions, 1, "only the superseded revision");
     let mut third = edited.clone();
     third.markdown = "Third".into();
-    posts::update(&mut conn, id, &third, None, "test")
+    posts::update(&mut conn, id, &third, None, by_test())
         .await
         .expect("update");
     assert_eq!(
@@ -119,22 +132,29 @@ async fn a_snapshot_holds_published_and_due_posts_only() {
     let site = TestSite::empty();
     let store = site.store().await;
     let mut tx = store.write().await.expect("tx");
-    posts::insert(&mut tx, &doc("live", Status::Published, 3), None, "test")
+    posts::insert(&mut tx, &doc("live", Status::Published, 3), None, by_test())
         .await
         .expect("insert");
-    posts::insert(&mut tx, &doc("draft", Status::Draft, 2), None, "test")
+    posts::insert(&mut tx, &doc("draft", Status::Draft, 2), None, by_test())
         .await
         .expect("insert");
-    posts::insert(&mut tx, &doc("due", Status::Scheduled, 1), None, "test")
+    posts::insert(&mut tx, &doc("due", Status::Scheduled, 1), None, by_test())
         .await
         .expect("insert");
-    posts::insert(&mut tx, &doc("later", Status::Scheduled, -5), None, "test")
+    posts::insert(
+        &mut tx,
+        &doc("later", Status::Scheduled, -5),
+        None,
+        by_test(),
+    )
+    .await
+    .expect("insert");
+    let gone = posts::insert(&mut tx, &doc("gone", Status::Published, 4), None, by_test())
         .await
         .expect("insert");
-    let gone = posts::insert(&mut tx, &doc("gone", Status::Published, 4), None, "test")
+    posts::archive(&mut tx, gone, Utc::now())
         .await
-        .expect("insert");
-    posts::archive(&mut tx, gone).await.expect("archive");
+        .expect("archive");
     tx.commit().await.expect("commit");
 
     let snapshot = Snapshot::load(&store, false, Utc::now())
@@ -175,7 +195,7 @@ async fn snapshots_carry_digests_not_bodies() {
     live.markdown =
         "First *paragraph* here, with five words.\n\n```rust\nfn main() {}\n```\n".into();
     let mut tx = store.write().await.expect("tx");
-    let id = posts::insert(&mut tx, &live, None, "test")
+    let id = posts::insert(&mut tx, &live, None, by_test())
         .await
         .expect("insert");
     tx.commit().await.expect("commit");
@@ -197,7 +217,7 @@ async fn snapshots_carry_digests_not_bodies() {
     // An edit keeps the digest in step with the body.
     live.markdown = "Changed.".into();
     let mut tx = store.write().await.expect("tx");
-    posts::update(&mut tx, id, &live, None, "test")
+    posts::update(&mut tx, id, &live, None, by_test())
         .await
         .expect("update");
     tx.commit().await.expect("commit");
@@ -281,12 +301,12 @@ async fn a_store_that_kept_each_body_twice_keeps_every_revision() {
     let site = TestSite::empty();
     let store = site.store().await;
     let mut tx = store.write().await.expect("tx");
-    let id = posts::insert(&mut tx, &doc("a", Status::Published, 1), None, "test")
+    let id = posts::insert(&mut tx, &doc("a", Status::Published, 1), None, by_test())
         .await
         .expect("insert");
     let mut edited = doc("a", Status::Published, 1);
     edited.markdown = "Second".into();
-    posts::update(&mut tx, id, &edited, None, "test")
+    posts::update(&mut tx, id, &edited, None, by_test())
         .await
         .expect("update");
     sqlx::query(
@@ -347,4 +367,69 @@ async fn a_store_from_before_post_bodies_keeps_every_body() {
         posts::Digest::of("An *old* body of six words.")
     );
     assert_eq!(snapshot.posts[0].digest.word_count, 6);
+}
+
+/// The store writes the time of its clock: a change made a minute later on a test's
+/// clock sorts first among the last changed, with no second waited for.
+#[tokio::test]
+async fn the_last_changed_post_lists_first_by_the_stores_clock() {
+    use folio::store::listing::{PostFilter, Sort};
+    use folio::store::Change;
+    let site = TestSite::empty();
+    let start = Utc::now().trunc_subsecs(0);
+    let clock = folio::clock::Clock::fixed(start);
+    let store = site.store().await.with_clock(clock.clone());
+    let mut tx = store.write().await.expect("a transaction");
+    let mut ids = Vec::new();
+    for (slug, days_ago) in [("middle", 10), ("oldest", 20), ("newest", 5)] {
+        let change = Change {
+            by: "test",
+            at: store.now(),
+        };
+        let doc = doc_at(slug, Status::Published, days_ago, start);
+        ids.push(
+            posts::insert(&mut tx, &doc, None, change)
+                .await
+                .expect("insert"),
+        );
+    }
+    tx.commit().await.expect("commit");
+    clock.advance(Duration::minutes(1));
+    let mut tx = store.write().await.expect("a transaction");
+    let mut edited = doc_at("oldest", Status::Published, 20, start);
+    edited.markdown = "Edited.".into();
+    let change = Change {
+        by: "test",
+        at: store.now(),
+    };
+    posts::update(&mut tx, ids[1], &edited, None, change)
+        .await
+        .expect("update");
+    tx.commit().await.expect("commit");
+    let slugs = |sort| {
+        let store = store.clone();
+        async move {
+            let filter = PostFilter {
+                sort,
+                limit: 10,
+                ..PostFilter::default()
+            };
+            let (_, posts) = store.list_posts(&filter).await.expect("a list");
+            posts.into_iter().map(|p| p.slug).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(slugs(Sort::Newest).await, ["newest", "middle", "oldest"]);
+    assert_eq!(slugs(Sort::Updated).await[0], "oldest");
+    let (_, listed) = store
+        .list_posts(&PostFilter {
+            limit: 10,
+            ..PostFilter::default()
+        })
+        .await
+        .expect("a list");
+    let oldest = listed.iter().find(|p| p.slug == "oldest").expect("listed");
+    assert_eq!(
+        oldest.modified_at,
+        folio::store::timestamp(start + Duration::minutes(1))
+    );
 }

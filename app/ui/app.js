@@ -5,28 +5,33 @@ import { get, post, patch, del, setCsrf, ApiError } from './api.js';
 import { h, show, field, toast, form, input, empty, date } from './dom.js';
 import { editor } from './editor.js';
 import { tags, tag, authors, author } from './people.js';
+import { SCREENS, match, section } from './screens.js';
 
 export const state = { me: null };
 
-// Each screen, and the least role that may open it: a lower one gets a refusal, the
-// same the API would give at Save, before any form is drawn.
-const routes = [
-  [/^#\/posts$/, () => list('post')],
-  [/^#\/pages$/, () => list('page')],
-  [/^#\/trash$/, () => list(null, true)],
-  [/^#\/edit\/new(?:\/(post|page))?$/, (m) => editor(null, m[1] || 'post', state.me)],
-  [/^#\/edit\/(\d+)$/, (m) => editor(Number(m[1]), 'post', state.me)],
-  [/^#\/tags$/, () => tags(state.me)],
-  [/^#\/tags\/new$/, () => tag(null), 'editor'],
-  [/^#\/tags\/(\d+)$/, (m) => tag(Number(m[1])), 'editor'],
-  [/^#\/authors$/, () => authors(state.me)],
-  [/^#\/authors\/(\d+)$/, (m) => author(Number(m[1]))],
-  [/^#\/tokens$/, () => tokens(), 'editor'],
-  [/^#\/users$/, () => users(), 'owner'],
-  [/^#\/audit$/, () => audit(), 'owner'],
-  [/^#\/settings$/, () => settings(), 'owner'],
-  [/^#\/account$/, () => account()],
-];
+// What draws each screen of `SCREENS` (screens.js), by name. A lower role than the
+// screen's gets a refusal, the same the API would give at Save, before any form is
+// drawn.
+const VIEWS = {
+  posts: () => list('post'),
+  pages: () => list('page'),
+  trash: () => list(null, true),
+  'new-post': (kind) => editor(null, kind || 'post', state.me),
+  editor: (id) => editor(Number(id), 'post', state.me),
+  tags: () => tags(state.me),
+  'new-tag': () => tag(null),
+  tag: (id) => tag(Number(id)),
+  authors: () => authors(state.me),
+  author: (id) => author(Number(id)),
+  tokens: () => tokens(),
+  users: () => users(),
+  audit: () => audit(),
+  settings: () => settings(),
+  account: () => account(),
+};
+for (const screen of SCREENS) {
+  if (!VIEWS[screen.name]) throw new Error(`no view draws the screen ${screen.name}`);
+}
 
 const RANK = { author: 0, editor: 1, owner: 2 };
 const allowed = (role) => !role || RANK[state.me.role] >= RANK[role];
@@ -36,30 +41,45 @@ async function route() {
   const invited = location.hash.match(INVITE);
   if (invited && !state.me) return inviteScreen(invited[1]);
   if (!state.me) return boot();
-  const hash = location.hash || '#/posts';
-  markSection(hash);
-  for (const [pattern, view, role] of routes) {
-    const m = hash.match(pattern);
-    if (m) {
-      if (!allowed(role)) return refused(role);
-      try { await view(m); } catch (e) { failure(e); }
-      // Again once drawn: an editor knows only then whether it holds a post or a page.
-      markSection(hash);
-      return;
-    }
+  const found = match(location.hash || '#/posts');
+  if (!found) {
+    location.hash = '#/posts';
+    return;
   }
-  location.hash = '#/posts';
+  const { screen, param } = found;
+  markSection(screen);
+  if (!allowed(screen.role)) return refused(screen.role);
+  try { await VIEWS[screen.name](param); } catch (e) { failure(e); }
+  // Again once drawn: an editor knows only then whether it holds a post or a page.
+  markSection(screen);
 }
 
 /// The section of the bar a screen belongs to, marked for the eye and for screen readers.
-function markSection(hash) {
-  const section = hash.startsWith('#/edit/') ? (document.querySelector('.editor')?.dataset.kind === 'page' ? '#/pages' : '#/posts')
-    : hash === '#/trash' ? '#/posts'
-    : `#/${hash.split('/')[1] || 'posts'}`;
+function markSection(screen) {
+  const page = screen.section === 'posts' && document.querySelector('.editor')?.dataset.kind === 'page';
+  const current = page ? '#/pages' : section(screen);
   for (const link of document.querySelectorAll('#bar nav a')) {
-    if (link.getAttribute('href') === section) link.setAttribute('aria-current', 'page');
+    if (link.getAttribute('href') === current) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
+}
+
+/// The bar's menu: the screens that have an entry, each with its icon; those the
+/// role may not open are left out.
+function menu() {
+  const nav = document.querySelector('#bar nav');
+  const svg = (d) => {
+    const icon = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    icon.setAttribute('class', 'icon');
+    icon.setAttribute('viewBox', '0 0 24 24');
+    icon.setAttribute('aria-hidden', 'true');
+    const shape = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+    shape.setAttribute('d', d);
+    icon.append(shape);
+    return icon;
+  };
+  nav.replaceChildren(...SCREENS.filter((s) => s.menu && allowed(s.role))
+    .map((s) => h('a', { href: s.path }, svg(s.icon), h('span', { class: 'label' }, s.menu))));
 }
 
 function refused(role) {
@@ -97,7 +117,7 @@ function signedIn(me) {
   setCsrf(me.csrf_token);
   const bar = document.getElementById('bar');
   bar.hidden = false;
-  for (const link of bar.querySelectorAll('[data-role]')) link.hidden = !allowed(link.dataset.role);
+  menu();
   siteWarning(me.site);
   if (!location.hash || location.hash === '#/login' || INVITE.test(location.hash)) {
     history.replaceState(null, '', '#/posts');

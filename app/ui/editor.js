@@ -5,9 +5,15 @@
 // revision history. Saving a live post keeps the changes off the site ("unpublished
 // changes") until "Update" publishes them.
 
-import { api, get, post, patch, del, upload, adminMedia, ApiError } from './api.js';
-import { h, show, field, showError, toast } from './dom.js';
+import { api, get, post, patch, del, upload, ApiError } from './api.js';
+import { h, show, showError, toast } from './dom.js';
 import { seoPreview } from './seo.js';
+import { toLocalInput, when } from './editor/dates.js';
+import { featuredImage } from './editor/featured.js';
+import { conflictView, revisionList } from './editor/history.js';
+import { publishStep } from './editor/publish_step.js';
+import { readSettings, settingsFields, settingsPanel } from './editor/settings.js';
+import { formattingToolbar } from './editor/toolbar.js';
 
 const FIELDS = ['type', 'slug', 'title', 'status', 'published_at', 'updated_at', 'excerpt', 'tags', 'authors',
   'featured', 'featured_image', 'featured_image_alt', 'featured_image_caption', 'meta_title', 'meta_description', 'canonical_url', 'og_title', 'og_description', 'og_image',
@@ -43,38 +49,6 @@ function untab(doc) {
   for (const el of doc.querySelectorAll('a[href], button, input, select, textarea, summary, iframe, audio, video, [tabindex], [contenteditable]')) {
     el.setAttribute('tabindex', '-1');
   }
-}
-
-/// datetime-local wants local time without a zone.
-function toLocalInput(iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-/// Lines removed from `before` and added in `after` (a longest-common-subsequence diff,
-/// enough for a post), as a collapsed block.
-function diffView(before, after) {
-  const a = (before || '').split('\n').slice(0, 2000);
-  const b = (after || '').split('\n').slice(0, 2000);
-  const lcs = Array.from({ length: a.length + 1 }, () => new Uint16Array(b.length + 1));
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-    }
-  }
-  const lines = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) { i++; j++; }
-    else if (j < b.length && (i === a.length || lcs[i][j + 1] >= lcs[i + 1][j])) lines.push(h('ins', {}, `+ ${b[j++]}`));
-    else lines.push(h('del', {}, `- ${a[i++]}`));
-  }
-  return h('details', { class: 'diff' },
-    h('summary', {}, lines.length ? `${lines.length} lines differ from the text in the editor` : 'the same text as in the editor'),
-    h('pre', {}, ...lines.flatMap((l) => [l, '\n'])));
 }
 
 export async function editor(id, kind = 'post', me = null) {
@@ -127,66 +101,15 @@ export async function editor(id, kind = 'post', me = null) {
   const conflict = h('section', { id: 'conflict', class: 'card conflict', hidden: true });
   const errors = h('p', { class: 'error form-error', role: 'alert', hidden: true });
 
-  const side = {
-    slug: h('input', { name: 'slug', value: doc.slug || '' }),
-    tags: h('input', { name: 'tags', value: (doc.tags || []).join(', '), placeholder: 'Rust, Notes' }),
-    excerpt: h('textarea', { name: 'excerpt', rows: 3 }, doc.excerpt || ''),
-    featured_image: h('input', { name: 'featured_image', value: doc.featured_image || '', placeholder: '/images/…' }),
-    featured_image_alt: h('input', { name: 'featured_image_alt', value: doc.featured_image_alt || '' }),
-    featured_image_caption: h('input', { name: 'featured_image_caption', value: doc.featured_image_caption || '' }),
-    featured: h('input', { name: 'featured', type: 'checkbox', checked: Boolean(doc.featured) }),
-    status: h('select', { name: 'status' }, ...['draft', 'scheduled', 'published'].map((s) => h('option', { value: s, selected: s === doc.status }, s))),
-    published_at: h('input', { name: 'published_at', type: 'datetime-local', step: 60, value: toLocalInput(doc.published_at) }),
-    meta_title: h('input', { name: 'meta_title', value: doc.meta_title || '' }),
-    meta_description: h('textarea', { name: 'meta_description', rows: 2 }, doc.meta_description || ''),
-    og_image: h('input', { name: 'og_image', value: doc.og_image || '' }),
-  };
+  const side = settingsFields(doc);
   const progress = h('progress', { max: 1, value: 0, hidden: true });
-  const featuredUpload = h('input', { type: 'file', accept: 'image/*', id: 'featured-upload' });
-  const thumbnail = h('img', { alt: '', id: 'featured-thumbnail', hidden: true });
-  const dropText = h('span', {});
-  const removeFeatured = h('button', { type: 'button', class: 'link', onclick: () => { side.featured_image.value = ''; showFeatured(); changed(); } }, 'Remove the image');
-  const dropzone = h('label', { class: 'dropzone', id: 'featured-drop', for: 'featured-upload' }, thumbnail, dropText, featuredUpload);
-  function showFeatured() {
-    const url = side.featured_image.value.trim();
-    const src = adminMedia(url);
-    thumbnail.hidden = !src;
-    if (src) thumbnail.src = src;
-    removeFeatured.hidden = !url;
-    dropText.textContent = url ? (src ? 'Drop another image here, or choose one' : `${url} (shown on the site)`) : 'Drop an image here, or choose one';
-  }
-  async function setFeatured(file) {
-    if (!file || !file.type.startsWith('image/')) { toast('Choose an image file (JPEG, PNG, WebP or GIF).'); return; }
-    progress.hidden = false;
-    try {
-      const stored = await upload(file, (p) => { progress.value = p; });
-      side.featured_image.value = stored.url;
-      if (!side.featured_image_alt.value) side.featured_image_alt.focus();
-      showFeatured();
-      changed();
-    } catch (e) { toast(e.message); } finally { progress.hidden = true; }
-  }
-  dropzone.addEventListener('dragover', (e) => { e.preventDefault(); dropzone.classList.add('over'); });
-  dropzone.addEventListener('dragleave', () => dropzone.classList.remove('over'));
-  dropzone.addEventListener('drop', (e) => { e.preventDefault(); dropzone.classList.remove('over'); setFeatured(e.dataTransfer?.files[0]); });
+  const featured = featuredImage(side.featured_image, side.featured_image_alt, { progress, changed: () => changed() });
 
   function read() {
-    const opt = (v) => (v.trim() === '' ? null : v);
     // A pasted title may hold line breaks: a title is one line, however it wraps.
     doc.title = title.value.replace(/\s*\n\s*/g, ' ');
     doc.markdown = text.value;
-    doc.slug = side.slug.value.trim();
-    doc.tags = side.tags.value.split(',').map((t) => t.trim()).filter(Boolean);
-    doc.excerpt = opt(side.excerpt.value);
-    doc.featured_image = opt(side.featured_image.value);
-    doc.featured_image_alt = opt(side.featured_image_alt.value);
-    doc.featured_image_caption = opt(side.featured_image_caption.value);
-    doc.featured = side.featured.checked;
-    doc.status = side.status.value;
-    doc.published_at = side.published_at.value ? new Date(side.published_at.value).toISOString() : null;
-    doc.meta_title = opt(side.meta_title.value);
-    doc.meta_description = opt(side.meta_description.value);
-    doc.og_image = opt(side.og_image.value);
+    readSettings(side, doc);
     return doc;
   }
 
@@ -282,7 +205,6 @@ export async function editor(id, kind = 'post', me = null) {
   // and in this browser) until they discard it, whichever they go on with.
   function showConflict(theirs) {
     const mine = { ...read() };
-    const theirsDoc = theirs.pending ? theirs.pending.document : theirs;
     const conflictKey = `${localKey(id)}-conflict`;
     localStorage.setItem(conflictKey, JSON.stringify({ doc: mine, at: Date.now() }));
     const adopt = () => {
@@ -290,90 +212,43 @@ export async function editor(id, kind = 'post', me = null) {
       pendingSaves = theirs.pending?.saves ?? 0;
       current = theirs;
     };
-    const fieldsOf = (d) => FIELDS.filter((f) => f !== 'markdown' && JSON.stringify(d[f] ?? null) !== JSON.stringify(mine[f] ?? null))
-      .map((f) => `${f}: ${JSON.stringify(d[f] ?? null)}`).join('\n');
-    const mineText = h('textarea', { id: 'conflict-mine', rows: 8 }, mine.markdown);
-    const buttons = h('div', { class: 'row' },
-      h('button', { type: 'button', class: 'primary', onclick: async () => {
+    conflictView(conflict, {
+      mine,
+      theirs,
+      fields: FIELDS,
+      keepMine: async (mineText) => {
         adopt();
-        text.value = mineText.value;
+        text.value = mineText;
         conflict.hidden = true;
         if (await save()) localStorage.removeItem(conflictKey);
-      } }, 'Keep mine (as a new revision)'),
-      h('button', { type: 'button', onclick: () => {
+      },
+      takeTheirs: (theirsDoc) => {
         adopt();
         doc = pick(theirsDoc);
         title.value = theirsDoc.title;
         text.value = theirsDoc.markdown;
         localStorage.removeItem(localKey(id));
         state.textContent = `Took revision ${theirs.revision}; your text stays below until you discard it`;
-        buttons.replaceChildren(h('button', { type: 'button', class: 'danger', onclick: () => {
-          localStorage.removeItem(conflictKey);
-          conflict.hidden = true;
-        } }, 'Discard my text'));
-      } }, 'Take theirs'));
-    conflict.hidden = false;
-    conflict.replaceChildren(
-      h('h2', {}, 'Someone else saved this post meanwhile'),
-      h('p', {}, `Their version is revision ${theirs.revision}${theirs.pending ? ` with unpublished changes by ${theirs.pending.saved_by}` : ''}. Nothing was overwritten: both are here; edit yours to merge.`),
-      h('div', { class: 'split' },
-        field('Their title', h('input', { id: 'conflict-theirs-title', readonly: true, value: theirsDoc.title })),
-        field('Your title', h('input', { id: 'conflict-mine-title', readonly: true, value: mine.title }))),
-      h('div', { class: 'split' },
-        field('Their text', h('textarea', { id: 'conflict-theirs', readonly: true, rows: 8 }, theirsDoc.markdown)),
-        field('Your text', mineText)),
-      fieldsOf(theirsDoc) ? h('div', { class: 'split' },
-        field('Their other fields', h('textarea', { readonly: true, rows: 3 }, fieldsOf(theirsDoc))),
-        field('Yours', h('textarea', { readonly: true, rows: 3 }, FIELDS.filter((f) => f !== 'markdown' && JSON.stringify(theirsDoc[f] ?? null) !== JSON.stringify(mine[f] ?? null)).map((f) => `${f}: ${JSON.stringify(mine[f] ?? null)}`).join('\n')))) : null,
-      buttons);
+      },
+      discard: () => {
+        localStorage.removeItem(conflictKey);
+        conflict.hidden = true;
+      },
+    });
     state.textContent = 'Conflict: not saved';
-    conflict.scrollIntoView();
   }
 
   const where = () => `${baseUrl}/${side.slug.value.trim() || slugify(title.value) || '…'}/`;
-  const when = (d) => d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
-  // The publish step, as in Ghost's: what goes live (which post, at which address), now
-  // or at a date, confirmed before anything reaches the site.
+  // The publish step: what goes live, where, now or at a date (editor/publish_step.js).
   const dialog = h('dialog', { id: 'publish-dialog', 'aria-labelledby': 'publish-heading' });
-  function publishStep() {
-    read();
-    const live = isLive();
-    const date = side.published_at.value ? new Date(side.published_at.value) : null;
-    const later = !live && date && date > new Date();
-    const nowChoice = h('input', { type: 'radio', name: 'when', value: 'now', checked: !later });
-    const laterChoice = h('input', { type: 'radio', name: 'when', value: 'later', checked: Boolean(later) });
-    const at = h('input', { type: 'datetime-local', step: 60, 'aria-label': 'Publish on', value: later ? side.published_at.value : toLocalInput(new Date(Date.now() + 3_600_000).toISOString()) });
-    const confirmButton = h('button', { type: 'submit', class: 'primary', id: 'publish-confirm', autofocus: true });
-    const label = () => { confirmButton.textContent = live ? 'Update' : laterChoice.checked ? 'Schedule' : 'Publish now'; };
-    for (const el of [nowChoice, laterChoice]) el.addEventListener('change', label);
-    at.addEventListener('focus', () => { laterChoice.checked = true; label(); });
-    label();
-    const what = doc.type === 'page' ? 'page' : 'post';
-    const form = h('form', { method: 'dialog' },
-      h('h2', { id: 'publish-heading' }, live ? `Update the live ${what}?` : `Ready to publish this ${what}?`),
-      h('p', {}, h('strong', {}, `“${doc.title || 'Untitled'}”`), live ? ' changes for readers at once, at' : ' goes live at'),
-      h('p', { class: 'live-url' }, where()),
-      h('p', { class: 'muted' }, live ? 'The revision history keeps the version readers see now.'
-        : what === 'page' ? 'A page is not listed on the home page or in the feed.' : `It shows on the home page${doc.tags?.length ? `, on ${doc.tags.filter((t) => !t.startsWith('#')).map((t) => `#${t}`).join(', ') || 'its tags'}` : ''} and in the feed.`),
-      live ? null : h('fieldset', { class: 'when' }, h('legend', {}, 'When'),
-        h('label', { class: 'check' }, nowChoice, 'Now'),
-        h('label', { class: 'check' }, laterChoice, 'Later, on'), at),
-      h('div', { class: 'actions' }, confirmButton, h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel')));
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      if (!live && laterChoice.checked) {
-        if (!at.value || new Date(at.value) <= new Date()) { toast('Choose a date to come.'); at.focus(); return; }
-        dialog.close();
-        goLive(new Date(at.value));
-      } else {
-        dialog.close();
-        goLive(null);
-      }
-    });
-    dialog.replaceChildren(form);
-    dialog.showModal();
-  }
+  const openPublishStep = () => publishStep(dialog, {
+    doc: read(),
+    live: isLive(),
+    publishedAt: side.published_at.value,
+    address: where(),
+    goLive,
+  });
 
   // Now (null) or at `date`; then the site is published and the toast links the post.
   async function goLive(date) {
@@ -433,49 +308,12 @@ export async function editor(id, kind = 'post', me = null) {
     }
   }
 
-  function wrap(before, after = before, placeholder = 'text') {
-    const { selectionStart: s, selectionEnd: e, value } = text;
-    const inner = value.slice(s, e) || placeholder;
-    text.setRangeText(`${before}${inner}${after}`, s, e, 'select');
-    text.focus();
-    changed();
-  }
-  function linePrefix(prefix) {
-    const s = text.value.lastIndexOf('\n', text.selectionStart - 1) + 1;
-    text.setRangeText(prefix, s, s, 'end');
-    text.focus();
-    changed();
-  }
-  const picker = h('input', { type: 'file', accept: 'image/*', hidden: true, onchange: () => picker.files[0] && insertImage(picker.files[0]) });
-  // One Tab stop; the arrow keys (and Home, End) move between its buttons.
-  const tool = (label, title, action) => h('button', { type: 'button', title, 'aria-label': title.replace(/ \(.*\)$/, ''), tabindex: '-1', onclick: action }, label);
-  const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Formatting', 'aria-controls': 'markdown' },
-    tool(h('b', {}, 'B'), 'Bold (Ctrl+B)', () => wrap('**')),
-    tool(h('i', {}, 'I'), 'Italic (Ctrl+I)', () => wrap('*')),
-    tool('H', 'Heading', () => linePrefix('## ')),
-    tool('Link', 'Link', () => wrap('[', '](https://)', 'link')),
-    tool('</>', 'Code', () => wrap('`')),
-    tool('•', 'List', () => linePrefix('- ')),
-    tool('❝', 'Quote', () => linePrefix('> ')),
-    tool('Image', 'Image', () => picker.click()), picker, progress);
-  const tools = [...toolbar.querySelectorAll('button')];
-  tools[0].tabIndex = 0;
-  toolbar.addEventListener('keydown', (e) => {
-    const at = tools.indexOf(document.activeElement);
-    if (at < 0) return;
-    const next = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: tools.length - 1 }[e.key];
-    if (next === undefined) return;
-    e.preventDefault();
-    const to = (next + tools.length) % tools.length;
-    tools[at].tabIndex = -1;
-    tools[to].tabIndex = 0;
-    tools[to].focus();
-  });
+  const toolbar = formattingToolbar(text, { changed: () => changed(), insertImage, progress });
 
   // The buttons fit the post's state: nothing to unpublish on a new post, Update on a
   // live one, Unschedule on a scheduled one; Delete sits apart, under the settings.
   const saveButton = h('button', { type: 'button', id: 'save', title: 'Save (Ctrl+S)', 'aria-keyshortcuts': 'Control+S', onclick: () => save() }, 'Save');
-  const publishButton = h('button', { type: 'button', id: 'publish', class: 'primary', title: 'Publish (Ctrl+Enter)', 'aria-keyshortcuts': 'Control+Enter', onclick: publishStep });
+  const publishButton = h('button', { type: 'button', id: 'publish', class: 'primary', title: 'Publish (Ctrl+Enter)', 'aria-keyshortcuts': 'Control+Enter', onclick: openPublishStep });
   const unpublishButton = h('button', { type: 'button', id: 'unpublish', onclick: unpublish });
   const revisionsButton = h('button', { type: 'button', id: 'show-revisions', onclick: () => showRevisions() }, 'Revisions');
   const deleteButton = h('button', { type: 'button', id: 'delete', class: 'danger', onclick: async () => {
@@ -516,23 +354,18 @@ export async function editor(id, kind = 'post', me = null) {
   async function showRevisions() {
     if (!id) return;
     const data = await get(`/posts/${id}/revisions`);
-    revisionsBox.hidden = false;
-    revisionsBox.replaceChildren(h('h2', {}, 'Revisions'),
-      h('ul', { class: 'revisions' }, data.revisions.map((r) => h('li', { 'data-revision': r.number },
-        `#${r.number} · ${new Date(r.created_at).toLocaleString()} · ${r.origin} · “${r.document.title}” `,
-        r.number === revision ? h('em', {}, current.pending ? 'live' : 'current') : h('button', { type: 'button', onclick: async () => {
-          if (!confirm(`Restore the content of revision #${r.number} (title, text, excerpt, tags, fields)? The status and publish date stay as they are.`)) return;
-          try {
-            const restored = await post(`/posts/${id}/revisions/${r.number}/restore`, { revision, pending: pendingSaves });
-            toast(`Revision ${r.number} restored as revision ${restored.revision}.`);
-            localStorage.removeItem(localKey(id));
-            editor(id);
-          } catch (e) {
-            if (e instanceof ApiError && e.status === 409) showConflict(e.body.current);
-            else toast(e.message);
-          }
-        } }, 'Restore'),
-        r.number === revision ? null : diffView(r.document.markdown, text.value)))));
+    revisionList(revisionsBox, data, {
+      id,
+      revision,
+      pendingSaves,
+      hasPending: Boolean(current.pending),
+      text: text.value,
+      restored: () => {
+        localStorage.removeItem(localKey(id));
+        editor(id);
+      },
+      conflict: showConflict,
+    });
   }
 
   const seo = seoPreview({ baseUrl, side, title, text, where });
@@ -546,28 +379,11 @@ export async function editor(id, kind = 'post', me = null) {
       saveButton, unpublishButton, revisionsButton, publishButton),
     restoredNote, pendingNote, errors, conflict,
     h('div', { class: 'panes' },
-      h('div', { class: 'write' }, title, toolbar, text),
+      h('div', { class: 'write' }, title, toolbar.element, text),
       frame,
-      h('aside', { class: 'side', 'aria-label': 'Post settings' },
-        field('URL slug', side.slug, 'Made from the title until you change it.'),
-        field('Tags', side.tags, 'Comma-separated; the first is the primary tag.'),
-        field('Excerpt', side.excerpt),
-        h('div', { class: 'field' }, h('span', { class: 'label', id: 'featured-label' }, h('strong', {}, 'Featured image')), dropzone, removeFeatured),
-        field('Featured image URL', side.featured_image),
-        field('Featured image alt text', side.featured_image_alt, 'What the image shows, for readers who cannot see it.'),
-        field('Featured image caption', side.featured_image_caption, 'Markdown: a link to the photographer is fine.'),
-        h('label', { class: 'check' }, side.featured, 'Featured post'),
-        field('Status', side.status),
-        field('Publish date', side.published_at, 'To the minute, in your time zone. Publish → Later schedules it.'),
-        h('details', { id: 'seo' }, h('summary', {}, 'SEO and social'), seo.view,
-          field('Meta title', side.meta_title), seo.titleCount,
-          field('Meta description', side.meta_description), seo.descriptionCount,
-          field('Social image', side.og_image)),
-        h('div', { class: 'danger-zone' }, deleteButton))),
+      settingsPanel(side, { featured, seo, deleteButton })),
     revisionsBox, dialog);
 
-  featuredUpload.addEventListener('change', () => setFeatured(featuredUpload.files[0]));
-  side.featured_image.addEventListener('change', showFeatured);
   for (const input of [title, text, ...Object.values(side)]) input.addEventListener('input', changed);
   text.addEventListener('paste', (e) => {
     const file = [...(e.clipboardData?.files || [])].find((f) => f.type.startsWith('image/'));
@@ -581,15 +397,15 @@ export async function editor(id, kind = 'post', me = null) {
   page.addEventListener('keydown', (e) => {
     const mod = e.ctrlKey || e.metaKey;
     if (mod && e.key === 's') { e.preventDefault(); save(); }
-    else if (mod && e.key === 'Enter') { e.preventDefault(); publishStep(); }
-    else if (mod && e.key === 'b' && e.target === text) { e.preventDefault(); wrap('**'); }
-    else if (mod && e.key === 'i' && e.target === text) { e.preventDefault(); wrap('*'); }
+    else if (mod && e.key === 'Enter') { e.preventDefault(); openPublishStep(); }
+    else if (mod && e.key === 'b' && e.target === text) { e.preventDefault(); toolbar.wrap('**'); }
+    else if (mod && e.key === 'i' && e.target === text) { e.preventDefault(); toolbar.wrap('*'); }
   });
   window.onbeforeunload = () => (dirty ? true : undefined);
 
   show(page);
   grow();
-  showFeatured();
+  featured.show();
   seo.update();
   counts.textContent = countLine(text.value, me);
   if (id) live.href = current.url;

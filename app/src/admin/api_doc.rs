@@ -119,7 +119,11 @@ mod tests {
             serde_json::from_str(super::document()).expect("the document is JSON");
         let paths = doc["paths"].as_object().expect("paths");
         assert!(paths.contains_key("/media/{path}"));
-        assert!(paths.keys().all(|p| !p.contains("{*")), "{:?}", paths.keys());
+        assert!(
+            paths.keys().all(|p| !p.contains("{*")),
+            "{:?}",
+            paths.keys()
+        );
         if let Ok(out) = std::env::var("FOLIO_OPENAPI_OUT") {
             std::fs::write(out, super::document()).expect("written");
         }

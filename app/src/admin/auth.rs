@@ -203,7 +203,7 @@ impl FromRequestParts<Arc<Admin>> for Caller {
         let hash = admin.keys.hash("session", &token);
         let expired = || ApiError::unauthorized("the session has expired or ended: log in again");
         let session = store.session(&hash).await?.ok_or_else(expired)?;
-        let now = Utc::now();
+        let now = admin.now();
         let parse = |t: &str| DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc));
         let (Ok(last_seen), Ok(expires)) =
             (parse(&session.last_seen_at), parse(&session.expires_at))

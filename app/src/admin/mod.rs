@@ -33,8 +33,8 @@ use content::quota;
 use people::authors;
 
 pub use client::parse_proxies;
-pub use routes::router;
 pub use crypto::Keys;
+pub use routes::router;
 pub use sign_in::{password, totp};
 
 use crate::deploy::worker::Deployer;
@@ -164,6 +164,11 @@ impl Admin {
             .lock()
             .expect("no panic while holding the lock") = Some(token.clone());
         Ok(Some(token))
+    }
+
+    /// The time now, by the site's clock (a test's, or the system's).
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.site.store.now()
     }
 
     fn cookie_name(&self) -> &'static str {

@@ -45,7 +45,11 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
 /// `routes` with its own body limit (larger or smaller than the API's).
 fn limited(routes: UtoipaMethodRouter<State>, bytes: usize) -> UtoipaMethodRouter<State> {
     let (schemas, paths, method_router) = routes;
-    (schemas, paths, method_router.layer(DefaultBodyLimit::max(bytes)))
+    (
+        schemas,
+        paths,
+        method_router.layer(DefaultBodyLimit::max(bytes)),
+    )
 }
 
 /// Every route and its operation; `media_limit` is the largest upload.

@@ -13,7 +13,10 @@ use crate::cli::BackupArgs;
 pub(super) async fn backup(site: &Site, args: BackupArgs) -> Result<()> {
     let BackupArgs { out, keep } = args;
     let target = if out.is_dir() || out.to_string_lossy().ends_with('/') {
-        let name = format!("folio-{}.db", site.clock.now().format("%Y%m%dT%H%M%S%.3fZ"));
+        let name = format!(
+            "folio-{}.db",
+            site.clock().now().format("%Y%m%dT%H%M%S%.3fZ")
+        );
         out.join(name)
     } else {
         out.clone()

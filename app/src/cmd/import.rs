@@ -61,7 +61,7 @@ pub(super) async fn run(site: &Site, args: ImportArgs) -> Result<()> {
             let dir = args.dir.unwrap_or_else(|| site.paths.content.clone());
             let author = &site.config_at_start.default_author;
             let report =
-                content::import_dir(&site.store, &dir, args.prune, author, site.clock.now())
+                content::import_dir(&site.store, &dir, args.prune, author, site.clock().now())
                     .await
                     .with_context(|| format!("importing {}", dir.display()))?;
             if args.json {

@@ -25,7 +25,7 @@ use super::scan::{check_slugs, scan, stamp_files, FileRead, Parsing, Scanned};
 use super::ContentError;
 use crate::store::posts::{self, Digest, NewPost};
 use crate::store::sources::{self, Source, SourceRecord};
-use crate::store::{Connection, PostDoc, Status, Store, Write};
+use crate::store::{Change, Connection, PostDoc, Status, Store, Write};
 
 /// New posts written per transaction. One transaction for 100,000 posts grew SQLite's
 /// log to the size of the store and copied it all at the end: 20 s where transactions
@@ -96,7 +96,7 @@ pub async fn import_dir(
             continue;
         }
         if prune {
-            posts::archive(&mut tx, k.id).await?;
+            posts::archive(&mut tx, k.id, parsing.now).await?;
             report.archived += 1;
         } else {
             report.missing += 1;
@@ -256,7 +256,11 @@ async fn write_new(
                 digest,
             })
             .collect();
-        posts::insert_many(&mut tx, &items, "import").await?;
+        let change = Change {
+            by: "import",
+            at: parsing.now,
+        };
+        posts::insert_many(&mut tx, &items, change).await?;
         report.added += items.len();
     }
     Ok(tx)
@@ -276,7 +280,11 @@ async fn edit(
         sources::set_source(tx, id, source).await?;
         report.unchanged += 1;
     } else {
-        posts::update(tx, id, &doc, Some(source), "import").await?;
+        let change = Change {
+            by: "import",
+            at: now,
+        };
+        posts::update(tx, id, &doc, Some(source), change).await?;
         report.updated += 1;
     }
     Ok(())

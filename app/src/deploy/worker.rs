@@ -56,11 +56,11 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(stage: &'static str, error: impl std::fmt::Display) -> Self {
+    fn new(stage: &'static str, error: impl std::fmt::Display, at: DateTime<Utc>) -> Self {
         Self {
             stage,
             message: error.to_string(),
-            at: Utc::now(),
+            at,
         }
     }
 }
@@ -158,9 +158,10 @@ impl Deployer {
                         everything = deployed.purged_everything,
                         "deployed"
                     );
-                    self.site.metrics.deployed(Utc::now());
+                    let now = self.site.clock().now();
+                    self.site.metrics.deployed(now);
                     self.update(|s| {
-                        s.last_success_at = Some(Utc::now());
+                        s.last_success_at = Some(now);
                         s.last = Some(deployed);
                         s.error = None;
                         s.failures = 0;
@@ -190,12 +191,13 @@ impl Deployer {
 
     /// One attempt: the bucket, then each CDN (see [`super::sequence`]).
     async fn deploy(&self, waiting: &Waiting) -> Result<Deployed, Failure> {
-        self.update(|s| s.last_attempt_at = Some(Utc::now()));
+        let now = self.site.clock().now();
+        self.update(|s| s.last_attempt_at = Some(now));
         let config = self
             .site
             .effective_config()
             .await
-            .map_err(|e| Failure::new("bucket", e))?;
+            .map_err(|e| Failure::new("bucket", e, now))?;
         let target = Target {
             bucket: config.deploy.bucket.as_deref(),
             bucket_options: BucketOptions {
@@ -211,7 +213,7 @@ impl Deployer {
         };
         let report = sequence::deploy(&self.site, &target, &changes, None)
             .await
-            .map_err(|e| Failure::new(e.stage(), e))?;
+            .map_err(|e| Failure::new(e.stage(), e, now))?;
         let mut deployed = Deployed {
             objects: report.bucket.map_or(0, |b| b.changes.len()),
             ..Deployed::default()

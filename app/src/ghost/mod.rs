@@ -19,7 +19,7 @@ use crate::content::redirects::{self, Redirect};
 use crate::store::posts::{self};
 use crate::store::tags::{self, TagFields};
 use crate::store::users::{self, Author};
-use crate::store::{Store, StoreError};
+use crate::store::{Change, Store, StoreError};
 pub use documents::PREVIEW_TAG;
 use export::Export;
 
@@ -244,19 +244,24 @@ pub async fn import(
     // Media first: a failed copy leaves the store untouched; extra files lose nothing.
     copy_media(options, &mut report)?;
 
+    let change = Change {
+        by: ORIGIN,
+        at: store.now(),
+    };
+    let now = change.at;
     let mut tx = store.write().await?;
     for (author, email) in &authors {
-        users::upsert(&mut tx, author, email.as_deref()).await?;
+        users::upsert(&mut tx, author, email.as_deref(), now).await?;
     }
     for fields in &tag_fields {
-        tags::upsert(&mut tx, fields).await?;
+        tags::upsert(&mut tx, fields, now).await?;
     }
     report.tags = data.tags.len();
     report.authors = data.users.len();
     for doc in &docs {
         match posts::id_by_slug(&mut tx, &doc.slug).await? {
             None => {
-                posts::insert(&mut tx, doc, None, ORIGIN).await?;
+                posts::insert(&mut tx, doc, None, change).await?;
                 report.added += 1;
             }
             Some(id) => {
@@ -272,21 +277,14 @@ pub async fn import(
                 if current.doc == *doc && !current.archived {
                     report.unchanged += 1;
                 } else {
-                    posts::update(&mut tx, id, doc, None, ORIGIN).await?;
+                    posts::update(&mut tx, id, doc, None, change).await?;
                     report.updated += 1;
                 }
             }
         }
     }
-    // The site's title and description, as settings (they override folio.toml).
-    let mut settings = Vec::new();
-    for key in ["title", "description"] {
-        if let Some(value) = data.setting(key).filter(|v| !v.is_empty()) {
-            settings.push((key.to_owned(), serde_json::Value::String(value)));
-        }
-    }
-    settings.extend(navigation(data, &mut report));
-    crate::store::settings::save(&mut tx, &settings).await?;
+    let settings = site_settings(data, &mut report);
+    crate::store::settings::save(&mut tx, &settings, now).await?;
     tx.commit().await?;
     if let Some(rules) = redirects {
         let target = options.content.join(redirects::FILE);
@@ -300,6 +298,22 @@ pub async fn import(
             })?;
     }
     Ok(report)
+}
+
+/// The site's title, description and navigation, as settings (they override
+/// folio.toml).
+fn site_settings(
+    data: &export::Data,
+    report: &mut GhostReport,
+) -> Vec<(String, serde_json::Value)> {
+    let mut settings = Vec::new();
+    for key in ["title", "description"] {
+        if let Some(value) = data.setting(key).filter(|v| !v.is_empty()) {
+            settings.push((key.to_owned(), serde_json::Value::String(value)));
+        }
+    }
+    settings.extend(navigation(data, report));
+    settings
 }
 
 /// Ghost's redirects in `file`, after those `content/redirects.yaml` has (a rule for

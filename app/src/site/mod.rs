@@ -113,8 +113,6 @@ pub struct Site {
     /// Builds write one output folder; they take turns.
     build_lock: Mutex<()>,
     pub metrics: crate::metrics::Metrics,
-    /// Where builds and the schedule read the time.
-    pub clock: Clock,
     /// Told when posts may have changed (any publish, which may have imported some;
     /// an edit in the admin), so the schedule looks again for the next time due.
     pub(crate) schedule_wake: tokio::sync::Notify,
@@ -173,7 +171,6 @@ impl Site {
             paths,
             build_lock: Mutex::new(()),
             metrics: crate::metrics::Metrics::new(),
-            clock: Clock::system(),
             schedule_wake: tokio::sync::Notify::new(),
             published: tokio::sync::broadcast::channel(64).0,
             preview_theme: std::sync::Mutex::new(None),
@@ -186,9 +183,18 @@ impl Site {
         self.published.subscribe()
     }
 
-    /// The site, reading the time from `clock` (a test's).
+    /// The site, reading the time from `clock` (a test's): its builds, its schedule
+    /// and its store alike.
     pub fn with_clock(self, clock: Clock) -> Self {
-        Self { clock, ..self }
+        Self {
+            store: self.store.with_clock(clock),
+            ..self
+        }
+    }
+
+    /// Where builds, the schedule, the store and the admin read the time.
+    pub fn clock(&self) -> &Clock {
+        self.store.clock()
     }
 
     /// The configuration a build uses: `folio.toml` and the environment, with the

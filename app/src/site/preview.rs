@@ -22,21 +22,24 @@ impl Site {
         sanitized: bool,
     ) -> Result<String, PublishError> {
         let config = self.effective_config().await?;
-        let site = self.clone();
+        let (site, now) = (self.clone(), self.clock().now());
         tokio::task::spawn_blocking(move || {
             let (theme_hash, theme) = site.preview_theme()?;
             let frame = Frame::new(&config, true, theme_hash, Images::none().signature());
             let slug = doc.slug.clone();
             let bodies = HashMap::from([(0, doc.markdown.clone())]);
-            let snapshot = Snapshot::single(StoredPost {
-                id: 0,
-                revision: 0,
-                doc,
-                source_path: None,
-                source_hash: None,
-                archived: false,
-                sanitized,
-            });
+            let snapshot = Snapshot::single(
+                StoredPost {
+                    id: 0,
+                    revision: 0,
+                    doc,
+                    source_path: None,
+                    source_hash: None,
+                    archived: false,
+                    sanitized,
+                },
+                now,
+            );
             let input = RenderInput {
                 snapshot: &snapshot,
                 bodies: &bodies,

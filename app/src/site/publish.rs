@@ -112,7 +112,7 @@ impl Site {
             return Ok(None);
         }
         let author = self.current_config().default_author;
-        let (content, now) = (&self.paths.content, self.clock.now());
+        let (content, now) = (&self.paths.content, self.clock().now());
         let report =
             crate::content::import_dir(&self.store, content, options.prune, &author, now).await?;
         Ok(Some(report))
@@ -131,7 +131,7 @@ impl Site {
         let (media, redirects) = (files.media, files.redirects?);
         let images = self.images(&media).await?;
         let frame = Frame::new(&config, drafts, files.theme, images.signature());
-        let now = self.clock.now();
+        let now = self.clock().now();
         let fingerprint =
             fingerprint::of_build(&self.store, &frame, (&media, &redirects), now).await?;
         let last_fingerprint = self.store.state(&self.state_key()).await?;
@@ -229,7 +229,7 @@ impl Site {
         drafts: bool,
         memory: Option<Memory>,
     ) -> Result<(Snapshot, Option<LastBuild>), StoreError> {
-        let now = self.clock.now();
+        let now = self.clock().now();
         if let Some(memory) = memory {
             let (snapshot, mut last) = memory.into_parts();
             if let Some((snapshot, changed)) = snapshot.refresh(&self.store, drafts, now).await? {

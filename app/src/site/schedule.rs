@@ -11,7 +11,7 @@ use super::Publisher;
 /// restart, the first publish shows whatever came due meanwhile.
 pub async fn run(publisher: Arc<Publisher>) {
     let site = publisher.site();
-    let (store, clock) = (&site.store, &site.clock);
+    let (store, clock) = (&site.store, site.clock());
     let mut due = store.due_count(clock.now()).await.unwrap_or_default();
     loop {
         let wait = match store.next_scheduled(clock.now()).await {

@@ -2,7 +2,6 @@
 //! arrive here already hashed or encrypted (see `admin::crypto`); sessions, tokens
 //! and the audit log have files of their own.
 
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
@@ -123,7 +122,7 @@ impl Store {
         password_hash: &str,
     ) -> Result<std::result::Result<i64, Taken>> {
         let mut tx = self.write().await?;
-        let id = insert_account(&mut tx, username, role, password_hash).await?;
+        let id = insert_account(&mut tx, username, role, password_hash, self.now()).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -131,7 +130,7 @@ impl Store {
     pub async fn set_password(&self, id: i64, password_hash: &str) -> Result<()> {
         sqlx::query("UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?")
             .bind(password_hash)
-            .bind(timestamp(Utc::now()))
+            .bind(timestamp(self.now()))
             .bind(id)
             .execute(self.pool())
             .await?;
@@ -141,7 +140,7 @@ impl Store {
     pub async fn set_role(&self, id: i64, role: Role) -> Result<bool> {
         let done = sqlx::query("UPDATE accounts SET role = ?, updated_at = ? WHERE id = ?")
             .bind(role.as_str())
-            .bind(timestamp(Utc::now()))
+            .bind(timestamp(self.now()))
             .bind(id)
             .execute(self.pool())
             .await?;
@@ -163,7 +162,7 @@ impl Store {
         )
         .bind(secret)
         .bind(step)
-        .bind(timestamp(Utc::now()))
+        .bind(timestamp(self.now()))
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -183,7 +182,7 @@ impl Store {
     pub async fn reset_totp(&self, id: i64) -> Result<()> {
         let mut tx = self.write().await?;
         sqlx::query("UPDATE accounts SET totp_secret = NULL, totp_last_step = NULL, updated_at = ? WHERE id = ?")
-            .bind(timestamp(Utc::now()))
+            .bind(timestamp(self.now()))
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -218,7 +217,7 @@ impl Store {
         let done = sqlx::query(
             "UPDATE recovery_codes SET used_at = ? WHERE account_id = ? AND hash = ? AND used_at IS NULL",
         )
-        .bind(timestamp(Utc::now()))
+        .bind(timestamp(self.now()))
         .bind(id)
         .bind(hash)
         .execute(self.pool())
@@ -331,6 +330,7 @@ pub(super) async fn insert_account(
     username: &str,
     role: Role,
     password_hash: &str,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> Result<std::result::Result<i64, Taken>> {
     if let Some(taken) = username_taken(tx, username).await? {
         return Ok(Err(taken));
@@ -339,7 +339,7 @@ pub(super) async fn insert_account(
         .fetch_one(&mut *tx)
         .await?;
     let role = if first == 1 { Role::Owner } else { role };
-    let now = timestamp(Utc::now());
+    let now = timestamp(at);
     let slug = super::users::author_slug(username);
     let user_id: i64 = sqlx::query_scalar(
         "INSERT INTO users (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) \

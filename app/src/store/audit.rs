@@ -1,6 +1,5 @@
 //! The audit log: who did what, from where, and when.
 
-use chrono::Utc;
 use serde::Serialize;
 use sqlx::FromRow;
 
@@ -29,7 +28,7 @@ impl Store {
         sqlx::query(
             "INSERT INTO audit_log (at, actor, action, target, ip, detail) VALUES (?, ?, ?, ?, ?, ?)",
         )
-        .bind(timestamp(Utc::now()))
+        .bind(timestamp(self.now()))
         .bind(actor)
         .bind(action)
         .bind(target)

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     #[default]
@@ -99,6 +101,15 @@ pub struct PostDoc {
     /// gave it (a Ghost import keeps Ghost's post id).
     pub feed_id: Option<String>,
     pub markdown: String,
+}
+
+/// Who made a change to a post and when: what its revision, its unpublished changes
+/// or its trashing record.
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    /// A person (`admin:name`), `import`, `ghost`...
+    pub by: &'a str,
+    pub at: DateTime<Utc>,
 }
 
 /// A post as the store holds it.

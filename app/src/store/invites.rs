@@ -57,7 +57,7 @@ impl Store {
         .bind(username)
         .bind(role.as_str())
         .bind(invited_by)
-        .bind(timestamp(Utc::now()))
+        .bind(timestamp(self.now()))
         .bind(timestamp(expires))
         .fetch_one(&mut *tx)
         .await?;
@@ -67,7 +67,7 @@ impl Store {
 
     /// The invitations still usable, oldest first (expired ones are dropped).
     pub async fn invites(&self) -> Result<Vec<Invite>> {
-        let now = timestamp(Utc::now());
+        let now = timestamp(self.now());
         sqlx::query("DELETE FROM invites WHERE expires_at <= ?")
             .bind(&now)
             .execute(self.pool())
@@ -85,7 +85,7 @@ impl Store {
             "SELECT {COLUMNS} FROM invites WHERE hash = ? AND expires_at > ?"
         ))
         .bind(hash)
-        .bind(timestamp(Utc::now()))
+        .bind(timestamp(self.now()))
         .fetch_optional(self.pool())
         .await?)
     }
@@ -112,7 +112,7 @@ impl Store {
             "DELETE FROM invites WHERE hash = ? AND expires_at > ? RETURNING username, role",
         )
         .bind(hash)
-        .bind(timestamp(Utc::now()))
+        .bind(timestamp(self.now()))
         .fetch_optional(&mut *tx)
         .await?;
         let Some((username, role)) = invite else {
@@ -120,7 +120,7 @@ impl Store {
         };
         let role = Role::parse(&role).unwrap_or(Role::Author);
         // Dropped without a commit when taken: the invitation stays as it was.
-        let id = match insert_account(&mut tx, &username, role, password_hash).await? {
+        let id = match insert_account(&mut tx, &username, role, password_hash, self.now()).await? {
             Ok(id) => id,
             Err(taken) => return Ok(Err(Refused::Taken(taken))),
         };

@@ -92,7 +92,7 @@ impl Store {
     /// (posts matching in all, this page of them, in the filter's order).
     pub async fn list_posts(&self, filter: &PostFilter) -> Result<(i64, Vec<PostListItem>)> {
         let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM posts p WHERE ");
-        push_filter(&mut count, filter);
+        push_filter(&mut count, filter, self.now());
         let total: i64 = count.build_query_scalar().fetch_one(self.pool()).await?;
 
         // A scheduled post whose time has come is live: it shows as published.
@@ -100,7 +100,7 @@ impl Store {
             "SELECT p.id, p.kind, p.slug, p.title, \
              CASE WHEN p.status = 'scheduled' AND p.published_at <= ",
         );
-        select.push_bind(super::timestamp(chrono::Utc::now())).push(
+        select.push_bind(super::timestamp(self.now())).push(
             " THEN 'published' ELSE p.status END AS status, p.published_at, p.updated_at, \
              p.modified_at, p.excerpt, p.revision, p.deleted_at, \
              EXISTS (SELECT 1 FROM post_pending pp WHERE pp.post_id = p.id) AS pending, \
@@ -110,7 +110,7 @@ impl Store {
                JOIN users u ON u.id = pa.user_id WHERE pa.post_id = p.id ORDER BY pa.sort_order)) AS authors \
              FROM posts p WHERE ",
         );
-        push_filter(&mut select, filter);
+        push_filter(&mut select, filter, self.now());
         select
             .push(filter.sort.order_by())
             .push(" LIMIT ")
@@ -153,7 +153,12 @@ impl Store {
     }
 }
 
-fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &PostFilter) {
+/// The `WHERE` of a post list; `now` tells live scheduled posts from waiting ones.
+fn push_filter(
+    query: &mut QueryBuilder<'_, Sqlite>,
+    filter: &PostFilter,
+    now: chrono::DateTime<chrono::Utc>,
+) {
     query.push(if filter.trashed {
         "p.deleted_at IS NOT NULL"
     } else {
@@ -163,7 +168,7 @@ fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &PostFilter) {
         query.push(" AND p.kind = ").push_bind(kind.clone());
     }
     if let Some(status) = &filter.status {
-        let now = super::timestamp(chrono::Utc::now());
+        let now = super::timestamp(now);
         match status.as_str() {
             "published" => query
                 .push(" AND (p.status = 'published' OR (p.status = 'scheduled' AND p.published_at <= ")

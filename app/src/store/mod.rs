@@ -33,8 +33,10 @@ use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 
+use crate::clock::Clock;
+
 pub use accounts::{Account, Role, Taken};
-pub use doc::{Kind, PostDoc, Status, StoredPost};
+pub use doc::{Change, Kind, PostDoc, Status, StoredPost};
 pub use snapshot::Snapshot;
 /// The connection the store's functions take: a [`Read`] or a [`Write`].
 pub use sqlx::SqliteConnection as Connection;
@@ -106,6 +108,8 @@ pub(crate) fn private_file(path: &Path) -> std::io::Result<()> {
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
+    /// Where every time the store writes comes from (a test's, or the system's).
+    clock: Clock,
 }
 
 impl Store {
@@ -150,9 +154,25 @@ impl Store {
         let store = Self {
             pool,
             path: path.to_owned(),
+            clock: Clock::system(),
         };
         store.fill_digests().await?;
         Ok(store)
+    }
+
+    /// The store, reading the time from `clock` (a test's).
+    pub fn with_clock(self, clock: Clock) -> Self {
+        Self { clock, ..self }
+    }
+
+    /// The clock every time the store writes comes from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The time now, by [`Store::clock`].
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// The database file (its WAL and shared-memory files sit beside it).

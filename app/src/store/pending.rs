@@ -2,11 +2,10 @@
 //! what the site shows; its pending changes wait beside it until the post is updated
 //! (they become its next revision) or they are discarded.
 
-use chrono::Utc;
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 
-use super::doc::PostDoc;
+use super::doc::{Change, PostDoc};
 use super::{timestamp, Result, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -58,7 +57,7 @@ pub async fn save(
     base: i64,
     doc: &PostDoc,
     sanitized: bool,
-    by: &str,
+    change: Change<'_>,
 ) -> Result<Pending> {
     let document = serde_json::to_string(doc).expect("a PostDoc serializes");
     sqlx::query(
@@ -71,8 +70,8 @@ pub async fn save(
     .bind(id)
     .bind(base)
     .bind(document)
-    .bind(by)
-    .bind(timestamp(Utc::now()))
+    .bind(change.by)
+    .bind(timestamp(change.at))
     .bind(sanitized)
     .execute(&mut *conn)
     .await?;

@@ -12,6 +12,7 @@ use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::bodies::set_bodies;
+use super::doc::Change;
 use super::revisions::{keep_superseded_body, record_revisions};
 use super::sources::Source;
 use super::{parse_timestamp, tags, timestamp, users, Result, StoreError, BATCH};
@@ -85,7 +86,7 @@ pub async fn insert(
     conn: &mut SqliteConnection,
     doc: &PostDoc,
     source: Option<Source<'_>>,
-    origin: &str,
+    change: Change<'_>,
 ) -> Result<i64> {
     let digest = Digest::of(&doc.markdown);
     let post = NewPost {
@@ -93,7 +94,7 @@ pub async fn insert(
         source,
         digest: &digest,
     };
-    Ok(insert_many(conn, &[post], origin).await?[0])
+    Ok(insert_many(conn, &[post], change).await?[0])
 }
 
 /// Creates posts (revision 1 each), a few statements per batch rather than per post;
@@ -101,9 +102,9 @@ pub async fn insert(
 pub async fn insert_many(
     conn: &mut SqliteConnection,
     items: &[NewPost<'_>],
-    origin: &str,
+    change: Change<'_>,
 ) -> Result<Vec<i64>> {
-    let now = timestamp(Utc::now());
+    let now = timestamp(change.at);
     let mut ids = Vec::with_capacity(items.len());
     for chunk in items.chunks(BATCH) {
         let mut insert = QueryBuilder::<Sqlite>::new(format!(
@@ -132,10 +133,10 @@ pub async fn insert_many(
                 .collect()
         };
         tags::POST_TAGS
-            .set_named(conn, &links(|d| &d.tags), true)
+            .set_named(conn, &links(|d| &d.tags), true, change.at)
             .await?;
         users::POST_AUTHORS
-            .set_named(conn, &links(|d| &d.authors), true)
+            .set_named(conn, &links(|d| &d.authors), true, change.at)
             .await?;
         let bodies: Vec<(i64, &PostDoc)> = chunk
             .iter()
@@ -148,7 +149,7 @@ pub async fn insert_many(
             .zip(&chunk_ids)
             .map(|(post, id)| (*id, 1, post.doc))
             .collect();
-        record_revisions(conn, &docs, origin).await?;
+        record_revisions(conn, &docs, change).await?;
         ids.extend(chunk_ids);
     }
     Ok(ids)
@@ -161,7 +162,7 @@ pub async fn update(
     id: i64,
     doc: &PostDoc,
     source: Option<Source<'_>>,
-    origin: &str,
+    change: Change<'_>,
 ) -> Result<i64> {
     let digest = Digest::of(&doc.markdown);
     let mut update = QueryBuilder::<Sqlite>::new(format!("UPDATE posts SET ({DOC_COLUMNS}) = ("));
@@ -174,7 +175,7 @@ pub async fn update(
         .push(", source_hash), source_stamp = coalesce(")
         .push_bind(source.map(|s| s.stamp))
         .push(", source_stamp), revision = revision + 1, deleted_at = NULL, trashed = 0, modified_at = ")
-        .push_bind(timestamp(Utc::now()))
+        .push_bind(timestamp(change.at))
         .push(" WHERE id = ")
         .push_bind(id)
         .push(" RETURNING revision");
@@ -182,19 +183,19 @@ pub async fn update(
     keep_superseded_body(conn, id).await?;
     set_bodies(conn, &[(id, doc)]).await?;
     tags::POST_TAGS
-        .set_named(conn, &[(id, doc.tags.clone())], false)
+        .set_named(conn, &[(id, doc.tags.clone())], false, change.at)
         .await?;
     users::POST_AUTHORS
-        .set_named(conn, &[(id, doc.authors.clone())], false)
+        .set_named(conn, &[(id, doc.authors.clone())], false, change.at)
         .await?;
-    record_revisions(conn, &[(id, revision, doc)], origin).await?;
+    record_revisions(conn, &[(id, revision, doc)], change).await?;
     Ok(revision)
 }
 
 /// Moves a post to the trash: out of every build, kept with its revisions, and kept
 /// there by the import while its file does not change.
-pub async fn trash(conn: &mut SqliteConnection, id: i64) -> Result<()> {
-    archive(conn, id).await?;
+pub async fn trash(conn: &mut SqliteConnection, id: i64, at: DateTime<Utc>) -> Result<()> {
+    archive(conn, id, at).await?;
     sqlx::query("UPDATE posts SET trashed = 1 WHERE id = ?")
         .bind(id)
         .execute(&mut *conn)
@@ -203,9 +204,9 @@ pub async fn trash(conn: &mut SqliteConnection, id: i64) -> Result<()> {
 }
 
 /// Takes a post out of every build, keeping it and its revisions.
-pub async fn archive(conn: &mut SqliteConnection, id: i64) -> Result<()> {
+pub async fn archive(conn: &mut SqliteConnection, id: i64, at: DateTime<Utc>) -> Result<()> {
     sqlx::query("UPDATE posts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
-        .bind(timestamp(Utc::now()))
+        .bind(timestamp(at))
         .bind(id)
         .execute(&mut *conn)
         .await?;

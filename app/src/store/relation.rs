@@ -4,7 +4,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
@@ -33,11 +33,12 @@ impl Relation {
     /// The ids of the rows called `names`, by name: the row of that exact name, else
     /// the row of its slug (so `Rust` and `rust` are one tag), else the row that had
     /// that slug before a rename (a file naming a tag renamed in the admin finds it),
-    /// else a new row.
+    /// else a new row (made `at`).
     pub(crate) async fn ensure(
         &self,
         conn: &mut SqliteConnection,
         names: &[&String],
+        at: DateTime<Utc>,
     ) -> Result<HashMap<String, i64>> {
         let exact: Vec<String> = names.iter().map(|n| (*n).clone()).collect();
         let mut ids = ids_by_column(conn, self.table, "name", &exact).await?;
@@ -54,7 +55,7 @@ impl Relation {
             .cloned()
             .collect();
         by_slug.extend(self.ids_by_alias(conn, &unknown).await?);
-        let now = timestamp(Utc::now());
+        let now = timestamp(at);
         let insert = format!(
             "INSERT INTO {} (slug, name, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
             self.table
@@ -101,15 +102,17 @@ impl Relation {
         Ok(ids)
     }
 
-    /// Makes each post's links the rows named, in order, creating missing ones.
+    /// Makes each post's links the rows named, in order, creating missing ones (made
+    /// `at`).
     pub(crate) async fn set_named(
         &self,
         conn: &mut SqliteConnection,
         posts: &[(i64, Vec<String>)],
         fresh: bool,
+        at: DateTime<Utc>,
     ) -> Result<()> {
         let names: Vec<&String> = posts.iter().flat_map(|(_, names)| names).collect();
-        let ids = self.ensure(conn, &names).await?;
+        let ids = self.ensure(conn, &names, at).await?;
         let links: Vec<(i64, Vec<i64>)> = posts
             .iter()
             .map(|(post, names)| (*post, names.iter().map(|n| ids[n]).collect()))

@@ -2,10 +2,9 @@
 //! revision's body is the post's own (in `post_bodies`); a revision gets its body
 //! when a newer one supersedes it.
 
-use chrono::Utc;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
-use super::doc::PostDoc;
+use super::doc::{Change, PostDoc};
 use super::{timestamp, Result, StoreError};
 
 /// Appends revisions: (post id, number, document), each the post's current one, so
@@ -14,16 +13,16 @@ use super::{timestamp, Result, StoreError};
 pub(super) async fn record_revisions(
     conn: &mut SqliteConnection,
     docs: &[(i64, i64, &PostDoc)],
-    origin: &str,
+    change: Change<'_>,
 ) -> Result<()> {
-    let now = timestamp(Utc::now());
+    let now = timestamp(change.at);
     let mut insert = QueryBuilder::<Sqlite>::new(
         "INSERT INTO revisions (post_id, number, source, created_at, document) ",
     );
     insert.push_values(docs, |mut row, (id, number, doc)| {
         row.push_bind(*id)
             .push_bind(*number)
-            .push_bind(origin)
+            .push_bind(change.by)
             .push_bind(&now)
             .push_bind(document_without_body(doc));
     });

@@ -23,7 +23,7 @@ impl Store {
         ip: &str,
         user_agent: Option<&str>,
     ) -> Result<()> {
-        let now = timestamp(Utc::now());
+        let now = timestamp(self.now());
         sqlx::query(
             "INSERT INTO sessions (hash, account_id, created_at, last_seen_at, expires_at, ip, user_agent) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -51,7 +51,7 @@ impl Store {
 
     pub async fn touch_session(&self, hash: &str) -> Result<()> {
         sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE hash = ?")
-            .bind(timestamp(Utc::now()))
+            .bind(timestamp(self.now()))
             .bind(hash)
             .execute(self.pool())
             .await?;
@@ -79,7 +79,7 @@ impl Store {
     pub async fn expire_sessions(&self, idle_before: DateTime<Utc>) -> Result<u64> {
         Ok(
             sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?")
-                .bind(timestamp(Utc::now()))
+                .bind(timestamp(self.now()))
                 .bind(timestamp(idle_before))
                 .execute(self.pool())
                 .await?

@@ -1,7 +1,7 @@
 //! Site settings saved through the admin API (JSON values by key); they override
 //! `folio.toml` when the site is rendered.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use sqlx::SqliteConnection;
@@ -27,7 +27,7 @@ impl Store {
     /// Saves (Some) or forgets (None) settings, all in one transaction.
     pub async fn save_settings(&self, changes: &[(String, Option<Value>)]) -> Result<()> {
         let mut tx = self.write().await?;
-        let now = timestamp(Utc::now());
+        let now = timestamp(self.now());
         for (key, value) in changes {
             match value {
                 Some(value) => {
@@ -56,8 +56,12 @@ impl Store {
 
 /// Saves `settings` in the caller's transaction (an import's); a value saved already
 /// is left as it is, with its time.
-pub async fn save(conn: &mut SqliteConnection, settings: &[(String, Value)]) -> Result<()> {
-    let now = timestamp(Utc::now());
+pub async fn save(
+    conn: &mut SqliteConnection,
+    settings: &[(String, Value)],
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let now = timestamp(at);
     for (key, value) in settings {
         sqlx::query(
             "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3) \

@@ -207,8 +207,8 @@ fn index_of(ids: impl Iterator<Item = i64>) -> HashMap<i64, usize> {
 impl Snapshot {
     /// A snapshot of one post alone, its tags and authors taken from its document:
     /// what a preview renders. The body stays in the document, where the preview's
-    /// build reads it.
-    pub fn single(mut post: StoredPost) -> Self {
+    /// build reads it; `taken_at` is when the preview renders.
+    pub fn single(mut post: StoredPost, taken_at: DateTime<Utc>) -> Self {
         let digest = Digest::of(&post.doc.markdown);
         let tags: Vec<Tag> = post
             .doc
@@ -236,7 +236,7 @@ impl Snapshot {
             tags,
             authors,
             version: 0,
-            taken_at: Utc::now(),
+            taken_at,
         }
     }
 }

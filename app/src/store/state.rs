@@ -57,7 +57,7 @@ impl Store {
         )
         .bind(key)
         .bind(value)
-        .bind(timestamp(Utc::now()))
+        .bind(timestamp(self.now()))
         .execute(self.pool())
         .await?;
         Ok(())

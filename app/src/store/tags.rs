@@ -16,7 +16,9 @@ pub(crate) const POST_TAGS: Relation = Relation {
 };
 
 /// A tag as the renderer and the API see it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct Tag {
     pub id: i64,
     pub slug: String,
@@ -128,8 +130,12 @@ async fn one(conn: &mut SqliteConnection, id: i64) -> Result<Option<Tag>> {
 }
 
 /// Creates or updates the tag with this slug (a migration keeps the slugs it had).
-pub async fn upsert(conn: &mut SqliteConnection, fields: &TagFields) -> Result<()> {
-    let now = timestamp(chrono::Utc::now());
+pub async fn upsert(
+    conn: &mut SqliteConnection,
+    fields: &TagFields,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let now = timestamp(at);
     sqlx::query(
         "INSERT INTO tags (slug, name, description, feature_image, meta_title, meta_description, \
          created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
@@ -202,7 +208,7 @@ impl Store {
         if let Some(refused) = taken(&mut tx, TAG_NAMES, None, &fields.name, &fields.slug).await? {
             return Ok(Err(refused));
         }
-        let now = timestamp(chrono::Utc::now());
+        let now = timestamp(self.now());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO tags (slug, name, description, feature_image, meta_title, meta_description, \
              created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -254,7 +260,7 @@ impl Store {
         .bind(&fields.feature_image)
         .bind(&fields.meta_title)
         .bind(&fields.meta_description)
-        .bind(timestamp(chrono::Utc::now()))
+        .bind(timestamp(self.now()))
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -1,7 +1,6 @@
 //! API tokens: a hash of each token, its account and scopes, when it was last used
 //! and whether it is revoked.
 
-use chrono::Utc;
 use serde::Serialize;
 use sqlx::FromRow;
 
@@ -34,7 +33,7 @@ impl Store {
         .bind(name)
         .bind(scopes)
         .bind(hash)
-        .bind(timestamp(Utc::now()))
+        .bind(timestamp(self.now()))
         .fetch_one(self.pool())
         .await?)
     }
@@ -45,7 +44,7 @@ impl Store {
             "UPDATE api_tokens SET last_used_at = ? WHERE hash = ? AND revoked_at IS NULL \
              RETURNING id, account_id, name, scopes, created_at, last_used_at, revoked_at",
         )
-        .bind(timestamp(Utc::now()))
+        .bind(timestamp(self.now()))
         .bind(hash)
         .fetch_optional(self.pool())
         .await?)
@@ -65,7 +64,7 @@ impl Store {
         Ok(sqlx::query_scalar(
             "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING name",
         )
-        .bind(timestamp(Utc::now()))
+        .bind(timestamp(self.now()))
         .bind(id)
         .fetch_optional(self.pool())
         .await?)

@@ -28,7 +28,9 @@ pub fn author_slug(name: &str) -> String {
 }
 
 /// An author as the renderer sees it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct Author {
     pub id: i64,
     pub slug: String,
@@ -125,8 +127,9 @@ pub async fn upsert(
     conn: &mut SqliteConnection,
     author: &Author,
     email: Option<&str>,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    let now = timestamp(chrono::Utc::now());
+    let now = timestamp(at);
     sqlx::query(
         "INSERT INTO users (slug, name, email, bio, profile_image, website, location, created_at, \
          updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) \
@@ -200,7 +203,7 @@ impl Store {
             )
             .bind(&before.slug)
             .bind(id)
-            .bind(timestamp(chrono::Utc::now()))
+            .bind(timestamp(self.now()))
             .execute(&mut *tx)
             .await?;
             // Capped, so renames cannot fill the site with redirect pages.
@@ -223,7 +226,7 @@ impl Store {
         .bind(&fields.profile_image)
         .bind(&fields.website)
         .bind(&fields.location)
-        .bind(timestamp(chrono::Utc::now()))
+        .bind(timestamp(self.now()))
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -11,14 +11,15 @@ use axum::extract::State;
 use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::admin::auth::{Caller, Need};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::sitewide::publish::PublishSummary;
 use crate::admin::Admin;
 use crate::content::frontmatter::{self, Defaults};
-use crate::admin::sitewide::publish::PublishSummary;
 use crate::content::import::ImportReport;
 use crate::site::PublishOptions;
 use crate::store::Kind;
@@ -101,7 +102,8 @@ fn check_kind(path: &str, bytes: &[u8]) -> Result<(), String> {
         Some(ext) => ext,
         None => "",
     };
-    let actual = crate::admin::content::media::image_extension(bytes).map_err(|m| format!("{path}: {m}"))?;
+    let actual =
+        crate::admin::content::media::image_extension(bytes).map_err(|m| format!("{path}: {m}"))?;
     if actual == ext {
         Ok(())
     } else {
@@ -118,7 +120,8 @@ fn target(root: &Path, path: &str) -> Result<PathBuf, String> {
 type Changes = (Vec<(PathBuf, Vec<u8>)>, Vec<PathBuf>);
 
 /// Checks every file of a push (paths, types, front matter) without touching disk.
-fn check(root: &Path, upload: &Upload, author: &str) -> ApiResult<Changes> {
+/// Checks every file of `upload` (Markdown parsed as at `now`) before any is written.
+fn check(root: &Path, upload: &Upload, author: &str, now: DateTime<Utc>) -> ApiResult<Changes> {
     let mut writes = Vec::with_capacity(upload.files.len());
     for (i, file) in upload.files.iter().enumerate() {
         let field = format!("files[{i}]");
@@ -145,7 +148,7 @@ fn check(root: &Path, upload: &Upload, author: &str) -> ApiResult<Changes> {
                     Kind::Post
                 },
                 author,
-                now: chrono::Utc::now(),
+                now,
             };
             frontmatter::parse(&file.path, text, &defaults).map_err(|e| bad(e.to_string()))?;
         }
@@ -190,11 +193,11 @@ pub(in crate::admin) async fn upload(
     caller.require(Need::PushContent)?;
     let upload: Upload = from_json(body)?;
     let root = admin.site.paths.content.clone();
-    let author = admin.site.current_config().default_author;
+    let (author, now) = (admin.site.current_config().default_author, admin.now());
     // Everything is checked before anything is written, off the async threads (front
     // matter parsing is CPU work).
     let (upload, writes, deletes) = tokio::task::spawn_blocking(move || {
-        check(&root, &upload, &author).map(|(w, d)| (upload, w, d))
+        check(&root, &upload, &author, now).map(|(w, d)| (upload, w, d))
     })
     .await
     .map_err(ApiError::internal)??;

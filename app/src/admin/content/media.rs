@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{Datelike, Utc};
+use chrono::Datelike;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -70,7 +70,7 @@ pub(in crate::admin) async fn upload(
     let ext = image_extension(&bytes).map_err(|m| ApiError::field("file", m))?;
     let size = imagesize::blob_size(&bytes)
         .map_err(|_| ApiError::field("file", "the image is damaged: its size cannot be read"))?;
-    let now = Utc::now();
+    let now = admin.now();
     let rel_dir = format!("images/{}/{:02}", now.year(), now.month());
     let dir = admin.site.paths.content.join(&rel_dir);
     crate::admin::content::quota::check_free_space(&dir, bytes.len() as u64)?;

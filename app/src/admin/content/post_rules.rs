@@ -2,18 +2,22 @@
 //! the document, code injection and raw HTML by role, a slug free, an edit made on
 //! the current revision.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::admin::auth::Caller;
-use crate::admin::error::{ApiError, ApiResult};
 use crate::admin::content::post_view::{is_live, PostView};
+use crate::admin::error::{ApiError, ApiResult};
 use crate::admin::Admin;
 use crate::content::{validate_alias, validate_slug};
 use crate::store::{pending, posts, Connection, PostDoc, Role, Status, StoredPost};
 
 /// Fills defaults and checks a document before it is stored.
-pub(in crate::admin) async fn prepare(admin: &Admin, caller: &Caller, doc: &mut PostDoc) -> ApiResult<()> {
+pub(in crate::admin) async fn prepare(
+    admin: &Admin,
+    caller: &Caller,
+    doc: &mut PostDoc,
+) -> ApiResult<()> {
     doc.title = doc.title.trim().to_owned();
     if doc.title.is_empty() {
         return Err(ApiError::field("title", "a title is required"));
@@ -40,11 +44,12 @@ pub(in crate::admin) async fn prepare(admin: &Admin, caller: &Caller, doc: &mut 
     if doc.authors.is_empty() {
         doc.authors.extend(admin.author_name(caller).await?);
     }
+    let now = admin.now();
     match doc.status {
-        Status::Published if doc.published_at.is_none() => doc.published_at = Some(Utc::now()),
+        Status::Published if doc.published_at.is_none() => doc.published_at = Some(now),
         // A date still to come schedules the post, as it does in front matter: never
         // live now and dated later, at the top of the site.
-        Status::Published if doc.published_at.is_some_and(|at| at > Utc::now()) => {
+        Status::Published if doc.published_at.is_some_and(|at| at > now) => {
             doc.status = Status::Scheduled;
         }
         Status::Scheduled if doc.published_at.is_none() => {
@@ -162,17 +167,16 @@ pub(in crate::admin) fn own_profile(caller: &Caller) -> Option<i64> {
     (caller.account.role() == Role::Author).then(|| caller.account.user_id.unwrap_or(-1))
 }
 
-/// 409 with the current version when an edit started from another revision.
 /// 409 unless the edit started from the post's current revision and from its current
 /// unpublished changes (`saves_seen`: how many saves made them, 0 for none). The answer
 /// carries the current version, unpublished changes included.
 pub(in crate::admin) async fn check_revision(
     conn: &mut Connection,
     current: &StoredPost,
-    based_on: i64,
-    saves_seen: i64,
+    (based_on, saves_seen): (i64, i64),
+    now: DateTime<Utc>,
 ) -> ApiResult<Option<pending::Pending>> {
-    let live = is_live(&current.doc) && !current.archived;
+    let live = is_live(&current.doc, now) && !current.archived;
     let pending = pending::get(conn, current.id).await?.filter(|_| live);
     let saves = pending.as_ref().map_or(0, |p| p.saves);
     if current.revision == based_on && saves == saves_seen {
@@ -189,7 +193,7 @@ pub(in crate::admin) async fn check_revision(
     };
     Err(ApiError::conflict(message)
         .with_field("revision")
-        .with_extra(json!({ "current": PostView::with_pending(conn, current).await? })))
+        .with_extra(json!({ "current": PostView::with_pending(conn, current, now).await? })))
 }
 
 /// 409 when `slug` belongs to a post other than `id`.
@@ -217,7 +221,10 @@ pub(in crate::admin) async fn check_slug(
 
 /// The name an author's posts carry, when the caller is an author (who sees and
 /// bylines their own posts only); None for editors and owners.
-pub(in crate::admin) async fn own_name(admin: &Admin, caller: &Caller) -> ApiResult<Option<String>> {
+pub(in crate::admin) async fn own_name(
+    admin: &Admin,
+    caller: &Caller,
+) -> ApiResult<Option<String>> {
     if caller.account.role() != Role::Author {
         return Ok(None);
     }

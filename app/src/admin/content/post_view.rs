@@ -1,7 +1,7 @@
 //! A post as the API shows it: its document plus id, revision and where it is, and
 //! its unpublished changes beside it.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -43,11 +43,11 @@ pub(in crate::admin) struct PendingView {
 }
 
 impl PostView {
-    /// `post` as the API shows it; a scheduled post whose time has come shows as
-    /// what it is, published.
-    pub(in crate::admin) fn of(post: &StoredPost) -> Self {
+    /// `post` as the API shows it at `now`; a scheduled post whose time has come
+    /// shows as what it is, published.
+    pub(in crate::admin) fn of(post: &StoredPost, now: DateTime<Utc>) -> Self {
         let mut doc = post.doc.clone();
-        if is_live(&doc) {
+        if is_live(&doc, now) {
             doc.status = Status::Published;
         }
         PostView {
@@ -66,11 +66,12 @@ impl PostView {
     pub(in crate::admin) async fn with_pending(
         conn: &mut Connection,
         post: &StoredPost,
+        now: DateTime<Utc>,
     ) -> ApiResult<Self> {
-        let mut view = Self::of(post);
+        let mut view = Self::of(post, now);
         // Changes wait only beside a live post: one unpublished since (by its file,
         // say) is edited as it is.
-        let live = is_live(&post.doc) && !post.archived;
+        let live = is_live(&post.doc, now) && !post.archived;
         if let Some(pending) = pending::get(conn, post.id).await?.filter(|_| live) {
             view.pending = Some(PendingView {
                 saves: pending.saves,
@@ -84,11 +85,12 @@ impl PostView {
     }
 }
 
-/// Whether the site shows `doc` (when not trashed): published, or scheduled and due.
-pub(in crate::admin) fn is_live(doc: &PostDoc) -> bool {
+/// Whether the site shows `doc` at `now` (when not trashed): published, or scheduled
+/// and due.
+pub(in crate::admin) fn is_live(doc: &PostDoc, now: DateTime<Utc>) -> bool {
     match doc.status {
         Status::Published => true,
-        Status::Scheduled => doc.published_at.is_some_and(|at| at <= Utc::now()),
+        Status::Scheduled => doc.published_at.is_some_and(|at| at <= now),
         Status::Draft => false,
     }
 }

@@ -12,16 +12,16 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::admin::auth::{Caller, Need};
-use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::content::post_rules::{
     check_code_injection, check_owner, check_reader, check_revision, check_save, check_slug,
     own_profile, prepare, sanitized_after,
 };
 use crate::admin::content::post_view::{is_live, PostView};
+use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::Admin;
 use crate::store::listing::{PostFilter, PostListItem, Sort};
 use crate::store::{pending, posts};
-use crate::store::{Connection, PostDoc, Read, Status, StoredPost, Write};
+use crate::store::{Change, Connection, PostDoc, Read, Status, StoredPost, Write};
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -128,7 +128,9 @@ pub(in crate::admin) async fn get(
 ) -> ApiResult<Json<PostView>> {
     caller.require(Need::ReadContent)?;
     let (mut conn, post) = read_post(&admin, &caller, id).await?;
-    Ok(Json(PostView::with_pending(&mut conn, &post).await?))
+    Ok(Json(
+        PostView::with_pending(&mut conn, &post, admin.now()).await?,
+    ))
 }
 
 /// The fields a request may send: those of the front matter (and `revision` on update).
@@ -201,7 +203,12 @@ pub(in crate::admin) async fn create(
     check_code_injection(&caller, &doc, None)?;
     let mut tx = write(&admin).await?;
     check_slug(&mut tx, &doc.slug, None).await?;
-    let id = posts::insert(&mut tx, &doc, None, &caller.origin()).await?;
+    let origin = caller.origin();
+    let change = Change {
+        by: &origin,
+        at: admin.now(),
+    };
+    let id = posts::insert(&mut tx, &doc, None, change).await?;
     posts::set_sanitized(&mut tx, id, sanitized_after(&caller, None, false)?).await?;
     let post = load(&mut tx, id).await?;
     tx.commit().await?;
@@ -209,7 +216,7 @@ pub(in crate::admin) async fn create(
     caller
         .audit(&admin, "post.created", Some(&doc.slug), None)
         .await;
-    Ok((StatusCode::CREATED, Json(PostView::of(&post))))
+    Ok((StatusCode::CREATED, Json(PostView::of(&post, admin.now()))))
 }
 
 /// An update: what it says of itself, and the fields it changes.
@@ -244,7 +251,10 @@ pub(in crate::admin) async fn update(
     Body(body): Body,
 ) -> ApiResult<Json<PostView>> {
     caller.require(Need::WriteContent)?;
-    check_fields(&as_object(body.clone())?, &["revision", "pending", "publish", "trust_html"])?;
+    check_fields(
+        &as_object(body.clone())?,
+        &["revision", "pending", "publish", "trust_html"],
+    )?;
     let update: PostUpdate = from_json(body)?;
     let based_on = update.revision.ok_or_else(|| {
         ApiError::field(
@@ -258,7 +268,7 @@ pub(in crate::admin) async fn update(
         caller.require(Need::Publish)?;
     }
     let (mut tx, current) = write_post(&admin, &caller, id).await?;
-    let waiting = check_revision(&mut tx, &current, based_on, saves_seen).await?;
+    let waiting = check_revision(&mut tx, &current, (based_on, saves_seen), admin.now()).await?;
     // The edit applies to what the editor showed: the unpublished changes, if any.
     let before = match &waiting {
         Some(p) => StoredPost {
@@ -275,11 +285,16 @@ pub(in crate::admin) async fn update(
     let mut doc: PostDoc = from_json(merged)?;
     let pair = (&current, &before);
     let sanitized = check_save(&admin, &caller, &mut tx, &mut doc, pair, trust_html).await?;
-    let stays_live = is_live(&current.doc) && !current.archived && is_live(&doc);
+    let stays_live =
+        is_live(&current.doc, admin.now()) && !current.archived && is_live(&doc, admin.now());
     if stays_live && !publish {
         let (revision, actor) = (current.revision, caller.actor());
-        let saved = pending::save(&mut tx, id, revision, &doc, sanitized, &actor).await?;
-        let reply = PostView::with_pending(&mut tx, &current).await?;
+        let change = Change {
+            by: &actor,
+            at: admin.now(),
+        };
+        let saved = pending::save(&mut tx, id, revision, &doc, sanitized, change).await?;
+        let reply = PostView::with_pending(&mut tx, &current, admin.now()).await?;
         tx.commit().await?;
         let detail = format!("save {} on revision {}", saved.saves, current.revision);
         caller
@@ -290,7 +305,7 @@ pub(in crate::admin) async fn update(
     pending::discard(&mut tx, id).await?;
     if doc == current.doc && !current.archived && sanitized == current.sanitized {
         tx.commit().await?;
-        return Ok(Json(PostView::of(&current)));
+        return Ok(Json(PostView::of(&current, admin.now())));
     }
     let post = store_revision(&admin, &caller, tx, id, &doc, sanitized).await?;
     caller
@@ -301,7 +316,7 @@ pub(in crate::admin) async fn update(
             Some(&format!("revision {}", post.revision)),
         )
         .await;
-    Ok(Json(PostView::of(&post)))
+    Ok(Json(PostView::of(&post, admin.now())))
 }
 
 /// Stores `doc` as the new revision of post `id`, with its sanitized mark, commits,
@@ -314,7 +329,12 @@ pub(in crate::admin) async fn store_revision(
     doc: &PostDoc,
     sanitized: bool,
 ) -> ApiResult<StoredPost> {
-    posts::update(&mut tx, id, doc, None, &caller.origin()).await?;
+    let origin = caller.origin();
+    let change = Change {
+        by: &origin,
+        at: admin.now(),
+    };
+    posts::update(&mut tx, id, doc, None, change).await?;
     posts::set_sanitized(&mut tx, id, sanitized).await?;
     let post = load(&mut tx, id).await?;
     tx.commit().await?;
@@ -332,7 +352,7 @@ pub(in crate::admin) async fn trash(
 ) -> ApiResult<StatusCode> {
     caller.require(Need::WriteContent)?;
     let (mut tx, post) = write_post(&admin, &caller, id).await?;
-    posts::trash(&mut tx, id).await?;
+    posts::trash(&mut tx, id, admin.now()).await?;
     tx.commit().await?;
     admin.publisher.changed();
     caller
@@ -358,5 +378,5 @@ pub(in crate::admin) async fn restore(
     caller
         .audit(&admin, "post.restored", Some(&post.doc.slug), None)
         .await;
-    Ok(Json(PostView::of(&post)))
+    Ok(Json(PostView::of(&post, admin.now())))
 }

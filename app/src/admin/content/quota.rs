@@ -25,7 +25,12 @@ pub(in crate::admin) struct UploadQuota {
 
 impl UploadQuota {
     /// Takes an upload of `bytes` for `account` now, or says how long to wait.
-    pub(in crate::admin) fn take(&self, account: i64, bytes: u64, now: Instant) -> Result<(), ApiError> {
+    pub(in crate::admin) fn take(
+        &self,
+        account: i64,
+        bytes: u64,
+        now: Instant,
+    ) -> Result<(), ApiError> {
         let mut taken = self.taken.lock().expect("no panic while holding the lock");
         let uploads = taken.entry(account).or_default();
         while uploads

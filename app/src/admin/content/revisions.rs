@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::admin::auth::{Caller, Need};
-use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::content::post_rules::{check_revision, check_save};
 use crate::admin::content::post_view::PostView;
 use crate::admin::content::posts::{read_post, store_revision, write_post};
+use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::Admin;
 use crate::store::{pending, revisions, PostDoc};
 
@@ -28,7 +28,7 @@ pub(in crate::admin) async fn discard_pending(
     let (mut tx, post) = write_post(&admin, &caller, id).await?;
     pending::discard(&mut tx, id).await?;
     tx.commit().await?;
-    Ok(Json(PostView::of(&post)))
+    Ok(Json(PostView::of(&post, admin.now())))
 }
 
 /// A revision: the document a save made.
@@ -98,7 +98,7 @@ pub(in crate::admin) async fn restore_revision(
         pending: saves_seen,
     } = from_json(body)?;
     let (mut tx, current) = write_post(&admin, &caller, id).await?;
-    check_revision(&mut tx, &current, based_on, saves_seen).await?;
+    check_revision(&mut tx, &current, (based_on, saves_seen), admin.now()).await?;
     let mut doc = revisions::revisions(&mut tx, id)
         .await?
         .into_iter()
@@ -120,5 +120,5 @@ pub(in crate::admin) async fn restore_revision(
             Some(&format!("revision {number}")),
         )
         .await;
-    Ok(Json(PostView::of(&post)))
+    Ok(Json(PostView::of(&post, admin.now())))
 }

@@ -74,7 +74,7 @@ pub(in crate::admin) async fn create(
     let new: NewInvite = from_json(body)?;
     crate::admin::people::users::check_username(&new.username)?;
     let token = crypto::random_token(32);
-    let expires = chrono::Utc::now()
+    let expires = admin.now()
         + chrono::Duration::from_std(INVITE_TTL).expect("a week fits a chrono duration");
     let invite = admin
         .site
@@ -103,7 +103,14 @@ pub(in crate::admin) async fn create(
         )
         .await;
     let path = link_path(&token);
-    Ok((StatusCode::CREATED, Json(InviteMade { invite, token, path })))
+    Ok((
+        StatusCode::CREATED,
+        Json(InviteMade {
+            invite,
+            token,
+            path,
+        }),
+    ))
 }
 
 /// Withdraws an invitation: its link stops working.

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::admin::auth::{Auth, Caller, Need};
-use crate::admin::sign_in::challenge::unix_time;
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::sign_in::challenge::unix_time;
 use crate::admin::sign_in::password::{self, Verified};
 use crate::admin::{totp, Admin};
 use crate::store::Role;
@@ -54,7 +54,10 @@ pub(in crate::admin) struct TokenInUse {
 
 /// The caller: account, role, CSRF token, and the site's addresses.
 #[utoipa::path(get, path = "/me", tag = "sign-in", responses((status = 200, body = Me)))]
-pub(in crate::admin) async fn me(State(admin): State<Arc<Admin>>, caller: Caller) -> ApiResult<Json<Me>> {
+pub(in crate::admin) async fn me(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+) -> ApiResult<Json<Me>> {
     let account = &caller.account;
     let config = admin.site.current_config();
     let mut me = Me {

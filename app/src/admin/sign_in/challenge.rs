@@ -6,7 +6,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::Json;
-use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -70,7 +69,9 @@ impl Admin {
 
     /// A turn to hash a password: a few at once (each takes 19 MiB and a core), the
     /// rest wait briefly, then get 503 with Retry-After.
-    pub(in crate::admin) async fn hash_permit(&self) -> ApiResult<tokio::sync::SemaphorePermit<'_>> {
+    pub(in crate::admin) async fn hash_permit(
+        &self,
+    ) -> ApiResult<tokio::sync::SemaphorePermit<'_>> {
         match tokio::time::timeout(HASH_WAIT, self.hashing.acquire()).await {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(ApiError::busy(Duration::from_secs(1))),
@@ -79,8 +80,13 @@ impl Admin {
 
     /// The hash of a new password typed into `field`, refused when too short or long;
     /// hashed off the async threads, in its turn among the others.
-    pub(in crate::admin) async fn new_password_hash(&self, field: &str, typed: String) -> ApiResult<String> {
-        crate::admin::sign_in::password::check_new(&typed).map_err(|m| ApiError::field(field, m))?;
+    pub(in crate::admin) async fn new_password_hash(
+        &self,
+        field: &str,
+        typed: String,
+    ) -> ApiResult<String> {
+        crate::admin::sign_in::password::check_new(&typed)
+            .map_err(|m| ApiError::field(field, m))?;
         let _permit = self.hash_permit().await?;
         tokio::task::spawn_blocking(move || crate::admin::sign_in::password::hash(&typed))
             .await
@@ -194,14 +200,14 @@ impl Admin {
         // Ended sessions are refused anyway; this keeps the table from growing.
         self.site
             .store
-            .expire_sessions(Utc::now() - auth::SESSION_IDLE)
+            .expire_sessions(self.now() - auth::SESSION_IDLE)
             .await?;
         self.site
             .store
             .add_session(
                 &hash,
                 account.id,
-                Utc::now() + auth::SESSION_MAX,
+                self.now() + auth::SESSION_MAX,
                 &client.ip,
                 client.user_agent.as_deref(),
             )

@@ -4,8 +4,8 @@
 //!
 //! [`Store::use_totp_step`]: crate::store::Store::use_totp_step
 
-use crate::admin::sign_in::challenge::{normalize_recovery, unix_time};
 use crate::admin::error::{ApiError, ApiResult};
+use crate::admin::sign_in::challenge::{normalize_recovery, unix_time};
 use crate::admin::{totp, Admin};
 use crate::store::Account;
 

@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::admin::auth::{self, Auth, Caller, Client};
+use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::sign_in::challenge::{
     secret_context, unix_time, ChallengeReply, SessionStarted, WithCookie,
 };
-use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::sign_in::password::{self, Verified};
 use crate::admin::sign_in::second_factor::{self, Factor, Verdict};
 use crate::admin::{totp, Admin, Step};

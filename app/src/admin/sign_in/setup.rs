@@ -6,8 +6,8 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use subtle::ConstantTimeEq;
+use utoipa::ToSchema;
 
 use crate::admin::auth::Client;
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
@@ -24,7 +24,9 @@ pub(in crate::admin) struct SetupStatus {
 /// Whether the site still needs its owner.
 #[utoipa::path(get, path = "/setup", tag = "sign-in", security(()),
     responses((status = 200, body = SetupStatus)))]
-pub(in crate::admin) async fn status(State(admin): State<Arc<Admin>>) -> ApiResult<Json<SetupStatus>> {
+pub(in crate::admin) async fn status(
+    State(admin): State<Arc<Admin>>,
+) -> ApiResult<Json<SetupStatus>> {
     let needed = admin.site.store.account_count().await? == 0;
     Ok(Json(SetupStatus { needed }))
 }

@@ -1,0 +1,61 @@
+// The post's settings beside the text: its address, tags, excerpt, featured image,
+// status and date, and what search engines and social cards show.
+
+import { h, field } from '../dom.js';
+import { toLocalInput } from './dates.js';
+
+/// The settings' fields, filled from `doc`.
+export function settingsFields(doc) {
+  return {
+    slug: h('input', { name: 'slug', value: doc.slug || '' }),
+    tags: h('input', { name: 'tags', value: (doc.tags || []).join(', '), placeholder: 'Rust, Notes' }),
+    excerpt: h('textarea', { name: 'excerpt', rows: 3 }, doc.excerpt || ''),
+    featured_image: h('input', { name: 'featured_image', value: doc.featured_image || '', placeholder: '/images/…' }),
+    featured_image_alt: h('input', { name: 'featured_image_alt', value: doc.featured_image_alt || '' }),
+    featured_image_caption: h('input', { name: 'featured_image_caption', value: doc.featured_image_caption || '' }),
+    featured: h('input', { name: 'featured', type: 'checkbox', checked: Boolean(doc.featured) }),
+    status: h('select', { name: 'status' }, ...['draft', 'scheduled', 'published'].map((s) => h('option', { value: s, selected: s === doc.status }, s))),
+    published_at: h('input', { name: 'published_at', type: 'datetime-local', step: 60, value: toLocalInput(doc.published_at) }),
+    meta_title: h('input', { name: 'meta_title', value: doc.meta_title || '' }),
+    meta_description: h('textarea', { name: 'meta_description', rows: 2 }, doc.meta_description || ''),
+    og_image: h('input', { name: 'og_image', value: doc.og_image || '' }),
+  };
+}
+
+/// Puts what the fields `side` hold into `doc` (an empty text is no value).
+export function readSettings(side, doc) {
+  const opt = (v) => (v.trim() === '' ? null : v);
+  doc.slug = side.slug.value.trim();
+  doc.tags = side.tags.value.split(',').map((t) => t.trim()).filter(Boolean);
+  doc.excerpt = opt(side.excerpt.value);
+  doc.featured_image = opt(side.featured_image.value);
+  doc.featured_image_alt = opt(side.featured_image_alt.value);
+  doc.featured_image_caption = opt(side.featured_image_caption.value);
+  doc.featured = side.featured.checked;
+  doc.status = side.status.value;
+  doc.published_at = side.published_at.value ? new Date(side.published_at.value).toISOString() : null;
+  doc.meta_title = opt(side.meta_title.value);
+  doc.meta_description = opt(side.meta_description.value);
+  doc.og_image = opt(side.og_image.value);
+}
+
+/// The panel of the fields `side`, with the featured image's drop zone, the SEO
+/// preview and the delete button.
+export function settingsPanel(side, { featured, seo, deleteButton }) {
+  return h('aside', { class: 'side', 'aria-label': 'Post settings' },
+    field('URL slug', side.slug, 'Made from the title until you change it.'),
+    field('Tags', side.tags, 'Comma-separated; the first is the primary tag.'),
+    field('Excerpt', side.excerpt),
+    h('div', { class: 'field' }, h('span', { class: 'label', id: 'featured-label' }, h('strong', {}, 'Featured image')), featured.zone, featured.remove),
+    field('Featured image URL', side.featured_image),
+    field('Featured image alt text', side.featured_image_alt, 'What the image shows, for readers who cannot see it.'),
+    field('Featured image caption', side.featured_image_caption, 'Markdown: a link to the photographer is fine.'),
+    h('label', { class: 'check' }, side.featured, 'Featured post'),
+    field('Status', side.status),
+    field('Publish date', side.published_at, 'To the minute, in your time zone. Publish → Later schedules it.'),
+    h('details', { id: 'seo' }, h('summary', {}, 'SEO and social'), seo.view,
+      field('Meta title', side.meta_title), seo.titleCount,
+      field('Meta description', side.meta_description), seo.descriptionCount,
+      field('Social image', side.og_image)),
+    h('div', { class: 'danger-zone' }, deleteButton));
+}
