@@ -38,6 +38,40 @@ fn tagged_site() -> TestSite {
     site
 }
 
+/// Tags and authors keep the same few old slugs: renaming a tag again and again does
+/// not fill the site with redirect pages (an editor's renames, as an author's), and
+/// the old slug kept longest is the newest.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tag_renamed_many_times_keeps_its_newest_few_old_slugs() {
+    let site = tagged_site();
+    let (server, api) = owner_session(&site, "olga", &[]).await;
+    let id = tag_id(&api, "rust").await.expect("the tag from the file");
+    for i in 0..12 {
+        api.patch(
+            &format!("/tags/{id}"),
+            json!({ "name": format!("Rust {i}"), "slug": format!("rust-{i}") }),
+        )
+        .await
+        .expect(200);
+    }
+    let tag = api.get(&format!("/tags/{id}")).await.expect(200).body;
+    let aliases: Vec<&str> = tag["aliases"]
+        .as_array()
+        .expect("aliases")
+        .iter()
+        .map(|a| a.as_str().expect("a slug"))
+        .collect();
+    assert_eq!(aliases.len(), 5, "{tag}");
+    assert!(
+        aliases.contains(&"rust-10"),
+        "the newest old slug stays: {tag}"
+    );
+    assert!(!aliases.contains(&"rust"), "the oldest goes: {tag}");
+    // The newest old address still redirects; the oldest is gone.
+    assert_eq!(redirect(&server, "/tag/rust-10/").await.0, 301);
+    assert_eq!(redirect(&server, "/tag/rust/").await.0, 404);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_renamed_tag_redirects_and_no_import_undoes_it() {
     let site = tagged_site();

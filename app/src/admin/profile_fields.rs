@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::error::{from_json, ApiError, ApiResult};
 use crate::render::views::is_safe_link;
-use crate::store::tags::Refused;
+use crate::store::Refused;
 
 /// Names are short (Ghost's limit).
 const NAME_MAX: usize = 191;

@@ -37,6 +37,7 @@ use crate::clock::Clock;
 
 pub use accounts::{Account, Role, Taken};
 pub use doc::{Change, Kind, PostDoc, Status, StoredPost};
+pub use relation::{Refused, MAX_ALIASES};
 pub use snapshot::Snapshot;
 /// The connection the store's functions take: a [`Read`] or a [`Write`].
 pub use sqlx::SqliteConnection as Connection;

@@ -10,6 +10,20 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{timestamp, Result, StoreError};
 
+/// Why an edit of a tag or an author was not made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    NotFound,
+    /// Another row has this name (names are compared without case).
+    NameTaken,
+    /// Another row has this slug, or had it (its old page redirects there).
+    SlugTaken,
+}
+
+/// Old slugs a tag or an author keeps (the newest): each is a redirect page, so
+/// renames cannot fill the site.
+pub const MAX_ALIASES: i64 = 5;
+
 /// One link table; the names are fixed identifiers, never user input.
 pub(crate) struct Relation {
     /// The link table, e.g. `post_tags`.
@@ -30,6 +44,70 @@ pub(crate) struct Relation {
 }
 
 impl Relation {
+    /// Whether `name` or `slug` belong to a row of the other table (or to its old
+    /// slugs) other than `id`.
+    pub(crate) async fn taken(
+        &self,
+        conn: &mut SqliteConnection,
+        id: Option<i64>,
+        name: &str,
+        slug: &str,
+    ) -> Result<Option<Refused>> {
+        let (table, aliases, column) = (self.table, self.aliases, self.column);
+        let other = id.unwrap_or(-1);
+        let sql = format!("SELECT 1 FROM {table} WHERE lower(name) = lower(?) AND id != ?");
+        if sqlx::query(&sql)
+            .bind(name)
+            .bind(other)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some()
+        {
+            return Ok(Some(Refused::NameTaken));
+        }
+        let sql = format!(
+            "SELECT 1 FROM {table} WHERE slug = ?1 AND id != ?2 \
+             UNION ALL SELECT 1 FROM {aliases} WHERE slug = ?1 AND {column} != ?2"
+        );
+        let slug_taken = sqlx::query(&sql)
+            .bind(slug)
+            .bind(other)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some();
+        Ok(slug_taken.then_some(Refused::SlugTaken))
+    }
+
+    /// Keeps `old`, the slug row `id` leaves in a rename, as an old slug (its page
+    /// redirects), with only the newest [`MAX_ALIASES`] of them.
+    pub(crate) async fn keep_old_slug(
+        &self,
+        conn: &mut SqliteConnection,
+        id: i64,
+        old: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let (aliases, column) = (self.aliases, self.column);
+        sqlx::query(&format!(
+            "INSERT OR REPLACE INTO {aliases} (slug, {column}, renamed_at) VALUES (?, ?, ?)"
+        ))
+        .bind(old)
+        .bind(id)
+        // To the millisecond: renames in one second keep their order.
+        .bind(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(&format!(
+            "DELETE FROM {aliases} WHERE {column} = ?1 AND slug NOT IN (SELECT slug \
+             FROM {aliases} WHERE {column} = ?1 ORDER BY renamed_at DESC LIMIT ?2)"
+        ))
+        .bind(id)
+        .bind(MAX_ALIASES)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
     /// The ids of the rows called `names`, by name: the row of that exact name, else
     /// the row of its slug (so `Rust` and `rust` are one tag), else the row that had
     /// that slug before a rename (a file naming a tag renamed in the admin finds it),

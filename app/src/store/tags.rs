@@ -3,7 +3,7 @@
 
 use sqlx::{Row, SqliteConnection};
 
-use super::relation::Relation;
+use super::relation::{Refused, Relation};
 use super::{timestamp, Result, Store, StoreError};
 
 pub(crate) const POST_TAGS: Relation = Relation {
@@ -68,16 +68,6 @@ impl From<&Tag> for TagFields {
             meta_description: tag.meta_description.clone(),
         }
     }
-}
-
-/// Why an edit of a tag or an author was not made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refused {
-    NotFound,
-    /// Another row has this name (names are compared without case).
-    NameTaken,
-    /// Another row has this slug, or had it (its old page redirects there).
-    SlugTaken,
 }
 
 /// The internal tag of a members post of which only the public part is in the site
@@ -158,40 +148,6 @@ pub async fn upsert(
     Ok(())
 }
 
-/// Whether `name` or `slug` belong to a row of `table` (or `aliases`) other than `id`.
-pub(crate) async fn taken(
-    conn: &mut SqliteConnection,
-    (table, aliases, column): (&'static str, &'static str, &'static str),
-    id: Option<i64>,
-    name: &str,
-    slug: &str,
-) -> Result<Option<Refused>> {
-    let other = id.unwrap_or(-1);
-    let sql = format!("SELECT 1 FROM {table} WHERE lower(name) = lower(?) AND id != ?");
-    if sqlx::query(&sql)
-        .bind(name)
-        .bind(other)
-        .fetch_optional(&mut *conn)
-        .await?
-        .is_some()
-    {
-        return Ok(Some(Refused::NameTaken));
-    }
-    let sql = format!(
-        "SELECT 1 FROM {table} WHERE slug = ?1 AND id != ?2 \
-         UNION ALL SELECT 1 FROM {aliases} WHERE slug = ?1 AND {column} != ?2"
-    );
-    let slug_taken = sqlx::query(&sql)
-        .bind(slug)
-        .bind(other)
-        .fetch_optional(&mut *conn)
-        .await?
-        .is_some();
-    Ok(slug_taken.then_some(Refused::SlugTaken))
-}
-
-const TAG_NAMES: (&str, &str, &str) = ("tags", "tag_aliases", "tag_id");
-
 impl Store {
     /// One tag, by id.
     pub async fn tag(&self, id: i64) -> Result<Option<Tag>> {
@@ -205,7 +161,10 @@ impl Store {
         fields: &TagFields,
     ) -> Result<std::result::Result<Tag, Refused>> {
         let mut tx = self.write().await?;
-        if let Some(refused) = taken(&mut tx, TAG_NAMES, None, &fields.name, &fields.slug).await? {
+        if let Some(refused) = POST_TAGS
+            .taken(&mut tx, None, &fields.name, &fields.slug)
+            .await?
+        {
             return Ok(Err(refused));
         }
         let now = timestamp(self.now());
@@ -238,16 +197,15 @@ impl Store {
         let Some(before) = one(&mut tx, id).await? else {
             return Ok(Err(Refused::NotFound));
         };
-        if let Some(refused) =
-            taken(&mut tx, TAG_NAMES, Some(id), &fields.name, &fields.slug).await?
+        if let Some(refused) = POST_TAGS
+            .taken(&mut tx, Some(id), &fields.name, &fields.slug)
+            .await?
         {
             return Ok(Err(refused));
         }
         if before.slug != fields.slug {
-            sqlx::query("INSERT OR REPLACE INTO tag_aliases (slug, tag_id) VALUES (?, ?)")
-                .bind(&before.slug)
-                .bind(id)
-                .execute(&mut *tx)
+            POST_TAGS
+                .keep_old_slug(&mut tx, id, &before.slug, self.now())
                 .await?;
         }
         sqlx::query(

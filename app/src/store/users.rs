@@ -3,8 +3,9 @@
 
 use sqlx::{Row, SqliteConnection};
 
+use super::relation::Refused;
 use super::relation::Relation;
-use super::tags::{taken, vanished, Refused};
+use super::tags::vanished;
 use super::{timestamp, Result, Store};
 
 pub(crate) const POST_AUTHORS: Relation = Relation {
@@ -15,12 +16,6 @@ pub(crate) const POST_AUTHORS: Relation = Relation {
     slug_of: author_slug,
     aliases_found: "user_id NOT IN (SELECT user_id FROM accounts WHERE user_id IS NOT NULL)",
 };
-
-/// Old slugs an author keeps (each a redirect page); a rename beyond them drops the
-/// oldest.
-pub const MAX_ALIASES: i64 = 5;
-
-const USER_NAMES: (&str, &str, &str) = ("users", "user_aliases", "user_id");
 
 /// The URL slug of an author's name.
 pub fn author_slug(name: &str) -> String {
@@ -192,29 +187,16 @@ impl Store {
         let Some(before) = one(&mut tx, id).await? else {
             return Ok(Err(Refused::NotFound));
         };
-        if let Some(refused) =
-            taken(&mut tx, USER_NAMES, Some(id), &fields.name, &fields.slug).await?
+        if let Some(refused) = POST_AUTHORS
+            .taken(&mut tx, Some(id), &fields.name, &fields.slug)
+            .await?
         {
             return Ok(Err(refused));
         }
         if before.slug != fields.slug {
-            sqlx::query(
-                "INSERT OR REPLACE INTO user_aliases (slug, user_id, renamed_at) VALUES (?, ?, ?)",
-            )
-            .bind(&before.slug)
-            .bind(id)
-            .bind(timestamp(self.now()))
-            .execute(&mut *tx)
-            .await?;
-            // Capped, so renames cannot fill the site with redirect pages.
-            sqlx::query(
-                "DELETE FROM user_aliases WHERE user_id = ?1 AND slug NOT IN (SELECT slug \
-                 FROM user_aliases WHERE user_id = ?1 ORDER BY renamed_at DESC LIMIT ?2)",
-            )
-            .bind(id)
-            .bind(MAX_ALIASES)
-            .execute(&mut *tx)
-            .await?;
+            POST_AUTHORS
+                .keep_old_slug(&mut tx, id, &before.slug, self.now())
+                .await?;
         }
         sqlx::query(
             "UPDATE users SET slug = ?, name = ?, bio = ?, profile_image = ?, website = ?, \
