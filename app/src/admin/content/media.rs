@@ -26,7 +26,8 @@ pub(in crate::admin) struct Uploaded {
     height: u32,
 }
 
-/// A multipart upload with the image in the field `file`.
+/// A multipart upload with the image in the field `file`: the document's description
+/// of what `Multipart` reads field by field (never built).
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub(in crate::admin) struct ImageForm {

@@ -40,10 +40,10 @@ pub(in crate::admin) struct SessionStarted {
     csrf_token: String,
     /// After enrollment: single-use codes for a lost phone, shown this once.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(in crate::admin) recovery_codes: Option<Vec<String>>,
+    recovery_codes: Option<Vec<String>>,
     /// After a login with a recovery code: how many are left.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(in crate::admin) recovery_codes_left: Option<i64>,
+    recovery_codes_left: Option<i64>,
 }
 
 /// An answer that sets (or clears) the session cookie.
