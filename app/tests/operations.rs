@@ -102,6 +102,93 @@ async fn a_backup_taken_during_writes_is_whole_and_holds_every_committed_post() 
     assert_eq!(kept.len(), 2);
 }
 
+/// A push killed half way leaves hidden staged files in `content/` (815 of them once,
+/// kept for good): the next start removes them, and publishes the site as the files
+/// that are really there make it.
+#[test]
+fn a_start_removes_what_killed_writes_left_in_content() {
+    let site = TestSite::sample();
+    let posts = site.path().join("content/posts");
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for i in 0..815 {
+        let leftover = posts.join(format!(".post-{i}.md.new-{i:08x}"));
+        std::fs::write(&leftover, "---\ntitle: half\n").expect("write");
+        std::fs::File::options()
+            .write(true)
+            .open(&leftover)
+            .and_then(|f| f.set_modified(long_ago))
+            .expect("dated");
+    }
+    let _server = Server::start(&site, &[]);
+    let hidden: Vec<_> = std::fs::read_dir(&posts)
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{} hidden files left", hidden.len());
+    assert!(site.out().join("getting-started/index.html").is_file());
+}
+
+/// After a restore, the next publish shows the restored store, whatever the folder
+/// held: the same files as a fresh render of it into an empty folder. (The restored
+/// store's record of its builds is of a folder that has moved on since.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_publish_after_a_restore_renders_what_the_restored_store_holds() {
+    let site = TestSite::empty();
+    let store = site.store().await;
+    let mut tx = store.write().await.expect("tx");
+    for i in 0..5 {
+        posts::insert(&mut tx, &doc(i), None, by_test())
+            .await
+            .expect("insert");
+    }
+    tx.commit().await.expect("commit");
+    store.close().await;
+    assert!(site.cli(&["publish"]).status.success());
+    let copy = site.path().join("before-edits.db");
+    let store = site.store().await;
+    store.backup_to(&copy).await.expect("backup");
+    // After the backup: a post retitled, one rewritten, one more; published.
+    let mut tx = store.write().await.expect("tx");
+    for (i, title) in [(1, "Retitled after the backup"), (3, "Rewritten")] {
+        let id = posts::id_by_slug(&mut tx, &format!("post-{i}"))
+            .await
+            .expect("a lookup")
+            .expect("the post");
+        let mut edited = doc(i);
+        edited.title = title.into();
+        edited.markdown = format!("{title}: a body the backup never saw.");
+        posts::update(&mut tx, id, &edited, None, by_test())
+            .await
+            .expect("update");
+    }
+    posts::insert(&mut tx, &doc(9), None, by_test())
+        .await
+        .expect("insert");
+    tx.commit().await.expect("commit");
+    store.close().await;
+    assert!(site.cli(&["publish"]).status.success());
+    assert!(site
+        .read_out("post-1/index.html")
+        .contains("Retitled after the backup"));
+
+    let out = site.cli(&["restore", copy.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{out:?}");
+    let out = site.cli(&["publish"]);
+    assert!(out.status.success(), "{out:?}");
+    let fresh = site.path().join("fresh");
+    let out = site.cli(&["publish", "--out", fresh.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{out:?}");
+    let (published, expected) = (site.output(), common::read_tree(&fresh));
+    let differ: Vec<&String> = expected
+        .keys()
+        .chain(published.keys())
+        .filter(|path| published.get(*path) != expected.get(*path))
+        .collect();
+    assert!(differ.is_empty(), "stale after the restore: {differ:?}");
+    assert!(!site.read_out("post-1/index.html").contains("Retitled"));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn restore_checks_the_copy_before_replacing_anything() {
     let site = TestSite::empty();

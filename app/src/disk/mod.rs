@@ -1,8 +1,10 @@
 //! The file system as every writer of folio uses it: paths confined to the folder
-//! they name ([`confine`]), writes seen whole or not at all ([`atomic`]), and the
-//! two facts about a file the build keeps: its path relative to a folder and its stamp.
+//! they name ([`confine`]), writes seen whole or not at all ([`atomic`]; [`batch`]
+//! for many at once), and the two facts about a file the build keeps: its path
+//! relative to a folder and its stamp.
 
 pub mod atomic;
+pub mod batch;
 pub mod confine;
 
 use std::path::Path;

@@ -209,6 +209,23 @@ pub enum ServeError {
 /// SIGTERM or Ctrl-C, letting requests in flight finish. With `watch` (the
 /// configuration file, watched too), changes are published as they happen and
 /// browsers reload.
+/// Puts `content/` right before the first publish reads it: a push or upload the
+/// last run was killed in is undone whole, and the hidden files killed writes left
+/// are removed. Nothing else writes there yet: the server is what writes it.
+fn recover_content(content: &std::path::Path) {
+    match crate::disk::batch::recover(content) {
+        Ok(done) if done.rolled_back + done.removed > 0 => tracing::warn!(
+            rolled_back = done.rolled_back,
+            removed = done.removed,
+            "content/: a write cut short by the last run was undone ({} files put back, {} leftover files removed)",
+            done.rolled_back,
+            done.removed
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::error!("content/: cannot undo a write cut short: {e}"),
+    }
+}
+
 pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError> {
     let listener = bind(serve.listen).await?;
     let addr = listener.local_addr()?;
@@ -221,6 +238,8 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
         });
     }
     tracing::info!("listening on http://{addr}");
+    // Before the first publish (the tasks') reads content/.
+    recover_content(&site.paths.content);
     if let Some(warning) = addresses::base_url_mismatch(&site.config_at_start.base_url, addr) {
         tracing::warn!("{warning}");
     }

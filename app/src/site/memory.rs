@@ -89,9 +89,13 @@ pub(super) fn write(
     };
     let started = std::time::Instant::now();
     let path = path(cache, out);
-    let written = postcard::to_extend(&memory, MAGIC.to_vec())
-        .map_err(std::io::Error::other)
-        .and_then(|bytes| crate::disk::atomic::write(&path, &bytes));
+    // A cache: streamed (never whole in memory) and not flushed to disk.
+    let written = crate::disk::atomic::write_cache(&path, |writer| {
+        writer.write_all(MAGIC)?;
+        postcard::to_io(&memory, writer)
+            .map(drop)
+            .map_err(std::io::Error::other)
+    });
     match written {
         Ok(()) => tracing::debug!(
             millis = started.elapsed().as_millis() as u64,

@@ -147,11 +147,31 @@ pub async fn restore(backup: &Path, db: &Path) -> Result<Checked, BackupError> {
     }
     let temp = dir.join(".restore.partial");
     std::fs::copy(backup, &temp).map_err(io(&temp))?;
+    forget_builds(&temp).await?;
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
     std::fs::rename(&temp, db).map_err(io(db))?;
     Ok(checked)
+}
+
+/// Clears what the store `db` knows of builds (each output folder's fingerprint and
+/// page keys): the folders hold builds made since the copy was taken, so the next
+/// publish into each renders every page, and the site shows the restored store.
+async fn forget_builds(db: &Path) -> Result<(), BackupError> {
+    let mut conn = SqliteConnectOptions::from_str("sqlite:")
+        .map_err(StoreError::Sql)?
+        .filename(db)
+        .connect()
+        .await?;
+    sqlx::query("DELETE FROM page_keys")
+        .execute(&mut conn)
+        .await?;
+    sqlx::query("DELETE FROM build_state WHERE key LIKE 'build:%'")
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(())
 }
 
 /// Keeps the `keep` newest files named `folio-*.db` in `dir`; returns those removed.

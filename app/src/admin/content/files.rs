@@ -202,7 +202,8 @@ pub(in crate::admin) async fn upload(
     .await
     .map_err(ApiError::internal)??;
     let written = writes.len();
-    tokio::task::spawn_blocking(move || crate::disk::atomic::Batch::apply(writes, deletes))
+    let root = admin.site.paths.content.clone();
+    tokio::task::spawn_blocking(move || crate::disk::batch::Batch::apply(&root, writes, deletes))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
