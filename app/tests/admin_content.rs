@@ -507,22 +507,27 @@ async fn every_call_of_the_admin_ui_is_documented() {
     let server = Server::start(&site, &[]);
     let doc = server.api().get("/openapi.json").await.expect(200).body;
     let paths = doc["paths"].as_object().expect("paths");
-    let documented = |method: &str, path: &str| {
-        paths.iter().any(|(pattern, methods)| {
-            let pattern = regex::Regex::new(&format!(
-                "^{}$",
-                regex::Regex::new(r"\\\{[a-z_]+\\\}")
-                    .expect("a regex")
-                    .replace_all(&regex::escape(pattern), "[^/]+")
-            ))
-            .expect("a pattern");
-            pattern.is_match(path) && methods.get(method).is_some()
+    // Each documented path as a pattern: `{id}` and the like stand for one segment.
+    let parameter = regex::Regex::new(r"\\\{[a-z_]+\\\}").expect("a regex");
+    let patterns: Vec<(regex::Regex, &Value)> = paths
+        .iter()
+        .map(|(path, methods)| {
+            let escaped = regex::escape(path);
+            let pattern = parameter.replace_all(&escaped, "[^/]+");
+            let pattern = regex::Regex::new(&format!("^{pattern}$")).expect("a pattern");
+            (pattern, methods)
         })
+        .collect();
+    let documented = |method: &str, path: &str| {
+        patterns
+            .iter()
+            .any(|(pattern, methods)| pattern.is_match(path) && methods.get(method).is_some())
     };
     let calls = regex::Regex::new(
         r#"(?:\b(get|post|patch|del)\(|api\('(GET|POST|PATCH|DELETE)',\s*)['`](/[^'`?]*)"#,
     )
     .expect("a regex");
+    let interpolation = regex::Regex::new(r"\$\{[^}]*\}").expect("a regex");
     let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui");
     let mut seen = 0;
     for entry in walkdir::WalkDir::new(&ui) {
@@ -537,9 +542,7 @@ async fn every_call_of_the_admin_ui_is_documented() {
                 other => other.to_lowercase(),
             };
             // `${id}` and the like stand for one segment.
-            let path = regex::Regex::new(r"\$\{[^}]*\}")
-                .expect("a regex")
-                .replace_all(&call[3], "x");
+            let path = interpolation.replace_all(&call[3], "x");
             assert!(
                 documented(&method, &path),
                 "{}: {method} {path} is called by the UI but not in the API's document",
@@ -608,6 +611,16 @@ async fn site_settings_saved_here_override_the_file_until_reverted() {
     let (_, post) = public(&server, "/writing-posts/").await;
     assert!(post.contains("<meta name=\"injected\" content=\"yes\">"));
 
+    // A later start names what the store overrides: a change of these keys in
+    // folio.toml would show nowhere.
+    let (_second, log) = Server::start_reading_log(&site, &[]);
+    let said = log
+        .lines()
+        .find(|line| line.contains("override folio.toml"))
+        .unwrap_or_else(|| panic!("the overrides are not named at start:\n{log}"));
+    for key in ["title", "navigation", "codeinjection_head"] {
+        assert!(said.contains(key), "{said}");
+    }
     api.patch(
         "/settings",
         json!({ "title": null, "codeinjection_head": null }),

@@ -240,6 +240,7 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     tracing::info!("listening on http://{addr}");
     // Before the first publish (the tasks') reads content/.
     recover_content(&site.paths.content);
+    announce_overrides(&site).await;
     if let Some(warning) = addresses::base_url_mismatch(&site.config_at_start.base_url, addr) {
         tracing::warn!("{warning}");
     }
@@ -271,6 +272,24 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, ServeError> {
     tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })
+}
+
+/// Names the settings saved in the store (by the admin or a Ghost import), which win
+/// over `folio.toml`'s: a change to those keys in the file shows nowhere until they
+/// are cleared.
+async fn announce_overrides(site: &Site) {
+    match site.store.settings().await {
+        Ok(saved) if !saved.is_empty() => {
+            let keys: Vec<&str> = saved.iter().map(|(key, _)| key.as_str()).collect();
+            tracing::warn!(
+                "settings saved in the admin override folio.toml: {} (the admin's Settings \
+                 names them and goes back to folio.toml's values)",
+                keys.join(", ")
+            );
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!("cannot read the saved settings: {e}"),
+    }
 }
 
 /// Logs the setup token while no account exists.

@@ -31,14 +31,7 @@ impl Server {
         env: &[(&str, &str)],
         needle: Option<&str>,
     ) -> (Self, Option<String>) {
-        let mut vars = vec![
-            ("FOLIO_SECRET_KEY", SECRET_KEY),
-            ("FOLIO_INSECURE_COOKIES", "true"),
-            ("FOLIO_BASE_URL", super::BASE_URL),
-        ];
-        vars.extend_from_slice(env);
-        let mut running =
-            Running::start_with(site.path(), &["serve", "--listen", "127.0.0.1:0"], &vars);
+        let mut running = Self::running(site, env);
         let base = running.base_url();
         let found = needle.map(|n| running.wait_for_log(n));
         let child = running.drain_log();
@@ -48,6 +41,36 @@ impl Server {
         };
         server.wait_ready();
         (server, found)
+    }
+
+    /// Starts the server; returns with it the log of its start, up to the end of its
+    /// first publish (a line it always logs, so a test of what comes before cannot
+    /// hang).
+    pub(crate) fn start_reading_log(site: &TestSite, env: &[(&str, &str)]) -> (Self, String) {
+        let mut running = Self::running(site, env);
+        let base = running.base_url();
+        let log = running.log_until_any(&[
+            "site published",
+            "site unchanged since the last build",
+            "publish failed",
+        ]);
+        let server = Self {
+            base,
+            child: Some(running.drain_log()),
+        };
+        server.wait_ready();
+        (server, log)
+    }
+
+    /// `folio serve` started with the tests' secrets and `env`, its log unread.
+    fn running(site: &TestSite, env: &[(&str, &str)]) -> Running {
+        let mut vars = vec![
+            ("FOLIO_SECRET_KEY", SECRET_KEY),
+            ("FOLIO_INSECURE_COOKIES", "true"),
+            ("FOLIO_BASE_URL", super::BASE_URL),
+        ];
+        vars.extend_from_slice(env);
+        Running::start_with(site.path(), &["serve", "--listen", "127.0.0.1:0"], &vars)
     }
 
     /// Waits until the first publish is done (readyz answers 200).

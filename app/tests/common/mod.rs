@@ -284,13 +284,19 @@ impl Running {
     /// Reads the log up to and including the first line holding `needle`; returns
     /// all it read.
     pub(crate) fn log_until(&mut self, needle: &str) -> String {
+        self.log_until_any(&[needle])
+    }
+
+    /// Reads the log up to and including the first line holding one of `needles`;
+    /// returns all it read.
+    pub(crate) fn log_until_any(&mut self, needles: &[&str]) -> String {
         use std::io::BufRead;
         let mut text = String::new();
         loop {
             let before = text.len();
             let read = self.log.read_line(&mut text).expect("read the log");
-            assert!(read > 0, "folio exited before logging {needle:?}:\n{text}");
-            if text[before..].contains(needle) {
+            assert!(read > 0, "folio exited before logging {needles:?}:\n{text}");
+            if needles.iter().any(|needle| text[before..].contains(needle)) {
                 return text;
             }
         }
