@@ -414,17 +414,7 @@ async function settings() {
   const navigation = navigationEditor(s.navigation || [], 'navigation', 'Add a link');
   const footer = navigationEditor(s.secondary_navigation || [], 'secondary-navigation', 'Add a footer link');
   const deploy = await deployCard();
-  // Saved here, these win over folio.toml: a change there shows only once they go.
-  const labels = { title: 'Title', description: 'Description', navigation: 'Navigation', secondary_navigation: 'Footer links', codeinjection_head: 'Code injection (head)', codeinjection_foot: 'Code injection (foot)' };
-  const overrides = data.overridden.length ? h('p', { class: 'notice', id: 'overridden' },
-    `Set here, over folio.toml: ${data.overridden.map((k) => labels[k] || k).join(', ')}. `,
-    h('button', { type: 'button', class: 'link', onclick: async () => {
-      if (!confirm("Go back to folio.toml's values for these settings? The site is published with them.")) return;
-      await patch('/settings', Object.fromEntries(data.overridden.map((k) => [k, null])));
-      toast("Back to folio.toml's values.");
-      settings();
-    } }, "Use folio.toml's values")) : null;
-  show(...[deploy, overrides].filter(Boolean), form('Site settings', [
+  show(...[deploy].filter(Boolean), form('Site settings', [
     field('Title', h('input', { name: 'title', value: s.title })),
     field('Description', h('textarea', { name: 'description', rows: 2 }, s.description || '')),
     h('fieldset', {}, h('legend', {}, 'Navigation'), navigation),

@@ -302,11 +302,6 @@ test('settings and navigation: a change is published at once, untouched fields s
   assert.match(home, /href="\/colophon\/">Colophon<\/a><\/li><li><a href="\/archive\/">Archive/);
   const overridden = await page.evaluate(async () => (await (await fetch('/admin/api/settings')).json()).overridden);
   assert.deepEqual(overridden.sort(), ['navigation', 'title']);
-  // The screen says what now wins over folio.toml, and offers the way back.
-  const notice = page.locator('#overridden');
-  await notice.waitFor();
-  assert.match(await notice.textContent(), /Set here, over folio\.toml: Navigation, Title\./);
-  assert.ok(await notice.getByRole('button', { name: "Use folio.toml's values" }).isVisible());
 });
 
 test('tags and profiles: a tag renamed keeps its old address, a profile shows on the site', async () => {
