@@ -133,7 +133,8 @@ pub(crate) struct PublishArgs {
     /// Archive posts whose file is gone from content/.
     #[arg(long)]
     pub prune: bool,
-    /// Render even when nothing changed since the last build.
+    /// Render even when nothing changed since the last build. With --remote: replace
+    /// (and with --prune, remove) files changed on the server since the last push.
     #[arg(long)]
     pub force: bool,
     /// Keep running and publish changes as they happen.

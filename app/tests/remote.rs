@@ -213,3 +213,89 @@ async fn tokens_without_the_scope_or_revoked_are_refused() {
     assert_eq!(evil.body["field"], "files[0]");
     assert!(!server_site.path().join("escape.md").exists());
 }
+
+/// The post or page whose slug is `slug`, as the admin lists it.
+async fn by_slug(session: &Api, slug: &str) -> Value {
+    let found = session.get("/posts?limit=200").await.expect(200);
+    let all = found.body["posts"].as_array().expect("posts").clone();
+    let post = all.into_iter().find(|p| p["slug"] == slug).expect("the post");
+    session.get(&format!("/posts/{}", post["id"])).await.expect(200).body
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_never_overwrites_or_removes_what_the_admin_changed() {
+    let server_site = TestSite::empty();
+    add_user(&server_site, "ada", "owner");
+    let server = Server::start(&server_site, &[]);
+    let (session, _, _) = enroll(&server.api(), "ada").await;
+    let scopes = json!(["content:read", "content:write", "publish"]);
+    let (_, ci_token) = token(&session, "ci", scopes).await;
+    let ci = TestSite::sample();
+    let (out, _) = push(&ci, &server.base, &ci_token, &[]);
+    assert!(out.status.success(), "{out:?}");
+
+    // In the admin: an edit published, a slug changed, a post written.
+    let post = by_slug(&session, "writing-posts").await;
+    let edited = format!("{}\nNotes from the admin.\n", post["markdown"].as_str().expect("markdown"));
+    let update = json!({ "revision": post["revision"], "markdown": edited, "publish": true });
+    session
+        .patch(&format!("/posts/{}", post["id"]), update)
+        .await
+        .expect(200);
+    let moved = by_slug(&session, "getting-started").await;
+    let update = json!({ "revision": moved["revision"], "slug": "first-steps", "publish": true });
+    session
+        .patch(&format!("/posts/{}", moved["id"]), update)
+        .await
+        .expect(200);
+    let mine = json!({ "title": "Only here", "markdown": "Mine.", "status": "published" });
+    session.post("/posts", mine).await.expect(201);
+
+    // CI changed none of them: its push keeps all three, and says so.
+    let (out, report) = push(&ci, &server.base, &ci_token, &["--prune"]);
+    assert!(out.status.success(), "{out:?}");
+    let kept = report["kept"].as_array().expect("kept").clone();
+    assert!(kept.contains(&json!("posts/writing-posts.md")), "{report}");
+    assert!(kept.contains(&json!("posts/getting-started.md")), "{report}");
+    assert_eq!(report["server_only"], json!(["posts/only-here.md"]), "{report}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kept on the server"));
+    session.post("/publish", json!({})).await.expect(200);
+    assert_eq!(page(&server, "/first-steps/").await.0, 200);
+    assert_eq!(page(&server, "/only-here/").await.0, 200);
+    let (_, html) = page(&server, "/writing-posts/").await;
+    assert!(html.contains("Notes from the admin."), "the admin's edit is live");
+
+    // CI's own edit of the file the admin changed: a conflict, nothing written.
+    let file = ci.content().join("posts/writing-posts.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    std::fs::write(&file, text.replacen("---\n\n", "---\n\nTypo fixed. ", 1)).expect("write");
+    let (out, _) = push(&ci, &server.base, &ci_token, &[]);
+    assert!(!out.status.success(), "a conflict fails the push");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("posts/writing-posts.md") && stderr.contains("--force"), "{stderr}");
+    let (_, html) = page(&server, "/writing-posts/").await;
+    assert!(html.contains("Notes from the admin.") && !html.contains("Typo fixed."));
+
+    // A new file with the slug of a post written in the admin is refused, and so is a
+    // commit that gives two files one slug; reverted, CI is up to date again.
+    ci.write("posts/taker.md", "---\ntitle: Taker\nslug: only-here\n---\n\nMine now.\n");
+    ci.write("posts/twin.md", "---\ntitle: Twin\nslug: roadmap-notes\n---\n\nTwo.\n");
+    let (out, _) = push(&ci, &server.base, &ci_token, &["--force"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("posts/taker.md") && stderr.contains("posts/twin.md"), "{stderr}");
+    assert!(!server_site.content().join("posts/twin.md").exists());
+    std::fs::remove_file(ci.content().join("posts/taker.md")).expect("remove");
+    std::fs::remove_file(ci.content().join("posts/twin.md")).expect("remove");
+    assert_eq!(page(&server, "/only-here/").await.0, 200);
+
+    // --force: CI's version replaces the server's, as asked.
+    let (out, report) = push(&ci, &server.base, &ci_token, &["--force"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(report["sent"]
+        .as_array()
+        .expect("sent")
+        .contains(&json!("posts/writing-posts.md")));
+    let (_, html) = page(&server, "/writing-posts/").await;
+    assert!(html.contains("Typo fixed."));
+}

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use crate::content::ContentError;
 use crate::site::PublishError;
 use crate::store::StoreError;
 
@@ -153,6 +154,15 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         Self::internal(e)
+    }
+}
+
+impl From<ContentError> for ApiError {
+    fn from(e: ContentError) -> Self {
+        match e {
+            ContentError::Invalid { .. } => Self::conflict(e.to_string()),
+            _ => Self::internal(e),
+        }
     }
 }
 

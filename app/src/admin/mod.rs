@@ -171,6 +171,22 @@ impl Admin {
         self.site.store.now()
     }
 
+    /// Writes post `id`, as the transaction `tx` holds it, to its file in the content
+    /// folder (or removes the file of a post in the trash), before `tx` commits.
+    async fn write_file(
+        &self,
+        tx: &mut crate::store::Connection,
+        id: i64,
+    ) -> error::ApiResult<()> {
+        let author = self.site.current_config().default_author;
+        let reading = crate::content::save::Reading {
+            author: &author,
+            now: self.now(),
+        };
+        crate::content::save::write_post(tx, &self.site.paths.content, id, reading).await?;
+        Ok(())
+    }
+
     fn cookie_name(&self) -> &'static str {
         // The __Host- prefix makes browsers refuse the cookie unless it is Secure,
         // host-only and for the whole path: no subdomain can plant one.

@@ -11,13 +11,29 @@ pub(super) async fn run(paths: &PathArgs, args: &PublishArgs) -> Result<()> {
         .token
         .as_deref()
         .context("--remote needs a token: --token or FOLIO_TOKEN")?;
-    let report = folio::deploy::remote::push(&paths.content, remote, token, args.prune)
+    let options = folio::deploy::remote::PushOptions {
+        prune: args.prune,
+        force: args.force,
+    };
+    let report = folio::deploy::remote::push(&paths.content, remote, token, options)
         .await
         .with_context(|| format!("publishing to {remote}"))?;
     for path in &report.skipped {
         tracing::warn!(
             "not pushed: {path} (a push carries Markdown and PNG, JPEG, GIF, WebP or \
              AVIF images only; publish other files from where the site is built)"
+        );
+    }
+    for path in &report.kept {
+        tracing::warn!(
+            "kept on the server: {path} changed there (in the admin) since the last push and \
+             not here; take the server's version into Git (--force replaces it)"
+        );
+    }
+    for path in &report.server_only {
+        tracing::warn!(
+            "not removed: {path} is on the server only (written in the admin); take it \
+             into Git (--force with --prune removes it)"
         );
     }
     if args.json {

@@ -69,10 +69,13 @@ struct ExportedFront<'a> {
     aliases: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     feed_id: &'a Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    sanitize: bool,
 }
 
 /// The file text for one post: front matter, then the Markdown body unchanged.
-pub fn to_markdown(doc: &PostDoc) -> String {
+/// `sanitize`: the post's HTML is cleaned (an author wrote it).
+pub fn to_markdown(doc: &PostDoc, sanitize: bool) -> String {
     let date = |d: Option<DateTime<Utc>>| d.map(crate::store::timestamp);
     let front = ExportedFront {
         title: &doc.title,
@@ -101,6 +104,7 @@ pub fn to_markdown(doc: &PostDoc) -> String {
         codeinjection_foot: &doc.codeinjection_foot,
         aliases: &doc.aliases,
         feed_id: &doc.feed_id,
+        sanitize,
     };
     let yaml = serde_yaml_ng::to_string(&front).expect("front matter serializes");
     // The blank line after the fence is dropped by the parser, so any body round-trips.
@@ -124,7 +128,7 @@ pub async fn export_dir(store: &Store, dir: &Path) -> Result<ExportReport, Conte
                 Kind::Page => format!("pages/{}.md", post.doc.slug),
             });
         let path = dir.join(&rel);
-        let written = write_if_changed(&path, to_markdown(&post.doc).as_bytes())
+        let written = write_if_changed(&path, to_markdown(&post.doc, post.sanitized).as_bytes())
             .map_err(|source| ContentError::Write { path, source })?;
         if written {
             report.written += 1;

@@ -45,6 +45,8 @@ struct FrontMatter {
     codeinjection_head: Option<String>,
     codeinjection_foot: Option<String>,
     aliases: Vec<String>,
+    /// The post's HTML is cleaned when rendered: it was written by an author.
+    sanitize: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -65,6 +67,8 @@ enum DateValue {
 #[derive(Debug)]
 pub struct ParsedFile {
     pub doc: PostDoc,
+    /// `sanitize: true`: raw HTML in the post is cleaned (an author wrote it).
+    pub sanitize: bool,
     pub warnings: Vec<String>,
 }
 
@@ -134,8 +138,13 @@ pub fn parse(path: &str, text: &str, defaults: &Defaults) -> Result<ParsedFile, 
             false
         }
     });
+    let sanitize = front.sanitize;
     let doc = into_doc(path, front, body, defaults)?;
-    Ok(ParsedFile { doc, warnings })
+    Ok(ParsedFile {
+        doc,
+        sanitize,
+        warnings,
+    })
 }
 
 fn into_doc(

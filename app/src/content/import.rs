@@ -21,7 +21,7 @@ use std::path::Path;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 
-use super::scan::{check_slugs, scan, stamp_files, FileRead, Parsing, Scanned};
+use super::scan::{check_slugs, scan, stamp_files, FileRead, Parsed, Parsing, Scanned};
 use super::ContentError;
 use crate::store::posts::{self, Digest, NewPost};
 use crate::store::sources::{self, Source, SourceRecord};
@@ -44,6 +44,10 @@ pub struct ImportReport {
     /// Posts whose file is gone, left as they were (no `--prune`).
     pub missing: usize,
     pub warnings: Vec<String>,
+    /// Posts published from a file without `date`: dated by this import, and the
+    /// date written to the file, so a store rebuilt from the files keeps it.
+    #[serde(skip)]
+    dated: Vec<i64>,
 }
 
 impl ImportReport {
@@ -102,8 +106,34 @@ pub async fn import_dir(
             report.missing += 1;
         }
     }
+    write_dates(&mut tx, dir, &parsing, &mut report).await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// Writes the date this import gave them to the files of posts published without
+/// one (a one-line patch of each). A file that cannot be written keeps its post's
+/// date in the store only, with a warning.
+async fn write_dates(
+    tx: &mut Write,
+    dir: &Path,
+    parsing: &Parsing,
+    report: &mut ImportReport,
+) -> Result<(), ContentError> {
+    let reading = super::save::Reading {
+        author: &parsing.author,
+        now: parsing.now,
+    };
+    for id in std::mem::take(&mut report.dated) {
+        match super::save::write_post(tx, dir, id, reading).await {
+            Ok(()) => {}
+            Err(ContentError::Store(e)) => return Err(e.into()),
+            Err(e) => report.warnings.push(format!(
+                "{e}: the date the post was first published at is kept in the store only"
+            )),
+        }
+    }
+    Ok(())
 }
 
 /// What the store knows of files, keyed by path.
@@ -156,7 +186,7 @@ async fn first_reading(
 /// files may swap slugs.
 async fn write_edited(
     tx: &mut Write,
-    edited: Vec<(FileRead, Option<Box<PostDoc>>, bool)>,
+    edited: Vec<(FileRead, Option<Box<Parsed>>, bool)>,
     known: &Known,
     now: DateTime<Utc>,
     report: &mut ImportReport,
@@ -165,7 +195,7 @@ async fn write_edited(
         let (Some(doc), Some(k)) = (doc, known.get(&read.path)) else {
             continue;
         };
-        if doc.slug != k.slug {
+        if doc.doc.slug != k.slug {
             sources::park_slug(tx, k.id).await?;
         }
     }
@@ -204,8 +234,8 @@ async fn adopt(
     let adopted_ids: Vec<i64> = adopted.iter().map(|(_, slug)| slug_ids[slug]).collect();
     let adopted: Vec<FileRead> = adopted.into_iter().map(|(read, _)| read).collect();
     let (adopted, docs) = parsing.clone().again(adopted).await?;
-    for ((read, (doc, _)), id) in adopted.iter().zip(docs).zip(&adopted_ids) {
-        edit(tx, *id, (doc, parsing.now), read.source(), report).await?;
+    for ((read, (parsed, _)), id) in adopted.iter().zip(docs).zip(&adopted_ids) {
+        edit(tx, *id, (parsed, parsing.now), read.source(), report).await?;
     }
     let fresh = fresh.into_iter().map(|(read, _)| read).collect();
     Ok((fresh, adopted_ids.into_iter().collect()))
@@ -243,9 +273,14 @@ async fn write_new(
             tx = store.write().await?;
         }
         first = false;
+        let sanitize: Vec<bool> = docs.iter().map(|(p, _)| p.sanitize).collect();
+        let undated: Vec<bool> = docs
+            .iter()
+            .map(|(p, _)| p.doc.status != Status::Draft && p.doc.published_at.is_none())
+            .collect();
         let docs: Vec<(PostDoc, Digest)> = docs
             .into_iter()
-            .map(|(doc, digest)| (keep_publish_date(doc, None, parsing.now), digest))
+            .map(|(p, digest)| (keep_publish_date(p.doc, None, parsing.now), digest))
             .collect();
         let items: Vec<NewPost> = batch
             .iter()
@@ -260,22 +295,32 @@ async fn write_new(
             by: "import",
             at: parsing.now,
         };
-        posts::insert_many(&mut tx, &items, change).await?;
+        let ids = posts::insert_many(&mut tx, &items, change).await?;
+        for (id, _) in ids.iter().zip(&sanitize).filter(|(_, s)| **s) {
+            posts::set_sanitized(&mut tx, *id, true).await?;
+        }
+        let dated = ids.iter().zip(&undated).filter(|(_, u)| **u);
+        report.dated.extend(dated.map(|(id, _)| *id));
         report.added += items.len();
     }
     Ok(tx)
 }
 
-/// Makes post `id`'s document `doc`, unless it is that already.
+/// Makes post `id`'s document `doc`, unless it is that already, and cleans its HTML
+/// as the file says.
 async fn edit(
     tx: &mut Connection,
     id: i64,
-    (doc, now): (PostDoc, DateTime<Utc>),
+    (parsed, now): (Parsed, DateTime<Utc>),
     source: Source<'_>,
     report: &mut ImportReport,
 ) -> Result<(), ContentError> {
     let stored = posts::load(tx, id).await?.expect("the id was just read");
-    let doc = keep_publish_date(doc, stored.doc.published_at, now);
+    if parsed.doc.status != Status::Draft && parsed.doc.published_at.is_none() {
+        report.dated.push(id);
+    }
+    let doc = keep_publish_date(parsed.doc, stored.doc.published_at, now);
+    posts::set_sanitized(tx, id, parsed.sanitize).await?;
     if doc == stored.doc && !stored.archived {
         sources::set_source(tx, id, source).await?;
         report.unchanged += 1;

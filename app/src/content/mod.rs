@@ -4,7 +4,10 @@ pub mod export;
 pub mod frontmatter;
 pub mod import;
 pub mod media;
+pub mod post_file;
+pub mod push_plan;
 pub mod redirects;
+pub mod save;
 mod scan;
 
 use std::path::{Path, PathBuf};

@@ -34,13 +34,20 @@ impl FileRead {
     }
 }
 
+/// A file's document, and whether its raw HTML is cleaned (`sanitize: true`: an
+/// author wrote it in the admin).
+pub(super) struct Parsed {
+    pub(super) doc: PostDoc,
+    pub(super) sanitize: bool,
+}
+
 /// What the first reading of a file keeps.
 pub(super) enum Scanned {
     /// A file the store has a post for: its document if the content changed; if not,
     /// `restamp` says its stamp did (a fresh checkout) and is to be recorded.
     Known {
         read: FileRead,
-        doc: Option<Box<PostDoc>>,
+        doc: Option<Box<Parsed>>,
         restamp: bool,
     },
     /// A file new to the store: its slug only. It is read again when written, a few
@@ -108,7 +115,7 @@ impl Parsing {
     pub(super) async fn again(
         self,
         files: Vec<FileRead>,
-    ) -> Result<(Vec<FileRead>, Vec<(PostDoc, Digest)>), ContentError> {
+    ) -> Result<(Vec<FileRead>, Vec<(Parsed, Digest)>), ContentError> {
         if files.is_empty() {
             return Ok((files, Vec::new()));
         }
@@ -126,9 +133,10 @@ impl Parsing {
                             message: "changed while being imported; import again".into(),
                         });
                     }
-                    let doc = self.parse(read, &bytes)?.doc;
-                    let digest = Digest::of(&doc.markdown);
-                    Ok((doc, digest))
+                    let parsed = self.parse(read, &bytes)?;
+                    let digest = Digest::of(&parsed.doc.markdown);
+                    let (doc, sanitize) = (parsed.doc, parsed.sanitize);
+                    Ok((Parsed { doc, sanitize }, digest))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             Ok((files, docs))
@@ -232,7 +240,10 @@ fn scan_one(
     let scanned = if record.is_some() {
         Scanned::Known {
             read,
-            doc: Some(Box::new(parsed.doc)),
+            doc: Some(Box::new(Parsed {
+                doc: parsed.doc,
+                sanitize: parsed.sanitize,
+            })),
             restamp: false,
         }
     } else {
@@ -257,7 +268,7 @@ pub(super) fn check_slugs(
                 read,
                 doc: Some(doc),
                 ..
-            } => (read, doc.slug.as_str()),
+            } => (read, doc.doc.slug.as_str()),
             Scanned::Known {
                 read, doc: None, ..
             } => (read, known[&read.path].slug.as_str()),

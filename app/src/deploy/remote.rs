@@ -1,7 +1,11 @@
 //! `folio publish --remote https://ADMIN-HOST --token ...`: CI pushes the files of
 //! `content/` that differ from the server's to the admin API, which checks them,
-//! imports them (each change a new revision, so nothing edited in the admin is lost)
-//! and publishes.
+//! imports them and publishes.
+//!
+//! The admin writes the server's files too. A file is sent when it changed here since
+//! the last push; one that changed only on the server is left there (and named, to be
+//! taken into Git), one that changed on both sides is a conflict the server refuses,
+//! unless `--force`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -36,20 +40,34 @@ pub struct RemoteReport {
     pub unchanged: usize,
     /// Files of `content/` a push may not carry (see [`crate::content::PUSHABLE`]).
     pub skipped: Vec<String>,
+    /// Files changed on the server (in the admin) since the last push, and not here:
+    /// left as the server has them. Take them into Git.
+    pub kept: Vec<String>,
+    /// Files gone here that the server wrote or changed since the last push (in the
+    /// admin): not removed by `--prune`. Take them into Git.
+    pub server_only: Vec<String>,
     /// The server's answer to the last request: its import and publish.
     pub server: Value,
 }
 
+/// How a push goes: whether posts whose file is gone here are removed there
+/// (`prune`), and whether the server's own changes may be overwritten (`force`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PushOptions {
+    pub prune: bool,
+    pub force: bool,
+}
+
 /// Pushes the changed files of `content` to the folio at `base`, which imports and
-/// publishes them; with `prune`, posts whose file is gone here are deleted there.
+/// publishes them.
 pub async fn push(
     content: &Path,
     base: &str,
     token: &str,
-    prune: bool,
+    options: PushOptions,
 ) -> Result<RemoteReport, RemoteError> {
     let remote = Remote::new(base, token)?;
-    let theirs = remote.files().await?;
+    let (theirs, pushed) = remote.files().await?;
     let dir = content.to_owned();
     let ours = tokio::task::spawn_blocking(move || crate::content::hashes(&dir))
         .await
@@ -59,20 +77,31 @@ pub async fn push(
         .into_iter()
         .partition(|(path, _)| crate::content::pushable(path));
     report.skipped = skipped.into_keys().collect();
-    let mut send: Vec<&String> = ours
-        .iter()
-        .filter(|(path, hash)| theirs.get(*path) != Some(hash))
-        .map(|(path, _)| path)
-        .collect();
-    report.unchanged = ours.len() - send.len();
+    let mut send: Vec<&String> = Vec::new();
+    for (path, hash) in &ours {
+        if theirs.get(path) == Some(hash) {
+            report.unchanged += 1;
+        } else if pushed.get(path) == Some(hash) && !options.force {
+            // Unchanged here since the last push: the server's change stands.
+            report.kept.push(path.clone());
+        } else {
+            send.push(path);
+        }
+    }
     // Images before the posts that show them.
     send.sort_by_key(|path| (path.ends_with(".md"), (*path).clone()));
-    if prune {
-        report.deleted = theirs
-            .keys()
-            .filter(|path| path.ends_with(".md") && !ours.contains_key(*path))
-            .cloned()
-            .collect();
+    if options.prune {
+        let gone = theirs
+            .iter()
+            .filter(|(path, _)| path.ends_with(".md") && !ours.contains_key(*path));
+        for (path, hash) in gone {
+            // Only what a push sent, unchanged since, is removed.
+            if options.force || pushed.get(path) == Some(hash) {
+                report.deleted.push(path.clone());
+            } else {
+                report.server_only.push(path.clone());
+            }
+        }
     }
     if send.is_empty() && report.deleted.is_empty() {
         report.server = json!({ "up_to_date": true });
@@ -86,6 +115,7 @@ pub async fn push(
             "files": files,
             "delete": if i == last { report.deleted.clone() } else { Vec::new() },
             "publish": i == last,
+            "force": options.force,
         });
         report.server = remote.send(&body).await?;
     }
@@ -115,6 +145,9 @@ fn batches(content: &Path, send: &[&String]) -> Result<Vec<Vec<Value>>, RemoteEr
     Ok(batches)
 }
 
+/// Path -> BLAKE3 hash of files of `content/`.
+type Hashes = BTreeMap<String, String>;
+
 /// The content API of a folio server.
 struct Remote<'a> {
     client: reqwest::Client,
@@ -142,11 +175,13 @@ impl<'a> Remote<'a> {
         }
     }
 
-    /// Path -> hash of the files the server has.
-    async fn files(&self) -> Result<BTreeMap<String, String>, RemoteError> {
+    /// Path -> hash of the files the server has, and of what the last push sent of
+    /// those that changed on the server since.
+    async fn files(&self) -> Result<(Hashes, Hashes), RemoteError> {
         let request = self.client.get(&self.api).bearer_auth(self.token);
         let theirs = answer(request.send().await.map_err(self.http())?).await?;
-        Ok(serde_json::from_value(theirs["files"].clone()).unwrap_or_default())
+        let map = |key: &str| serde_json::from_value(theirs[key].clone()).unwrap_or_default();
+        Ok((map("files"), map("pushed")))
     }
 
     /// Posts one batch; the server's answer.

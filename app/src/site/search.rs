@@ -1,7 +1,9 @@
 //! The search index of a build, for themes that ask for one (`search = true` in
-//! `theme.toml`; see [`crate::render::search`]). Posts go in chunks by id, so a new
-//! post joins the last chunk and an edit changes one: each chunk is a file named by
-//! its key (its posts' bodies and summaries), made again only when that changes.
+//! `theme.toml`; see [`crate::render::search`]). Posts go in chunks by a hash of
+//! their slug, so a new post joins one chunk and an edit changes one: each chunk is a
+//! file named by its key (its posts' slugs, bodies and summaries), made again only
+//! when that changes. Nothing depends on the store's ids: a store rebuilt from the
+//! content folder writes the same files.
 //! `search.json` lists the chunks; the theme's script loads it, and them, when a
 //! reader first opens the search.
 
@@ -14,8 +16,15 @@ use super::PublishError;
 use crate::output::SiteWriter;
 use crate::render::search::{self, Chunk, Doc};
 
-/// Posts per chunk, by id: an edit reads this many bodies again at most.
-const PER_CHUNK: i64 = 200;
+/// Posts per chunk at most, on average: an edit reads about this many bodies again.
+const PER_CHUNK: usize = 200;
+
+/// The chunk of the post `slug` among `count` chunks.
+fn chunk_of(slug: &str, count: u64) -> u64 {
+    let hash = blake3::hash(slug.as_bytes());
+    let bytes: [u8; 8] = hash.as_bytes()[..8].try_into().expect("8 bytes");
+    u64::from_le_bytes(bytes) % count
+}
 
 /// Where the script finds the list of chunks.
 pub(super) const MANIFEST: &str = "search.json";
@@ -28,9 +37,18 @@ impl RenderPlan<'_> {
             return Ok(0);
         }
         let snapshot = self.input.snapshot;
-        let mut chunks: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        // A power of two: the posts are dealt out again only when their number
+        // doubles, not at every 200th.
+        let count = snapshot.posts.len().div_ceil(PER_CHUNK).max(1).next_power_of_two();
+        let mut chunks: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
         for (i, post) in snapshot.posts.iter().enumerate() {
-            chunks.entry(post.post.id / PER_CHUNK).or_default().push(i);
+            let number = chunk_of(&post.post.doc.slug, count as u64);
+            chunks.entry(number).or_default().push(i);
+        }
+        for members in chunks.values_mut() {
+            members.sort_by(|a, b| {
+                snapshot.posts[*a].post.doc.slug.cmp(&snapshot.posts[*b].post.doc.slug)
+            });
         }
         let files = chunks
             .into_par_iter()
@@ -49,7 +67,7 @@ impl RenderPlan<'_> {
     fn write_chunk(
         &self,
         writer: &SiteWriter,
-        number: i64,
+        number: u64,
         members: &[usize],
     ) -> Result<String, PublishError> {
         let snapshot = self.input.snapshot;
@@ -60,7 +78,8 @@ impl RenderPlan<'_> {
         key.update(search::VERSION.as_bytes());
         for &i in members {
             let post = &snapshot.posts[i];
-            key.update(&post.post.id.to_le_bytes());
+            key.update(post.post.doc.slug.as_bytes());
+            key.update(b"\0");
             key.update(post.digest.hash.as_bytes());
             key.update(&self.summary_hashes[i]);
         }

@@ -79,3 +79,59 @@ pub async fn sources(conn: &mut SqliteConnection) -> Result<Vec<SourceRecord>> {
         )
         .collect())
 }
+
+/// Whether a post other than `id` came from the file `path`.
+pub async fn path_taken(conn: &mut SqliteConnection, path: &str, id: i64) -> Result<bool> {
+    let taken: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM posts WHERE source_path = ? AND id <> ? LIMIT 1")
+            .bind(path)
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(taken.is_some())
+}
+
+/// What the last push sent of each file of `content/` (path -> hash).
+pub async fn pushed(
+    conn: &mut SqliteConnection,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT path, hash FROM pushed_files")
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Records what a push sent (`hash`) or removed (`None`) of the file `path`.
+pub async fn set_pushed(conn: &mut SqliteConnection, path: &str, hash: Option<&str>) -> Result<()> {
+    match hash {
+        Some(hash) => {
+            sqlx::query(
+                "INSERT INTO pushed_files (path, hash) VALUES (?, ?) \
+                 ON CONFLICT (path) DO UPDATE SET hash = excluded.hash",
+            )
+            .bind(path)
+            .bind(hash)
+            .execute(conn)
+            .await?
+        }
+        None => {
+            sqlx::query("DELETE FROM pushed_files WHERE path = ?")
+                .bind(path)
+                .execute(conn)
+                .await?
+        }
+    };
+    Ok(())
+}
+
+/// Slug -> title of every post not archived that came from no file.
+pub async fn fileless(
+    conn: &mut SqliteConnection,
+) -> Result<std::collections::HashMap<String, String>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT slug, title FROM posts WHERE source_path IS NULL AND deleted_at IS NULL",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}

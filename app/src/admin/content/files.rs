@@ -3,8 +3,8 @@
 //! Markdown file before writing any, then imports (each change a new revision) and
 //! publishes. The files land in the server's `content/`, as if committed there.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -19,10 +19,11 @@ use crate::admin::auth::{Caller, Need};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::sitewide::publish::PublishSummary;
 use crate::admin::Admin;
-use crate::content::frontmatter::{self, Defaults};
+use crate::content::frontmatter;
 use crate::content::import::ImportReport;
+use crate::content::push_plan::{self, Incoming, Plan};
 use crate::site::PublishOptions;
-use crate::store::Kind;
+use crate::store::sources;
 
 /// Request bodies of this endpoint may carry images.
 pub(in crate::admin) const CONTENT_LIMIT: usize = 64 * 1024 * 1024;
@@ -30,7 +31,11 @@ pub(in crate::admin) const CONTENT_LIMIT: usize = 64 * 1024 * 1024;
 #[derive(Serialize, ToSchema)]
 pub(in crate::admin) struct FileHashes {
     /// Each file's path in `content/` and the BLAKE3 hash of its bytes.
-    files: std::collections::BTreeMap<String, String>,
+    files: BTreeMap<String, String>,
+    /// What the last push sent of each file: where it differs from `files`, the file
+    /// changed on the server since (in the admin), and a push leaves it as it is
+    /// unless it changed it too.
+    pushed: BTreeMap<String, String>,
 }
 
 /// What the server's `content/` holds: path and hash of each file.
@@ -44,7 +49,9 @@ pub(in crate::admin) async fn list(
     let files = tokio::task::spawn_blocking(move || crate::content::hashes(&dir))
         .await
         .map_err(ApiError::internal)?;
-    Ok(Json(FileHashes { files }))
+    let mut conn = admin.site.store.read().await?;
+    let pushed = sources::pushed(&mut conn).await?;
+    Ok(Json(FileHashes { files, pushed }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -58,6 +65,10 @@ pub(in crate::admin) struct Upload {
     /// Import and publish after writing (the last batch of a push).
     #[serde(default)]
     publish: bool,
+    /// Replace or remove files even where they changed on the server since the last
+    /// push (the admin's changes to them are then lost from the files).
+    #[serde(default)]
+    force: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -116,21 +127,37 @@ fn target(root: &Path, path: &str) -> Result<PathBuf, String> {
     crate::disk::confine::resolve(root, path).map_err(|e| e.to_string())
 }
 
-/// Files to write (path, bytes) and files to remove.
-type Changes = (Vec<(PathBuf, Vec<u8>)>, Vec<PathBuf>);
+/// A file of a push, checked: where it goes, its bytes, their hash and, for
+/// Markdown, the slug it gives.
+struct Checked {
+    path: String,
+    target: PathBuf,
+    bytes: Vec<u8>,
+    hash: String,
+    slug: Option<String>,
+}
 
-/// Checks every file of a push (paths, types, front matter) without touching disk.
-/// Checks every file of `upload` (Markdown parsed as at `now`) before any is written.
-fn check(root: &Path, upload: &Upload, author: &str, now: DateTime<Utc>) -> ApiResult<Changes> {
-    let mut writes = Vec::with_capacity(upload.files.len());
+/// Files to remove: the path in `content/` and the file.
+type Removals = Vec<(String, PathBuf)>;
+
+/// Checks every file of `upload` (paths, types, Markdown parsed as at `now`) without
+/// touching disk; returns them and the files to remove.
+fn check(
+    root: &Path,
+    upload: &Upload,
+    author: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<(Vec<Checked>, Removals)> {
+    let mut files = Vec::with_capacity(upload.files.len());
     for (i, file) in upload.files.iter().enumerate() {
         let field = format!("files[{i}]");
         let bad = |m: String| ApiError::field(&field, m);
-        let path = target(root, &file.path).map_err(bad)?;
+        let target = target(root, &file.path).map_err(bad)?;
         let bytes = STANDARD
             .decode(file.base64.as_bytes())
             .map_err(|e| bad(format!("{}: not base64: {e}", file.path)))?;
         check_kind(&file.path, &bytes).map_err(bad)?;
+        let mut slug = None;
         if file.path.ends_with(".md") {
             let text = std::str::from_utf8(&bytes).map_err(|e| {
                 bad(format!(
@@ -139,20 +166,19 @@ fn check(root: &Path, upload: &Upload, author: &str, now: DateTime<Utc>) -> ApiR
                     e.valid_up_to()
                 ))
             })?;
-            let stem = Path::new(&file.path).file_stem().unwrap_or_default();
-            let defaults = Defaults {
-                slug: slug::slugify(stem.to_string_lossy()),
-                kind: if file.path.starts_with("pages/") {
-                    Kind::Page
-                } else {
-                    Kind::Post
-                },
-                author,
-                now,
-            };
-            frontmatter::parse(&file.path, text, &defaults).map_err(|e| bad(e.to_string()))?;
+            let reading = crate::content::save::Reading { author, now };
+            let defaults = crate::content::save::defaults(&file.path, reading);
+            let parsed =
+                frontmatter::parse(&file.path, text, &defaults).map_err(|e| bad(e.to_string()))?;
+            slug = Some(parsed.doc.slug);
         }
-        writes.push((path, bytes));
+        files.push(Checked {
+            path: file.path.clone(),
+            target,
+            hash: blake3::hash(&bytes).to_hex().to_string(),
+            bytes,
+            slug,
+        });
     }
     let mut deletes = Vec::with_capacity(upload.delete.len());
     for (i, path) in upload.delete.iter().enumerate() {
@@ -165,9 +191,58 @@ fn check(root: &Path, upload: &Upload, author: &str, now: DateTime<Utc>) -> ApiR
                 format!("{path}: only Markdown files and images can be removed"),
             ));
         }
-        deletes.push(target);
+        deletes.push((path.clone(), target));
     }
-    Ok((writes, deletes))
+    Ok((files, deletes))
+}
+
+/// What the store knows that a push is checked against: what the last push sent,
+/// the slugs of posts from files (by path), and of posts with no file.
+struct Known {
+    pushed: BTreeMap<String, String>,
+    slugs: HashMap<String, String>,
+    fileless: HashMap<String, String>,
+}
+
+impl Known {
+    async fn read(admin: &Admin) -> ApiResult<Self> {
+        let mut conn = admin.site.store.read().await?;
+        let slugs = sources::sources(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|s| !s.archived)
+            .map(|s| (s.path, s.slug))
+            .collect();
+        Ok(Self {
+            pushed: sources::pushed(&mut conn).await?,
+            slugs,
+            fileless: sources::fileless(&mut conn).await?,
+        })
+    }
+
+    /// The three-way plan of a push (see [`push_plan`]), reading the server's files.
+    fn plan(&self, root: &Path, files: &[Checked], removals: &[String], force: bool) -> Plan {
+        let current = |path: &str| {
+            let file = crate::disk::confine::resolve(root, path).ok()?;
+            let bytes = std::fs::read(file).ok()?;
+            Some(blake3::hash(&bytes).to_hex().to_string())
+        };
+        let incoming: Vec<Incoming> = files
+            .iter()
+            .map(|f| Incoming {
+                path: &f.path,
+                hash: f.hash.clone(),
+                slug: f.slug.clone(),
+            })
+            .collect();
+        let server = push_plan::Server {
+            current: &current,
+            pushed: &self.pushed,
+            slugs: &self.slugs,
+            fileless: &self.fileless,
+        };
+        push_plan::plan(&incoming, removals, &server, force)
+    }
 }
 
 /// What a push did.
@@ -175,14 +250,18 @@ fn check(root: &Path, upload: &Upload, author: &str, now: DateTime<Utc>) -> ApiR
 pub(in crate::admin) struct Pushed {
     /// Files written.
     written: usize,
+    /// Files changed on the server since the last push, and not by this one: left as
+    /// the server has them (take them into Git).
+    kept: Vec<String>,
     /// The import, on the last batch (`publish: true`).
     import: Option<ImportReport>,
     /// The publish, on the last batch.
     publish: Option<PublishSummary>,
 }
 
-/// Writes and removes files in `content/` (all checked first), and on the last batch
-/// imports and publishes them.
+/// Writes and removes files in `content/` (all checked first, each against what the
+/// last push sent, so no change made on the server is overwritten unasked), and on
+/// the last batch imports and publishes them.
 #[utoipa::path(post, path = "/content", tag = "media", request_body = Upload,
     responses((status = 200, body = Pushed)))]
 pub(in crate::admin) async fn upload(
@@ -194,33 +273,56 @@ pub(in crate::admin) async fn upload(
     let upload: Upload = from_json(body)?;
     let root = admin.site.paths.content.clone();
     let (author, now) = (admin.site.current_config().default_author, admin.now());
+    let known = Known::read(&admin).await?;
     // Everything is checked before anything is written, off the async threads (front
     // matter parsing is CPU work).
-    let (upload, writes, deletes) = tokio::task::spawn_blocking(move || {
-        check(&root, &upload, &author, now).map(|(w, d)| (upload, w, d))
+    let (upload, files, removals, plan) = tokio::task::spawn_blocking(move || {
+        let (files, deletes) = check(&root, &upload, &author, now)?;
+        let paths: Vec<String> = deletes.iter().map(|(p, _)| p.clone()).collect();
+        let plan = known.plan(&root, &files, &paths, upload.force);
+        Ok::<_, ApiError>((upload, files, deletes, plan))
     })
     .await
     .map_err(ApiError::internal)??;
-    let written = writes.len();
+    if !plan.conflicts.is_empty() {
+        return Err(ApiError::conflict(format!(
+            "nothing was written:\n  {}",
+            plan.conflicts.join("\n  ")
+        )));
+    }
+    let mut files: Vec<Option<Checked>> = files.into_iter().map(Some).collect();
+    let written: Vec<Checked> = plan.write.iter().filter_map(|&i| files[i].take()).collect();
+    let removed: Removals = removals
+        .into_iter()
+        .filter(|(path, _)| plan.remove.contains(path))
+        .collect();
+    let writes = written.iter().map(|f| (f.target.clone(), f.bytes.clone())).collect();
+    let deletes = removed.iter().map(|(_, t)| t.clone()).collect();
     let root = admin.site.paths.content.clone();
     tokio::task::spawn_blocking(move || crate::disk::batch::Batch::apply(&root, writes, deletes))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
+    let mut tx = admin.site.store.write().await?;
+    for file in &written {
+        sources::set_pushed(&mut tx, &file.path, Some(&file.hash)).await?;
+    }
+    for (path, _) in &removed {
+        sources::set_pushed(&mut tx, path, None).await?;
+    }
+    tx.commit().await?;
+    let detail = format!("{} files, {} removed", written.len(), removed.len());
     caller
-        .audit(
-            &admin,
-            "content.pushed",
-            None,
-            Some(&format!("{written} files, {} removed", upload.delete.len())),
-        )
+        .audit(&admin, "content.pushed", None, Some(&detail))
         .await;
+    let mut pushed = Pushed {
+        written: written.len(),
+        kept: plan.kept,
+        import: None,
+        publish: None,
+    };
     if !upload.publish {
-        return Ok(Json(Pushed {
-            written,
-            import: None,
-            publish: None,
-        }));
+        return Ok(Json(pushed));
     }
     let options = PublishOptions {
         import: true,
@@ -232,9 +334,7 @@ pub(in crate::admin) async fn upload(
     caller
         .audit(&admin, "publish", None, Some("remote push"))
         .await;
-    Ok(Json(Pushed {
-        written,
-        publish: report.build.as_ref().map(|b| PublishSummary::from(Some(b))),
-        import: report.import,
-    }))
+    pushed.publish = report.build.as_ref().map(|b| PublishSummary::from(Some(b)));
+    pushed.import = report.import;
+    Ok(Json(pushed))
 }

@@ -210,6 +210,7 @@ pub(in crate::admin) async fn create(
     };
     let id = posts::insert(&mut tx, &doc, None, change).await?;
     posts::set_sanitized(&mut tx, id, sanitized_after(&caller, None, false)?).await?;
+    admin.write_file(&mut tx, id).await?;
     let post = load(&mut tx, id).await?;
     tx.commit().await?;
     admin.publisher.changed();
@@ -336,6 +337,7 @@ pub(in crate::admin) async fn store_revision(
     };
     posts::update(&mut tx, id, doc, None, change).await?;
     posts::set_sanitized(&mut tx, id, sanitized).await?;
+    admin.write_file(&mut tx, id).await?;
     let post = load(&mut tx, id).await?;
     tx.commit().await?;
     admin.publisher.changed();
@@ -353,6 +355,7 @@ pub(in crate::admin) async fn trash(
     caller.require(Need::WriteContent)?;
     let (mut tx, post) = write_post(&admin, &caller, id).await?;
     posts::trash(&mut tx, id, admin.now()).await?;
+    admin.write_file(&mut tx, id).await?;
     tx.commit().await?;
     admin.publisher.changed();
     caller
@@ -372,6 +375,7 @@ pub(in crate::admin) async fn restore(
     caller.require(Need::WriteContent)?;
     let (mut tx, _) = write_post(&admin, &caller, id).await?;
     posts::restore(&mut tx, id).await?;
+    admin.write_file(&mut tx, id).await?;
     let post = load(&mut tx, id).await?;
     tx.commit().await?;
     admin.publisher.changed();

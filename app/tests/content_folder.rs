@@ -1,0 +1,179 @@
+//! The content folder holds the site: every save made in the admin is written to it
+//! (atomically, a patch of the file that keeps its style), and a store imported from
+//! it again renders the same site. Through the real binary, a real SQLite file and a
+//! real Git repository.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+use common::api::{add_user, enroll, Api, Server};
+use common::TestSite;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=CI", "-c", "user.email=ci@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+fn read(site: &TestSite, rel: &str) -> Option<String> {
+    std::fs::read_to_string(site.content().join(rel)).ok()
+}
+
+/// The post or page whose slug is `slug`.
+async fn find(api: &Api, slug: &str) -> Value {
+    let found = api.get("/posts?limit=200").await.expect(200);
+    let all = found.body["posts"].as_array().expect("posts").clone();
+    all.into_iter()
+        .find(|p| p["slug"] == slug)
+        .unwrap_or_else(|| panic!("no post {slug}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_save_in_the_admin_is_a_file_and_a_store_rebuilt_from_them_gives_the_same_site() {
+    let site = TestSite::sample();
+    git(&site.content(), &["init", "-q"]);
+    git(&site.content(), &["add", "-A"]);
+    git(&site.content(), &["commit", "-qm", "sample"]);
+    add_user(&site, "ada", "owner");
+    add_user(&site, "bo", "author");
+    let server = Server::start(&site, &[]);
+    let (owner, _, _) = enroll(&server.api(), "ada").await;
+    let (author, _, _) = enroll(&server.api(), "bo").await;
+    // The page published without `date` is dated by its first import, in its file:
+    // a rebuild keeps the date.
+    let numstat = git(&site.content(), &["diff", "--numstat"]);
+    assert_eq!(numstat.trim(), "1\t0\tpages/about.md", "{numstat}");
+    git(&site.content(), &["commit", "-qam", "dated"]);
+
+    // A post written in the admin is a file from its first save.
+    let created = owner
+        .post(
+            "/posts",
+            json!({ "title": "Written here", "markdown": "One two three.\n", "tags": ["Ops"] }),
+        )
+        .await
+        .expect(201);
+    let id = created.body["id"].as_i64().expect("id");
+    let file = read(&site, "posts/written-here.md").expect("the draft is a file");
+    assert!(file.contains("title: Written here") && file.contains("status: draft"), "{file}");
+    let published = owner
+        .patch(
+            &format!("/posts/{id}"),
+            json!({ "revision": created.body["revision"], "status": "published", "publish": true }),
+        )
+        .await
+        .expect(200);
+    let file = read(&site, "posts/written-here.md").expect("still a file");
+    assert!(file.contains("status: published") && file.contains("date:"), "{file}");
+
+    // Unpublished changes of a live post are not the site: the file waits for Update.
+    owner
+        .patch(
+            &format!("/posts/{id}"),
+            json!({ "revision": published.body["revision"], "title": "Not yet" }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(read(&site, "posts/written-here.md").as_deref(), Some(file.as_str()));
+    owner
+        .delete(&format!("/posts/{id}/pending"))
+        .await
+        .expect(200);
+
+    // A one-word edit of a file from Git is a one-line diff.
+    let post = find(&owner, "getting-started").await;
+    let full = owner.get(&format!("/posts/{}", post["id"])).await.expect(200);
+    let markdown = full.body["markdown"].as_str().expect("markdown");
+    let (word, other) = ("folio", "Folio-the-tool");
+    assert!(markdown.contains(word));
+    owner
+        .patch(
+            &format!("/posts/{}", post["id"]),
+            json!({
+                "revision": full.body["revision"],
+                "markdown": markdown.replacen(word, other, 1),
+                "publish": true,
+            }),
+        )
+        .await
+        .expect(200);
+    let numstat = git(&site.content(), &["diff", "--numstat"]);
+    assert_eq!(numstat.trim(), "1\t1\tposts/getting-started.md", "{numstat}");
+
+    // The trash removes the file; a restore writes the post back (whole: the file's
+    // own layout went with it).
+    let trashed = find(&owner, "roadmap-notes").await;
+    assert!(read(&site, "posts/roadmap-notes.md").is_some());
+    owner
+        .delete(&format!("/posts/{}", trashed["id"]))
+        .await
+        .expect(204);
+    assert_eq!(read(&site, "posts/roadmap-notes.md"), None);
+    owner
+        .post(&format!("/posts/{}/restore", trashed["id"]), json!({}))
+        .await
+        .expect(200);
+    let back = read(&site, "posts/roadmap-notes.md").expect("written back");
+    for line in ["title: Roadmap notes (draft)", "slug: roadmap-notes", "status: draft"] {
+        assert!(back.contains(line), "{back}");
+    }
+    let gone = find(&owner, "drafts-and-scheduling").await;
+    owner
+        .delete(&format!("/posts/{}", gone["id"]))
+        .await
+        .expect(204);
+
+    // An author's raw HTML stays cleaned in a store rebuilt from the files.
+    author
+        .post(
+            "/posts",
+            json!({ "title": "By an author", "markdown": "Hi <img src=x onerror=alert(1)>\n" }),
+        )
+        .await
+        .expect(201);
+    let file = read(&site, "posts/by-an-author.md").expect("the author's draft");
+    assert!(file.contains("sanitize: true"), "{file}");
+    let id = find(&owner, "by-an-author").await["id"].clone();
+    let current = owner.get(&format!("/posts/{id}")).await.expect(200);
+    owner
+        .patch(
+            &format!("/posts/{id}"),
+            json!({ "revision": current.body["revision"], "status": "published", "publish": true }),
+        )
+        .await
+        .expect(200);
+
+    // No temporary file is left beside the ones written.
+    let hidden: Vec<String> = walk(&site.content())
+        .into_iter()
+        .filter(|p| p.rsplit('/').next().is_some_and(|n| n.starts_with('.')))
+        .filter(|p| !p.starts_with(".git/"))
+        .collect();
+    assert_eq!(hidden, Vec::<String>::new());
+
+    // A new store imported from the folder renders the same site, byte for byte.
+    owner.post("/publish", json!({})).await.expect(200);
+    let rebuilt = TestSite::empty();
+    common::copy_dir(&site.content(), &rebuilt.content());
+    let out = rebuilt.cli(&["publish"]);
+    assert!(out.status.success(), "{out:?}");
+    let differ = common::differing(&site.output(), &rebuilt.output());
+    assert_eq!(differ, Vec::<String>::new());
+    let html = rebuilt.read_out("by-an-author/index.html");
+    assert!(!html.contains("onerror"), "the author's HTML was trusted: {html}");
+    assert!(!rebuilt.output().contains_key("drafts-and-scheduling/index.html"));
+}
+
+/// Every file under `dir`, as paths relative to it.
+fn walk(dir: &Path) -> Vec<String> {
+    common::read_tree(dir).into_keys().collect()
+}
