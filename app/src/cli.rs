@@ -84,7 +84,8 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Write the store back as Markdown files with front matter.
+    /// Copy the content folder, which holds the whole site, to another folder (posts
+    /// the store has without a file are written into the content folder first).
     Export {
         /// Folder to write [default: the content folder].
         dir: Option<PathBuf>,

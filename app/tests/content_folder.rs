@@ -64,7 +64,10 @@ async fn every_save_in_the_admin_is_a_file_and_a_store_rebuilt_from_them_gives_t
         .expect(201);
     let id = created.body["id"].as_i64().expect("id");
     let file = read(&site, "posts/written-here.md").expect("the draft is a file");
-    assert!(file.contains("title: Written here") && file.contains("status: draft"), "{file}");
+    assert!(
+        file.contains("title: Written here") && file.contains("status: draft"),
+        "{file}"
+    );
     let published = owner
         .patch(
             &format!("/posts/{id}"),
@@ -73,7 +76,10 @@ async fn every_save_in_the_admin_is_a_file_and_a_store_rebuilt_from_them_gives_t
         .await
         .expect(200);
     let file = read(&site, "posts/written-here.md").expect("still a file");
-    assert!(file.contains("status: published") && file.contains("date:"), "{file}");
+    assert!(
+        file.contains("status: published") && file.contains("date:"),
+        "{file}"
+    );
 
     // Unpublished changes of a live post are not the site: the file waits for Update.
     owner
@@ -83,7 +89,10 @@ async fn every_save_in_the_admin_is_a_file_and_a_store_rebuilt_from_them_gives_t
         )
         .await
         .expect(200);
-    assert_eq!(read(&site, "posts/written-here.md").as_deref(), Some(file.as_str()));
+    assert_eq!(
+        read(&site, "posts/written-here.md").as_deref(),
+        Some(file.as_str())
+    );
     owner
         .delete(&format!("/posts/{id}/pending"))
         .await
@@ -91,7 +100,10 @@ async fn every_save_in_the_admin_is_a_file_and_a_store_rebuilt_from_them_gives_t
 
     // A one-word edit of a file from Git is a one-line diff.
     let post = find(&owner, "getting-started").await;
-    let full = owner.get(&format!("/posts/{}", post["id"])).await.expect(200);
+    let full = owner
+        .get(&format!("/posts/{}", post["id"]))
+        .await
+        .expect(200);
     let markdown = full.body["markdown"].as_str().expect("markdown");
     let (word, other) = ("folio", "Folio-the-tool");
     assert!(markdown.contains(word));
@@ -107,7 +119,11 @@ async fn every_save_in_the_admin_is_a_file_and_a_store_rebuilt_from_them_gives_t
         .await
         .expect(200);
     let numstat = git(&site.content(), &["diff", "--numstat"]);
-    assert_eq!(numstat.trim(), "1\t1\tposts/getting-started.md", "{numstat}");
+    assert_eq!(
+        numstat.trim(),
+        "1\t1\tposts/getting-started.md",
+        "{numstat}"
+    );
 
     // The trash removes the file; a restore writes the post back (whole: the file's
     // own layout went with it).
@@ -123,7 +139,11 @@ async fn every_save_in_the_admin_is_a_file_and_a_store_rebuilt_from_them_gives_t
         .await
         .expect(200);
     let back = read(&site, "posts/roadmap-notes.md").expect("written back");
-    for line in ["title: Roadmap notes (draft)", "slug: roadmap-notes", "status: draft"] {
+    for line in [
+        "title: Roadmap notes (draft)",
+        "slug: roadmap-notes",
+        "status: draft",
+    ] {
         assert!(back.contains(line), "{back}");
     }
     let gone = find(&owner, "drafts-and-scheduling").await;
@@ -169,11 +189,97 @@ async fn every_save_in_the_admin_is_a_file_and_a_store_rebuilt_from_them_gives_t
     let differ = common::differing(&site.output(), &rebuilt.output());
     assert_eq!(differ, Vec::<String>::new());
     let html = rebuilt.read_out("by-an-author/index.html");
-    assert!(!html.contains("onerror"), "the author's HTML was trusted: {html}");
-    assert!(!rebuilt.output().contains_key("drafts-and-scheduling/index.html"));
+    assert!(
+        !html.contains("onerror"),
+        "the author's HTML was trusted: {html}"
+    );
+    assert!(!rebuilt
+        .output()
+        .contains_key("drafts-and-scheduling/index.html"));
 }
 
 /// Every file under `dir`, as paths relative to it.
 fn walk(dir: &Path) -> Vec<String> {
     common::read_tree(dir).into_keys().collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tags_profiles_and_settings_saved_in_the_admin_are_files_a_rebuild_keeps() {
+    let site = TestSite::sample();
+    add_user(&site, "ada", "owner");
+    let server = Server::start(&site, &[]);
+    let (owner, _, _) = enroll(&server.api(), "ada").await;
+
+    // A tag renamed with a description, a profile, the title and the navigation.
+    let tags = owner.get("/tags").await.expect(200);
+    let tag = tags.body["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .find(|t| t["slug"] == "internals")
+        .expect("the sample's tag")
+        .clone();
+    let rename = json!({ "name": "Under the hood", "slug": "under-the-hood",
+                         "description": "How folio works." });
+    owner
+        .patch(&format!("/tags/{}", tag["id"]), rename)
+        .await
+        .expect(200);
+    let authors = owner.get("/authors").await.expect(200);
+    let ada = authors.body["authors"]
+        .as_array()
+        .expect("authors")
+        .iter()
+        .find(|a| a["username"] == "ada")
+        .expect("ada's profile")
+        .clone();
+    let profile = json!({ "name": "Ada Lovelace", "slug": "ada-lovelace", "bio": "Programs." });
+    owner
+        .patch(&format!("/authors/{}", ada["id"]), profile)
+        .await
+        .expect(200);
+    let settings = json!({ "title": "Notes from the cluster",
+                           "navigation": [{ "label": "About", "url": "/about/" }] });
+    owner.patch("/settings", settings).await.expect(200);
+
+    let tags_file = read(&site, "tags.yaml").expect("tags.yaml");
+    assert!(
+        tags_file.contains("slug: under-the-hood") && tags_file.contains("- internals"),
+        "{tags_file}"
+    );
+    let authors_file = read(&site, "authors.yaml").expect("authors.yaml");
+    assert!(authors_file.contains("bio: Programs."), "{authors_file}");
+    assert!(
+        !authors_file.contains('@'),
+        "no e-mail in the folder: {authors_file}"
+    );
+    let site_file = read(&site, "site.yaml").expect("site.yaml");
+    assert!(
+        site_file.contains("title: Notes from the cluster"),
+        "{site_file}"
+    );
+
+    // Nothing else changed the files: written again, they are the same.
+    owner.post("/publish", json!({})).await.expect(200);
+    assert_eq!(
+        read(&site, "tags.yaml").as_deref(),
+        Some(tags_file.as_str())
+    );
+
+    // A new store from the folder: the same site, the old tag address redirecting.
+    let rebuilt = TestSite::empty();
+    common::copy_dir(&site.content(), &rebuilt.content());
+    let out = rebuilt.cli(&["publish"]);
+    assert!(out.status.success(), "{out:?}");
+    let differ = common::differing(&site.output(), &rebuilt.output());
+    assert_eq!(differ, Vec::<String>::new());
+    let home = rebuilt.read_out("index.html");
+    assert!(
+        home.contains("Notes from the cluster"),
+        "the title from site.yaml"
+    );
+    assert!(
+        rebuilt.output().contains_key("tag/internals/index.html"),
+        "the old slug redirects"
+    );
 }

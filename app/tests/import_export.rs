@@ -79,15 +79,29 @@ async fn export_then_import_is_a_no_op() {
         posts::load_all(&mut conn).await.expect("load")
     };
 
-    // Into the content folder itself: every file is rewritten in export form...
-    let written = export_dir(&store, &site.content()).await.expect("exports");
-    assert!(written.written > 0);
-    // ...and a second export finds nothing to write.
-    let again = export_dir(&store, &site.content()).await.expect("exports");
-    assert_eq!(again.written, 0);
-    // Into a fresh folder too.
+    let reading = folio::content::save::Reading {
+        author: "Editor",
+        now: chrono::Utc::now(),
+    };
+    // Into the content folder itself: every post has its file already; the tags,
+    // authors and settings files are written beside them.
+    let content = site.content();
+    let written = export_dir(&store, &content, &content, reading)
+        .await
+        .expect("exports");
+    assert_eq!(written.written, 0);
+    assert!(content.join("tags.yaml").is_file());
+    // Into a fresh folder: a copy of the content folder, file for file.
     let elsewhere = tempfile::tempdir().expect("tempdir");
-    export_dir(&store, elsewhere.path()).await.expect("exports");
+    export_dir(&store, &content, elsewhere.path(), reading)
+        .await
+        .expect("exports");
+    let copied = common::read_tree(elsewhere.path());
+    assert_eq!(copied, common::read_tree(&content));
+    let again = export_dir(&store, &content, elsewhere.path(), reading)
+        .await
+        .expect("exports");
+    assert_eq!(again.written, 0);
     store.close().await;
 
     let report = import(&site, false).await.expect("imports");

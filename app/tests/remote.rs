@@ -218,8 +218,15 @@ async fn tokens_without_the_scope_or_revoked_are_refused() {
 async fn by_slug(session: &Api, slug: &str) -> Value {
     let found = session.get("/posts?limit=200").await.expect(200);
     let all = found.body["posts"].as_array().expect("posts").clone();
-    let post = all.into_iter().find(|p| p["slug"] == slug).expect("the post");
-    session.get(&format!("/posts/{}", post["id"])).await.expect(200).body
+    let post = all
+        .into_iter()
+        .find(|p| p["slug"] == slug)
+        .expect("the post");
+    session
+        .get(&format!("/posts/{}", post["id"]))
+        .await
+        .expect(200)
+        .body
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -236,7 +243,10 @@ async fn a_push_never_overwrites_or_removes_what_the_admin_changed() {
 
     // In the admin: an edit published, a slug changed, a post written.
     let post = by_slug(&session, "writing-posts").await;
-    let edited = format!("{}\nNotes from the admin.\n", post["markdown"].as_str().expect("markdown"));
+    let edited = format!(
+        "{}\nNotes from the admin.\n",
+        post["markdown"].as_str().expect("markdown")
+    );
     let update = json!({ "revision": post["revision"], "markdown": edited, "publish": true });
     session
         .patch(&format!("/posts/{}", post["id"]), update)
@@ -256,14 +266,24 @@ async fn a_push_never_overwrites_or_removes_what_the_admin_changed() {
     assert!(out.status.success(), "{out:?}");
     let kept = report["kept"].as_array().expect("kept").clone();
     assert!(kept.contains(&json!("posts/writing-posts.md")), "{report}");
-    assert!(kept.contains(&json!("posts/getting-started.md")), "{report}");
-    assert_eq!(report["server_only"], json!(["posts/only-here.md"]), "{report}");
+    assert!(
+        kept.contains(&json!("posts/getting-started.md")),
+        "{report}"
+    );
+    assert_eq!(
+        report["server_only"],
+        json!(["posts/only-here.md"]),
+        "{report}"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("kept on the server"));
     session.post("/publish", json!({})).await.expect(200);
     assert_eq!(page(&server, "/first-steps/").await.0, 200);
     assert_eq!(page(&server, "/only-here/").await.0, 200);
     let (_, html) = page(&server, "/writing-posts/").await;
-    assert!(html.contains("Notes from the admin."), "the admin's edit is live");
+    assert!(
+        html.contains("Notes from the admin."),
+        "the admin's edit is live"
+    );
 
     // CI's own edit of the file the admin changed: a conflict, nothing written.
     let file = ci.content().join("posts/writing-posts.md");
@@ -272,18 +292,30 @@ async fn a_push_never_overwrites_or_removes_what_the_admin_changed() {
     let (out, _) = push(&ci, &server.base, &ci_token, &[]);
     assert!(!out.status.success(), "a conflict fails the push");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("posts/writing-posts.md") && stderr.contains("--force"), "{stderr}");
+    assert!(
+        stderr.contains("posts/writing-posts.md") && stderr.contains("--force"),
+        "{stderr}"
+    );
     let (_, html) = page(&server, "/writing-posts/").await;
     assert!(html.contains("Notes from the admin.") && !html.contains("Typo fixed."));
 
     // A new file with the slug of a post written in the admin is refused, and so is a
     // commit that gives two files one slug; reverted, CI is up to date again.
-    ci.write("posts/taker.md", "---\ntitle: Taker\nslug: only-here\n---\n\nMine now.\n");
-    ci.write("posts/twin.md", "---\ntitle: Twin\nslug: roadmap-notes\n---\n\nTwo.\n");
+    ci.write(
+        "posts/taker.md",
+        "---\ntitle: Taker\nslug: only-here\n---\n\nMine now.\n",
+    );
+    ci.write(
+        "posts/twin.md",
+        "---\ntitle: Twin\nslug: roadmap-notes\n---\n\nTwo.\n",
+    );
     let (out, _) = push(&ci, &server.base, &ci_token, &["--force"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("posts/taker.md") && stderr.contains("posts/twin.md"), "{stderr}");
+    assert!(
+        stderr.contains("posts/taker.md") && stderr.contains("posts/twin.md"),
+        "{stderr}"
+    );
     assert!(!server_site.content().join("posts/twin.md").exists());
     std::fs::remove_file(ci.content().join("posts/taker.md")).expect("remove");
     std::fs::remove_file(ci.content().join("posts/twin.md")).expect("remove");

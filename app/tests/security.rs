@@ -142,6 +142,7 @@ async fn a_push_that_fails_on_its_second_file_keeps_nothing() {
         .await
         .expect(400);
     // The second is refused by the file system: a folder stands where it would go.
+    // (`force`: the server's files were never pushed, so they count as its own.)
     std::fs::create_dir_all(site.content().join("posts/blocked.md/inside")).expect("mkdir");
     owner
         .post(
@@ -149,7 +150,7 @@ async fn a_push_that_fails_on_its_second_file_keeps_nothing() {
             json!({ "files": [
                 file("posts/getting-started.md", b"---\ntitle: Replaced\n---\nreplaced\n"),
                 file("posts/blocked.md", b"---\ntitle: Blocked\n---\n"),
-            ], "delete": ["pages/about.md"] }),
+            ], "delete": ["pages/about.md"], "force": true }),
         )
         .await
         .expect(500);

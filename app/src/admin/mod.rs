@@ -173,17 +173,24 @@ impl Admin {
 
     /// Writes post `id`, as the transaction `tx` holds it, to its file in the content
     /// folder (or removes the file of a post in the trash), before `tx` commits.
-    async fn write_file(
-        &self,
-        tx: &mut crate::store::Connection,
-        id: i64,
-    ) -> error::ApiResult<()> {
+    async fn write_file(&self, tx: &mut crate::store::Connection, id: i64) -> error::ApiResult<()> {
         let author = self.site.current_config().default_author;
         let reading = crate::content::save::Reading {
             author: &author,
             now: self.now(),
         };
-        crate::content::save::write_post(tx, &self.site.paths.content, id, reading).await?;
+        let root = &self.site.paths.content;
+        crate::content::save::write_post(tx, root, id, reading).await?;
+        // A post may name a tag or an author new to the store.
+        crate::content::site_files::write(tx, root).await?;
+        Ok(())
+    }
+
+    /// Writes `tags.yaml`, `authors.yaml` and `site.yaml` from the store, after a
+    /// change to a tag, a profile or the settings.
+    async fn write_site_files(&self) -> error::ApiResult<()> {
+        let mut conn = self.site.store.read().await?;
+        crate::content::site_files::write(&mut conn, &self.site.paths.content).await?;
         Ok(())
     }
 

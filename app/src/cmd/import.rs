@@ -77,7 +77,12 @@ pub(super) async fn run(site: &Site, args: ImportArgs) -> Result<()> {
 
 pub(super) async fn export(site: &Site, dir: Option<PathBuf>) -> Result<()> {
     let dir = dir.unwrap_or_else(|| site.paths.content.clone());
-    let report = content::export_dir(&site.store, &dir).await?;
+    let author = site.current_config().default_author;
+    let reading = content::save::Reading {
+        author: &author,
+        now: site.clock().now(),
+    };
+    let report = content::export_dir(&site.store, &site.paths.content, &dir, reading).await?;
     println!(
         "exported to {}: {} written, {} unchanged",
         dir.display(),

@@ -1,5 +1,5 @@
-//! `folio export`: the store back to Markdown files with YAML front matter, so posts
-//! edited in the admin can be committed to Git. Importing the export changes nothing.
+//! A post as a whole Markdown file with YAML front matter (the admin's first write of
+//! a post), and `folio export`, a copy of the content folder.
 
 use std::path::Path;
 
@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::ContentError;
 use crate::disk::atomic::write_if_changed;
-use crate::store::{posts, Kind, PostDoc, Status, Store};
+use crate::store::{Kind, PostDoc, Status, Store};
 
 /// What an export did.
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
@@ -31,7 +31,7 @@ struct ExportedFront<'a> {
     updated: Option<String>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     tags: &'a [String],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    /// Always written: no `authors` key reads as the default author.
     authors: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     excerpt: &'a Option<String>,
@@ -111,24 +111,42 @@ pub fn to_markdown(doc: &PostDoc, sanitize: bool) -> String {
     format!("---\n{yaml}---\n\n{}", doc.markdown)
 }
 
-/// Writes every post and page not archived under `dir`: at the path it was imported
-/// from, else `posts/<slug>.md` or `pages/<slug>.md`. Files whose text is already
-/// right are left alone.
-pub async fn export_dir(store: &Store, dir: &Path) -> Result<ExportReport, ContentError> {
-    let mut conn = store.read().await?;
-    let all = posts::load_all(&mut conn).await?;
-    drop(conn);
-    let mut report = ExportReport::default();
-    for post in all {
-        let rel = post
-            .source_path
-            .clone()
-            .unwrap_or_else(|| match post.doc.kind {
-                Kind::Post => format!("posts/{}.md", post.doc.slug),
-                Kind::Page => format!("pages/{}.md", post.doc.slug),
-            });
+/// `folio export`: the content folder is the site, so an export is a copy of it.
+/// Posts the store has without a file (written in the admin before it wrote files)
+/// and the tags, authors and settings files are written into the content folder
+/// first; then, when `dir` is another folder, every file of the content folder
+/// (hidden ones aside) is copied there, those already the same left alone.
+pub async fn export_dir(
+    store: &Store,
+    content: &Path,
+    dir: &Path,
+    reading: super::save::Reading<'_>,
+) -> Result<ExportReport, ContentError> {
+    let mut report = ExportReport {
+        written: super::save::write_missing(store, content, reading).await?,
+        unchanged: 0,
+    };
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if same(content, dir) {
+        return Ok(report);
+    }
+    for (rel, _) in super::hashes(content) {
+        let from = content.join(&rel);
+        let bytes = std::fs::read(&from).map_err(|source| ContentError::Read {
+            path: from.clone(),
+            source,
+        })?;
         let path = dir.join(&rel);
-        let written = write_if_changed(&path, to_markdown(&post.doc, post.sanitized).as_bytes())
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| ContentError::Write {
+                path: parent.to_owned(),
+                source,
+            })?;
+        }
+        let written = write_if_changed(&path, &bytes)
             .map_err(|source| ContentError::Write { path, source })?;
         if written {
             report.written += 1;

@@ -32,7 +32,8 @@ struct FrontMatter {
     featured_image_caption: Option<String>,
     feed_id: Option<String>,
     author: Option<String>,
-    authors: Vec<String>,
+    /// `authors: []` says the post has none; no key at all, the default author.
+    authors: Option<Vec<String>>,
     canonical_url: Option<String>,
     meta_title: Option<String>,
     meta_description: Option<String>,
@@ -192,9 +193,10 @@ fn into_doc(
     .map_err(invalid)?;
     let mut tags = front.tags;
     tags.extend(front.taxonomies.map(|t| t.tags).unwrap_or_default());
-    let mut authors = front.authors;
+    let none_given = front.authors.is_none() && front.author.is_none();
+    let mut authors = front.authors.unwrap_or_default();
     authors.extend(front.author);
-    if authors.is_empty() {
+    if none_given {
         authors.push(defaults.author.to_owned());
     }
     Ok(PostDoc {

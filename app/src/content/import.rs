@@ -91,6 +91,9 @@ pub async fn import_dir(
         }
     }
     let mut tx = store.write().await?;
+    // Tags and authors first: the posts find them by the names they give.
+    let site_warnings = super::site_files::import(&mut tx, dir, parsing.now).await?;
+    report.warnings.extend(site_warnings);
     write_edited(&mut tx, edited, &known, parsing.now, &mut report).await?;
     let (fresh, taken_over) = adopt(&mut tx, new, &parsing, &mut report).await?;
     let mut tx = write_new(store, tx, fresh, &parsing, &mut report).await?;

@@ -9,6 +9,7 @@ pub mod push_plan;
 pub mod redirects;
 pub mod save;
 mod scan;
+pub mod site_files;
 
 use std::path::{Path, PathBuf};
 

@@ -20,11 +20,7 @@ use crate::store::PostDoc;
 /// The text of the file that holds `doc`: `existing` patched, or a new file.
 /// `sanitize` marks a post whose HTML is cleaned (written by an author), so a store
 /// rebuilt from the files cleans it too.
-pub fn file_text(
-    doc: &PostDoc,
-    sanitize: bool,
-    existing: Option<(&str, &Defaults)>,
-) -> String {
+pub fn file_text(doc: &PostDoc, sanitize: bool, existing: Option<(&str, &Defaults)>) -> String {
     let whole = || to_markdown(doc, sanitize);
     let Some((text, defaults)) = existing else {
         return whole();
@@ -80,7 +76,11 @@ fn changes(old: &PostDoc, new: &PostDoc, sanitize: (bool, bool)) -> Vec<Change> 
         push("type", &[], Some(Value::Text(new.kind.as_str().into())));
     }
     if old.status != new.status {
-        push("status", &["draft"], Some(Value::Text(new.status.as_str().into())));
+        push(
+            "status",
+            &["draft"],
+            Some(Value::Text(new.status.as_str().into())),
+        );
     }
     if old.published_at != new.published_at {
         push("date", &[], new.published_at.map(Value::Date));
@@ -93,7 +93,11 @@ fn changes(old: &PostDoc, new: &PostDoc, sanitize: (bool, bool)) -> Vec<Change> 
         push("tags", &[], list);
     }
     if old.authors != new.authors {
-        push("authors", &["author"], Some(Value::List(new.authors.clone())));
+        push(
+            "authors",
+            &["author"],
+            Some(Value::List(new.authors.clone())),
+        );
     }
     if old.excerpt != new.excerpt {
         push("excerpt", &["description"], text(&new.excerpt));
@@ -110,19 +114,43 @@ fn changes(old: &PostDoc, new: &PostDoc, sanitize: (bool, bool)) -> Vec<Change> 
     }
     let optional: [(&'static str, &Option<String>, &Option<String>); 15] = [
         ("featured_image", &old.featured_image, &new.featured_image),
-        ("featured_image_alt", &old.featured_image_alt, &new.featured_image_alt),
-        ("featured_image_caption", &old.featured_image_caption, &new.featured_image_caption),
+        (
+            "featured_image_alt",
+            &old.featured_image_alt,
+            &new.featured_image_alt,
+        ),
+        (
+            "featured_image_caption",
+            &old.featured_image_caption,
+            &new.featured_image_caption,
+        ),
         ("meta_title", &old.meta_title, &new.meta_title),
-        ("meta_description", &old.meta_description, &new.meta_description),
+        (
+            "meta_description",
+            &old.meta_description,
+            &new.meta_description,
+        ),
         ("canonical_url", &old.canonical_url, &new.canonical_url),
         ("og_title", &old.og_title, &new.og_title),
         ("og_description", &old.og_description, &new.og_description),
         ("og_image", &old.og_image, &new.og_image),
         ("twitter_title", &old.twitter_title, &new.twitter_title),
-        ("twitter_description", &old.twitter_description, &new.twitter_description),
+        (
+            "twitter_description",
+            &old.twitter_description,
+            &new.twitter_description,
+        ),
         ("twitter_image", &old.twitter_image, &new.twitter_image),
-        ("codeinjection_head", &old.codeinjection_head, &new.codeinjection_head),
-        ("codeinjection_foot", &old.codeinjection_foot, &new.codeinjection_foot),
+        (
+            "codeinjection_head",
+            &old.codeinjection_head,
+            &new.codeinjection_head,
+        ),
+        (
+            "codeinjection_foot",
+            &old.codeinjection_foot,
+            &new.codeinjection_foot,
+        ),
         ("feed_id", &old.feed_id, &new.feed_id),
     ];
     for (key, before, after) in optional {
@@ -142,7 +170,11 @@ fn patch(
     new: &PostDoc,
     sanitize: bool,
 ) -> Option<String> {
-    let bom = if text.starts_with('\u{feff}') { "\u{feff}" } else { "" };
+    let bom = if text.starts_with('\u{feff}') {
+        "\u{feff}"
+    } else {
+        ""
+    };
     let text = &text[bom.len()..];
     let (fence, (open, close), header, rest) = split(text)?;
     let changes = changes(old, new, (old_sanitize, sanitize));
@@ -199,9 +231,12 @@ fn yaml(header: &str, changes: &[Change]) -> Option<String> {
         Value::Text(t) => YamlValue::scalar(t.as_str()),
         Value::Date(d) => YamlValue::scalar(crate::store::timestamp(*d)),
         Value::Flag(b) => YamlValue::scalar(*b),
-        Value::List(items) => {
-            YamlValue::Sequence(items.iter().map(|i| YamlValue::scalar(i.as_str())).collect())
-        }
+        Value::List(items) => YamlValue::Sequence(
+            items
+                .iter()
+                .map(|i| YamlValue::scalar(i.as_str()))
+                .collect(),
+        ),
     };
     for change in changes {
         let present = |k: &str| map.get(k).is_some();
@@ -241,7 +276,9 @@ fn toml(header: &str, changes: &[Change]) -> Option<String> {
     let item = |v: &Value| -> Option<Item> {
         Some(match v {
             Value::Text(t) => value(t.as_str()),
-            Value::Date(d) => value(toml_edit::Datetime::from_str(&crate::store::timestamp(*d)).ok()?),
+            Value::Date(d) => {
+                value(toml_edit::Datetime::from_str(&crate::store::timestamp(*d)).ok()?)
+            }
             Value::Flag(b) => value(*b),
             Value::List(items) => value(items.iter().map(String::as_str).collect::<Array>()),
         })
@@ -300,7 +337,9 @@ mod tests {
     }
 
     fn read(text: &str) -> PostDoc {
-        frontmatter::parse("", text, &defaults()).expect("parses").doc
+        frontmatter::parse("", text, &defaults())
+            .expect("parses")
+            .doc
     }
 
     /// Lines that differ between two texts (a crude `git diff --stat`).
@@ -324,7 +363,10 @@ mod tests {
         let out = file_text(&doc, false, Some((text, &defaults())));
         assert_eq!(changed_lines(text, &out), 2, "{out}");
         assert!(out.contains("description: Longer."), "{out}");
-        assert!(out.contains("title: \"Hello: world\"  # the title"), "{out}");
+        assert!(
+            out.contains("title: \"Hello: world\"  # the title"),
+            "{out}"
+        );
         assert_eq!(read(&out), doc);
     }
 

@@ -144,8 +144,13 @@ mod tests {
 
     #[test]
     fn each_side_keeps_what_only_it_changed_and_both_is_a_conflict() {
-        let files: HashMap<&str, &str> =
-            [("a.md", "A2"), ("b.md", "B1"), ("c.md", "C2"), ("admin.md", "X")].into();
+        let files: HashMap<&str, &str> = [
+            ("a.md", "A2"),
+            ("b.md", "B1"),
+            ("c.md", "C2"),
+            ("admin.md", "X"),
+        ]
+        .into();
         let current = |p: &str| files.get(p).map(|h| (*h).to_owned());
         let pushed: BTreeMap<String, String> = [("a.md", "A1"), ("b.md", "B1"), ("c.md", "C1")]
             .map(|(p, h)| (p.to_owned(), h.to_owned()))
@@ -195,10 +200,18 @@ mod tests {
         };
         // A new file with a's slug; b gives its slug up to c in the same push; a
         // post with no file keeps its slug.
-        let push = [file("posts/x.md", "a"), file("posts/b.md", "b2"), file("posts/c.md", "b")];
+        let push = [
+            file("posts/x.md", "a"),
+            file("posts/b.md", "b2"),
+            file("posts/c.md", "b"),
+        ];
         let decided = plan(&push, &[], &server, false);
         assert_eq!(decided.conflicts.len(), 1, "{:?}", decided.conflicts);
-        assert!(decided.conflicts[0].contains("posts/a.md"), "{:?}", decided.conflicts);
+        assert!(
+            decided.conflicts[0].contains("posts/a.md"),
+            "{:?}",
+            decided.conflicts
+        );
         let decided = plan(&[file("posts/m.md", "mine")], &[], &server, true);
         assert_eq!(decided.conflicts.len(), 1, "{:?}", decided.conflicts);
     }

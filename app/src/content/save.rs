@@ -32,10 +32,12 @@ pub async fn write_post(
     id: i64,
     reading: Reading<'_>,
 ) -> Result<(), ContentError> {
-    let post = posts::load(tx, id).await?.ok_or_else(|| ContentError::Invalid {
-        path: format!("post {id}"),
-        message: "not in the store".into(),
-    })?;
+    let post = posts::load(tx, id)
+        .await?
+        .ok_or_else(|| ContentError::Invalid {
+            path: format!("post {id}"),
+            message: "not in the store".into(),
+        })?;
     if post.archived {
         if let Some(rel) = &post.source_path {
             remove(&root.join(rel))?;
@@ -135,4 +137,22 @@ fn remove(file: &Path) -> Result<(), ContentError> {
             source,
         }),
     }
+}
+
+/// Writes every post the store has and the content folder does not (posts written in
+/// the admin before it wrote files, a Ghost import's), and `tags.yaml`,
+/// `authors.yaml` and `site.yaml`; returns how many post files were written.
+pub async fn write_missing(
+    store: &crate::store::Store,
+    root: &Path,
+    reading: Reading<'_>,
+) -> Result<usize, ContentError> {
+    let mut tx = store.write().await?;
+    let ids = sources::fileless_ids(&mut tx).await?;
+    for &id in &ids {
+        write_post(&mut tx, root, id, reading).await?;
+    }
+    super::site_files::write(&mut tx, root).await?;
+    tx.commit().await?;
+    Ok(ids.len())
 }

@@ -8,6 +8,7 @@ mod cards;
 mod documents;
 mod export;
 mod html;
+mod profiles;
 pub mod verify;
 
 use std::collections::BTreeMap;
@@ -17,8 +18,8 @@ use serde::Serialize;
 
 use crate::content::redirects::{self, Redirect};
 use crate::store::posts::{self};
-use crate::store::tags::{self, TagFields};
-use crate::store::users::{self, Author};
+use crate::store::tags;
+use crate::store::users;
 use crate::store::{Change, Store, StoreError};
 pub use documents::PREVIEW_TAG;
 use export::Export;
@@ -62,6 +63,9 @@ pub enum GhostError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The store has the import; writing it to the content folder failed.
+    #[error("the import is in the store, but its files could not be written: {0}")]
+    Files(#[from] crate::content::ContentError),
 }
 
 /// What an import did, and everything a person should look at afterwards.
@@ -91,6 +95,9 @@ pub struct GhostReport {
     /// What `--members` did, and to which posts (by slug).
     pub members: Members,
     pub members_posts: Vec<String>,
+    /// Post files written to the content folder (with `tags.yaml`, `authors.yaml`
+    /// and `site.yaml`): the import is part of the folder, and survives a rebuild.
+    pub files_written: usize,
     pub warnings: Vec<String>,
 }
 
@@ -237,7 +244,7 @@ pub async fn import(
         None => None,
     };
 
-    let (authors, tag_fields) = profiles(data, &mut report);
+    let (authors, tag_fields) = profiles::profiles(data, &mut report);
     report.media_missing.sort();
     report.media_missing.dedup();
 
@@ -249,6 +256,7 @@ pub async fn import(
         at: store.now(),
     };
     let now = change.at;
+    let reading = crate::content::save::Reading { author: "", now };
     let mut tx = store.write().await?;
     for (author, email) in &authors {
         users::upsert(&mut tx, author, email.as_deref(), now).await?;
@@ -258,32 +266,9 @@ pub async fn import(
     }
     report.tags = data.tags.len();
     report.authors = data.users.len();
-    for doc in &docs {
-        match posts::id_by_slug(&mut tx, &doc.slug).await? {
-            None => {
-                posts::insert(&mut tx, doc, None, change).await?;
-                report.added += 1;
-            }
-            Some(id) => {
-                let current = posts::load(&mut tx, id)
-                    .await?
-                    .ok_or_else(|| invalid(format!("post {id} vanished during the import")))?;
-                if let Some(file) = &current.source_path {
-                    return Err(invalid(format!(
-                        "the slug {:?} is taken by content/{file}, which is not from Ghost: rename one of them",
-                        doc.slug
-                    )));
-                }
-                if current.doc == *doc && !current.archived {
-                    report.unchanged += 1;
-                } else {
-                    posts::update(&mut tx, id, doc, None, change).await?;
-                    report.updated += 1;
-                }
-            }
-        }
-    }
-    let settings = site_settings(data, &mut report);
+    let writing = (change, reading, options.content);
+    write_posts(&mut tx, &docs, writing, path, &mut report).await?;
+    let settings = profiles::site_settings(data, &mut report);
     crate::store::settings::save(&mut tx, &settings, now).await?;
     tx.commit().await?;
     if let Some(rules) = redirects {
@@ -297,23 +282,54 @@ pub async fn import(
                 source,
             })?;
     }
+    // The content folder is the site: the imported posts, tags, authors and settings
+    // become its files.
+    report.files_written =
+        crate::content::save::write_missing(store, options.content, reading).await?;
     Ok(report)
 }
 
-/// The site's title, description and navigation, as settings (they override
-/// folio.toml).
-fn site_settings(
-    data: &export::Data,
+/// Adds or updates the posts `docs` in `tx`, found by their slugs. A post with a
+/// file is updated only if it came from the same Ghost post (by its Ghost id), and
+/// its file is written again; a file of another origin keeps its slug.
+async fn write_posts(
+    tx: &mut crate::store::Connection,
+    docs: &[crate::store::PostDoc],
+    (change, reading, content): (Change<'_>, crate::content::save::Reading<'_>, &Path),
+    export: &Path,
     report: &mut GhostReport,
-) -> Vec<(String, serde_json::Value)> {
-    let mut settings = Vec::new();
-    for key in ["title", "description"] {
-        if let Some(value) = data.setting(key).filter(|v| !v.is_empty()) {
-            settings.push((key.to_owned(), serde_json::Value::String(value)));
+) -> Result<(), GhostError> {
+    let invalid = |what: String| GhostError::Invalid {
+        path: export.to_owned(),
+        what,
+    };
+    for doc in docs {
+        let Some(id) = posts::id_by_slug(tx, &doc.slug).await? else {
+            posts::insert(tx, doc, None, change).await?;
+            report.added += 1;
+            continue;
+        };
+        let current = posts::load(tx, id)
+            .await?
+            .ok_or_else(|| invalid(format!("post {id} vanished during the import")))?;
+        let from_ghost = current.doc.feed_id.is_some() && current.doc.feed_id == doc.feed_id;
+        if let Some(file) = current.source_path.as_ref().filter(|_| !from_ghost) {
+            return Err(invalid(format!(
+                "the slug {:?} is taken by content/{file}, which is not from Ghost: rename one of them",
+                doc.slug
+            )));
         }
+        if current.doc == *doc && !current.archived {
+            report.unchanged += 1;
+            continue;
+        }
+        posts::update(tx, id, doc, None, change).await?;
+        if current.source_path.is_some() {
+            crate::content::save::write_post(tx, content, id, reading).await?;
+        }
+        report.updated += 1;
     }
-    settings.extend(navigation(data, report));
-    settings
+    Ok(())
 }
 
 /// Ghost's redirects in `file`, after those `content/redirects.yaml` has (a rule for
@@ -346,101 +362,6 @@ fn read_redirects(
     // The merge as a whole: a loop through old and new rules is refused too.
     redirects::parse(&redirects::to_yaml(&rules), &name).map_err(invalid)?;
     Ok(rules)
-}
-
-/// The export's authors (with their emails) and tags, their images pointed into the
-/// site and noted for copying.
-fn profiles(
-    data: &export::Data,
-    report: &mut GhostReport,
-) -> (Vec<(Author, Option<String>)>, Vec<TagFields>) {
-    let image = |url: &Option<String>, name: &str, report: &mut GhostReport| {
-        let url = url.as_deref().filter(|u| !u.is_empty())?;
-        let mut media = Vec::new();
-        let rewritten = html::rewrite_urls(url, &mut media);
-        documents::note_media(media, name, report);
-        Some(rewritten)
-    };
-    // A slug names a folder of the site: one that the admin would refuse is left
-    // out with a warning (its posts still get a tag or a byline, by the name).
-    let valid = |kind: &str, slug: &str, report: &mut GhostReport| {
-        let checked = crate::content::validate_slug(slug);
-        if let Err(m) = &checked {
-            report.warnings.push(format!(
-                "the {kind} slug {slug:?} {m}: its profile was left out (the {kind} gets a slug made from its name)"
-            ));
-        }
-        checked.is_ok()
-    };
-    let users: Vec<_> = (data.users.iter())
-        .filter(|user| valid("author", &user.slug, report))
-        .collect();
-    let tags: Vec<_> = (data.tags.iter())
-        .filter(|tag| valid("tag", &tag.slug, report))
-        .collect();
-    let authors = users
-        .into_iter()
-        .map(|user| {
-            let name = format!("author {:?}", user.slug);
-            let author = Author {
-                id: 0,
-                slug: user.slug.clone(),
-                name: user.name.clone(),
-                bio: user.bio.clone(),
-                profile_image: image(&user.profile_image, &name, report),
-                website: user.website.clone(),
-                location: user.location.clone(),
-                aliases: Vec::new(),
-            };
-            (author, user.email.clone())
-        })
-        .collect();
-    let tags = tags
-        .into_iter()
-        .map(|tag| TagFields {
-            name: tag.name.clone(),
-            slug: tag.slug.clone(),
-            description: tag.description.clone().filter(|d| !d.is_empty()),
-            feature_image: image(&tag.feature_image, &format!("tag {:?}", tag.slug), report),
-            meta_title: tag.meta_title.clone().filter(|d| !d.is_empty()),
-            meta_description: tag.meta_description.clone().filter(|d| !d.is_empty()),
-        })
-        .collect();
-    (authors, tags)
-}
-
-/// Ghost's primary and secondary navigation, as the settings of the header's and the
-/// footer's links. Links into Ghost's members portal (`#/portal/...`) do nothing on a
-/// static site: left out, with a warning.
-fn navigation(data: &export::Data, report: &mut GhostReport) -> Vec<(String, serde_json::Value)> {
-    let mut settings = Vec::new();
-    for key in ["navigation", "secondary_navigation"] {
-        let Some(text) = data.setting(key) else {
-            continue;
-        };
-        let items: Vec<crate::config::NavItem> = match serde_json::from_str(&text) {
-            Ok(items) => items,
-            Err(e) => {
-                report.warnings.push(format!(
-                    "the {key} setting is not a list of links ({e}): left out"
-                ));
-                continue;
-            }
-        };
-        let (portal, kept): (Vec<_>, Vec<_>) = items
-            .into_iter()
-            .filter(|item| !item.label.trim().is_empty() && !item.url.trim().is_empty())
-            .partition(|item| item.url.contains("#/portal"));
-        for item in portal {
-            report.warnings.push(format!(
-                "{key}: the link {:?} to Ghost's members portal ({}) was left out",
-                item.label, item.url
-            ));
-        }
-        let value = serde_json::to_value(&kept).expect("links serialize");
-        settings.push((key.to_owned(), value));
-    }
-    settings
 }
 
 /// Copies the files the posts point at from Ghost's content folder; what cannot be

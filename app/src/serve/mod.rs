@@ -226,6 +226,22 @@ fn recover_content(content: &std::path::Path) {
     }
 }
 
+/// Writes to `content/` the posts the store has without a file (written in the admin
+/// before it wrote files) and the tags, authors and settings files: from then on the
+/// folder holds the whole site.
+async fn write_missing_files(site: &Site) {
+    let author = site.current_config().default_author;
+    let reading = crate::content::save::Reading {
+        author: &author,
+        now: site.clock().now(),
+    };
+    match crate::content::save::write_missing(&site.store, &site.paths.content, reading).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("content/: {n} posts kept only in the store were written as files"),
+        Err(e) => tracing::error!("content/: cannot write the posts kept only in the store: {e}"),
+    }
+}
+
 pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError> {
     let listener = bind(serve.listen).await?;
     let addr = listener.local_addr()?;
@@ -240,6 +256,7 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     tracing::info!("listening on http://{addr}");
     // Before the first publish (the tasks') reads content/.
     recover_content(&site.paths.content);
+    write_missing_files(&site).await;
     announce_overrides(&site).await;
     if let Some(warning) = addresses::base_url_mismatch(&site.config_at_start.base_url, addr) {
         tracing::warn!("{warning}");

@@ -39,7 +39,12 @@ impl RenderPlan<'_> {
         let snapshot = self.input.snapshot;
         // A power of two: the posts are dealt out again only when their number
         // doubles, not at every 200th.
-        let count = snapshot.posts.len().div_ceil(PER_CHUNK).max(1).next_power_of_two();
+        let count = snapshot
+            .posts
+            .len()
+            .div_ceil(PER_CHUNK)
+            .max(1)
+            .next_power_of_two();
         let mut chunks: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
         for (i, post) in snapshot.posts.iter().enumerate() {
             let number = chunk_of(&post.post.doc.slug, count as u64);
@@ -47,7 +52,11 @@ impl RenderPlan<'_> {
         }
         for members in chunks.values_mut() {
             members.sort_by(|a, b| {
-                snapshot.posts[*a].post.doc.slug.cmp(&snapshot.posts[*b].post.doc.slug)
+                snapshot.posts[*a]
+                    .post
+                    .doc
+                    .slug
+                    .cmp(&snapshot.posts[*b].post.doc.slug)
             });
         }
         let files = chunks

@@ -108,6 +108,41 @@ impl Relation {
         Ok(())
     }
 
+    /// Gives the row whose slug is `slug` the old slugs `olds` (a file's list) it does
+    /// not have yet; returns those left out, which another row has as its slug or an
+    /// old one.
+    pub(crate) async fn add_old_slugs(
+        &self,
+        conn: &mut SqliteConnection,
+        slug: &str,
+        olds: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        let (aliases, column) = (self.aliases, self.column);
+        let Some(&id) = ids_by_slug(conn, self.table, &[slug.to_owned()])
+            .await?
+            .get(slug)
+        else {
+            return Ok(Vec::new());
+        };
+        let mut left = Vec::new();
+        for old in olds.iter().filter(|o| *o != slug) {
+            let as_slug = ids_by_slug(conn, self.table, std::slice::from_ref(old)).await?;
+            let owner: Option<i64> =
+                sqlx::query_scalar(&format!("SELECT {column} FROM {aliases} WHERE slug = ?"))
+                    .bind(old)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            match owner {
+                _ if !as_slug.is_empty() => left.push(old.clone()),
+                Some(owner) if owner != id => left.push(old.clone()),
+                Some(_) => {}
+                None => self.keep_old_slug(conn, id, old, at).await?,
+            }
+        }
+        Ok(left)
+    }
+
     /// The ids of the rows called `names`, by name: the row of that exact name, else
     /// the row of its slug (so `Rust` and `rust` are one tag), else the row that had
     /// that slug before a rename (a file naming a tag renamed in the admin finds it),

@@ -11,17 +11,7 @@ use super::{timestamp, Result, Store, StoreError};
 impl Store {
     /// Every saved setting, by key.
     pub async fn settings(&self) -> Result<Vec<(String, Value)>> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT key, value FROM settings ORDER BY key")
-                .fetch_all(self.pool())
-                .await?;
-        rows.into_iter()
-            .map(|(key, text)| {
-                let value = serde_json::from_str(&text)
-                    .map_err(|e| StoreError::CorruptSetting(key.clone(), e.to_string()))?;
-                Ok((key, value))
-            })
-            .collect()
+        all(&mut *self.read().await?).await
     }
 
     /// Saves (Some) or forgets (None) settings, all in one transaction.
@@ -75,4 +65,35 @@ pub async fn save(
         .await?;
     }
     Ok(())
+}
+
+/// Every saved setting, by key (in the caller's transaction).
+pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<(String, Value)>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT key, value FROM settings ORDER BY key")
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.into_iter()
+        .map(|(key, text)| {
+            let value = serde_json::from_str(&text)
+                .map_err(|e| StoreError::CorruptSetting(key.clone(), e.to_string()))?;
+            Ok((key, value))
+        })
+        .collect()
+}
+
+/// Makes `settings` the saved settings (`site.yaml` read by an import): others are
+/// forgotten, values saved already keep their time.
+pub async fn replace(
+    conn: &mut SqliteConnection,
+    settings: &[(String, Value)],
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let keys: Vec<&str> = settings.iter().map(|(k, _)| k.as_str()).collect();
+    let keep = serde_json::to_string(&keys).expect("keys serialize");
+    sqlx::query("DELETE FROM settings WHERE key NOT IN (SELECT value FROM json_each(?))")
+        .bind(keep)
+        .execute(&mut *conn)
+        .await?;
+    save(conn, settings, at).await
 }

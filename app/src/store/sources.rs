@@ -135,3 +135,12 @@ pub async fn fileless(
     .await?;
     Ok(rows.into_iter().collect())
 }
+
+/// The ids of posts not archived that came from no file.
+pub async fn fileless_ids(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM posts WHERE source_path IS NULL AND deleted_at IS NULL ORDER BY id",
+    )
+    .fetch_all(conn)
+    .await?)
+}

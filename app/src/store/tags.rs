@@ -148,6 +148,16 @@ pub async fn upsert(
     Ok(())
 }
 
+/// Gives the tag `slug` the old slugs `olds` it lacks; returns those another tag has.
+pub async fn add_old_slugs(
+    conn: &mut SqliteConnection,
+    slug: &str,
+    olds: &[String],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<String>> {
+    POST_TAGS.add_old_slugs(conn, slug, olds, at).await
+}
+
 impl Store {
     /// One tag, by id.
     pub async fn tag(&self, id: i64) -> Result<Option<Tag>> {

@@ -117,7 +117,18 @@ async fn one(conn: &mut SqliteConnection, id: i64) -> Result<Option<Author>> {
     row.as_ref().map(author_of).transpose()
 }
 
-/// Creates or updates the author with `author.slug` (a migration keeps the slugs it had).
+/// Gives the author `slug` the old slugs `olds` they lack; returns those another has.
+pub async fn add_old_slugs(
+    conn: &mut SqliteConnection,
+    slug: &str,
+    olds: &[String],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<String>> {
+    POST_AUTHORS.add_old_slugs(conn, slug, olds, at).await
+}
+
+/// Creates or updates the author with `author.slug` (a migration keeps the slugs it
+/// had). An `email` of `None` leaves the one stored (`authors.yaml` has none).
 pub async fn upsert(
     conn: &mut SqliteConnection,
     author: &Author,
@@ -128,10 +139,12 @@ pub async fn upsert(
     sqlx::query(
         "INSERT INTO users (slug, name, email, bio, profile_image, website, location, created_at, \
          updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) \
-         ON CONFLICT (slug) DO UPDATE SET name = excluded.name, email = excluded.email, bio = excluded.bio, \
+         ON CONFLICT (slug) DO UPDATE SET name = excluded.name, \
+         email = coalesce(excluded.email, email), bio = excluded.bio, \
          profile_image = excluded.profile_image, website = excluded.website, \
          location = excluded.location, updated_at = excluded.updated_at \
-         WHERE name IS NOT excluded.name OR email IS NOT excluded.email OR bio IS NOT excluded.bio \
+         WHERE name IS NOT excluded.name OR email IS NOT coalesce(excluded.email, email) \
+         OR bio IS NOT excluded.bio \
          OR profile_image IS NOT excluded.profile_image OR website IS NOT excluded.website \
          OR location IS NOT excluded.location",
     )

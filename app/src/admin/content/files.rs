@@ -296,7 +296,10 @@ pub(in crate::admin) async fn upload(
         .into_iter()
         .filter(|(path, _)| plan.remove.contains(path))
         .collect();
-    let writes = written.iter().map(|f| (f.target.clone(), f.bytes.clone())).collect();
+    let writes = written
+        .iter()
+        .map(|f| (f.target.clone(), f.bytes.clone()))
+        .collect();
     let deletes = removed.iter().map(|(_, t)| t.clone()).collect();
     let root = admin.site.paths.content.clone();
     tokio::task::spawn_blocking(move || crate::disk::batch::Batch::apply(&root, writes, deletes))

@@ -88,6 +88,7 @@ pub(in crate::admin) async fn create(
         .create_tag(&fields)
         .await?
         .map_err(|r| refused("tag", r))?;
+    admin.write_site_files().await?;
     caller
         .audit(&admin, "tag.created", Some(&tag.slug), None)
         .await;
@@ -114,6 +115,7 @@ pub(in crate::admin) async fn update(
         .update_tag(id, &fields)
         .await?
         .map_err(|r| refused("tag", r))?;
+    admin.write_site_files().await?;
     let detail = (current.slug != tag.slug).then(|| format!("was {}", current.slug));
     caller
         .audit(&admin, "tag.changed", Some(&tag.slug), detail.as_deref())
@@ -147,6 +149,7 @@ pub(in crate::admin) async fn delete(
         .await?
         .ok_or_else(|| ApiError::not_found("no such tag"))?;
     store.delete_tag(id).await?;
+    admin.write_site_files().await?;
     caller
         .audit(&admin, "tag.deleted", Some(&tag.slug), None)
         .await;

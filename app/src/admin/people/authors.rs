@@ -110,6 +110,7 @@ pub(in crate::admin) async fn update(
         .update_author(id, &fields)
         .await?
         .map_err(|r| refused("author", r))?;
+    admin.write_site_files().await?;
     let detail = (current.slug != author.slug).then(|| format!("was {}", current.slug));
     caller
         .audit(

@@ -90,6 +90,7 @@ pub(in crate::admin) async fn update_settings(
         changes.push((key, Some(value).filter(|v| !v.is_null() && !same_as_file)));
     }
     admin.site.store.save_settings(&changes).await?;
+    admin.write_site_files().await?;
     let keys: Vec<&str> = changes.iter().map(|(k, _)| k.as_str()).collect();
     caller
         .audit(&admin, "settings.changed", None, Some(&keys.join(", ")))

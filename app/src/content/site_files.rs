@@ -1,0 +1,217 @@
+//! The site's data beside its posts, as files of the content folder: `tags.yaml`
+//! (every tag with its slug, profile and old slugs), `authors.yaml` (every author's
+//! public profile: no e-mail, no account) and `site.yaml` (the settings saved in the
+//! admin: title, description, navigation, code injection...).
+//!
+//! The admin writes them after each change; an import reads them before the posts,
+//! so a post naming a tag finds it with the slug it has (a Ghost slug is not always
+//! the one folio would derive from the name). Each is written whole, in a fixed order
+//! (by slug; settings by key), so a change is a diff of its own lines only, and a file
+//! written and read back changes nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ContentError;
+use crate::store::tags::{self, Tag, TagFields};
+use crate::store::users::{self, Author};
+use crate::store::Connection;
+
+pub const TAGS: &str = "tags.yaml";
+pub const AUTHORS: &str = "authors.yaml";
+pub const SETTINGS: &str = "site.yaml";
+
+/// A tag as `tags.yaml` lists it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TagEntry {
+    name: String,
+    slug: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    feature_image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    meta_title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    meta_description: Option<String>,
+    /// Slugs it had before a rename: their pages redirect to its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    old_slugs: Vec<String>,
+}
+
+/// An author as `authors.yaml` lists them.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthorEntry {
+    name: String,
+    slug: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bio: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    profile_image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    website: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    location: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    old_slugs: Vec<String>,
+}
+
+/// Writes the three files from the store, each only if its text changed.
+pub async fn write(conn: &mut Connection, root: &Path) -> Result<(), ContentError> {
+    let tags: Vec<TagEntry> = tags::all(conn).await?.into_iter().map(tag_entry).collect();
+    let authors: Vec<AuthorEntry> = users::all(conn)
+        .await?
+        .into_iter()
+        .map(author_entry)
+        .collect();
+    let settings: BTreeMap<String, serde_json::Value> = crate::store::settings::all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    put(root, TAGS, &yaml(&tags, "tags"))?;
+    put(root, AUTHORS, &yaml(&authors, "authors"))?;
+    put(root, SETTINGS, &yaml(&settings, "settings"))?;
+    Ok(())
+}
+
+fn yaml<T: Serialize>(value: &T, what: &str) -> String {
+    let body = serde_yaml_ng::to_string(value).unwrap_or_else(|e| panic!("{what} serialize: {e}"));
+    format!("# Written by folio from the admin; edits here are read at the next import.\n{body}")
+}
+
+/// Writes `text` to `root/name` if it differs.
+fn put(root: &Path, name: &str, text: &str) -> Result<(), ContentError> {
+    let path = root.join(name);
+    crate::disk::atomic::write_if_changed(&path, text.as_bytes())
+        .map(|_| ())
+        .map_err(|source| ContentError::Write { path, source })
+}
+
+fn tag_entry(tag: Tag) -> TagEntry {
+    TagEntry {
+        name: tag.name,
+        slug: tag.slug,
+        description: tag.description,
+        feature_image: tag.feature_image,
+        meta_title: tag.meta_title,
+        meta_description: tag.meta_description,
+        old_slugs: sorted(tag.aliases),
+    }
+}
+
+fn author_entry(author: Author) -> AuthorEntry {
+    AuthorEntry {
+        name: author.name,
+        slug: author.slug,
+        bio: author.bio,
+        profile_image: author.profile_image,
+        website: author.website,
+        location: author.location,
+        old_slugs: sorted(author.aliases),
+    }
+}
+
+fn sorted(mut list: Vec<String>) -> Vec<String> {
+    list.sort();
+    list
+}
+
+/// Reads the files under `root` that are there into the store (in the import's
+/// transaction): tags and authors by slug, created or updated, their old slugs
+/// added; the settings replaced by the file's. Returns warnings for entries left out.
+pub async fn import(
+    conn: &mut Connection,
+    root: &Path,
+    at: DateTime<Utc>,
+) -> Result<Vec<String>, ContentError> {
+    let mut warnings = Vec::new();
+    if let Some(entries) = read::<Vec<TagEntry>>(root, TAGS)? {
+        for entry in entries {
+            if let Err(m) = crate::content::validate_slug(&entry.slug) {
+                warnings.push(format!("{TAGS}: tag {:?}: slug {m}: left out", entry.name));
+                continue;
+            }
+            let fields = TagFields {
+                name: entry.name,
+                slug: entry.slug,
+                description: entry.description,
+                feature_image: entry.feature_image,
+                meta_title: entry.meta_title,
+                meta_description: entry.meta_description,
+            };
+            tags::upsert(conn, &fields, at).await?;
+            let left = tags::add_old_slugs(conn, &fields.slug, &entry.old_slugs, at).await?;
+            warnings.extend(left.into_iter().map(|s| {
+                format!(
+                    "{TAGS}: tag {:?}: old slug {s:?} is in use: left out",
+                    fields.name
+                )
+            }));
+        }
+    }
+    if let Some(entries) = read::<Vec<AuthorEntry>>(root, AUTHORS)? {
+        for entry in entries {
+            if let Err(m) = crate::content::validate_slug(&entry.slug) {
+                warnings.push(format!("{AUTHORS}: {:?}: slug {m}: left out", entry.name));
+                continue;
+            }
+            let author = Author {
+                id: 0,
+                slug: entry.slug,
+                name: entry.name,
+                bio: entry.bio,
+                profile_image: entry.profile_image,
+                website: entry.website,
+                location: entry.location,
+                aliases: Vec::new(),
+            };
+            users::upsert(conn, &author, None, at).await?;
+            let left = users::add_old_slugs(conn, &author.slug, &entry.old_slugs, at).await?;
+            warnings.extend(left.into_iter().map(|s| {
+                format!(
+                    "{AUTHORS}: {:?}: old slug {s:?} is in use: left out",
+                    author.name
+                )
+            }));
+        }
+    }
+    if let Some(settings) = read::<BTreeMap<String, serde_json::Value>>(root, SETTINGS)? {
+        let settings: Vec<(String, serde_json::Value)> = settings.into_iter().collect();
+        crate::store::settings::replace(conn, &settings, at).await?;
+    }
+    Ok(warnings)
+}
+
+/// The file `root/name` parsed, if it is there; its line and column on an error.
+fn read<T: serde::de::DeserializeOwned>(
+    root: &Path,
+    name: &str,
+) -> Result<Option<T>, ContentError> {
+    let path = root.join(name);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(ContentError::Read { path, source }),
+    };
+    // An empty file (or one of comments) lists nothing.
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Ok(None);
+    }
+    let de = serde_yaml_ng::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(de).map(Some).map_err(|e| {
+        let line = e.inner().location().map_or(1, |l| l.line());
+        ContentError::Syntax {
+            path: name.to_owned(),
+            line,
+            message: format!("{}: {}", e.path(), e.inner()),
+        }
+    })
+}

@@ -1,0 +1,118 @@
+//! What a Ghost export says of its site besides posts: its authors and tags, their
+//! images pointed into the site, and its title, description and navigation.
+
+use super::export;
+use super::{documents, html, GhostReport};
+use crate::store::tags::TagFields;
+use crate::store::users::Author;
+
+/// The site's title, description and navigation, as settings (they override
+/// folio.toml).
+pub(super) fn site_settings(
+    data: &export::Data,
+    report: &mut GhostReport,
+) -> Vec<(String, serde_json::Value)> {
+    let mut settings = Vec::new();
+    for key in ["title", "description"] {
+        if let Some(value) = data.setting(key).filter(|v| !v.is_empty()) {
+            settings.push((key.to_owned(), serde_json::Value::String(value)));
+        }
+    }
+    settings.extend(navigation(data, report));
+    settings
+}
+
+/// The export's authors (with their emails) and tags, their images pointed into the
+/// site and noted for copying.
+pub(super) fn profiles(
+    data: &export::Data,
+    report: &mut GhostReport,
+) -> (Vec<(Author, Option<String>)>, Vec<TagFields>) {
+    let image = |url: &Option<String>, name: &str, report: &mut GhostReport| {
+        let url = url.as_deref().filter(|u| !u.is_empty())?;
+        let mut media = Vec::new();
+        let rewritten = html::rewrite_urls(url, &mut media);
+        documents::note_media(media, name, report);
+        Some(rewritten)
+    };
+    // A slug names a folder of the site: one that the admin would refuse is left
+    // out with a warning (its posts still get a tag or a byline, by the name).
+    let valid = |kind: &str, slug: &str, report: &mut GhostReport| {
+        let checked = crate::content::validate_slug(slug);
+        if let Err(m) = &checked {
+            report.warnings.push(format!(
+                "the {kind} slug {slug:?} {m}: its profile was left out (the {kind} gets a slug made from its name)"
+            ));
+        }
+        checked.is_ok()
+    };
+    let users: Vec<_> = (data.users.iter())
+        .filter(|user| valid("author", &user.slug, report))
+        .collect();
+    let tags: Vec<_> = (data.tags.iter())
+        .filter(|tag| valid("tag", &tag.slug, report))
+        .collect();
+    let authors = users
+        .into_iter()
+        .map(|user| {
+            let name = format!("author {:?}", user.slug);
+            let author = Author {
+                id: 0,
+                slug: user.slug.clone(),
+                name: user.name.clone(),
+                bio: user.bio.clone(),
+                profile_image: image(&user.profile_image, &name, report),
+                website: user.website.clone(),
+                location: user.location.clone(),
+                aliases: Vec::new(),
+            };
+            (author, user.email.clone())
+        })
+        .collect();
+    let tags = tags
+        .into_iter()
+        .map(|tag| TagFields {
+            name: tag.name.clone(),
+            slug: tag.slug.clone(),
+            description: tag.description.clone().filter(|d| !d.is_empty()),
+            feature_image: image(&tag.feature_image, &format!("tag {:?}", tag.slug), report),
+            meta_title: tag.meta_title.clone().filter(|d| !d.is_empty()),
+            meta_description: tag.meta_description.clone().filter(|d| !d.is_empty()),
+        })
+        .collect();
+    (authors, tags)
+}
+
+/// Ghost's primary and secondary navigation, as the settings of the header's and the
+/// footer's links. Links into Ghost's members portal (`#/portal/...`) do nothing on a
+/// static site: left out, with a warning.
+fn navigation(data: &export::Data, report: &mut GhostReport) -> Vec<(String, serde_json::Value)> {
+    let mut settings = Vec::new();
+    for key in ["navigation", "secondary_navigation"] {
+        let Some(text) = data.setting(key) else {
+            continue;
+        };
+        let items: Vec<crate::config::NavItem> = match serde_json::from_str(&text) {
+            Ok(items) => items,
+            Err(e) => {
+                report.warnings.push(format!(
+                    "the {key} setting is not a list of links ({e}): left out"
+                ));
+                continue;
+            }
+        };
+        let (portal, kept): (Vec<_>, Vec<_>) = items
+            .into_iter()
+            .filter(|item| !item.label.trim().is_empty() && !item.url.trim().is_empty())
+            .partition(|item| item.url.contains("#/portal"));
+        for item in portal {
+            report.warnings.push(format!(
+                "{key}: the link {:?} to Ghost's members portal ({}) was left out",
+                item.label, item.url
+            ));
+        }
+        let value = serde_json::to_value(&kept).expect("links serialize");
+        settings.push((key.to_owned(), value));
+    }
+    settings
+}
