@@ -330,4 +330,28 @@ async fn a_push_never_overwrites_or_removes_what_the_admin_changed() {
         .contains(&json!("posts/writing-posts.md")));
     let (_, html) = page(&server, "/writing-posts/").await;
     assert!(html.contains("Typo fixed."));
+
+    // The site's data travels too, checked as the import reads it.
+    ci.write(
+        "tags.yaml",
+        "- name: Guides\n  slug: guides\n  colour: red\n",
+    );
+    let (out, _) = push(&ci, &server.base, &ci_token, &["--force"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("tags.yaml") && stderr.contains("colour"),
+        "{stderr}"
+    );
+    let described = "- name: Guides\n  slug: guides\n  description: Step by step.\n";
+    ci.write("tags.yaml", described);
+    let (out, _) = push(&ci, &server.base, &ci_token, &["--force"]);
+    assert!(out.status.success(), "{out:?}");
+    let (_, html) = page(&server, "/tag/guides/").await;
+    assert!(html.contains("Step by step."), "{html}");
+    assert_eq!(
+        page(&server, "/tags.yaml").await.0,
+        404,
+        "the data is not published"
+    );
 }

@@ -20,8 +20,9 @@ pub(super) async fn run(paths: &PathArgs, args: &PublishArgs) -> Result<()> {
         .with_context(|| format!("publishing to {remote}"))?;
     for path in &report.skipped {
         tracing::warn!(
-            "not pushed: {path} (a push carries Markdown and PNG, JPEG, GIF, WebP or \
-             AVIF images only; publish other files from where the site is built)"
+            "not pushed: {path} (a push carries Markdown, PNG, JPEG, GIF, WebP or AVIF \
+             images and the site's data files only; publish other files from where the \
+             site is built)"
         );
     }
     for path in &report.kept {

@@ -22,15 +22,18 @@ impl Media {
 }
 
 /// Every file under `dir` except Markdown, hidden files and folders and the site's
-/// redirects (`redirects.yaml`, read by the build, never published), sorted; none
-/// when `dir` does not exist.
+/// data at its top (`redirects.yaml`, `tags.yaml`..., read by the build, never
+/// published), sorted; none when `dir` does not exist.
 pub fn find(dir: &Path) -> Vec<Media> {
     let mut found: Vec<Media> = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file() && !e.file_name().to_string_lossy().ends_with(".md"))
-        .filter(|e| !(e.depth() == 1 && e.file_name() == super::redirects::FILE))
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy();
+            !(e.depth() == 1 && super::SITE_DATA.contains(&name.as_ref()))
+        })
         .filter_map(|e| {
             let stamp = crate::disk::file_stamp(&e.metadata().ok()?);
             Some(Media {

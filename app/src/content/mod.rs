@@ -24,10 +24,30 @@ pub use import::{import_dir, ImportReport};
 /// where the site is built instead.
 pub const PUSHABLE: [&str; 7] = ["md", "png", "jpg", "jpeg", "gif", "webp", "avif"];
 
-/// Whether [`PUSHABLE`] has the extension of `path`.
+/// The files of the site's data at the top of `content/`, which a push carries too.
+pub const SITE_DATA: [&str; 4] = [
+    site_files::TAGS,
+    site_files::AUTHORS,
+    site_files::SETTINGS,
+    redirects::FILE,
+];
+
+/// Whether a push may carry `path`: one of [`SITE_DATA`], or a file whose extension
+/// [`PUSHABLE`] has.
 pub fn pushable(path: &str) -> bool {
-    path.rsplit_once('.')
-        .is_some_and(|(_, ext)| PUSHABLE.contains(&ext.to_ascii_lowercase().as_str()))
+    SITE_DATA.contains(&path)
+        || path
+            .rsplit_once('.')
+            .is_some_and(|(_, ext)| PUSHABLE.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
+/// Checks the text of `name`, one of [`SITE_DATA`], as an import would read it.
+pub fn check_site_data(name: &str, text: &str) -> Result<(), ContentError> {
+    if name == redirects::FILE {
+        redirects::parse(text, name).map(|_| ())
+    } else {
+        site_files::check(name, text)
+    }
 }
 
 /// Every file of `content/` (hidden ones aside) with the blake3 of its bytes.

@@ -112,6 +112,12 @@ fn changes(old: &PostDoc, new: &PostDoc, sanitize: (bool, bool)) -> Vec<Change> 
     if sanitize.0 != sanitize.1 {
         push("sanitize", &[], sanitize.1.then_some(Value::Flag(true)));
     }
+    out.extend(text_changes(old, new));
+    out
+}
+
+/// The changes of the optional text fields, each under its own key.
+fn text_changes(old: &PostDoc, new: &PostDoc) -> Vec<Change> {
     let optional: [(&'static str, &Option<String>, &Option<String>); 15] = [
         ("featured_image", &old.featured_image, &new.featured_image),
         (
@@ -153,12 +159,15 @@ fn changes(old: &PostDoc, new: &PostDoc, sanitize: (bool, bool)) -> Vec<Change> 
         ),
         ("feed_id", &old.feed_id, &new.feed_id),
     ];
-    for (key, before, after) in optional {
-        if before != after {
-            push(key, &[], text(after));
-        }
-    }
-    out
+    optional
+        .into_iter()
+        .filter(|(_, before, after)| before != after)
+        .map(|(key, _, after)| Change {
+            key,
+            aliases: &[],
+            value: after.clone().map(Value::Text),
+        })
+        .collect()
 }
 
 /// `text` with its front matter patched from `old` to `new` and `new`'s body, or

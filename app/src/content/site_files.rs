@@ -187,17 +187,33 @@ pub async fn import(
     Ok(warnings)
 }
 
-/// The file `root/name` parsed, if it is there; its line and column on an error.
+/// Checks `text` as the file `name` (one of [`TAGS`], [`AUTHORS`], [`SETTINGS`]).
+pub fn check(name: &str, text: &str) -> Result<(), ContentError> {
+    match name {
+        TAGS => parse::<Vec<TagEntry>>(name, text).map(|_| ()),
+        AUTHORS => parse::<Vec<AuthorEntry>>(name, text).map(|_| ()),
+        _ => parse::<BTreeMap<String, serde_json::Value>>(name, text).map(|_| ()),
+    }
+}
+
+/// The file `root/name` parsed, if it is there.
 fn read<T: serde::de::DeserializeOwned>(
     root: &Path,
     name: &str,
 ) -> Result<Option<T>, ContentError> {
     let path = root.join(name);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(ContentError::Read { path, source }),
-    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse(name, &text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ContentError::Read { path, source }),
+    }
+}
+
+/// `text` parsed as the file `name`; its line on an error.
+fn parse<T: serde::de::DeserializeOwned>(
+    name: &str,
+    text: &str,
+) -> Result<Option<T>, ContentError> {
     // An empty file (or one of comments) lists nothing.
     if text
         .lines()
@@ -205,7 +221,7 @@ fn read<T: serde::de::DeserializeOwned>(
     {
         return Ok(None);
     }
-    let de = serde_yaml_ng::Deserializer::from_str(&text);
+    let de = serde_yaml_ng::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map(Some).map_err(|e| {
         let line = e.inner().location().map_or(1, |l| l.line());
         ContentError::Syntax {

@@ -100,9 +100,13 @@ fn check_kind(path: &str, bytes: &[u8]) -> Result<(), String> {
     }
     if !crate::content::pushable(path) {
         return Err(format!(
-            "{path}: refused: only Markdown (.md) and images (PNG, JPEG, GIF, WebP, AVIF) \
-             can be pushed"
+            "{path}: refused: only Markdown (.md), images (PNG, JPEG, GIF, WebP, AVIF) and \
+             the site's data (tags.yaml, authors.yaml, site.yaml, redirects.yaml) can be pushed"
         ));
+    }
+    if crate::content::SITE_DATA.contains(&path) {
+        let text = std::str::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8"))?;
+        return crate::content::check_site_data(path, text).map_err(|e| e.to_string());
     }
     if path.ends_with(".md") {
         return Ok(());
