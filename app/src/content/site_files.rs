@@ -129,6 +129,31 @@ pub async fn import(
     root: &Path,
     at: DateTime<Utc>,
 ) -> Result<Vec<String>, ContentError> {
+    // Read on every publish: skipped while the files are the ones last read (a
+    // restore forgets the record, as it does every `build:` one).
+    let mut hasher = blake3::Hasher::new();
+    for name in [TAGS, AUTHORS, SETTINGS] {
+        let bytes = std::fs::read(root.join(name)).unwrap_or_default();
+        hasher.update(name.as_bytes()).update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+    }
+    let hash = hasher.finalize().to_hex().to_string();
+    if crate::store::state::get(conn, LAST_READ).await?.as_deref() == Some(hash.as_str()) {
+        return Ok(Vec::new());
+    }
+    let warnings = import_files(conn, root, at).await?;
+    crate::store::state::set(conn, LAST_READ, &hash, at).await?;
+    Ok(warnings)
+}
+
+/// The key under which the store keeps the hash of the files it last read.
+const LAST_READ: &str = "build:site_files";
+
+async fn import_files(
+    conn: &mut Connection,
+    root: &Path,
+    at: DateTime<Utc>,
+) -> Result<Vec<String>, ContentError> {
     let mut warnings = Vec::new();
     if let Some(entries) = read::<Vec<TagEntry>>(root, TAGS)? {
         for entry in entries {

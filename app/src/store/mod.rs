@@ -19,7 +19,7 @@ pub mod sessions;
 pub mod settings;
 pub mod snapshot;
 pub mod sources;
-mod state;
+pub mod state;
 pub mod tags;
 pub mod tokens;
 pub mod users;

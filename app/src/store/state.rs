@@ -126,3 +126,32 @@ impl Store {
             .map(|t| t.with_timezone(&Utc)))
     }
 }
+
+/// A value the program keeps for itself, read in the caller's transaction.
+pub async fn get(conn: &mut sqlx::SqliteConnection, key: &str) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT value FROM build_state WHERE key = ?")
+            .bind(key)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// Keeps `value` under `key`, in the caller's transaction.
+pub async fn set(
+    conn: &mut sqlx::SqliteConnection,
+    key: &str,
+    value: &str,
+    at: chrono::DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO build_state (key, value, updated_at) VALUES (?, ?, ?) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    )
+    .bind(key)
+    .bind(value)
+    .bind(timestamp(at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
