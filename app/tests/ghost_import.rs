@@ -555,14 +555,29 @@ fn ten_thousand_nested_elements_are_kept_as_html_without_a_crash() {
 #[test]
 fn a_ghost_import_is_written_to_the_content_folder_and_a_store_rebuilt_from_it_renders_the_same_site(
 ) {
-    for name in [
-        "v4_export.json",
-        "products_export.json",
-        "ghost-6.65.0-local-export.json",
-        "ghost6-cards-a.json",
+    // Slugs no slugifier would make of the names: Ghost's own transliteration and a
+    // short author slug.
+    let mut own_slugs = hand_export("6.0", vec![json!({ "slug": "tokyo" })]);
+    let data = &mut own_slugs["db"][0]["data"];
+    data["tags"] = json!([{ "id": "t1", "name": "日本旅行", "slug": "ri-ben-lu-xing",
+                            "description": "Trips." }]);
+    data["posts_tags"] = json!([{ "post_id": "p0", "tag_id": "t1", "sort_order": 0 }]);
+    data["users"] = json!([{ "id": "u1", "name": "Mara Lindqvist", "slug": "mara",
+                             "email": "mara@example.com", "bio": "Writes." }]);
+    data["posts_authors"] = json!([{ "post_id": "p0", "author_id": "u1", "sort_order": 0 }]);
+    data["settings"] = json!([{ "key": "title", "value": "Mara's travels" }]);
+    let scratch = TestSite::empty();
+    let own = write(&scratch, "own.json", &serde_json::to_vec(&own_slugs).expect("JSON"));
+    for file in [
+        fixture("v4_export.json"),
+        fixture("products_export.json"),
+        fixture("ghost-6.65.0-local-export.json"),
+        fixture("ghost6-cards-a.json"),
+        own,
     ] {
+        let name = file.file_name().expect("a name").to_string_lossy().into_owned();
         let site = TestSite::empty();
-        let report = import(&site, &fixture(name), &[]);
+        let report = import(&site, &file, &[]);
         let posts = report["added"].as_u64().expect("added");
         assert_eq!(report["files_written"], posts, "{name}: {report}");
         for file in ["tags.yaml", "authors.yaml", "site.yaml"] {
@@ -579,6 +594,17 @@ fn a_ghost_import_is_written_to_the_content_folder_and_a_store_rebuilt_from_it_r
         assert!(ok, "{name}: the rebuild failed: {stderr}");
         let differ = common::differing(&site.output(), &rebuilt.output());
         assert_eq!(differ, Vec::<String>::new(), "{name}");
+        if name == "own.json" {
+            let out = rebuilt.output();
+            for page in ["tag/ri-ben-lu-xing/index.html", "author/mara/index.html"] {
+                assert!(out.contains_key(page), "{page}: {:?}", out.keys());
+            }
+            assert!(rebuilt.read_out("index.html").contains("Mara&#x27;s travels")
+                || rebuilt.read_out("index.html").contains("Mara's travels"));
+            let authors = std::fs::read_to_string(rebuilt.content().join("authors.yaml"))
+                .expect("authors.yaml");
+            assert!(!authors.contains("mara@example.com"), "an e-mail in Git: {authors}");
+        }
         // And the folder it read is the folder it was given.
         let changed = common::differing(
             &common::read_tree(&site.content()),
