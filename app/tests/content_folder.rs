@@ -283,3 +283,34 @@ async fn tags_profiles_and_settings_saved_in_the_admin_are_files_a_rebuild_keeps
         "the old slug redirects"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_changed_on_the_server_is_read_by_the_next_publish_and_pending_changes_stay() {
+    let site = TestSite::empty();
+    add_user(&site, "ada", "owner");
+    let server = Server::start(&site, &[]);
+    let (owner, _, _) = enroll(&server.api(), "ada").await;
+    let new = json!({ "title": "Here", "markdown": "One.\n", "status": "published" });
+    let created = owner.post("/posts", new).await.expect(201);
+    let id = created.body["id"].as_i64().expect("id");
+    let update = json!({ "revision": created.body["revision"], "markdown": "One.\n\nMine.\n" });
+    owner
+        .patch(&format!("/posts/{id}"), update)
+        .await
+        .expect(200);
+    let file = site.content().join("posts/here.md");
+    let text = std::fs::read_to_string(&file).expect("the file");
+    std::fs::write(&file, text.replace("One.", "One.\n\nFrom Git.")).expect("write");
+    owner.post("/publish", json!({})).await.expect(200);
+    let page = reqwest::get(format!("{}/here/", server.base))
+        .await
+        .expect("page");
+    let html = page.text().await.expect("text");
+    assert!(
+        html.contains("From Git.") && !html.contains("Mine."),
+        "{html}"
+    );
+    // The unpublished changes stay, on the revision they were made on.
+    let now = owner.get(&format!("/posts/{id}")).await.expect(200);
+    assert!(now.body["pending"]["base_revision"].as_i64() < now.body["revision"].as_i64());
+}

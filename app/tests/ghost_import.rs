@@ -567,7 +567,11 @@ fn a_ghost_import_is_written_to_the_content_folder_and_a_store_rebuilt_from_it_r
     data["posts_authors"] = json!([{ "post_id": "p0", "author_id": "u1", "sort_order": 0 }]);
     data["settings"] = json!([{ "key": "title", "value": "Mara's travels" }]);
     let scratch = TestSite::empty();
-    let own = write(&scratch, "own.json", &serde_json::to_vec(&own_slugs).expect("JSON"));
+    let own = write(
+        &scratch,
+        "own.json",
+        &serde_json::to_vec(&own_slugs).expect("JSON"),
+    );
     for file in [
         fixture("v4_export.json"),
         fixture("products_export.json"),
@@ -575,7 +579,11 @@ fn a_ghost_import_is_written_to_the_content_folder_and_a_store_rebuilt_from_it_r
         fixture("ghost6-cards-a.json"),
         own,
     ] {
-        let name = file.file_name().expect("a name").to_string_lossy().into_owned();
+        let name = file
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
         let site = TestSite::empty();
         let report = import(&site, &file, &[]);
         let posts = report["added"].as_u64().expect("added");
@@ -599,11 +607,18 @@ fn a_ghost_import_is_written_to_the_content_folder_and_a_store_rebuilt_from_it_r
             for page in ["tag/ri-ben-lu-xing/index.html", "author/mara/index.html"] {
                 assert!(out.contains_key(page), "{page}: {:?}", out.keys());
             }
-            assert!(rebuilt.read_out("index.html").contains("Mara&#x27;s travels")
-                || rebuilt.read_out("index.html").contains("Mara's travels"));
+            assert!(
+                rebuilt
+                    .read_out("index.html")
+                    .contains("Mara&#x27;s travels")
+                    || rebuilt.read_out("index.html").contains("Mara's travels")
+            );
             let authors = std::fs::read_to_string(rebuilt.content().join("authors.yaml"))
                 .expect("authors.yaml");
-            assert!(!authors.contains("mara@example.com"), "an e-mail in Git: {authors}");
+            assert!(
+                !authors.contains("mara@example.com"),
+                "an e-mail in Git: {authors}"
+            );
         }
         // And the folder it read is the folder it was given.
         let changed = common::differing(

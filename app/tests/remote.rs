@@ -129,6 +129,56 @@ async fn ci_pushes_what_changed_and_nothing_edited_in_the_admin_is_lost() {
         "{}",
         now.body
     );
+    // Update would drop CI's revision from the site: it is refused until the editor
+    // has compared the changes with the live post and carries them over it.
+    let (revision, saves) = (
+        now.body["revision"].clone(),
+        now.body["pending"]["saves"].clone(),
+    );
+    assert!(now.body["pending"]["base_revision"].as_i64() < revision.as_i64());
+    let update = json!({ "revision": revision, "pending": saves, "publish": true });
+    let stale = session
+        .patch(&format!("/posts/{id}"), update)
+        .await
+        .expect(409);
+    assert_eq!(stale.body["stale"], true, "{}", stale.body);
+    let live = stale.body["current"]["markdown"]
+        .as_str()
+        .expect("the live text");
+    assert!(live.starts_with("Pushed from CI."), "{live}");
+    let (_, html) = page(&server, "/writing-posts/").await;
+    assert!(html.contains("Pushed from CI."), "nothing was published");
+    // An ordinary save (autosave) keeps them on their old revision.
+    let merged = "Pushed from CI. Edited in the admin.";
+    let autosave = json!({ "revision": revision, "pending": saves, "markdown": merged });
+    let saved = session
+        .patch(&format!("/posts/{id}"), autosave)
+        .await
+        .expect(200);
+    assert!(saved.body["pending"]["base_revision"].as_i64() < revision.as_i64());
+    let saves = saved.body["pending"]["saves"].clone();
+    let over = json!({ "revision": revision, "pending": saves, "markdown": merged,
+                       "over": revision, "publish": true });
+    session
+        .patch(&format!("/posts/{id}"), over)
+        .await
+        .expect(200);
+    session.post("/publish", json!({})).await.expect(200);
+    let (_, html) = page(&server, "/writing-posts/").await;
+    assert!(html.contains("Edited in the admin."), "the merge is live");
+    // CI takes the server's version into Git: the next push sends it once, as the
+    // base of the pushes after it, and changes nothing.
+    std::fs::copy(server_site.content().join("posts/writing-posts.md"), &file).expect("copy");
+    let (out, report) = push(&ci, &server.base, &ci_token, &[]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        report["sent"],
+        json!(["posts/writing-posts.md"]),
+        "{report}"
+    );
+    assert_eq!(report["server"]["import"]["updated"], 0, "{report}");
+    let (_, report) = push(&ci, &server.base, &ci_token, &[]);
+    assert_eq!(report["sent"], json!([]), "{report}");
 
     // A broken file: refused with its name and line, nothing written or published.
     std::fs::write(

@@ -60,6 +60,9 @@ export async function editor(id, kind = 'post', me = null) {
   let revision = current.revision;
   // The count of saves of the unpublished changes this editor started from.
   let pendingSaves = current.pending?.saves ?? 0;
+  // The live revision the unpublished changes were compared with and are carried
+  // over, after they turned out to be made on an older one (sent once, with a save).
+  let over = null;
   let dirty = false;
   const isLive = () => current.status === 'published' && !current.trashed;
 
@@ -87,8 +90,11 @@ export async function editor(id, kind = 'post', me = null) {
   function showPending(saved) {
     pendingNote.hidden = !saved.pending;
     if (!saved.pending) return;
+    const older = saved.pending.base_revision !== saved.revision
+      ? `They were made on revision ${saved.pending.base_revision}, and the live post has changed since: Update shows you both first. `
+      : '';
     pendingNote.replaceChildren(
-      `Unpublished changes, saved ${new Date(saved.pending.saved_at).toLocaleString()} by ${saved.pending.saved_by}: the site shows revision ${saved.revision} until you update it. `,
+      `Unpublished changes, saved ${new Date(saved.pending.saved_at).toLocaleString()} by ${saved.pending.saved_by}: the site shows revision ${saved.revision} until you update it. ${older}`,
       h('button', { type: 'button', class: 'link', onclick: async () => {
         if (!confirm('Discard the unpublished changes? The live version stays.')) return;
         await del(`/posts/${id}/pending`);
@@ -168,10 +174,11 @@ export async function editor(id, kind = 'post', me = null) {
     errors.hidden = true;
     try {
       const saved = id
-        ? await patch(`/posts/${id}`, { ...doc, revision, pending: pendingSaves, publish })
+        ? await patch(`/posts/${id}`, { ...doc, revision, pending: pendingSaves, publish, ...(over ? { over } : {}) })
         : await post('/posts', doc);
       localStorage.removeItem(localKey(id));
       dirty = false;
+      over = null;
       current = saved;
       revision = saved.revision;
       pendingSaves = saved.pending?.saves ?? 0;
@@ -190,7 +197,7 @@ export async function editor(id, kind = 'post', me = null) {
       return saved;
     } catch (e) {
       if (e instanceof ApiError && e.status === 409 && e.body.current) {
-        showConflict(e.body.current);
+        showConflict(e.body.current, Boolean(e.body.stale));
       } else {
         const target = showError(page, e) || errors;
         target.hidden = false;
@@ -203,18 +210,25 @@ export async function editor(id, kind = 'post', me = null) {
 
   // Both versions side by side, title and fields included; the user's stays (here
   // and in this browser) until they discard it, whichever they go on with.
-  function showConflict(theirs) {
+  // `stale`: theirs is the live post, changed since the unpublished changes (mine)
+  // were made; keeping mine carries them over it.
+  function showConflict(theirs, stale = false) {
     const mine = { ...read() };
     const conflictKey = `${localKey(id)}-conflict`;
     localStorage.setItem(conflictKey, JSON.stringify({ doc: mine, at: Date.now() }));
     const adopt = () => {
       revision = theirs.revision;
+      if (stale) {
+        over = theirs.revision;
+        return;
+      }
       pendingSaves = theirs.pending?.saves ?? 0;
       current = theirs;
     };
     conflictView(conflict, {
       mine,
       theirs,
+      stale,
       fields: FIELDS,
       keepMine: async (mineText) => {
         adopt();

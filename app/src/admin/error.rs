@@ -123,6 +123,11 @@ pub(super) struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     other: Option<Value>,
+    /// On 409 over unpublished changes made on an older revision than the live one
+    /// (`current` is then the live post): true. Send `over` with the live revision to
+    /// carry them over it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale: Option<bool>,
 }
 
 impl IntoResponse for ApiError {
@@ -133,6 +138,7 @@ impl IntoResponse for ApiError {
             retry_after: None,
             current: None,
             other: None,
+            stale: None,
         })
         .expect("an error body serializes");
         if let Some(Value::Object(extra)) = self.extra {

@@ -134,7 +134,9 @@ pub async fn import(
     let mut hasher = blake3::Hasher::new();
     for name in [TAGS, AUTHORS, SETTINGS] {
         let bytes = std::fs::read(root.join(name)).unwrap_or_default();
-        hasher.update(name.as_bytes()).update(&(bytes.len() as u64).to_le_bytes());
+        hasher
+            .update(name.as_bytes())
+            .update(&(bytes.len() as u64).to_le_bytes());
         hasher.update(&bytes);
     }
     let hash = hasher.finalize().to_hex().to_string();

@@ -79,13 +79,16 @@ pub async fn push(
     report.skipped = skipped.into_keys().collect();
     let mut send: Vec<&String> = Vec::new();
     for (path, hash) in &ours {
-        if theirs.get(path) == Some(hash) {
-            report.unchanged += 1;
-        } else if pushed.get(path) == Some(hash) && !options.force {
+        let same = theirs.get(path) == Some(hash);
+        let base = pushed.get(path) == Some(hash);
+        match (same, base) {
+            (true, true) => report.unchanged += 1,
             // Unchanged here since the last push: the server's change stands.
-            report.kept.push(path.clone());
-        } else {
-            send.push(path);
+            (false, true) if !options.force => report.kept.push(path.clone()),
+            // Changed here; or the same on both sides but not what the last push sent
+            // (the server's version taken into Git), sent so the server takes it as
+            // the base of the next push.
+            _ => send.push(path),
         }
     }
     // Images before the posts that show them.

@@ -24,13 +24,14 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    /// `options` as `folio serve` was started with; the API never imports content/
-    /// (the store is what it edits).
+    /// `options` as `folio serve` was started with. Each publish imports what changed
+    /// in content/ (the folder is the site: a file edited on the server or restored
+    /// from Git is read before the build), but never prunes: a file gone is a post
+    /// archived only when a push says so.
     pub fn new(site: Arc<Site>, options: PublishOptions) -> Arc<Self> {
         Arc::new(Self {
             site,
             options: PublishOptions {
-                import: false,
                 prune: false,
                 force: false,
                 ..options

@@ -49,12 +49,14 @@ pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<Pending>
     }))
 }
 
-/// Saves `doc` as the pending changes of post `id` (made on its revision `base`,
-/// `sanitized` if an author wrote them), one save more than before; returns them.
+/// Saves `doc` as the pending changes of post `id`, `sanitized` if an author wrote
+/// them, one save more than before; returns them. New changes are made on revision
+/// `base`; changes already pending keep the revision they were made on, unless
+/// `rebase` (the editor compared them with `base` and carries them over it).
 pub async fn save(
     conn: &mut SqliteConnection,
     id: i64,
-    base: i64,
+    (base, rebase): (i64, bool),
     doc: &PostDoc,
     sanitized: bool,
     change: Change<'_>,
@@ -64,7 +66,8 @@ pub async fn save(
         "INSERT INTO post_pending \
          (post_id, base_revision, saves, document, sanitized, saved_by, saved_at) \
          VALUES (?1, ?2, 1, ?3, ?6, ?4, ?5) ON CONFLICT (post_id) DO UPDATE SET \
-         base_revision = ?2, saves = saves + 1, document = ?3, sanitized = ?6, \
+         base_revision = CASE WHEN ?7 THEN ?2 ELSE base_revision END, \
+         saves = saves + 1, document = ?3, sanitized = ?6, \
          saved_by = ?4, saved_at = ?5",
     )
     .bind(id)
@@ -73,6 +76,7 @@ pub async fn save(
     .bind(change.by)
     .bind(timestamp(change.at))
     .bind(sanitized)
+    .bind(rebase)
     .execute(&mut *conn)
     .await?;
     Ok(get(conn, id).await?.expect("just saved"))

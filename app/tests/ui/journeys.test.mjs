@@ -221,6 +221,42 @@ test('two tabs edit one post: the second save shows the conflict and keeps both 
   await snap('revisions');
 });
 
+test('unpublished changes made before a change from Git: Update shows both first, nothing is lost', async () => {
+  await page.goto(`${base}/admin/#/posts`);
+  await page.getByRole('link', { name: 'Written in the browser' }).click();
+  await page.getByLabel('Markdown').fill('Text from the first tab.\n\nChanges from the browser.');
+  await page.keyboard.press('Control+s');
+  await page.getByText(/Saved · revision \d+ · unpublished changes/).waitFor();
+  // Meanwhile the file changes (a push from CI, an edit on the server) and is published.
+  const file = path.join(siteDir, 'content/posts/written-in-the-browser.md');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('Text from the first tab.', 'Text from the first tab.\n\nA line from Git.'));
+  await page.evaluate(async () => {
+    const me = await (await fetch('/admin/api/me')).json();
+    const published = await fetch('/admin/api/publish', { method: 'POST', headers: { 'x-csrf-token': me.csrf_token } });
+    if (!published.ok) throw new Error(`publish: ${published.status}`);
+  });
+  assert.match(await (await fetch(`${base}/written-in-the-browser/`)).text(), /A line from Git/);
+  await page.reload();
+  await page.getByText(/were made on revision \d+, and the live post has changed since/).waitFor();
+  await page.getByRole('button', { name: 'Update', exact: true }).click();
+  await page.getByRole('dialog', { name: 'Update the live post?' }).getByRole('button', { name: 'Update' }).click();
+  await page.getByRole('heading', { name: 'The live post changed since these unpublished changes' }).waitFor();
+  await snap('unpublished-changes-on-an-older-revision');
+  assert.match(await page.locator('#conflict-theirs').inputValue(), /A line from Git/);
+  const site = await (await fetch(`${base}/written-in-the-browser/`)).text();
+  assert.match(site, /A line from Git/);
+  assert.doesNotMatch(site, /Changes from the browser/, 'nothing was published');
+  await page.locator('#conflict-mine').fill('Text from the first tab.\n\nA line from Git.\n\nChanges from the browser.');
+  await page.getByRole('button', { name: 'Keep mine (still unpublished)' }).click();
+  await page.getByText(/Saved · revision \d+ · unpublished changes/).waitFor();
+  await page.getByRole('button', { name: 'Update', exact: true }).click();
+  await page.getByRole('dialog', { name: 'Update the live post?' }).getByRole('button', { name: 'Update' }).click();
+  await page.getByText(/Updated · revision/).waitFor();
+  const merged = await (await fetch(`${base}/written-in-the-browser/`)).text();
+  assert.match(merged, /A line from Git/);
+  assert.match(merged, /Changes from the browser/);
+});
+
 test('schedule, unpublish, restore a revision, trash and restore', async () => {
   // Unpublish: the page leaves the public site.
   await page.getByRole('button', { name: 'Unpublish' }).click();

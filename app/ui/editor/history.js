@@ -52,24 +52,27 @@ export function revisionList(box, data, { id, revision, pendingSaves, hasPending
 }
 
 /// Both versions side by side in `box`, title and fields (of `fields`) included:
-/// `mine` (what the editor holds) and `theirs` (the post as it is now). `keepMine`
+/// `mine` (what the editor holds) and `theirs` (the post as it is now; with `stale`,
+/// the live post, changed since the unpublished changes `mine` were made). `keepMine`
 /// gets the text to save over theirs; `takeTheirs` their document; `discard` drops
 /// the kept copy of mine.
-export function conflictView(box, { mine, theirs, fields, keepMine, takeTheirs, discard }) {
+export function conflictView(box, { mine, theirs, stale, fields, keepMine, takeTheirs, discard }) {
   const theirsDoc = theirs.pending ? theirs.pending.document : theirs;
   const differing = (d) => fields.filter((f) => f !== 'markdown' && JSON.stringify(theirsDoc[f] ?? null) !== JSON.stringify(mine[f] ?? null))
     .map((f) => `${f}: ${JSON.stringify(d[f] ?? null)}`).join('\n');
   const mineText = h('textarea', { id: 'conflict-mine', rows: 8 }, mine.markdown);
   const buttons = h('div', { class: 'row' },
-    h('button', { type: 'button', class: 'primary', onclick: () => keepMine(mineText.value) }, 'Keep mine (as a new revision)'),
+    h('button', { type: 'button', class: 'primary', onclick: () => keepMine(mineText.value) }, stale ? 'Keep mine (still unpublished)' : 'Keep mine (as a new revision)'),
     h('button', { type: 'button', onclick: () => {
       takeTheirs(theirsDoc);
       buttons.replaceChildren(h('button', { type: 'button', class: 'danger', onclick: discard }, 'Discard my text'));
     } }, 'Take theirs'));
   box.hidden = false;
   box.replaceChildren(
-    h('h2', {}, 'Someone else saved this post meanwhile'),
-    h('p', {}, `Their version is revision ${theirs.revision}${theirs.pending ? ` with unpublished changes by ${theirs.pending.saved_by}` : ''}. Nothing was overwritten: both are here; edit yours to merge.`),
+    h('h2', {}, stale ? 'The live post changed since these unpublished changes' : 'Someone else saved this post meanwhile'),
+    h('p', {}, stale
+      ? `The live post is revision ${theirs.revision}; your unpublished changes were made on an older one, so Update would undo what changed since. Nothing was published: both are here; edit yours to merge, keep it, then Update.`
+      : `Their version is revision ${theirs.revision}${theirs.pending ? ` with unpublished changes by ${theirs.pending.saved_by}` : ''}. Nothing was overwritten: both are here; edit yours to merge.`),
     h('div', { class: 'split' },
       field('Their title', h('input', { id: 'conflict-theirs-title', readonly: true, value: theirsDoc.title })),
       field('Your title', h('input', { id: 'conflict-mine-title', readonly: true, value: mine.title }))),

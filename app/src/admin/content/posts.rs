@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::admin::auth::{Caller, Need};
@@ -232,6 +232,9 @@ pub(in crate::admin) struct PostUpdate {
     /// An editor or owner takes an author's raw HTML as theirs (it is no longer
     /// cleaned): only when asked in so many words.
     trust_html: Option<bool>,
+    /// The live revision the editor compared unpublished changes made on an older
+    /// one with: they are carried over it (and may then be published).
+    over: Option<i64>,
     /// Any fields of the post, applied to its current version.
     #[serde(flatten)]
     #[schema(value_type = PostDoc)]
@@ -254,7 +257,7 @@ pub(in crate::admin) async fn update(
     caller.require(Need::WriteContent)?;
     check_fields(
         &as_object(body.clone())?,
-        &["revision", "pending", "publish", "trust_html"],
+        &["revision", "pending", "publish", "trust_html", "over"],
     )?;
     let update: PostUpdate = from_json(body)?;
     let based_on = update.revision.ok_or_else(|| {
@@ -270,6 +273,20 @@ pub(in crate::admin) async fn update(
     }
     let (mut tx, current) = write_post(&admin, &caller, id).await?;
     let waiting = check_revision(&mut tx, &current, (based_on, saves_seen), admin.now()).await?;
+    let rebase = update.over == Some(current.revision);
+    if let Some(stale) = waiting
+        .as_ref()
+        .filter(|p| publish && !rebase && p.base_revision != current.revision)
+    {
+        return Err(ApiError::conflict(format!(
+            "these unpublished changes were made on revision {}, and the live post has \
+             changed since (revision {}): compare them with it, then update again; \
+             nothing was published",
+            stale.base_revision, current.revision
+        ))
+        .with_field("over")
+        .with_extra(json!({ "current": PostView::of(&current, admin.now()), "stale": true })));
+    }
     // The edit applies to what the editor showed: the unpublished changes, if any.
     let before = match &waiting {
         Some(p) => StoredPost {
@@ -294,7 +311,8 @@ pub(in crate::admin) async fn update(
             by: &actor,
             at: admin.now(),
         };
-        let saved = pending::save(&mut tx, id, revision, &doc, sanitized, change).await?;
+        let base = (revision, rebase);
+        let saved = pending::save(&mut tx, id, base, &doc, sanitized, change).await?;
         let reply = PostView::with_pending(&mut tx, &current, admin.now()).await?;
         tx.commit().await?;
         let detail = format!("save {} on revision {}", saved.saves, current.revision);
