@@ -196,6 +196,26 @@ pub(in crate::admin) async fn check_revision(
         .with_extra(json!({ "current": PostView::with_pending(conn, current, now).await? })))
 }
 
+/// 409 when the unpublished changes `waiting` were made on an older revision than
+/// the live one: publishing them would undo what changed since (a push from CI). The
+/// answer carries the live post, for the editor to show both.
+pub(in crate::admin) fn check_base(
+    waiting: Option<&pending::Pending>,
+    current: &StoredPost,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let Some(stale) = waiting.filter(|p| p.base_revision != current.revision) else {
+        return Ok(());
+    };
+    Err(ApiError::conflict(format!(
+        "these unpublished changes were made on revision {}, and the live post has changed \
+         since (revision {}): compare them with it, then update again; nothing was published",
+        stale.base_revision, current.revision
+    ))
+    .with_field("over")
+    .with_extra(json!({ "current": PostView::of(current, now), "stale": true })))
+}
+
 /// 409 when `slug` belongs to a post other than `id`.
 pub(in crate::admin) async fn check_slug(
     conn: &mut Connection,

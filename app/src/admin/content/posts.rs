@@ -8,13 +8,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::admin::auth::{Caller, Need};
 use crate::admin::content::post_rules::{
-    check_code_injection, check_owner, check_reader, check_revision, check_save, check_slug,
-    own_profile, prepare, sanitized_after,
+    check_base, check_code_injection, check_owner, check_reader, check_revision, check_save,
+    check_slug, own_profile, prepare, sanitized_after,
 };
 use crate::admin::content::post_view::{is_live, PostView};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
@@ -274,18 +274,8 @@ pub(in crate::admin) async fn update(
     let (mut tx, current) = write_post(&admin, &caller, id).await?;
     let waiting = check_revision(&mut tx, &current, (based_on, saves_seen), admin.now()).await?;
     let rebase = update.over == Some(current.revision);
-    if let Some(stale) = waiting
-        .as_ref()
-        .filter(|p| publish && !rebase && p.base_revision != current.revision)
-    {
-        return Err(ApiError::conflict(format!(
-            "these unpublished changes were made on revision {}, and the live post has \
-             changed since (revision {}): compare them with it, then update again; \
-             nothing was published",
-            stale.base_revision, current.revision
-        ))
-        .with_field("over")
-        .with_extra(json!({ "current": PostView::of(&current, admin.now()), "stale": true })));
+    if publish && !rebase {
+        check_base(waiting.as_ref(), &current, admin.now())?;
     }
     // The edit applies to what the editor showed: the unpublished changes, if any.
     let before = match &waiting {
