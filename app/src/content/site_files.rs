@@ -208,10 +208,26 @@ async fn import_files(
         }
     }
     if let Some(settings) = read::<BTreeMap<String, serde_json::Value>>(root, SETTINGS)? {
-        let settings: Vec<(String, serde_json::Value)> = settings.into_iter().collect();
-        crate::store::settings::replace(conn, &settings, at).await?;
+        // One bad setting is left out, not the site.
+        let mut kept = Vec::with_capacity(settings.len());
+        for (key, value) in settings {
+            match check_setting(&key, &value) {
+                Ok(()) => kept.push((key, value)),
+                Err(m) => warnings.push(format!("{SETTINGS}: {m}: left out")),
+            }
+        }
+        crate::store::settings::replace(conn, &kept, at).await?;
     }
     Ok(warnings)
+}
+
+/// Whether `key` is a setting the admin edits (deployment settings stay in
+/// `folio.toml`) and `value` one it takes.
+fn check_setting(key: &str, value: &serde_json::Value) -> Result<(), String> {
+    crate::config::SiteConfig::default()
+        .with_settings(&[(key.to_owned(), value.clone())])
+        .map(|_| ())
+        .map_err(|e| format!("{key}: {e}"))
 }
 
 /// Checks `text` as the file `name` (one of [`TAGS`], [`AUTHORS`], [`SETTINGS`]).
@@ -219,7 +235,16 @@ pub fn check(name: &str, text: &str) -> Result<(), ContentError> {
     match name {
         TAGS => parse::<Vec<TagEntry>>(name, text).map(|_| ()),
         AUTHORS => parse::<Vec<AuthorEntry>>(name, text).map(|_| ()),
-        _ => parse::<BTreeMap<String, serde_json::Value>>(name, text).map(|_| ()),
+        _ => {
+            let settings = parse::<BTreeMap<String, serde_json::Value>>(name, text)?;
+            for (key, value) in settings.unwrap_or_default() {
+                check_setting(&key, &value).map_err(|message| ContentError::Invalid {
+                    path: name.to_owned(),
+                    message,
+                })?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -257,4 +282,35 @@ fn parse<T: serde::de::DeserializeOwned>(
             message: format!("{}: {}", e.path(), e.inner()),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_setting_the_admin_does_not_edit_is_left_out_of_the_store_with_a_warning() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = "title: Mine\nbase_url: https://elsewhere.example\nposts_per_page: many\n";
+        std::fs::write(dir.path().join(SETTINGS), text).expect("write");
+        assert!(check(SETTINGS, text).is_err());
+        let store = crate::store::Store::open(&dir.path().join("folio.db"))
+            .await
+            .expect("store");
+        let mut tx = store.write().await.expect("tx");
+        let warnings = import(&mut tx, dir.path(), chrono::Utc::now())
+            .await
+            .expect("imports");
+        let saved = crate::store::settings::all(&mut tx)
+            .await
+            .expect("settings");
+        tx.commit().await.expect("commit");
+        assert_eq!(saved, vec![("title".to_owned(), serde_json::json!("Mine"))]);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings.iter().all(|w| w.starts_with("site.yaml: ")),
+            "{warnings:?}"
+        );
+        store.close().await;
+    }
 }
