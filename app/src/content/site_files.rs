@@ -171,7 +171,15 @@ async fn import_files(
                 meta_title: entry.meta_title,
                 meta_description: entry.meta_description,
             };
-            tags::upsert(conn, &fields, at).await?;
+            // A slug changed in the file, the old one listed: a rename, not a new tag.
+            match tags::rename_from(conn, &entry.old_slugs, &fields, at).await? {
+                Some(Err(refused)) => warnings.push(format!(
+                    "{TAGS}: tag {:?}: not renamed ({refused:?}): another tag has the name or the slug",
+                    fields.name
+                )),
+                Some(Ok(_)) => {}
+                None => tags::upsert(conn, &fields, at).await?,
+            }
             let left = tags::add_old_slugs(conn, &fields.slug, &entry.old_slugs, at).await?;
             warnings.extend(left.into_iter().map(|s| {
                 format!(
@@ -311,6 +319,38 @@ mod tests {
             warnings.iter().all(|w| w.starts_with("site.yaml: ")),
             "{warnings:?}"
         );
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_slug_changed_in_tags_yaml_renames_the_tag_and_keeps_the_old_address() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let content = dir.path().join("content");
+        std::fs::create_dir_all(content.join("posts")).expect("mkdir");
+        let post = "---\ntitle: Borrowing\ndate: 2025-01-01\ntags: [Rust]\n---\nBody.\n";
+        std::fs::write(content.join("posts/borrow.md"), post).expect("write");
+        let store = crate::store::Store::open(&dir.path().join("folio.db"))
+            .await
+            .expect("store");
+        let now = chrono::Utc::now();
+        crate::content::import_dir(&store, &content, false, "Ada", now)
+            .await
+            .expect("imports");
+        let renamed = "- name: Rust lang\n  slug: rust-lang\n  old_slugs: [rust]\n";
+        std::fs::write(content.join(TAGS), renamed).expect("write");
+        let report = crate::content::import_dir(&store, &content, false, "Ada", now)
+            .await
+            .expect("imports");
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+        let all = tags::all(&mut store.read().await.expect("conn"))
+            .await
+            .expect("tags");
+        assert_eq!(all.len(), 1, "one tag, renamed: {all:?}");
+        assert_eq!(
+            (all[0].slug.as_str(), all[0].name.as_str()),
+            ("rust-lang", "Rust lang")
+        );
+        assert_eq!(all[0].aliases, vec!["rust"]);
         store.close().await;
     }
 }

@@ -148,6 +148,67 @@ pub async fn upsert(
     Ok(())
 }
 
+/// Changes tag `id` to `fields` in the caller's transaction; a new slug keeps the old
+/// one (its pages redirect).
+pub async fn update(
+    conn: &mut SqliteConnection,
+    id: i64,
+    fields: &TagFields,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<std::result::Result<Tag, Refused>> {
+    let Some(before) = one(conn, id).await? else {
+        return Ok(Err(Refused::NotFound));
+    };
+    if let Some(refused) = POST_TAGS
+        .taken(conn, Some(id), &fields.name, &fields.slug)
+        .await?
+    {
+        return Ok(Err(refused));
+    }
+    if before.slug != fields.slug {
+        POST_TAGS.keep_old_slug(conn, id, &before.slug, at).await?;
+    }
+    sqlx::query(
+        "UPDATE tags SET slug = ?, name = ?, description = ?, feature_image = ?, meta_title = ?, \
+         meta_description = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(&fields.slug)
+    .bind(&fields.name)
+    .bind(&fields.description)
+    .bind(&fields.feature_image)
+    .bind(&fields.meta_title)
+    .bind(&fields.meta_description)
+    .bind(timestamp(at))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(Ok(one(conn, id).await?.ok_or_else(|| vanished("tag"))?))
+}
+
+/// The tag that `tags.yaml` renames: none has `fields.slug` yet, and one has a slug
+/// of `olds` (the old slugs the file lists). Renamed, it keeps its posts and its old
+/// address; `None` when there is no such tag.
+pub async fn rename_from(
+    conn: &mut SqliteConnection,
+    olds: &[String],
+    fields: &TagFields,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<std::result::Result<Tag, Refused>>> {
+    let table = POST_TAGS.table;
+    let new = std::slice::from_ref(&fields.slug);
+    if !super::relation::ids_by_slug(conn, table, new)
+        .await?
+        .is_empty()
+    {
+        return Ok(None);
+    }
+    let found = super::relation::ids_by_slug(conn, table, olds).await?;
+    let Some(&id) = olds.iter().find_map(|old| found.get(old)) else {
+        return Ok(None);
+    };
+    Ok(Some(update(conn, id, fields, at).await?))
+}
+
 /// Gives the tag `slug` the old slugs `olds` it lacks; returns those another tag has.
 pub async fn add_old_slugs(
     conn: &mut SqliteConnection,
@@ -204,37 +265,9 @@ impl Store {
         fields: &TagFields,
     ) -> Result<std::result::Result<Tag, Refused>> {
         let mut tx = self.write().await?;
-        let Some(before) = one(&mut tx, id).await? else {
-            return Ok(Err(Refused::NotFound));
-        };
-        if let Some(refused) = POST_TAGS
-            .taken(&mut tx, Some(id), &fields.name, &fields.slug)
-            .await?
-        {
-            return Ok(Err(refused));
-        }
-        if before.slug != fields.slug {
-            POST_TAGS
-                .keep_old_slug(&mut tx, id, &before.slug, self.now())
-                .await?;
-        }
-        sqlx::query(
-            "UPDATE tags SET slug = ?, name = ?, description = ?, feature_image = ?, meta_title = ?, \
-             meta_description = ?, updated_at = ? WHERE id = ?",
-        )
-        .bind(&fields.slug)
-        .bind(&fields.name)
-        .bind(&fields.description)
-        .bind(&fields.feature_image)
-        .bind(&fields.meta_title)
-        .bind(&fields.meta_description)
-        .bind(timestamp(self.now()))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let tag = one(&mut tx, id).await?.ok_or_else(|| vanished("tag"))?;
+        let updated = update(&mut tx, id, fields, self.now()).await?;
         tx.commit().await?;
-        Ok(Ok(tag))
+        Ok(updated)
     }
 
     /// Deletes a tag: its posts keep their other tags. Returns whether it was there.
