@@ -209,18 +209,17 @@ struct Known {
 }
 
 impl Known {
-    async fn read(admin: &Admin) -> ApiResult<Self> {
-        let mut conn = admin.site.store.read().await?;
-        let slugs = sources::sources(&mut conn)
+    async fn read(conn: &mut crate::store::Connection) -> ApiResult<Self> {
+        let slugs = sources::sources(&mut *conn)
             .await?
             .into_iter()
             .filter(|s| !s.archived)
             .map(|s| (s.path, s.slug))
             .collect();
         Ok(Self {
-            pushed: sources::pushed(&mut conn).await?,
+            pushed: sources::pushed(&mut *conn).await?,
             slugs,
-            fileless: sources::fileless(&mut conn).await?,
+            fileless: sources::fileless(conn).await?,
         })
     }
 
@@ -277,7 +276,10 @@ pub(in crate::admin) async fn upload(
     let upload: Upload = from_json(body)?;
     let root = admin.site.paths.content.clone();
     let (author, now) = (admin.site.current_config().default_author, admin.now());
-    let known = Known::read(&admin).await?;
+    // The store's write transaction is held from the check to the record of what was
+    // written: the admin, which writes files in its own, cannot write one between.
+    let mut tx = admin.site.store.write().await?;
+    let known = Known::read(&mut tx).await?;
     // Everything is checked before anything is written, off the async threads (front
     // matter parsing is CPU work).
     let (upload, files, removals, plan) = tokio::task::spawn_blocking(move || {
@@ -310,7 +312,6 @@ pub(in crate::admin) async fn upload(
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-    let mut tx = admin.site.store.write().await?;
     for file in &written {
         sources::set_pushed(&mut tx, &file.path, Some(&file.hash)).await?;
     }
