@@ -207,6 +207,7 @@ fn walk(dir: &Path) -> Vec<String> {
 async fn tags_profiles_and_settings_saved_in_the_admin_are_files_a_rebuild_keeps() {
     let site = TestSite::sample();
     add_user(&site, "ada", "owner");
+    add_user(&site, "quietlogin", "editor");
     let server = Server::start(&site, &[]);
     let (owner, _, _) = enroll(&server.api(), "ada").await;
 

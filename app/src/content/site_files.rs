@@ -64,9 +64,11 @@ struct AuthorEntry {
 /// Writes the three files from the store, each only if its text changed.
 pub async fn write(conn: &mut Connection, root: &Path) -> Result<(), ContentError> {
     let tags: Vec<TagEntry> = tags::all(conn).await?.into_iter().map(tag_entry).collect();
+    let private = users::unnamed_accounts(conn).await?;
     let authors: Vec<AuthorEntry> = users::all(conn)
         .await?
         .into_iter()
+        .filter(|a| !private.contains(&a.id))
         .map(author_entry)
         .collect();
     let settings: BTreeMap<String, serde_json::Value> = crate::store::settings::all(conn)

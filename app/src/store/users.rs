@@ -117,6 +117,19 @@ async fn one(conn: &mut SqliteConnection, id: i64) -> Result<Option<Author>> {
     row.as_ref().map(author_of).transpose()
 }
 
+/// The profiles that only say an account's login name: named as its username, on no
+/// post. They stay out of `authors.yaml` (login names stay private; nothing of them is
+/// published).
+pub async fn unnamed_accounts(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT u.id FROM users u JOIN accounts a ON a.user_id = u.id \
+         WHERE u.name = a.username AND u.bio IS NULL AND u.profile_image IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM post_authors p WHERE p.user_id = u.id)",
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Gives the author `slug` the old slugs `olds` they lack; returns those another has.
 pub async fn add_old_slugs(
     conn: &mut SqliteConnection,
