@@ -33,8 +33,8 @@ pub(super) async fn run(paths: &PathArgs, args: &PublishArgs) -> Result<()> {
     }
     for path in &report.server_only {
         tracing::warn!(
-            "not removed: {path} is on the server only (written in the admin); take it \
-             into Git (--force with --prune removes it)"
+            "not removed: {path} was written or changed on the server (in the admin) since \
+             the last push; take it into Git (--force with --prune removes it)"
         );
     }
     if args.json {
