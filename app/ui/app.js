@@ -414,7 +414,12 @@ async function settings() {
   const navigation = navigationEditor(s.navigation || [], 'navigation', 'Add a link');
   const footer = navigationEditor(s.secondary_navigation || [], 'secondary-navigation', 'Add a footer link');
   const deploy = await deployCard();
-  show(...[deploy].filter(Boolean), form('Site settings', [
+  // Saved here (and so in content/site.yaml), these win over folio.toml: a change
+  // there shows only once they go.
+  const labels = { title: 'Title', description: 'Description', navigation: 'Navigation', secondary_navigation: 'Footer links', codeinjection_head: 'Code injection (head)', codeinjection_foot: 'Code injection (foot)' };
+  const overrides = data.overridden?.length ? h('p', { class: 'notice', id: 'overridden' },
+    `Set here, over folio.toml: ${data.overridden.map((k) => labels[k] || k).join(', ')}. They are kept in content/site.yaml; to use folio.toml's value again, remove the key from that file.`) : null;
+  show(...[deploy, overrides].filter(Boolean), form('Site settings', [
     field('Title', h('input', { name: 'title', value: s.title })),
     field('Description', h('textarea', { name: 'description', rows: 2 }, s.description || '')),
     h('fieldset', {}, h('legend', {}, 'Navigation'), navigation),

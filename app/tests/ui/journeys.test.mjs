@@ -338,6 +338,12 @@ test('settings and navigation: a change is published at once, untouched fields s
   assert.match(home, /href="\/colophon\/">Colophon<\/a><\/li><li><a href="\/archive\/">Archive/);
   const overridden = await page.evaluate(async () => (await (await fetch('/admin/api/settings')).json()).overridden);
   assert.deepEqual(overridden.sort(), ['navigation', 'title']);
+  // The screen names what it holds over folio.toml, and the file that keeps it.
+  await page.reload();
+  const notice = await page.locator('#overridden').textContent();
+  assert.match(notice, /Title, Navigation|Navigation, Title/);
+  assert.match(notice, /content\/site\.yaml/);
+  assert.match(fs.readFileSync(path.join(siteDir, 'content/site.yaml'), 'utf8'), /title: Renamed in the browser/);
 });
 
 test('tags and profiles: a tag renamed keeps its old address, a profile shows on the site', async () => {
