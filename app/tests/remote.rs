@@ -348,6 +348,12 @@ async fn a_push_never_overwrites_or_removes_what_the_admin_changed() {
     );
     let (_, html) = page(&server, "/writing-posts/").await;
     assert!(html.contains("Notes from the admin.") && !html.contains("Typo fixed."));
+    // The admin hears of it too: the audit log names the file refused.
+    let audit = session.get("/audit").await.expect(200).body.to_string();
+    assert!(
+        audit.contains("content.push_refused") && audit.contains("posts/writing-posts.md"),
+        "{audit}"
+    );
 
     // A new file with the slug of a post written in the admin is refused, and so is a
     // commit that gives two files one slug; reverted, CI is up to date again.

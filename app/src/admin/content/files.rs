@@ -291,6 +291,13 @@ pub(in crate::admin) async fn upload(
     .await
     .map_err(ApiError::internal)??;
     if !plan.conflicts.is_empty() {
+        // Both sides hear of it: the push fails, and the audit log (which the owner
+        // reads in the admin) names each file that was refused.
+        drop(tx);
+        let files = plan.conflicts.join("; ");
+        caller
+            .audit(&admin, "content.push_refused", None, Some(&files))
+            .await;
         return Err(ApiError::conflict(format!(
             "nothing was written:\n  {}",
             plan.conflicts.join("\n  ")
