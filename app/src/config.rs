@@ -97,6 +97,9 @@ pub struct SiteConfig {
     pub members_url: Option<String>,
 }
 
+/// Who a post whose file names no author is by, unless folio.toml says.
+pub const DEFAULT_AUTHOR: &str = "Editor";
+
 /// The site's own assets, images from anywhere over https, the players an author's
 /// post may frame, no plugins, forms only to the site. JSON-LD is data, not script.
 pub const DEFAULT_CSP: &str = "default-src 'self'; img-src 'self' https: data:; \
@@ -125,7 +128,7 @@ impl Default for SiteConfig {
             theme: None,
             posts_per_page: 10,
             feed_limit: 20,
-            default_author: "Editor".into(),
+            default_author: DEFAULT_AUTHOR.into(),
             cdn_max_age: 300,
             navigation: Vec::new(),
             secondary_navigation: Vec::new(),

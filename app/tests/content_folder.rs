@@ -315,3 +315,70 @@ async fn a_file_changed_on_the_server_is_read_by_the_next_publish_and_pending_ch
     let now = owner.get(&format!("/posts/{id}")).await.expect(200);
     assert!(now.body["pending"]["base_revision"].as_i64() < now.body["revision"].as_i64());
 }
+
+/// A Ghost import writes its files first, then imports the folder as any import does.
+/// Files it cannot write leave everything as it was: the folder and the store.
+#[test]
+fn a_ghost_import_goes_through_the_folder_and_one_that_cannot_write_changes_nothing() {
+    let site = TestSite::empty();
+    site.write("posts/mine.md", "---\ntitle: Mine\n---\nMy own post.\n");
+    let cli = |args: &[&str]| {
+        let out = site.cli(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.success(), stderr)
+    };
+    assert!(cli(&["import"]).0);
+    // `pages` is a file: the export's pages have nowhere to go.
+    std::fs::write(site.content().join("pages"), "not a folder").expect("write");
+    let before = common::read_tree(&site.content());
+    let export = common::ghost::fixture("v4_export.json");
+    let export = export.to_str().expect("UTF-8");
+    let (ok, stderr) = cli(&["import", "ghost", export]);
+    assert!(!ok, "the import went through");
+    assert!(stderr.contains("pages"), "the path is not named: {stderr}");
+    let after = common::read_tree(&site.content());
+    assert_eq!(common::differing(&before, &after), Vec::<String>::new());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let slugs = |site: &TestSite| {
+        runtime.block_on(async {
+            let store = site.store().await;
+            let mut conn = store.read().await.expect("a connection");
+            let slugs: Vec<String> = sqlx::query_scalar("SELECT slug FROM posts ORDER BY slug")
+                .fetch_all(&mut *conn)
+                .await
+                .expect("slugs");
+            drop(conn);
+            store.close().await;
+            slugs
+        })
+    };
+    assert_eq!(slugs(&site), ["mine"], "the store changed");
+
+    // Once it can, the store holds what the files say, by the Ghost import.
+    std::fs::remove_file(site.content().join("pages")).expect("rm");
+    let (ok, stderr) = cli(&["import", "ghost", export]);
+    assert!(ok, "{stderr}");
+    let imported = slugs(&site);
+    assert_eq!(imported.len(), 12, "{imported:?}");
+    runtime.block_on(async {
+        let store = site.store().await;
+        let mut conn = store.read().await.expect("a connection");
+        let records = folio::store::sources::sources(&mut conn)
+            .await
+            .expect("sources");
+        assert_eq!(records.len(), 12);
+        for record in records {
+            let text = std::fs::read(site.content().join(&record.path)).expect("the file");
+            assert_eq!(record.hash, blake3::hash(&text).to_hex().to_string());
+            if record.path != "posts/mine.md" {
+                let revisions = folio::store::revisions::revisions(&mut conn, record.id)
+                    .await
+                    .expect("revisions");
+                assert_eq!(revisions.len(), 1, "{}", record.path);
+                assert_eq!(revisions[0].1, "ghost import", "{}", record.path);
+            }
+        }
+        drop(conn);
+        store.close().await;
+    });
+}

@@ -23,9 +23,11 @@ pub(super) async fn run(site: &Site, args: ImportArgs) -> Result<()> {
             verify,
             json,
         }) => {
+            let author = site.current_config().default_author;
             let options = GhostOptions {
                 images: images.as_deref(),
                 content: &site.paths.content,
+                author: &author,
                 max_bytes,
                 permalink: permalink.as_deref(),
                 members,

@@ -66,8 +66,31 @@ pub async fn import_dir(
     default_author: &str,
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ContentError> {
-    let (scanned, warnings, known, parsing) =
+    import_folder(store, dir, prune, (default_author, now), "import").await
+}
+
+/// [`import_dir`] without `--prune`, its revisions made `by` someone other than the
+/// import itself (a Ghost import, which wrote the files it reads).
+pub async fn import_as(
+    store: &Store,
+    dir: &Path,
+    default_author: &str,
+    now: DateTime<Utc>,
+    by: &'static str,
+) -> Result<ImportReport, ContentError> {
+    import_folder(store, dir, false, (default_author, now), by).await
+}
+
+async fn import_folder(
+    store: &Store,
+    dir: &Path,
+    prune: bool,
+    (default_author, now): (&str, DateTime<Utc>),
+    by: &'static str,
+) -> Result<ImportReport, ContentError> {
+    let (scanned, warnings, known, mut parsing) =
         first_reading(store, dir, default_author, now).await?;
+    parsing.by = by;
     let mut report = ImportReport {
         warnings,
         ..ImportReport::default()
@@ -94,7 +117,7 @@ pub async fn import_dir(
     // Tags and authors first: the posts find them by the names they give.
     let site_warnings = super::site_files::import(&mut tx, dir, parsing.now).await?;
     report.warnings.extend(site_warnings);
-    write_edited(&mut tx, edited, &known, parsing.now, &mut report).await?;
+    write_edited(&mut tx, edited, &known, &parsing, &mut report).await?;
     let (fresh, taken_over) = adopt(&mut tx, new, &parsing, &mut report).await?;
     let mut tx = write_new(store, tx, fresh, &parsing, &mut report).await?;
     for (path, k) in &known {
@@ -166,6 +189,7 @@ async fn first_reading(
     let parsing = Parsing {
         author: default_author.into(),
         now,
+        by: "import",
     };
     let (scanned, warnings, known) = {
         let parsing = parsing.clone();
@@ -191,7 +215,7 @@ async fn write_edited(
     tx: &mut Write,
     edited: Vec<(FileRead, Option<Box<Parsed>>, bool)>,
     known: &Known,
-    now: DateTime<Utc>,
+    parsing: &Parsing,
     report: &mut ImportReport,
 ) -> Result<(), ContentError> {
     for (read, doc, _) in &edited {
@@ -205,7 +229,7 @@ async fn write_edited(
     for (read, doc, restamp) in edited {
         let id = known[&read.path].id;
         match doc {
-            Some(doc) => edit(tx, id, (*doc, now), read.source(), report).await?,
+            Some(doc) => edit(tx, id, (*doc, parsing), read.source(), report).await?,
             None => {
                 if restamp {
                     sources::set_source(tx, id, read.source()).await?;
@@ -238,7 +262,7 @@ async fn adopt(
     let adopted: Vec<FileRead> = adopted.into_iter().map(|(read, _)| read).collect();
     let (adopted, docs) = parsing.clone().again(adopted).await?;
     for ((read, (parsed, _)), id) in adopted.iter().zip(docs).zip(&adopted_ids) {
-        edit(tx, *id, (parsed, parsing.now), read.source(), report).await?;
+        edit(tx, *id, (parsed, parsing), read.source(), report).await?;
     }
     let fresh = fresh.into_iter().map(|(read, _)| read).collect();
     Ok((fresh, adopted_ids.into_iter().collect()))
@@ -295,7 +319,7 @@ async fn write_new(
             })
             .collect();
         let change = Change {
-            by: "import",
+            by: parsing.by,
             at: parsing.now,
         };
         let ids = posts::insert_many(&mut tx, &items, change).await?;
@@ -314,10 +338,11 @@ async fn write_new(
 async fn edit(
     tx: &mut Connection,
     id: i64,
-    (parsed, now): (Parsed, DateTime<Utc>),
+    (parsed, parsing): (Parsed, &Parsing),
     source: Source<'_>,
     report: &mut ImportReport,
 ) -> Result<(), ContentError> {
+    let now = parsing.now;
     let stored = posts::load(tx, id).await?.expect("the id was just read");
     if parsed.doc.status != Status::Draft && parsed.doc.published_at.is_none() {
         report.dated.push(id);
@@ -329,7 +354,7 @@ async fn edit(
         report.unchanged += 1;
     } else {
         let change = Change {
-            by: "import",
+            by: parsing.by,
             at: now,
         };
         posts::update(tx, id, &doc, Some(source), change).await?;

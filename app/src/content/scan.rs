@@ -78,11 +78,14 @@ pub(super) fn stamp_files(dir: &Path) -> Result<Vec<Stamped>, ContentError> {
         .collect()
 }
 
-/// How files are parsed: what their front matter defaults to.
+/// How files are read: what their front matter defaults to, and whom the import's
+/// revisions name.
 #[derive(Clone)]
 pub(super) struct Parsing {
     pub(super) author: std::sync::Arc<str>,
     pub(super) now: DateTime<Utc>,
+    /// Who the revisions the import makes are by.
+    pub(super) by: &'static str,
 }
 
 impl Parsing {

@@ -10,7 +10,7 @@
 //! written and read back changes nothing.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -63,6 +63,19 @@ struct AuthorEntry {
 
 /// Writes the three files from the store, each only if its text changed.
 pub async fn write(conn: &mut Connection, root: &Path) -> Result<(), ContentError> {
+    let (tags, authors, settings) = from_store(conn).await?;
+    put(root, TAGS, &yaml(&tags, "tags"))?;
+    put(root, AUTHORS, &yaml(&authors, "authors"))?;
+    put(root, SETTINGS, &yaml(&settings, "settings"))?;
+    Ok(())
+}
+
+type Settings = BTreeMap<String, serde_json::Value>;
+
+/// What the three files hold of the store: its tags, public profiles and settings.
+async fn from_store(
+    conn: &mut Connection,
+) -> Result<(Vec<TagEntry>, Vec<AuthorEntry>, Settings), ContentError> {
     let tags: Vec<TagEntry> = tags::all(conn).await?.into_iter().map(tag_entry).collect();
     let private = users::unnamed_accounts(conn).await?;
     let authors: Vec<AuthorEntry> = users::all(conn)
@@ -71,19 +84,78 @@ pub async fn write(conn: &mut Connection, root: &Path) -> Result<(), ContentErro
         .filter(|a| !private.contains(&a.id))
         .map(author_entry)
         .collect();
-    let settings: BTreeMap<String, serde_json::Value> = crate::store::settings::all(conn)
+    let settings: Settings = crate::store::settings::all(conn)
         .await?
         .into_iter()
         .collect();
-    put(root, TAGS, &yaml(&tags, "tags"))?;
-    put(root, AUTHORS, &yaml(&authors, "authors"))?;
-    put(root, SETTINGS, &yaml(&settings, "settings"))?;
-    Ok(())
+    Ok((tags, authors, settings))
 }
 
 fn yaml<T: Serialize>(value: &T, what: &str) -> String {
     let body = serde_yaml_ng::to_string(value).unwrap_or_else(|e| panic!("{what} serialize: {e}"));
     format!("# Written by folio from the admin; edits here are read at the next import.\n{body}")
+}
+
+/// The files with `tags`, `authors` and `settings` merged into what they hold (a tag
+/// or an author by slug, keeping its old slugs; a setting by key; a file not there
+/// yet holds what the store has), as the writes of those whose text changes. A Ghost
+/// import writes them with its posts and then reads them back, as any import does.
+pub async fn merged(
+    conn: &mut Connection,
+    root: &Path,
+    tags: &[TagFields],
+    authors: &[Author],
+    settings: &[(String, serde_json::Value)],
+) -> Result<Vec<(PathBuf, Vec<u8>)>, ContentError> {
+    let (store_tags, store_authors, store_settings) = from_store(conn).await?;
+    let by_slug = |entries: Vec<TagEntry>| -> BTreeMap<String, TagEntry> {
+        entries.into_iter().map(|e| (e.slug.clone(), e)).collect()
+    };
+    let mut tag_entries = by_slug(read(root, TAGS)?.unwrap_or(store_tags));
+    for fields in tags {
+        let old_slugs = (tag_entries.remove(&fields.slug))
+            .map(|e| e.old_slugs)
+            .unwrap_or_default();
+        let entry = TagEntry {
+            name: fields.name.clone(),
+            slug: fields.slug.clone(),
+            description: fields.description.clone(),
+            feature_image: fields.feature_image.clone(),
+            meta_title: fields.meta_title.clone(),
+            meta_description: fields.meta_description.clone(),
+            old_slugs,
+        };
+        tag_entries.insert(entry.slug.clone(), entry);
+    }
+    let mut author_entries: BTreeMap<String, AuthorEntry> = (read(root, AUTHORS)?)
+        .unwrap_or(store_authors)
+        .into_iter()
+        .map(|e: AuthorEntry| (e.slug.clone(), e))
+        .collect();
+    for author in authors {
+        let old_slugs = (author_entries.remove(&author.slug))
+            .map(|e| e.old_slugs)
+            .unwrap_or_default();
+        let entry = AuthorEntry {
+            old_slugs,
+            ..author_entry(author.clone())
+        };
+        author_entries.insert(entry.slug.clone(), entry);
+    }
+    let mut site: Settings = read(root, SETTINGS)?.unwrap_or(store_settings);
+    site.extend(settings.iter().cloned());
+    let tag_entries: Vec<TagEntry> = tag_entries.into_values().collect();
+    let author_entries: Vec<AuthorEntry> = author_entries.into_values().collect();
+    let texts = [
+        (TAGS, yaml(&tag_entries, "tags")),
+        (AUTHORS, yaml(&author_entries, "authors")),
+        (SETTINGS, yaml(&site, "settings")),
+    ];
+    Ok(texts
+        .into_iter()
+        .map(|(name, text)| (root.join(name), text.into_bytes()))
+        .filter(|(path, bytes)| std::fs::read(path).ok().as_ref() != Some(bytes))
+        .collect())
 }
 
 /// Writes `text` to `root/name` if it differs.

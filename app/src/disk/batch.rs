@@ -40,17 +40,43 @@ impl Batch {
         writes: Vec<(PathBuf, Vec<u8>)>,
         deletes: Vec<PathBuf>,
     ) -> std::io::Result<()> {
-        Self::apply_until(root, writes, deletes, usize::MAX)
+        Self::begin(root, writes, deletes)?.finish()
+    }
+
+    /// [`Batch::apply`], with the previous versions kept until the caller's next step
+    /// (an import of the files) says whether the batch stays ([`Applied::finish`]) or
+    /// goes ([`Applied::undo`]). A process killed in between is rolled back by
+    /// [`recover`], as the journal says.
+    pub fn begin(
+        root: &Path,
+        writes: Vec<(PathBuf, Vec<u8>)>,
+        deletes: Vec<PathBuf>,
+    ) -> std::io::Result<Applied> {
+        Self::begin_until(root, writes, deletes, usize::MAX)
     }
 
     /// [`Batch::apply`], stopping dead after `steps` files changed as a kill would
     /// (the tests' way to cut a batch short).
+    #[cfg(test)]
     fn apply_until(
         root: &Path,
         writes: Vec<(PathBuf, Vec<u8>)>,
         deletes: Vec<PathBuf>,
         steps: usize,
     ) -> std::io::Result<()> {
+        let applied = Self::begin_until(root, writes, deletes, steps)?;
+        if steps < applied.entries.len() {
+            return Ok(()); // Killed here: the journal stays for `recover`.
+        }
+        applied.finish()
+    }
+
+    fn begin_until(
+        root: &Path,
+        writes: Vec<(PathBuf, Vec<u8>)>,
+        deletes: Vec<PathBuf>,
+        steps: usize,
+    ) -> std::io::Result<Applied> {
         let mut entries = Vec::with_capacity(writes.len() + deletes.len());
         for (target, bytes) in &writes {
             match stage(target, bytes) {
@@ -61,7 +87,7 @@ impl Batch {
                 }),
                 Err(e) => {
                     discard(&entries);
-                    return Err(e);
+                    return Err(naming(target, e));
                 }
             }
         }
@@ -76,31 +102,54 @@ impl Batch {
             discard(&entries);
             return Err(e);
         }
-        let result = entries
+        match entries
             .iter()
             .take(steps)
-            .try_for_each(|entry| entry.apply());
-        if steps < entries.len() && result.is_ok() {
-            return Ok(()); // Killed here: the journal stays for `recover`.
-        }
-        match result {
-            Ok(()) => {
-                for entry in &entries {
-                    let _ = std::fs::remove_file(&entry.previous);
-                }
-                let dirs: std::collections::BTreeSet<&Path> =
-                    entries.iter().filter_map(|e| e.target.parent()).collect();
-                for dir in dirs {
-                    sync_dir(dir)?;
-                }
-                std::fs::remove_file(&journal)
-            }
+            .try_for_each(|entry| entry.apply().map_err(|e| naming(&entry.target, e)))
+        {
+            Ok(()) => Ok(Applied { journal, entries }),
             Err(e) => {
                 roll_back(&entries);
                 let _ = std::fs::remove_file(&journal);
                 Err(e)
             }
         }
+    }
+}
+
+/// `e`, saying which file it befell.
+fn naming(target: &Path, e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("{}: {e}", target.display()))
+}
+
+/// A batch whose files are all in place, their previous versions kept aside.
+#[must_use = "a batch is finished or undone"]
+pub struct Applied {
+    journal: PathBuf,
+    entries: Vec<Entry>,
+}
+
+impl Applied {
+    /// Keeps the batch: the previous versions and the journal go.
+    pub fn finish(self) -> std::io::Result<()> {
+        for entry in &self.entries {
+            let _ = std::fs::remove_file(&entry.previous);
+        }
+        let dirs: std::collections::BTreeSet<&Path> = self
+            .entries
+            .iter()
+            .filter_map(|e| e.target.parent())
+            .collect();
+        for dir in dirs {
+            sync_dir(dir)?;
+        }
+        std::fs::remove_file(&self.journal)
+    }
+
+    /// Puts every file back as it was before the batch.
+    pub fn undo(self) {
+        roll_back(&self.entries);
+        let _ = std::fs::remove_file(&self.journal);
     }
 }
 
@@ -276,6 +325,37 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&a).expect("a"), "new a");
         assert!(!gone.exists());
         assert!(!dir.path().join(JOURNAL).exists());
+    }
+
+    /// A batch undone after it was applied whole (the import of its files failed)
+    /// leaves the folder as it was.
+    #[test]
+    fn an_applied_batch_undone_leaves_the_folder_as_it_was() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, fresh, gone) = (
+            dir.path().join("a.md"),
+            dir.path().join("posts/fresh.md"),
+            dir.path().join("gone.md"),
+        );
+        std::fs::write(&a, "old a").expect("write");
+        std::fs::write(&gone, "kept").expect("write");
+        let applied = Batch::begin(
+            dir.path(),
+            vec![
+                (a.clone(), b"new a".to_vec()),
+                (fresh.clone(), b"fresh".to_vec()),
+            ],
+            vec![gone.clone()],
+        )
+        .expect("begin");
+        assert_eq!(std::fs::read_to_string(&a).expect("a"), "new a");
+        assert!(fresh.exists() && !gone.exists());
+        applied.undo();
+        assert_eq!(std::fs::read_to_string(&a).expect("a"), "old a");
+        assert_eq!(std::fs::read_to_string(&gone).expect("gone"), "kept");
+        assert!(!fresh.exists());
+        let names = names(dir.path());
+        assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
     }
 
     /// Killed after each step in turn, a batch is put back whole at the next start:

@@ -7,6 +7,7 @@
 mod cards;
 mod documents;
 mod export;
+mod files;
 mod html;
 mod profiles;
 pub mod verify;
@@ -16,11 +17,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::config::DEFAULT_AUTHOR;
 use crate::content::redirects::{self, Redirect};
-use crate::store::posts::{self};
-use crate::store::tags;
-use crate::store::users;
-use crate::store::{Change, Store, StoreError};
+use crate::content::save::Reading;
+use crate::content::site_files;
+use crate::disk::batch::Batch;
+use crate::store::users::{self, Author};
+use crate::store::{Store, StoreError};
 pub use documents::PREVIEW_TAG;
 use export::Export;
 
@@ -63,9 +66,17 @@ pub enum GhostError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The store has the import; writing it to the content folder failed.
-    #[error("the import is in the store, but its files could not be written: {0}")]
-    Files(#[from] crate::content::ContentError),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The import's files could not be written: none was, and the store is as it was.
+    #[error("the import's files could not be written (nothing changed): {0}")]
+    Files(std::io::Error),
+    /// The content folder could not be read or imported: nothing changed.
+    #[error(transparent)]
+    Content(#[from] crate::content::ContentError),
 }
 
 /// What an import did, and everything a person should look at afterwards.
@@ -119,8 +130,11 @@ pub enum Members {
 pub struct GhostOptions<'a> {
     /// Ghost's `content/images` folder (its siblings `files/` and `media/` too).
     pub images: Option<&'a Path>,
-    /// The site's content folder, where media files are copied.
+    /// The site's content folder: the import becomes its files.
     pub content: &'a Path,
+    /// Who a file without `authors` is by (folio.toml's `default_author`): the
+    /// import reads the whole folder.
+    pub author: &'a str,
     pub max_bytes: u64,
     /// Ghost's permalink pattern when it was not `/{slug}/`, e.g.
     /// `/{year}/{month}/{slug}/`: old URLs become aliases.
@@ -132,12 +146,13 @@ pub struct GhostOptions<'a> {
 
 impl<'a> GhostOptions<'a> {
     /// An import into `content` with every option at its default (as the CLI's): no
-    /// images folder, the default size limit, `/{slug}/` addresses, members' posts as
-    /// drafts, no redirects file.
+    /// images folder, folio.toml's default author, the default size limit, `/{slug}/`
+    /// addresses, members' posts as drafts, no redirects file.
     pub fn into_folder(content: &'a Path) -> Self {
         Self {
             images: None,
             content,
+            author: DEFAULT_AUTHOR,
             max_bytes: DEFAULT_MAX_BYTES,
             permalink: None,
             members: Members::default(),
@@ -251,85 +266,62 @@ pub async fn import(
     // Media first: a failed copy leaves the store untouched; extra files lose nothing.
     copy_media(options, &mut report)?;
 
-    let change = Change {
-        by: ORIGIN,
-        at: store.now(),
-    };
-    let now = change.at;
-    let reading = crate::content::save::Reading { author: "", now };
-    let mut tx = store.write().await?;
-    for (author, email) in &authors {
-        users::upsert(&mut tx, author, email.as_deref(), now).await?;
-    }
-    for fields in &tag_fields {
-        tags::upsert(&mut tx, fields, now).await?;
+    let now = store.now();
+    let author = options.author;
+    let reading = Reading { author, now };
+    let content = options.content;
+    std::fs::create_dir_all(content).map_err(|source| GhostError::Write {
+        path: content.to_owned(),
+        source,
+    })?;
+    // Planned against the folder as it is: what it holds, imported.
+    crate::content::import_dir(store, content, false, author, now).await?;
+    let mut conn = store.read().await?;
+    let files = files::post_files(&mut conn, content, &docs, (reading, path), &mut report).await?;
+    let settings = profiles::site_settings(data, &mut report);
+    let profiles: Vec<Author> = authors.iter().map(|(a, _)| a.clone()).collect();
+    let mut writes = files.writes;
+    let site = site_files::merged(&mut conn, content, &tag_fields, &profiles, &settings).await?;
+    writes.extend(site);
+    drop(conn);
+    if let Some(rules) = redirects {
+        let yaml = redirects::to_yaml(&rules).into_bytes();
+        writes.push((content.join(redirects::FILE), yaml));
     }
     report.tags = data.tags.len();
     report.authors = data.users.len();
-    let writing = (change, reading, options.content);
-    write_posts(&mut tx, &docs, writing, path, &mut report).await?;
-    let settings = profiles::site_settings(data, &mut report);
-    crate::store::settings::save(&mut tx, &settings, now).await?;
-    tx.commit().await?;
-    if let Some(rules) = redirects {
-        let target = options.content.join(redirects::FILE);
-        std::fs::create_dir_all(options.content)
-            .and_then(|()| {
-                crate::disk::atomic::write(&target, redirects::to_yaml(&rules).as_bytes())
-            })
-            .map_err(|source| GhostError::Copy {
-                path: target.clone(),
-                source,
-            })?;
+    let batch = Batch::begin(content, writes, Vec::new()).map_err(GhostError::Files)?;
+    match learn(store, (content, author, now), &files.posts, &authors).await {
+        Ok(warnings) => report.warnings.extend(warnings),
+        Err(e) => {
+            batch.undo();
+            return Err(e);
+        }
     }
-    // The content folder is the site: the imported posts, tags, authors and settings
-    // become its files.
-    report.files_written =
-        crate::content::save::write_missing(store, options.content, reading).await?;
+    batch.finish().map_err(GhostError::Files)?;
     Ok(report)
 }
 
-/// Adds or updates the posts `docs` in `tx`, found by their slugs. A post with a
-/// file is updated only if it came from the same Ghost post (by its Ghost id), and
-/// its file is written again; a file of another origin keeps its slug.
-async fn write_posts(
-    tx: &mut crate::store::Connection,
-    docs: &[crate::store::PostDoc],
-    (change, reading, content): (Change<'_>, crate::content::save::Reading<'_>, &Path),
-    export: &Path,
-    report: &mut GhostReport,
-) -> Result<(), GhostError> {
-    let invalid = |what: String| GhostError::Invalid {
-        path: export.to_owned(),
-        what,
-    };
-    for doc in docs {
-        let Some(id) = posts::id_by_slug(tx, &doc.slug).await? else {
-            posts::insert(tx, doc, None, change).await?;
-            report.added += 1;
-            continue;
-        };
-        let current = posts::load(tx, id)
-            .await?
-            .ok_or_else(|| invalid(format!("post {id} vanished during the import")))?;
-        let from_ghost = current.doc.feed_id.is_some() && current.doc.feed_id == doc.feed_id;
-        if let Some(file) = current.source_path.as_ref().filter(|_| !from_ghost) {
-            return Err(invalid(format!(
-                "the slug {:?} is taken by content/{file}, which is not from Ghost: rename one of them",
-                doc.slug
-            )));
+/// Imports the content folder with the Ghost import's files in it (its revisions say
+/// so), checks that each Ghost post came in from its file, and keeps the authors'
+/// e-mails (an account's, not the public profile's: not in `authors.yaml`). Returns
+/// the import's warnings.
+async fn learn(
+    store: &Store,
+    (content, author, now): (&Path, &str, chrono::DateTime<chrono::Utc>),
+    posts: &[(String, String)],
+    authors: &[(Author, Option<String>)],
+) -> Result<Vec<String>, GhostError> {
+    let imported = crate::content::import::import_as(store, content, author, now, ORIGIN).await?;
+    let mut tx = store.write().await?;
+    files::check_imported(&mut tx, posts, &imported.warnings).await?;
+    for (author, email) in authors {
+        if email.is_some() {
+            users::upsert(&mut tx, author, email.as_deref(), now).await?;
         }
-        if current.doc == *doc && !current.archived {
-            report.unchanged += 1;
-            continue;
-        }
-        posts::update(tx, id, doc, None, change).await?;
-        if current.source_path.is_some() {
-            crate::content::save::write_post(tx, content, id, reading).await?;
-        }
-        report.updated += 1;
     }
-    Ok(())
+    tx.commit().await?;
+    Ok(imported.warnings)
 }
 
 /// Ghost's redirects in `file`, after those `content/redirects.yaml` has (a rule for
