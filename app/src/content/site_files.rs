@@ -232,64 +232,12 @@ async fn import_files(
 ) -> Result<Vec<String>, ContentError> {
     let mut warnings = Vec::new();
     if let Some(entries) = read::<Vec<TagEntry>>(root, TAGS)? {
-        for entry in entries {
-            if let Err(m) = crate::content::validate_slug(&entry.slug) {
-                warnings.push(format!("{TAGS}: tag {:?}: slug {m}: left out", entry.name));
-                continue;
-            }
-            let fields = TagFields {
-                name: entry.name,
-                slug: entry.slug,
-                description: entry.description,
-                feature_image: entry.feature_image,
-                meta_title: entry.meta_title,
-                meta_description: entry.meta_description,
-            };
-            // A slug changed in the file, the old one listed: a rename, not a new tag.
-            match tags::rename_from(conn, &entry.old_slugs, &fields, at).await? {
-                Some(Err(refused)) => warnings.push(format!(
-                    "{TAGS}: tag {:?}: not renamed ({refused:?}): another tag has the name or the slug",
-                    fields.name
-                )),
-                Some(Ok(_)) => {}
-                None => tags::upsert(conn, &fields, at).await?,
-            }
-            let left = tags::add_old_slugs(conn, &fields.slug, &entry.old_slugs, at).await?;
-            warnings.extend(left.into_iter().map(|s| {
-                format!(
-                    "{TAGS}: tag {:?}: old slug {s:?} is in use: left out",
-                    fields.name
-                )
-            }));
-        }
+        import_tags(conn, entries, at, &mut warnings).await?;
     }
     if let Some(entries) = read::<Vec<AuthorEntry>>(root, AUTHORS)? {
-        for entry in entries {
-            if let Err(m) = crate::content::validate_slug(&entry.slug) {
-                warnings.push(format!("{AUTHORS}: {:?}: slug {m}: left out", entry.name));
-                continue;
-            }
-            let author = Author {
-                id: 0,
-                slug: entry.slug,
-                name: entry.name,
-                bio: entry.bio,
-                profile_image: entry.profile_image,
-                website: entry.website,
-                location: entry.location,
-                aliases: Vec::new(),
-            };
-            users::upsert(conn, &author, None, at).await?;
-            let left = users::add_old_slugs(conn, &author.slug, &entry.old_slugs, at).await?;
-            warnings.extend(left.into_iter().map(|s| {
-                format!(
-                    "{AUTHORS}: {:?}: old slug {s:?} is in use: left out",
-                    author.name
-                )
-            }));
-        }
+        import_authors(conn, entries, at, &mut warnings).await?;
     }
-    if let Some(settings) = read::<BTreeMap<String, serde_json::Value>>(root, SETTINGS)? {
+    if let Some(settings) = read::<Settings>(root, SETTINGS)? {
         // One bad setting is left out, not the site.
         let mut kept = Vec::with_capacity(settings.len());
         for (key, value) in settings {
@@ -301,6 +249,87 @@ async fn import_files(
         crate::store::settings::replace(conn, &kept, at).await?;
     }
     Ok(warnings)
+}
+
+async fn import_tags(
+    conn: &mut Connection,
+    entries: Vec<TagEntry>,
+    at: DateTime<Utc>,
+    warnings: &mut Vec<String>,
+) -> Result<(), ContentError> {
+    for entry in entries {
+        if let Err(m) = crate::content::validate_slug(&entry.slug) {
+            warnings.push(format!("{TAGS}: tag {:?}: slug {m}: left out", entry.name));
+            continue;
+        }
+        let fields = TagFields {
+            name: entry.name,
+            slug: entry.slug,
+            description: entry.description,
+            feature_image: entry.feature_image,
+            meta_title: entry.meta_title,
+            meta_description: entry.meta_description,
+        };
+        // A slug changed in the file, the old one listed: a rename, not a new tag.
+        match tags::rename_from(conn, &entry.old_slugs, &fields, at).await? {
+            Some(Err(refused)) => warnings.push(format!(
+                "{TAGS}: tag {:?}: not renamed ({refused:?}): another tag has the name or the slug",
+                fields.name
+            )),
+            Some(Ok(_)) => {}
+            None => tags::upsert(conn, &fields, at).await?,
+        }
+        let left = tags::add_old_slugs(conn, &fields.slug, &entry.old_slugs, at).await?;
+        warnings.extend(left.into_iter().map(|s| {
+            format!(
+                "{TAGS}: tag {:?}: old slug {s:?} is in use: left out",
+                fields.name
+            )
+        }));
+    }
+    Ok(())
+}
+
+async fn import_authors(
+    conn: &mut Connection,
+    entries: Vec<AuthorEntry>,
+    at: DateTime<Utc>,
+    warnings: &mut Vec<String>,
+) -> Result<(), ContentError> {
+    for entry in entries {
+        if let Err(m) = crate::content::validate_slug(&entry.slug) {
+            warnings.push(format!("{AUTHORS}: {:?}: slug {m}: left out", entry.name));
+            continue;
+        }
+        let author = Author {
+            id: 0,
+            slug: entry.slug,
+            name: entry.name,
+            bio: entry.bio,
+            profile_image: entry.profile_image,
+            website: entry.website,
+            location: entry.location,
+            aliases: Vec::new(),
+        };
+        // As for tags: a slug changed, the old one listed, is a rename.
+        let fields = users::AuthorFields::from(&author);
+        match users::rename_from(conn, &entry.old_slugs, &fields, at).await? {
+            Some(Err(refused)) => warnings.push(format!(
+                "{AUTHORS}: {:?}: not renamed ({refused:?}): another author has the name or the slug",
+                author.name
+            )),
+            Some(Ok(_)) => {}
+            None => users::upsert(conn, &author, None, at).await?,
+        }
+        let left = users::add_old_slugs(conn, &author.slug, &entry.old_slugs, at).await?;
+        warnings.extend(left.into_iter().map(|s| {
+            format!(
+                "{AUTHORS}: {:?}: old slug {s:?} is in use: left out",
+                author.name
+            )
+        }));
+    }
+    Ok(())
 }
 
 /// Whether `key` is a setting the admin edits (deployment settings stay in
@@ -397,7 +426,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_slug_changed_in_tags_yaml_renames_the_tag_and_keeps_the_old_address() {
+    async fn a_slug_changed_in_tags_or_authors_yaml_renames_and_keeps_the_old_address() {
         let dir = tempfile::tempdir().expect("tempdir");
         let content = dir.path().join("content");
         std::fs::create_dir_all(content.join("posts")).expect("mkdir");
@@ -412,6 +441,8 @@ mod tests {
             .expect("imports");
         let renamed = "- name: Rust lang\n  slug: rust-lang\n  old_slugs: [rust]\n";
         std::fs::write(content.join(TAGS), renamed).expect("write");
+        let renamed = "- name: Ada Lovelace\n  slug: ada-lovelace\n  old_slugs: [ada]\n";
+        std::fs::write(content.join(AUTHORS), renamed).expect("write");
         let report = crate::content::import_dir(&store, &content, false, "Ada", now)
             .await
             .expect("imports");
@@ -425,6 +456,21 @@ mod tests {
             ("rust-lang", "Rust lang")
         );
         assert_eq!(all[0].aliases, vec!["rust"]);
+        let mut conn = store.read().await.expect("conn");
+        let authors = users::all(&mut conn).await.expect("authors");
+        assert_eq!(authors.len(), 1, "one author, renamed: {authors:?}");
+        assert_eq!(authors[0].slug, "ada-lovelace");
+        assert_eq!(authors[0].aliases, vec!["ada"]);
+        let id = crate::store::posts::id_by_slug(&mut conn, "borrow")
+            .await
+            .expect("query")
+            .expect("the post");
+        let post = crate::store::posts::load(&mut conn, id)
+            .await
+            .expect("load")
+            .expect("the post");
+        assert_eq!(post.doc.authors, vec!["Ada Lovelace"], "{:?}", post.doc);
+        drop(conn);
         store.close().await;
     }
 }

@@ -108,6 +108,24 @@ impl Relation {
         Ok(())
     }
 
+    /// The row a data file renames: none has the slug `new` yet, and one has a slug
+    /// of `olds` (the old slugs the file lists).
+    pub(crate) async fn renamed(
+        &self,
+        conn: &mut SqliteConnection,
+        olds: &[String],
+        new: &str,
+    ) -> Result<Option<i64>> {
+        if !ids_by_slug(conn, self.table, &[new.to_owned()])
+            .await?
+            .is_empty()
+        {
+            return Ok(None);
+        }
+        let found = ids_by_slug(conn, self.table, olds).await?;
+        Ok(olds.iter().find_map(|old| found.get(old)).copied())
+    }
+
     /// Gives the row whose slug is `slug` the old slugs `olds` (a file's list) it does
     /// not have yet; returns those left out, which another row has as its slug or an
     /// old one.

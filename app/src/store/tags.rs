@@ -194,16 +194,7 @@ pub async fn rename_from(
     fields: &TagFields,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<std::result::Result<Tag, Refused>>> {
-    let table = POST_TAGS.table;
-    let new = std::slice::from_ref(&fields.slug);
-    if !super::relation::ids_by_slug(conn, table, new)
-        .await?
-        .is_empty()
-    {
-        return Ok(None);
-    }
-    let found = super::relation::ids_by_slug(conn, table, olds).await?;
-    let Some(&id) = olds.iter().find_map(|old| found.get(old)) else {
+    let Some(id) = POST_TAGS.renamed(conn, olds, &fields.slug).await? else {
         return Ok(None);
     };
     Ok(Some(update(conn, id, fields, at).await?))

@@ -174,6 +174,61 @@ pub async fn upsert(
     Ok(())
 }
 
+/// Changes author `id`'s profile in the caller's transaction; a new slug keeps the old
+/// one as an alias (its page redirects, and files naming the old name still find the
+/// author).
+pub async fn update(
+    conn: &mut SqliteConnection,
+    id: i64,
+    fields: &AuthorFields,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<std::result::Result<Author, Refused>> {
+    let Some(before) = one(conn, id).await? else {
+        return Ok(Err(Refused::NotFound));
+    };
+    if let Some(refused) = POST_AUTHORS
+        .taken(conn, Some(id), &fields.name, &fields.slug)
+        .await?
+    {
+        return Ok(Err(refused));
+    }
+    if before.slug != fields.slug {
+        POST_AUTHORS
+            .keep_old_slug(conn, id, &before.slug, at)
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE users SET slug = ?, name = ?, bio = ?, profile_image = ?, website = ?, \
+         location = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(&fields.slug)
+    .bind(&fields.name)
+    .bind(&fields.bio)
+    .bind(&fields.profile_image)
+    .bind(&fields.website)
+    .bind(&fields.location)
+    .bind(timestamp(at))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    let author = one(conn, id).await?.ok_or_else(|| vanished("user"))?;
+    Ok(Ok(author))
+}
+
+/// `authors.yaml` names an author by a slug no author has, listing one an author had:
+/// that author is renamed (see [`update`]). `None` when it is not a rename.
+pub async fn rename_from(
+    conn: &mut SqliteConnection,
+    olds: &[String],
+    fields: &AuthorFields,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<std::result::Result<Author, Refused>>> {
+    let Some(id) = POST_AUTHORS.renamed(conn, olds, &fields.slug).await? else {
+        return Ok(None);
+    };
+    Ok(Some(update(conn, id, fields, at).await?))
+}
+
 impl Store {
     /// Every author, with the account that writes as them.
     pub async fn profiles(&self) -> Result<Vec<Profile>> {
@@ -202,44 +257,15 @@ impl Store {
         one(&mut conn, id).await
     }
 
-    /// Changes an author's profile; a new slug keeps the old one as an alias (its
-    /// page redirects, and files naming the old name still find the author).
+    /// Changes an author's profile (see [`update`]).
     pub async fn update_author(
         &self,
         id: i64,
         fields: &AuthorFields,
     ) -> Result<std::result::Result<Author, Refused>> {
         let mut tx = self.write().await?;
-        let Some(before) = one(&mut tx, id).await? else {
-            return Ok(Err(Refused::NotFound));
-        };
-        if let Some(refused) = POST_AUTHORS
-            .taken(&mut tx, Some(id), &fields.name, &fields.slug)
-            .await?
-        {
-            return Ok(Err(refused));
-        }
-        if before.slug != fields.slug {
-            POST_AUTHORS
-                .keep_old_slug(&mut tx, id, &before.slug, self.now())
-                .await?;
-        }
-        sqlx::query(
-            "UPDATE users SET slug = ?, name = ?, bio = ?, profile_image = ?, website = ?, \
-             location = ?, updated_at = ? WHERE id = ?",
-        )
-        .bind(&fields.slug)
-        .bind(&fields.name)
-        .bind(&fields.bio)
-        .bind(&fields.profile_image)
-        .bind(&fields.website)
-        .bind(&fields.location)
-        .bind(timestamp(self.now()))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let author = one(&mut tx, id).await?.ok_or_else(|| vanished("user"))?;
+        let updated = update(&mut tx, id, fields, self.now()).await?;
         tx.commit().await?;
-        Ok(Ok(author))
+        Ok(updated)
     }
 }
