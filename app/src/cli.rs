@@ -84,6 +84,19 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Ask a folio server whose content folder is a Git clone (`[git]`) to pull and
+    /// publish (from CI, after a push to the content repository).
+    Sync {
+        /// The server's admin address (https://admin.blog.example).
+        #[arg(long)]
+        remote: String,
+        /// An API token with the `sync` scope.
+        #[arg(long, env = "FOLIO_TOKEN", hide_env_values = true)]
+        token: String,
+        /// Wait for the publish of what was pulled; exit non-zero if it failed.
+        #[arg(long)]
+        wait: bool,
+    },
     /// Copy the content folder, which holds the whole site, to another folder (posts
     /// the store has without a file are written into the content folder first).
     Export {

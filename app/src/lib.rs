@@ -13,6 +13,7 @@ pub mod content;
 pub mod deploy;
 pub mod disk;
 pub mod ghost;
+pub mod git;
 pub mod images;
 pub mod metrics;
 pub mod output;

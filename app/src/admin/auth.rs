@@ -22,7 +22,7 @@ pub(super) const SESSION_MAX: Duration = Duration::days(7);
 /// How stale `last_seen_at` may get before a request refreshes it (saves a write per request).
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
-pub(super) const SCOPES: [&str; 3] = ["content:read", "content:write", "publish"];
+pub(super) const SCOPES: [&str; 4] = ["content:read", "content:write", "publish", "sync"];
 pub(super) const TOKEN_PREFIX: &str = "folio_";
 
 /// The client's address as the limiter and audit log see it.
@@ -86,6 +86,9 @@ pub(super) enum Need {
     Owner,
     /// Managing one's own account (password, recovery codes).
     Account,
+    /// Pulling the content repository (`folio sync` from CI): editors, owners, and
+    /// tokens with the `sync` scope, which can do nothing else with it.
+    Sync,
 }
 
 impl Caller {
@@ -101,6 +104,21 @@ impl Caller {
         admin
             .audit(Some(&self.actor()), action, target, &self.ip, detail)
             .await;
+        admin.commit(self, action, target).await;
+    }
+
+    /// Who this caller's changes are by, in a Git commit: the profile's name and
+    /// e-mail (the owner sets it), else an address that says there is none. The
+    /// login name stays out of Git.
+    pub(super) async fn person(&self, admin: &Admin) -> crate::git::Person {
+        let identity = match self.account.user_id {
+            Some(id) => admin.site.store.identity(id).await.ok().flatten(),
+            None => None,
+        };
+        let (name, email) = identity.unwrap_or_else(|| ("folio user".to_owned(), None));
+        let email =
+            email.unwrap_or_else(|| format!("{}@users.folio.invalid", slug::slugify(&name)));
+        crate::git::Person { name, email }
     }
 
     pub(super) fn require(&self, need: Need) -> ApiResult<()> {
@@ -108,7 +126,7 @@ impl Caller {
         let allowed = match &self.auth {
             Auth::Session { .. } => match need {
                 Need::ReadContent | Need::WriteContent | Need::Account => true,
-                Need::Publish | Need::Tokens => role != Role::Author,
+                Need::Publish | Need::Tokens | Need::Sync => role != Role::Author,
                 Need::Owner | Need::PushContent => role == Role::Owner,
             },
             Auth::Token { scopes, .. } => {
@@ -118,6 +136,7 @@ impl Caller {
                     Need::ReadContent => has("content:read") || has("content:write"),
                     Need::WriteContent => has("content:write"),
                     Need::Publish => has("publish") && role != Role::Author,
+                    Need::Sync => has("sync") && role != Role::Author,
                     Need::PushContent => {
                         has("content:write") && has("publish") && role != Role::Author
                     }
@@ -169,6 +188,7 @@ fn describe(need: Need) -> &'static str {
         Need::Tokens => "managing API tokens",
         Need::Owner => "this (owners only)",
         Need::Account => "managing an account",
+        Need::Sync => "pulling the content repository (editors, owners, tokens with sync)",
     }
 }
 

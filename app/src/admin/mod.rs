@@ -120,6 +120,10 @@ pub struct Admin {
     pub publisher: Arc<Publisher>,
     /// The deploy after each publish, when `[deploy]` names one.
     deployer: Option<Arc<Deployer>>,
+    /// The content folder's Git working copy, when `[git]` names a remote, and the
+    /// secret its forge signs webhooks with.
+    git: Option<Arc<crate::git::Git>>,
+    webhook_secret: Option<String>,
 }
 
 impl Admin {
@@ -145,6 +149,39 @@ impl Admin {
             challenges: Mutex::new(HashMap::new()),
             setup_token: Mutex::new(None),
             deployer: None,
+            git: None,
+            webhook_secret: None,
+        }
+    }
+
+    /// The admin, committing every change to `git` (and pulling on webhooks signed
+    /// with `webhook_secret`).
+    pub fn with_git(
+        self,
+        git: Option<Arc<crate::git::Git>>,
+        webhook_secret: Option<String>,
+    ) -> Self {
+        Self {
+            git,
+            webhook_secret,
+            ..self
+        }
+    }
+
+    /// Commits what `caller`'s `action` changed in the content folder, if anything,
+    /// with `[git]`. A failure is logged: the change is saved, and the next commit
+    /// takes it along.
+    async fn commit(&self, caller: &auth::Caller, action: &str, target: Option<&str>) {
+        let Some(git) = &self.git else {
+            return;
+        };
+        let person = caller.person(self).await;
+        let message = match target {
+            Some(target) => format!("{action}: {target}"),
+            None => action.to_owned(),
+        };
+        if let Err(e) = git.commit(person, message).await {
+            tracing::error!("git: cannot commit {action}: {e}");
         }
     }
 

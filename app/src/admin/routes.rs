@@ -15,7 +15,7 @@ use super::api_doc::{self, ApiDoc};
 use super::content::{files, media, posts, revisions, tags};
 use super::people::{authors, invites, users};
 use super::sign_in::{account, session, setup, tokens};
-use super::sitewide::{audit, publish, settings};
+use super::sitewide::{audit, git, publish, settings};
 use super::{error, security_headers, Admin};
 
 /// JSON bodies larger than this get 413 (media has its own limit).
@@ -95,6 +95,9 @@ pub(super) fn api(media_limit: usize) -> OpenApiRouter<State> {
         .routes(limited(routes!(publish::preview), PREVIEW_LIMIT))
         .routes(routes!(publish::publish))
         .routes(routes!(publish::deploy_status))
+        .routes(routes!(git::status))
+        .routes(routes!(git::sync))
+        .routes(limited(routes!(git::webhook), git::WEBHOOK_LIMIT))
         .routes(limited(routes!(media::upload), media_limit))
         .routes(routes!(media::file))
         .routes(routes!(tokens::list, tokens::create))

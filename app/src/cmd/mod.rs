@@ -26,6 +26,11 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         // Restoring replaces the database: it must not be open.
         Command::Restore { file } => backup::restore(&file, &paths.db).await,
         Command::Healthcheck { url } => health(&url),
+        Command::Sync {
+            remote,
+            token,
+            wait,
+        } => push::sync(&remote, &token, wait).await,
         // A push renders nothing here: the server it goes to does.
         Command::Publish(args) if args.remote.is_some() => push::run(&paths, &args).await,
         command => {
@@ -37,7 +42,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                 Command::Export { dir } => import::export(&site, dir).await,
                 Command::Backup(args) => backup::backup(&site, args).await,
                 Command::User { command } => user::run(&site.store, command).await,
-                Command::Restore { .. } | Command::Healthcheck { .. } => Ok(()),
+                Command::Restore { .. } | Command::Healthcheck { .. } | Command::Sync { .. } => {
+                    Ok(())
+                }
             };
             site.store.close().await;
             result

@@ -1,5 +1,6 @@
 //! `folio publish --remote URL`: push the changed files of `content/` to a folio
-//! server, which imports and publishes them.
+//! server, which imports and publishes them; `folio sync`: ask a server whose content
+//! is in Git to pull it.
 
 use anyhow::{Context, Result};
 
@@ -55,5 +56,17 @@ pub(super) async fn run(paths: &PathArgs, args: &PublishArgs) -> Result<()> {
         report.unchanged,
         report.server
     );
+    Ok(())
+}
+
+pub(super) async fn sync(remote: &str, token: &str, wait: bool) -> Result<()> {
+    let answer = folio::deploy::remote::sync(remote, token, wait)
+        .await
+        .with_context(|| format!("syncing {remote}"))?;
+    let head = answer["head"].as_str().unwrap_or("none");
+    match answer["pulled"].as_str() {
+        Some(pulled) => println!("{remote}: {pulled}, published at commit {head}"),
+        None => println!("{remote}: a pull is on its way (at commit {head} now)"),
+    }
     Ok(())
 }

@@ -27,6 +27,7 @@ pub(super) async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> R
     let publisher = Publisher::new(site.clone(), options);
     // A CDN named without its credentials stops the start, not the first deploy.
     let deployer = Deployer::new(site.clone()).context("[deploy] in folio.toml")?;
+    let git = start_git(&site).await?;
     // Who may speak for clients: believed by the admin, and not held to the
     // listener's per-address cap.
     let proxies = parse_proxies(&args.admin.trusted_proxies)
@@ -42,7 +43,11 @@ pub(super) async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> R
             own_listener: args.admin_listen.is_some(),
         };
         let admin = admin(&site, paths, options, publisher.clone()).await?;
-        Some(Arc::new(admin.with_deployer(deployer.clone())))
+        let webhook_secret = folio::config::secret("FOLIO_GIT_WEBHOOK_SECRET")?;
+        let admin = admin
+            .with_deployer(deployer.clone())
+            .with_git(git.clone(), webhook_secret);
+        Some(Arc::new(admin))
     };
     let timeout = std::time::Duration::from_secs(args.header_timeout.max(1));
     let serve = ServeOptions {
@@ -60,10 +65,33 @@ pub(super) async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> R
         watch,
         admin,
         deployer,
+        git,
         metrics: args.metrics_listen,
     };
     folio::serve::run(site, serve).await?;
     Ok(())
+}
+
+/// With `[git]`: the content folder made a working copy of the remote (cloned on an
+/// empty volume) and caught up, before the first publish reads it.
+async fn start_git(site: &Site) -> Result<Option<Arc<folio::git::Git>>> {
+    let config = &site.config_at_start.git;
+    if config.remote.is_none() {
+        return Ok(None);
+    }
+    // A push cut short by the last run is put back before anything is committed.
+    folio::serve::recover_content(&site.paths.content);
+    let git = folio::git::Git::start(config, &site.paths.content, site.store.clone())
+        .await
+        .context("[git] in folio.toml")?;
+    let status = git.status();
+    tracing::info!(
+        branch = status.branch,
+        head = status.head,
+        unpushed = status.unpushed,
+        "git: the content folder is a working copy of the remote"
+    );
+    Ok(Some(git))
 }
 
 /// The admin, with the server's secret key.

@@ -198,6 +198,25 @@ impl<'a> Remote<'a> {
     }
 }
 
+/// `folio sync`: asks the folio at `base` to pull its content repository (`[git]`);
+/// with `wait`, the answer comes once what it pulled is published.
+pub async fn sync(base: &str, token: &str, wait: bool) -> Result<Value, RemoteError> {
+    let url = format!("{}/admin/api/git/sync", base.trim_end_matches('/'));
+    let http = |source| RemoteError::Http {
+        url: url.clone(),
+        source,
+    };
+    let client = reqwest::Client::builder()
+        .user_agent(concat!("folio/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(http)?;
+    let request = client
+        .post(&url)
+        .bearer_auth(token)
+        .json(&json!({ "wait": wait }));
+    answer(request.send().await.map_err(http)?).await
+}
+
 /// The body of a 2xx answer; else the server's error as it said it.
 async fn answer(response: reqwest::Response) -> Result<Value, RemoteError> {
     let status = response.status().as_u16();

@@ -63,6 +63,8 @@ pub struct ServeOptions {
     pub admin: Option<Arc<Admin>>,
     /// Syncs the bucket and purges the CDNs after every publish.
     pub deployer: Option<Arc<crate::deploy::worker::Deployer>>,
+    /// Pushes the admin's commits and pulls the remote's (`[git]`).
+    pub git: Option<Arc<crate::git::Git>>,
     /// Where `/metrics` is served; never on the public address.
     pub metrics: Option<SocketAddr>,
 }
@@ -212,7 +214,7 @@ pub enum ServeError {
 /// Puts `content/` right before the first publish reads it: a push or upload the
 /// last run was killed in is undone whole, and the hidden files killed writes left
 /// are removed. Nothing else writes there yet: the server is what writes it.
-fn recover_content(content: &std::path::Path) {
+pub fn recover_content(content: &std::path::Path) {
     match crate::disk::batch::recover(content) {
         Ok(done) if done.rolled_back + done.removed > 0 => tracing::warn!(
             rolled_back = done.rolled_back,
@@ -257,6 +259,10 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     // Before the first publish (the tasks') reads content/.
     recover_content(&site.paths.content);
     write_missing_files(&site).await;
+    if let Some(git) = &serve.git {
+        git.commit_own("folio: the site's files, written from the store")
+            .await;
+    }
     announce_overrides(&site).await;
     if let Some(warning) = addresses::base_url_mismatch(&site.config_at_start.base_url, addr) {
         tracing::warn!("{warning}");

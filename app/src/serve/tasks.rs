@@ -17,6 +17,7 @@ use crate::site::{PublishOptions, Site};
 pub(super) struct Tasks {
     schedule: JoinHandle<()>,
     deploying: Option<JoinHandle<()>>,
+    syncing: Option<JoinHandle<()>>,
     publishing: JoinHandle<()>,
     admin: Option<(watch::Sender<bool>, JoinHandle<()>)>,
     metrics: Option<(watch::Sender<bool>, JoinHandle<()>)>,
@@ -26,6 +27,7 @@ impl Tasks {
     /// Starts them for the server whose handlers share `state`.
     pub(super) async fn start(state: &AppState, serve: ServeOptions) -> Result<Self, ServeError> {
         let site = state.site.clone();
+        let syncing = (serve.git.clone()).map(|git| tokio::spawn(git.run(serve.publisher.clone())));
         // Scheduled posts go live whether or not the admin is on.
         let schedule = tokio::spawn(crate::site::schedule::run(serve.publisher));
         // Subscribed before the first publish, which it deploys too.
@@ -42,6 +44,7 @@ impl Tasks {
         let live = state.live.as_ref().map(|l| l.events.clone());
         let publishing = tokio::spawn(publish_then_watch(
             site,
+            serve.git.clone(),
             serve.publish,
             serve.watch.zip(live),
             state.rendered.clone(),
@@ -57,6 +60,7 @@ impl Tasks {
         Ok(Self {
             schedule,
             deploying,
+            syncing,
             publishing,
             admin,
             metrics,
@@ -80,6 +84,9 @@ impl Tasks {
             let _ = server.await;
         }
         self.schedule.abort();
+        if let Some(syncing) = self.syncing {
+            syncing.abort();
+        }
         if let Some(deploying) = self.deploying {
             deploying.abort();
         }
@@ -127,6 +134,7 @@ async fn serve_metrics(
 /// publishes of the watcher.
 async fn publish_then_watch(
     site: Arc<Site>,
+    git: Option<Arc<crate::git::Git>>,
     options: PublishOptions,
     watch: Option<(
         crate::watch::ConfigSource,
@@ -153,6 +161,10 @@ async fn publish_then_watch(
             }
         }
         Err(e) => tracing::error!("publish failed, serving the previous site: {e}"),
+    }
+    if let Some(git) = git {
+        git.commit_own("folio: dates of posts published without one")
+            .await;
     }
     if let Some((config, live)) = watch {
         if let Err(e) = crate::watch::run(site, options, config, live).await {

@@ -251,6 +251,16 @@ impl Store {
             .collect())
     }
 
+    /// The name and e-mail an author's changes are signed with (a Git commit's
+    /// author).
+    pub async fn identity(&self, id: i64) -> Result<Option<(String, Option<String>)>> {
+        let mut conn = self.read().await?;
+        Ok(sqlx::query_as("SELECT name, email FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?)
+    }
+
     /// One author, by id.
     pub async fn author(&self, id: i64) -> Result<Option<Author>> {
         let mut conn = self.read().await?;

@@ -5,6 +5,7 @@
 
 pub(crate) mod api;
 pub(crate) mod ghost;
+pub(crate) mod git_server;
 pub(crate) mod moto;
 
 use std::collections::BTreeMap;

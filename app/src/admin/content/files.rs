@@ -262,6 +262,17 @@ pub(in crate::admin) struct Pushed {
     publish: Option<PublishSummary>,
 }
 
+/// With `[git]`, files come in through the repository only: a push here would be
+/// committed on the server and race what people push to Git.
+fn not_in_git(admin: &Admin) -> ApiResult<()> {
+    match admin.git {
+        Some(_) => Err(ApiError::conflict(
+            "this server's content folder is a clone of its [git] remote: push to Git instead, then run `folio sync`",
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Writes and removes files in `content/` (all checked first, each against what the
 /// last push sent, so no change made on the server is overwritten unasked), and on
 /// the last batch imports and publishes them.
@@ -273,6 +284,7 @@ pub(in crate::admin) async fn upload(
     Body(body): Body,
 ) -> ApiResult<Json<Pushed>> {
     caller.require(Need::PushContent)?;
+    not_in_git(&admin)?;
     let upload: Upload = from_json(body)?;
     let root = admin.site.paths.content.clone();
     let (author, now) = (admin.site.current_config().default_author, admin.now());

@@ -1,6 +1,7 @@
 //! What concerns the whole site: its settings, publishing and previews, the deploy's
-//! state, the audit log.
+//! state, the content repository, the audit log.
 
 pub(super) mod audit;
+pub(super) mod git;
 pub(super) mod publish;
 pub(super) mod settings;

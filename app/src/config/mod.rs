@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod git;
+pub use git::GitConfig;
+
 /// Environment variables that configure the process rather than the site; they are
 /// read by the CLI (clap) and must not be reported as unknown site keys.
 const PROCESS_ENV: &[&str] = &[
@@ -31,6 +34,10 @@ const PROCESS_ENV: &[&str] = &[
     "FOLIO_CLOUDFLARE_API_TOKEN_FILE",
     "FOLIO_CLOUDFLARE_API_URL",
     "FOLIO_MEDIA_MAX_BYTES",
+    "FOLIO_GIT_TOKEN",
+    "FOLIO_GIT_TOKEN_FILE",
+    "FOLIO_GIT_WEBHOOK_SECRET",
+    "FOLIO_GIT_WEBHOOK_SECRET_FILE",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +102,9 @@ pub struct SiteConfig {
     /// Where readers sign up as members (a Ghost site kept for its members): posts
     /// imported with `--members preview` link there after their public part.
     pub members_url: Option<String>,
+    /// The content folder as a clone of a Git repository (file only, but for
+    /// `git_remote` and `git_branch`).
+    pub git: GitConfig,
 }
 
 /// Who a post whose file names no author is by, unless folio.toml says.
@@ -138,6 +148,7 @@ impl Default for SiteConfig {
             admin_url: None,
             content_security_policy: None,
             members_url: None,
+            git: GitConfig::default(),
         }
     }
 }
@@ -295,6 +306,8 @@ impl SiteConfig {
             "admin_url" => self.admin_url = Some(value.to_owned()).filter(|v| !v.is_empty()),
             "members_url" => self.members_url = Some(value.to_owned()).filter(|v| !v.is_empty()),
             "content_security_policy" => self.content_security_policy = Some(value.to_owned()),
+            "git_remote" => self.git.remote = Some(value.to_owned()).filter(|v| !v.is_empty()),
+            "git_branch" => self.git.branch = value.to_owned(),
             "navigation" | "secondary_navigation" => {
                 return Err(ConfigError::Value {
                     origin: key.to_owned(),
@@ -318,6 +331,7 @@ impl SiteConfig {
         if self.posts_per_page == 0 {
             return Err(invalid("posts_per_page", "must be at least 1"));
         }
+        self.git.validate().map_err(|m| invalid("git", &m))?;
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
             return Err(invalid(
                 "base_url",

@@ -1,0 +1,28 @@
+//! `[git]`: the content folder is a working copy of a Git repository. The server
+//! clones it on an empty volume, commits every change a person makes in the admin
+//! (author: that person; committer: folio) and pushes it, and pulls what CI and
+//! people push (on a signed webhook, on `folio sync`, or every `poll_seconds`), then
+//! imports and publishes it. Pushes are never forced; commits wait in the folder
+//! while the remote is down. See `docs/git-sync.md`.
+
+mod repo;
+mod sync;
+mod transport;
+pub mod webhook;
+
+pub use crate::config::GitConfig;
+pub use sync::{Git, GitStatus, Person, Pulled};
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("git: {}", .0.message())]
+    Git(#[from] git2::Error),
+    #[error("the content folder: {0}")]
+    Folder(String),
+    #[error("the remote refused the push: {0}")]
+    Refused(String),
+    #[error("FOLIO_GIT_TOKEN: {0}")]
+    Credential(String),
+    #[error("the content store: {0}")]
+    Store(#[from] crate::store::StoreError),
+}

@@ -1,0 +1,399 @@
+//! The server's side of `[git]`: the working copy behind a lock, a commit per change,
+//! and the task that pushes what waits and pulls what arrives.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use git2::Signature;
+use serde::Serialize;
+
+use super::repo::{Integrated, Repo};
+use super::transport::{self, Credential};
+use super::{GitConfig, GitError};
+use crate::site::Publisher;
+use crate::store::Store;
+
+/// A push that failed is tried again after 1, 2, 4... seconds, at most this long.
+const RETRY: Duration = Duration::from_secs(30);
+
+/// The author of a commit: the person whose change it is.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+}
+
+/// What the admin and `/metrics` show of the working copy.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct GitStatus {
+    pub branch: String,
+    /// The commit the content folder is at.
+    pub head: Option<String>,
+    /// Commits made here that the remote does not have yet.
+    pub unpushed: usize,
+    pub last_push: Option<DateTime<Utc>>,
+    pub last_pull: Option<DateTime<Utc>>,
+    /// The last failure to reach the remote, until a push or a pull succeeds.
+    pub last_error: Option<String>,
+    /// Files changed both here and on the remote, on the same lines: the remote's
+    /// commits wait until they are resolved (see `docs/git-sync.md`).
+    pub conflict: Vec<String>,
+}
+
+/// What a pull did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Pulled {
+    UpToDate,
+    /// New commits are in the folder (then imported and published).
+    Changed,
+    Conflict,
+}
+
+/// The content folder's working copy, shared by the admin and the sync task.
+pub struct Git {
+    repo: Arc<Mutex<Repo>>,
+    config: GitConfig,
+    status: Mutex<GitStatus>,
+    wake: tokio::sync::Notify,
+    pull_asked: AtomicBool,
+    /// Pull and checkout wait for the store's writer, so no admin save writes a file
+    /// while the folder changes under it.
+    store: Store,
+}
+
+impl Git {
+    /// At the start of `folio serve`: `dir` made a working copy of the remote (a clone
+    /// on an empty volume), what changed in it committed, and the remote's commits
+    /// brought in. A remote that cannot be reached is an error only when there is
+    /// nothing to serve without it (an empty volume).
+    pub async fn start(
+        config: &GitConfig,
+        dir: &Path,
+        store: Store,
+    ) -> Result<Arc<Self>, GitError> {
+        let remote = config.remote.clone().unwrap_or_default();
+        let credential = crate::config::secret("FOLIO_GIT_TOKEN")
+            .map_err(|e| GitError::Credential(e.to_string()))?
+            .map(|token| Credential {
+                username: config.username.clone(),
+                token,
+            });
+        transport::install(&remote, credential, tokio::runtime::Handle::current());
+        let (dir, branch, cfg) = (dir.to_owned(), config.branch.clone(), config.clone());
+        let (repo, error) = tokio::task::spawn_blocking(move || open(&dir, &remote, &branch, &cfg))
+            .await
+            .expect("opening the repository does not panic")?;
+        let git = Arc::new(Self {
+            repo: Arc::new(Mutex::new(repo)),
+            config: config.clone(),
+            status: Mutex::new(GitStatus {
+                branch: config.branch.clone(),
+                last_error: error,
+                ..GitStatus::default()
+            }),
+            wake: tokio::sync::Notify::new(),
+            pull_asked: AtomicBool::new(false),
+            store,
+        });
+        git.refresh().await;
+        Ok(git)
+    }
+
+    /// The status, as of the last operation.
+    pub fn status(&self) -> GitStatus {
+        self.status
+            .lock()
+            .expect("no panic while holding the lock")
+            .clone()
+    }
+
+    /// Commits what changed in the folder as `author`'s change, and wakes the push.
+    /// Nothing changed (a sign-in, unpublished changes kept in the store): no commit.
+    pub async fn commit(
+        &self,
+        author: Person,
+        message: String,
+    ) -> Result<Option<String>, GitError> {
+        let committer = (
+            self.config.committer_name.clone(),
+            self.config.committer_email.clone(),
+        );
+        let done = self
+            .with_repo(move |repo| {
+                let author = Signature::now(&author.name, &author.email)?;
+                let committer = Signature::now(&committer.0, &committer.1)?;
+                repo.commit_all(&author, &committer, &message)
+            })
+            .await?;
+        if done.is_some() {
+            self.refresh().await;
+            self.wake.notify_one();
+        }
+        Ok(done.map(|id| id.to_string()))
+    }
+
+    /// Commits what folio itself wrote into the folder (the files of a site from
+    /// before they were kept, the dates an import gives), as folio, so that no
+    /// person's next commit carries it.
+    pub async fn commit_own(&self, message: &str) {
+        let folio = Person {
+            name: self.config.committer_name.clone(),
+            email: self.config.committer_email.clone(),
+        };
+        if let Err(e) = self.commit(folio, message.to_owned()).await {
+            tracing::error!("git: cannot commit {message}: {e}");
+        }
+    }
+
+    /// Asks the sync task for a pull (a webhook): it runs soon, once.
+    pub fn ask_pull(&self) {
+        self.pull_asked.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// Fetches and brings the remote's commits into the folder; `Changed` asks the
+    /// caller to publish (which imports them).
+    pub async fn pull(&self) -> Result<Pulled, GitError> {
+        let fetched = self.with_repo(|repo| repo.fetch()).await;
+        let integrated = match fetched {
+            Ok(_) => self.integrate().await,
+            Err(e) => Err(e),
+        };
+        let integrated = match integrated {
+            Ok(done) => done,
+            Err(e) => {
+                self.failed(&e);
+                return Err(e);
+            }
+        };
+        let pulled = {
+            let mut status = self.status.lock().expect("no panic while holding the lock");
+            status.last_pull = Some(Utc::now());
+            status.last_error = None;
+            match integrated {
+                Integrated::UpToDate => {
+                    status.conflict.clear();
+                    Pulled::UpToDate
+                }
+                Integrated::Changed => {
+                    status.conflict.clear();
+                    Pulled::Changed
+                }
+                Integrated::Conflict(files) => {
+                    tracing::warn!(files = ?files, "git: the remote changed the same lines as the admin; its commits wait");
+                    status.conflict = files;
+                    Pulled::Conflict
+                }
+            }
+        };
+        self.refresh().await;
+        Ok(pulled)
+    }
+
+    /// [`Git::pull`], then the publish of what it brought in.
+    pub async fn pull_and_publish(&self, publisher: &Arc<Publisher>) -> Result<Pulled, GitError> {
+        let pulled = self.pull().await?;
+        if pulled == Pulled::Changed {
+            self.publish(publisher).await;
+        }
+        Ok(pulled)
+    }
+
+    /// Publishes what came in (its import may date posts published without a date,
+    /// in their files: committed as folio's).
+    pub async fn publish(&self, publisher: &Arc<Publisher>) -> bool {
+        let published = publisher.publish().await;
+        publisher.changed();
+        self.commit_own("folio: dates of posts published without one")
+            .await;
+        if let Err(e) = &published {
+            tracing::error!("git: publishing the pulled commits failed: {e}");
+        }
+        published.is_ok()
+    }
+
+    /// Brings fetched commits in while no admin save writes (the store's writer is
+    /// held), after committing what the folder holds that is not committed.
+    async fn integrate(&self) -> Result<Integrated, GitError> {
+        let writer = self.store.write().await?;
+        let committer = (
+            self.config.committer_name.clone(),
+            self.config.committer_email.clone(),
+        );
+        let done = self
+            .with_repo(move |repo| {
+                let committer = Signature::now(&committer.0, &committer.1)?;
+                if repo.head().is_some() {
+                    repo.commit_all(
+                        &committer,
+                        &committer,
+                        "folio: changes found in the content folder",
+                    )?;
+                }
+                repo.integrate(&committer)
+            })
+            .await;
+        drop(writer);
+        done
+    }
+
+    /// Pushes the commits that wait; a remote that moved on is pulled first (and the
+    /// push tried again), never overwritten.
+    pub async fn push(&self, publisher: &Arc<Publisher>) -> Result<(), GitError> {
+        for _ in 0..3 {
+            match self.with_repo(|repo| repo.push()).await {
+                Ok(true) => {
+                    {
+                        let mut status =
+                            self.status.lock().expect("no panic while holding the lock");
+                        status.last_push = Some(Utc::now());
+                        status.last_error = None;
+                    }
+                    self.refresh().await;
+                    return Ok(());
+                }
+                Ok(false) => {
+                    if self.pull_and_publish(publisher).await? == Pulled::Conflict {
+                        return Err(GitError::Refused(
+                            "the remote changed the same lines: resolve the conflict first".into(),
+                        ));
+                    }
+                }
+                Err(e) => {
+                    self.failed(&e);
+                    return Err(e);
+                }
+            }
+        }
+        Err(GitError::Refused(
+            "the remote kept moving; trying again later".into(),
+        ))
+    }
+
+    /// The sync task of `folio serve`: pushes what waits (at once, then again after
+    /// a failure, waiting longer each time up to [`RETRY`]), pulls when asked and
+    /// every `poll_seconds`.
+    pub async fn run(self: Arc<Self>, publisher: Arc<Publisher>) {
+        let poll =
+            (self.config.poll_seconds > 0).then(|| Duration::from_secs(self.config.poll_seconds));
+        let mut failures = 0u32;
+        let mut first = true;
+        loop {
+            if !first {
+                let backoff = Duration::from_secs(1 << failures.min(5)).min(RETRY);
+                let wait = match poll {
+                    Some(poll) if failures > 0 => poll.min(backoff),
+                    Some(poll) => poll,
+                    None if failures > 0 => backoff,
+                    None => Duration::from_secs(3600),
+                };
+                let timed_out = tokio::time::timeout(wait, self.wake.notified())
+                    .await
+                    .is_err();
+                let asked = self.pull_asked.swap(false, Ordering::SeqCst);
+                if asked || (timed_out && poll.is_some()) {
+                    if let Err(e) = self.pull_and_publish(&publisher).await {
+                        tracing::warn!("git: pull failed: {e}");
+                    }
+                }
+            }
+            first = false;
+            failures = match self.status().unpushed {
+                0 => 0,
+                _ => match self.push(&publisher).await {
+                    Ok(()) => 0,
+                    Err(e) => {
+                        tracing::warn!("git: push failed, the commits wait: {e}");
+                        failures + 1
+                    }
+                },
+            };
+        }
+    }
+
+    /// Reads the head and the commits waiting into the status.
+    async fn refresh(&self) {
+        let read = self
+            .with_repo(|repo| Ok((repo.head(), repo.unpushed()?)))
+            .await;
+        let mut status = self.status.lock().expect("no panic while holding the lock");
+        if let Ok((head, unpushed)) = read {
+            status.head = head.map(|h| h.to_string());
+            status.unpushed = unpushed;
+        }
+    }
+
+    fn failed(&self, e: &GitError) {
+        tracing::warn!("git: {e}");
+        self.status
+            .lock()
+            .expect("no panic while holding the lock")
+            .last_error = Some(e.to_string());
+    }
+
+    async fn with_repo<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Repo) -> Result<T, GitError> + Send + 'static,
+    ) -> Result<T, GitError> {
+        let repo = self.repo.clone();
+        tokio::task::spawn_blocking(move || {
+            let repo = repo.lock().expect("no panic while holding the lock");
+            work(&repo)
+        })
+        .await
+        .expect("a Git operation does not panic")
+    }
+}
+
+/// Opens or makes the working copy and catches up with the remote; returns it and
+/// the error of a remote that could not be reached (when the folder has a site).
+fn open(
+    dir: &Path,
+    remote: &str,
+    branch: &str,
+    config: &GitConfig,
+) -> Result<(Repo, Option<String>), GitError> {
+    let repo = Repo::open_or_init(dir, remote, branch)?;
+    let committer = Signature::now(&config.committer_name, &config.committer_email)?;
+    if repo.head().is_some() {
+        repo.commit_all(
+            &committer,
+            &committer,
+            "folio: changes found in the content folder",
+        )?;
+    }
+    let error = match repo.fetch() {
+        Ok(_) => {
+            if let Integrated::Conflict(files) = repo.integrate(&committer)? {
+                tracing::warn!(files = ?files, "git: the remote changed the same lines as this folder; its commits wait");
+            }
+            None
+        }
+        Err(e) if repo.head().is_none() && is_empty(dir) => return Err(e),
+        Err(e) => {
+            tracing::warn!("git: the remote cannot be reached, serving the folder as it is: {e}");
+            Some(e.to_string())
+        }
+    };
+    repo.commit_all(
+        &committer,
+        &committer,
+        "folio: the content folder as the server had it",
+    )?;
+    Ok((repo, error))
+}
+
+/// Whether `dir` holds nothing but Git's own folder.
+fn is_empty(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .all(|e| e.file_name() == ".git")
+        })
+        .unwrap_or(true)
+}

@@ -1,0 +1,344 @@
+//! `[git]`: the content folder is a clone of a repository on a real Git server
+//! (`git http-backend` on loopback, with a token). A new pod clones it; every admin
+//! change is a commit by its author, pushed; what people and CI push arrives by
+//! webhook and by `folio sync`; a remote that is down loses nothing; a new pod on an
+//! empty volume renders the same site.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use common::api::{add_user, enroll, page, Api, Server};
+use common::git_server::{git, GitServer, TOKEN};
+use common::TestSite;
+
+const SECRET: &str = "webhook secret of the tests";
+
+fn env(server: &GitServer) -> Vec<(&'static str, String)> {
+    vec![
+        ("FOLIO_GIT_REMOTE", server.url.clone()),
+        ("FOLIO_GIT_TOKEN", TOKEN.to_owned()),
+        ("FOLIO_GIT_WEBHOOK_SECRET", SECRET.to_owned()),
+    ]
+}
+
+fn start(site: &TestSite, remote: &GitServer) -> Server {
+    let vars = env(remote);
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Server::start(site, &vars)
+}
+
+/// Waits (up to 20 s) until `check` holds.
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !check().await {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        // sleep: polling for a state, with the deadline above.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A person's (or CI's) clone, with `files` committed and pushed.
+fn push_files(remote: &GitServer, dir: &std::path::Path, files: &[(&str, &str)], message: &str) {
+    if !dir.exists() {
+        remote.clone_into(dir);
+    } else {
+        git(dir, &["pull", "-q", "--rebase"]);
+    }
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-qm", message]);
+    git(dir, &["push", "-q", "origin", "main"]);
+}
+
+fn post(title: &str, body: &str) -> String {
+    format!("---\ntitle: {title}\ndate: 2026-01-02T03:04:05Z\n---\n{body}\n")
+}
+
+async fn webhook(server: &Server, body: &str, signature: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/admin/api/git/webhook", server.base))
+        .header("x-hub-signature-256", signature)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("the webhook answers")
+        .status()
+        .as_u16()
+}
+
+fn sign(body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("a key");
+    mac.update(body.as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256={hex}")
+}
+
+/// The commits on the server made in the admin (not folio's own, not people's).
+fn admin_commits(remote: &GitServer) -> Vec<(String, String, String, String)> {
+    let log = remote.log();
+    log.into_iter().filter(|c| c.0 == "olga").collect()
+}
+
+async fn owner(site: &TestSite, remote: &GitServer) -> (Server, Api) {
+    add_user(site, "olga", "owner");
+    let server = start(site, remote);
+    let (session, _, _) = enroll(&server.api(), "olga").await;
+    (server, session)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pod_is_a_clone_every_admin_change_a_commit_and_pushes_arrive_by_webhook_and_sync() {
+    let remote = GitServer::start();
+    let people = tempfile::tempdir().expect("tempdir");
+    let ci = people.path().join("ci");
+    push_files(
+        &remote,
+        &ci,
+        &[("posts/hello.md", &post("Hello", "From Git."))],
+        "first post",
+    );
+
+    // An empty volume: the server clones the repository and publishes it.
+    let site = TestSite::empty();
+    let (server, session) = owner(&site, &remote).await;
+    let (status, html) = page(&server, "/hello/").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("From Git."), "{html}");
+
+    // Admin changes: each one commit, by the person, committed by folio, pushed.
+    let created = session
+        .post(
+            "/posts",
+            json!({ "title": "Written here", "markdown": "Admin words.\n" }),
+        )
+        .await
+        .expect(201);
+    let id = created.body["id"].as_i64().expect("id");
+    session
+        .patch(
+            &format!("/posts/{id}"),
+            json!({ "revision": created.body["revision"], "status": "published", "publish": true }),
+        )
+        .await
+        .expect(200);
+    session
+        .post(
+            "/tags",
+            json!({ "name": "Ops", "description": "Running things." }),
+        )
+        .await
+        .expect(201);
+    eventually("three admin commits on the server", async || {
+        admin_commits(&remote).len() == 3
+    })
+    .await;
+    let log = remote.log();
+    let admin = admin_commits(&remote);
+    for (author, email, committer, subject) in &admin {
+        assert_eq!(author, "olga", "{subject}");
+        assert!(email.ends_with("@users.folio.invalid"), "{email}");
+        assert_eq!(committer, "folio", "{subject}");
+    }
+    let subjects: Vec<&str> = admin.iter().map(|c| c.3.as_str()).collect();
+    assert_eq!(
+        subjects,
+        [
+            "tag.created: ops",
+            "post.updated: written-here",
+            "post.created: written-here",
+        ],
+        "{log:?}"
+    );
+    // Nothing else: the server's own writes (the site's data files) are folio's.
+    assert!(
+        log.iter()
+            .all(|c| c.0 == "olga" || c.0 == "folio" || c.3 == "first post"),
+        "{log:?}"
+    );
+    let file = remote
+        .show("posts/written-here.md")
+        .expect("the post is in Git");
+    assert!(file.contains("Admin words."), "{file}");
+    assert!(remote
+        .show("tags.yaml")
+        .expect("tags.yaml")
+        .contains("Running things."));
+
+    // CI changes a post and the forge calls the webhook: the site follows.
+    push_files(
+        &remote,
+        &ci,
+        &[("posts/hello.md", &post("Hello again", "Edited in Git."))],
+        "edit",
+    );
+    let body = r#"{"ref":"refs/heads/main"}"#;
+    assert_eq!(
+        webhook(&server, body, "sha256=00").await,
+        401,
+        "a forged signature"
+    );
+    assert_eq!(
+        webhook(&server, "{}", &sign(body)).await,
+        401,
+        "a signature of another body"
+    );
+    let (_, html) = page(&server, "/hello/").await;
+    assert!(html.contains("From Git."), "a refused webhook pulled");
+    assert_eq!(webhook(&server, body, &sign(body)).await, 202);
+    eventually("the webhook's pull published", async || {
+        page(&server, "/hello/").await.1.contains("Edited in Git.")
+    })
+    .await;
+
+    // `folio sync --wait` from CI, with a token that may only sync.
+    let token = session
+        .post("/tokens", json!({ "name": "ci", "scopes": ["sync"] }))
+        .await
+        .expect(201);
+    let token = token.body["token"].as_str().expect("a token").to_owned();
+    push_files(
+        &remote,
+        &ci,
+        &[("posts/second.md", &post("Second", "By CI."))],
+        "second",
+    );
+    let out = site.cli(&[
+        "sync",
+        "--remote",
+        &server.base,
+        "--token",
+        &token,
+        "--wait",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let (status, html) = page(&server, "/second/").await;
+    assert_eq!(status, 200, "published when `folio sync --wait` returned");
+    assert!(html.contains("By CI."));
+    // The token does nothing else, and file pushes go to Git now.
+    let ci_api = Api::new(&server.base).with_token(&token);
+    ci_api.get("/posts").await.expect(403);
+    let pushed = session
+        .post("/content", json!({ "files": [] }))
+        .await
+        .expect(409);
+    assert!(
+        pushed.body.to_string().contains("push to Git"),
+        "{}",
+        pushed.body
+    );
+
+    // A new pod on an empty volume renders the same site, byte for byte.
+    server.stop();
+    let fresh = TestSite::empty();
+    let second = start(&fresh, &remote);
+    let (status, _) = page(&second, "/written-here/").await;
+    assert_eq!(status, 200);
+    second.stop();
+    let differ = common::differing(&site.output(), &fresh.output());
+    assert_eq!(differ, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn while_the_remote_is_down_commits_wait_and_none_is_lost_across_a_kill() {
+    let remote = GitServer::start();
+    let people = tempfile::tempdir().expect("tempdir");
+    let person = people.path().join("person");
+    push_files(
+        &remote,
+        &person,
+        &[("posts/hello.md", &post("Hello", "From Git."))],
+        "first",
+    );
+    let site = TestSite::empty();
+    let (server, session) = owner(&site, &remote).await;
+    let token = session
+        .post(
+            "/tokens",
+            json!({ "name": "writer", "scopes": ["content:read", "content:write"] }),
+        )
+        .await
+        .expect(201);
+    let token = token.body["token"].as_str().expect("a token").to_owned();
+
+    remote.set_up(false);
+    for title in ["One", "Two"] {
+        session
+            .post("/posts", json!({ "title": title, "markdown": "Words.\n" }))
+            .await
+            .expect(201);
+    }
+    let mut seen = Value::Null;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !(seen["unpushed"] == 2 && seen["last_error"].is_string()) {
+        assert!(
+            Instant::now() < deadline,
+            "the admin shows no commits waiting: {seen}"
+        );
+        // sleep: polling for a state, with the deadline above.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        seen = session.get("/git").await.expect(200).body;
+    }
+    let status = session.get("/git").await.expect(200).body;
+    assert!(
+        !status.to_string().contains(TOKEN),
+        "the token in an answer: {status}"
+    );
+    assert_eq!(admin_commits(&remote).len(), 0);
+
+    // Killed (SIGKILL) with the commits unpushed; back with the remote up: they
+    // arrive.
+    drop(server);
+    remote.set_up(true);
+    let server = start(&site, &remote);
+    let session = Api::new(&server.base).with_token(&token);
+    eventually("both commits reach the remote", async || {
+        admin_commits(&remote).len() == 2
+    })
+    .await;
+    assert!(remote.show("posts/one.md").is_some() && remote.show("posts/two.md").is_some());
+
+    // The remote moved on meanwhile (a person pushed): the next admin commit is
+    // merged on top, never forced over it.
+    push_files(
+        &remote,
+        &person,
+        &[("posts/person.md", &post("Person", "Pushed."))],
+        "person",
+    );
+    session
+        .post(
+            "/posts",
+            json!({ "title": "Three", "markdown": "Words.\n" }),
+        )
+        .await
+        .expect(201);
+    eventually(
+        "the admin's commit and the person's both on the remote",
+        async || remote.show("posts/three.md").is_some(),
+    )
+    .await;
+    assert!(
+        remote.show("posts/person.md").is_some(),
+        "the person's commit was lost"
+    );
+    eventually("the person's post published", async || {
+        page(&server, "/person/").await.0 == 200
+    })
+    .await;
+    server.stop();
+}
