@@ -342,3 +342,89 @@ async fn while_the_remote_is_down_commits_wait_and_none_is_lost_across_a_kill() 
     .await;
     server.stop();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_line_changed_in_git_and_in_the_admin_is_a_conflict_and_nothing_is_overwritten() {
+    let remote = GitServer::start();
+    let people = tempfile::tempdir().expect("tempdir");
+    let person = people.path().join("person");
+    let first = post("Hello", "The first line.");
+    push_files(&remote, &person, &[("posts/hello.md", &first)], "first");
+    let site = TestSite::empty();
+    let (server, session) = owner(&site, &remote).await;
+
+    // A person changes the line in Git; the server has not pulled it yet.
+    let theirs = post("Hello", "The line as the person wrote it.");
+    push_files(
+        &remote,
+        &person,
+        &[("posts/hello.md", &theirs)],
+        "the person's line",
+    );
+    // The admin changes the same line of the live post.
+    let posts = session.get("/posts?limit=50").await.expect(200).body;
+    let hello = posts["posts"]
+        .as_array()
+        .expect("posts")
+        .iter()
+        .find(|p| p["slug"] == "hello")
+        .expect("the post")
+        .clone();
+    session
+        .patch(
+            &format!("/posts/{}", hello["id"]),
+            json!({ "revision": hello["revision"], "markdown": "The line as the admin wrote it.\n", "publish": true }),
+        )
+        .await
+        .expect(200);
+    session.post("/publish", json!({})).await.expect(200);
+
+    // Nothing is overwritten: Git's branch keeps the person's line, the admin's
+    // commit is on a branch of its own, and the admin says which file and branch.
+    let mut seen = Value::Null;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !seen["conflict_branch"].is_string() {
+        assert!(Instant::now() < deadline, "no conflict shown: {seen}");
+        // sleep: polling for a state, with the deadline above.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        seen = session.get("/git").await.expect(200).body;
+    }
+    assert_eq!(seen["conflict"], json!(["posts/hello.md"]), "{seen}");
+    let branch = seen["conflict_branch"]
+        .as_str()
+        .expect("a branch")
+        .to_owned();
+    let main = remote.show("posts/hello.md").expect("main");
+    assert!(main.contains("as the person wrote it"), "{main}");
+    let aside = remote
+        .show_at(&branch, "posts/hello.md")
+        .expect("the branch");
+    assert!(aside.contains("as the admin wrote it"), "{aside}");
+    let (_, html) = page(&server, "/hello/").await;
+    assert!(html.contains("as the admin wrote it"), "{html}");
+
+    // Resolved in Git with a commit: the person merges the branch and writes the
+    // line both agree on. The server fast-forwards; the conflict is gone.
+    git(&person, &["fetch", "-q", "origin"]);
+    let merge = std::process::Command::new("git")
+        .args(["-c", "user.name=P", "-c", "user.email=p@example.com"])
+        .args(["merge", "-q", &format!("origin/{branch}")])
+        .current_dir(&person)
+        .output()
+        .expect("git runs");
+    assert!(!merge.status.success(), "the merge should be in conflict");
+    let agreed = post("Hello", "The line both agreed on.");
+    std::fs::write(person.join("posts/hello.md"), agreed).expect("write");
+    git(&person, &["add", "-A"]);
+    git(&person, &["commit", "-qm", "Merge the admin's line"]);
+    git(&person, &["push", "-q", "origin", "main"]);
+    session
+        .post("/git/sync", json!({ "wait": true }))
+        .await
+        .expect(200);
+    assert!(page(&server, "/hello/").await.1.contains("both agreed on"));
+    let status = session.get("/git").await.expect(200).body;
+    assert_eq!(status["conflict"], json!([]), "{status}");
+    assert_eq!(status["unpushed"], 0, "{status}");
+    server.stop();
+}

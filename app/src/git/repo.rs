@@ -243,6 +243,31 @@ impl Repo {
     /// Pushes the branch, never forced. `Ok(false)` when the remote refused it
     /// because it moved on (fetch, integrate, push again).
     pub(super) fn push(&self) -> Result<bool, GitError> {
+        let pushed = self.push_as(&self.local_ref())?;
+        if pushed {
+            if let Some(head) = self.head() {
+                let message = "folio: pushed";
+                self.repo
+                    .reference(&self.remote_ref(), head, true, message)?;
+            }
+        }
+        Ok(pushed)
+    }
+
+    /// Pushes the commits the remote's branch conflicts with to a branch of their
+    /// own, `folio/conflict-<commit>`, where people see them and merge them into
+    /// the branch (resolving the conflict with a commit); returns its name.
+    pub(super) fn push_conflict(&self) -> Result<Option<String>, GitError> {
+        let Some(head) = self.head() else {
+            return Ok(None);
+        };
+        let name = format!("folio/conflict-{}", &head.to_string()[..10]);
+        self.push_as(&format!("refs/heads/{name}"))?;
+        Ok(Some(name))
+    }
+
+    /// Pushes the branch to `target` on the remote, never forced.
+    fn push_as(&self, target: &str) -> Result<bool, GitError> {
         let mut remote = self.repo.find_remote("origin")?;
         let refused = RefCell::new(None);
         let mut callbacks = RemoteCallbacks::new();
@@ -254,7 +279,7 @@ impl Repo {
         });
         let mut options = PushOptions::new();
         options.remote_callbacks(callbacks);
-        let refspec = format!("{0}:{0}", self.local_ref());
+        let refspec = format!("{}:{target}", self.local_ref());
         match remote.push(&[refspec.as_str()], Some(&mut options)) {
             Ok(()) => {}
             Err(e) if e.code() == git2::ErrorCode::NotFastForward => return Ok(false),
@@ -262,14 +287,7 @@ impl Repo {
         }
         drop(options);
         match refused.into_inner() {
-            None => {
-                if let Some(head) = self.head() {
-                    let message = "folio: pushed";
-                    self.repo
-                        .reference(&self.remote_ref(), head, true, message)?;
-                }
-                Ok(true)
-            }
+            None => Ok(true),
             Some(status) if status.contains("fast-forward") || status.contains("fetch first") => {
                 Ok(false)
             }

@@ -41,6 +41,9 @@ pub struct GitStatus {
     /// Files changed both here and on the remote, on the same lines: the remote's
     /// commits wait until they are resolved (see `docs/git-sync.md`).
     pub conflict: Vec<String>,
+    /// The branch the commits made here went to while in conflict: merge it into
+    /// the branch in Git to resolve the conflict.
+    pub conflict_branch: Option<String>,
 }
 
 /// What a pull did.
@@ -177,10 +180,12 @@ impl Git {
             match integrated {
                 Integrated::UpToDate => {
                     status.conflict.clear();
+                    status.conflict_branch = None;
                     Pulled::UpToDate
                 }
                 Integrated::Changed => {
                     status.conflict.clear();
+                    status.conflict_branch = None;
                     Pulled::Changed
                 }
                 Integrated::Conflict(files) => {
@@ -258,9 +263,7 @@ impl Git {
                 }
                 Ok(false) => {
                     if self.pull_and_publish(publisher).await? == Pulled::Conflict {
-                        return Err(GitError::Refused(
-                            "the remote changed the same lines: resolve the conflict first".into(),
-                        ));
+                        return Err(self.set_aside().await);
                     }
                 }
                 Err(e) => {
@@ -313,6 +316,24 @@ impl Git {
                 },
             };
         }
+    }
+
+    /// In conflict: the commits made here go to a branch of their own on the remote
+    /// (never over anyone's), and the status names it.
+    async fn set_aside(&self) -> GitError {
+        let branch = match self.with_repo(|repo| repo.push_conflict()).await {
+            Ok(branch) => branch,
+            Err(e) => return e,
+        };
+        let mut status = self.status.lock().expect("no panic while holding the lock");
+        let files = status.conflict.join(", ");
+        let name = branch.clone().unwrap_or_default();
+        status.conflict_branch = branch;
+        let message = format!(
+            "the remote changed the same lines as the admin in {files}: the admin's commits are on the branch {name}; merge it in Git"
+        );
+        status.last_error = Some(message.clone());
+        GitError::Refused(message)
     }
 
     /// Reads the head and the commits waiting into the status.

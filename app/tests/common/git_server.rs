@@ -105,8 +105,13 @@ impl GitServer {
 
     /// A file of `main` on the server.
     pub(crate) fn show(&self, path: &str) -> Option<String> {
+        self.show_at("main", path)
+    }
+
+    /// A file of the branch (or commit) `at` on the server.
+    pub(crate) fn show_at(&self, at: &str, path: &str) -> Option<String> {
         let out = Command::new("git")
-            .args(["show", &format!("main:{path}")])
+            .args(["show", &format!("{at}:{path}")])
             .current_dir(&self.bare)
             .output()
             .expect("git runs");
