@@ -45,6 +45,11 @@ pub struct Metrics {
     database_bytes: Gauge,
     deploy_last_success: Gauge,
     deploy_failures: Family<StageLabels, Counter>,
+    git_unpushed: Gauge,
+    git_last_push: Gauge,
+    git_last_pull: Gauge,
+    git_conflicts: Gauge,
+    git_failures: Counter,
 }
 
 impl Default for Metrics {
@@ -74,6 +79,11 @@ impl Metrics {
             database_bytes: Gauge::default(),
             deploy_last_success: Gauge::default(),
             deploy_failures: Family::default(),
+            git_unpushed: Gauge::default(),
+            git_last_push: Gauge::default(),
+            git_last_pull: Gauge::default(),
+            git_conflicts: Gauge::default(),
+            git_failures: Counter::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -131,10 +141,52 @@ impl Metrics {
             "Failed deploy attempts by stage (bucket, cloudfront, cloudflare)",
             metrics.deploy_failures.clone(),
         );
+        let git: [(&str, &str, &Gauge); 4] = [
+            (
+                "git_unpushed_commits",
+                "Commits made in the admin not yet on the Git remote",
+                &metrics.git_unpushed,
+            ),
+            (
+                "git_last_push_timestamp_seconds",
+                "When a push to the Git remote last went through",
+                &metrics.git_last_push,
+            ),
+            (
+                "git_last_pull_timestamp_seconds",
+                "When a fetch from the Git remote last went through",
+                &metrics.git_last_pull,
+            ),
+            (
+                "git_conflict_files",
+                "Files changed on the same lines in the admin and on the Git remote",
+                &metrics.git_conflicts,
+            ),
+        ];
+        for (name, help, gauge) in git {
+            registry.register(name, help, gauge.clone());
+        }
+        registry.register(
+            "git_failures",
+            "Pushes and fetches of the Git remote that failed",
+            metrics.git_failures.clone(),
+        );
         Self {
             registry,
             ..metrics
         }
+    }
+
+    /// The Git working copy's state (`[git]`).
+    pub fn git(&self, unpushed: usize, pushed: Option<i64>, pulled: Option<i64>, conflicts: usize) {
+        self.git_unpushed.set(unpushed as i64);
+        self.git_last_push.set(pushed.unwrap_or(0));
+        self.git_last_pull.set(pulled.unwrap_or(0));
+        self.git_conflicts.set(conflicts as i64);
+    }
+
+    pub fn git_failed(&self) {
+        self.git_failures.inc();
     }
 
     pub fn request(&self, route: &str, status: u16, elapsed: Duration) {

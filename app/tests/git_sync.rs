@@ -27,8 +27,13 @@ fn env(server: &GitServer) -> Vec<(&'static str, String)> {
 }
 
 fn start(site: &TestSite, remote: &GitServer) -> Server {
+    start_with(site, remote, &[])
+}
+
+fn start_with(site: &TestSite, remote: &GitServer, extra: &[(&str, &str)]) -> Server {
     let vars = env(remote);
-    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.extend_from_slice(extra);
     Server::start(site, &vars)
 }
 
@@ -95,8 +100,12 @@ fn admin_commits(remote: &GitServer) -> Vec<(String, String, String, String)> {
 }
 
 async fn owner(site: &TestSite, remote: &GitServer) -> (Server, Api) {
+    owner_with(site, remote, &[]).await
+}
+
+async fn owner_with(site: &TestSite, remote: &GitServer, extra: &[(&str, &str)]) -> (Server, Api) {
     add_user(site, "olga", "owner");
-    let server = start(site, remote);
+    let server = start_with(site, remote, extra);
     let (session, _, _) = enroll(&server.api(), "olga").await;
     (server, session)
 }
@@ -265,7 +274,8 @@ async fn while_the_remote_is_down_commits_wait_and_none_is_lost_across_a_kill() 
         "first",
     );
     let site = TestSite::empty();
-    let (server, session) = owner(&site, &remote).await;
+    let metrics = format!("127.0.0.1:{}", common::moto::free_port());
+    let (server, session) = owner_with(&site, &remote, &[("FOLIO_METRICS_LISTEN", &metrics)]).await;
     let token = session
         .post(
             "/tokens",

@@ -74,14 +74,14 @@ pub(super) async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> R
 
 /// With `[git]`: the content folder made a working copy of the remote (cloned on an
 /// empty volume) and caught up, before the first publish reads it.
-async fn start_git(site: &Site) -> Result<Option<Arc<folio::git::Git>>> {
+async fn start_git(site: &Arc<Site>) -> Result<Option<Arc<folio::git::Git>>> {
     let config = &site.config_at_start.git;
     if config.remote.is_none() {
         return Ok(None);
     }
     // A push cut short by the last run is put back before anything is committed.
     folio::serve::recover_content(&site.paths.content);
-    let git = folio::git::Git::start(config, &site.paths.content, site.store.clone())
+    let git = folio::git::Git::start(site.clone())
         .await
         .context("[git] in folio.toml")?;
     let status = git.status();

@@ -13,8 +13,7 @@ use serde::Serialize;
 use super::repo::{Integrated, Repo};
 use super::transport::{self, Credential};
 use super::{GitConfig, GitError};
-use crate::site::Publisher;
-use crate::store::Store;
+use crate::site::{Publisher, Site};
 
 /// A push that failed is tried again after 1, 2, 4... seconds, at most this long.
 const RETRY: Duration = Duration::from_secs(30);
@@ -64,20 +63,18 @@ pub struct Git {
     wake: tokio::sync::Notify,
     pull_asked: AtomicBool,
     /// Pull and checkout wait for the store's writer, so no admin save writes a file
-    /// while the folder changes under it.
-    store: Store,
+    /// while the folder changes under it; `/metrics` shows the status.
+    site: Arc<Site>,
 }
 
 impl Git {
-    /// At the start of `folio serve`: `dir` made a working copy of the remote (a clone
-    /// on an empty volume), what changed in it committed, and the remote's commits
-    /// brought in. A remote that cannot be reached is an error only when there is
-    /// nothing to serve without it (an empty volume).
-    pub async fn start(
-        config: &GitConfig,
-        dir: &Path,
-        store: Store,
-    ) -> Result<Arc<Self>, GitError> {
+    /// At the start of `folio serve`: the site's content folder made a working copy
+    /// of the remote (a clone on an empty volume), what changed in it committed, and
+    /// the remote's commits brought in. A remote that cannot be reached is an error
+    /// only when there is nothing to serve without it (an empty volume).
+    pub async fn start(site: Arc<Site>) -> Result<Arc<Self>, GitError> {
+        let config = &site.config_at_start.git;
+        let dir = &site.paths.content;
         let remote = config.remote.clone().unwrap_or_default();
         let credential = crate::config::secret("FOLIO_GIT_TOKEN")
             .map_err(|e| GitError::Credential(e.to_string()))?
@@ -100,7 +97,7 @@ impl Git {
             }),
             wake: tokio::sync::Notify::new(),
             pull_asked: AtomicBool::new(false),
-            store,
+            site: site.clone(),
         });
         git.refresh().await;
         Ok(git)
@@ -224,7 +221,7 @@ impl Git {
     /// Brings fetched commits in while no admin save writes (the store's writer is
     /// held), after committing what the folder holds that is not committed.
     async fn integrate(&self) -> Result<Integrated, GitError> {
-        let writer = self.store.write().await?;
+        let writer = self.site.store.write().await?;
         let committer = (
             self.config.committer_name.clone(),
             self.config.committer_email.clone(),
@@ -346,10 +343,18 @@ impl Git {
             status.head = head.map(|h| h.to_string());
             status.unpushed = unpushed;
         }
+        let time = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp());
+        self.site.metrics.git(
+            status.unpushed,
+            time(status.last_push),
+            time(status.last_pull),
+            status.conflict.len(),
+        );
     }
 
     fn failed(&self, e: &GitError) {
         tracing::warn!("git: {e}");
+        self.site.metrics.git_failed();
         self.status
             .lock()
             .expect("no panic while holding the lock")
