@@ -279,7 +279,7 @@ async fn while_the_remote_is_down_commits_wait_and_none_is_lost_across_a_kill() 
     let token = session
         .post(
             "/tokens",
-            json!({ "name": "writer", "scopes": ["content:read", "content:write"] }),
+            json!({ "name": "writer", "scopes": ["content:read", "content:write", "sync"] }),
         )
         .await
         .expect(201);
@@ -350,6 +350,26 @@ async fn while_the_remote_is_down_commits_wait_and_none_is_lost_across_a_kill() 
         page(&server, "/person/").await.0 == 200
     })
     .await;
+
+    // A Ghost import run beside the server is one commit, folio's, pushed.
+    let export = common::ghost::fixture("v4_export.json");
+    let vars = env(&remote);
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = site.cli_with(&["import", "ghost", export.to_str().expect("UTF-8")], &vars);
+    assert!(out.status.success(), "{out:?}");
+    session
+        .post("/git/sync", json!({ "wait": true }))
+        .await
+        .expect(200);
+    eventually("the import's commit on the remote", async || {
+        remote.log()[0].3 == "Import from Ghost (v4_export.json)"
+    })
+    .await;
+    let (author, _, committer, _) = remote.log()[0].clone();
+    assert_eq!((author.as_str(), committer.as_str()), ("folio", "folio"));
+    assert!(remote
+        .show("tags.yaml")
+        .is_some_and(|t| t.contains("slug:")));
     server.stop();
 }
 

@@ -34,6 +34,7 @@ pub(super) async fn run(site: &Site, args: ImportArgs) -> Result<()> {
                 redirects: redirects.as_deref(),
             };
             let report = folio::ghost::import(&site.store, &file, &options).await?;
+            commit_import(site, &file, &report)?;
             let verified = if verify {
                 Some(verify_site(site, &file, max_bytes, members).await?)
             } else {
@@ -73,6 +74,32 @@ pub(super) async fn run(site: &Site, args: ImportArgs) -> Result<()> {
                 println!("{}", import_line(&report, &dir));
             }
         }
+    }
+    Ok(())
+}
+
+/// With `[git]`: the import is one commit of the content folder, which the server
+/// pushes at its next sync. Members' posts go with it: the repository must be private.
+fn commit_import(site: &Site, file: &Path, report: &GhostReport) -> Result<()> {
+    let config = &site.config_at_start.git;
+    if config.remote.is_none() {
+        return Ok(());
+    }
+    let name = file.file_name().unwrap_or_default().to_string_lossy();
+    let message = format!("Import from Ghost ({name})");
+    let committed = folio::git::commit_folder(config, &site.paths.content, &message)
+        .context("committing the import to the content repository")?;
+    if let Some(id) = committed {
+        tracing::info!(
+            commit = id,
+            "the import is one commit; the server pushes it at its next sync (or run `folio sync`)"
+        );
+    }
+    let members = report.members_posts.len();
+    if members > 0 {
+        tracing::warn!(
+            "{members} post(s) for Ghost's members are in the content repository (as drafts unless --members says otherwise): keep the repository private"
+        );
     }
     Ok(())
 }

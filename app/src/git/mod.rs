@@ -13,9 +13,29 @@ pub mod webhook;
 pub use crate::config::GitConfig;
 pub use sync::{Git, GitStatus, Person, Pulled};
 
+/// Commits what changed in the working copy `dir` as folio's (`folio import ghost`
+/// run beside the server: one commit); the server pushes it at its next sync. `None`
+/// when nothing changed, or `dir` is not a clone yet (the server's first start with
+/// `[git]` commits it).
+pub fn commit_folder(
+    config: &GitConfig,
+    dir: &std::path::Path,
+    message: &str,
+) -> Result<Option<String>, GitError> {
+    let remote = config.remote.as_deref().unwrap_or_default();
+    let repo = repo::Repo::open_or_init(dir, remote, &config.branch)?;
+    if repo.head().is_none() {
+        return Ok(None);
+    }
+    let folio = git2::Signature::now(&config.committer_name, &config.committer_email)?;
+    Ok(repo
+        .commit_all(&folio, &folio, message)?
+        .map(|id| id.to_string()))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
-    #[error("git: {}", .0.message())]
+    #[error("{}", .0.message())]
     Git(#[from] git2::Error),
     #[error("the content folder: {0}")]
     Folder(String),

@@ -149,6 +149,11 @@ impl Git {
         }
     }
 
+    /// Wakes the sync task: it pushes what waits (a commit made beside the server).
+    pub fn nudge(&self) {
+        self.wake.notify_one();
+    }
+
     /// Asks the sync task for a pull (a webhook): it runs soon, once.
     pub fn ask_pull(&self) {
         self.pull_asked.store(true, Ordering::SeqCst);
@@ -302,6 +307,8 @@ impl Git {
                 }
             }
             first = false;
+            // Commits made beside the server (`folio import ghost`) count too.
+            self.refresh().await;
             failures = match self.status().unpushed {
                 0 => 0,
                 _ => match self.push(&publisher).await {

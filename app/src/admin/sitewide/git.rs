@@ -101,6 +101,8 @@ pub(in crate::admin) async fn sync(
     caller
         .audit(&admin, "git.synced", git.status().head.as_deref(), None)
         .await;
+    // Commits made beside the server (`folio import ghost`) go out too.
+    git.nudge();
     Ok((
         StatusCode::OK,
         Json(Synced {
