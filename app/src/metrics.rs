@@ -86,91 +86,7 @@ impl Metrics {
             git_failures: Counter::default(),
             registry: Registry::default(),
         };
-        registry.register(
-            "http_requests",
-            "HTTP requests by route and status",
-            metrics.requests.clone(),
-        );
-        registry.register(
-            "http_request_duration_seconds",
-            "HTTP request latency by route",
-            metrics.latency.clone(),
-        );
-        registry.register(
-            "render_duration_seconds",
-            "Time to render the site",
-            metrics.render_seconds.clone(),
-        );
-        registry.register(
-            "pages_written",
-            "Files written by renders",
-            metrics.pages_written.clone(),
-        );
-        registry.register(
-            "publish_failures",
-            "Publishes that failed (the site stayed as it was)",
-            metrics.publish_failures.clone(),
-        );
-        registry.register(
-            "last_publish_timestamp_seconds",
-            "Unix time of the last successful publish",
-            metrics.last_publish.clone(),
-        );
-        registry.register(
-            "login_failures",
-            "Failed logins (password or second factor)",
-            metrics.login_failures.clone(),
-        );
-        registry.register(
-            "sessions_active",
-            "Admin sessions not expired",
-            metrics.sessions.clone(),
-        );
-        registry.register(
-            "database_size_bytes",
-            "Size of the SQLite database with its WAL",
-            metrics.database_bytes.clone(),
-        );
-        registry.register(
-            "deploy_last_success_timestamp_seconds",
-            "When the bucket sync and CDN purge after a publish last went through",
-            metrics.deploy_last_success.clone(),
-        );
-        registry.register(
-            "deploy_failures",
-            "Failed deploy attempts by stage (bucket, cloudfront, cloudflare)",
-            metrics.deploy_failures.clone(),
-        );
-        let git: [(&str, &str, &Gauge); 4] = [
-            (
-                "git_unpushed_commits",
-                "Commits made in the admin not yet on the Git remote",
-                &metrics.git_unpushed,
-            ),
-            (
-                "git_last_push_timestamp_seconds",
-                "When a push to the Git remote last went through",
-                &metrics.git_last_push,
-            ),
-            (
-                "git_last_pull_timestamp_seconds",
-                "When a fetch from the Git remote last went through",
-                &metrics.git_last_pull,
-            ),
-            (
-                "git_conflict_files",
-                "Files changed on the same lines in the admin and on the Git remote",
-                &metrics.git_conflicts,
-            ),
-        ];
-        for (name, help, gauge) in git {
-            registry.register(name, help, gauge.clone());
-        }
-        registry.register(
-            "git_failures",
-            "Pushes and fetches of the Git remote that failed",
-            metrics.git_failures.clone(),
-        );
+        metrics.register(&mut registry);
         Self {
             registry,
             ..metrics
@@ -187,6 +103,108 @@ impl Metrics {
 
     pub fn git_failed(&self) {
         self.git_failures.inc();
+    }
+
+    /// Registers every metric in `registry`.
+    fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            self.requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            self.latency.clone(),
+        );
+        registry.register(
+            "render_duration_seconds",
+            "Time to render the site",
+            self.render_seconds.clone(),
+        );
+        registry.register(
+            "deploy_failures",
+            "Failed deploy attempts by stage (bucket, cloudfront, cloudflare)",
+            self.deploy_failures.clone(),
+        );
+        self.register_counters(registry);
+        self.register_gauges(registry);
+    }
+
+    fn register_counters(&self, registry: &mut Registry) {
+        let counters: [(&str, &str, &Counter); 4] = [
+            (
+                "pages_written",
+                "Files written by renders",
+                &self.pages_written,
+            ),
+            (
+                "publish_failures",
+                "Publishes that failed (the site stayed as it was)",
+                &self.publish_failures,
+            ),
+            (
+                "login_failures",
+                "Failed logins (password or second factor)",
+                &self.login_failures,
+            ),
+            (
+                "git_failures",
+                "Pushes and fetches of the Git remote that failed",
+                &self.git_failures,
+            ),
+        ];
+        for (name, help, counter) in counters {
+            registry.register(name, help, counter.clone());
+        }
+    }
+
+    fn register_gauges(&self, registry: &mut Registry) {
+        let gauges: [(&str, &str, &Gauge); 8] = [
+            (
+                "last_publish_timestamp_seconds",
+                "Unix time of the last successful publish",
+                &self.last_publish,
+            ),
+            (
+                "sessions_active",
+                "Admin sessions not expired",
+                &self.sessions,
+            ),
+            (
+                "database_size_bytes",
+                "Size of the SQLite database with its WAL",
+                &self.database_bytes,
+            ),
+            (
+                "deploy_last_success_timestamp_seconds",
+                "When the bucket sync and CDN purge after a publish last went through",
+                &self.deploy_last_success,
+            ),
+            (
+                "git_unpushed_commits",
+                "Commits made in the admin not yet on the Git remote",
+                &self.git_unpushed,
+            ),
+            (
+                "git_last_push_timestamp_seconds",
+                "When a push to the Git remote last went through",
+                &self.git_last_push,
+            ),
+            (
+                "git_last_pull_timestamp_seconds",
+                "When a fetch from the Git remote last went through",
+                &self.git_last_pull,
+            ),
+            (
+                "git_conflict_files",
+                "Files changed on the same lines in the admin and on the Git remote",
+                &self.git_conflicts,
+            ),
+        ];
+        for (name, help, gauge) in gauges {
+            registry.register(name, help, gauge.clone());
+        }
     }
 
     pub fn request(&self, route: &str, status: u16, elapsed: Duration) {
