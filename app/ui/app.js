@@ -408,18 +408,33 @@ async function deployCard() {
     d.error ? h('p', { class: 'error', role: 'alert' }, `Failing at ${d.error.stage} (${d.failures}×, retrying): ${d.error.message}`) : null);
 }
 
+/// The content repository ([git]): what waits to be pushed, the last error, a
+/// conflict and how to resolve it.
+async function gitCard() {
+  const g = await get('/git');
+  if (!g.configured) return null;
+  const waiting = g.unpushed === 1 ? '1 change not yet in Git' : `${g.unpushed} changes not yet in Git`;
+  return h('section', { class: 'card narrow', id: 'git' }, h('h2', {}, 'Content repository'),
+    h('p', {}, `Branch ${g.branch}, at ${g.head ? g.head.slice(0, 10) : 'no commit yet'}: ${g.unpushed ? waiting : 'everything is in Git'}.`),
+    h('p', {}, [g.last_push ? ['Last push ', date(g.last_push, true), '. '] : 'Not pushed yet. ', g.last_pull ? ['Last pull ', date(g.last_pull, true), '.'] : '']),
+    g.conflict?.length ? h('p', { class: 'error', role: 'alert', id: 'git-conflict' },
+      `Changed on the same lines in Git and here: ${g.conflict.join(', ')}. The changes made here are on the branch ${g.conflict_branch || '(not pushed yet)'}: merge it in Git to resolve; nothing was overwritten.`) : null,
+    g.last_error && !g.conflict?.length ? h('p', { class: 'error', role: 'alert' }, `The last push or pull failed (saves go on, and are pushed when it answers): ${g.last_error}`) : null);
+}
+
 async function settings() {
   const data = await get('/settings');
   const s = data.settings;
   const navigation = navigationEditor(s.navigation || [], 'navigation', 'Add a link');
   const footer = navigationEditor(s.secondary_navigation || [], 'secondary-navigation', 'Add a footer link');
   const deploy = await deployCard();
+  const repository = await gitCard();
   // Saved here (and so in content/site.yaml), these win over folio.toml: a change
   // there shows only once they go.
   const labels = { title: 'Title', description: 'Description', navigation: 'Navigation', secondary_navigation: 'Footer links', codeinjection_head: 'Code injection (head)', codeinjection_foot: 'Code injection (foot)' };
   const overrides = data.overridden?.length ? h('p', { class: 'notice', id: 'overridden' },
     `Set here, over folio.toml: ${data.overridden.map((k) => labels[k] || k).join(', ')}. They are kept in content/site.yaml; to use folio.toml's value again, remove the key from that file.`) : null;
-  show(...[deploy, overrides].filter(Boolean), form('Site settings', [
+  show(...[repository, deploy, overrides].filter(Boolean), form('Site settings', [
     field('Title', h('input', { name: 'title', value: s.title })),
     field('Description', h('textarea', { name: 'description', rows: 2 }, s.description || '')),
     h('fieldset', {}, h('legend', {}, 'Navigation'), navigation),

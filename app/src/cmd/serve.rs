@@ -43,7 +43,10 @@ pub(super) async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> R
             own_listener: args.admin_listen.is_some(),
         };
         let admin = admin(&site, paths, options, publisher.clone()).await?;
-        let webhook_secret = folio::config::secret("FOLIO_GIT_WEBHOOK_SECRET")?;
+        let webhook_secret = match &git {
+            Some(_) => folio::config::secret("FOLIO_GIT_WEBHOOK_SECRET")?,
+            None => None,
+        };
         let admin = admin
             .with_deployer(deployer.clone())
             .with_git(git.clone(), webhook_secret);

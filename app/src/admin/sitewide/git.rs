@@ -24,15 +24,28 @@ fn git(admin: &Admin) -> ApiResult<&Arc<crate::git::Git>> {
     })
 }
 
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct Repository {
+    /// Whether `[git]` names a remote (else nothing below).
+    configured: bool,
+    #[serde(flatten)]
+    status: Option<GitStatus>,
+}
+
 /// The content repository: the commit the site is at, commits not yet pushed, the
-/// last push and pull, the last error, files in conflict.
-#[utoipa::path(get, path = "/git", tag = "site", responses((status = 200, body = GitStatus)))]
+/// last push and pull, the last error, files in conflict; `configured: false`
+/// without `[git]`.
+#[utoipa::path(get, path = "/git", tag = "site", responses((status = 200, body = Repository)))]
 pub(in crate::admin) async fn status(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-) -> ApiResult<Json<GitStatus>> {
+) -> ApiResult<Json<Repository>> {
     caller.require(Need::ReadContent)?;
-    Ok(Json(git(&admin)?.status()))
+    let status = admin.git.as_ref().map(|git| git.status());
+    Ok(Json(Repository {
+        configured: status.is_some(),
+        status,
+    }))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
