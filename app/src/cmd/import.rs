@@ -78,11 +78,12 @@ pub(super) async fn run(site: &Site, args: ImportArgs) -> Result<()> {
     Ok(())
 }
 
-/// With `[git]`: the import is one commit of the content folder, which the server
-/// pushes at its next sync. Members' posts go with it: the repository must be private.
+/// With `[git]`, or a content folder that is a Git working copy: the import is one
+/// commit, which the server pushes at its next sync (with `[git]`). Members' posts go
+/// with it: the repository must be private.
 fn commit_import(site: &Site, file: &Path, report: &GhostReport) -> Result<()> {
     let config = &site.config_at_start.git;
-    if config.remote.is_none() {
+    if config.remote.is_none() && !site.paths.content.join(".git").exists() {
         return Ok(());
     }
     let name = file.file_name().unwrap_or_default().to_string_lossy();

@@ -79,7 +79,9 @@ pub(super) async fn run(site: Arc<Site>, paths: &PathArgs, args: ServeArgs) -> R
 /// empty volume) and caught up, before the first publish reads it.
 async fn start_git(site: &Arc<Site>) -> Result<Option<Arc<folio::git::Git>>> {
     let config = &site.config_at_start.git;
-    if config.remote.is_none() {
+    // Without a remote, a content folder that is a Git working copy gets the admin's
+    // commits (nothing is pushed).
+    if config.remote.is_none() && !site.paths.content.join(".git").exists() {
         return Ok(None);
     }
     // A push cut short by the last run is put back before anything is committed.
@@ -88,12 +90,19 @@ async fn start_git(site: &Arc<Site>) -> Result<Option<Arc<folio::git::Git>>> {
         .await
         .context("[git] in folio.toml")?;
     let status = git.status();
-    tracing::info!(
-        branch = status.branch,
-        head = status.head,
-        unpushed = status.unpushed,
-        "git: the content folder is a working copy of the remote"
-    );
+    if git.has_remote() {
+        tracing::info!(
+            branch = status.branch,
+            head = status.head,
+            unpushed = status.unpushed,
+            "git: the content folder is a working copy of the remote"
+        );
+    } else {
+        tracing::info!(
+            head = status.head,
+            "git: the content folder is a Git working copy: the admin commits to it"
+        );
+    }
     Ok(Some(git))
 }
 

@@ -14,16 +14,19 @@ pub use crate::config::GitConfig;
 pub use sync::{Git, GitStatus, Person, Pulled};
 
 /// Commits what changed in the working copy `dir` as folio's (`folio import ghost`
-/// run beside the server: one commit); the server pushes it at its next sync. `None`
-/// when nothing changed, or `dir` is not a clone yet (the server's first start with
-/// `[git]` commits it).
+/// run beside the server: one commit); with `[git]`, the server pushes it at its
+/// next sync. `None` when nothing changed, or `dir` is no working copy (yet: the
+/// server's first start with `[git]` commits it).
 pub fn commit_folder(
     config: &GitConfig,
     dir: &std::path::Path,
     message: &str,
 ) -> Result<Option<String>, GitError> {
-    let remote = config.remote.as_deref().unwrap_or_default();
-    let repo = repo::Repo::open_or_init(dir, remote, &config.branch)?;
+    let repo = match config.remote.as_deref() {
+        Some(remote) => repo::Repo::open_or_init(dir, remote, &config.branch)?,
+        None if dir.join(".git").exists() => repo::Repo::open_local(dir)?,
+        None => return Ok(None),
+    };
     if repo.head().is_none() {
         return Ok(None);
     }

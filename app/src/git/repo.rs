@@ -66,6 +66,19 @@ impl Repo {
         })
     }
 
+    /// Opens the working copy a person made of the content folder (no `[git]`
+    /// remote): the admin commits to its checked-out branch, and nothing is pushed.
+    pub(super) fn open_local(dir: &Path) -> Result<Self, GitError> {
+        let repo = Repository::open(dir)?;
+        let branch = (repo.head().ok())
+            .and_then(|head| head.shorthand().ok().map(str::to_owned))
+            .unwrap_or_else(|| "main".to_owned());
+        std::fs::create_dir_all(repo.path().join("info"))
+            .and_then(|()| std::fs::write(repo.path().join("info/exclude"), EXCLUDE))
+            .map_err(|e| GitError::Folder(e.to_string()))?;
+        Ok(Self { repo, branch })
+    }
+
     fn remote_ref(&self) -> String {
         format!("refs/remotes/origin/{}", self.branch)
     }

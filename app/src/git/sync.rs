@@ -75,7 +75,9 @@ impl Git {
     pub async fn start(site: Arc<Site>) -> Result<Arc<Self>, GitError> {
         let config = &site.config_at_start.git;
         let dir = &site.paths.content;
-        let remote = config.remote.clone().unwrap_or_default();
+        let Some(remote) = config.remote.clone() else {
+            return Self::start_local(site).await;
+        };
         let credential = crate::config::secret("FOLIO_GIT_TOKEN")
             .map_err(|e| GitError::Credential(e.to_string()))?
             .map(|token| Credential {
@@ -101,6 +103,31 @@ impl Git {
         });
         git.refresh().await;
         Ok(git)
+    }
+
+    /// Without a remote, on a content folder that is a Git working copy: the admin
+    /// commits to it, nothing is pushed or pulled.
+    async fn start_local(site: Arc<Site>) -> Result<Arc<Self>, GitError> {
+        let dir = site.paths.content.clone();
+        let repo = tokio::task::spawn_blocking(move || Repo::open_local(&dir))
+            .await
+            .expect("opening the repository does not panic")?;
+        let git = Arc::new(Self {
+            repo: Arc::new(Mutex::new(repo)),
+            config: site.config_at_start.git.clone(),
+            status: Mutex::new(GitStatus::default()),
+            wake: tokio::sync::Notify::new(),
+            pull_asked: AtomicBool::new(false),
+            site,
+        });
+        git.refresh().await;
+        Ok(git)
+    }
+
+    /// Whether commits go to a remote (`[git]`), not only to the folder's own
+    /// repository.
+    pub fn has_remote(&self) -> bool {
+        self.config.remote.is_some()
     }
 
     /// The status, as of the last operation.
@@ -283,6 +310,9 @@ impl Git {
     /// a failure, waiting longer each time up to [`RETRY`]), pulls when asked and
     /// every `poll_seconds`.
     pub async fn run(self: Arc<Self>, publisher: Arc<Publisher>) {
+        if !self.has_remote() {
+            return;
+        }
         let poll =
             (self.config.poll_seconds > 0).then(|| Duration::from_secs(self.config.poll_seconds));
         let mut failures = 0u32;
@@ -342,8 +372,12 @@ impl Git {
 
     /// Reads the head and the commits waiting into the status.
     async fn refresh(&self) {
+        let remote = self.has_remote();
         let read = self
-            .with_repo(|repo| Ok((repo.head(), repo.unpushed()?)))
+            .with_repo(move |repo| {
+                let unpushed = if remote { repo.unpushed()? } else { 0 };
+                Ok((repo.head(), unpushed))
+            })
             .await;
         let mut status = self.status.lock().expect("no panic while holding the lock");
         if let Ok((head, unpushed)) = read {

@@ -265,11 +265,11 @@ pub(in crate::admin) struct Pushed {
 /// With `[git]`, files come in through the repository only: a push here would be
 /// committed on the server and race what people push to Git.
 fn not_in_git(admin: &Admin) -> ApiResult<()> {
-    match admin.git {
-        Some(_) => Err(ApiError::conflict(
+    match &admin.git {
+        Some(git) if git.has_remote() => Err(ApiError::conflict(
             "this server's content folder is a clone of its [git] remote: push to Git instead, then run `folio sync`",
         )),
-        None => Ok(()),
+        _ => Ok(()),
     }
 }
 

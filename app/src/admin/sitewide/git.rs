@@ -19,9 +19,11 @@ use crate::git::{GitStatus, Pulled};
 pub(in crate::admin) const WEBHOOK_LIMIT: usize = 1024 * 1024;
 
 fn git(admin: &Admin) -> ApiResult<&Arc<crate::git::Git>> {
-    admin.git.as_ref().ok_or_else(|| {
-        ApiError::not_found("this server has no [git] remote: its content folder is not synced")
-    })
+    (admin.git.as_ref())
+        .filter(|git| git.has_remote())
+        .ok_or_else(|| {
+            ApiError::not_found("this server has no [git] remote: its content folder is not synced")
+        })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -41,7 +43,9 @@ pub(in crate::admin) async fn status(
     caller: Caller,
 ) -> ApiResult<Json<Repository>> {
     caller.require(Need::ReadContent)?;
-    let status = admin.git.as_ref().map(|git| git.status());
+    let status = (admin.git.as_ref())
+        .filter(|git| git.has_remote())
+        .map(|git| git.status());
     Ok(Json(Repository {
         configured: status.is_some(),
         status,
