@@ -292,7 +292,7 @@ async function list(kind, trashed = false) {
 
 async function tokens(made) {
   const data = await get('/tokens');
-  const scopes = [['content:read', 'read posts (CI checks)'], ['content:write', 'write posts'], ['publish', 'publish the site']];
+  const scopes = [['content:read', 'read posts (CI checks)'], ['content:write', 'write posts'], ['publish', 'publish the site'], ['sync', 'pull the content repository (folio sync)']];
   const created = h('div', { id: 'token-created' });
   const f = form('New API token', [
     field('Name', input('name', 'text', { autocomplete: 'off' }), 'What will use it, for example “GitHub Actions”.'),
