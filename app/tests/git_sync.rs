@@ -458,3 +458,59 @@ async fn the_same_line_changed_in_git_and_in_the_admin_is_a_conflict_and_nothing
     assert_eq!(status["unpushed"], 0, "{status}");
     server.stop();
 }
+
+#[test]
+fn a_bad_remote_or_credential_stops_the_start_and_says_so_without_the_secret() {
+    let remote = GitServer::start();
+    let site = TestSite::empty();
+    let wrong = "wrong-token-never-shown";
+    let log = common::api::refused_start(
+        &site,
+        &[
+            ("FOLIO_GIT_REMOTE", &remote.url),
+            ("FOLIO_GIT_TOKEN", wrong),
+        ],
+    );
+    assert!(log.contains("refused the credential"), "{log}");
+    assert!(log.contains("FOLIO_GIT_TOKEN"), "{log}");
+    assert!(!log.contains(wrong), "the token in the log: {log}");
+    for (url, expected) in [
+        ("ssh://git@example.com/me/blog.git", "SSH is not supported"),
+        ("git@example.com:me/blog.git", "must be an https:// URL"),
+        (
+            "https://me:github_pat_secret@example.com/me/blog.git",
+            "set FOLIO_GIT_TOKEN",
+        ),
+    ] {
+        let log = common::api::refused_start(&site, &[("FOLIO_GIT_REMOTE", url)]);
+        assert!(log.contains(expected), "{url}: {log}");
+        assert!(!log.contains("github_pat_secret"), "{url}: {log}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_poll_seconds_what_is_pushed_to_git_arrives_without_a_webhook() {
+    let remote = GitServer::start();
+    let people = tempfile::tempdir().expect("tempdir");
+    let ci = people.path().join("ci");
+    push_files(
+        &remote,
+        &ci,
+        &[("posts/hello.md", &post("Hello", "First."))],
+        "first",
+    );
+    let site = TestSite::empty();
+    std::fs::write(site.path().join("folio.toml"), "[git]\npoll_seconds = 1\n").expect("toml");
+    let server = start(&site, &remote);
+    push_files(
+        &remote,
+        &ci,
+        &[("posts/hello.md", &post("Hello", "Polled."))],
+        "edit",
+    );
+    eventually("the polled change published", async || {
+        page(&server, "/hello/").await.1.contains("Polled.")
+    })
+    .await;
+    server.stop();
+}
