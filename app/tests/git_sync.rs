@@ -238,6 +238,13 @@ async fn a_pod_is_a_clone_every_admin_change_a_commit_and_pushes_arrive_by_webho
     let (status, html) = page(&server, "/second/").await;
     assert_eq!(status, 200, "published when `folio sync --wait` returned");
     assert!(html.contains("By CI."));
+    // A post removed in Git leaves the site too, as it would a new pod.
+    std::fs::remove_file(ci.join("posts/second.md")).expect("rm");
+    git(&ci, &["commit", "-qam", "remove the second post"]);
+    git(&ci, &["push", "-q", "origin", "main"]);
+    let out = site.cli(&["sync", "--remote", &server.base, "--token", &token, "--wait"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(page(&server, "/second/").await.0, 404);
     // The token does nothing else, and file pushes go to Git now.
     let ci_api = Api::new(&server.base).with_token(&token);
     ci_api.get("/posts").await.expect(403);

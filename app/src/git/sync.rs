@@ -237,9 +237,18 @@ impl Git {
         Ok(pulled)
     }
 
-    /// Publishes what came in (its import may date posts published without a date,
-    /// in their files: committed as folio's).
+    /// Publishes what came in. The folder is a clone of the remote, so a post whose
+    /// file is gone was removed in Git: the import archives it (`--prune`), as it
+    /// would be missing from a new pod. The import may date posts published without
+    /// a date, in their files: committed as folio's.
     pub async fn publish(&self, publisher: &Arc<Publisher>) -> bool {
+        let author = self.site.current_config().default_author;
+        let now = self.site.clock().now();
+        let content = &self.site.paths.content;
+        let pruned = crate::content::import_dir(&self.site.store, content, true, &author, now).await;
+        if let Err(e) = &pruned {
+            tracing::error!("git: importing the pulled commits failed: {e}");
+        }
         let published = publisher.publish().await;
         publisher.changed();
         self.commit_own("folio: dates of posts published without one")
