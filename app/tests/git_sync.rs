@@ -242,7 +242,14 @@ async fn a_pod_is_a_clone_every_admin_change_a_commit_and_pushes_arrive_by_webho
     std::fs::remove_file(ci.join("posts/second.md")).expect("rm");
     git(&ci, &["commit", "-qam", "remove the second post"]);
     git(&ci, &["push", "-q", "origin", "main"]);
-    let out = site.cli(&["sync", "--remote", &server.base, "--token", &token, "--wait"]);
+    let out = site.cli(&[
+        "sync",
+        "--remote",
+        &server.base,
+        "--token",
+        &token,
+        "--wait",
+    ]);
     assert!(out.status.success(), "{out:?}");
     assert_eq!(page(&server, "/second/").await.0, 404);
     // The token does nothing else, and file pushes go to Git now.

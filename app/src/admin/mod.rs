@@ -175,6 +175,22 @@ impl Admin {
         let Some(git) = &self.git else {
             return;
         };
+        // Sign-ins, accounts, tokens and unpublished changes write no file: no scan
+        // of the folder on their requests.
+        const NO_FILES: [&str; 9] = [
+            "login",
+            "logout",
+            "2fa.",
+            "password.",
+            "token.",
+            "invite.",
+            "setup",
+            "git.",
+            "post.changes_saved",
+        ];
+        if NO_FILES.iter().any(|prefix| action.starts_with(prefix)) {
+            return;
+        }
         let person = caller.person(self).await;
         let message = match target {
             Some(target) => format!("{action}: {target}"),

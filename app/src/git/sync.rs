@@ -245,7 +245,8 @@ impl Git {
         let author = self.site.current_config().default_author;
         let now = self.site.clock().now();
         let content = &self.site.paths.content;
-        let pruned = crate::content::import_dir(&self.site.store, content, true, &author, now).await;
+        let pruned =
+            crate::content::import_dir(&self.site.store, content, true, &author, now).await;
         if let Err(e) = &pruned {
             tracing::error!("git: importing the pulled commits failed: {e}");
         }
