@@ -15,6 +15,9 @@ use base64::Engine;
 
 pub(crate) const TOKEN: &str = "test-git-token-0123456789";
 
+/// Debian's `git http-backend` (`.ci/run` installs the package).
+const HTTP_BACKEND: &str = "/usr/lib/git-core/git-http-backend";
+
 pub(crate) struct GitServer {
     /// The repository's URL (`http://127.0.0.1:PORT/site.git`).
     pub url: String,
@@ -178,8 +181,7 @@ async fn answer(
     );
     let out = tokio::task::spawn_blocking(move || {
         use std::io::Write;
-        let mut child = Command::new("git")
-            .arg("http-backend")
+        let mut child = Command::new(HTTP_BACKEND)
             .env("GIT_PROJECT_ROOT", project)
             .env("GIT_HTTP_EXPORT_ALL", "1")
             .env("REQUEST_METHOD", method.as_str())
