@@ -528,3 +528,121 @@ async fn with_poll_seconds_what_is_pushed_to_git_arrives_without_a_webhook() {
     .await;
     server.stop();
 }
+
+/// The post with the slug `slug`, as the admin lists it.
+async fn find(session: &Api, slug: &str) -> Value {
+    let posts = session.get("/posts?limit=100").await.expect(200).body;
+    let all = posts["posts"].as_array().expect("posts").clone();
+    all.into_iter()
+        .find(|p| p["slug"] == slug)
+        .unwrap_or_else(|| panic!("no post {slug}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_posts_history_is_gits_with_each_persons_commits_and_a_new_pod_has_it() {
+    let remote = GitServer::start();
+    let people = tempfile::tempdir().expect("tempdir");
+    let ci = people.path().join("ci");
+    push_files(
+        &remote,
+        &ci,
+        &[("posts/hello.md", &post("Hello", "First."))],
+        "first words",
+    );
+    let site = TestSite::empty();
+    let (server, session) = owner(&site, &remote).await;
+    push_files(
+        &remote,
+        &ci,
+        &[("posts/hello.md", &post("Hello", "Second."))],
+        "second words",
+    );
+    session
+        .post("/git/sync", json!({ "wait": true }))
+        .await
+        .expect(200);
+    let hello = find(&session, "hello").await;
+    session
+        .patch(
+            &format!("/posts/{}", hello["id"]),
+            json!({ "revision": hello["revision"], "markdown": "Third.\n", "publish": true }),
+        )
+        .await
+        .expect(200);
+
+    let history = session
+        .get(&format!("/posts/{}/revisions", hello["id"]))
+        .await
+        .expect(200)
+        .body;
+    let git = history["git"]
+        .as_array()
+        .expect("the history in Git")
+        .clone();
+    let seen: Vec<(&str, &str)> = git
+        .iter()
+        .map(|v| {
+            (
+                v["author"].as_str().expect("an author"),
+                v["summary"].as_str().expect("a summary"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("olga", "post.updated: hello"),
+            ("CI Robot", "second words"),
+            ("CI Robot", "first words"),
+        ]
+    );
+    assert_eq!(git[2]["document"]["markdown"], "First.\n");
+
+    // Restoring the first version is a new revision, and a new commit by the person.
+    let first = git[2]["commit"].as_str().expect("a commit").to_owned();
+    let current = find(&session, "hello").await;
+    let restored = session
+        .post(
+            &format!("/posts/{}/history/{first}/restore", hello["id"]),
+            json!({ "revision": current["revision"] }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(restored.body["markdown"], "First.\n");
+    eventually("the restore's commit on the remote", async || {
+        remote.log()[0]
+            .3
+            .starts_with("post.revision_restored: hello")
+    })
+    .await;
+    assert!(remote
+        .show("posts/hello.md")
+        .expect("the file")
+        .contains("First."));
+    session
+        .post(
+            &format!("/posts/{}/history/0000000000/restore", hello["id"]),
+            json!({ "revision": 1 }),
+        )
+        .await
+        .expect(404);
+    server.stop();
+
+    // A new pod has the same history: it is Git's, not the old pod's database's.
+    let fresh = TestSite::empty();
+    let (second, session) = owner(&fresh, &remote).await;
+    let hello = find(&session, "hello").await;
+    let history = session
+        .get(&format!("/posts/{}/revisions", hello["id"]))
+        .await
+        .expect(200)
+        .body;
+    let authors: Vec<&str> = history["git"]
+        .as_array()
+        .expect("the history in Git")
+        .iter()
+        .map(|v| v["author"].as_str().expect("an author"))
+        .collect();
+    assert_eq!(authors, ["olga", "olga", "CI Robot", "CI Robot"]);
+    second.stop();
+}

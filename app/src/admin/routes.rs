@@ -83,6 +83,7 @@ pub(super) fn api(media_limit: usize) -> OpenApiRouter<State> {
         .routes(routes!(revisions::discard_pending))
         .routes(routes!(revisions::revisions))
         .routes(routes!(revisions::restore_revision))
+        .routes(routes!(revisions::restore_commit))
         .routes(limited(
             routes!(files::list, files::upload),
             files::CONTENT_LIMIT,

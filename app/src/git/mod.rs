@@ -11,6 +11,7 @@ mod transport;
 pub mod webhook;
 
 pub use crate::config::GitConfig;
+pub use repo::FileVersion;
 pub use sync::{Git, GitStatus, Person, Pulled};
 
 /// Commits what changed in the working copy `dir` as folio's (`folio import ghost`

@@ -22,6 +22,17 @@ pub(super) struct Repo {
     branch: String,
 }
 
+/// One version of a file in the branch's history: the commit that made it, and the
+/// file's text after it (`None`: the commit removed the file).
+#[derive(Debug, Clone)]
+pub struct FileVersion {
+    pub commit: String,
+    pub author: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub summary: String,
+    pub text: Option<String>,
+}
+
 /// What bringing the remote's commits in did.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Integrated {
@@ -306,6 +317,58 @@ impl Repo {
             }
             Some(status) => Err(GitError::Refused(status)),
         }
+    }
+
+    /// The commits of the branch that changed `path`, newest first: at most `limit`,
+    /// looking back through at most `depth` commits. A merge that took the file from
+    /// one side made no version of its own.
+    pub(super) fn file_history(
+        &self,
+        path: &str,
+        limit: usize,
+        depth: usize,
+    ) -> Result<Vec<FileVersion>, GitError> {
+        let Some(head) = self.head() else {
+            return Ok(Vec::new());
+        };
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)?;
+        walk.push(head)?;
+        let rel = Path::new(path);
+        let blob = |commit: &git2::Commit<'_>| {
+            (commit.tree().ok()).and_then(|tree| tree.get_path(rel).ok().map(|e| e.id()))
+        };
+        let mut versions = Vec::new();
+        for id in walk.take(depth) {
+            let commit = self.repo.find_commit(id?)?;
+            let ours = blob(&commit);
+            let changed = match commit.parent_count() {
+                0 => ours.is_some(),
+                _ => !commit.parents().any(|parent| blob(&parent) == ours),
+            };
+            if !changed {
+                continue;
+            }
+            let text = match ours {
+                Some(id) => {
+                    Some(String::from_utf8_lossy(self.repo.find_blob(id)?.content()).into_owned())
+                }
+                None => None,
+            };
+            versions.push(FileVersion {
+                commit: commit.id().to_string(),
+                author: String::from_utf8_lossy(commit.author().name_bytes()).into_owned(),
+                at: chrono::DateTime::from_timestamp(commit.time().seconds(), 0)
+                    .unwrap_or_default(),
+                summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                    .into_owned(),
+                text,
+            });
+            if versions.len() == limit {
+                break;
+            }
+        }
+        Ok(versions)
     }
 
     /// Commits here that the remote does not have yet.

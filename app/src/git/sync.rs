@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use git2::Signature;
 use serde::Serialize;
 
-use super::repo::{Integrated, Repo};
+use super::repo::{FileVersion, Integrated, Repo};
 use super::transport::{self, Credential};
 use super::{GitConfig, GitError};
 use crate::site::{Publisher, Site};
@@ -174,6 +174,14 @@ impl Git {
         if let Err(e) = self.commit(folio, message.to_owned()).await {
             tracing::error!("git: cannot commit {message}: {e}");
         }
+    }
+
+    /// The versions of the file `path` (relative to the content folder) in the
+    /// branch's history, newest first: the last 50, within the last 5,000 commits.
+    pub async fn history(&self, path: &str) -> Result<Vec<FileVersion>, GitError> {
+        let path = path.to_owned();
+        self.with_repo(move |repo| repo.file_history(&path, 50, 5_000))
+            .await
     }
 
     /// Wakes the sync task: it pushes what waits (a commit made beside the server).

@@ -32,23 +32,32 @@ function diffView(before, after) {
 /// The revisions of post `id` (`data`, from the API) in `box`: the current one
 /// (`revision`) marked, each other with its diff against `text` and a Restore button.
 /// `restored` runs after a restore, `conflict` with the post when it moved on.
+/// With Git, also the file's versions in Git (`data.git`: each person's commits, which
+/// a new server has too), each restorable the same way.
 export function revisionList(box, data, { id, revision, pendingSaves, hasPending, text, restored, conflict }) {
   box.hidden = false;
+  const restore = (label, path) => h('button', { type: 'button', onclick: async () => {
+    if (!confirm(`Restore the content of ${label} (title, text, excerpt, tags, fields)? The status and publish date stay as they are.`)) return;
+    try {
+      const done = await post(path, { revision, pending: pendingSaves });
+      toast(`${label[0].toUpperCase()}${label.slice(1)} restored as revision ${done.revision}.`);
+      restored();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409) conflict(e.body.current);
+      else toast(e.message);
+    }
+  } }, 'Restore');
+  const inGit = (data.git || []).length ? [h('h3', {}, 'In Git'),
+    h('ul', { class: 'revisions', id: 'git-history' }, data.git.map((v) => h('li', { 'data-commit': v.commit },
+      `${v.commit.slice(0, 10)} · ${new Date(v.at).toLocaleString()} · ${v.author} · ${v.summary} `,
+      v.document ? restore(`commit ${v.commit.slice(0, 10)}`, `/posts/${id}/history/${v.commit}/restore`) : h('em', {}, 'removed'),
+      v.document ? diffView(v.document.markdown, text) : null)))] : [];
   box.replaceChildren(h('h2', {}, 'Revisions'),
     h('ul', { class: 'revisions' }, data.revisions.map((r) => h('li', { 'data-revision': r.number },
       `#${r.number} · ${new Date(r.created_at).toLocaleString()} · ${r.origin} · “${r.document.title}” `,
-      r.number === revision ? h('em', {}, hasPending ? 'live' : 'current') : h('button', { type: 'button', onclick: async () => {
-        if (!confirm(`Restore the content of revision #${r.number} (title, text, excerpt, tags, fields)? The status and publish date stay as they are.`)) return;
-        try {
-          const done = await post(`/posts/${id}/revisions/${r.number}/restore`, { revision, pending: pendingSaves });
-          toast(`Revision ${r.number} restored as revision ${done.revision}.`);
-          restored();
-        } catch (e) {
-          if (e instanceof ApiError && e.status === 409) conflict(e.body.current);
-          else toast(e.message);
-        }
-      } }, 'Restore'),
-      r.number === revision ? null : diffView(r.document.markdown, text)))));
+      r.number === revision ? h('em', {}, hasPending ? 'live' : 'current') : restore(`revision #${r.number}`, `/posts/${id}/revisions/${r.number}/restore`),
+      r.number === revision ? null : diffView(r.document.markdown, text)))),
+    ...inGit);
 }
 
 /// Both versions side by side in `box`, title and fields (of `fields`) included:

@@ -14,6 +14,8 @@ use crate::admin::content::post_view::PostView;
 use crate::admin::content::posts::{read_post, store_revision, write_post};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::Admin;
+use crate::content::frontmatter;
+use crate::content::save::{defaults, Reading};
 use crate::store::{pending, revisions, PostDoc};
 
 /// Drops a post's unpublished changes.
@@ -41,10 +43,25 @@ pub(in crate::admin) struct Revision {
     document: PostDoc,
 }
 
+/// A version of the post's file in Git (with `[git]`, or a content folder that is a
+/// Git working copy): the commit that made it, and the post as the file then said.
+#[derive(Serialize, ToSchema)]
+pub(in crate::admin) struct GitVersion {
+    commit: String,
+    author: String,
+    at: String,
+    summary: String,
+    /// `null` when the commit removed the file, or its text does not read as a post.
+    document: Option<PostDoc>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub(in crate::admin) struct RevisionList {
     /// Newest first.
     revisions: Vec<Revision>,
+    /// The file's history in Git, newest first (empty without Git): it is what a new
+    /// server has too, with each person's commits.
+    git: Vec<GitVersion>,
 }
 
 /// A post's revisions, newest first.
@@ -56,8 +73,7 @@ pub(in crate::admin) async fn revisions(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<RevisionList>> {
     caller.require(Need::ReadContent)?;
-    // The post is read for the reader check alone.
-    let (mut conn, _) = read_post(&admin, &caller, id).await?;
+    let (mut conn, post) = read_post(&admin, &caller, id).await?;
     let revisions = revisions::revisions(&mut conn, id)
         .await?
         .into_iter()
@@ -69,7 +85,38 @@ pub(in crate::admin) async fn revisions(
             document,
         })
         .collect();
-    Ok(Json(RevisionList { revisions }))
+    drop(conn);
+    let git = match &post.source_path {
+        Some(rel) => git_versions(&admin, rel).await?,
+        None => Vec::new(),
+    };
+    Ok(Json(RevisionList { revisions, git }))
+}
+
+/// The versions of the file `rel` in Git, each read as a post (as an import would).
+async fn git_versions(admin: &Admin, rel: &str) -> ApiResult<Vec<GitVersion>> {
+    let Some(git) = &admin.git else {
+        return Ok(Vec::new());
+    };
+    let versions = git.history(rel).await.map_err(ApiError::internal)?;
+    let author = admin.site.current_config().default_author;
+    let reading = Reading {
+        author: &author,
+        now: admin.now(),
+    };
+    let defaults = defaults(rel, reading);
+    Ok(versions
+        .into_iter()
+        .map(|v| GitVersion {
+            document: (v.text.as_deref())
+                .and_then(|text| frontmatter::parse(rel, text, &defaults).ok())
+                .map(|parsed| parsed.doc),
+            commit: v.commit,
+            author: v.author,
+            at: crate::store::timestamp(v.at),
+            summary: v.summary,
+        })
+        .collect())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -99,25 +146,76 @@ pub(in crate::admin) async fn restore_revision(
     } = from_json(body)?;
     let (mut tx, current) = write_post(&admin, &caller, id).await?;
     check_revision(&mut tx, &current, (based_on, saves_seen), admin.now()).await?;
-    let mut doc = revisions::revisions(&mut tx, id)
+    let doc = revisions::revisions(&mut tx, id)
         .await?
         .into_iter()
         .find(|(n, ..)| *n == number)
         .map(|(.., doc)| doc)
         .ok_or_else(|| ApiError::not_found(format!("post {id} has no revision {number}")))?;
-    // The content comes back; whether and since when the post is live stays.
+    let restoring = (current, doc, format!("revision {number}"));
+    restore(&admin, &caller, tx, restoring).await
+}
+
+/// Makes the post's content what its file held at the Git commit `commit` (from the
+/// list's `git`), as a new revision, and so a new commit.
+#[utoipa::path(post, path = "/posts/{id}/history/{commit}/restore", tag = "posts",
+    params(("id" = i64, Path), ("commit" = String, Path)), request_body = RestoreRevision,
+    responses((status = 200, body = PostView)))]
+pub(in crate::admin) async fn restore_commit(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path((id, commit)): Path<(i64, String)>,
+    Body(body): Body,
+) -> ApiResult<Json<PostView>> {
+    caller.require(Need::WriteContent)?;
+    let RestoreRevision {
+        revision: based_on,
+        pending: saves_seen,
+    } = from_json(body)?;
+    let (conn, post) = read_post(&admin, &caller, id).await?;
+    drop(conn);
+    let not_found = || ApiError::not_found(format!("post {id}'s file has no version at {commit}"));
+    let rel = post.source_path.ok_or_else(not_found)?;
+    let doc = git_versions(&admin, &rel)
+        .await?
+        .into_iter()
+        .find(|v| v.commit == commit)
+        .and_then(|v| v.document)
+        .ok_or_else(not_found)?;
+    let (mut tx, current) = write_post(&admin, &caller, id).await?;
+    check_revision(&mut tx, &current, (based_on, saves_seen), admin.now()).await?;
+    let short = commit.get(..10).unwrap_or(&commit);
+    restore(
+        &admin,
+        &caller,
+        tx,
+        (current, doc, format!("commit {short}")),
+    )
+    .await
+}
+
+/// Stores `doc`'s content as post `current`'s next revision (whether and since when
+/// it is live stays), dropping unpublished changes; `what` names the version in the
+/// audit log (and the commit's message).
+async fn restore(
+    admin: &Admin,
+    caller: &Caller,
+    mut tx: crate::store::Write,
+    (current, mut doc, what): (crate::store::StoredPost, PostDoc, String),
+) -> ApiResult<Json<PostView>> {
+    let id = current.id;
     doc.status = current.doc.status;
     doc.published_at = current.doc.published_at;
     pending::discard(&mut tx, id).await?;
     let pair = (&current, &current);
-    let sanitized = check_save(&admin, &caller, &mut tx, &mut doc, pair, false).await?;
-    let post = store_revision(&admin, &caller, tx, id, &doc, sanitized).await?;
+    let sanitized = check_save(admin, caller, &mut tx, &mut doc, pair, false).await?;
+    let post = store_revision(admin, caller, tx, id, &doc, sanitized).await?;
     caller
         .audit(
-            &admin,
+            admin,
             "post.revision_restored",
             Some(&doc.slug),
-            Some(&format!("revision {number}")),
+            Some(&what),
         )
         .await;
     Ok(Json(PostView::of(&post, admin.now())))
