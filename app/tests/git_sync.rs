@@ -470,6 +470,60 @@ async fn the_same_line_changed_in_git_and_in_the_admin_is_a_conflict_and_nothing
     let status = session.get("/git").await.expect(200).body;
     assert_eq!(status["conflict"], json!([]), "{status}");
     assert_eq!(status["unpushed"], 0, "{status}");
+
+    // Again, resolved in the admin this time: Git's lines are taken, by a merge
+    // commit of the person's that keeps both histories.
+    let theirs = post("Hello", "The line as Git has it now.");
+    push_files(
+        &remote,
+        &person,
+        &[("posts/hello.md", &theirs)],
+        "Git's line",
+    );
+    let hello = find(&session, "hello").await;
+    session
+        .patch(
+            &format!("/posts/{}", hello["id"]),
+            json!({ "revision": hello["revision"], "markdown": "The admin's second try.\n", "publish": true }),
+        )
+        .await
+        .expect(200);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while session.get("/git").await.expect(200).body["conflict"] != json!(["posts/hello.md"]) {
+        assert!(Instant::now() < deadline, "no second conflict");
+        // sleep: polling for a state, with the deadline above.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    session
+        .post("/git/resolve", json!({ "keep": "nobody" }))
+        .await
+        .expect(422);
+    let resolved = session
+        .post("/git/resolve", json!({ "keep": "git" }))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(resolved["conflict"], json!([]), "{resolved}");
+    eventually("the resolution on the remote", async || {
+        remote.log()[0].3 == "Resolve the conflict with the remote: keep the remote's lines"
+    })
+    .await;
+    assert_eq!(remote.log()[0].0, "olga", "the person who resolved it");
+    assert!(remote
+        .show("posts/hello.md")
+        .expect("main")
+        .contains("as Git has it now"));
+    eventually("Git's line on the site", async || {
+        page(&server, "/hello/")
+            .await
+            .1
+            .contains("as Git has it now")
+    })
+    .await;
+    session
+        .post("/git/resolve", json!({ "keep": "admin" }))
+        .await
+        .expect(409);
     server.stop();
 }
 

@@ -418,7 +418,13 @@ async function gitCard() {
     h('p', {}, `Branch ${g.branch}, at ${g.head ? g.head.slice(0, 10) : 'no commit yet'}: ${g.unpushed ? waiting : 'everything is in Git'}.`),
     h('p', {}, [g.last_push ? ['Last push ', date(g.last_push, true), '. '] : 'Not pushed yet. ', g.last_pull ? ['Last pull ', date(g.last_pull, true), '.'] : '']),
     g.conflict?.length ? h('p', { class: 'error', role: 'alert', id: 'git-conflict' },
-      `Changed on the same lines in Git and here: ${g.conflict.join(', ')}. The changes made here are on the branch ${g.conflict_branch || '(not pushed yet)'}: merge it in Git to resolve; nothing was overwritten.`) : null,
+      `Changed on the same lines in Git and here: ${g.conflict.join(', ')}. The changes made here are on the branch ${g.conflict_branch || '(not pushed yet)'}: merge it in Git, or keep one side's lines here (a merge commit: both histories stay, nothing is overwritten).`) : null,
+    g.conflict?.length ? h('div', { class: 'row' },
+      ...[['admin', 'Keep the lines changed here'], ['git', 'Take the lines from Git']].map(([keep, label]) =>
+        h('button', { type: 'button', 'data-keep': keep, onclick: async () => {
+          if (!confirm(`${label} for ${g.conflict.join(', ')}, and publish?`)) return;
+          try { await post('/git/resolve', { keep }); toast('Resolved, published and pushed.'); settings(); } catch (e) { toast(e.message); }
+        } }, label))) : null,
     g.last_error && !g.conflict?.length ? h('p', { class: 'error', role: 'alert' }, `The last push or pull failed (saves go on, and are pushed when it answers): ${g.last_error}`) : null);
 }
 

@@ -195,6 +195,49 @@ impl Repo {
         Ok(Integrated::Changed)
     }
 
+    /// Ends a conflict with the remote by a merge commit (by `author`) that keeps,
+    /// of each line changed on both sides, the folder's version (`ours`) or the
+    /// remote's; both histories stay. A change neither side can win by lines (a file
+    /// removed on one side, changed on the other) is refused: resolve it in Git.
+    pub(super) fn resolve(
+        &self,
+        ours: bool,
+        (author, committer): (&Signature<'_>, &Signature<'_>),
+    ) -> Result<(), GitError> {
+        let (Some(head), Ok(theirs)) = (self.head(), self.repo.refname_to_id(&self.remote_ref()))
+        else {
+            return Err(GitError::Folder("no conflict to resolve".into()));
+        };
+        let (our_commit, their_commit) =
+            (self.repo.find_commit(head)?, self.repo.find_commit(theirs)?);
+        let mut options = git2::MergeOptions::new();
+        options.file_favor(if ours {
+            git2::FileFavor::Ours
+        } else {
+            git2::FileFavor::Theirs
+        });
+        let mut index = self
+            .repo
+            .merge_commits(&our_commit, &their_commit, Some(&options))?;
+        if index.has_conflicts() {
+            return Err(GitError::Folder(
+                "a file was removed on one side and changed on the other: resolve it in Git".into(),
+            ));
+        }
+        let tree = self.repo.find_tree(index.write_tree_to(&self.repo)?)?;
+        let kept = if ours { "the admin's" } else { "the remote's" };
+        let message = format!("Resolve the conflict with the remote: keep {kept} lines");
+        let merged = self.repo.commit(
+            None,
+            author,
+            committer,
+            &message,
+            &tree,
+            &[&our_commit, &their_commit],
+        )?;
+        self.move_to(merged)
+    }
+
     /// Points the branch at `target` and makes the folder its tree. Files the folder
     /// changed and did not commit stop it (they were committed just before).
     fn move_to(&self, target: Oid) -> Result<(), GitError> {

@@ -130,6 +130,54 @@ pub(in crate::admin) async fn sync(
     ))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(in crate::admin) enum Keep {
+    /// The lines as the admin changed them.
+    Admin,
+    /// The lines as they are in Git.
+    Git,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(in crate::admin) struct Resolve {
+    keep: Keep,
+}
+
+/// Ends a conflict with the remote from the admin: a merge commit by the caller that
+/// keeps, of each line changed on both sides, the admin's version or Git's (both
+/// histories stay, nothing is forced), then published and pushed (editors, owners).
+#[utoipa::path(post, path = "/git/resolve", tag = "site", request_body = Resolve,
+    responses((status = 200, body = GitStatus)))]
+pub(in crate::admin) async fn resolve(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Json(request): Json<Resolve>,
+) -> ApiResult<Json<GitStatus>> {
+    caller.require(Need::Publish)?;
+    let git = git(&admin)?;
+    if git.status().conflict.is_empty() {
+        return Err(ApiError::conflict(
+            "there is no conflict with the remote to resolve",
+        ));
+    }
+    let ours = matches!(request.keep, Keep::Admin);
+    let person = caller.person(&admin).await;
+    git.resolve(ours, person, &admin.publisher)
+        .await
+        .map_err(|e| ApiError::conflict(e.to_string()))?;
+    let kept = if ours {
+        "the admin's lines"
+    } else {
+        "Git's lines"
+    };
+    caller
+        .audit(&admin, "git.conflict_resolved", Some(kept), None)
+        .await;
+    Ok(Json(git.status()))
+}
+
 /// The forge's push webhook (GitHub, Gitea, Forgejo, GitLab), signed with
 /// `FOLIO_GIT_WEBHOOK_SECRET`: asks for a pull, answers at once. No session: the
 /// signature is the proof.
