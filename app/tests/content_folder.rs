@@ -397,3 +397,37 @@ fn a_ghost_import_goes_through_the_folder_and_one_that_cannot_write_changes_noth
         store.close().await;
     });
 }
+
+/// A server started on a new store over a folder that already has the site's data
+/// files (a checkout, a new volume) reads them before it writes anything back: the
+/// title, the tags and their old slugs stay, in the files and on the site.
+#[test]
+fn a_new_store_over_a_folder_with_data_files_keeps_them() {
+    let site = TestSite::empty();
+    site.write(
+        "posts/hello.md",
+        "---\ntitle: Hello\ndate: 2026-01-02T03:04:05Z\ntags: [Ops]\n---\nHi.\n",
+    );
+    let tags =
+        "- name: Ops\n  slug: operations\n  description: Running things.\n  old_slugs:\n  - ops\n";
+    site.write("tags.yaml", tags);
+    site.write("site.yaml", "title: Notes from the cluster\n");
+    let server = Server::start(&site, &[]);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (status, html) = runtime.block_on(common::api::page(&server, "/"));
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Notes from the cluster"),
+        "the title was lost"
+    );
+    let (status, _) = runtime.block_on(common::api::page(&server, "/tag/operations/"));
+    assert_eq!(status, 200);
+    server.stop();
+    let kept = read(&site, "tags.yaml").expect("tags.yaml");
+    assert!(
+        kept.contains("Running things.") && kept.contains("- ops"),
+        "{kept}"
+    );
+    let settings = read(&site, "site.yaml").expect("site.yaml");
+    assert!(settings.contains("Notes from the cluster"), "{settings}");
+}

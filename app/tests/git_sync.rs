@@ -96,7 +96,9 @@ fn sign(body: &str) -> String {
 /// The commits on the server made in the admin (not folio's own, not people's).
 fn admin_commits(remote: &GitServer) -> Vec<(String, String, String, String)> {
     let log = remote.log();
-    log.into_iter().filter(|c| c.0 == "olga").collect()
+    log.into_iter()
+        .filter(|c| c.0 != "folio" && c.2 == "folio")
+        .collect()
 }
 
 async fn owner(site: &TestSite, remote: &GitServer) -> (Server, Api) {
@@ -152,14 +154,64 @@ async fn a_pod_is_a_clone_every_admin_change_a_commit_and_pushes_arrive_by_webho
         )
         .await
         .expect(201);
-    eventually("three admin commits on the server", async || {
-        admin_commits(&remote).len() == 3
+    // Seven more kinds of change: a tag renamed, the settings, the person's profile,
+    // an upload, another post, the trash and back.
+    let tag = session.get("/tags").await.expect(200).body["tags"][0].clone();
+    let rename =
+        json!({ "name": "Operations", "slug": "operations", "description": "Running things." });
+    session
+        .patch(&format!("/tags/{}", tag["id"]), rename)
+        .await
+        .expect(200);
+    session
+        .patch("/settings", json!({ "title": "Notes from the cluster" }))
+        .await
+        .expect(200);
+    let authors = session.get("/authors").await.expect(200).body;
+    let me = (authors["authors"].as_array().expect("authors").iter())
+        .find(|a| a["username"] == "olga")
+        .expect("olga's profile")
+        .clone();
+    let profile = json!({ "name": "Olga Berg", "slug": "olga", "bio": "Runs the blog." });
+    session
+        .patch(&format!("/authors/{}", me["id"]), profile)
+        .await
+        .expect(200);
+    let photo = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(common::jpeg(64, 48)).file_name("photo.jpg"),
+    );
+    let uploaded = session
+        .request(reqwest::Method::POST, "/media")
+        .multipart(photo)
+        .send()
+        .await
+        .expect("the upload answers");
+    let uploaded = Api::reply(uploaded).await.expect(201);
+    let other = session
+        .post(
+            "/posts",
+            json!({ "title": "Another", "markdown": "More.\n" }),
+        )
+        .await
+        .expect(201);
+    let other = other.body["id"].as_i64().expect("id");
+    session.delete(&format!("/posts/{other}")).await.expect(204);
+    session
+        .post(&format!("/posts/{other}/restore"), json!({}))
+        .await
+        .expect(200);
+    eventually("ten admin commits on the server", async || {
+        admin_commits(&remote).len() == 10
     })
     .await;
     let log = remote.log();
     let admin = admin_commits(&remote);
     for (author, email, committer, subject) in &admin {
-        assert_eq!(author, "olga", "{subject}");
+        assert!(
+            author == "olga" || author == "Olga Berg",
+            "{subject}: {author}"
+        );
         assert!(email.ends_with("@users.folio.invalid"), "{email}");
         assert_eq!(committer, "folio", "{subject}");
     }
@@ -167,18 +219,39 @@ async fn a_pod_is_a_clone_every_admin_change_a_commit_and_pushes_arrive_by_webho
     assert_eq!(
         subjects,
         [
+            "post.restored: another",
+            "post.trashed: another",
+            "post.created: another",
+            &format!(
+                "media.uploaded: {}",
+                uploaded.body["path"].as_str().expect("a path")
+            ),
+            "author.changed: olga",
+            "settings.changed",
+            "tag.changed: operations",
             "tag.created: ops",
             "post.updated: written-here",
             "post.created: written-here",
         ],
         "{log:?}"
     );
+    assert_eq!(
+        admin[0].0, "Olga Berg",
+        "the author is the profile's name, as it is now"
+    );
     // Nothing else: the server's own writes (the site's data files) are folio's.
     assert!(
-        log.iter()
-            .all(|c| c.0 == "olga" || c.0 == "folio" || c.3 == "first post"),
+        log.iter().all(|c| c.2 == "folio" || c.3 == "first post"),
         "{log:?}"
     );
+    assert!(remote
+        .show("site.yaml")
+        .expect("site.yaml")
+        .contains("Notes from the cluster"));
+    assert!(remote
+        .show("authors.yaml")
+        .expect("authors.yaml")
+        .contains("Runs the blog."));
     let file = remote
         .show("posts/written-here.md")
         .expect("the post is in Git");

@@ -152,6 +152,11 @@ pub async fn write_missing(
     for &id in &ids {
         write_post(&mut tx, root, id, reading).await?;
     }
+    // The data files as they are first (a new store, on a folder from Git, has not
+    // read them yet): written back from a store that lacks them, they would be lost.
+    for warning in super::site_files::import(&mut tx, root, reading.now).await? {
+        tracing::warn!("{warning}");
+    }
     super::site_files::write(&mut tx, root).await?;
     tx.commit().await?;
     Ok(ids.len())
