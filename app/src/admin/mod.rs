@@ -120,8 +120,8 @@ pub struct Admin {
     pub publisher: Arc<Publisher>,
     /// The deploy after each publish, when `[deploy]` names one.
     deployer: Option<Arc<Deployer>>,
-    /// The content folder's Git working copy, when `[git]` names a remote, and the
-    /// secret its forge signs webhooks with.
+    /// The content folder's Git working copy (with `[git]`, or a folder that is
+    /// one), and the secret the remote's forge signs webhooks with.
     git: Option<Arc<crate::git::Git>>,
     webhook_secret: Option<String>,
 }

@@ -1,8 +1,11 @@
 //! `folio import ghost EXPORT.json [--images DIR]`: a Ghost blog's posts, pages,
-//! tags, authors and settings into the store, at the URLs Ghost gave them.
+//! tags, authors and settings into the content folder, then the store, at the URLs
+//! Ghost gave them.
 //!
-//! One transaction: any error leaves the store as it was. Importing the same export
-//! again changes nothing; a newer one updates changed posts as new revisions.
+//! The files are written in one batch and imported like any change to the folder
+//! (`files`); any error puts the files back and leaves the store as it was.
+//! Importing the same export again changes nothing; a newer one updates changed
+//! posts as new revisions.
 
 mod cards;
 mod documents;
