@@ -47,6 +47,23 @@ async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
     }
 }
 
+/// `GET /admin/api/git` until `done` holds of it (up to 20 s); the status then.
+async fn git_status(session: &Api, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = session.get("/git").await.expect(200).body;
+        if done(&status) {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never happened: {what}: {status}"
+        );
+        // sleep: polling for a state, with the deadline above.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A person's (or CI's) clone, with `files` committed and pushed.
 fn push_files(remote: &GitServer, dir: &std::path::Path, files: &[(&str, &str)], message: &str) {
     if !dir.exists() {
@@ -379,18 +396,10 @@ async fn while_the_remote_is_down_commits_wait_and_none_is_lost_across_a_kill() 
             .await
             .expect(201);
     }
-    let mut seen = Value::Null;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !(seen["unpushed"] == 2 && seen["last_error"].is_string()) {
-        assert!(
-            Instant::now() < deadline,
-            "the admin shows no commits waiting: {seen}"
-        );
-        // sleep: polling for a state, with the deadline above.
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        seen = session.get("/git").await.expect(200).body;
-    }
-    let status = session.get("/git").await.expect(200).body;
+    let status = git_status(&session, "the commits waiting and the error", |s| {
+        s["unpushed"] == 2 && s["last_error"].is_string()
+    })
+    .await;
     assert!(
         !status.to_string().contains(TOKEN),
         "the token in an answer: {status}"
@@ -498,14 +507,10 @@ async fn the_same_line_changed_in_git_and_in_the_admin_is_a_conflict_and_nothing
 
     // Nothing is overwritten: Git's branch keeps the person's line, the admin's
     // commit is on a branch of its own, and the admin says which file and branch.
-    let mut seen = Value::Null;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !seen["conflict_branch"].is_string() {
-        assert!(Instant::now() < deadline, "no conflict shown: {seen}");
-        // sleep: polling for a state, with the deadline above.
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        seen = session.get("/git").await.expect(200).body;
-    }
+    let seen = git_status(&session, "the conflict shown", |s| {
+        s["conflict_branch"].is_string()
+    })
+    .await;
     assert_eq!(seen["conflict"], json!(["posts/hello.md"]), "{seen}");
     let branch = seen["conflict_branch"]
         .as_str()
@@ -561,12 +566,10 @@ async fn the_same_line_changed_in_git_and_in_the_admin_is_a_conflict_and_nothing
         )
         .await
         .expect(200);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while session.get("/git").await.expect(200).body["conflict"] != json!(["posts/hello.md"]) {
-        assert!(Instant::now() < deadline, "no second conflict");
-        // sleep: polling for a state, with the deadline above.
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    git_status(&session, "a second conflict", |s| {
+        s["conflict"] == json!(["posts/hello.md"])
+    })
+    .await;
     session
         .post("/git/resolve", json!({ "keep": "nobody" }))
         .await

@@ -140,12 +140,8 @@ pub(in crate::admin) async fn restore_revision(
     Body(body): Body,
 ) -> ApiResult<Json<PostView>> {
     caller.require(Need::WriteContent)?;
-    let RestoreRevision {
-        revision: based_on,
-        pending: saves_seen,
-    } = from_json(body)?;
-    let (mut tx, current) = write_post(&admin, &caller, id).await?;
-    check_revision(&mut tx, &current, (based_on, saves_seen), admin.now()).await?;
+    let seen: RestoreRevision = from_json(body)?;
+    let (mut tx, current) = write_checked(&admin, &caller, id, seen).await?;
     let doc = revisions::revisions(&mut tx, id)
         .await?
         .into_iter()
@@ -168,10 +164,7 @@ pub(in crate::admin) async fn restore_commit(
     Body(body): Body,
 ) -> ApiResult<Json<PostView>> {
     caller.require(Need::WriteContent)?;
-    let RestoreRevision {
-        revision: based_on,
-        pending: saves_seen,
-    } = from_json(body)?;
+    let seen: RestoreRevision = from_json(body)?;
     let (conn, post) = read_post(&admin, &caller, id).await?;
     drop(conn);
     let not_found = || ApiError::not_found(format!("post {id}'s file has no version at {commit}"));
@@ -182,8 +175,7 @@ pub(in crate::admin) async fn restore_commit(
         .find(|v| v.commit == commit)
         .and_then(|v| v.document)
         .ok_or_else(not_found)?;
-    let (mut tx, current) = write_post(&admin, &caller, id).await?;
-    check_revision(&mut tx, &current, (based_on, saves_seen), admin.now()).await?;
+    let (tx, current) = write_checked(&admin, &caller, id, seen).await?;
     let short = commit.get(..10).unwrap_or(&commit);
     restore(
         &admin,
@@ -192,6 +184,20 @@ pub(in crate::admin) async fn restore_commit(
         (current, doc, format!("commit {short}")),
     )
     .await
+}
+
+/// The write transaction for a restore into post `id`, once what the editor saw of
+/// it (`seen`) is checked to be the post as it is.
+async fn write_checked(
+    admin: &Admin,
+    caller: &Caller,
+    id: i64,
+    seen: RestoreRevision,
+) -> ApiResult<(crate::store::Write, crate::store::StoredPost)> {
+    let (mut tx, current) = write_post(admin, caller, id).await?;
+    let seen = (seen.revision, seen.pending);
+    check_revision(&mut tx, &current, seen, admin.now()).await?;
+    Ok((tx, current))
 }
 
 /// Stores `doc`'s content as post `current`'s next revision (whether and since when

@@ -122,6 +122,15 @@ impl Git {
         Ok(git)
     }
 
+    /// Who commits (`committer_name`, `committer_email`): folio.
+    fn committer(&self) -> (String, String) {
+        let config = &self.config;
+        (
+            config.committer_name.clone(),
+            config.committer_email.clone(),
+        )
+    }
+
     /// Whether commits go to a remote (`[git]`), not only to the folder's own
     /// repository.
     pub fn has_remote(&self) -> bool {
@@ -143,10 +152,7 @@ impl Git {
         author: Person,
         message: String,
     ) -> Result<Option<String>, GitError> {
-        let committer = (
-            self.config.committer_name.clone(),
-            self.config.committer_email.clone(),
-        );
+        let committer = self.committer();
         let done = self
             .with_repo(move |repo| {
                 let author = Signature::now(&author.name, &author.email)?;
@@ -165,10 +171,8 @@ impl Git {
     /// before they were kept, the dates an import gives), as folio, so that no
     /// person's next commit carries it.
     pub async fn commit_own(&self, message: &str) {
-        let folio = Person {
-            name: self.config.committer_name.clone(),
-            email: self.config.committer_email.clone(),
-        };
+        let (name, email) = self.committer();
+        let folio = Person { name, email };
         if let Err(e) = self.commit(folio, message.to_owned()).await {
             tracing::error!("git: cannot commit {message}: {e}");
         }
@@ -270,10 +274,7 @@ impl Git {
     /// held), after committing what the folder holds that is not committed.
     async fn integrate(&self) -> Result<Integrated, GitError> {
         let writer = self.site.store.write().await?;
-        let committer = (
-            self.config.committer_name.clone(),
-            self.config.committer_email.clone(),
-        );
+        let committer = self.committer();
         let done = self
             .with_repo(move |repo| {
                 let committer = Signature::now(&committer.0, &committer.1)?;
@@ -300,10 +301,7 @@ impl Git {
         publisher: &Arc<Publisher>,
     ) -> Result<(), GitError> {
         let writer = self.site.store.write().await?;
-        let committer = (
-            self.config.committer_name.clone(),
-            self.config.committer_email.clone(),
-        );
+        let committer = self.committer();
         let done = self
             .with_repo(move |repo| {
                 let author = Signature::now(&person.name, &person.email)?;
