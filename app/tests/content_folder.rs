@@ -331,6 +331,88 @@ async fn a_file_changed_on_the_server_is_read_by_the_next_publish_and_pending_ch
     assert!(now.body["pending"]["base_revision"].as_i64() < now.body["revision"].as_i64());
 }
 
+/// A live post's unpublished changes and a change to its file (from Git, CI or a
+/// hand edit) to other lines are merged at the text level: the changes are carried
+/// over the new revision and Update publishes both. Where the same lines changed,
+/// they wait on the revision they were made on (the test above), and a field changed
+/// on both sides is a conflict too.
+#[tokio::test(flavor = "multi_thread")]
+async fn unpublished_changes_to_other_lines_than_a_file_change_are_carried_over_it() {
+    let site = TestSite::empty();
+    add_user(&site, "ada", "owner");
+    let server = Server::start(&site, &[]);
+    let (owner, _, _) = enroll(&server.api(), "ada").await;
+    let body = "First paragraph.\n\nSecond paragraph.\n\nThird paragraph.\n";
+    let new = json!({ "title": "Merged", "markdown": body, "status": "published" });
+    let created = owner.post("/posts", new).await.expect(201);
+    let id = created.body["id"].as_i64().expect("id");
+    let mine = body.replace("First paragraph.", "First paragraph, edited here.");
+    let update = json!({ "revision": created.body["revision"], "markdown": mine,
+                         "meta_title": "Mine" });
+    owner
+        .patch(&format!("/posts/{id}"), update)
+        .await
+        .expect(200);
+    let file = site.content().join("posts/merged.md");
+    let text = std::fs::read_to_string(&file).expect("the file");
+    let theirs = text.replace("Third paragraph.", "Third paragraph, edited in Git.");
+    std::fs::write(
+        &file,
+        theirs.replace("title: Merged", "title: Merged in Git"),
+    )
+    .expect("write");
+    owner.post("/publish", json!({})).await.expect(200);
+    let now = owner.get(&format!("/posts/{id}")).await.expect(200);
+    let pending = &now.body["pending"];
+    assert_eq!(
+        pending["base_revision"], now.body["revision"],
+        "{}",
+        now.body
+    );
+    assert_eq!(
+        pending["document"]["markdown"],
+        "First paragraph, edited here.\n\nSecond paragraph.\n\nThird paragraph, edited in Git.\n"
+    );
+    assert_eq!(pending["document"]["title"], "Merged in Git");
+    assert_eq!(pending["document"]["meta_title"], "Mine");
+    let update = json!({ "revision": now.body["revision"], "pending": pending["saves"],
+                         "publish": true });
+    owner
+        .patch(&format!("/posts/{id}"), update)
+        .await
+        .expect(200);
+    owner.post("/publish", json!({})).await.expect(200);
+    let html = reqwest::get(format!("{}/merged/", server.base))
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        html.contains("edited here") && html.contains("edited in Git"),
+        "{html}"
+    );
+
+    // The same field changed on both sides: the changes wait, both shown.
+    let now = owner.get(&format!("/posts/{id}")).await.expect(200);
+    let update = json!({ "revision": now.body["revision"], "meta_title": "Mine again" });
+    owner
+        .patch(&format!("/posts/{id}"), update)
+        .await
+        .expect(200);
+    let text = std::fs::read_to_string(&file).expect("the file");
+    std::fs::write(
+        &file,
+        text.replace("meta_title: Mine", "meta_title: Theirs"),
+    )
+    .expect("write");
+    owner.post("/publish", json!({})).await.expect(200);
+    let now = owner.get(&format!("/posts/{id}")).await.expect(200);
+    assert_eq!(now.body["meta_title"], "Theirs", "{}", now.body);
+    assert_eq!(now.body["pending"]["document"]["meta_title"], "Mine again");
+    assert!(now.body["pending"]["base_revision"].as_i64() < now.body["revision"].as_i64());
+}
+
 /// A Ghost import writes its files first, then imports the folder as any import does.
 /// Files it cannot write leave everything as it was: the folder and the store.
 #[test]

@@ -21,6 +21,7 @@ use std::path::Path;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 
+use super::carry::{carry_over, Carried};
 use super::scan::{check_slugs, scan, stamp_files, FileRead, Parsed, Parsing, Scanned};
 use super::ContentError;
 use crate::store::posts::{self, Digest, NewPost};
@@ -357,8 +358,16 @@ async fn edit(
             by: parsing.by,
             at: now,
         };
-        posts::update(tx, id, &doc, Some(source), change).await?;
+        let revision = posts::update(tx, id, &doc, Some(source), change).await?;
         report.updated += 1;
+        if let Carried::Conflict(fields) = carry_over(tx, id, revision, &doc).await? {
+            report.warnings.push(format!(
+                "{}: the post's unpublished changes and this file both changed {}: the \
+                 changes wait, to be compared with the live post in the editor",
+                source.path,
+                fields.join(", ")
+            ));
+        }
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Markdown files <-> the store: front matter parsing, `folio import`, `folio export`.
 
+mod carry;
 pub mod export;
 pub mod frontmatter;
 pub mod import;

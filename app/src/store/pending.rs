@@ -82,6 +82,21 @@ pub async fn save(
     Ok(get(conn, id).await?.expect("just saved"))
 }
 
+/// Makes `doc` the pending changes of post `id`, made on revision `base`: the changes
+/// merged with a newer revision (`content::carry`). Who saved them and how many
+/// saves stay: an editor open on the old revision is refused its next save, and
+/// reloads the merge.
+pub async fn carry(conn: &mut SqliteConnection, id: i64, base: i64, doc: &PostDoc) -> Result<()> {
+    let document = serde_json::to_string(doc).expect("a PostDoc serializes");
+    sqlx::query("UPDATE post_pending SET base_revision = ?2, document = ?3 WHERE post_id = ?1")
+        .bind(id)
+        .bind(base)
+        .bind(document)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Drops the pending changes of post `id` (published, or discarded).
 pub async fn discard(conn: &mut SqliteConnection, id: i64) -> Result<()> {
     sqlx::query("DELETE FROM post_pending WHERE post_id = ?")

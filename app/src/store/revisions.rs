@@ -54,36 +54,57 @@ pub(super) async fn keep_superseded_body(conn: &mut SqliteConnection, id: i64) -
     Ok(())
 }
 
+/// The document of revision `number` of post `id`, body included.
+pub async fn document(
+    conn: &mut SqliteConnection,
+    id: i64,
+    number: i64,
+) -> Result<Option<PostDoc>> {
+    let row = sqlx::query(&format!(
+        "SELECT {DOCUMENT} AS document FROM revisions WHERE post_id = ? AND number = ?"
+    ))
+    .bind(id)
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| parse(id, &r)).transpose()
+}
+
+/// A revision's document with its body: the current revision's is the post's (see
+/// [`record_revisions`]).
+const DOCUMENT: &str = "CASE WHEN json_type(document, '$.markdown') IS NULL \
+     THEN json_set(document, '$.markdown', \
+         (SELECT markdown FROM post_bodies WHERE post_id = revisions.post_id)) \
+     ELSE document END";
+
+fn parse(id: i64, row: &sqlx::sqlite::SqliteRow) -> Result<PostDoc> {
+    let document: String = row.try_get("document")?;
+    serde_json::from_str(&document).map_err(|e| StoreError::Corrupt {
+        post: id,
+        field: "revision document",
+        message: e.to_string(),
+    })
+}
+
 /// The revisions of a post, oldest first: (number, origin, created_at, document).
 pub async fn revisions(
     conn: &mut SqliteConnection,
     id: i64,
 ) -> Result<Vec<(i64, String, String, PostDoc)>> {
-    // The current revision's body is the post's (see [`record_revisions`]).
-    let rows = sqlx::query(
-        "SELECT number, source, created_at, \
-             CASE WHEN json_type(document, '$.markdown') IS NULL \
-                 THEN json_set(document, '$.markdown', \
-                     (SELECT markdown FROM post_bodies WHERE post_id = revisions.post_id)) \
-                 ELSE document END AS document \
-         FROM revisions WHERE post_id = ? ORDER BY number",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT number, source, created_at, {DOCUMENT} AS document \
+         FROM revisions WHERE post_id = ? ORDER BY number"
+    ))
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
         .map(|r| {
-            let document: String = r.try_get("document")?;
-            let doc = serde_json::from_str(&document).map_err(|e| StoreError::Corrupt {
-                post: id,
-                field: "revision document",
-                message: e.to_string(),
-            })?;
             Ok((
                 r.try_get("number")?,
                 r.try_get("source")?,
                 r.try_get("created_at")?,
-                doc,
+                parse(id, r)?,
             ))
         })
         .collect()

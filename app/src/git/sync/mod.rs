@@ -257,8 +257,12 @@ impl Git {
         let content = &self.site.paths.content;
         let pruned =
             crate::content::import_dir(&self.site.store, content, true, &author, now).await;
-        if let Err(e) = &pruned {
-            tracing::error!("git: importing the pulled commits failed: {e}");
+        match &pruned {
+            Ok(report) => report
+                .warnings
+                .iter()
+                .for_each(|w| tracing::warn!("git: {w}")),
+            Err(e) => tracing::error!("git: importing the pulled commits failed: {e}"),
         }
         let published = publisher.publish().await;
         publisher.changed();
