@@ -6,23 +6,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{json, Value};
 
 use common::api::{add_user, enroll, Api, Server};
+use common::git_server::git;
 use common::TestSite;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=CI", "-c", "user.email=ci@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8(out.stdout).expect("UTF-8")
-}
 
 fn read(site: &TestSite, rel: &str) -> Option<String> {
     std::fs::read_to_string(site.content().join(rel)).ok()

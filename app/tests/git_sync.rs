@@ -524,6 +524,13 @@ async fn the_same_line_changed_in_git_and_in_the_admin_is_a_conflict_and_nothing
     assert!(aside.contains("as the admin wrote it"), "{aside}");
     let (_, html) = page(&server, "/hello/").await;
     assert!(html.contains("as the admin wrote it"), "{html}");
+    // Both sides shown, with the text they parted from.
+    let sides = session.get("/git/conflict").await.expect(200).body;
+    assert_eq!(sides[0]["path"], "posts/hello.md", "{sides}");
+    let side = |name: &str| sides[0][name].as_str().unwrap_or_default().to_owned();
+    assert!(side("base").contains("The first line."), "{sides}");
+    assert!(side("admin").contains("as the admin wrote it"), "{sides}");
+    assert!(side("git").contains("as the person wrote it"), "{sides}");
 
     // Resolved in Git with a commit: the person merges the branch and writes the
     // line both agree on. The server fast-forwards; the conflict is gone.
@@ -548,6 +555,8 @@ async fn the_same_line_changed_in_git_and_in_the_admin_is_a_conflict_and_nothing
     let status = session.get("/git").await.expect(200).body;
     assert_eq!(status["conflict"], json!([]), "{status}");
     assert_eq!(status["unpushed"], 0, "{status}");
+    let none = session.get("/git/conflict").await.expect(200).body;
+    assert_eq!(none, json!([]));
 
     // Again, resolved in the admin this time: Git's lines are taken, by a merge
     // commit of the person's that keeps both histories.
@@ -615,7 +624,11 @@ fn a_bad_remote_or_credential_stops_the_start_and_says_so_without_the_secret() {
             ("FOLIO_GIT_TOKEN", wrong),
         ],
     );
-    assert!(log.contains("refused the credential"), "{log}");
+    assert_eq!(
+        log.matches("refused the credential").count(),
+        1,
+        "said once, clearly: {log}"
+    );
     assert!(log.contains("FOLIO_GIT_TOKEN"), "{log}");
     assert!(!log.contains(wrong), "the token in the log: {log}");
     for (url, expected) in [

@@ -413,6 +413,7 @@ async function deployCard() {
 async function gitCard() {
   const g = await get('/git');
   if (!g.configured) return null;
+  const sides = g.conflict?.length ? await get('/git/conflict').catch(() => []) : [];
   const waiting = g.unpushed === 1 ? '1 change not yet in Git' : `${g.unpushed} changes not yet in Git`;
   return h('section', { class: 'card narrow', id: 'git' }, h('h2', {}, 'Content repository'),
     h('p', {}, `Branch ${g.branch}, at ${g.head ? g.head.slice(0, 10) : 'no commit yet'}: ${g.unpushed ? waiting : 'everything is in Git'}.`),
@@ -425,7 +426,19 @@ async function gitCard() {
           if (!confirm(`${label} for ${g.conflict.join(', ')}, and publish?`)) return;
           try { await post('/git/resolve', { keep }); toast('Resolved, published and pushed.'); settings(); } catch (e) { toast(e.message); }
         } }, label))) : null,
+    ...sides.map(conflictSides),
     g.last_error && !g.conflict?.length ? h('p', { class: 'error', role: 'alert' }, `The last push or pull failed (saves go on, and are pushed when it answers): ${g.last_error}`) : null);
+}
+
+/// A file in conflict with Git, both sides next to each other; the lines each side
+/// changed from the text they parted from are marked.
+function conflictSides(file) {
+  const before = new Set((file.base ?? '').split('\n'));
+  const side = (label, text) => h('div', { class: 'side' }, h('h4', {}, label),
+    text === null ? h('p', {}, 'Removed on this side.')
+      : h('pre', { tabindex: 0 }, text.split('\n').map((line) => (before.has(line) ? `${line}\n` : h('mark', {}, `${line}\n`)))));
+  return h('div', { class: 'conflict-file', 'data-path': file.path }, h('h3', {}, file.path),
+    h('div', { class: 'split' }, side('Changed here', file.admin), side('In Git', file.git)));
 }
 
 async function settings() {

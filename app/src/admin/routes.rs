@@ -99,6 +99,7 @@ pub(super) fn api(media_limit: usize) -> OpenApiRouter<State> {
         .routes(routes!(git::status))
         .routes(routes!(git::sync))
         .routes(routes!(git::resolve))
+        .routes(routes!(git::conflict))
         .routes(limited(routes!(git::webhook), git::WEBHOOK_LIMIT))
         .routes(limited(routes!(media::upload), media_limit))
         .routes(routes!(media::file))

@@ -11,7 +11,7 @@ mod transport;
 pub mod webhook;
 
 pub use crate::config::GitConfig;
-pub use repo::FileVersion;
+pub use repo::{FileVersion, Sides};
 pub use sync::{Git, GitStatus, Person, Pulled};
 
 /// Commits what changed in the working copy `dir` as folio's (`folio import ghost`
@@ -39,8 +39,10 @@ pub fn commit_folder(
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
+    /// libgit2's message alone: not a source too, or a chain of errors would say it
+    /// twice, the second time with libgit2's class and code.
     #[error("{}", .0.message())]
-    Git(#[from] git2::Error),
+    Git(git2::Error),
     #[error("the content folder: {0}")]
     Folder(String),
     #[error("the remote refused the push: {0}")]
@@ -49,4 +51,10 @@ pub enum GitError {
     Credential(String),
     #[error("the content store: {0}")]
     Store(#[from] crate::store::StoreError),
+}
+
+impl From<git2::Error> for GitError {
+    fn from(e: git2::Error) -> Self {
+        Self::Git(e)
+    }
 }

@@ -33,6 +33,18 @@ pub struct FileVersion {
     pub text: Option<String>,
 }
 
+/// A file in conflict with the remote, as each side has it (`None`: not there).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Sides {
+    pub path: String,
+    /// Where the two sides parted.
+    pub base: Option<String>,
+    /// Here: the admin's commits.
+    pub admin: Option<String>,
+    /// The remote's branch.
+    pub git: Option<String>,
+}
+
 /// What bringing the remote's commits in did.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Integrated {
@@ -147,6 +159,19 @@ impl Repo {
         options.download_tags(git2::AutotagOption::None);
         remote.fetch(&[refspec.as_str()], Some(&mut options), None)?;
         Ok(self.repo.refname_to_id(&self.remote_ref()).is_ok())
+    }
+
+    /// What the folder holds and no commit has (a hand edit, a write cut short)
+    /// committed as `committer`'s, then [`Repo::integrate`].
+    pub(super) fn catch_up(&self, committer: &Signature<'_>) -> Result<Integrated, GitError> {
+        if self.head().is_some() {
+            self.commit_all(
+                committer,
+                committer,
+                "folio: changes found in the content folder",
+            )?;
+        }
+        self.integrate(committer)
     }
 
     /// Brings the fetched commits into the folder: a fast-forward, or a merge commit
@@ -412,6 +437,32 @@ impl Repo {
             }
         }
         Ok(versions)
+    }
+
+    /// The three versions of `path`, a file in conflict with the remote: where the
+    /// two sides parted, here and in Git.
+    pub(super) fn sides(&self, path: &str) -> Result<Sides, GitError> {
+        let (Some(here), Ok(git)) = (self.head(), self.repo.refname_to_id(&self.remote_ref()))
+        else {
+            return Err(GitError::Folder("no conflict with the remote".into()));
+        };
+        let text = |commit: Option<Oid>| -> Result<Option<String>, GitError> {
+            let Some(commit) = commit else {
+                return Ok(None);
+            };
+            let tree = self.repo.find_commit(commit)?.tree()?;
+            let Ok(entry) = tree.get_path(Path::new(path)) else {
+                return Ok(None);
+            };
+            let blob = self.repo.find_blob(entry.id())?;
+            Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()))
+        };
+        Ok(Sides {
+            path: path.to_owned(),
+            base: text(self.repo.merge_base(here, git).ok())?,
+            admin: text(Some(here))?,
+            git: text(Some(git))?,
+        })
     }
 
     /// Commits here that the remote does not have yet.

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { launch, serve, totp, freePort } from './browser.mjs';
+import { launch, serve, totp, freePort, setupOwner, logIn, PASSWORD } from './browser.mjs';
 
 // The admin's list of screens, read from its source (a browser module: imported as one).
 const { SCREENS } = await import(`data:text/javascript,${encodeURIComponent(
@@ -21,7 +21,6 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
 const shots = path.join(repo, 'target/ui-screenshots/admin');
 const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const PASSWORD = 'a long enough password';
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 const SECRET_KEY = { FOLIO_SECRET_KEY: 'a secret key for the UI tests, long enough' };
@@ -61,32 +60,6 @@ async function startSite(options = {}) {
   let text = started.log;
   started.child.stderr.on('data', (chunk) => { text += chunk; });
   return { ...started, setupToken: started.log.match(/setup token (\S+)/)[1], log: () => text };
-}
-
-/// The admin API from here, as a first run would call it: the owner is created and
-/// enrolled; resolves to the owner's TOTP key.
-async function setupOwner(at, setupToken) {
-  const call = async (route, body) => {
-    const answer = await fetch(`${at}/admin/api${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const data = await answer.json();
-    assert.ok(answer.ok, `${route}: ${answer.status} ${JSON.stringify(data)}`);
-    return data;
-  };
-  const { challenge } = await call('/setup', { setup_token: setupToken, username: 'owner', password: PASSWORD });
-  const { secret } = await call('/session/enroll', { challenge });
-  await call('/session/enroll/confirm', { challenge, code: totp(secret) });
-  return secret;
-}
-
-/// Logs in through the screens; `step` is the TOTP time step past the last one used.
-async function logIn(page, at, username, secret, step = 1) {
-  await page.goto(`${at}/admin/`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByLabel('Code from the authenticator app').fill(totp(secret, step));
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Posts', exact: true }).waitFor();
 }
 
 /// The gap between two boxes (negative when they overlap).

@@ -62,3 +62,31 @@ export function totp(base32, offsetSteps = 0) {
   const code = (mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000;
   return String(code).padStart(6, '0');
 }
+
+export const PASSWORD = 'a long enough password';
+
+/// The admin API from here, as a first run would call it: the owner is created and
+/// enrolled; resolves to the owner's TOTP key.
+export async function setupOwner(at, setupToken) {
+  const call = async (route, body) => {
+    const answer = await fetch(`${at}/admin/api${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const data = await answer.json();
+    if (!answer.ok) throw new Error(`${route}: ${answer.status} ${JSON.stringify(data)}`);
+    return data;
+  };
+  const { challenge } = await call('/setup', { setup_token: setupToken, username: 'owner', password: PASSWORD });
+  const { secret } = await call('/session/enroll', { challenge });
+  await call('/session/enroll/confirm', { challenge, code: totp(secret) });
+  return secret;
+}
+
+/// Logs in through the screens; `step` is the TOTP time step past the last one used.
+export async function logIn(page, at, username, secret, step = 1) {
+  await page.goto(`${at}/admin/`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByLabel('Code from the authenticator app').fill(totp(secret, step));
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Posts', exact: true }).waitFor();
+}

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::admin::auth::{Caller, Need};
 use crate::admin::error::{ApiError, ApiResult};
 use crate::admin::Admin;
-use crate::git::{GitStatus, Pulled};
+use crate::git::{GitStatus, Pulled, Sides};
 
 /// The webhook's body: a forge's push event is a few kilobytes; more is not one.
 pub(in crate::admin) const WEBHOOK_LIMIT: usize = 1024 * 1024;
@@ -128,6 +128,20 @@ pub(in crate::admin) async fn sync(
             status: git.status(),
         }),
     ))
+}
+
+/// The files in conflict with the remote, each as it was where the two sides parted,
+/// here and in Git, to compare them before resolving (editors, owners).
+#[utoipa::path(get, path = "/git/conflict", tag = "site",
+    responses((status = 200, body = Vec<Sides>)))]
+pub(in crate::admin) async fn conflict(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<Sides>>> {
+    caller.require(Need::Publish)?;
+    let git = git(&admin)?;
+    let sides = git.conflict().await.map_err(ApiError::internal)?;
+    Ok(Json(sides))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 mod task;
 
-use super::repo::{FileVersion, Integrated, Repo};
+use super::repo::{FileVersion, Integrated, Repo, Sides};
 use super::transport::{self, Credential};
 use super::{GitConfig, GitError};
 use crate::site::{Publisher, Site};
@@ -186,6 +186,13 @@ impl Git {
             .await
     }
 
+    /// The files in conflict with the remote, each as both sides have it.
+    pub async fn conflict(&self) -> Result<Vec<Sides>, GitError> {
+        let files = self.status().conflict;
+        self.with_repo(move |repo| files.iter().map(|path| repo.sides(path)).collect())
+            .await
+    }
+
     /// Wakes the sync task: it pushes what waits (a commit made beside the server).
     pub fn nudge(&self) {
         self.wake.notify_one();
@@ -282,14 +289,7 @@ impl Git {
         let done = self
             .with_repo(move |repo| {
                 let committer = Signature::now(&committer.0, &committer.1)?;
-                if repo.head().is_some() {
-                    repo.commit_all(
-                        &committer,
-                        &committer,
-                        "folio: changes found in the content folder",
-                    )?;
-                }
-                repo.integrate(&committer)
+                repo.catch_up(&committer)
             })
             .await;
         drop(writer);
@@ -383,16 +383,9 @@ fn open(
 ) -> Result<(Repo, Option<String>), GitError> {
     let repo = Repo::open_or_init(dir, remote, branch)?;
     let committer = Signature::now(&config.committer_name, &config.committer_email)?;
-    if repo.head().is_some() {
-        repo.commit_all(
-            &committer,
-            &committer,
-            "folio: changes found in the content folder",
-        )?;
-    }
     let error = match repo.fetch() {
         Ok(_) => {
-            if let Integrated::Conflict(files) = repo.integrate(&committer)? {
+            if let Integrated::Conflict(files) = repo.catch_up(&committer)? {
                 tracing::warn!(files = ?files, "git: the remote changed the same lines as this folder; its commits wait");
             }
             None
