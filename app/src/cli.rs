@@ -84,6 +84,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Keys for Ghost's Admin and Content APIs (writing apps, automations, the
+    /// official SDKs): see docs/ghost-api.md.
+    Integration {
+        #[command(subcommand)]
+        command: IntegrationCommand,
+    },
     /// Ask a folio server whose content folder is a Git clone (`[git]`) to pull and
     /// publish (from CI, after a push to the content repository).
     Sync {
@@ -232,6 +238,25 @@ pub(crate) struct AdminArgs {
     /// Largest image upload, in bytes.
     #[arg(long, env = "FOLIO_MEDIA_MAX_BYTES", default_value_t = 20 * 1024 * 1024)]
     pub media_max_bytes: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum IntegrationCommand {
+    /// Make an integration: prints its Admin API key (`id:secret`) and Content API
+    /// key, shown this once.
+    Add {
+        name: String,
+        /// The account it acts for (never beyond its role) [default: the first owner].
+        #[arg(long)]
+        user: Option<String>,
+        /// Print the keys as JSON (`admin_key`, `content_key`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the keys (never their secrets).
+    List,
+    /// Revoke a key by its id.
+    Revoke { id: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -61,6 +61,12 @@ pub(super) enum Auth {
         name: String,
         scopes: Vec<String>,
     },
+    /// A Ghost Admin API key (an integration's, or a staff access token): acts as
+    /// its account for content, as a session of that role would, and for nothing
+    /// else (no tokens, accounts, settings or file pushes).
+    GhostKey {
+        name: String,
+    },
 }
 
 /// An authenticated caller.
@@ -129,6 +135,13 @@ impl Caller {
                 Need::Publish | Need::Tokens | Need::Sync => role != Role::Author,
                 Need::Owner | Need::PushContent => role == Role::Owner,
             },
+            Auth::GhostKey { .. } => match need {
+                Need::ReadContent | Need::WriteContent => true,
+                Need::Publish => role != Role::Author,
+                Need::Sync | Need::Owner | Need::PushContent | Need::Tokens | Need::Account => {
+                    false
+                }
+            },
             Auth::Token { scopes, .. } => {
                 let has = |scope: &str| scopes.iter().any(|s| s == scope);
                 // A token acts for its creator, never beyond what the creator may do.
@@ -152,6 +165,11 @@ impl Caller {
                 "this token's scopes do not allow {}",
                 describe(need)
             )),
+            Auth::GhostKey { .. } => ApiError::forbidden(format!(
+                "an Admin API key of the {} role does not allow {}",
+                role.as_str(),
+                describe(need)
+            )),
             Auth::Session { .. } => ApiError::forbidden(format!(
                 "the {} role does not allow {}",
                 role.as_str(),
@@ -165,6 +183,7 @@ impl Caller {
         match &self.auth {
             Auth::Session { .. } => self.account.username.clone(),
             Auth::Token { name, .. } => format!("{} (token {name})", self.account.username),
+            Auth::GhostKey { name } => format!("{} (Ghost key {name})", self.account.username),
         }
     }
 
@@ -173,6 +192,7 @@ impl Caller {
         match &self.auth {
             Auth::Session { .. } => format!("admin:{}", self.account.username),
             Auth::Token { name, .. } => format!("token:{name}"),
+            Auth::GhostKey { name } => format!("ghost:{name}"),
         }
     }
 }

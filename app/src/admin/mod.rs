@@ -12,6 +12,7 @@ mod client;
 mod content;
 pub mod crypto;
 mod error;
+pub mod ghost;
 mod limit;
 mod people;
 mod profile_fields;

@@ -3,6 +3,7 @@
 
 mod backup;
 mod import;
+mod integration;
 mod publish;
 mod push;
 mod serve;
@@ -42,6 +43,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                 Command::Export { dir } => import::export(&site, dir).await,
                 Command::Backup(args) => backup::backup(&site, args).await,
                 Command::User { command } => user::run(&site.store, command).await,
+                Command::Integration { command } => {
+                    integration::run(&site.store, &paths, command).await
+                }
                 Command::Restore { .. } | Command::Healthcheck { .. } | Command::Sync { .. } => {
                     Ok(())
                 }

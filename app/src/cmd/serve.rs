@@ -119,6 +119,6 @@ async fn admin(
 
 /// `FOLIO_SECRET_KEY`, or the contents of the file `FOLIO_SECRET_KEY_FILE` names (a
 /// mounted Kubernetes Secret, which keeps the key out of the environment).
-fn secret_key() -> Result<Option<String>> {
+pub(super) fn secret_key() -> Result<Option<String>> {
     Ok(folio::config::secret("FOLIO_SECRET_KEY")?)
 }

@@ -127,7 +127,8 @@ pub fn admin_app(state: AppState, admin: Arc<Admin>) -> Router {
 
 fn admin_routes(admin: Arc<Admin>) -> Router<AppState> {
     Router::new()
-        .nest("/admin/api", crate::admin::router(admin))
+        .nest("/admin/api", crate::admin::router(admin.clone()))
+        .nest("/ghost/api", crate::admin::ghost::router(admin))
         .route(
             "/admin",
             get(|| async { axum::response::Redirect::permanent("/admin/") }),
@@ -153,7 +154,8 @@ async fn origins(admin_host: Option<String>, request: Request, next: middleware:
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(str::to_ascii_lowercase);
-    let for_admin = path == "/admin" || path.starts_with("/admin/");
+    // Ghost's Admin API is the admin's too (`admin::ghost`).
+    let for_admin = path == "/admin" || path.starts_with("/admin/") || path.starts_with("/ghost/");
     let on_admin_host = host.as_deref() == Some(admin_host.as_str());
     if for_admin != on_admin_host {
         return axum::http::StatusCode::NOT_FOUND.into_response();

@@ -218,3 +218,59 @@ fn push_filter(
         }
     }
 }
+
+/// A tag or an author of a post, as APIs that name them by id show them.
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct Credit {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+}
+
+/// What a post's document does not hold: its tags and authors with their ids, and
+/// when it was made and last changed.
+#[derive(Debug, Clone, Default)]
+pub struct PostRecord {
+    pub created_at: String,
+    pub modified_at: String,
+    pub tags: Vec<Credit>,
+    pub authors: Vec<Credit>,
+}
+
+impl Store {
+    pub async fn post_record(&self, id: i64) -> Result<PostRecord> {
+        let (created_at, modified_at): (String, String) =
+            sqlx::query_as("SELECT created_at, modified_at FROM posts WHERE id = ?")
+                .bind(id)
+                .fetch_one(self.pool())
+                .await?;
+        let tags = sqlx::query_as(
+            "SELECT t.id, t.name, t.slug FROM post_tags pt JOIN tags t ON t.id = pt.tag_id \
+             WHERE pt.post_id = ? ORDER BY pt.sort_order",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        let authors = sqlx::query_as(
+            "SELECT u.id, u.name, u.slug FROM post_authors pa JOIN users u ON u.id = pa.user_id \
+             WHERE pa.post_id = ? ORDER BY pa.sort_order",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(PostRecord {
+            created_at,
+            modified_at,
+            tags,
+            authors,
+        })
+    }
+
+    /// The post whose feed id (the Ghost id an import kept) is `feed_id`.
+    pub async fn post_by_feed_id(&self, feed_id: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM posts WHERE feed_id = ?")
+            .bind(feed_id)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+}

@@ -9,6 +9,7 @@ pub mod backup;
 mod bodies;
 pub mod digest;
 mod doc;
+pub mod ghost_keys;
 pub mod invites;
 pub mod listing;
 pub mod pending;

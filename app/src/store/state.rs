@@ -39,11 +39,12 @@ impl Store {
     }
 
     /// Whether anything is sealed or hashed with the server's secret key: enrolled TOTP
-    /// secrets, API tokens, or the key's check value (see `admin::crypto`).
+    /// secrets, API tokens, Ghost API keys, or the key's check value (see `admin::crypto`).
     pub async fn holds_secrets(&self) -> Result<bool> {
         Ok(sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM accounts WHERE totp_secret IS NOT NULL) \
                  OR EXISTS (SELECT 1 FROM api_tokens) \
+                 OR EXISTS (SELECT 1 FROM ghost_keys) \
                  OR EXISTS (SELECT 1 FROM build_state WHERE key = 'secret_key_check')",
         )
         .fetch_one(self.pool())

@@ -88,6 +88,13 @@ pub(in crate::admin) async fn me(
                 scopes: scopes.clone(),
             });
         }
+        Auth::GhostKey { name } => {
+            me.auth = "ghost_key";
+            me.token = Some(TokenInUse {
+                name: name.clone(),
+                scopes: Vec::new(),
+            });
+        }
     }
     Ok(Json(me))
 }

@@ -1,0 +1,60 @@
+//! Ghost's Admin API, for the clients that speak it: writing apps (Ulysses, iA
+//! Writer, Obsidian's plugins), automations (n8n, Zapier) and scripts on Ghost's
+//! official SDKs. Under `/ghost/api/admin/` and the legacy `/ghost/api/{v2,v3,v4,
+//! canary}/admin/`, on the admin's origin only; authenticated by Ghost's Admin API
+//! keys (`jwt`), answered in Ghost's shapes and errors, and every write goes through
+//! the admin's own handlers. See `docs/ghost-api.md`.
+
+mod caller;
+mod error;
+pub(super) mod jwt;
+pub mod keys;
+mod posts;
+mod site;
+
+use std::sync::Arc;
+
+use axum::http::{HeaderName, HeaderValue};
+use axum::routing::get;
+use axum::Router;
+
+use super::Admin;
+
+/// The versions of Ghost's API whose paths old clients (n8n) still call.
+const LEGACY: [&str; 4] = ["v2", "v3", "v4", "canary"];
+
+/// What `GET site/` says folio is: Zapier refuses a Ghost below 2.19.
+pub(super) const GHOST_VERSION: &str = "6.0";
+
+/// The API's routes, to be nested under `/ghost/api`.
+pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> {
+    let api = |audience: &str| {
+        Router::new()
+            .route("/site/", get(site::site))
+            .route("/posts/", get(posts::browse_posts))
+            .route("/posts/{id}/", get(posts::read_post))
+            .route("/posts/slug/{slug}/", get(posts::read_post_by_slug))
+            .route("/pages/", get(posts::browse_pages))
+            .route("/pages/{id}/", get(posts::read_page))
+            .route("/pages/slug/{slug}/", get(posts::read_page_by_slug))
+            .fallback(|| async { error::GhostError::not_found("Resource not found") })
+            .layer(axum::Extension(caller::Audience(audience.to_owned())))
+    };
+    let mut router = Router::new().nest("/admin", api("/admin/"));
+    for version in LEGACY {
+        let deprecation =
+            HeaderValue::from_str(&format!("version=\"{version}\"")).expect("a header value");
+        router = router.nest(
+            &format!("/{version}/admin"),
+            api(&format!("/{version}/admin/")).layer(
+                tower_http::set_header::SetResponseHeaderLayer::overriding(
+                    HeaderName::from_static("deprecation"),
+                    deprecation,
+                ),
+            ),
+        );
+    }
+    router
+        .layer(axum::middleware::from_fn(super::security_headers))
+        .with_state(admin)
+}

@@ -1,0 +1,289 @@
+//! Posts and pages in Ghost's shape: browse (`limit`, `page`, `filter` by status and
+//! tag, `meta.pagination`) and read, by id or slug. Ids are Ghost's 24-hex ObjectIDs:
+//! a post imported from Ghost keeps its own (its feed id), any other is its folio id
+//! in hex. What a caller may read is what the admin lets them (an author: their own).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::caller::GhostCaller;
+use super::error::{GhostError, GhostResult};
+use crate::admin::auth::Need;
+use crate::admin::content::post_rules::own_profile;
+use crate::admin::content::posts::read_post as readable;
+use crate::admin::Admin;
+use crate::store::listing::{Credit, PostFilter, Sort};
+use crate::store::{Kind, StoredPost};
+
+/// The most a page may hold, as in Ghost.
+const MAX_LIMIT: i64 = 100;
+
+#[derive(Deserialize, Default)]
+pub(super) struct Browse {
+    limit: Option<String>,
+    page: Option<i64>,
+    filter: Option<String>,
+    order: Option<String>,
+    /// Ghost's `include`, `fields` and `formats`: tags and authors are always
+    /// included; `fields` and `formats` are read (below) or ignored.
+    #[serde(default, rename = "include")]
+    _include: Option<String>,
+    #[serde(default, rename = "fields")]
+    _fields: Option<String>,
+    #[serde(default, rename = "formats")]
+    _formats: Option<String>,
+}
+
+/// A 24-hex Ghost id for folio's id `id`.
+pub(super) fn ghost_id(id: i64) -> String {
+    format!("{id:024x}")
+}
+
+/// The post of a Ghost id: one an import kept, else folio's id in hex.
+async fn post_id(admin: &Admin, id: &str) -> GhostResult<i64> {
+    if let Some(found) = admin.site.store.post_by_feed_id(id).await? {
+        return Ok(found);
+    }
+    let not_found = || GhostError::not_found("Post not found.");
+    if id.len() != 24 {
+        return Err(not_found());
+    }
+    i64::from_str_radix(id, 16).map_err(|_| not_found())
+}
+
+fn credit(c: &Credit, base: &str, kind: &str) -> Value {
+    json!({ "id": ghost_id(c.id), "name": c.name, "slug": c.slug,
+            "url": format!("{base}/{kind}/{}/", c.slug) })
+}
+
+/// `post` as Ghost's API shows it.
+async fn shape(admin: &Admin, post: &StoredPost) -> GhostResult<Value> {
+    let record = admin.site.store.post_record(post.id).await?;
+    let base = admin
+        .site
+        .current_config()
+        .base_url
+        .trim_end_matches('/')
+        .to_owned();
+    let doc = &post.doc;
+    let mut html = crate::render::markdown::to_html(&doc.markdown);
+    if post.sanitized {
+        html = crate::render::sanitize::clean(&html);
+    }
+    let tags: Vec<Value> = record
+        .tags
+        .iter()
+        .map(|t| credit(t, &base, "tag"))
+        .collect();
+    let authors: Vec<Value> = (record.authors.iter())
+        .map(|a| credit(a, &base, "author"))
+        .collect();
+    let id = doc
+        .feed_id
+        .clone()
+        .filter(|f| f.len() == 24)
+        .unwrap_or_else(|| ghost_id(post.id));
+    let status = if post.archived {
+        "draft"
+    } else {
+        doc.status.as_str()
+    };
+    Ok(json!({
+        "id": id,
+        "uuid": format!("{:08x}-0000-4000-8000-{:012x}", post.id, post.id),
+        "title": doc.title,
+        "slug": doc.slug,
+        "html": html,
+        "comment_id": id,
+        "feature_image": doc.featured_image,
+        "feature_image_alt": doc.featured_image_alt,
+        "feature_image_caption": doc.featured_image_caption,
+        "featured": doc.featured,
+        "status": status,
+        "visibility": "public",
+        "created_at": record.created_at,
+        "updated_at": record.modified_at,
+        "published_at": doc.published_at,
+        "custom_excerpt": doc.excerpt,
+        "excerpt": doc.excerpt,
+        "codeinjection_head": doc.codeinjection_head,
+        "codeinjection_foot": doc.codeinjection_foot,
+        "canonical_url": doc.canonical_url,
+        "meta_title": doc.meta_title,
+        "meta_description": doc.meta_description,
+        "og_image": doc.og_image,
+        "og_title": doc.og_title,
+        "og_description": doc.og_description,
+        "twitter_image": doc.twitter_image,
+        "twitter_title": doc.twitter_title,
+        "twitter_description": doc.twitter_description,
+        "tags": tags,
+        "authors": authors,
+        "primary_tag": tags.first(),
+        "primary_author": authors.first(),
+        "url": format!("{base}/{}/", doc.slug),
+    }))
+}
+
+/// The filters of Ghost's NQL this answers: `status:X` and `tag:slug`, joined by `+`.
+fn parse_filter(filter: &str, into: &mut PostFilter) -> GhostResult<()> {
+    for part in filter.split('+').map(str::trim).filter(|p| !p.is_empty()) {
+        let (field, value) = part
+            .split_once(':')
+            .ok_or_else(|| invalid(format!("filter: cannot read {part:?}")))?;
+        let value = value.trim_matches(|c| c == '\'' || c == '"').to_owned();
+        match field {
+            "status" => into.status = Some(value),
+            "tag" | "tags.slug" => into.tag = Some(value),
+            _ => return Err(invalid(format!("filter: {field} is not supported yet"))),
+        }
+    }
+    Ok(())
+}
+
+fn invalid(message: String) -> GhostError {
+    GhostError(crate::admin::error::ApiError::bad_request(message))
+}
+
+async fn browse(
+    admin: &Admin,
+    caller: &GhostCaller,
+    kind: Kind,
+    query: Browse,
+) -> GhostResult<Value> {
+    caller.0.require(Need::ReadContent)?;
+    let limit = match query.limit.as_deref() {
+        None => 15,
+        Some("all") => MAX_LIMIT,
+        Some(n) => n
+            .parse::<i64>()
+            .map_err(|_| invalid("limit: a number or all".into()))?,
+    }
+    .clamp(1, MAX_LIMIT);
+    let page = query.page.unwrap_or(1).max(1);
+    let mut filter = PostFilter {
+        kind: Some(kind.as_str().to_owned()),
+        author_id: own_profile(&caller.0),
+        sort: match query.order.as_deref() {
+            Some(o) if o.contains("asc") => Sort::Oldest,
+            Some(o) if o.starts_with("updated_at") => Sort::Updated,
+            _ => Sort::Newest,
+        },
+        limit,
+        offset: (page - 1) * limit,
+        ..PostFilter::default()
+    };
+    if let Some(nql) = &query.filter {
+        parse_filter(nql, &mut filter)?;
+    }
+    let (total, items) = admin.site.store.list_posts(&filter).await?;
+    let mut shaped = Vec::with_capacity(items.len());
+    for item in items {
+        let (_, post) = readable(admin, &caller.0, item.id).await?;
+        shaped.push(shape(admin, &post).await?);
+    }
+    let pages = (total + limit - 1) / limit;
+    Ok(json!({
+        kind.plural(): shaped,
+        "meta": { "pagination": {
+            "page": page, "limit": limit, "pages": pages, "total": total,
+            "next": (page < pages).then_some(page + 1),
+            "prev": (page > 1).then_some(page - 1),
+        }}
+    }))
+}
+
+async fn read(admin: &Admin, caller: &GhostCaller, kind: Kind, id: i64) -> GhostResult<Value> {
+    caller.0.require(Need::ReadContent)?;
+    let (_, post) = readable(admin, &caller.0, id)
+        .await
+        .map_err(|_| GhostError::not_found(kind.not_found()))?;
+    if post.doc.kind != kind {
+        return Err(GhostError::not_found(kind.not_found()));
+    }
+    Ok(json!({ kind.plural(): [shape(admin, &post).await?] }))
+}
+
+async fn by_slug(admin: &Admin, slug: &str, kind: Kind) -> GhostResult<i64> {
+    let mut conn = admin.site.store.read().await?;
+    crate::store::posts::id_by_slug(&mut conn, slug)
+        .await?
+        .ok_or_else(|| GhostError::not_found(kind.not_found()))
+}
+
+pub(super) async fn browse_posts(
+    State(admin): State<Arc<Admin>>,
+    caller: GhostCaller,
+    Query(query): Query<Browse>,
+) -> GhostResult<Json<Value>> {
+    Ok(Json(browse(&admin, &caller, Kind::Post, query).await?))
+}
+
+pub(super) async fn browse_pages(
+    State(admin): State<Arc<Admin>>,
+    caller: GhostCaller,
+    Query(query): Query<Browse>,
+) -> GhostResult<Json<Value>> {
+    Ok(Json(browse(&admin, &caller, Kind::Page, query).await?))
+}
+
+pub(super) async fn read_post(
+    State(admin): State<Arc<Admin>>,
+    caller: GhostCaller,
+    Path(id): Path<String>,
+) -> GhostResult<Json<Value>> {
+    let id = post_id(&admin, &id).await?;
+    Ok(Json(read(&admin, &caller, Kind::Post, id).await?))
+}
+
+pub(super) async fn read_page(
+    State(admin): State<Arc<Admin>>,
+    caller: GhostCaller,
+    Path(id): Path<String>,
+) -> GhostResult<Json<Value>> {
+    let id = post_id(&admin, &id).await?;
+    Ok(Json(read(&admin, &caller, Kind::Page, id).await?))
+}
+
+pub(super) async fn read_post_by_slug(
+    State(admin): State<Arc<Admin>>,
+    caller: GhostCaller,
+    Path(slug): Path<String>,
+) -> GhostResult<Json<Value>> {
+    let id = by_slug(&admin, &slug, Kind::Post).await?;
+    Ok(Json(read(&admin, &caller, Kind::Post, id).await?))
+}
+
+pub(super) async fn read_page_by_slug(
+    State(admin): State<Arc<Admin>>,
+    caller: GhostCaller,
+    Path(slug): Path<String>,
+) -> GhostResult<Json<Value>> {
+    let id = by_slug(&admin, &slug, Kind::Page).await?;
+    Ok(Json(read(&admin, &caller, Kind::Page, id).await?))
+}
+
+/// What Ghost calls a kind of post.
+trait GhostName {
+    fn plural(self) -> &'static str;
+    fn not_found(self) -> &'static str;
+}
+
+impl GhostName for Kind {
+    fn plural(self) -> &'static str {
+        match self {
+            Kind::Post => "posts",
+            Kind::Page => "pages",
+        }
+    }
+    fn not_found(self) -> &'static str {
+        match self {
+            Kind::Post => "Post not found.",
+            Kind::Page => "Page not found.",
+        }
+    }
+}

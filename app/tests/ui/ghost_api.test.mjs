@@ -1,0 +1,103 @@
+// Ghost's own clients against folio's Ghost API: the official `@tryghost/admin-api`
+// SDK from npm, unchanged, against the real `folio serve` on loopback, with a key
+// made by `folio integration add`. Only the URL and the key are folio's.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import GhostAdminAPI from '@tryghost/admin-api';
+import { serve, setupOwner } from './browser.mjs';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
+const ENV = { FOLIO_SECRET_KEY: 'a secret key for the Ghost API tests, long enough' };
+
+let server;
+let siteDir;
+let key;
+
+/// `folio ARGS` in the site's folder, as a script or CI would run it.
+function folio(...args) {
+  return execFileSync(binary, args, { cwd: siteDir, env: { ...process.env, ...ENV }, encoding: 'utf8' });
+}
+
+function admin(version = 'v6.0', adminKey = key.admin_key) {
+  return new GhostAdminAPI({ url: server.base, key: adminKey, version });
+}
+
+before(async () => {
+  siteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-ghost-api-'));
+  fs.cpSync(path.join(repo, 'content'), path.join(siteDir, 'content'), { recursive: true });
+  server = await serve(binary, siteDir, { ready: (text) => /setup token \S+/.test(text), env: ENV });
+  await setupOwner(server.base, server.log.match(/setup token (\S+)/)[1]);
+  key = JSON.parse(folio('integration', 'add', 'Zapier', '--json'));
+});
+
+after(() => server?.child.kill('SIGTERM'));
+
+test('the keys are Ghost-shaped and listed without their secret', () => {
+  assert.match(key.admin_key, /^[0-9a-f]{24}:[0-9a-f]{64}$/);
+  assert.match(key.content_key, /^[0-9a-f]{26}$/);
+  const listed = folio('integration', 'list');
+  assert.match(listed, new RegExp(`${key.id}\tintegration\tZapier`));
+  assert.ok(!listed.includes(key.admin_key.split(':')[1]), 'no secret in the list');
+});
+
+test('site: what Zapier checks before it connects', async () => {
+  const site = await admin().site.read();
+  assert.equal(site.title, 'My folio');
+  const [major, minor] = site.version.split('.').map(Number);
+  assert.ok(major > 2 || (major === 2 && minor >= 19), site.version);
+});
+
+test('posts and pages: browse with a filter and pagination, read by id and by slug', async () => {
+  const api = admin();
+  const page1 = await api.posts.browse({ limit: 2, filter: 'status:published', include: 'tags,authors' });
+  assert.equal(page1.length, 2);
+  assert.equal(page1.meta.pagination.limit, 2);
+  assert.ok(page1.meta.pagination.total > 2, JSON.stringify(page1.meta));
+  assert.equal(page1.meta.pagination.next, 2);
+  for (const post of page1) {
+    assert.match(post.id, /^[0-9a-f]{24}$/);
+    assert.equal(post.status, 'published');
+    assert.ok(Array.isArray(post.tags) && Array.isArray(post.authors));
+    assert.ok(post.html.length > 0);
+    assert.ok(!Number.isNaN(Date.parse(post.updated_at)), post.updated_at);
+  }
+  const page2 = await api.posts.browse({ limit: 2, page: 2, filter: 'status:published' });
+  assert.notEqual(page2[0].id, page1[0].id);
+  const one = await api.posts.read({ id: page1[0].id });
+  assert.equal(one.title, page1[0].title);
+  const bySlug = await api.posts.read({ slug: page1[0].slug });
+  assert.equal(bySlug.id, page1[0].id);
+  const pages = await api.pages.browse();
+  assert.ok(pages.some((p) => p.slug === 'about'), pages.map((p) => p.slug).join());
+  await assert.rejects(api.posts.read({ id: 'ffffffffffffffffffffffff' }), { name: 'NotFoundError' });
+  await assert.rejects(api.posts.read({ slug: 'about' }), { name: 'NotFoundError' }, 'a page is no post');
+});
+
+test('the legacy paths n8n calls answer too, marked deprecated', async () => {
+  const posts = await admin('v2').posts.browse({ limit: 1 });
+  assert.equal(posts.length, 1);
+  const answer = await fetch(`${server.base}/ghost/api/v2/admin/site/`);
+  assert.equal(answer.status, 200);
+  assert.equal(answer.headers.get('deprecation'), 'version="v2"');
+});
+
+test('a wrong, forged or revoked key is refused as Ghost refuses it', async () => {
+  const [id] = key.admin_key.split(':');
+  const forged = `${id}:${'0'.repeat(64)}`;
+  await assert.rejects(admin('v6.0', forged).posts.browse(), { name: 'UnauthorizedError' });
+  await assert.rejects(admin('v6.0', `${'a'.repeat(24)}:${'0'.repeat(64)}`).posts.browse(), { name: 'UnauthorizedError', message: 'Unknown Admin API Key' });
+  const noAuth = await fetch(`${server.base}/ghost/api/admin/posts/`);
+  assert.equal(noAuth.status, 401);
+  assert.equal((await noAuth.json()).errors[0].type, 'UnauthorizedError');
+  const other = JSON.parse(folio('integration', 'add', 'Revoked soon', '--json'));
+  assert.equal((await admin('v6.0', other.admin_key).posts.browse({ limit: 1 })).length, 1);
+  folio('integration', 'revoke', other.id);
+  await assert.rejects(admin('v6.0', other.admin_key).posts.browse(), { name: 'UnauthorizedError' });
+});
