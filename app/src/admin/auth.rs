@@ -52,6 +52,7 @@ impl FromRequestParts<Arc<Admin>> for Client {
     }
 }
 
+#[derive(Clone)]
 pub(super) enum Auth {
     /// `hash` is the stored hash of the session id.
     Session {
@@ -70,6 +71,7 @@ pub(super) enum Auth {
 }
 
 /// An authenticated caller.
+#[derive(Clone)]
 pub(super) struct Caller {
     pub account: Account,
     pub auth: Auth,

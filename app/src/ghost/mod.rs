@@ -28,6 +28,12 @@ use crate::disk::batch::Batch;
 use crate::store::users::{self, Author};
 use crate::store::{Store, StoreError};
 pub use documents::PREVIEW_TAG;
+
+/// Ghost's HTML as Markdown, as the import converts a post (cards Markdown cannot
+/// express stay HTML blocks): for clients that send HTML to the Ghost API.
+pub fn html_to_markdown(html: &str) -> String {
+    html::convert(html).markdown
+}
 use export::Export;
 
 /// Exports larger than this are refused unless asked for: an import holds about 2.6

@@ -231,6 +231,8 @@ pub struct Credit {
 /// when it was made and last changed.
 #[derive(Debug, Clone, Default)]
 pub struct PostRecord {
+    /// The revision an update names.
+    pub revision: i64,
     pub created_at: String,
     pub modified_at: String,
     pub tags: Vec<Credit>,
@@ -239,8 +241,8 @@ pub struct PostRecord {
 
 impl Store {
     pub async fn post_record(&self, id: i64) -> Result<PostRecord> {
-        let (created_at, modified_at): (String, String) =
-            sqlx::query_as("SELECT created_at, modified_at FROM posts WHERE id = ?")
+        let (revision, created_at, modified_at): (i64, String, String) =
+            sqlx::query_as("SELECT revision, created_at, modified_at FROM posts WHERE id = ?")
                 .bind(id)
                 .fetch_one(self.pool())
                 .await?;
@@ -259,6 +261,7 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         Ok(PostRecord {
+            revision,
             created_at,
             modified_at,
             tags,

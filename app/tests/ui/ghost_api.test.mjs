@@ -101,3 +101,38 @@ test('a wrong, forged or revoked key is refused as Ghost refuses it', async () =
   folio('integration', 'revoke', other.id);
   await assert.rejects(admin('v6.0', other.admin_key).posts.browse(), { name: 'UnauthorizedError' });
 });
+
+test('add from HTML, edit with updated_at (a stale one is an UpdateCollisionError), delete: each a file in content/', async () => {
+  const api = admin();
+  const added = await api.posts.add(
+    { title: 'From a writing app', html: '<h2>Hello</h2><p>Written <strong>elsewhere</strong>.</p>', tags: [{ name: 'Apps' }] },
+    { source: 'html' },
+  );
+  assert.match(added.id, /^[0-9a-f]{24}$/);
+  assert.equal(added.status, 'draft');
+  assert.match(added.html, /<h2[^>]*>Hello\b/);
+  assert.match(added.html, /<strong>elsewhere<\/strong>/);
+  assert.deepEqual(added.tags.map((t) => t.name), ['Apps']);
+  const file = path.join(siteDir, 'content/posts/from-a-writing-app.md');
+  assert.match(fs.readFileSync(file, 'utf8'), /## Hello\n\nWritten \*\*elsewhere\*\*\./);
+
+  // A read-modify-write round trip: what a GET returned goes back as it is.
+  const read = await api.posts.read({ id: added.id });
+  const edited = await api.posts.edit({ ...read, title: 'Renamed in the app', tags: ['Apps', 'Ghost'] });
+  assert.equal(edited.title, 'Renamed in the app');
+  assert.deepEqual(edited.tags.map((t) => t.name), ['Apps', 'Ghost']);
+  assert.match(fs.readFileSync(file, 'utf8'), /title: Renamed in the app/);
+  await assert.rejects(
+    api.posts.edit({ id: added.id, updated_at: '2020-01-01T00:00:00.000Z', title: 'Stale' }),
+    { name: 'UpdateCollisionError' },
+  );
+  assert.equal((await api.posts.read({ id: added.id })).title, 'Renamed in the app', 'nothing overwritten');
+
+  // Published through the API (an integration acts for the owner, who may).
+  const live = await api.posts.edit({ id: added.id, updated_at: edited.updated_at, status: 'published' });
+  assert.equal(live.status, 'published');
+  assert.ok(live.published_at, 'dated when published');
+
+  await api.posts.delete({ id: added.id });
+  await assert.rejects(api.posts.read({ id: added.id }), { name: 'NotFoundError' });
+});

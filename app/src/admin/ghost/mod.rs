@@ -11,6 +11,7 @@ pub(super) mod jwt;
 pub mod keys;
 mod posts;
 mod site;
+mod writes;
 
 use std::sync::Arc;
 
@@ -31,11 +32,21 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
     let api = |audience: &str| {
         Router::new()
             .route("/site/", get(site::site))
-            .route("/posts/", get(posts::browse_posts))
-            .route("/posts/{id}/", get(posts::read_post))
+            .route("/posts/", get(posts::browse_posts).post(writes::add_post))
+            .route(
+                "/posts/{id}/",
+                get(posts::read_post)
+                    .put(writes::edit_post)
+                    .delete(writes::delete_post),
+            )
             .route("/posts/slug/{slug}/", get(posts::read_post_by_slug))
-            .route("/pages/", get(posts::browse_pages))
-            .route("/pages/{id}/", get(posts::read_page))
+            .route("/pages/", get(posts::browse_pages).post(writes::add_page))
+            .route(
+                "/pages/{id}/",
+                get(posts::read_page)
+                    .put(writes::edit_page)
+                    .delete(writes::delete_page),
+            )
             .route("/pages/slug/{slug}/", get(posts::read_page_by_slug))
             .fallback(|| async { error::GhostError::not_found("Resource not found") })
             .layer(axum::Extension(caller::Audience(audience.to_owned())))

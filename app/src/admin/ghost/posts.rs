@@ -44,7 +44,7 @@ pub(super) fn ghost_id(id: i64) -> String {
 }
 
 /// The post of a Ghost id: one an import kept, else folio's id in hex.
-async fn post_id(admin: &Admin, id: &str) -> GhostResult<i64> {
+pub(super) async fn post_id(admin: &Admin, id: &str) -> GhostResult<i64> {
     if let Some(found) = admin.site.store.post_by_feed_id(id).await? {
         return Ok(found);
     }
@@ -197,12 +197,18 @@ async fn browse(
     }))
 }
 
-async fn read(admin: &Admin, caller: &GhostCaller, kind: Kind, id: i64) -> GhostResult<Value> {
+pub(super) async fn read_shaped(
+    admin: &Admin,
+    caller: &GhostCaller,
+    kind: Kind,
+    id: i64,
+) -> GhostResult<Value> {
     caller.0.require(Need::ReadContent)?;
     let (_, post) = readable(admin, &caller.0, id)
         .await
         .map_err(|_| GhostError::not_found(kind.not_found()))?;
-    if post.doc.kind != kind {
+    // In the trash is deleted, for Ghost's clients.
+    if post.doc.kind != kind || post.archived {
         return Err(GhostError::not_found(kind.not_found()));
     }
     Ok(json!({ kind.plural(): [shape(admin, &post).await?] }))
@@ -237,7 +243,7 @@ pub(super) async fn read_post(
     Path(id): Path<String>,
 ) -> GhostResult<Json<Value>> {
     let id = post_id(&admin, &id).await?;
-    Ok(Json(read(&admin, &caller, Kind::Post, id).await?))
+    Ok(Json(read_shaped(&admin, &caller, Kind::Post, id).await?))
 }
 
 pub(super) async fn read_page(
@@ -246,7 +252,7 @@ pub(super) async fn read_page(
     Path(id): Path<String>,
 ) -> GhostResult<Json<Value>> {
     let id = post_id(&admin, &id).await?;
-    Ok(Json(read(&admin, &caller, Kind::Page, id).await?))
+    Ok(Json(read_shaped(&admin, &caller, Kind::Page, id).await?))
 }
 
 pub(super) async fn read_post_by_slug(
@@ -255,7 +261,7 @@ pub(super) async fn read_post_by_slug(
     Path(slug): Path<String>,
 ) -> GhostResult<Json<Value>> {
     let id = by_slug(&admin, &slug, Kind::Post).await?;
-    Ok(Json(read(&admin, &caller, Kind::Post, id).await?))
+    Ok(Json(read_shaped(&admin, &caller, Kind::Post, id).await?))
 }
 
 pub(super) async fn read_page_by_slug(
@@ -264,11 +270,11 @@ pub(super) async fn read_page_by_slug(
     Path(slug): Path<String>,
 ) -> GhostResult<Json<Value>> {
     let id = by_slug(&admin, &slug, Kind::Page).await?;
-    Ok(Json(read(&admin, &caller, Kind::Page, id).await?))
+    Ok(Json(read_shaped(&admin, &caller, Kind::Page, id).await?))
 }
 
 /// What Ghost calls a kind of post.
-trait GhostName {
+pub(super) trait GhostName {
     fn plural(self) -> &'static str;
     fn not_found(self) -> &'static str;
 }
