@@ -178,12 +178,14 @@ impl Admin {
         };
         // Sign-ins, accounts, tokens and unpublished changes write no file: no scan
         // of the folder on their requests.
-        const NO_FILES: [&str; 9] = [
+        const NO_FILES: [&str; 11] = [
             "login",
             "logout",
             "2fa.",
             "password.",
             "token.",
+            "integration.",
+            "staff_token.",
             "invite.",
             "setup",
             "git.",

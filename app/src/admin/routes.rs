@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use super::api_doc::{self, ApiDoc};
 use super::content::{files, media, posts, revisions, tags};
 use super::people::{authors, invites, users};
-use super::sign_in::{account, session, setup, tokens};
+use super::sign_in::{account, ghost_keys, session, setup, tokens};
 use super::sitewide::{audit, git, publish, settings};
 use super::{error, security_headers, Admin};
 
@@ -105,6 +105,9 @@ pub(super) fn api(media_limit: usize) -> OpenApiRouter<State> {
         .routes(routes!(media::file))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
+        .routes(routes!(ghost_keys::list, ghost_keys::create))
+        .routes(routes!(ghost_keys::revoke))
+        .routes(routes!(ghost_keys::staff_token))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::update, users::delete))
         .routes(routes!(users::reset_totp))

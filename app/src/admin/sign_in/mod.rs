@@ -3,6 +3,7 @@
 
 pub(super) mod account;
 pub(super) mod challenge;
+pub(super) mod ghost_keys;
 pub mod password;
 pub(super) mod second_factor;
 pub(super) mod session;
