@@ -133,6 +133,21 @@ impl Store {
         .await?)
     }
 
+    /// [`Store::tag_counts`] of what is on the site: published posts and pages only,
+    /// so no tag of a draft alone is shown to the public.
+    pub async fn public_tag_counts(&self) -> Result<Vec<TagCount>> {
+        Ok(sqlx::query_as(
+            "SELECT t.id, t.slug, t.name, t.description, t.internal, \
+             (SELECT count(*) FROM post_tags pt JOIN posts p ON p.id = pt.post_id \
+              WHERE pt.tag_id = t.id AND p.deleted_at IS NULL AND (p.status = 'published' \
+                OR (p.status = 'scheduled' AND p.published_at <= ?))) AS posts \
+             FROM tags t ORDER BY t.slug",
+        )
+        .bind(super::timestamp(self.now()))
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     /// Whether the post `post_id` is credited to the author profile `user_id`.
     pub async fn credits(&self, post_id: i64, user_id: i64) -> Result<bool> {
         Ok(sqlx::query_scalar(
@@ -267,6 +282,19 @@ impl Store {
             tags,
             authors,
         })
+    }
+
+    /// The authors (by id) credited on a published post or page.
+    pub async fn credited_authors(&self) -> Result<std::collections::HashSet<i64>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT pa.user_id FROM post_authors pa JOIN posts p ON p.id = pa.post_id \
+             WHERE p.deleted_at IS NULL AND (p.status = 'published' \
+               OR (p.status = 'scheduled' AND p.published_at <= ?))",
+        )
+        .bind(super::timestamp(self.now()))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(ids.into_iter().collect())
     }
 
     /// The post whose feed id (the Ghost id an import kept) is `feed_id`.

@@ -1,5 +1,5 @@
 // Ghost's own clients against folio's Ghost API: the official `@tryghost/admin-api`
-// SDK from npm, unchanged, against the real `folio serve` on loopback, with a key
+// and `@tryghost/content-api` SDKs from npm, unchanged, against the real `folio serve` on loopback, with a key
 // made by `folio integration add`. Only the URL and the key are folio's.
 
 import { test, before, after } from 'node:test';
@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import GhostAdminAPI from '@tryghost/admin-api';
+import GhostContentAPI from '@tryghost/content-api';
 import { serve, setupOwner } from './browser.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -135,4 +136,40 @@ test('add from HTML, edit with updated_at (a stale one is an UpdateCollisionErro
 
   await api.posts.delete({ id: added.id });
   await assert.rejects(api.posts.read({ id: added.id }), { name: 'NotFoundError' });
+});
+
+test('the Content API: published posts and pages, tags, authors and settings; no draft', async () => {
+  const content = new GhostContentAPI({ url: server.base, key: key.content_key, version: 'v6.0' });
+  const api = admin();
+  const draft = await api.posts.add({ title: 'A secret draft', html: '<p>Not yet.</p>', tags: ['Unreleased'] }, { source: 'html' });
+
+  const posts = await content.posts.browse({ limit: 3, include: 'tags,authors' });
+  assert.equal(posts.length, 3);
+  assert.ok(posts.meta.pagination.total >= 3);
+  assert.ok(posts.every((p) => p.status === 'published'), 'published only');
+  const all = await content.posts.browse({ limit: 'all', filter: 'status:draft' });
+  assert.ok(!all.some((p) => p.title === 'A secret draft'), 'a status filter shows no draft');
+  await assert.rejects(content.posts.read({ id: draft.id }), { name: 'NotFoundError' });
+  await assert.rejects(content.posts.read({ slug: draft.slug }), { name: 'NotFoundError' });
+  const one = await content.posts.read({ slug: posts[0].slug });
+  assert.equal(one.id, posts[0].id);
+  const tagged = posts.find((p) => p.tags.length > 0);
+  const byTag = await content.posts.browse({ filter: `tag:${tagged.tags[0].slug}` });
+  assert.ok(byTag.some((p) => p.id === tagged.id));
+
+  const pages = await content.pages.browse();
+  assert.ok(pages.some((p) => p.slug === 'about'));
+  const tags = await content.tags.browse({ include: 'count.posts' });
+  assert.ok(tags.length > 0 && tags.every((t) => t.count.posts > 0));
+  assert.ok(!tags.some((t) => t.name === 'Unreleased'), "a draft's tag is not public");
+  const authors = await content.authors.browse();
+  assert.ok(authors.length > 0 && authors.every((a) => a.slug && a.name));
+  const settings = await content.settings.browse();
+  assert.equal(settings.title, 'My folio');
+
+  const wrong = new GhostContentAPI({ url: server.base, key: '0'.repeat(26), version: 'v6.0' });
+  await assert.rejects(wrong.posts.browse(), (e) => /Unknown Content API Key/.test(e.message) || e.response?.status === 401);
+  const admins = await fetch(`${server.base}/ghost/api/content/posts/?key=${key.content_key}`, { headers: { origin: 'https://front.example' } });
+  assert.equal(admins.headers.get('access-control-allow-origin'), '*');
+  await api.posts.delete({ id: draft.id });
 });

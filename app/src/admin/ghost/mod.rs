@@ -6,6 +6,7 @@
 //! the admin's own handlers. See `docs/ghost-api.md`.
 
 mod caller;
+mod content;
 mod error;
 pub(super) mod jwt;
 pub mod keys;
@@ -51,7 +52,30 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
             .fallback(|| async { error::GhostError::not_found("Resource not found") })
             .layer(axum::Extension(caller::Audience(audience.to_owned())))
     };
-    let mut router = Router::new().nest("/admin", api("/admin/"));
+    let content = || {
+        Router::new()
+            .route("/posts/", get(content::posts))
+            .route("/posts/{id}/", get(content::post))
+            .route("/posts/slug/{slug}/", get(content::post_by_slug))
+            .route("/pages/", get(content::pages))
+            .route("/pages/{id}/", get(content::page))
+            .route("/pages/slug/{slug}/", get(content::page_by_slug))
+            .route("/tags/", get(content::tags))
+            .route("/authors/", get(content::authors))
+            .route("/settings/", get(content::settings))
+            .fallback(|| async { error::GhostError::not_found("Resource not found") })
+            // Read by front ends on other origins, with the key in the URL: no cookie
+            // is ever read here, so any origin may ask.
+            .layer(
+                tower_http::cors::CorsLayer::new()
+                    .allow_origin(tower_http::cors::Any)
+                    .allow_methods([axum::http::Method::GET])
+                    .allow_headers(tower_http::cors::Any),
+            )
+    };
+    let mut router = Router::new()
+        .nest("/admin", api("/admin/"))
+        .nest("/content", content());
     for version in LEGACY {
         let deprecation =
             HeaderValue::from_str(&format!("version=\"{version}\"")).expect("a header value");
@@ -60,9 +84,16 @@ pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> 
             api(&format!("/{version}/admin/")).layer(
                 tower_http::set_header::SetResponseHeaderLayer::overriding(
                     HeaderName::from_static("deprecation"),
-                    deprecation,
+                    deprecation.clone(),
                 ),
             ),
+        );
+        router = router.nest(
+            &format!("/{version}/content"),
+            content().layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+                HeaderName::from_static("deprecation"),
+                deprecation,
+            )),
         );
     }
     router

@@ -14,6 +14,7 @@ use super::caller::GhostCaller;
 use super::error::{GhostError, GhostResult};
 use crate::admin::auth::Need;
 use crate::admin::content::post_rules::own_profile;
+use crate::admin::content::post_view::is_live;
 use crate::admin::content::posts::read_post as readable;
 use crate::admin::Admin;
 use crate::store::listing::{Credit, PostFilter, Sort};
@@ -149,13 +150,51 @@ fn invalid(message: String) -> GhostError {
     GhostError(crate::admin::error::ApiError::bad_request(message))
 }
 
-async fn browse(
+/// Who reads: an Admin API caller (what the admin lets them read), or a Content API
+/// key (what is on the site: published posts and pages, nothing else).
+#[derive(Clone, Copy)]
+pub(super) enum Reader<'a> {
+    Admin(&'a GhostCaller),
+    Public,
+}
+
+impl Reader<'_> {
+    /// Post `id` of `kind`, if this reader may read it.
+    async fn load(self, admin: &Admin, id: i64, kind: Kind) -> GhostResult<StoredPost> {
+        let missing = || GhostError::not_found(kind.not_found());
+        let post = match self {
+            Reader::Admin(caller) => {
+                caller.0.require(Need::ReadContent)?;
+                readable(admin, &caller.0, id)
+                    .await
+                    .map_err(|_| missing())?
+                    .1
+            }
+            Reader::Public => {
+                let mut conn = admin.site.store.read().await?;
+                let post = crate::store::posts::load(&mut conn, id)
+                    .await?
+                    .ok_or_else(missing)?;
+                if !is_live(&post.doc, admin.now()) {
+                    return Err(missing());
+                }
+                post
+            }
+        };
+        // In the trash is deleted, for Ghost's clients.
+        if post.doc.kind != kind || post.archived {
+            return Err(missing());
+        }
+        Ok(post)
+    }
+}
+
+pub(super) async fn browse(
     admin: &Admin,
-    caller: &GhostCaller,
+    reader: Reader<'_>,
     kind: Kind,
     query: Browse,
 ) -> GhostResult<Value> {
-    caller.0.require(Need::ReadContent)?;
     let limit = match query.limit.as_deref() {
         None => 15,
         Some("all") => MAX_LIMIT,
@@ -167,7 +206,13 @@ async fn browse(
     let page = query.page.unwrap_or(1).max(1);
     let mut filter = PostFilter {
         kind: Some(kind.as_str().to_owned()),
-        author_id: own_profile(&caller.0),
+        author_id: match reader {
+            Reader::Admin(caller) => {
+                caller.0.require(Need::ReadContent)?;
+                own_profile(&caller.0)
+            }
+            Reader::Public => None,
+        },
         sort: match query.order.as_deref() {
             Some(o) if o.contains("asc") => Sort::Oldest,
             Some(o) if o.starts_with("updated_at") => Sort::Updated,
@@ -180,41 +225,50 @@ async fn browse(
     if let Some(nql) = &query.filter {
         parse_filter(nql, &mut filter)?;
     }
+    if let Reader::Public = reader {
+        filter.status = Some("published".to_owned());
+    }
     let (total, items) = admin.site.store.list_posts(&filter).await?;
     let mut shaped = Vec::with_capacity(items.len());
     for item in items {
-        let (_, post) = readable(admin, &caller.0, item.id).await?;
+        let post = reader.load(admin, item.id, kind).await?;
         shaped.push(shape(admin, &post).await?);
     }
-    let pages = (total + limit - 1) / limit;
-    Ok(json!({
-        kind.plural(): shaped,
-        "meta": { "pagination": {
-            "page": page, "limit": limit, "pages": pages, "total": total,
-            "next": (page < pages).then_some(page + 1),
-            "prev": (page > 1).then_some(page - 1),
-        }}
-    }))
+    Ok(json!({ kind.plural(): shaped, "meta": pagination(page, limit, total) }))
 }
 
+/// Ghost's `meta.pagination` of page `page` of `limit` items, of `total`.
+pub(super) fn pagination(page: i64, limit: i64, total: i64) -> Value {
+    let pages = (total + limit - 1) / limit;
+    json!({ "pagination": {
+        "page": page, "limit": limit, "pages": pages, "total": total,
+        "next": (page < pages).then_some(page + 1),
+        "prev": (page > 1).then_some(page - 1),
+    }})
+}
+
+/// Post `id` of `kind` in Ghost's envelope, as `reader` may read it.
+pub(super) async fn read_as(
+    admin: &Admin,
+    reader: Reader<'_>,
+    kind: Kind,
+    id: i64,
+) -> GhostResult<Value> {
+    let post = reader.load(admin, id, kind).await?;
+    Ok(json!({ kind.plural(): [shape(admin, &post).await?] }))
+}
+
+/// [`read_as`] an Admin API caller.
 pub(super) async fn read_shaped(
     admin: &Admin,
     caller: &GhostCaller,
     kind: Kind,
     id: i64,
 ) -> GhostResult<Value> {
-    caller.0.require(Need::ReadContent)?;
-    let (_, post) = readable(admin, &caller.0, id)
-        .await
-        .map_err(|_| GhostError::not_found(kind.not_found()))?;
-    // In the trash is deleted, for Ghost's clients.
-    if post.doc.kind != kind || post.archived {
-        return Err(GhostError::not_found(kind.not_found()));
-    }
-    Ok(json!({ kind.plural(): [shape(admin, &post).await?] }))
+    read_as(admin, Reader::Admin(caller), kind, id).await
 }
 
-async fn by_slug(admin: &Admin, slug: &str, kind: Kind) -> GhostResult<i64> {
+pub(super) async fn by_slug(admin: &Admin, slug: &str, kind: Kind) -> GhostResult<i64> {
     let mut conn = admin.site.store.read().await?;
     crate::store::posts::id_by_slug(&mut conn, slug)
         .await?
@@ -226,7 +280,9 @@ pub(super) async fn browse_posts(
     caller: GhostCaller,
     Query(query): Query<Browse>,
 ) -> GhostResult<Json<Value>> {
-    Ok(Json(browse(&admin, &caller, Kind::Post, query).await?))
+    Ok(Json(
+        browse(&admin, Reader::Admin(&caller), Kind::Post, query).await?,
+    ))
 }
 
 pub(super) async fn browse_pages(
@@ -234,7 +290,9 @@ pub(super) async fn browse_pages(
     caller: GhostCaller,
     Query(query): Query<Browse>,
 ) -> GhostResult<Json<Value>> {
-    Ok(Json(browse(&admin, &caller, Kind::Page, query).await?))
+    Ok(Json(
+        browse(&admin, Reader::Admin(&caller), Kind::Page, query).await?,
+    ))
 }
 
 pub(super) async fn read_post(

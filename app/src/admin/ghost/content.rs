@@ -1,0 +1,189 @@
+//! Ghost's Content API: what is on the site, read-only, for headless front ends and
+//! widgets on `@tryghost/content-api`. `?key=` a Content API key on every request;
+//! published posts and pages only, public tags and authors with posts, and the
+//! site's settings. Open to any origin (CORS), for reads.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::error::{GhostError, GhostResult};
+use super::keys::content_hash;
+use super::posts::{browse, by_slug, ghost_id, pagination, post_id, read_as, Browse, Reader};
+use crate::admin::error::ApiError;
+use crate::admin::Admin;
+use crate::store::Kind;
+
+#[derive(serde::Deserialize)]
+struct KeyParam {
+    key: Option<String>,
+}
+
+/// A request with a known Content API key.
+pub(super) struct ContentKey;
+
+impl FromRequestParts<Arc<Admin>> for ContentKey {
+    type Rejection = GhostError;
+
+    async fn from_request_parts(parts: &mut Parts, admin: &Arc<Admin>) -> Result<Self, GhostError> {
+        let key = Query::<KeyParam>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|q| q.0.key);
+        let refused = |m: &str| GhostError(ApiError::unauthorized(m));
+        let key =
+            key.ok_or_else(|| refused("Authorization failed: the key parameter is missing"))?;
+        match admin
+            .site
+            .store
+            .use_content_key(&content_hash(&admin.keys, &key))
+            .await?
+        {
+            Some(_) => Ok(ContentKey),
+            None => Err(refused("Unknown Content API Key")),
+        }
+    }
+}
+
+pub(super) async fn posts(
+    State(admin): State<Arc<Admin>>,
+    _: ContentKey,
+    Query(query): Query<Browse>,
+) -> GhostResult<Json<Value>> {
+    Ok(Json(
+        browse(&admin, Reader::Public, Kind::Post, query).await?,
+    ))
+}
+
+pub(super) async fn pages(
+    State(admin): State<Arc<Admin>>,
+    _: ContentKey,
+    Query(query): Query<Browse>,
+) -> GhostResult<Json<Value>> {
+    Ok(Json(
+        browse(&admin, Reader::Public, Kind::Page, query).await?,
+    ))
+}
+
+pub(super) async fn post(
+    State(admin): State<Arc<Admin>>,
+    _: ContentKey,
+    Path(id): Path<String>,
+) -> GhostResult<Json<Value>> {
+    let id = post_id(&admin, &id).await?;
+    Ok(Json(read_as(&admin, Reader::Public, Kind::Post, id).await?))
+}
+
+pub(super) async fn page(
+    State(admin): State<Arc<Admin>>,
+    _: ContentKey,
+    Path(id): Path<String>,
+) -> GhostResult<Json<Value>> {
+    let id = post_id(&admin, &id).await?;
+    Ok(Json(read_as(&admin, Reader::Public, Kind::Page, id).await?))
+}
+
+pub(super) async fn post_by_slug(
+    State(admin): State<Arc<Admin>>,
+    _: ContentKey,
+    Path(slug): Path<String>,
+) -> GhostResult<Json<Value>> {
+    let id = by_slug(&admin, &slug, Kind::Post).await?;
+    Ok(Json(read_as(&admin, Reader::Public, Kind::Post, id).await?))
+}
+
+pub(super) async fn page_by_slug(
+    State(admin): State<Arc<Admin>>,
+    _: ContentKey,
+    Path(slug): Path<String>,
+) -> GhostResult<Json<Value>> {
+    let id = by_slug(&admin, &slug, Kind::Page).await?;
+    Ok(Json(read_as(&admin, Reader::Public, Kind::Page, id).await?))
+}
+
+/// Public tags (not `#internal` ones) that are on a post, with their count.
+pub(super) async fn tags(
+    State(admin): State<Arc<Admin>>,
+    _: ContentKey,
+) -> GhostResult<Json<Value>> {
+    let base = base_url(&admin);
+    let tags: Vec<Value> = (admin.site.store.public_tag_counts().await?.into_iter())
+        .filter(|t| !t.internal && t.posts > 0)
+        .map(|t| {
+            json!({
+                "id": ghost_id(t.id), "name": t.name, "slug": t.slug, "description": t.description,
+                "feature_image": null, "visibility": "public",
+                "url": format!("{base}/tag/{}/", t.slug), "count": { "posts": t.posts },
+            })
+        })
+        .collect();
+    let total = tags.len() as i64;
+    Ok(Json(
+        json!({ "tags": tags, "meta": pagination(1, total.max(1), total) }),
+    ))
+}
+
+/// Authors credited on a post.
+pub(super) async fn authors(
+    State(admin): State<Arc<Admin>>,
+    _: ContentKey,
+) -> GhostResult<Json<Value>> {
+    let base = base_url(&admin);
+    let mut conn = admin.site.store.read().await?;
+    let all = crate::store::users::all(&mut conn).await?;
+    drop(conn);
+    let credited = admin.site.store.credited_authors().await?;
+    let authors: Vec<Value> = all
+        .into_iter()
+        .filter(|a| credited.contains(&a.id))
+        .map(|a| {
+            json!({
+                "id": ghost_id(a.id), "name": a.name, "slug": a.slug, "bio": a.bio,
+                "profile_image": a.profile_image, "website": a.website, "location": a.location,
+                "url": format!("{base}/author/{}/", a.slug),
+            })
+        })
+        .collect();
+    let total = authors.len() as i64;
+    Ok(Json(
+        json!({ "authors": authors, "meta": pagination(1, total.max(1), total) }),
+    ))
+}
+
+/// The site's settings, as a theme or a front end reads them.
+pub(super) async fn settings(
+    State(admin): State<Arc<Admin>>,
+    _: ContentKey,
+) -> GhostResult<Json<Value>> {
+    let config =
+        (admin.site.effective_config().await).map_err(|e| GhostError(ApiError::internal(e)))?;
+    let links = |nav: &[crate::config::NavItem]| -> Vec<Value> {
+        nav.iter()
+            .map(|n| json!({ "label": n.label, "url": n.url }))
+            .collect()
+    };
+    Ok(Json(json!({ "settings": {
+        "title": config.title,
+        "description": config.description,
+        "url": format!("{}/", config.base_url.trim_end_matches('/')),
+        "lang": config.language,
+        "locale": config.language,
+        "logo": null, "icon": null, "accent_color": null, "cover_image": null,
+        "navigation": links(&config.navigation),
+        "secondary_navigation": links(&config.secondary_navigation),
+        "codeinjection_head": config.codeinjection_head,
+        "codeinjection_foot": config.codeinjection_foot,
+        "members_support_address": null,
+    }, "meta": {} })))
+}
+
+fn base_url(admin: &Admin) -> String {
+    admin
+        .site
+        .current_config()
+        .base_url
+        .trim_end_matches('/')
+        .to_owned()
+}
