@@ -5,6 +5,7 @@ import { get, post, patch, del, setCsrf, ApiError } from './api.js';
 import { h, show, field, toast, form, input, empty, date } from './dom.js';
 import { editor } from './editor.js';
 import { tags, tag, authors, author } from './people.js';
+import { integrations, staffTokenCard } from './integrations.js';
 import { SCREENS, match, section } from './screens.js';
 
 export const state = { me: null };
@@ -24,6 +25,7 @@ const VIEWS = {
   authors: () => authors(state.me),
   author: (id) => author(Number(id)),
   tokens: () => tokens(),
+  integrations: () => integrations(),
   users: () => users(),
   audit: () => audit(),
   settings: () => settings(),
@@ -488,6 +490,7 @@ async function account() {
     form('New recovery codes', [
       field('Code from the authenticator app', input('code', 'text', { inputmode: 'numeric' })),
     ], 'Make new codes', async (values) => { const r = await post('/me/recovery-codes', values); recoveryScreen(r.recovery_codes); }),
+    staffTokenCard(() => account()),
     h('div', { class: 'card narrow' }, h('h2', {}, 'Sessions'),
       h('button', { type: 'button', class: 'danger', onclick: async () => { await del('/sessions'); state.me = null; boot(); } }, 'Log out everywhere'))));
 }

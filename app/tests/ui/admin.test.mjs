@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import GhostAdminAPI from '@tryghost/admin-api';
 import { launch, serve, totp, freePort, setupOwner, logIn, PASSWORD } from './browser.mjs';
 
 // The admin's list of screens, read from its source (a browser module: imported as one).
@@ -335,6 +336,37 @@ test('tokens: the new one is listed at once, an earlier error is cleared, the to
   await page.locator('tr[data-token="GitHub Actions"]').waitFor();
   await snap(page, 'phone-tokens');
   await context.close();
+});
+
+test('integrations: the keys shown once work with Ghost\'s SDK until revoked; a staff access token from Account', async () => {
+  await desk.goto(`${base}/admin/#/integrations`);
+  await desk.getByRole('heading', { name: 'No integrations yet' }).waitFor();
+  await desk.getByLabel('Name').fill('Zapier');
+  await desk.getByRole('button', { name: 'Create integration' }).click();
+  const adminKey = (await desk.locator('#admin-key').textContent()).trim();
+  assert.match(adminKey, /^[0-9a-f]{24}:[0-9a-f]{64}$/);
+  assert.match((await desk.locator('#content-key').textContent()).trim(), /^[0-9a-f]{26}$/);
+  assert.equal((await desk.locator('#key-url').textContent()).trim(), base);
+  await desk.locator('tr[data-key="Zapier"]').waitFor();
+  await snap(desk, 'desktop-integration-created');
+  const api = new GhostAdminAPI({ url: base, key: adminKey, version: 'v6.0' });
+  assert.ok((await api.posts.browse({ limit: 1 })).length === 1, 'the key works');
+  await desk.getByRole('button', { name: 'Done' }).click();
+  await desk.locator('#admin-key').waitFor({ state: 'detached' });
+  await desk.locator('tr[data-key="Zapier"]').waitFor();
+  assert.equal(await desk.locator('#admin-key').count(), 0, 'shown once');
+  desk.once('dialog', (d) => d.accept());
+  await desk.locator('tr[data-key="Zapier"]').getByRole('button', { name: 'Revoke' }).click();
+  await desk.getByRole('heading', { name: 'No integrations yet' }).waitFor();
+  await assert.rejects(api.posts.browse({ limit: 1 }), { name: 'UnauthorizedError' });
+
+  await desk.goto(`${base}/admin/#/account`);
+  desk.once('dialog', (d) => d.accept());
+  await desk.getByRole('button', { name: 'Make a staff access token' }).click();
+  const staff = (await desk.locator('#admin-key').textContent()).trim();
+  const mine = new GhostAdminAPI({ url: base, key: staff, version: 'v6.0' });
+  assert.ok((await mine.posts.browse({ limit: 1 })).length === 1, 'the staff token acts as its person');
+  await snap(desk, 'desktop-staff-token');
 });
 
 test('users: an invitation link lets the new author set a password and TOTP; Settings are hidden and refused alike', async () => {
