@@ -173,3 +173,36 @@ test('the Content API: published posts and pages, tags, authors and settings; no
   assert.equal(admins.headers.get('access-control-allow-origin'), '*');
   await api.posts.delete({ id: draft.id });
 });
+
+test('tags, users, an image upload and config, as the SDK calls them', async () => {
+  const api = admin();
+  const tag = await api.tags.add({ name: 'From n8n', description: 'Made by an automation' });
+  assert.match(tag.id, /^[0-9a-f]{24}$/);
+  assert.equal(tag.slug, 'from-n8n');
+  const renamed = await api.tags.edit({ id: tag.id, name: 'From n8n', slug: 'automated' });
+  assert.equal(renamed.slug, 'automated');
+  assert.equal((await api.tags.read({ id: tag.id })).description, 'Made by an automation');
+  const tags = await api.tags.browse({ limit: 'all' });
+  assert.ok(tags.some((t) => t.slug === 'automated' && t.count.posts === 0));
+  await api.tags.delete({ id: tag.id });
+  await assert.rejects(api.tags.read({ id: tag.id }), { name: 'NotFoundError' });
+
+  const users = await api.users.browse();
+  const owner = users.find((u) => u.roles[0].name === 'Administrator');
+  assert.ok(owner, JSON.stringify(users));
+  assert.equal((await api.users.read({ id: owner.id })).slug, owner.slug);
+
+  // A 1x1 PNG, as a writing app uploads a post's image.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  const file = path.join(siteDir, 'dot.png');
+  fs.writeFileSync(file, png);
+  const image = await api.images.upload({ file, ref: 'dot-ref' });
+  assert.match(image.url, /\/images\/\d{4}\/\d{2}\/dot\.png$/);
+  assert.equal(image.ref, 'dot-ref');
+  assert.ok(fs.existsSync(path.join(siteDir, 'content', image.url.replace(/^.*\/images\//, 'images/'))));
+  fs.writeFileSync(file, '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+  await assert.rejects(api.images.upload({ file }), { name: 'ValidationError' });
+
+  const config = await api.config.read();
+  assert.equal(config.version, '6.0');
+});

@@ -19,7 +19,7 @@ use crate::admin::Admin;
 #[derive(Serialize, ToSchema)]
 pub(in crate::admin) struct Uploaded {
     /// Its address on the site (after the next publish).
-    url: String,
+    pub url: String,
     /// Its path in `content/`.
     path: String,
     width: u32,
@@ -43,9 +43,29 @@ pub(in crate::admin) struct ImageForm {
 pub(in crate::admin) async fn upload(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> ApiResult<(StatusCode, Json<Uploaded>)> {
     caller.require(Need::WriteContent)?;
+    let form = read_form(&admin, multipart).await?;
+    let (name, bytes) = form
+        .file
+        .ok_or_else(|| ApiError::field("file", "send the image as the multipart field \"file\""))?;
+    let uploaded = store_image(&admin, &caller, &name, bytes).await?;
+    Ok((StatusCode::CREATED, Json(uploaded)))
+}
+
+/// A multipart upload read: its `file` (name and bytes) and its other text fields
+/// (Ghost's clients send `purpose` and `ref`).
+pub(in crate::admin) struct Form {
+    pub file: Option<(String, axum::body::Bytes)>,
+    pub fields: Vec<(String, String)>,
+}
+
+/// Reads a multipart upload within the media limit (the route's body limit).
+pub(in crate::admin) async fn read_form(
+    admin: &Admin,
+    mut multipart: Multipart,
+) -> ApiResult<Form> {
     let read_error = |e: axum::extract::multipart::MultipartError| {
         let status = e.status();
         let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -58,16 +78,31 @@ pub(in crate::admin) async fn upload(
         };
         ApiError::new(status, message).with_field("file")
     };
-    let mut upload = None;
+    let mut form = Form {
+        file: None,
+        fields: Vec::new(),
+    };
     while let Some(field) = multipart.next_field().await.map_err(read_error)? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("image").to_owned();
-            let bytes = field.bytes().await.map_err(read_error)?;
-            upload = Some((name, bytes));
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("image").to_owned();
+            form.file = Some((file_name, field.bytes().await.map_err(read_error)?));
+        } else if form.fields.len() < 8 {
+            let text = field.text().await.map_err(read_error)?;
+            form.fields.push((name, text.chars().take(1000).collect()));
         }
     }
-    let (name, bytes) = upload
-        .ok_or_else(|| ApiError::field("file", "send the image as the multipart field \"file\""))?;
+    Ok(form)
+}
+
+/// Checks an image by its content and stores it under `content/images/YYYY/MM/`,
+/// within the caller's hourly quota and the disk's free space.
+pub(in crate::admin) async fn store_image(
+    admin: &Admin,
+    caller: &Caller,
+    name: &str,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Uploaded> {
     let ext = image_extension(&bytes).map_err(|m| ApiError::field("file", m))?;
     let size = imagesize::blob_size(&bytes)
         .map_err(|_| ApiError::field("file", "the image is damaged: its size cannot be read"))?;
@@ -80,7 +115,7 @@ pub(in crate::admin) async fn upload(
         bytes.len() as u64,
         std::time::Instant::now(),
     )?;
-    let stem = stem_of(&name);
+    let stem = stem_of(name);
     let stored = tokio::task::spawn_blocking(move || store_file(&dir, &stem, ext, &bytes))
         .await
         .map_err(ApiError::internal)?
@@ -92,17 +127,14 @@ pub(in crate::admin) async fn upload(
         .to_owned();
     let path = format!("{rel_dir}/{file}");
     caller
-        .audit(&admin, "media.uploaded", Some(&path), None)
+        .audit(admin, "media.uploaded", Some(&path), None)
         .await;
-    Ok((
-        StatusCode::CREATED,
-        Json(Uploaded {
-            url: format!("/{path}"),
-            path,
-            width: u32::try_from(size.width).unwrap_or(u32::MAX),
-            height: u32::try_from(size.height).unwrap_or(u32::MAX),
-        }),
-    ))
+    Ok(Uploaded {
+        url: format!("/{path}"),
+        path,
+        width: u32::try_from(size.width).unwrap_or(u32::MAX),
+        height: u32::try_from(size.height).unwrap_or(u32::MAX),
+    })
 }
 
 /// The longest stem a stored name keeps: room for `-999.avif` within any file

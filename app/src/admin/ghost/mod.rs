@@ -11,6 +11,7 @@ mod error;
 pub(super) mod jwt;
 pub mod keys;
 mod posts;
+mod resources;
 mod site;
 mod writes;
 
@@ -30,9 +31,29 @@ pub(super) const GHOST_VERSION: &str = "6.0";
 
 /// The API's routes, to be nested under `/ghost/api`.
 pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> {
+    let media_limit = admin.options.media_max_bytes;
     let api = |audience: &str| {
         Router::new()
             .route("/site/", get(site::site))
+            .route("/config/", get(resources::config))
+            .route(
+                "/tags/",
+                get(resources::browse_tags).post(resources::add_tag),
+            )
+            .route(
+                "/tags/{id}/",
+                get(resources::read_tag)
+                    .put(resources::edit_tag)
+                    .delete(resources::delete_tag),
+            )
+            .route("/users/", get(resources::browse_users))
+            .route("/users/{id}/", get(resources::read_user))
+            .route("/users/slug/{slug}/", get(resources::read_user_by_slug))
+            .route(
+                "/images/upload/",
+                axum::routing::post(resources::upload_image)
+                    .layer(axum::extract::DefaultBodyLimit::max(media_limit)),
+            )
             .route("/posts/", get(posts::browse_posts).post(writes::add_post))
             .route(
                 "/posts/{id}/",
