@@ -32,92 +32,103 @@ pub(super) const GHOST_VERSION: &str = "6.0";
 /// The API's routes, to be nested under `/ghost/api`.
 pub fn router<S: Clone + Send + Sync + 'static>(admin: Arc<Admin>) -> Router<S> {
     let media_limit = admin.options.media_max_bytes;
-    let api = |audience: &str| {
-        Router::new()
-            .route("/site/", get(site::site))
-            .route("/config/", get(resources::config))
-            .route(
-                "/tags/",
-                get(resources::browse_tags).post(resources::add_tag),
-            )
-            .route(
-                "/tags/{id}/",
-                get(resources::read_tag)
-                    .put(resources::edit_tag)
-                    .delete(resources::delete_tag),
-            )
-            .route("/users/", get(resources::browse_users))
-            .route("/users/{id}/", get(resources::read_user))
-            .route("/users/slug/{slug}/", get(resources::read_user_by_slug))
-            .route(
-                "/images/upload/",
-                axum::routing::post(resources::upload_image)
-                    .layer(axum::extract::DefaultBodyLimit::max(media_limit)),
-            )
-            .route("/posts/", get(posts::browse_posts).post(writes::add_post))
-            .route(
-                "/posts/{id}/",
-                get(posts::read_post)
-                    .put(writes::edit_post)
-                    .delete(writes::delete_post),
-            )
-            .route("/posts/slug/{slug}/", get(posts::read_post_by_slug))
-            .route("/pages/", get(posts::browse_pages).post(writes::add_page))
-            .route(
-                "/pages/{id}/",
-                get(posts::read_page)
-                    .put(writes::edit_page)
-                    .delete(writes::delete_page),
-            )
-            .route("/pages/slug/{slug}/", get(posts::read_page_by_slug))
-            .fallback(|| async { error::GhostError::not_found("Resource not found") })
-            .layer(axum::Extension(caller::Audience(audience.to_owned())))
-    };
-    let content = || {
-        Router::new()
-            .route("/posts/", get(content::posts))
-            .route("/posts/{id}/", get(content::post))
-            .route("/posts/slug/{slug}/", get(content::post_by_slug))
-            .route("/pages/", get(content::pages))
-            .route("/pages/{id}/", get(content::page))
-            .route("/pages/slug/{slug}/", get(content::page_by_slug))
-            .route("/tags/", get(content::tags))
-            .route("/authors/", get(content::authors))
-            .route("/settings/", get(content::settings))
-            .fallback(|| async { error::GhostError::not_found("Resource not found") })
-            // Read by front ends on other origins, with the key in the URL: no cookie
-            // is ever read here, so any origin may ask.
-            .layer(
-                tower_http::cors::CorsLayer::new()
-                    .allow_origin(tower_http::cors::Any)
-                    .allow_methods([axum::http::Method::GET])
-                    .allow_headers(tower_http::cors::Any),
-            )
-    };
     let mut router = Router::new()
-        .nest("/admin", api("/admin/"))
-        .nest("/content", content());
+        .nest("/admin", admin_api("/admin/", media_limit))
+        .nest("/content", content_api());
     for version in LEGACY {
-        let deprecation =
-            HeaderValue::from_str(&format!("version=\"{version}\"")).expect("a header value");
-        router = router.nest(
-            &format!("/{version}/admin"),
-            api(&format!("/{version}/admin/")).layer(
-                tower_http::set_header::SetResponseHeaderLayer::overriding(
-                    HeaderName::from_static("deprecation"),
-                    deprecation.clone(),
-                ),
-            ),
-        );
-        router = router.nest(
-            &format!("/{version}/content"),
-            content().layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+        let deprecated = || {
+            let value =
+                HeaderValue::from_str(&format!("version=\"{version}\"")).expect("a header value");
+            tower_http::set_header::SetResponseHeaderLayer::overriding(
                 HeaderName::from_static("deprecation"),
-                deprecation,
-            )),
-        );
+                value,
+            )
+        };
+        let audience = format!("/{version}/admin/");
+        router = router
+            .nest(
+                &format!("/{version}/admin"),
+                admin_api(&audience, media_limit).layer(deprecated()),
+            )
+            .nest(
+                &format!("/{version}/content"),
+                content_api().layer(deprecated()),
+            );
     }
     router
         .layer(axum::middleware::from_fn(super::security_headers))
         .with_state(admin)
+}
+
+type Routes = Router<Arc<Admin>>;
+
+/// The Admin API, whose tokens name `audience`.
+fn admin_api(audience: &str, media_limit: usize) -> Routes {
+    Router::new()
+        .route("/site/", get(site::site))
+        .route("/config/", get(resources::config))
+        .route(
+            "/tags/",
+            get(resources::browse_tags).post(resources::add_tag),
+        )
+        .route(
+            "/tags/{id}/",
+            get(resources::read_tag)
+                .put(resources::edit_tag)
+                .delete(resources::delete_tag),
+        )
+        .route("/users/", get(resources::browse_users))
+        .route("/users/{id}/", get(resources::read_user))
+        .route("/users/slug/{slug}/", get(resources::read_user_by_slug))
+        .route(
+            "/images/upload/",
+            axum::routing::post(resources::upload_image)
+                .layer(axum::extract::DefaultBodyLimit::max(media_limit)),
+        )
+        .merge(post_routes())
+        .fallback(|| async { error::GhostError::not_found("Resource not found") })
+        .layer(axum::Extension(caller::Audience(audience.to_owned())))
+}
+
+fn post_routes() -> Routes {
+    Router::new()
+        .route("/posts/", get(posts::browse_posts).post(writes::add_post))
+        .route(
+            "/posts/{id}/",
+            get(posts::read_post)
+                .put(writes::edit_post)
+                .delete(writes::delete_post),
+        )
+        .route("/posts/slug/{slug}/", get(posts::read_post_by_slug))
+        .route("/pages/", get(posts::browse_pages).post(writes::add_page))
+        .route(
+            "/pages/{id}/",
+            get(posts::read_page)
+                .put(writes::edit_page)
+                .delete(writes::delete_page),
+        )
+        .route("/pages/slug/{slug}/", get(posts::read_page_by_slug))
+}
+
+/// The Content API: read-only, `?key=`.
+fn content_api() -> Routes {
+    Router::new()
+        .route("/posts/", get(content::posts))
+        .route("/posts/{id}/", get(content::post))
+        .route("/posts/slug/{slug}/", get(content::post_by_slug))
+        .route("/pages/", get(content::pages))
+        .route("/pages/{id}/", get(content::page))
+        .route("/pages/slug/{slug}/", get(content::page_by_slug))
+        .route("/tags/", get(content::tags))
+        .route("/authors/", get(content::authors))
+        .route("/settings/", get(content::settings))
+        .fallback(|| async { error::GhostError::not_found("Resource not found") })
+        // Read by front ends on other origins, with the key in the URL: no cookie is
+        // ever read here, so any origin may ask.
+        .layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(tower_http::cors::Any)
+                .allow_methods([axum::http::Method::GET])
+                .allow_headers(tower_http::cors::Any),
+        )
 }
