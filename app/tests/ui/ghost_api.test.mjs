@@ -206,3 +206,35 @@ test('tags, users, an image upload and config, as the SDK calls them', async () 
   const config = await api.config.read();
   assert.equal(config.version, '6.0');
 });
+
+test('as the clients send them: Obsidian\'s lexical round trip, Zapier\'s tag slugs, n8n\'s v2 paths', async () => {
+  // Obsidian's "Ghost Publish": reads with formats=lexical, writes lexical back with updated_at.
+  const api = admin();
+  const markdown = '## A note\n\nWritten in *Obsidian*, with `code`.\n\n- one\n- two\n';
+  const lexical = JSON.stringify({ root: { children: [{ type: 'markdown', version: 1, markdown }], direction: null, format: '', indent: 0, type: 'root', version: 1 } });
+  const made = await api.posts.add({ title: 'From Obsidian', lexical, status: 'draft' });
+  const file = path.join(siteDir, 'content/posts/from-obsidian.md');
+  assert.ok(fs.readFileSync(file, 'utf8').endsWith(`---\n\n${markdown}`), 'the Markdown card is the body, byte for byte');
+  const read = await api.posts.read({ id: made.id }, { formats: 'lexical,mobiledoc' });
+  assert.equal(JSON.parse(read.lexical).root.children[0].markdown, markdown);
+  assert.equal(JSON.parse(read.mobiledoc).cards[0][1].markdown, markdown);
+  const changed = JSON.parse(read.lexical);
+  changed.root.children[0].markdown = markdown.replace('- two', '- two\n- three');
+  const edited = await api.posts.edit({ id: made.id, updated_at: read.updated_at, lexical: JSON.stringify(changed) });
+  assert.match(edited.html, /<li>three<\/li>/);
+  // A Lexical node folio cannot express is refused by name; nothing is written.
+  const odd = JSON.stringify({ root: { children: [{ type: 'product', version: 1 }] } });
+  await assert.rejects(api.posts.edit({ id: made.id, updated_at: edited.updated_at, lexical: odd }), (e) => e.name === 'ValidationError' && /"product"/.test(e.message));
+  assert.match(fs.readFileSync(file, 'utf8'), /- three/);
+
+  // Zapier's "Create post": tags by slug find the tag of that slug.
+  const zap = await api.posts.add({ title: 'From Zapier', html: '<p>Zap.</p>', tags: [{ slug: 'guides' }] }, { source: 'html' });
+  assert.deepEqual(zap.tags.map((t) => t.slug), ['guides']);
+
+  // n8n's Ghost node: the v2 paths, the v2 audience.
+  const n8n = admin('v2');
+  const viaV2 = await n8n.posts.read({ id: zap.id });
+  assert.equal(viaV2.title, 'From Zapier');
+  await n8n.posts.delete({ id: zap.id });
+  await api.posts.delete({ id: made.id });
+});

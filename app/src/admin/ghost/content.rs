@@ -12,7 +12,9 @@ use serde_json::{json, Value};
 
 use super::error::{GhostError, GhostResult};
 use super::keys::content_hash;
-use super::posts::{browse, by_slug, ghost_id, pagination, post_id, read_as, Browse, Reader};
+use super::posts::{
+    browse, by_slug, ghost_id, pagination, post_id, read_as, Browse, Formats, Reader,
+};
 use crate::admin::error::ApiError;
 use crate::admin::Admin;
 use crate::store::Kind;
@@ -73,7 +75,15 @@ pub(super) async fn post(
     Path(id): Path<String>,
 ) -> GhostResult<Json<Value>> {
     let id = post_id(&admin, &id).await?;
-    Ok(Json(read_as(&admin, Reader::Public, Kind::Post, id).await?))
+    Ok(Json(
+        read_as(
+            &admin,
+            Reader::Public,
+            (Kind::Post, id),
+            &Formats::default(),
+        )
+        .await?,
+    ))
 }
 
 pub(super) async fn page(
@@ -82,7 +92,15 @@ pub(super) async fn page(
     Path(id): Path<String>,
 ) -> GhostResult<Json<Value>> {
     let id = post_id(&admin, &id).await?;
-    Ok(Json(read_as(&admin, Reader::Public, Kind::Page, id).await?))
+    Ok(Json(
+        read_as(
+            &admin,
+            Reader::Public,
+            (Kind::Page, id),
+            &Formats::default(),
+        )
+        .await?,
+    ))
 }
 
 pub(super) async fn post_by_slug(
@@ -91,7 +109,15 @@ pub(super) async fn post_by_slug(
     Path(slug): Path<String>,
 ) -> GhostResult<Json<Value>> {
     let id = by_slug(&admin, &slug, Kind::Post).await?;
-    Ok(Json(read_as(&admin, Reader::Public, Kind::Post, id).await?))
+    Ok(Json(
+        read_as(
+            &admin,
+            Reader::Public,
+            (Kind::Post, id),
+            &Formats::default(),
+        )
+        .await?,
+    ))
 }
 
 pub(super) async fn page_by_slug(
@@ -100,7 +126,15 @@ pub(super) async fn page_by_slug(
     Path(slug): Path<String>,
 ) -> GhostResult<Json<Value>> {
     let id = by_slug(&admin, &slug, Kind::Page).await?;
-    Ok(Json(read_as(&admin, Reader::Public, Kind::Page, id).await?))
+    Ok(Json(
+        read_as(
+            &admin,
+            Reader::Public,
+            (Kind::Page, id),
+            &Formats::default(),
+        )
+        .await?,
+    ))
 }
 
 /// Public tags (not `#internal` ones) that are on a post, with their count.

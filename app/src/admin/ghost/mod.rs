@@ -7,6 +7,7 @@
 
 mod caller;
 mod content;
+mod documents;
 mod error;
 pub(super) mod jwt;
 pub mod keys;

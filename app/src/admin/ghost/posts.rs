@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::caller::GhostCaller;
+use super::documents;
 use super::error::{GhostError, GhostResult};
 use crate::admin::auth::Need;
 use crate::admin::content::post_rules::own_profile;
@@ -35,8 +36,7 @@ pub(super) struct Browse {
     _include: Option<String>,
     #[serde(default, rename = "fields")]
     _fields: Option<String>,
-    #[serde(default, rename = "formats")]
-    _formats: Option<String>,
+    formats: Option<String>,
 }
 
 /// A 24-hex Ghost id for folio's id `id`.
@@ -62,7 +62,19 @@ fn credit(c: &Credit, base: &str, kind: &str) -> Value {
 }
 
 /// `post` as Ghost's API shows it.
-async fn shape(admin: &Admin, post: &StoredPost) -> GhostResult<Value> {
+/// Ghost's `formats`: `html` always, and `lexical` or `mobiledoc` when asked for.
+#[derive(Deserialize, Default, Clone)]
+pub(super) struct Formats {
+    formats: Option<String>,
+}
+
+impl Formats {
+    fn has(&self, format: &str) -> bool {
+        (self.formats.as_deref().unwrap_or_default().split(',')).any(|f| f.trim() == format)
+    }
+}
+
+async fn shape(admin: &Admin, post: &StoredPost, formats: &Formats) -> GhostResult<Value> {
     let record = admin.site.store.post_record(post.id).await?;
     let base = admin
         .site
@@ -93,7 +105,7 @@ async fn shape(admin: &Admin, post: &StoredPost) -> GhostResult<Value> {
     } else {
         doc.status.as_str()
     };
-    Ok(json!({
+    let mut shaped = json!({
         "id": id,
         "uuid": format!("{:08x}-0000-4000-8000-{:012x}", post.id, post.id),
         "title": doc.title,
@@ -127,7 +139,14 @@ async fn shape(admin: &Admin, post: &StoredPost) -> GhostResult<Value> {
         "primary_tag": tags.first(),
         "primary_author": authors.first(),
         "url": format!("{base}/{}/", doc.slug),
-    }))
+    });
+    if formats.has("lexical") {
+        shaped["lexical"] = documents::lexical_of(&doc.markdown).into();
+    }
+    if formats.has("mobiledoc") {
+        shaped["mobiledoc"] = documents::mobiledoc_of(&doc.markdown).into();
+    }
+    Ok(shaped)
 }
 
 /// The filters of Ghost's NQL this answers: `status:X` and `tag:slug`, joined by `+`.
@@ -232,7 +251,10 @@ pub(super) async fn browse(
     let mut shaped = Vec::with_capacity(items.len());
     for item in items {
         let post = reader.load(admin, item.id, kind).await?;
-        shaped.push(shape(admin, &post).await?);
+        let formats = Formats {
+            formats: query.formats.clone(),
+        };
+        shaped.push(shape(admin, &post, &formats).await?);
     }
     Ok(json!({ kind.plural(): shaped, "meta": pagination(page, limit, total) }))
 }
@@ -251,11 +273,11 @@ pub(super) fn pagination(page: i64, limit: i64, total: i64) -> Value {
 pub(super) async fn read_as(
     admin: &Admin,
     reader: Reader<'_>,
-    kind: Kind,
-    id: i64,
+    (kind, id): (Kind, i64),
+    formats: &Formats,
 ) -> GhostResult<Value> {
     let post = reader.load(admin, id, kind).await?;
-    Ok(json!({ kind.plural(): [shape(admin, &post).await?] }))
+    Ok(json!({ kind.plural(): [shape(admin, &post, formats).await?] }))
 }
 
 /// [`read_as`] an Admin API caller.
@@ -265,7 +287,13 @@ pub(super) async fn read_shaped(
     kind: Kind,
     id: i64,
 ) -> GhostResult<Value> {
-    read_as(admin, Reader::Admin(caller), kind, id).await
+    read_as(
+        admin,
+        Reader::Admin(caller),
+        (kind, id),
+        &Formats::default(),
+    )
+    .await
 }
 
 pub(super) async fn by_slug(admin: &Admin, slug: &str, kind: Kind) -> GhostResult<i64> {
@@ -299,36 +327,52 @@ pub(super) async fn read_post(
     State(admin): State<Arc<Admin>>,
     caller: GhostCaller,
     Path(id): Path<String>,
+    Query(formats): Query<Formats>,
 ) -> GhostResult<Json<Value>> {
     let id = post_id(&admin, &id).await?;
-    Ok(Json(read_shaped(&admin, &caller, Kind::Post, id).await?))
+    let reader = Reader::Admin(&caller);
+    Ok(Json(
+        read_as(&admin, reader, (Kind::Post, id), &formats).await?,
+    ))
 }
 
 pub(super) async fn read_page(
     State(admin): State<Arc<Admin>>,
     caller: GhostCaller,
     Path(id): Path<String>,
+    Query(formats): Query<Formats>,
 ) -> GhostResult<Json<Value>> {
     let id = post_id(&admin, &id).await?;
-    Ok(Json(read_shaped(&admin, &caller, Kind::Page, id).await?))
+    let reader = Reader::Admin(&caller);
+    Ok(Json(
+        read_as(&admin, reader, (Kind::Page, id), &formats).await?,
+    ))
 }
 
 pub(super) async fn read_post_by_slug(
     State(admin): State<Arc<Admin>>,
     caller: GhostCaller,
     Path(slug): Path<String>,
+    Query(formats): Query<Formats>,
 ) -> GhostResult<Json<Value>> {
     let id = by_slug(&admin, &slug, Kind::Post).await?;
-    Ok(Json(read_shaped(&admin, &caller, Kind::Post, id).await?))
+    let reader = Reader::Admin(&caller);
+    Ok(Json(
+        read_as(&admin, reader, (Kind::Post, id), &formats).await?,
+    ))
 }
 
 pub(super) async fn read_page_by_slug(
     State(admin): State<Arc<Admin>>,
     caller: GhostCaller,
     Path(slug): Path<String>,
+    Query(formats): Query<Formats>,
 ) -> GhostResult<Json<Value>> {
     let id = by_slug(&admin, &slug, Kind::Page).await?;
-    Ok(Json(read_shaped(&admin, &caller, Kind::Page, id).await?))
+    let reader = Reader::Admin(&caller);
+    Ok(Json(
+        read_as(&admin, reader, (Kind::Page, id), &formats).await?,
+    ))
 }
 
 /// What Ghost calls a kind of post.

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::caller::GhostCaller;
+use super::documents;
 use super::error::{GhostError, GhostResult};
 use super::posts::{post_id, read_shaped, GhostName};
 use crate::admin::content::posts as admin_posts;
@@ -67,30 +68,60 @@ fn invalid(message: String) -> GhostError {
     GhostError(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message))
 }
 
-/// Names of Ghost's `tags` or `authors`: strings, or objects with `name` (or `slug`,
-/// `id`, `email` for authors, which are looked up by name in the store's own terms:
-/// a name is what a post's file lists).
-fn names(list: &Value, field: &str) -> GhostResult<Vec<String>> {
+/// Names of Ghost's `tags` or `authors`, as a post's file lists them: strings, or
+/// objects with a `name`, else a `slug` or an `id` looked up (Zapier sends
+/// `tags: [{slug}]`). A tag slug no tag has names a new tag.
+async fn names(admin: &Admin, list: &Value, field: &str) -> GhostResult<Vec<String>> {
     let items = list
         .as_array()
         .ok_or_else(|| invalid(format!("{field} must be a list")))?;
-    items
-        .iter()
-        .map(|item| match item {
-            Value::String(name) => Ok(name.clone()),
-            Value::Object(o) => o
-                .get("name")
-                .or_else(|| o.get("slug"))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| invalid(format!("each of {field} needs a name or a slug"))),
-            _ => Err(invalid(format!("{field}: a name or an object"))),
+    let mut conn = admin.site.store.read().await?;
+    // (id, slug, name) of what may be named.
+    let known: Vec<(i64, String, String)> = if field == "tags" {
+        let all = crate::store::tags::all(&mut conn).await?;
+        all.into_iter().map(|t| (t.id, t.slug, t.name)).collect()
+    } else {
+        let all = crate::store::users::all(&mut conn).await?;
+        all.into_iter().map(|u| (u.id, u.slug, u.name)).collect()
+    };
+    drop(conn);
+    let find = |key: &str, by_id: bool| {
+        known.iter().find(|(id, slug, _)| {
+            if by_id {
+                super::posts::ghost_id(*id) == key
+            } else {
+                slug == key
+            }
         })
-        .collect()
+    };
+    let mut names = Vec::with_capacity(items.len());
+    for item in items {
+        let object = item.as_object();
+        let text = |k: &str| object.and_then(|o| o.get(k)).and_then(Value::as_str);
+        let name = match (item.as_str(), text("name"), text("slug"), text("id")) {
+            (Some(name), ..) | (None, Some(name), ..) => name.to_owned(),
+            (None, None, Some(slug), _) => match find(slug, false) {
+                Some((_, _, name)) => name.clone(),
+                None if field == "tags" => slug.to_owned(),
+                None => return Err(invalid(format!("no author with the slug {slug:?}"))),
+            },
+            (None, None, None, Some(id)) => find(id, true)
+                .map(|(_, _, name)| name.clone())
+                .ok_or_else(|| invalid(format!("no {field} with the id {id:?}")))?,
+            _ => {
+                return Err(invalid(format!(
+                    "each of {field} needs a name, a slug or an id"
+                )))
+            }
+        };
+        names.push(name);
+    }
+    Ok(names)
 }
 
 /// Ghost's post as folio's fields.
-fn to_folio(
+async fn to_folio(
+    admin: &Admin,
     post: &Map<String, Value>,
     kind: Kind,
     source: &Source,
@@ -109,14 +140,30 @@ fn to_folio(
             );
         }
     }
+    let document = |field: &str| post.get(field).and_then(Value::as_str);
+    // With `?source=html` the HTML is the body (above); else Ghost's documents are.
+    let html_body = source.source.as_deref() == Some("html");
+    let from_document = match (document("lexical"), document("mobiledoc")) {
+        _ if html_body => None,
+        (Some(lexical), _) => Some(documents::markdown_of_lexical(lexical)),
+        (None, Some(mobiledoc)) => Some(documents::markdown_of_mobiledoc(mobiledoc)),
+        (None, None) => None,
+    };
+    if let Some(markdown) = from_document {
+        let markdown = markdown.map_err(|e| invalid(e.to_string()))?;
+        doc.insert("markdown".into(), markdown.into());
+    }
     if let Some(markdown) = post.get("markdown").and_then(Value::as_str) {
         doc.insert("markdown".into(), markdown.into());
     }
     if let Some(tags) = post.get("tags") {
-        doc.insert("tags".into(), json!(names(tags, "tags")?));
+        doc.insert("tags".into(), json!(names(admin, tags, "tags").await?));
     }
     if let Some(authors) = post.get("authors") {
-        doc.insert("authors".into(), json!(names(authors, "authors")?));
+        doc.insert(
+            "authors".into(),
+            json!(names(admin, authors, "authors").await?),
+        );
     }
     if let Some(visibility) = post.get("visibility").and_then(Value::as_str) {
         if visibility != "public" {
@@ -137,7 +184,7 @@ async fn add(
     body: Value,
 ) -> GhostResult<Response> {
     let post = envelope(body, kind)?;
-    let doc = to_folio(&post, kind, &source)?;
+    let doc = to_folio(&admin, &post, kind, &source).await?;
     let (_, Json(view)) = admin_posts::create(
         State(admin.clone()),
         caller.0.clone(),
@@ -185,7 +232,7 @@ async fn edit(
             "Saving failed! Someone else is editing this post.",
         )));
     }
-    let mut changes = to_folio(&post, kind, &source)?;
+    let mut changes = to_folio(&admin, &post, kind, &source).await?;
     let revision = admin.site.store.post_record(id).await?.revision;
     changes.insert("revision".into(), revision.into());
     let status = changes
