@@ -178,6 +178,39 @@ async fn an_authors_staff_token_does_what_the_author_may_and_nothing_more() {
         "nothing taken"
     );
 
+    // Webhooks are an integration's, and never call inside the server's network
+    // unless the owner allows it.
+    let hook =
+        |url: &str| json!({ "webhooks": [{ "event": "post.published", "target_url": url }] });
+    let (status, body) = ghost(
+        &server,
+        &bo,
+        Method::POST,
+        "webhooks/",
+        Some(hook("https://hooks.example.com/x")),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body)),
+        (403, "NoPermissionError"),
+        "{body}"
+    );
+    for inside in [
+        "http://127.0.0.1:9/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://10.0.0.1/",
+        "ftp://example.com/",
+    ] {
+        let (status, body) =
+            ghost(&server, &ada, Method::POST, "webhooks/", Some(hook(inside))).await;
+        assert_eq!(
+            (status, error_type(&body)),
+            (422, "ValidationError"),
+            "{inside}: {body}"
+        );
+    }
+
     // A Ghost key is no key to folio's own admin API.
     let settings = reqwest::Client::new()
         .get(format!("{}/admin/api/settings", server.base))

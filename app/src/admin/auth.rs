@@ -67,6 +67,10 @@ pub(super) enum Auth {
     /// else (no tokens, accounts, settings or file pushes).
     GhostKey {
         name: String,
+        /// The key's id: an integration's webhooks are its own.
+        id: String,
+        /// An integration's key (not a person's staff token).
+        integration: bool,
     },
 }
 
@@ -185,7 +189,9 @@ impl Caller {
         match &self.auth {
             Auth::Session { .. } => self.account.username.clone(),
             Auth::Token { name, .. } => format!("{} (token {name})", self.account.username),
-            Auth::GhostKey { name } => format!("{} (Ghost key {name})", self.account.username),
+            Auth::GhostKey { name, .. } => {
+                format!("{} (Ghost key {name})", self.account.username)
+            }
         }
     }
 
@@ -194,7 +200,7 @@ impl Caller {
         match &self.auth {
             Auth::Session { .. } => format!("admin:{}", self.account.username),
             Auth::Token { name, .. } => format!("token:{name}"),
-            Auth::GhostKey { name } => format!("ghost:{name}"),
+            Auth::GhostKey { name, .. } => format!("ghost:{name}"),
         }
     }
 }

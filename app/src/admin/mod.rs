@@ -178,13 +178,14 @@ impl Admin {
         };
         // Sign-ins, accounts, tokens and unpublished changes write no file: no scan
         // of the folder on their requests.
-        const NO_FILES: [&str; 11] = [
+        const NO_FILES: [&str; 12] = [
             "login",
             "logout",
             "2fa.",
             "password.",
             "token.",
             "integration.",
+            "webhook.",
             "staff_token.",
             "invite.",
             "setup",

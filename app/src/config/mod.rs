@@ -105,6 +105,10 @@ pub struct SiteConfig {
     /// The content folder as a clone of a Git repository (file only, but for
     /// `git_remote` and `git_branch`).
     pub git: GitConfig,
+    /// Whether Ghost API webhooks may call loopback and private addresses (a receiver
+    /// on the cluster's own network); by default only public ones, so a key holder
+    /// cannot make the server call inside its network.
+    pub webhooks_private_targets: bool,
 }
 
 /// Who a post whose file names no author is by, unless folio.toml says.
@@ -148,6 +152,7 @@ impl Default for SiteConfig {
             admin_url: None,
             content_security_policy: None,
             members_url: None,
+            webhooks_private_targets: false,
             git: GitConfig::default(),
         }
     }
@@ -308,6 +313,18 @@ impl SiteConfig {
             "content_security_policy" => self.content_security_policy = Some(value.to_owned()),
             "git_remote" => self.git.remote = Some(value.to_owned()).filter(|v| !v.is_empty()),
             "git_branch" => self.git.branch = value.to_owned(),
+            "webhooks_private_targets" => {
+                self.webhooks_private_targets = match value {
+                    "true" | "1" | "yes" => true,
+                    "false" | "0" | "no" | "" => false,
+                    _ => {
+                        return Err(ConfigError::Value {
+                            origin: key.to_owned(),
+                            message: format!("expected true or false, got {value:?}"),
+                        })
+                    }
+                }
+            }
             "navigation" | "secondary_navigation" => {
                 return Err(ConfigError::Value {
                     origin: key.to_owned(),

@@ -17,6 +17,8 @@ use crate::site::{PublishOptions, Site};
 pub(super) struct Tasks {
     schedule: JoinHandle<()>,
     deploying: Option<JoinHandle<()>>,
+    /// Ghost API webhooks, called after each publish.
+    webhooks: Option<JoinHandle<()>>,
     syncing: Option<JoinHandle<()>>,
     publishing: JoinHandle<()>,
     admin: Option<(watch::Sender<bool>, JoinHandle<()>)>,
@@ -34,6 +36,8 @@ impl Tasks {
         let deploying = serve
             .deployer
             .map(|d| tokio::spawn(d.run(site.subscribe())));
+        let webhooks = (state.admin.clone())
+            .map(|admin| tokio::spawn(crate::admin::ghost::delivery::run(admin, site.subscribe())));
         let metrics = match serve.metrics {
             Some(addr) => {
                 let (stop, stopping) = watch::channel(false);
@@ -60,6 +64,7 @@ impl Tasks {
         Ok(Self {
             schedule,
             deploying,
+            webhooks,
             syncing,
             publishing,
             admin,
@@ -89,6 +94,9 @@ impl Tasks {
         }
         if let Some(deploying) = self.deploying {
             deploying.abort();
+        }
+        if let Some(webhooks) = self.webhooks {
+            webhooks.abort();
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod state;
 pub mod tags;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -5,6 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +17,8 @@ import { serve, setupOwner } from './browser.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
-const ENV = { FOLIO_SECRET_KEY: 'a secret key for the Ghost API tests, long enough' };
+// The webhooks' receiver is on loopback: the owner allows private targets here.
+const ENV = { FOLIO_SECRET_KEY: 'a secret key for the Ghost API tests, long enough', FOLIO_WEBHOOKS_PRIVATE_TARGETS: 'true' };
 
 let server;
 let siteDir;
@@ -237,4 +240,63 @@ test('as the clients send them: Obsidian\'s lexical round trip, Zapier\'s tag sl
   assert.equal(viaV2.title, 'From Zapier');
   await n8n.posts.delete({ id: zap.id });
   await api.posts.delete({ id: made.id });
+});
+
+/// A receiver of webhooks on loopback: every call kept; the first `failures` answered 500.
+function receiver(failures = 0) {
+  const calls = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      calls.push({ headers: req.headers, body });
+      res.writeHead(calls.length <= failures ? 500 : 200);
+      res.end();
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ calls, url: `http://127.0.0.1:${server.address().port}/hook`, close: () => server.close() })));
+}
+
+async function until(what, check) {
+  const end = Date.now() + 20000;
+  while (Date.now() < end) {
+    if (await check()) return;
+    // sleep: webhooks are called after the publish, on their own task.
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('webhooks: called on Ghost\'s events with Ghost\'s payload and signature, retried, deleted', async () => {
+  const api = admin();
+  const published = await receiver();
+  const changed = await receiver(1);
+  const hook = await api.webhooks.add({ event: 'post.published', target_url: published.url, secret: 'shared secret', name: 'Slack' });
+  assert.match(hook.id, /^[0-9a-f]{24}$/);
+  await api.webhooks.add({ event: 'site.changed', target_url: changed.url });
+  await assert.rejects(api.webhooks.add({ event: 'member.added', target_url: published.url }), { name: 'ValidationError' });
+
+  const post = await api.posts.add({ title: 'Hooked', html: '<p>Announced.</p>' }, { source: 'html' });
+  await api.posts.edit({ id: post.id, updated_at: post.updated_at, status: 'published' });
+  await until('post.published', () => published.calls.length >= 1);
+  const call = published.calls[0];
+  const payload = JSON.parse(call.body);
+  assert.equal(payload.post.current.title, 'Hooked');
+  assert.equal(payload.post.current.status, 'published');
+  const [, hex, t] = call.headers['x-ghost-signature'].match(/^sha256=([0-9a-f]{64}), t=(\d+)$/);
+  assert.equal(hex, createHmac('sha256', 'shared secret').update(`${call.body}${t}`).digest('hex'), "Ghost's signature");
+  // site.changed failed once (500) and was tried again.
+  await until('site.changed, retried', () => changed.calls.length >= 2);
+  assert.equal(changed.calls[1].body, '{}');
+  assert.equal(changed.calls[1].headers['x-ghost-signature'], undefined, 'no secret, no signature');
+
+  await api.webhooks.delete({ id: hook.id });
+  const before = published.calls.length;
+  const again = await api.posts.add({ title: 'Not announced', html: '<p>x</p>', status: 'published' }, { source: 'html' });
+  await until('the site.changed of the second post', () => changed.calls.length >= 3);
+  assert.equal(published.calls.length, before, 'a deleted webhook is not called');
+  await api.posts.delete({ id: again.id });
+  await api.posts.delete({ id: post.id });
+  published.close();
+  changed.close();
 });

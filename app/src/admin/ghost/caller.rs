@@ -64,7 +64,11 @@ impl FromRequestParts<Arc<Admin>> for GhostCaller {
             .map_err(GhostError)?;
         Ok(GhostCaller(Caller {
             account,
-            auth: Auth::GhostKey { name: key.name },
+            auth: Auth::GhostKey {
+                integration: key.kind == "integration",
+                id: key.id,
+                name: key.name,
+            },
             ip: client.ip,
         }))
     }

@@ -32,7 +32,7 @@ pub(super) fn content_hash(keys: &Keys, key: &str) -> String {
     keys.hash("ghost content key", key)
 }
 
-fn random_hex(bytes: usize) -> String {
+pub(super) fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut buf);
     buf.iter().map(|b| format!("{b:02x}")).collect()

@@ -7,6 +7,7 @@
 
 mod caller;
 mod content;
+pub mod delivery;
 mod documents;
 mod error;
 pub(super) mod jwt;
@@ -14,6 +15,7 @@ pub mod keys;
 mod posts;
 mod resources;
 mod site;
+mod webhooks;
 mod writes;
 
 use std::sync::Arc;
@@ -85,6 +87,11 @@ fn admin_api(audience: &str, media_limit: usize) -> Routes {
             "/images/upload/",
             axum::routing::post(resources::upload_image)
                 .layer(axum::extract::DefaultBodyLimit::max(media_limit)),
+        )
+        .route("/webhooks/", axum::routing::post(webhooks::add))
+        .route(
+            "/webhooks/{id}/",
+            axum::routing::put(webhooks::edit).delete(webhooks::delete),
         )
         .merge(post_routes())
         .fallback(|| async { error::GhostError::not_found("Resource not found") })

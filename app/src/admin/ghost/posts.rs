@@ -169,6 +169,14 @@ fn invalid(message: String) -> GhostError {
     GhostError(crate::admin::error::ApiError::bad_request(message))
 }
 
+/// Post `id` in Ghost's shape, whatever its state (for a webhook's payload).
+pub(super) async fn shape_by_id(admin: &Admin, id: i64) -> Option<Value> {
+    let mut conn = admin.site.store.read().await.ok()?;
+    let post = crate::store::posts::load(&mut conn, id).await.ok()??;
+    drop(conn);
+    shape(admin, &post, &Formats::default()).await.ok()
+}
+
 /// Who reads: an Admin API caller (what the admin lets them read), or a Content API
 /// key (what is on the site: published posts and pages, nothing else).
 #[derive(Clone, Copy)]

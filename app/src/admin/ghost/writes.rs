@@ -195,6 +195,7 @@ async fn add(
         .ok()
         .and_then(|v| v["id"].as_i64())
         .unwrap_or_default();
+    live_now(&admin).await;
     let shaped = read_shaped(&admin, &caller, kind, id).await?;
     let location = format!(
         "/ghost/api/admin/{}/{}/",
@@ -250,7 +251,18 @@ async fn edit(
         Body(Value::Object(changes)),
     )
     .await?;
+    live_now(&admin).await;
     Ok(Json(read_shaped(&admin, &caller, kind, id).await?))
+}
+
+/// Publishes a change made through the API: a Ghost client's write is on the site
+/// when its answer comes (and the webhooks of what it changed are called). A publish
+/// that fails leaves the change saved and the previous site up; it is logged.
+async fn live_now(admin: &Admin) {
+    let published = crate::admin::sitewide::publish::go_live(admin).await;
+    if let Some(error) = published.error {
+        tracing::error!("ghost api: the publish after a change failed: {error}");
+    }
 }
 
 /// Whether two of Ghost's timestamps are the same second (clients send them back
@@ -268,7 +280,8 @@ async fn delete(
 ) -> GhostResult<StatusCode> {
     let id = post_id(&admin, id).await?;
     read_shaped(&admin, &caller, kind, id).await?;
-    admin_posts::trash(State(admin), caller.0, Path(id)).await?;
+    admin_posts::trash(State(admin.clone()), caller.0, Path(id)).await?;
+    live_now(&admin).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -88,7 +88,7 @@ pub(in crate::admin) async fn me(
                 scopes: scopes.clone(),
             });
         }
-        Auth::GhostKey { name } => {
+        Auth::GhostKey { name, .. } => {
             me.auth = "ghost_key";
             me.token = Some(TokenInUse {
                 name: name.clone(),

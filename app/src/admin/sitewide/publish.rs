@@ -110,7 +110,7 @@ pub(in crate::admin) struct Published {
     #[serde(skip_serializing_if = "Option::is_none")]
     written: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
+    pub(in crate::admin) error: Option<String>,
 }
 
 /// A tag, profile or settings saved, and the publish that shows it (`null` when
