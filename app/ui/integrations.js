@@ -1,6 +1,7 @@
 // Keys for Ghost's Admin and Content APIs (docs/ghost-api.md): integrations, as in
-// Ghost's Settings → Integrations (owners), and each person's staff access token
-// (Account), for writing apps. A key is shown once, when made.
+// Ghost's Settings → Integrations (owners), with the webhooks they added and their
+// last call, and each person's staff access token (Account), for writing apps. A key
+// is shown once, when made.
 
 import { get, post, del } from './api.js';
 import { h, show, field, toast, form, input, empty, date } from './dom.js';
@@ -46,7 +47,17 @@ export async function integrations(made) {
         h('td', {}, k.last_used_at ? date(k.last_used_at, true) : 'never'),
         h('td', {}, revokeButton(k, () => integrations()))))))
     : empty('No integrations yet', 'Tools made for Ghost (Zapier, n8n, scripts on Ghost’s SDKs, headless front ends) connect with an integration’s keys: give them this admin’s address and a key.');
-  show(h('section', { class: 'wide' }, h('h1', {}, 'Integrations'), notice, list, f));
+  const keyName = (id) => data.keys.find((k) => k.id === id)?.name ?? id;
+  const hooks = data.webhooks.length
+    ? [h('h2', {}, 'Webhooks'), h('table', { class: 'list', id: 'webhooks' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Event'), h('th', {}, 'Target'), h('th', {}, 'Integration'), h('th', {}, 'Last call'))),
+      h('tbody', {}, data.webhooks.map((w) => h('tr', { 'data-webhook': w.event },
+        h('td', {}, w.event), h('td', {}, w.target_url), h('td', {}, keyName(w.integration_id)),
+        h('td', {}, w.last_triggered_at
+          ? [date(w.last_triggered_at, true), ' · ', w.last_triggered_error ? `failed: ${w.last_triggered_error}` : `answered ${w.last_triggered_status}`]
+          : 'not called yet')))))]
+    : [];
+  show(h('section', { class: 'wide' }, h('h1', {}, 'Integrations'), notice, list, ...hooks, f));
 }
 
 /// The caller's staff access token, for the Account screen: made (again) on demand,

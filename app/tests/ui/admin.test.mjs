@@ -56,7 +56,8 @@ async function startSite(options = {}) {
     args: ['--insecure-cookies'],
     ready: (text) => /setup token \S+/.test(text),
     ...options,
-    env: { ...SECRET_KEY, ...(options.env || {}) },
+    // The webhook of the integrations' journey points at loopback.
+    env: { ...SECRET_KEY, FOLIO_WEBHOOKS_PRIVATE_TARGETS: 'true', ...(options.env || {}) },
   });
   let text = started.log;
   started.child.stderr.on('data', (chunk) => { text += chunk; });
@@ -355,6 +356,12 @@ test('integrations: the keys shown once work with Ghost\'s SDK until revoked; a 
   await desk.locator('#admin-key').waitFor({ state: 'detached' });
   await desk.locator('tr[data-key="Zapier"]').waitFor();
   assert.equal(await desk.locator('#admin-key').count(), 0, 'shown once');
+  // Its webhooks are listed with their last call.
+  await api.webhooks.add({ event: 'site.changed', target_url: 'http://127.0.0.1:9/hook' });
+  await desk.goto(`${base}/admin/#/posts`);
+  await desk.goto(`${base}/admin/#/integrations`);
+  await desk.locator('tr[data-webhook="site.changed"]').waitFor();
+  assert.match(await desk.locator('tr[data-webhook="site.changed"]').textContent(), /http:\/\/127\.0\.0\.1:9\/hook.*Zapier.*not called yet/);
   desk.once('dialog', (d) => d.accept());
   await desk.locator('tr[data-key="Zapier"]').getByRole('button', { name: 'Revoke' }).click();
   await desk.getByRole('heading', { name: 'No integrations yet' }).waitFor();

@@ -20,9 +20,13 @@ use crate::store::Role;
 #[derive(Serialize, ToSchema)]
 pub(in crate::admin) struct KeyList {
     keys: Vec<GhostKey>,
+    /// The webhooks of the keys listed, with their last call.
+    #[schema(value_type = Vec<Object>)]
+    webhooks: Vec<crate::store::webhooks::Webhook>,
 }
 
-/// The keys: an owner's list has every one, anyone else's their staff token.
+/// The keys and their webhooks: an owner's list has every one, anyone else's their
+/// staff token.
 #[utoipa::path(get, path = "/integrations", tag = "sign-in",
     responses((status = 200, body = KeyList)))]
 pub(in crate::admin) async fn list(
@@ -34,7 +38,9 @@ pub(in crate::admin) async fn list(
     if caller.account.role() != Role::Owner {
         keys.retain(|k| k.account_id == caller.account.id);
     }
-    Ok(Json(KeyList { keys }))
+    let mut webhooks = admin.site.store.webhooks().await?;
+    webhooks.retain(|w| keys.iter().any(|k| k.id == w.key_id));
+    Ok(Json(KeyList { keys, webhooks }))
 }
 
 #[derive(Deserialize, ToSchema)]
