@@ -305,3 +305,45 @@ impl Store {
             .await?)
     }
 }
+
+/// A post as Ghost's filters and orders see it (`admin::ghost`): no body.
+#[derive(Debug, Clone, FromRow)]
+pub struct FilterRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    /// A scheduled post whose time has come is published.
+    pub status: String,
+    pub featured: bool,
+    pub feed_id: Option<String>,
+    /// Its publish date, else its last change (a draft's).
+    pub date: String,
+    pub modified_at: String,
+    #[sqlx(json)]
+    pub tags: Vec<String>,
+    #[sqlx(json)]
+    pub authors: Vec<String>,
+    #[sqlx(json)]
+    pub author_ids: Vec<i64>,
+}
+
+impl Store {
+    /// Every post of `kind` not in the trash, as [`FilterRow`]s.
+    pub async fn filter_rows(&self, kind: &str) -> Result<Vec<FilterRow>> {
+        Ok(sqlx::query_as(
+            "SELECT p.id, p.slug, p.title, CASE WHEN p.status = 'scheduled' AND p.published_at <= ?1 \
+               THEN 'published' ELSE p.status END AS status, p.featured, p.feed_id, \
+             coalesce(p.published_at, p.modified_at) AS date, p.modified_at, \
+             (SELECT json_group_array(slug) FROM (SELECT t.slug FROM post_tags pt \
+               JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = p.id ORDER BY pt.sort_order)) AS tags, \
+             (SELECT json_group_array(slug) FROM (SELECT u.slug FROM post_authors pa \
+               JOIN users u ON u.id = pa.user_id WHERE pa.post_id = p.id ORDER BY pa.sort_order)) AS authors, \
+             (SELECT json_group_array(user_id) FROM post_authors pa WHERE pa.post_id = p.id) AS author_ids \
+             FROM posts p WHERE p.deleted_at IS NULL AND p.kind = ?2",
+        )
+        .bind(super::timestamp(self.now()))
+        .bind(kind)
+        .fetch_all(self.pool())
+        .await?)
+    }
+}

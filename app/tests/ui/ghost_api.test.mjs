@@ -80,6 +80,17 @@ test('posts and pages: browse with a filter and pagination, read by id and by sl
   assert.equal(bySlug.id, page1[0].id);
   const pages = await api.pages.browse();
   assert.ok(pages.some((p) => p.slug === 'about'), pages.map((p) => p.slug).join());
+  // Ghost's filter forms: any of a list, not, and, or; and an order.
+  const two = await api.posts.browse({ filter: `slug:[${page1[0].slug},${page1[1].slug}]`, limit: 'all' });
+  assert.deepEqual(two.map((p) => p.slug).sort(), [page1[0].slug, page1[1].slug].sort());
+  const notFirst = await api.posts.browse({ filter: `slug:-${page1[0].slug}+status:published`, limit: 'all' });
+  assert.equal(notFirst.length, page1.meta.pagination.total - 1);
+  const either = await api.posts.browse({ filter: `id:${page1[0].id},id:${page1[1].id}`, limit: 'all' });
+  assert.equal(either.length, 2);
+  const byTitle = await api.posts.browse({ order: 'title asc', limit: 'all', filter: 'status:published' });
+  const titles = byTitle.map((p) => p.title.toLowerCase());
+  assert.deepEqual(titles, [...titles].sort());
+  await assert.rejects(api.posts.browse({ filter: "published_at:>'2020-01-01'" }), { name: 'ValidationError' });
   await assert.rejects(api.posts.read({ id: 'ffffffffffffffffffffffff' }), { name: 'NotFoundError' });
   await assert.rejects(api.posts.read({ slug: 'about' }), { name: 'NotFoundError' }, 'a page is no post');
 });

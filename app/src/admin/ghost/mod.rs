@@ -12,6 +12,7 @@ mod documents;
 mod error;
 pub(super) mod jwt;
 pub mod keys;
+mod nql;
 mod posts;
 mod resources;
 mod site;

@@ -13,12 +13,13 @@ use serde_json::{json, Value};
 use super::caller::GhostCaller;
 use super::documents;
 use super::error::{GhostError, GhostResult};
+use super::nql::{self, Filter};
 use crate::admin::auth::Need;
 use crate::admin::content::post_rules::own_profile;
 use crate::admin::content::post_view::is_live;
 use crate::admin::content::posts::read_post as readable;
 use crate::admin::Admin;
-use crate::store::listing::{Credit, PostFilter, Sort};
+use crate::store::listing::{Credit, FilterRow};
 use crate::store::{Kind, StoredPost};
 
 /// The most a page may hold, as in Ghost.
@@ -149,22 +150,6 @@ async fn shape(admin: &Admin, post: &StoredPost, formats: &Formats) -> GhostResu
     Ok(shaped)
 }
 
-/// The filters of Ghost's NQL this answers: `status:X` and `tag:slug`, joined by `+`.
-fn parse_filter(filter: &str, into: &mut PostFilter) -> GhostResult<()> {
-    for part in filter.split('+').map(str::trim).filter(|p| !p.is_empty()) {
-        let (field, value) = part
-            .split_once(':')
-            .ok_or_else(|| invalid(format!("filter: cannot read {part:?}")))?;
-        let value = value.trim_matches(|c| c == '\'' || c == '"').to_owned();
-        match field {
-            "status" => into.status = Some(value),
-            "tag" | "tags.slug" => into.tag = Some(value),
-            _ => return Err(invalid(format!("filter: {field} is not supported yet"))),
-        }
-    }
-    Ok(())
-}
-
 fn invalid(message: String) -> GhostError {
     GhostError(crate::admin::error::ApiError::bad_request(message))
 }
@@ -231,40 +216,81 @@ pub(super) async fn browse(
     }
     .clamp(1, MAX_LIMIT);
     let page = query.page.unwrap_or(1).max(1);
-    let mut filter = PostFilter {
-        kind: Some(kind.as_str().to_owned()),
-        author_id: match reader {
-            Reader::Admin(caller) => {
-                caller.0.require(Need::ReadContent)?;
-                own_profile(&caller.0)
-            }
-            Reader::Public => None,
-        },
-        sort: match query.order.as_deref() {
-            Some(o) if o.contains("asc") => Sort::Oldest,
-            Some(o) if o.starts_with("updated_at") => Sort::Updated,
-            _ => Sort::Newest,
-        },
-        limit,
-        offset: (page - 1) * limit,
-        ..PostFilter::default()
+    // Authors see their own posts only; the Content API, what is on the site.
+    let own = match reader {
+        Reader::Admin(caller) => {
+            caller.0.require(Need::ReadContent)?;
+            own_profile(&caller.0)
+        }
+        Reader::Public => None,
     };
-    if let Some(nql) = &query.filter {
-        parse_filter(nql, &mut filter)?;
-    }
-    if let Reader::Public = reader {
-        filter.status = Some("published".to_owned());
-    }
-    let (total, items) = admin.site.store.list_posts(&filter).await?;
-    let mut shaped = Vec::with_capacity(items.len());
-    for item in items {
-        let post = reader.load(admin, item.id, kind).await?;
-        let formats = Formats {
-            formats: query.formats.clone(),
+    let filter = Filter::parse(query.filter.as_deref().unwrap_or_default()).map_err(invalid)?;
+    let mut rows = admin.site.store.filter_rows(kind.as_str()).await?;
+    rows.retain(|r| {
+        let id = r
+            .feed_id
+            .clone()
+            .filter(|f| f.len() == 24)
+            .unwrap_or_else(|| ghost_id(r.id));
+        let row = nql::Row {
+            id: &id,
+            slug: &r.slug,
+            status: &r.status,
+            featured: r.featured,
+            tags: &r.tags,
+            authors: &r.authors,
         };
+        own.is_none_or(|me| r.author_ids.contains(&me))
+            && (!matches!(reader, Reader::Public) || r.status == "published")
+            && filter.matches(&row)
+    });
+    order(
+        &mut rows,
+        query.order.as_deref().unwrap_or("published_at desc"),
+    )?;
+    let total = rows.len() as i64;
+    let formats = Formats {
+        formats: query.formats.clone(),
+    };
+    let mut shaped = Vec::new();
+    let skip = usize::try_from((page - 1) * limit).unwrap_or(usize::MAX);
+    for row in rows.iter().skip(skip).take(limit as usize) {
+        let post = reader.load(admin, row.id, kind).await?;
         shaped.push(shape(admin, &post, &formats).await?);
     }
     Ok(json!({ kind.plural(): shaped, "meta": pagination(page, limit, total) }))
+}
+
+/// Ghost's `order`: `published_at`, `updated_at`, `title` or `slug`, `asc` or `desc`.
+fn order(rows: &mut [FilterRow], order: &str) -> GhostResult<()> {
+    let mut words = order.split_whitespace();
+    let field = words.next().unwrap_or("published_at");
+    let descending = !matches!(
+        words.next().map(str::to_ascii_lowercase).as_deref(),
+        Some("asc")
+    );
+    let key = |r: &FilterRow| -> String {
+        match field {
+            "updated_at" => r.modified_at.clone(),
+            "title" => r.title.to_lowercase(),
+            "slug" => r.slug.clone(),
+            _ => r.date.clone(),
+        }
+    };
+    if !matches!(field, "published_at" | "updated_at" | "title" | "slug") {
+        return Err(invalid(format!(
+            "order: {field} is not supported (published_at, updated_at, title, slug)"
+        )));
+    }
+    rows.sort_by(|a, b| {
+        let by = key(a).cmp(&key(b)).then(a.id.cmp(&b.id));
+        if descending {
+            by.reverse()
+        } else {
+            by
+        }
+    });
+    Ok(())
 }
 
 /// Ghost's `meta.pagination` of page `page` of `limit` items, of `total`.
