@@ -241,6 +241,33 @@ async fn an_authors_staff_token_does_what_the_author_may_and_nothing_more() {
         assert_eq!(answer.status(), 401, "{why}");
     }
 
+    // New keys for the integration: the old stop at once, the new work, authors
+    // cannot ask for them.
+    let id = integration.body["id"].as_str().expect("an id");
+    author
+        .post(&format!("/integrations/{id}/rotate"), json!({}))
+        .await
+        .expect(403);
+    let rotated = owner
+        .post(&format!("/integrations/{id}/rotate"), json!({}))
+        .await
+        .expect(201);
+    let new_key = rotated.body["admin_key"]
+        .as_str()
+        .expect("a key")
+        .to_owned();
+    assert_ne!(new_key, ada);
+    assert_eq!(
+        ghost(&server, &ada, Method::GET, "posts/", None).await.0,
+        401
+    );
+    assert_eq!(
+        ghost(&server, &new_key, Method::GET, "posts/", None)
+            .await
+            .0,
+        200
+    );
+
     // A key stops with its account.
     let users = owner.get("/users").await.expect(200);
     let bo_id = users.body["users"]

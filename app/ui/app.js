@@ -39,7 +39,14 @@ const RANK = { author: 0, editor: 1, owner: 2 };
 const allowed = (role) => !role || RANK[state.me.role] >= RANK[role];
 const INVITE = /^#\/invite\/([A-Za-z0-9_-]+)$/;
 
+// Each navigation's number: a screen still loading when the next one is asked for may
+// draw itself over it when its data comes late (two quick clicks, Back); the last
+// navigation is then drawn again, so what shows is always what the address says.
+let navigation = 0;
+let lastDrawn = 0;
+
 async function route() {
+  const mine = ++navigation;
   const invited = location.hash.match(INVITE);
   if (invited && !state.me) return inviteScreen(invited[1]);
   if (!state.me) return boot();
@@ -52,6 +59,13 @@ async function route() {
   markSection(screen);
   if (!allowed(screen.role)) return refused(screen.role);
   try { await VIEWS[screen.name](param); } catch (e) { failure(e); }
+  if (mine !== navigation) {
+    // A later navigation started while this screen loaded: if it is drawn already,
+    // this one was drawn over it, so draw the screen the address names once more.
+    if (lastDrawn > mine) route();
+    return;
+  }
+  lastDrawn = mine;
   // Again once drawn: an editor knows only then whether it holds a post or a page.
   markSection(screen);
 }

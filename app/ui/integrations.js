@@ -29,6 +29,14 @@ function revokeButton(key, after) {
   } }, 'Revoke');
 }
 
+/// New keys for an integration, shown once; its webhooks stay, the old keys stop.
+function rotateButton(key) {
+  return h('button', { type: 'button', onclick: async () => {
+    if (!confirm(`New keys for ${key.name}? Tools using the old keys stop working until given the new ones.`)) return;
+    await integrations(await post(`/integrations/${key.id}/rotate`, {}));
+  } }, 'New keys');
+}
+
 /// Integrations (owners): every key, a new integration's keys shown once.
 export async function integrations(made) {
   const data = await get('/integrations');
@@ -45,7 +53,7 @@ export async function integrations(made) {
       h('tbody', {}, data.keys.map((k) => h('tr', { 'data-key': k.name },
         h('td', {}, k.name), h('td', {}, k.kind === 'staff' ? 'staff access token' : 'integration'),
         h('td', {}, k.last_used_at ? date(k.last_used_at, true) : 'never'),
-        h('td', {}, revokeButton(k, () => integrations()))))))
+        h('td', { class: 'actions' }, k.kind === 'integration' ? rotateButton(k) : null, revokeButton(k, () => integrations()))))))
     : empty('No integrations yet', 'Tools made for Ghost (Zapier, n8n, scripts on Ghost’s SDKs, headless front ends) connect with an integration’s keys: give them this admin’s address and a key.');
   const keyName = (id) => data.keys.find((k) => k.id === id)?.name ?? id;
   const hooks = data.webhooks.length

@@ -107,6 +107,7 @@ pub(super) fn api(media_limit: usize) -> OpenApiRouter<State> {
         .routes(routes!(tokens::revoke))
         .routes(routes!(ghost_keys::list, ghost_keys::create))
         .routes(routes!(ghost_keys::revoke))
+        .routes(routes!(ghost_keys::rotate))
         .routes(routes!(ghost_keys::staff_token))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::update, users::delete))

@@ -114,6 +114,16 @@ impl Store {
         .await?)
     }
 
+    /// Moves the webhooks of key `from` to key `to` (a key rotated: its webhooks stay).
+    pub async fn move_webhooks(&self, from: &str, to: &str) -> Result<()> {
+        sqlx::query("UPDATE webhooks SET key_id = ? WHERE key_id = ?")
+            .bind(to)
+            .bind(from)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Deletes the key `id`; its name, or `None` when there is none.
     pub async fn revoke_ghost_key(&self, id: &str) -> Result<Option<String>> {
         Ok(

@@ -180,6 +180,25 @@ test('lists: newest first with a choice of order, search as you type, short date
   await desk.getByLabel('Order').selectOption('newest');
 });
 
+test('a screen whose data comes late never draws over the one asked for after it', async () => {
+  // The post list answers slowly; Users is asked for while it loads.
+  await desk.route('**/admin/api/posts?**', async (request) => {
+    // sleep: holds the list's answer back, as a slow network would.
+    await new Promise((r) => setTimeout(r, 800));
+    await request.continue();
+  });
+  await desk.goto(`${base}/admin/#/users`);
+  await desk.getByRole('heading', { name: 'Users', exact: true }).waitFor();
+  await desk.evaluate(() => { location.hash = '#/posts'; });
+  await desk.evaluate(() => { location.hash = '#/users'; });
+  await desk.getByRole('heading', { name: 'Users', exact: true }).waitFor();
+  // sleep: past the slow answer, which must not replace the screen.
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await desk.getByRole('heading', { name: 'Users', exact: true }).count(), 1, 'Users is still shown');
+  assert.equal(await desk.evaluate(() => location.hash), '#/users');
+  await desk.unroute('**/admin/api/posts?**');
+});
+
 test('the editor: growing title, slug as you type, toolbar and preview out of the Tab order, SEO preview, publish step by shortcut', async () => {
   await desk.goto(`${base}/admin/#/edit/new/post`);
   const title = desk.getByLabel('Title', { exact: true });
@@ -362,10 +381,21 @@ test('integrations: the keys shown once work with Ghost\'s SDK until revoked; a 
   await desk.goto(`${base}/admin/#/integrations`);
   await desk.locator('tr[data-webhook="site.changed"]').waitFor();
   assert.match(await desk.locator('tr[data-webhook="site.changed"]').textContent(), /http:\/\/127\.0\.0\.1:9\/hook.*Zapier.*not called yet/);
+  // New keys: shown once, the old one stops, the webhook stays.
+  desk.once('dialog', (d) => d.accept());
+  await desk.locator('tr[data-key="Zapier"]').getByRole('button', { name: 'New keys' }).click();
+  const rotated = (await desk.locator('#admin-key').textContent()).trim();
+  assert.notEqual(rotated, adminKey);
+  await assert.rejects(api.posts.browse({ limit: 1 }), { name: 'UnauthorizedError' });
+  const renewed = new GhostAdminAPI({ url: base, key: rotated, version: 'v6.0' });
+  assert.equal((await renewed.posts.browse({ limit: 1 })).length, 1);
+  await desk.locator('tr[data-webhook="site.changed"]').waitFor();
+  await desk.getByRole('button', { name: 'Done' }).click();
+  await desk.locator('#admin-key').waitFor({ state: 'detached' });
   desk.once('dialog', (d) => d.accept());
   await desk.locator('tr[data-key="Zapier"]').getByRole('button', { name: 'Revoke' }).click();
   await desk.getByRole('heading', { name: 'No integrations yet' }).waitFor();
-  await assert.rejects(api.posts.browse({ limit: 1 }), { name: 'UnauthorizedError' });
+  await assert.rejects(renewed.posts.browse({ limit: 1 }), { name: 'UnauthorizedError' });
 
   await desk.goto(`${base}/admin/#/account`);
   desk.once('dialog', (d) => d.accept());

@@ -80,6 +80,8 @@ test('posts and pages: browse with a filter and pagination, read by id and by sl
   assert.equal(bySlug.id, page1[0].id);
   const pages = await api.pages.browse();
   assert.ok(pages.some((p) => p.slug === 'about'), pages.map((p) => p.slug).join());
+  const slim = await api.posts.browse({ limit: 2, fields: 'title,slug' });
+  assert.deepEqual(Object.keys(slim[0]).sort(), ['id', 'slug', 'title']);
   // Ghost's filter forms: any of a list, not, and, or; and an order.
   const two = await api.posts.browse({ filter: `slug:[${page1[0].slug},${page1[1].slug}]`, limit: 'all' });
   assert.deepEqual(two.map((p) => p.slug).sort(), [page1[0].slug, page1[1].slug].sort());

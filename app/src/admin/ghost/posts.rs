@@ -31,12 +31,11 @@ pub(super) struct Browse {
     page: Option<i64>,
     filter: Option<String>,
     order: Option<String>,
-    /// Ghost's `include`, `fields` and `formats`: tags and authors are always
-    /// included; `fields` and `formats` are read (below) or ignored.
+    /// Ghost's `include`: tags and authors are always included.
     #[serde(default, rename = "include")]
     _include: Option<String>,
-    #[serde(default, rename = "fields")]
-    _fields: Option<String>,
+    /// Only these fields of each post (`id` always).
+    fields: Option<String>,
     formats: Option<String>,
 }
 
@@ -256,7 +255,12 @@ pub(super) async fn browse(
     let skip = usize::try_from((page - 1) * limit).unwrap_or(usize::MAX);
     for row in rows.iter().skip(skip).take(limit as usize) {
         let post = reader.load(admin, row.id, kind).await?;
-        shaped.push(shape(admin, &post, &formats).await?);
+        let mut one = shape(admin, &post, &formats).await?;
+        if let (Some(fields), Value::Object(all)) = (&query.fields, &mut one) {
+            let wanted: Vec<&str> = fields.split(',').map(str::trim).collect();
+            all.retain(|k, _| k == "id" || wanted.contains(&k.as_str()));
+        }
+        shaped.push(one);
     }
     Ok(json!({ kind.plural(): shaped, "meta": pagination(page, limit, total) }))
 }

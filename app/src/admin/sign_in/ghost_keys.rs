@@ -105,6 +105,36 @@ pub(in crate::admin) async fn staff_token(
     Ok((StatusCode::CREATED, Json(made)))
 }
 
+/// Rotates an integration's keys (owners): new Admin and Content keys, shown this
+/// once, its webhooks kept; the old keys stop working at once.
+#[utoipa::path(post, path = "/integrations/{id}/rotate", tag = "sign-in", params(("id" = String, Path)),
+    responses((status = 201, body = MadeKey)))]
+pub(in crate::admin) async fn rotate(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<MadeKey>)> {
+    caller.require(Need::Owner)?;
+    let store = &admin.site.store;
+    let old = (store.ghost_keys().await?.into_iter())
+        .find(|k| k.id == id && k.kind == "integration")
+        .ok_or_else(|| ApiError::not_found("no such integration"))?;
+    let made = keys::make(
+        store,
+        &admin.keys,
+        old.account_id,
+        &old.name,
+        KeyKind::Integration,
+    )
+    .await?;
+    store.move_webhooks(&old.id, &made.key.id).await?;
+    store.revoke_ghost_key(&old.id).await?;
+    caller
+        .audit(&admin, "integration.rotated", Some(&old.name), None)
+        .await;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
 /// Revokes a key (an owner any, anyone else their own): it stops working at once.
 #[utoipa::path(delete, path = "/integrations/{id}", tag = "sign-in", params(("id" = String, Path)),
     responses((status = 204, description = "Revoked")))]
