@@ -20,10 +20,7 @@ use common::TestSite;
 /// made `age` seconds ago and living `life` seconds.
 fn token(admin_key: &str, aud: &str, age: i64, life: i64) -> String {
     let (id, secret) = admin_key.split_once(':').expect("id:secret");
-    let secret: Vec<u8> = (0..secret.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&secret[i..i + 2], 16).expect("hex"))
-        .collect();
+    let secret = hex::decode(secret).expect("hex");
     let iat = chrono::Utc::now().timestamp() - age;
     let header = json!({ "alg": "HS256", "typ": "JWT", "kid": id });
     let claims = json!({ "iat": iat, "exp": iat + life, "aud": aud });

@@ -101,13 +101,7 @@ async fn webhook(server: &Server, body: &str, signature: &str) -> u16 {
 fn sign(body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("a key");
     mac.update(body.as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256={hex}")
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// The commits on the server made in the admin (not folio's own, not people's).

@@ -33,12 +33,7 @@ pub fn verify<'a>(
         .ok_or(Refused::Unsigned)?;
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
     mac.update(body);
-    let expected: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let expected = hex::encode(mac.finalize().into_bytes());
     equal(
         signed.trim().to_ascii_lowercase().as_bytes(),
         expected.as_bytes(),
@@ -78,12 +73,7 @@ mod tests {
         let secret = "s3cret";
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
         mac.update(body);
-        let hex: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex = hex::encode(mac.finalize().into_bytes());
         assert_eq!(
             verify(secret, headers(&[("x-gitea-signature", &hex)]), body),
             Ok(())

@@ -13,11 +13,10 @@ use serde_json::{json, Value};
 use super::error::{GhostError, GhostResult};
 use super::keys::content_hash;
 use super::posts::{
-    browse, by_slug, ghost_id, pagination, post_id, read_as, Browse, Formats, Reader,
+    browse, by_slug, ghost_id, kind_of, pagination, post_id, read_as, Browse, Formats, Reader,
 };
 use crate::admin::error::ApiError;
 use crate::admin::Admin;
-use crate::store::Kind;
 
 #[derive(serde::Deserialize)]
 struct KeyParam {
@@ -49,91 +48,42 @@ impl FromRequestParts<Arc<Admin>> for ContentKey {
     }
 }
 
-pub(super) async fn posts(
+/// `posts/` and `pages/`: what is on the site.
+pub(super) async fn browse_kind(
     State(admin): State<Arc<Admin>>,
     _: ContentKey,
+    Path(resource): Path<String>,
     Query(query): Query<Browse>,
 ) -> GhostResult<Json<Value>> {
-    Ok(Json(
-        browse(&admin, Reader::Public, Kind::Post, query).await?,
-    ))
+    let kind = kind_of(&resource)?;
+    Ok(Json(browse(&admin, Reader::Public, kind, query).await?))
 }
 
-pub(super) async fn pages(
+/// `posts/{id}/` and `pages/{id}/`.
+pub(super) async fn read(
     State(admin): State<Arc<Admin>>,
     _: ContentKey,
-    Query(query): Query<Browse>,
+    Path((resource, id)): Path<(String, String)>,
 ) -> GhostResult<Json<Value>> {
-    Ok(Json(
-        browse(&admin, Reader::Public, Kind::Page, query).await?,
-    ))
-}
-
-pub(super) async fn post(
-    State(admin): State<Arc<Admin>>,
-    _: ContentKey,
-    Path(id): Path<String>,
-) -> GhostResult<Json<Value>> {
+    let kind = kind_of(&resource)?;
     let id = post_id(&admin, &id).await?;
+    let formats = Formats::default();
     Ok(Json(
-        read_as(
-            &admin,
-            Reader::Public,
-            (Kind::Post, id),
-            &Formats::default(),
-        )
-        .await?,
+        read_as(&admin, Reader::Public, (kind, id), &formats).await?,
     ))
 }
 
-pub(super) async fn page(
+/// `posts/slug/{slug}/` and `pages/slug/{slug}/`.
+pub(super) async fn read_by_slug(
     State(admin): State<Arc<Admin>>,
     _: ContentKey,
-    Path(id): Path<String>,
+    Path((resource, slug)): Path<(String, String)>,
 ) -> GhostResult<Json<Value>> {
-    let id = post_id(&admin, &id).await?;
+    let kind = kind_of(&resource)?;
+    let id = by_slug(&admin, &slug, kind).await?;
+    let formats = Formats::default();
     Ok(Json(
-        read_as(
-            &admin,
-            Reader::Public,
-            (Kind::Page, id),
-            &Formats::default(),
-        )
-        .await?,
-    ))
-}
-
-pub(super) async fn post_by_slug(
-    State(admin): State<Arc<Admin>>,
-    _: ContentKey,
-    Path(slug): Path<String>,
-) -> GhostResult<Json<Value>> {
-    let id = by_slug(&admin, &slug, Kind::Post).await?;
-    Ok(Json(
-        read_as(
-            &admin,
-            Reader::Public,
-            (Kind::Post, id),
-            &Formats::default(),
-        )
-        .await?,
-    ))
-}
-
-pub(super) async fn page_by_slug(
-    State(admin): State<Arc<Admin>>,
-    _: ContentKey,
-    Path(slug): Path<String>,
-) -> GhostResult<Json<Value>> {
-    let id = by_slug(&admin, &slug, Kind::Page).await?;
-    Ok(Json(
-        read_as(
-            &admin,
-            Reader::Public,
-            (Kind::Page, id),
-            &Formats::default(),
-        )
-        .await?,
+        read_as(&admin, Reader::Public, (kind, id), &formats).await?,
     ))
 }
 

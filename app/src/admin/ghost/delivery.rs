@@ -227,12 +227,7 @@ fn signature(secret: &[u8], body: &str, millis: i64) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key");
     mac.update(body.as_bytes());
     mac.update(millis.to_string().as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = hex::encode(mac.finalize().into_bytes());
     format!("sha256={hex}, t={millis}")
 }
 
@@ -368,12 +363,7 @@ mod tests {
         let signed = signature(b"secret", "{}", 1_700_000_000_000);
         let mut mac = Hmac::<Sha256>::new_from_slice(b"secret").expect("a key");
         mac.update(b"{}1700000000000");
-        let hex: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex = hex::encode(mac.finalize().into_bytes());
         assert_eq!(signed, format!("sha256={hex}, t=1700000000000"));
     }
 }

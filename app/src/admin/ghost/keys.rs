@@ -35,7 +35,7 @@ pub(super) fn content_hash(keys: &Keys, key: &str) -> String {
 pub(super) fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(buf)
 }
 
 /// Makes a key of `kind` named `name` that acts for the account `account_id`.
@@ -64,9 +64,8 @@ pub async fn make(
             content_hash: hash.as_deref(),
         })
         .await?;
-    let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
     Ok(MadeKey {
-        admin_key: format!("{id}:{hex}"),
+        admin_key: format!("{id}:{}", hex::encode(secret)),
         key,
         content_key,
     })

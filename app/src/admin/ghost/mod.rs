@@ -99,35 +99,29 @@ fn admin_api(audience: &str, media_limit: usize) -> Routes {
         .layer(axum::Extension(caller::Audience(audience.to_owned())))
 }
 
+/// Posts and pages alike: `{resource}` is `posts` or `pages` (the static routes of
+/// tags, users and the rest take precedence).
 fn post_routes() -> Routes {
     Router::new()
-        .route("/posts/", get(posts::browse_posts).post(writes::add_post))
         .route(
-            "/posts/{id}/",
-            get(posts::read_post)
-                .put(writes::edit_post)
-                .delete(writes::delete_post),
+            "/{resource}/",
+            get(posts::browse_kind).post(writes::add_kind),
         )
-        .route("/posts/slug/{slug}/", get(posts::read_post_by_slug))
-        .route("/pages/", get(posts::browse_pages).post(writes::add_page))
         .route(
-            "/pages/{id}/",
-            get(posts::read_page)
-                .put(writes::edit_page)
-                .delete(writes::delete_page),
+            "/{resource}/{id}/",
+            get(posts::read)
+                .put(writes::edit_kind)
+                .delete(writes::delete_kind),
         )
-        .route("/pages/slug/{slug}/", get(posts::read_page_by_slug))
+        .route("/{resource}/slug/{slug}/", get(posts::read_by_slug))
 }
 
 /// The Content API: read-only, `?key=`.
 fn content_api() -> Routes {
     Router::new()
-        .route("/posts/", get(content::posts))
-        .route("/posts/{id}/", get(content::post))
-        .route("/posts/slug/{slug}/", get(content::post_by_slug))
-        .route("/pages/", get(content::pages))
-        .route("/pages/{id}/", get(content::page))
-        .route("/pages/slug/{slug}/", get(content::page_by_slug))
+        .route("/{resource}/", get(content::browse_kind))
+        .route("/{resource}/{id}/", get(content::read))
+        .route("/{resource}/slug/{slug}/", get(content::read_by_slug))
         .route("/tags/", get(content::tags))
         .route("/authors/", get(content::authors))
         .route("/settings/", get(content::settings))

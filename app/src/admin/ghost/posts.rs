@@ -341,76 +341,52 @@ pub(super) async fn by_slug(admin: &Admin, slug: &str, kind: Kind) -> GhostResul
         .ok_or_else(|| GhostError::not_found(kind.not_found()))
 }
 
-pub(super) async fn browse_posts(
+/// The kind of post a path names: `posts` or `pages`.
+pub(super) fn kind_of(resource: &str) -> GhostResult<Kind> {
+    match resource {
+        "posts" => Ok(Kind::Post),
+        "pages" => Ok(Kind::Page),
+        _ => Err(GhostError::not_found("Resource not found")),
+    }
+}
+
+/// `GET posts/` and `GET pages/`.
+pub(super) async fn browse_kind(
     State(admin): State<Arc<Admin>>,
     caller: GhostCaller,
+    Path(resource): Path<String>,
     Query(query): Query<Browse>,
 ) -> GhostResult<Json<Value>> {
+    let kind = kind_of(&resource)?;
     Ok(Json(
-        browse(&admin, Reader::Admin(&caller), Kind::Post, query).await?,
+        browse(&admin, Reader::Admin(&caller), kind, query).await?,
     ))
 }
 
-pub(super) async fn browse_pages(
+/// `GET posts/{id}/` and `GET pages/{id}/`.
+pub(super) async fn read(
     State(admin): State<Arc<Admin>>,
     caller: GhostCaller,
-    Query(query): Query<Browse>,
-) -> GhostResult<Json<Value>> {
-    Ok(Json(
-        browse(&admin, Reader::Admin(&caller), Kind::Page, query).await?,
-    ))
-}
-
-pub(super) async fn read_post(
-    State(admin): State<Arc<Admin>>,
-    caller: GhostCaller,
-    Path(id): Path<String>,
+    Path((resource, id)): Path<(String, String)>,
     Query(formats): Query<Formats>,
 ) -> GhostResult<Json<Value>> {
+    let kind = kind_of(&resource)?;
     let id = post_id(&admin, &id).await?;
     let reader = Reader::Admin(&caller);
-    Ok(Json(
-        read_as(&admin, reader, (Kind::Post, id), &formats).await?,
-    ))
+    Ok(Json(read_as(&admin, reader, (kind, id), &formats).await?))
 }
 
-pub(super) async fn read_page(
+/// `GET posts/slug/{slug}/` and `GET pages/slug/{slug}/`.
+pub(super) async fn read_by_slug(
     State(admin): State<Arc<Admin>>,
     caller: GhostCaller,
-    Path(id): Path<String>,
+    Path((resource, slug)): Path<(String, String)>,
     Query(formats): Query<Formats>,
 ) -> GhostResult<Json<Value>> {
-    let id = post_id(&admin, &id).await?;
+    let kind = kind_of(&resource)?;
+    let id = by_slug(&admin, &slug, kind).await?;
     let reader = Reader::Admin(&caller);
-    Ok(Json(
-        read_as(&admin, reader, (Kind::Page, id), &formats).await?,
-    ))
-}
-
-pub(super) async fn read_post_by_slug(
-    State(admin): State<Arc<Admin>>,
-    caller: GhostCaller,
-    Path(slug): Path<String>,
-    Query(formats): Query<Formats>,
-) -> GhostResult<Json<Value>> {
-    let id = by_slug(&admin, &slug, Kind::Post).await?;
-    let reader = Reader::Admin(&caller);
-    Ok(Json(
-        read_as(&admin, reader, (Kind::Post, id), &formats).await?,
-    ))
-}
-
-pub(super) async fn read_page_by_slug(
-    State(admin): State<Arc<Admin>>,
-    caller: GhostCaller,
-    Path(slug): Path<String>,
-    Query(formats): Query<Formats>,
-) -> GhostResult<Json<Value>> {
-    let id = by_slug(&admin, &slug, Kind::Page).await?;
-    let reader = Reader::Admin(&caller);
-    Ok(Json(
-        read_as(&admin, reader, (Kind::Page, id), &formats).await?,
-    ))
+    Ok(Json(read_as(&admin, reader, (kind, id), &formats).await?))
 }
 
 /// What Ghost calls a kind of post.

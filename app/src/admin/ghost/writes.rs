@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 use super::caller::GhostCaller;
 use super::documents;
 use super::error::{GhostError, GhostResult};
-use super::posts::{post_id, read_shaped, GhostName};
+use super::posts::{kind_of, post_id, read_shaped, GhostName};
 use crate::admin::content::posts as admin_posts;
 use crate::admin::error::{ApiError, Body};
 use crate::admin::Admin;
@@ -285,56 +285,33 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub(super) async fn add_post(
+/// `POST posts/` and `POST pages/`.
+pub(super) async fn add_kind(
     State(admin): State<Arc<Admin>>,
     caller: GhostCaller,
+    Path(resource): Path<String>,
     Query(source): Query<Source>,
     Body(body): Body,
 ) -> GhostResult<Response> {
-    add(admin, caller, Kind::Post, source, body).await
+    add(admin, caller, kind_of(&resource)?, source, body).await
 }
 
-pub(super) async fn add_page(
+/// `PUT posts/{id}/` and `PUT pages/{id}/`.
+pub(super) async fn edit_kind(
     State(admin): State<Arc<Admin>>,
     caller: GhostCaller,
-    Query(source): Query<Source>,
-    Body(body): Body,
-) -> GhostResult<Response> {
-    add(admin, caller, Kind::Page, source, body).await
-}
-
-pub(super) async fn edit_post(
-    State(admin): State<Arc<Admin>>,
-    caller: GhostCaller,
-    Path(id): Path<String>,
+    Path((resource, id)): Path<(String, String)>,
     Query(source): Query<Source>,
     Body(body): Body,
 ) -> GhostResult<Json<Value>> {
-    edit(admin, caller, Kind::Post, &id, source, body).await
+    edit(admin, caller, kind_of(&resource)?, &id, source, body).await
 }
 
-pub(super) async fn edit_page(
+/// `DELETE posts/{id}/` and `DELETE pages/{id}/`.
+pub(super) async fn delete_kind(
     State(admin): State<Arc<Admin>>,
     caller: GhostCaller,
-    Path(id): Path<String>,
-    Query(source): Query<Source>,
-    Body(body): Body,
-) -> GhostResult<Json<Value>> {
-    edit(admin, caller, Kind::Page, &id, source, body).await
-}
-
-pub(super) async fn delete_post(
-    State(admin): State<Arc<Admin>>,
-    caller: GhostCaller,
-    Path(id): Path<String>,
+    Path((resource, id)): Path<(String, String)>,
 ) -> GhostResult<StatusCode> {
-    delete(admin, caller, Kind::Post, &id).await
-}
-
-pub(super) async fn delete_page(
-    State(admin): State<Arc<Admin>>,
-    caller: GhostCaller,
-    Path(id): Path<String>,
-) -> GhostResult<StatusCode> {
-    delete(admin, caller, Kind::Page, &id).await
+    delete(admin, caller, kind_of(&resource)?, &id).await
 }
