@@ -180,6 +180,10 @@ test('the Content API: published posts and pages, tags, authors and settings; no
   assert.ok(!tags.some((t) => t.name === 'Unreleased'), "a draft's tag is not public");
   const authors = await content.authors.browse();
   assert.ok(authors.length > 0 && authors.every((a) => a.slug && a.name));
+  assert.equal((await content.tags.read({ slug: tags[0].slug })).id, tags[0].id);
+  assert.equal((await content.tags.read({ id: tags[0].id })).slug, tags[0].slug);
+  assert.equal((await content.authors.read({ slug: authors[0].slug })).id, authors[0].id);
+  await assert.rejects(content.tags.read({ slug: 'unreleased' }), (e) => e.response?.status === 404 || /not found/i.test(e.message));
   const settings = await content.settings.browse();
   assert.equal(settings.title, 'My folio');
 

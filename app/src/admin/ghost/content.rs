@@ -59,12 +59,15 @@ pub(super) async fn browse_kind(
     Ok(Json(browse(&admin, Reader::Public, kind, query).await?))
 }
 
-/// `posts/{id}/` and `pages/{id}/`.
+/// `posts/{id}/` and `pages/{id}/`; `tags/{id}/` and `authors/{id}/`.
 pub(super) async fn read(
     State(admin): State<Arc<Admin>>,
     _: ContentKey,
     Path((resource, id)): Path<(String, String)>,
 ) -> GhostResult<Json<Value>> {
+    if matches!(resource.as_str(), "tags" | "authors") {
+        return one(&admin, &resource, "id", &id).await;
+    }
     let kind = kind_of(&resource)?;
     let id = post_id(&admin, &id).await?;
     let formats = Formats::default();
@@ -73,12 +76,15 @@ pub(super) async fn read(
     ))
 }
 
-/// `posts/slug/{slug}/` and `pages/slug/{slug}/`.
+/// `posts/slug/{slug}/` and `pages/slug/{slug}/`; the same of tags and authors.
 pub(super) async fn read_by_slug(
     State(admin): State<Arc<Admin>>,
     _: ContentKey,
     Path((resource, slug)): Path<(String, String)>,
 ) -> GhostResult<Json<Value>> {
+    if matches!(resource.as_str(), "tags" | "authors") {
+        return one(&admin, &resource, "slug", &slug).await;
+    }
     let kind = kind_of(&resource)?;
     let id = by_slug(&admin, &slug, kind).await?;
     let formats = Formats::default();
@@ -87,13 +93,10 @@ pub(super) async fn read_by_slug(
     ))
 }
 
-/// Public tags (not `#internal` ones) that are on a post, with their count.
-pub(super) async fn tags(
-    State(admin): State<Arc<Admin>>,
-    _: ContentKey,
-) -> GhostResult<Json<Value>> {
-    let base = base_url(&admin);
-    let tags: Vec<Value> = (admin.site.store.public_tag_counts().await?.into_iter())
+/// Public tags (not `#internal` ones) that are on a published post, with their count.
+async fn public_tags(admin: &Admin) -> GhostResult<Vec<Value>> {
+    let base = base_url(admin);
+    Ok((admin.site.store.public_tag_counts().await?.into_iter())
         .filter(|t| !t.internal && t.posts > 0)
         .map(|t| {
             json!({
@@ -102,24 +105,17 @@ pub(super) async fn tags(
                 "url": format!("{base}/tag/{}/", t.slug), "count": { "posts": t.posts },
             })
         })
-        .collect();
-    let total = tags.len() as i64;
-    Ok(Json(
-        json!({ "tags": tags, "meta": pagination(1, total.max(1), total) }),
-    ))
+        .collect())
 }
 
-/// Authors credited on a post.
-pub(super) async fn authors(
-    State(admin): State<Arc<Admin>>,
-    _: ContentKey,
-) -> GhostResult<Json<Value>> {
-    let base = base_url(&admin);
+/// Authors credited on a published post.
+async fn public_authors(admin: &Admin) -> GhostResult<Vec<Value>> {
+    let base = base_url(admin);
     let mut conn = admin.site.store.read().await?;
     let all = crate::store::users::all(&mut conn).await?;
     drop(conn);
     let credited = admin.site.store.credited_authors().await?;
-    let authors: Vec<Value> = all
+    Ok(all
         .into_iter()
         .filter(|a| credited.contains(&a.id))
         .map(|a| {
@@ -129,7 +125,42 @@ pub(super) async fn authors(
                 "url": format!("{base}/author/{}/", a.slug),
             })
         })
-        .collect();
+        .collect())
+}
+
+/// `tags/` or `authors/`, all of them.
+async fn list(admin: &Admin, resource: &str) -> GhostResult<Vec<Value>> {
+    match resource {
+        "tags" => public_tags(admin).await,
+        "authors" => public_authors(admin).await,
+        _ => Err(GhostError::not_found("Resource not found")),
+    }
+}
+
+/// One public tag or author, by `field` (`id` or `slug`).
+async fn one(admin: &Admin, resource: &str, field: &str, key: &str) -> GhostResult<Json<Value>> {
+    let found = (list(admin, resource).await?.into_iter())
+        .find(|item| item[field] == key)
+        .ok_or_else(|| GhostError::not_found("Resource not found"))?;
+    Ok(Json(json!({ resource: [found] })))
+}
+
+pub(super) async fn tags(
+    State(admin): State<Arc<Admin>>,
+    _: ContentKey,
+) -> GhostResult<Json<Value>> {
+    let tags = list(&admin, "tags").await?;
+    let total = tags.len() as i64;
+    Ok(Json(
+        json!({ "tags": tags, "meta": pagination(1, total.max(1), total) }),
+    ))
+}
+
+pub(super) async fn authors(
+    State(admin): State<Arc<Admin>>,
+    _: ContentKey,
+) -> GhostResult<Json<Value>> {
+    let authors = list(&admin, "authors").await?;
     let total = authors.len() as i64;
     Ok(Json(
         json!({ "authors": authors, "meta": pagination(1, total.max(1), total) }),
