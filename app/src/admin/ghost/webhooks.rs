@@ -20,7 +20,7 @@ use crate::admin::Admin;
 use crate::store::webhooks::Webhook;
 
 /// The events a webhook may be for: Ghost's, of what folio has.
-pub(super) const EVENTS: [&str; 17] = [
+pub(super) const EVENTS: [&str; 16] = [
     "site.changed",
     "post.added",
     "post.deleted",
@@ -37,7 +37,6 @@ pub(super) const EVENTS: [&str; 17] = [
     "tag.added",
     "tag.edited",
     "tag.deleted",
-    "post.tag.attached",
 ];
 
 fn invalid(message: impl Into<String>) -> GhostError {
