@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::error::{GhostError, GhostResult};
 use super::keys::content_hash;
 use super::posts::{
-    browse, by_slug, ghost_id, kind_of, pagination, post_id, read_as, Browse, Formats, Reader,
+    browse, by_slug, ghost_id, kind_of, post_id, read_as, whole, Browse, Formats, Reader,
 };
 use crate::admin::error::ApiError;
 use crate::admin::Admin;
@@ -150,10 +150,7 @@ pub(super) async fn tags(
     _: ContentKey,
 ) -> GhostResult<Json<Value>> {
     let tags = list(&admin, "tags").await?;
-    let total = tags.len() as i64;
-    Ok(Json(
-        json!({ "tags": tags, "meta": pagination(1, total.max(1), total) }),
-    ))
+    Ok(whole("tags", tags))
 }
 
 pub(super) async fn authors(
@@ -161,10 +158,7 @@ pub(super) async fn authors(
     _: ContentKey,
 ) -> GhostResult<Json<Value>> {
     let authors = list(&admin, "authors").await?;
-    let total = authors.len() as i64;
-    Ok(Json(
-        json!({ "authors": authors, "meta": pagination(1, total.max(1), total) }),
-    ))
+    Ok(whole("authors", authors))
 }
 
 /// The site's settings, as a theme or a front end reads them.

@@ -297,6 +297,12 @@ fn order(rows: &mut [FilterRow], order: &str) -> GhostResult<()> {
     Ok(())
 }
 
+/// A list Ghost answers in one page: `{name: items, meta.pagination}`.
+pub(super) fn whole(name: &str, items: Vec<Value>) -> Json<Value> {
+    let total = items.len() as i64;
+    Json(json!({ name: items, "meta": pagination(1, total.max(1), total) }))
+}
+
 /// Ghost's `meta.pagination` of page `page` of `limit` items, of `total`.
 pub(super) fn pagination(page: i64, limit: i64, total: i64) -> Value {
     let pages = (total + limit - 1) / limit;

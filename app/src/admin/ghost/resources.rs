@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::caller::GhostCaller;
 use super::error::{GhostError, GhostResult};
-use super::posts::{ghost_id, pagination};
+use super::posts::{ghost_id, whole};
 use crate::admin::auth::Need;
 use crate::admin::content::{media, tags as admin_tags};
 use crate::admin::error::{ApiError, Body};
@@ -59,10 +59,7 @@ pub(super) async fn browse_tags(
             tags.push(shaped);
         }
     }
-    let total = tags.len() as i64;
-    Ok(Json(
-        json!({ "tags": tags, "meta": pagination(1, total.max(1), total) }),
-    ))
+    Ok(whole("tags", tags))
 }
 
 pub(super) async fn read_tag(
@@ -200,10 +197,7 @@ pub(super) async fn browse_users(
     caller: GhostCaller,
 ) -> GhostResult<Json<Value>> {
     let users = users(&admin, &caller).await?;
-    let total = users.len() as i64;
-    Ok(Json(
-        json!({ "users": users, "meta": pagination(1, total.max(1), total) }),
-    ))
+    Ok(whole("users", users))
 }
 
 pub(super) async fn read_user(
