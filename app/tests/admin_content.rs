@@ -141,9 +141,13 @@ async fn bad_input_gets_a_clear_answer_and_changes_nothing() {
         .expect(400);
     assert_eq!(no_revision.body["field"], "revision");
 
-    // A slug in use: 409 naming the other post.
+    // A slug in use, for a post going live: 409 naming the other post (a draft
+    // gets the next free one).
     let taken = api
-        .post("/posts", json!({ "title": "Other", "slug": "taken" }))
+        .post(
+            "/posts",
+            json!({ "title": "Other", "slug": "taken", "status": "published" }),
+        )
         .await
         .expect(409);
     assert_eq!(taken.body["field"], "slug");
@@ -217,18 +221,13 @@ async fn publish_after_an_edit_changes_exactly_the_expected_files() {
     let idle = api.post("/publish", json!({})).await.expect(200);
     assert_eq!(idle.body["written"], json!([]), "{}", idle.body);
 
-    let edited = api
-        .patch(
-            &format!("/posts/{id}"),
-            json!({
-                "revision": target["revision"],
-                "markdown": format!("Completely new body text. {original}"),
-                "publish": true,
-            }),
-        )
-        .await
-        .expect(200);
-    assert!(edited.body["revision"].as_i64() > target["revision"].as_i64());
+    // The edit comes in the file (an edit from the admin publishes itself).
+    let file = site.content().join("posts/writing-posts.md");
+    let text = std::fs::read_to_string(&file).expect("the sample post's file");
+    let (head, body) = text.split_once("\n---\n").expect("front matter");
+    assert_eq!(body.trim_start(), original.trim_start());
+    let new_body = format!("{head}\n---\nCompletely new body text. {body}");
+    std::fs::write(&file, new_body).expect("edit the file");
     let published = api.post("/publish", json!({})).await.expect(200);
     let written: Vec<String> =
         serde_json::from_value(published.body["written"].clone()).expect("paths");
@@ -311,14 +310,25 @@ async fn preview_renders_with_the_theme_without_publishing() {
             json!({ "title": "Not yet", "slug": "not-yet", "markdown": "# Zyxwvut\n\nSome *emphasis*.", "tags": ["Ideas"] }),
         )
         .await
-        .expect(200);
-    let html = preview.body.as_str().expect("HTML");
+        .expect(201);
+    // At an address of its own (framed there, it has its own CSP), for its maker.
+    let url = preview.body["url"].as_str().expect("its address");
+    let path = url.strip_prefix("/admin/api").expect("under the API");
+    let page = api.get(path).await.expect(200);
+    let html = page.body.as_str().expect("HTML");
     assert!(html.contains("<em>emphasis</em>"), "{html}");
     assert!(html.contains("Not yet"));
     assert!(html.contains("noindex"), "a preview is never indexed");
-    assert!(preview
-        .header("content-security-policy")
-        .contains("sandbox"));
+    let csp = page.header("content-security-policy");
+    assert!(
+        csp.contains("sandbox") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("style-src 'self' 'unsafe-inline'"),
+        "the theme's own styles: {csp}"
+    );
+    api.get(&format!("{path}x")).await.expect(404);
     let (status, _) = public(&server, "/not-yet/").await;
     assert_eq!(status, 404, "the preview published nothing");
     assert_eq!(

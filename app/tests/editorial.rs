@@ -269,3 +269,99 @@ async fn settings_saved_in_the_admin_go_live_and_untouched_fields_stay_the_files
     assert!(home.contains("From the admin"), "published at once");
     assert!(home.contains("<meta name=from-file>"));
 }
+
+/// Status changes are publish steps: each is on the site when its answer comes, with
+/// no separate publish (the admin's Status select once saved them for the next
+/// unrelated publish to put live or take down).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_status_change_is_on_the_site_when_its_answer_comes() {
+    let site = TestSite::empty();
+    let (server, api) = owner_session(&site, "olga", &[]).await;
+    let draft = api
+        .post(
+            "/posts",
+            json!({ "title": "Straight out", "markdown": "Text.", "status": "draft" }),
+        )
+        .await
+        .expect(201);
+    let id = draft.body["id"].clone();
+    assert_eq!(page(&server, "/straight-out/").await.0, 404);
+    let live = api
+        .patch(
+            &format!("/posts/{id}"),
+            json!({ "revision": draft.body["revision"], "status": "published" }),
+        )
+        .await
+        .expect(200);
+    assert!(
+        live.body["published"]["written"].as_u64() > Some(0),
+        "{}",
+        live.body
+    );
+    assert_eq!(page(&server, "/straight-out/").await.0, 200, "live at once");
+
+    let back = api
+        .patch(
+            &format!("/posts/{id}"),
+            json!({ "revision": live.body["revision"], "status": "draft" }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(back.body["status"], "draft");
+    assert_eq!(page(&server, "/straight-out/").await.0, 404, "off at once");
+
+    // Created live, and trashed while live: the same.
+    let made = api
+        .post(
+            "/posts",
+            json!({ "title": "Born live", "markdown": "Text.", "status": "published" }),
+        )
+        .await
+        .expect(201);
+    assert_eq!(page(&server, "/born-live/").await.0, 200);
+    api.delete(&format!("/posts/{}", made.body["id"]))
+        .await
+        .expect(204);
+    assert_eq!(
+        page(&server, "/born-live/").await.0,
+        404,
+        "trashed: off at once"
+    );
+    api.post(&format!("/posts/{}/restore", made.body["id"]), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(
+        page(&server, "/born-live/").await.0,
+        200,
+        "restored: back at once"
+    );
+}
+
+/// A draft whose slug is taken gets a free one (`-2`, as Ghost does); a live post's
+/// address never changes behind its writer's back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_draft_gets_a_free_slug_and_a_live_post_keeps_its_own() {
+    let site = TestSite::empty();
+    let (_server, api) = owner_session(&site, "olga", &[]).await;
+    let first = json!({ "title": "Same title", "markdown": "One.", "status": "published" });
+    api.post("/posts", first).await.expect(201);
+    let draft = json!({ "title": "Same title", "markdown": "Two.", "status": "draft" });
+    let second = api.post("/posts", draft.clone()).await.expect(201);
+    assert_eq!(second.body["slug"], "same-title-2");
+    let third = api.post("/posts", draft).await.expect(201);
+    assert_eq!(third.body["slug"], "same-title-3");
+    // Renamed by hand to a taken slug while a draft: the next free one.
+    let renamed = api
+        .patch(
+            &format!("/posts/{}", third.body["id"]),
+            json!({ "revision": third.body["revision"], "slug": "same-title" }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(renamed.body["slug"], "same-title-3", "its own free one");
+    // Published with a taken slug, or a live post moved onto one: refused.
+    let taken = json!({ "title": "Same title", "markdown": "Three.", "status": "published" });
+    let refused = api.post("/posts", taken).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(refused.body["field"], "slug");
+}

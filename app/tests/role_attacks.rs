@@ -286,23 +286,26 @@ async fn previews_are_few_at_once_and_sized_for_real_posts() {
     let replies = futures_util::future::join_all(sent).await;
     let statuses: Vec<u16> = replies.iter().map(|r| r.status.as_u16()).collect();
     assert!(
-        statuses.iter().all(|s| *s == 200 || *s == 503),
+        statuses.iter().all(|s| *s == 201 || *s == 503),
         "{statuses:?}"
     );
     assert!(statuses.contains(&503), "at most two at once: {statuses:?}");
     let busy = replies.iter().find(|r| r.status == 503).expect("a 503");
     assert!(!busy.header("retry-after").is_empty());
-    // Past the highlighting cap, code is shown as it is.
-    let rendered = replies
-        .iter()
-        .find(|r| r.status == 200)
-        .expect("one rendered");
-    let html = rendered
+    // Past the highlighting cap, code is shown as it is (each account keeps its
+    // last two previews: this one is read at once).
+    let rendered = author.post("/preview", body).await.expect(201);
+    let url = rendered.body["url"].as_str().expect("its address");
+    let path = url.strip_prefix("/admin/api").expect("under the API");
+    let page = author.get(path).await.expect(200);
+    let html = page
         .body
         .as_str()
         .map(str::to_owned)
-        .unwrap_or_else(|| rendered.body.to_string());
+        .unwrap_or_else(|| page.body.to_string());
     assert!(html.contains("let x = vec!"), "the code is there");
+    // Another account's preview is not theirs to read, whoever guesses its address.
+    owner.get(path).await.expect(404);
     let too_big = "x".repeat(2 * 1024 * 1024);
     let reply = owner
         .post("/preview", json!({ "title": "Big", "markdown": too_big }))

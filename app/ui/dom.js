@@ -113,7 +113,8 @@ export function form(title, fields, submit, onSubmit, extra) {
   return f;
 }
 
-function clearErrors(container) {
+/// Hides and empties every error shown in `container`.
+export function clearErrors(container) {
   for (const old of container.querySelectorAll('.error')) { old.hidden = true; old.textContent = ''; }
 }
 

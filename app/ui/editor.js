@@ -5,14 +5,14 @@
 // revision history. Saving a live post keeps the changes off the site ("unpublished
 // changes") until "Update" publishes them.
 
-import { api, get, post, patch, del, upload, ApiError } from './api.js';
-import { h, show, showError, toast } from './dom.js';
+import { get, post, patch, del, upload, ApiError } from './api.js';
+import { clearErrors, h, show, showError, toast } from './dom.js';
 import { seoPreview } from './seo.js';
 import { toLocalInput, when } from './editor/dates.js';
 import { featuredImage } from './editor/featured.js';
 import { conflictView, revisionList } from './editor/history.js';
-import { publishStep } from './editor/publish_step.js';
-import { readSettings, settingsFields, settingsPanel } from './editor/settings.js';
+import { publishStep, unpublishStep } from './editor/publish_step.js';
+import { readSettings, settingsFields, settingsPanel, statusLine } from './editor/settings.js';
 import { formattingToolbar } from './editor/toolbar.js';
 
 const FIELDS = ['type', 'slug', 'title', 'status', 'published_at', 'updated_at', 'excerpt', 'tags', 'authors',
@@ -65,6 +65,9 @@ export async function editor(id, kind = 'post', me = null) {
   let over = null;
   let dirty = false;
   const isLive = () => current.status === 'published' && !current.trashed;
+  // What the server lets this caller do: a contributor saves drafts, and is offered
+  // nothing that would be refused.
+  const canPublish = me?.can_publish !== false;
 
   // Changes this browser kept and the server never got back in.
   const kept = JSON.parse(localStorage.getItem(localKey(id)) || 'null');
@@ -106,6 +109,7 @@ export async function editor(id, kind = 'post', me = null) {
   const live = h('a', { id: 'live-link', target: '_blank', rel: 'noopener', hidden: !(current.status === 'published' && id) }, 'View the live page');
   const conflict = h('section', { id: 'conflict', class: 'card conflict', hidden: true });
   const errors = h('p', { class: 'error form-error', role: 'alert', hidden: true });
+  const statusText = h('span', { id: 'post-status' });
 
   const side = settingsFields(doc);
   const progress = h('progress', { max: 1, value: 0, hidden: true });
@@ -142,12 +146,13 @@ export async function editor(id, kind = 'post', me = null) {
     if (id && doc.status === current.status && (doc.status === 'draft' || isLive())) autosave();
   }
 
-  // The page as publish would render it, in a sandboxed frame (no scripts run).
+  // The page as publish would render it, in a sandboxed frame (no scripts run), at
+  // its own address: it has the site's CSP, fonts and all, not the admin's.
   // Drawn again, it stays where it was, or at the part being typed: the share of the
   // text above the caret, laid over the rendered body.
   async function renderPreview() {
-    let html = '';
-    try { html = await api('POST', '/preview', read(), { raw: true }); } catch { /* an empty frame */ }
+    let url = 'about:blank';
+    try { ({ url } = await post('/preview', read())); } catch { /* an empty frame */ }
     const before = frame.contentWindow?.scrollY || 0;
     const typing = document.activeElement === text && text.value.length
       ? text.value.slice(0, text.selectionStart).split('\n').length / text.value.split('\n').length
@@ -162,7 +167,9 @@ export async function editor(id, kind = 'post', me = null) {
       const top = body.getBoundingClientRect().top + win.scrollY;
       win.scrollTo(0, Math.max(0, top + typing * body.scrollHeight - win.innerHeight / 2));
     };
-    frame.srcdoc = html;
+    // Replaced, not navigated: the Back button leaves the editor, not a preview.
+    if (frame.contentWindow && frame.getAttribute('src')) frame.contentWindow.location.replace(url);
+    else frame.src = url;
   }
   const refreshPreview = debounce(renderPreview, 400);
 
@@ -171,7 +178,7 @@ export async function editor(id, kind = 'post', me = null) {
   async function save({ quiet = false, publish = false } = {}) {
     autosave.cancel();
     read();
-    errors.hidden = true;
+    clearErrors(page);
     try {
       const saved = id
         ? await patch(`/posts/${id}`, { ...doc, revision, pending: pendingSaves, publish, ...(over ? { over } : {}) })
@@ -182,26 +189,29 @@ export async function editor(id, kind = 'post', me = null) {
       current = saved;
       revision = saved.revision;
       pendingSaves = saved.pending?.saves ?? 0;
-      showPending(saved);
-      updateButtons();
-      state.textContent = saved.pending ? `Saved · revision ${revision} · unpublished changes` : `Saved · revision ${revision}`;
-      live.hidden = saved.status !== 'published';
-      live.href = saved.url;
       if (!id) {
         localStorage.removeItem(localKey(null));
         history.replaceState(null, '', `#/edit/${saved.id}`);
         id = saved.id;
       }
+      showPending(saved);
+      updateButtons();
+      state.textContent = saved.pending ? `Saved · revision ${revision} · unpublished changes` : `Saved · revision ${revision}`;
+      const asked = side.slug.value;
       side.slug.value = saved.slug;
-      if (!quiet) toast('Saved.');
+      if (asked && asked !== saved.slug && saved.status === 'draft') {
+        toast(`The address /${asked}/ is taken: this draft is at /${saved.slug}/ until you change it.`);
+      } else if (!quiet) toast('Saved.');
       return saved;
     } catch (e) {
       if (e instanceof ApiError && e.status === 409 && e.body.current) {
         showConflict(e.body.current, Boolean(e.body.stale));
       } else {
-        const target = showError(page, e) || errors;
-        target.hidden = false;
-        target.textContent = target.textContent || e.message;
+        // At the field it names, and above the text, where the writer looks.
+        showError(page, e);
+        errors.textContent = e.message;
+        errors.hidden = false;
+        errors.scrollIntoView({ block: 'nearest' });
         state.textContent = 'Not saved';
       }
       return null;
@@ -265,44 +275,57 @@ export async function editor(id, kind = 'post', me = null) {
   });
 
   // Now (null) or at `date`; then the site is published and the toast links the post.
+  // The server publishes the site before it answers: a refused step changes nothing
+  // here either.
   async function goLive(date) {
     const wasLive = isLive();
-    side.status.value = date ? 'scheduled' : 'published';
+    const before = { status: doc.status, at: side.published_at.value };
     if (date) side.published_at.value = toLocalInput(date.toISOString());
     else if (!side.published_at.value || new Date(side.published_at.value) > new Date()) side.published_at.value = toLocalInput(new Date().toISOString());
+    read();
+    doc.status = date ? 'scheduled' : 'published';
     const saved = await save({ quiet: true, publish: !date });
-    if (!saved) return;
-    try {
-      await post('/publish');
-      const verb = date ? 'Scheduled' : wasLive ? 'Updated' : 'Published';
-      state.textContent = `${verb} · revision ${revision}`;
-      if (date) toast(`Scheduled: “${saved.title}” goes live ${when(date)}.`);
-      else toast(`${verb}: “${saved.title}” is live.`, { href: saved.url, label: `View ${saved.type === 'page' ? 'page' : 'post'}` });
-      live.hidden = Boolean(date);
-      live.href = saved.url;
-      updateButtons();
-    } catch (e) {
-      errors.hidden = false;
-      errors.textContent = e.message;
+    if (!saved) {
+      doc.status = before.status;
+      side.published_at.value = before.at;
+      return;
     }
+    if (!published(saved)) return;
+    const verb = date ? 'Scheduled' : wasLive ? 'Updated' : 'Published';
+    state.textContent = `${verb} · revision ${revision}`;
+    if (date) toast(`Scheduled: “${saved.title}” goes live ${when(date)}.`);
+    else toast(`${verb}: “${saved.title}” is live.`, { href: saved.url, label: `View ${saved.type === 'page' ? 'page' : 'post'}` });
   }
 
-  // Back to a draft: off the site (or off the schedule).
-  async function unpublish() {
+  // Whether the publish that came with a save went through; if not, the change is
+  // saved and the previous site stays up: said above the text.
+  function published(saved) {
+    if (!saved.published?.error) return true;
+    errors.textContent = `Saved, but the site was not published: ${saved.published.error}`;
+    errors.hidden = false;
+    state.textContent = 'Saved · not on the site yet';
+    return false;
+  }
+
+  // Back to a draft, off the site (or off the schedule), once confirmed.
+  const unpublish = () => unpublishStep(dialog, {
+    doc: read(),
+    scheduled: current.status === 'scheduled',
+    address: where(),
+    takeOff,
+  });
+  async function takeOff() {
     const was = current.status;
-    side.status.value = 'draft';
+    read();
+    doc.status = 'draft';
     const saved = await save({ quiet: true });
-    if (!saved) return;
-    try {
-      await post('/publish');
-      state.textContent = `${was === 'scheduled' ? 'Unscheduled' : 'Unpublished'} · revision ${revision}`;
-      toast(was === 'scheduled' ? 'Unscheduled: it is a draft again.' : 'Unpublished: it is off the site, a draft again.');
-      live.hidden = true;
-      updateButtons();
-    } catch (e) {
-      errors.hidden = false;
-      errors.textContent = e.message;
+    if (!saved) {
+      doc.status = was;
+      return;
     }
+    if (!published(saved)) return;
+    state.textContent = `${was === 'scheduled' ? 'Unscheduled' : 'Unpublished'} · revision ${revision}`;
+    toast(was === 'scheduled' ? 'Unscheduled: it is a draft again.' : 'Unpublished: it is off the site, a draft again.');
   }
 
   async function insertImage(file) {
@@ -312,6 +335,8 @@ export async function editor(id, kind = 'post', me = null) {
       const at = text.selectionStart;
       const snippet = `![${file.name.replace(/\.[^.]+$/, '')}](${stored.url})`;
       text.setRangeText(snippet, at, text.selectionEnd, 'end');
+      // The writer goes on typing where the image went, not on the button.
+      text.focus();
       changed();
       return stored;
     } catch (e) {
@@ -336,7 +361,6 @@ export async function editor(id, kind = 'post', me = null) {
       : '';
     if (!id || !confirm(`Move this post to the trash?${fromFile}`)) return;
     await del(`/posts/${id}`);
-    await post('/publish').catch(() => null);
     localStorage.removeItem(localKey(id));
     toast('Moved to the trash.');
     location.hash = '#/trash';
@@ -344,8 +368,12 @@ export async function editor(id, kind = 'post', me = null) {
   function updateButtons() {
     const scheduled = current.status === 'scheduled' && !current.trashed;
     publishButton.textContent = isLive() ? 'Update' : 'Publish';
+    publishButton.hidden = !canPublish;
     saveButton.textContent = !id || current.status === 'draft' ? 'Save draft' : 'Save';
-    unpublishButton.hidden = !(isLive() || scheduled);
+    unpublishButton.hidden = !canPublish || !(isLive() || scheduled);
+    live.hidden = !isLive() || !id;
+    if (current.url) live.href = current.url;
+    statusLine(statusText, current, canPublish);
     unpublishButton.textContent = scheduled ? 'Unschedule' : 'Unpublish';
     revisionsButton.hidden = !id;
     deleteButton.hidden = !id;
@@ -364,7 +392,7 @@ export async function editor(id, kind = 'post', me = null) {
     }
   };
 
-  const revisionsBox = h('section', { id: 'revisions', class: 'card', hidden: true });
+  const revisionsBox = h('section', { id: 'revisions', class: 'card', hidden: true, tabindex: '-1', 'aria-label': 'Revisions' });
   async function showRevisions() {
     if (!id) return;
     const data = await get(`/posts/${id}/revisions`);
@@ -380,6 +408,10 @@ export async function editor(id, kind = 'post', me = null) {
       },
       conflict: showConflict,
     });
+    // Below the panes: brought into view, the focus on them, or the click would seem
+    // to do nothing.
+    revisionsBox.scrollIntoView({ block: 'start' });
+    revisionsBox.focus({ preventScroll: true });
   }
 
   const seo = seoPreview({ baseUrl, side, title, text, where });
@@ -395,7 +427,7 @@ export async function editor(id, kind = 'post', me = null) {
     h('div', { class: 'panes' },
       h('div', { class: 'write' }, title, toolbar.element, text),
       frame,
-      settingsPanel(side, { featured, seo, deleteButton })),
+      settingsPanel(side, { status: statusText, featured, seo, deleteButton })),
     revisionsBox, dialog);
 
   for (const input of [title, text, ...Object.values(side)]) input.addEventListener('input', changed);
@@ -411,7 +443,7 @@ export async function editor(id, kind = 'post', me = null) {
   page.addEventListener('keydown', (e) => {
     const mod = e.ctrlKey || e.metaKey;
     if (mod && e.key === 's') { e.preventDefault(); save(); }
-    else if (mod && e.key === 'Enter') { e.preventDefault(); openPublishStep(); }
+    else if (mod && e.key === 'Enter' && canPublish) { e.preventDefault(); openPublishStep(); }
     else if (mod && e.key === 'b' && e.target === text) { e.preventDefault(); toolbar.wrap('**'); }
     else if (mod && e.key === 'i' && e.target === text) { e.preventDefault(); toolbar.wrap('*'); }
   });
@@ -422,6 +454,5 @@ export async function editor(id, kind = 'post', me = null) {
   featured.show();
   seo.update();
   counts.textContent = countLine(text.value, me);
-  if (id) live.href = current.url;
   renderPreview();
 }

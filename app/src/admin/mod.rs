@@ -43,8 +43,6 @@ use crate::site::{Publisher, Site};
 
 /// The window of [`authors::PROFILE_SAVES`].
 const PROFILE_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
-/// Previews rendered at once; more get 503 with `Retry-After`.
-const PREVIEWS_AT_ONCE: usize = 2;
 /// Login attempts allowed per client address in [`LOGIN_WINDOW`] (a success forgives
 /// its own); failures of an account beyond this many slow its logins down.
 const LOGIN_FAILURES: usize = 5;
@@ -108,8 +106,8 @@ pub struct Admin {
     failures: limit::Limiter,
     /// Password hashes running at once (argon2 takes 19 MiB and a core each).
     hashing: tokio::sync::Semaphore,
-    /// Previews rendering at once (a long post takes a core and tens of MB).
-    previews: tokio::sync::Semaphore,
+    /// Previews rendering (a long post takes a core and tens of MB) and kept.
+    previews: sitewide::preview::Previews,
     /// What each account has uploaded lately.
     uploads: quota::UploadQuota,
     /// Profile changes per account (each one publishes).
@@ -144,7 +142,7 @@ impl Admin {
             hashing: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
             ),
-            previews: tokio::sync::Semaphore::new(PREVIEWS_AT_ONCE),
+            previews: sitewide::preview::Previews::default(),
             uploads: quota::UploadQuota::default(),
             profile_saves: limit::Limiter::new(authors::PROFILE_SAVES, PROFILE_WINDOW),
             challenges: Mutex::new(HashMap::new()),

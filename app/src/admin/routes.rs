@@ -15,7 +15,7 @@ use super::api_doc::{self, ApiDoc};
 use super::content::{files, media, posts, revisions, tags};
 use super::people::{authors, invites, users};
 use super::sign_in::{account, ghost_keys, session, setup, tokens};
-use super::sitewide::{audit, git, publish, settings};
+use super::sitewide::{audit, git, preview, publish, settings};
 use super::{error, security_headers, Admin};
 
 /// JSON bodies larger than this get 413 (media has its own limit).
@@ -93,7 +93,8 @@ pub(super) fn api(media_limit: usize) -> OpenApiRouter<State> {
         .routes(routes!(authors::list))
         .routes(routes!(authors::update))
         .routes(routes!(settings::settings, settings::update_settings))
-        .routes(limited(routes!(publish::preview), PREVIEW_LIMIT))
+        .routes(limited(routes!(preview::preview), PREVIEW_LIMIT))
+        .routes(routes!(preview::framed))
         .routes(routes!(publish::publish))
         .routes(routes!(publish::deploy_status))
         .routes(routes!(git::status))

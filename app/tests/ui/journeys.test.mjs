@@ -258,8 +258,9 @@ test('unpublished changes made before a change from Git: Update shows both first
 });
 
 test('schedule, unpublish, restore a revision, trash and restore', async () => {
-  // Unpublish: the page leaves the public site.
+  // Unpublish, once confirmed: the page leaves the public site.
   await page.getByRole('button', { name: 'Unpublish' }).click();
+  await page.getByRole('dialog', { name: 'Unpublish this post?' }).getByRole('button', { name: 'Unpublish' }).click();
   await page.getByText(/Unpublished · revision/).waitFor();
   assert.equal((await fetch(`${base}/written-in-the-browser/`)).status, 404);
   // Restore an earlier revision (the first one's text comes back).

@@ -40,6 +40,31 @@ export function publishStep(dialog, { doc, live, publishedAt, address, goLive })
       goLive(null);
     }
   });
+  dialog.setAttribute('aria-labelledby', 'publish-heading');
+  dialog.replaceChildren(form);
+  dialog.showModal();
+}
+
+/// Asks before a live (or scheduled) post leaves the site, as Ghost does; `takeOff`
+/// runs when confirmed. `scheduled`: it is not live yet, only on the schedule.
+export function unpublishStep(dialog, { doc, scheduled, address, takeOff }) {
+  const what = doc.type === 'page' ? 'page' : 'post';
+  const verb = scheduled ? 'Unschedule' : 'Unpublish';
+  const confirmButton = h('button', { type: 'submit', class: 'danger', id: 'unpublish-confirm' }, verb);
+  const form = h('form', { method: 'dialog' },
+    h('h2', { id: 'unpublish-heading' }, `${verb} this ${what}?`),
+    h('p', {}, h('strong', {}, `“${doc.title || 'Untitled'}”`), scheduled
+      ? ' will not go live at its date: it becomes a draft again.'
+      : ' goes off the site at once and becomes a draft again. Its address answers “not found” until you publish it again:'),
+    scheduled ? null : h('p', { class: 'live-url' }, address),
+    h('div', { class: 'actions' }, confirmButton,
+      h('button', { type: 'button', autofocus: true, onclick: () => dialog.close() }, 'Cancel')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    dialog.close();
+    takeOff();
+  });
+  dialog.setAttribute('aria-labelledby', 'unpublish-heading');
   dialog.replaceChildren(form);
   dialog.showModal();
 }

@@ -14,7 +14,6 @@ export function settingsFields(doc) {
     featured_image_alt: h('input', { name: 'featured_image_alt', value: doc.featured_image_alt || '' }),
     featured_image_caption: h('input', { name: 'featured_image_caption', value: doc.featured_image_caption || '' }),
     featured: h('input', { name: 'featured', type: 'checkbox', checked: Boolean(doc.featured) }),
-    status: h('select', { name: 'status' }, ...['draft', 'scheduled', 'published'].map((s) => h('option', { value: s, selected: s === doc.status }, s))),
     published_at: h('input', { name: 'published_at', type: 'datetime-local', step: 60, value: toLocalInput(doc.published_at) }),
     meta_title: h('input', { name: 'meta_title', value: doc.meta_title || '' }),
     meta_description: h('textarea', { name: 'meta_description', rows: 2 }, doc.meta_description || ''),
@@ -32,16 +31,26 @@ export function readSettings(side, doc) {
   doc.featured_image_alt = opt(side.featured_image_alt.value);
   doc.featured_image_caption = opt(side.featured_image_caption.value);
   doc.featured = side.featured.checked;
-  doc.status = side.status.value;
   doc.published_at = side.published_at.value ? new Date(side.published_at.value).toISOString() : null;
   doc.meta_title = opt(side.meta_title.value);
   doc.meta_description = opt(side.meta_description.value);
   doc.og_image = opt(side.og_image.value);
 }
 
-/// The panel of the fields `side`, with the featured image's drop zone, the SEO
-/// preview and the delete button.
-export function settingsPanel(side, { featured, seo, deleteButton }) {
+/// The post's status, said (`canPublish`: the caller may publish it). It changes by
+/// the publish step, Unpublish and Unschedule only, each on the site at once: a
+/// field here would change what the admin says and not what readers see.
+export function statusLine(el, post, canPublish) {
+  const date = post.published_at ? new Date(post.published_at).toLocaleString() : null;
+  el.textContent = post.trashed ? 'In the trash'
+    : post.status === 'published' ? `Published${date ? ` ${date}` : ''}`
+      : post.status === 'scheduled' ? `Scheduled for ${date}`
+        : canPublish ? 'Draft' : 'Draft · an editor publishes it';
+}
+
+/// The panel of the fields `side`, with the post's status, the featured image's drop
+/// zone, the SEO preview and the delete button.
+export function settingsPanel(side, { status, featured, seo, deleteButton }) {
   return h('aside', { class: 'side', 'aria-label': 'Post settings' },
     field('URL slug', side.slug, 'Made from the title until you change it.'),
     field('Tags', side.tags, 'Comma-separated; the first is the primary tag.'),
@@ -51,7 +60,7 @@ export function settingsPanel(side, { featured, seo, deleteButton }) {
     field('Featured image alt text', side.featured_image_alt, 'What the image shows, for readers who cannot see it.'),
     field('Featured image caption', side.featured_image_caption, 'Markdown: a link to the photographer is fine.'),
     h('label', { class: 'check' }, side.featured, 'Featured post'),
-    field('Status', side.status),
+    h('div', { class: 'field' }, h('span', { class: 'label' }, h('strong', {}, 'Status')), status),
     field('Publish date', side.published_at, 'To the minute, in your time zone. Publish → Later schedules it.'),
     h('details', { id: 'seo' }, h('summary', {}, 'SEO and social'), seo.view,
       field('Meta title', side.meta_title), seo.titleCount,

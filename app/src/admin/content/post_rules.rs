@@ -25,7 +25,7 @@ pub(in crate::admin) async fn prepare(
     if doc.slug.trim().is_empty() {
         doc.slug = slug::slugify(&doc.title);
     }
-    validate_slug(&doc.slug).map_err(|m| ApiError::field("slug", m))?;
+    validate_slug(&doc.slug).map_err(|m| ApiError::field("slug", format!("the slug {m}")))?;
     for (i, alias) in doc.aliases.iter().enumerate() {
         validate_alias(alias).map_err(|m| ApiError::field(&format!("aliases[{i}]"), m))?;
     }
@@ -84,6 +84,9 @@ pub(in crate::admin) async fn check_save(
     prepare(admin, caller, doc).await?;
     check_code_injection(caller, doc, Some(&current.doc))?;
     let sanitized = sanitized_after(caller, Some(before), trust_html)?;
+    if doc.status == Status::Draft && current.doc.status == Status::Draft {
+        doc.slug = free_slug(conn, &doc.slug, Some(current.id)).await?;
+    }
     check_slug(conn, &doc.slug, Some(current.id)).await?;
     Ok(sanitized)
 }
@@ -237,6 +240,28 @@ pub(in crate::admin) async fn check_slug(
     ))
     .with_field("slug")
     .with_extra(json!({ "other": { "id": other, "title": title } })))
+}
+
+/// `slug`, or the first free one after it (`slug-2`, `slug-3`...), as Ghost gives a
+/// draft: a draft has no readers whose links a new address would break. Post `id`'s
+/// own slug is free for it. A live post never gets one (see [`check_slug`]).
+pub(in crate::admin) async fn free_slug(
+    conn: &mut Connection,
+    slug: &str,
+    id: Option<i64>,
+) -> ApiResult<String> {
+    let mut candidate = slug.to_owned();
+    for n in 2..100 {
+        match posts::id_by_slug(conn, &candidate).await? {
+            Some(other) if Some(other) != id => candidate = format!("{slug}-{n}"),
+            _ => return Ok(candidate),
+        }
+        if validate_slug(&candidate).is_err() {
+            break;
+        }
+    }
+    // No free one near it (or too long to extend): the taken slug's own answer.
+    Ok(slug.to_owned())
 }
 
 /// The name an author's posts carry, when the caller is an author (who sees and

@@ -14,10 +14,11 @@ use utoipa::{IntoParams, ToSchema};
 use crate::admin::auth::{Caller, Need};
 use crate::admin::content::post_rules::{
     check_base, check_code_injection, check_owner, check_reader, check_revision, check_save,
-    check_slug, own_profile, prepare, sanitized_after,
+    check_slug, free_slug, own_profile, prepare, sanitized_after,
 };
 use crate::admin::content::post_view::{is_live, PostView};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::sitewide::publish::{go_live, Published, Saved};
 use crate::admin::Admin;
 use crate::store::listing::{PostFilter, PostListItem, Sort};
 use crate::store::{pending, posts};
@@ -189,12 +190,12 @@ pub(in crate::admin) async fn write(admin: &Admin) -> ApiResult<Write> {
 
 /// Creates a post or page from the fields of its front matter and its Markdown.
 #[utoipa::path(post, path = "/posts", tag = "posts", request_body = PostDoc,
-    responses((status = 201, body = PostView)))]
+    responses((status = 201, body = Saved<PostView>)))]
 pub(in crate::admin) async fn create(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Body(body): Body,
-) -> ApiResult<(StatusCode, Json<PostView>)> {
+) -> ApiResult<(StatusCode, Json<Saved<PostView>>)> {
     caller.require(Need::WriteContent)?;
     let body = as_object(body)?;
     check_fields(&body, &[])?;
@@ -202,6 +203,9 @@ pub(in crate::admin) async fn create(
     prepare(&admin, &caller, &mut doc).await?;
     check_code_injection(&caller, &doc, None)?;
     let mut tx = write(&admin).await?;
+    if doc.status == Status::Draft {
+        doc.slug = free_slug(&mut tx, &doc.slug, None).await?;
+    }
     check_slug(&mut tx, &doc.slug, None).await?;
     let origin = caller.origin();
     let change = Change {
@@ -217,7 +221,21 @@ pub(in crate::admin) async fn create(
     caller
         .audit(&admin, "post.created", Some(&doc.slug), None)
         .await;
-    Ok((StatusCode::CREATED, Json(PostView::of(&post, admin.now()))))
+    let published = shown(&admin, false, &post).await;
+    let saved = PostView::of(&post, admin.now());
+    Ok((StatusCode::CREATED, Json(Saved { saved, published })))
+}
+
+/// Publishes the site when a change to `post` shows there (`was_live`: it was on
+/// the site before), so that it is live, or gone, when the answer comes: a status
+/// change is a publish step, never left for the next publish to pick up.
+async fn shown(admin: &Admin, was_live: bool, post: &StoredPost) -> Option<Published> {
+    let live = !post.archived && is_live(&post.doc, admin.now());
+    if was_live || live {
+        Some(go_live(admin).await)
+    } else {
+        None
+    }
 }
 
 /// An update: what it says of itself, and the fields it changes.
@@ -247,13 +265,13 @@ pub(in crate::admin) struct PostUpdate {
 /// version. Changes to a live post wait as unpublished changes, off the site, until a
 /// save with `publish: true` makes them its next revision; any other save is one.
 #[utoipa::path(patch, path = "/posts/{id}", tag = "posts", params(("id" = i64, Path)),
-    request_body = PostUpdate, responses((status = 200, body = PostView)))]
+    request_body = PostUpdate, responses((status = 200, body = Saved<PostView>)))]
 pub(in crate::admin) async fn update(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
     Body(body): Body,
-) -> ApiResult<Json<PostView>> {
+) -> ApiResult<Json<Saved<PostView>>> {
     caller.require(Need::WriteContent)?;
     check_fields(
         &as_object(body.clone())?,
@@ -286,11 +304,7 @@ pub(in crate::admin) async fn update(
         },
         None => current.clone(),
     };
-    let mut merged = serde_json::to_value(&before.doc).expect("a PostDoc serializes");
-    for (key, value) in body {
-        merged[key] = value;
-    }
-    let mut doc: PostDoc = from_json(merged)?;
+    let mut doc = with_changes(&before.doc, body)?;
     let pair = (&current, &before);
     let sanitized = check_save(&admin, &caller, &mut tx, &mut doc, pair, trust_html).await?;
     let stays_live =
@@ -309,14 +323,21 @@ pub(in crate::admin) async fn update(
         caller
             .audit(&admin, "post.changes_saved", Some(&doc.slug), Some(&detail))
             .await;
-        return Ok(Json(reply));
+        return Ok(Json(Saved {
+            saved: reply,
+            published: None,
+        }));
     }
     pending::discard(&mut tx, id).await?;
     if doc == current.doc && !current.archived && sanitized == current.sanitized {
         tx.commit().await?;
-        return Ok(Json(PostView::of(&current, admin.now())));
+        let saved = PostView::of(&current, admin.now());
+        return Ok(Json(Saved {
+            saved,
+            published: None,
+        }));
     }
-    let post = store_revision(&admin, &caller, tx, id, &doc, sanitized).await?;
+    let (post, published) = store_revision(&admin, &caller, tx, id, &doc, sanitized).await?;
     caller
         .audit(
             &admin,
@@ -325,11 +346,22 @@ pub(in crate::admin) async fn update(
             Some(&format!("revision {}", post.revision)),
         )
         .await;
-    Ok(Json(PostView::of(&post, admin.now())))
+    let saved = PostView::of(&post, admin.now());
+    Ok(Json(Saved { saved, published }))
+}
+
+/// `doc` with the fields of `changes` set.
+fn with_changes(doc: &PostDoc, changes: Map<String, Value>) -> ApiResult<PostDoc> {
+    let mut merged = serde_json::to_value(doc).expect("a PostDoc serializes");
+    for (key, value) in changes {
+        merged[key] = value;
+    }
+    from_json(merged)
 }
 
 /// Stores `doc` as the new revision of post `id`, with its sanitized mark, commits,
-/// and tells the publisher (the schedule may have a new next time).
+/// tells the publisher (the schedule may have a new next time), and publishes the
+/// site when the post was or is on it.
 pub(in crate::admin) async fn store_revision(
     admin: &Admin,
     caller: &Caller,
@@ -337,7 +369,9 @@ pub(in crate::admin) async fn store_revision(
     id: i64,
     doc: &PostDoc,
     sanitized: bool,
-) -> ApiResult<StoredPost> {
+) -> ApiResult<(StoredPost, Option<Published>)> {
+    let before = load(&mut tx, id).await?;
+    let was_live = !before.archived && is_live(&before.doc, admin.now());
     let origin = caller.origin();
     let change = Change {
         by: &origin,
@@ -349,7 +383,8 @@ pub(in crate::admin) async fn store_revision(
     let post = load(&mut tx, id).await?;
     tx.commit().await?;
     admin.publisher.changed();
-    Ok(post)
+    let published = shown(admin, was_live, &post).await;
+    Ok((post, published))
 }
 
 /// Moves a post to the trash: no longer rendered, kept with its revisions.
@@ -364,22 +399,25 @@ pub(in crate::admin) async fn trash(
     let (mut tx, post) = write_post(&admin, &caller, id).await?;
     posts::trash(&mut tx, id, admin.now()).await?;
     admin.write_file(&mut tx, id).await?;
+    let trashed = load(&mut tx, id).await?;
     tx.commit().await?;
     admin.publisher.changed();
     caller
         .audit(&admin, "post.trashed", Some(&post.doc.slug), None)
         .await;
+    let was_live = !post.archived && is_live(&post.doc, admin.now());
+    shown(&admin, was_live, &trashed).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Takes a post out of the trash.
 #[utoipa::path(post, path = "/posts/{id}/restore", tag = "posts", params(("id" = i64, Path)),
-    responses((status = 200, body = PostView)))]
+    responses((status = 200, body = Saved<PostView>)))]
 pub(in crate::admin) async fn restore(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<PostView>> {
+) -> ApiResult<Json<Saved<PostView>>> {
     caller.require(Need::WriteContent)?;
     let (mut tx, _) = write_post(&admin, &caller, id).await?;
     posts::restore(&mut tx, id).await?;
@@ -390,5 +428,7 @@ pub(in crate::admin) async fn restore(
     caller
         .audit(&admin, "post.restored", Some(&post.doc.slug), None)
         .await;
-    Ok(Json(PostView::of(&post, admin.now())))
+    let published = shown(&admin, false, &post).await;
+    let saved = PostView::of(&post, admin.now());
+    Ok(Json(Saved { saved, published }))
 }

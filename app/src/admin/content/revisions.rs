@@ -13,6 +13,7 @@ use crate::admin::content::post_rules::{check_revision, check_save};
 use crate::admin::content::post_view::PostView;
 use crate::admin::content::posts::{read_post, store_revision, write_post};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::sitewide::publish::Saved;
 use crate::admin::Admin;
 use crate::content::frontmatter;
 use crate::content::save::{defaults, Reading};
@@ -132,13 +133,13 @@ pub(in crate::admin) struct RestoreRevision {
 /// Makes an old revision's document the current one, as a new revision.
 #[utoipa::path(post, path = "/posts/{id}/revisions/{number}/restore", tag = "posts",
     params(("id" = i64, Path), ("number" = i64, Path)), request_body = RestoreRevision,
-    responses((status = 200, body = PostView)))]
+    responses((status = 200, body = Saved<PostView>)))]
 pub(in crate::admin) async fn restore_revision(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path((id, number)): Path<(i64, i64)>,
     Body(body): Body,
-) -> ApiResult<Json<PostView>> {
+) -> ApiResult<Json<Saved<PostView>>> {
     caller.require(Need::WriteContent)?;
     let seen: RestoreRevision = from_json(body)?;
     let (mut tx, current) = write_checked(&admin, &caller, id, seen).await?;
@@ -156,13 +157,13 @@ pub(in crate::admin) async fn restore_revision(
 /// list's `git`), as a new revision, and so a new commit.
 #[utoipa::path(post, path = "/posts/{id}/history/{commit}/restore", tag = "posts",
     params(("id" = i64, Path), ("commit" = String, Path)), request_body = RestoreRevision,
-    responses((status = 200, body = PostView)))]
+    responses((status = 200, body = Saved<PostView>)))]
 pub(in crate::admin) async fn restore_commit(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path((id, commit)): Path<(i64, String)>,
     Body(body): Body,
-) -> ApiResult<Json<PostView>> {
+) -> ApiResult<Json<Saved<PostView>>> {
     caller.require(Need::WriteContent)?;
     let seen: RestoreRevision = from_json(body)?;
     let (conn, post) = read_post(&admin, &caller, id).await?;
@@ -208,14 +209,14 @@ async fn restore(
     caller: &Caller,
     mut tx: crate::store::Write,
     (current, mut doc, what): (crate::store::StoredPost, PostDoc, String),
-) -> ApiResult<Json<PostView>> {
+) -> ApiResult<Json<Saved<PostView>>> {
     let id = current.id;
     doc.status = current.doc.status;
     doc.published_at = current.doc.published_at;
     pending::discard(&mut tx, id).await?;
     let pair = (&current, &current);
     let sanitized = check_save(admin, caller, &mut tx, &mut doc, pair, false).await?;
-    let post = store_revision(admin, caller, tx, id, &doc, sanitized).await?;
+    let (post, published) = store_revision(admin, caller, tx, id, &doc, sanitized).await?;
     caller
         .audit(
             admin,
@@ -224,5 +225,6 @@ async fn restore(
             Some(&what),
         )
         .await;
-    Ok(Json(PostView::of(&post, admin.now())))
+    let saved = PostView::of(&post, admin.now());
+    Ok(Json(Saved { saved, published }))
 }

@@ -20,6 +20,8 @@ pub(in crate::admin) struct Me {
     id: i64,
     username: String,
     role: Role,
+    /// Whether the caller may publish (the editor offers Publish only then).
+    can_publish: bool,
     /// The author profile the account writes as.
     author_id: Option<i64>,
     created_at: String,
@@ -64,6 +66,7 @@ pub(in crate::admin) async fn me(
         id: account.id,
         username: account.username.clone(),
         role: account.role(),
+        can_publish: caller.require(Need::Publish).is_ok(),
         author_id: account.user_id,
         created_at: account.created_at.clone(),
         site: SiteAddresses {

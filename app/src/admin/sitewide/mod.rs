@@ -3,5 +3,6 @@
 
 pub(super) mod audit;
 pub(super) mod git;
+pub(super) mod preview;
 pub(super) mod publish;
 pub(super) mod settings;

@@ -1,21 +1,18 @@
 //! Publishing from the API (through the server's [`Publisher`](crate::site::Publisher),
-//! so requests that arrive together share one build) and previews.
+//! so requests that arrive together share one build).
 
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::admin::auth::{Caller, Need};
-use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::error::{ApiError, ApiResult};
 use crate::admin::Admin;
 use crate::deploy::worker::DeployStatus;
 use crate::site::BuildReport;
-use crate::store::PostDoc;
 
 /// What a publish did.
 #[derive(Serialize, ToSchema)]
@@ -135,50 +132,4 @@ pub(in crate::admin) async fn go_live(admin: &Admin) -> Published {
             error: Some(ApiError::from(&*e).message),
         },
     }
-}
-
-/// The HTML of a post page for a document (unsaved edits), rendered as a publish would.
-#[utoipa::path(post, path = "/preview", tag = "site", request_body = PostDoc,
-    responses((status = 200, description = "The page", content_type = "text/html")))]
-pub(in crate::admin) async fn preview(
-    State(admin): State<Arc<Admin>>,
-    caller: Caller,
-    Body(body): Body,
-) -> ApiResult<Response> {
-    caller.require(Need::ReadContent)?;
-    let Ok(_rendering) = admin.previews.try_acquire() else {
-        return Err(ApiError::unavailable(
-            "other previews are being rendered: try again in a moment",
-            std::time::Duration::from_secs(2),
-        ));
-    };
-    let mut doc: PostDoc = from_json(body)?;
-    if doc.title.trim().is_empty() {
-        doc.title = "Untitled".into();
-    }
-    if crate::content::validate_slug(&doc.slug).is_err() {
-        doc.slug = "preview".into();
-    }
-    let sanitized = caller.account.role() == crate::store::Role::Author;
-    let html =
-        admin.site.preview(doc, sanitized).await.map_err(|e| {
-            ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
-        })?;
-    // Uploads reach the public site at the next publish; until then the admin has them.
-    let html = ["images", "files", "media"].iter().fold(html, |html, dir| {
-        html.replace(
-            &format!("src=\"/{dir}/"),
-            &format!("src=\"/admin/api/media/{dir}/"),
-        )
-    });
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            // The preview shows the writer's own HTML: it may not run scripts here.
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; img-src * data:; style-src 'self' 'unsafe-inline'; font-src 'self'; frame-ancestors 'self'; sandbox"),
-            (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
-        ],
-        html,
-    )
-        .into_response())
 }

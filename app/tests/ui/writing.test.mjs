@@ -1,0 +1,186 @@
+// Writing in the admin as a Ghost blogger expects, in Debian's Chromium against the
+// real `folio serve`: nothing reaches the site or leaves it but through the publish
+// step, and each step is on the site when it is done; a contributor is offered only
+// what they may do; the preview is the site's page, fonts and all; the editor keeps
+// the focus and the views where the writer looks.
+// Screenshots go to target/ui-screenshots/writing/.
+
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launch, serve, totp, setupOwner, logIn, PASSWORD } from './browser.mjs';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
+const shots = path.join(repo, 'target/ui-screenshots/writing');
+const DESKTOP = { width: 1440, height: 900 };
+
+let browser;
+let server;
+let base;
+let owner;
+let desk;
+let consoleLog = [];
+
+function watch(page) {
+  page.on('console', (m) => consoleLog.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => consoleLog.push(`[pageerror] ${e.message}`));
+  return page;
+}
+
+/// The status of a page of the public site, as a reader's request gets it now.
+async function onSite(url) {
+  return (await fetch(`${base}${url}`, { redirect: 'manual' })).status;
+}
+
+/// A new post with `title` and `text`, saved as a draft; resolves to its slug.
+async function draft(page, title, text) {
+  await page.goto(`${base}/admin/#/edit/new/post`);
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('Markdown').fill(text);
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await page.locator('#save-state', { hasText: /^Saved/ }).waitFor();
+  return page.getByLabel('URL slug').inputValue();
+}
+
+before(async () => {
+  fs.rmSync(shots, { recursive: true, force: true });
+  fs.mkdirSync(shots, { recursive: true });
+  const siteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-writing-ui-'));
+  fs.cpSync(path.join(repo, 'content'), path.join(siteDir, 'content'), { recursive: true });
+  server = await serve(binary, siteDir, {
+    args: ['--insecure-cookies'],
+    ready: (text) => /setup token \S+/.test(text),
+    env: { FOLIO_SECRET_KEY: 'a secret key for the UI tests, long enough' },
+  });
+  base = server.base;
+  const secret = await setupOwner(base, server.log.match(/setup token (\S+)/)[1]);
+  browser = await launch();
+  owner = await browser.newContext({ viewport: DESKTOP });
+  owner.setDefaultTimeout(10000);
+  desk = watch(await owner.newPage());
+  await logIn(desk, base, 'owner', secret);
+});
+
+afterEach(async (t) => {
+  const name = t.name.replace(/\W+/g, '-').slice(0, 80);
+  fs.writeFileSync(path.join(shots, `${name}.console.log`), consoleLog.join('\n'));
+  await desk.screenshot({ path: path.join(shots, `${name}-last.png`), fullPage: true }).catch(() => {});
+  consoleLog = [];
+});
+
+after(async () => {
+  await browser?.close();
+  server?.child.kill('SIGTERM');
+});
+
+test('status changes only by Publish and Unpublish, each on the site at once; Unpublish asks first', async () => {
+  const slug = await draft(desk, 'Straight to readers', 'Words for readers.');
+  assert.equal(await desk.locator('select[name="status"]').count(), 0, 'no Status select to bypass the publish step');
+  assert.match(await desk.locator('#post-status').textContent(), /Draft/);
+  await desk.getByRole('button', { name: 'Publish' }).click();
+  await desk.locator('#publish-confirm').click();
+  await desk.locator('#save-state', { hasText: /^Published/ }).waitFor();
+  assert.equal(await onSite(`/${slug}/`), 200, 'live when the editor says so');
+  assert.match(await desk.locator('#post-status').textContent(), /Published/);
+
+  // Unpublish asks; Cancel leaves it live.
+  await desk.getByRole('button', { name: 'Unpublish' }).click();
+  const ask = desk.getByRole('dialog', { name: 'Unpublish this post?' });
+  await ask.waitFor();
+  await desk.screenshot({ path: path.join(shots, 'unpublish-asks.png') });
+  await ask.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(await onSite(`/${slug}/`), 200, 'still live after Cancel');
+  await desk.getByRole('button', { name: 'Unpublish' }).click();
+  await ask.getByRole('button', { name: 'Unpublish' }).click();
+  await desk.locator('#save-state', { hasText: /^Unpublished/ }).waitFor();
+  assert.equal(await onSite(`/${slug}/`), 404, 'off the site when the editor says so');
+  assert.match(await desk.locator('#post-status').textContent(), /Draft/);
+});
+
+test('a new draft whose slug is taken gets the next free one, and says so', async () => {
+  const slug = await draft(desk, 'Caching behind Cloudflare', 'My own take.');
+  assert.equal(slug, 'caching-behind-cloudflare-2');
+  assert.equal(await desk.locator('.form-error:not([hidden])').count(), 0, 'no error');
+});
+
+test('a contributor is offered no Publish; errors name the field, in view, and clear once fixed', async () => {
+  // The owner invites a contributor (today's "author" role: drafts only).
+  await desk.goto(`${base}/admin/#/users`);
+  await desk.getByLabel('Username').fill('drafter');
+  await desk.getByLabel('Role', { exact: true }).selectOption('author');
+  await desk.getByRole('button', { name: 'Make an invitation link' }).click();
+  const link = (await desk.locator('#invite-url').textContent()).trim();
+  const context = await browser.newContext({ viewport: DESKTOP });
+  context.setDefaultTimeout(10000);
+  const page = watch(await context.newPage());
+  await page.goto(link);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Set my password' }).click();
+  const secret = (await page.locator('#totp-secret').textContent()).replace(/\s+/g, '');
+  await page.getByLabel('Code shown by the app').fill(totp(secret));
+  await page.getByRole('button', { name: 'Turn on two-factor login' }).click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('heading', { name: 'Posts', exact: true }).waitFor();
+
+  await draft(page, 'A contributor writes', 'Only a draft.');
+  for (const name of ['Publish', 'Update', 'Unpublish']) {
+    assert.equal(await page.getByRole('button', { name, exact: true }).isVisible(), false, `no ${name} for a contributor`);
+  }
+  assert.match(await page.locator('#post-status').textContent(), /an editor publishes/i);
+  // A refused save: the reason is in view and at the field; fixed, both go.
+  await page.getByLabel('URL slug').fill('Not A Slug!');
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  const banner = page.locator('.editor > .form-error');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /slug/);
+  assert.ok(await banner.evaluate((el) => el.getBoundingClientRect().bottom <= innerHeight), 'the reason is in view');
+  await page.getByLabel('URL slug').fill('a-contributor-writes');
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await page.locator('#save-state', { hasText: /^Saved/ }).waitFor();
+  assert.equal(await page.locator('.editor .error:not([hidden])').count(), 0, 'every error cleared once fixed');
+  await context.close();
+});
+
+test('the preview is the site\'s page: its fonts load, as on the site', async () => {
+  await draft(desk, 'Typeset like the site', 'A paragraph in the body font, *and italic*.');
+  const frame = desk.frameLocator('iframe.preview');
+  await frame.locator('.content').waitFor();
+  const fonts = await desk.locator('iframe.preview').evaluate(async (el) => {
+    const doc = el.contentDocument;
+    await doc.fonts.ready;
+    await new Promise((resolve) => setTimeout(resolve, 300)); // sleep: fonts swap in after first paint
+    return [...doc.fonts].filter((f) => f.status === 'loaded').map((f) => f.family);
+  });
+  assert.ok(fonts.some((f) => f.includes('Source Serif 4')), `the theme's font is loaded in the preview: ${fonts}`);
+});
+
+test('revisions open in view; after inserting an image the typing goes on in the text', async () => {
+  await draft(desk, 'Pictures and history', 'First line.');
+  await desk.getByLabel('Markdown').fill('First line, changed.');
+  await desk.getByRole('button', { name: 'Save draft' }).click();
+  await desk.locator('#save-state', { hasText: /revision 2/ }).waitFor();
+  await desk.getByRole('button', { name: 'Revisions' }).click();
+  const box = desk.locator('#revisions');
+  await box.waitFor();
+  await desk.waitForFunction(() => {
+    const r = document.getElementById('revisions').getBoundingClientRect();
+    return r.top >= 0 && r.top < innerHeight;
+  });
+  assert.ok(await box.evaluate((el) => el.contains(document.activeElement)), 'the focus moves to the revisions');
+
+  const text = desk.getByLabel('Markdown');
+  await text.focus();
+  await text.press('End');
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  const chooser = desk.waitForEvent('filechooser');
+  await desk.getByRole('toolbar', { name: 'Formatting' }).getByRole('button', { name: 'Image' }).click();
+  await (await chooser).setFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
+  await desk.waitForFunction(() => document.getElementById('markdown').value.includes('!['));
+  await desk.keyboard.type(' typed on');
+  const value = await text.inputValue();
+  assert.match(value, /\)\s?typed on$/, `the words typed after the image are in the text: ${value}`);
+});
