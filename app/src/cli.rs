@@ -264,7 +264,9 @@ pub(crate) enum UserCommand {
     /// Create an account (the first one is always an owner).
     Add {
         name: String,
-        #[arg(long, default_value = "author")]
+        /// Ghost's roles: owner, administrator, editor, author (publishes their own
+        /// posts), contributor (drafts only).
+        #[arg(long, default_value = "contributor")]
         role: Role,
         /// Read the password from standard input instead of prompting.
         #[arg(long)]

@@ -12,7 +12,7 @@ use common::TestSite;
 #[tokio::test(flavor = "multi_thread")]
 async fn no_session_without_password_and_totp() {
     let site = TestSite::empty();
-    add_user(&site, "ada", "author");
+    add_user(&site, "ada", "contributor");
     let server = Server::start(&site, &[]);
     let api = server.api();
 
@@ -469,7 +469,7 @@ async fn roles_limit_what_accounts_do() {
     let site = TestSite::empty();
     add_user(&site, "owner", "owner");
     add_user(&site, "ed", "editor");
-    add_user(&site, "au", "author");
+    add_user(&site, "au", "contributor");
     let server = Server::start(&site, &[]);
     let api = server.api();
     let (owner, _, _) = enroll(&api, "owner").await;
@@ -505,7 +505,8 @@ async fn roles_limit_what_accounts_do() {
         .expect(403);
     author.delete(&format!("/posts/{theirs}")).await.expect(403);
 
-    // Editors publish, and cannot manage users or read the audit log.
+    // Editors publish, see the people (and manage authors and contributors only), and
+    // cannot read the audit log.
     editor
         .patch(
             &format!("/posts/{id}"),
@@ -514,7 +515,7 @@ async fn roles_limit_what_accounts_do() {
         .await
         .expect(200);
     editor.post("/publish", json!({})).await.expect(200);
-    editor.get("/users").await.expect(403);
+    editor.get("/users").await.expect(200);
     editor.get("/audit").await.expect(403);
 
     // Owners manage users; the last owner stays one.
@@ -528,6 +529,13 @@ async fn roles_limit_what_accounts_do() {
         .expect("owner")["id"]
         .as_i64()
         .expect("id");
+    editor
+        .patch(
+            &format!("/users/{owner_id}"),
+            json!({ "role": "contributor" }),
+        )
+        .await
+        .expect(403);
     owner
         .patch(&format!("/users/{owner_id}"), json!({ "role": "editor" }))
         .await
@@ -539,7 +547,7 @@ async fn roles_limit_what_accounts_do() {
     let new = owner
         .post(
             "/users",
-            json!({ "username": "guest", "password": PASSWORD, "role": "author" }),
+            json!({ "username": "guest", "password": PASSWORD, "role": "contributor" }),
         )
         .await
         .expect(201);
@@ -547,7 +555,7 @@ async fn roles_limit_what_accounts_do() {
     owner
         .post(
             "/users",
-            json!({ "username": "guest", "password": PASSWORD, "role": "author" }),
+            json!({ "username": "guest", "password": PASSWORD, "role": "contributor" }),
         )
         .await
         .expect(409);
@@ -557,11 +565,11 @@ async fn roles_limit_what_accounts_do() {
 async fn user_commands_manage_accounts_and_reset_two_factor() {
     let site = TestSite::empty();
     add_user(&site, "ada", "editor");
-    add_user(&site, "bob", "author");
+    add_user(&site, "bob", "contributor");
     let list = site.cli(&["user", "list"]);
     let list = String::from_utf8_lossy(&list.stdout).to_string();
     assert!(list.contains("ada\towner\t2fa not set up"), "{list}");
-    assert!(list.contains("bob\tauthor"), "{list}");
+    assert!(list.contains("bob\tcontributor"), "{list}");
 
     let server = Server::start(&site, &[]);
     let (session, _, _) = enroll(&server.api(), "bob").await;
@@ -607,17 +615,18 @@ async fn an_invitation_link_sets_a_password_once_and_enrollment_follows() {
         "the UI compares its address"
     );
 
+    // An editor invites authors and contributors, not their own peers or above.
     editor
         .post(
             "/users/invites",
-            json!({ "username": "alice", "role": "author" }),
+            json!({ "username": "alice", "role": "editor" }),
         )
         .await
         .expect(403);
     let taken = owner
         .post(
             "/users/invites",
-            json!({ "username": "ED", "role": "author" }),
+            json!({ "username": "ED", "role": "contributor" }),
         )
         .await
         .expect(409);
@@ -625,7 +634,7 @@ async fn an_invitation_link_sets_a_password_once_and_enrollment_follows() {
     owner
         .post(
             "/users/invites",
-            json!({ "username": "no spaces", "role": "author" }),
+            json!({ "username": "no spaces", "role": "contributor" }),
         )
         .await
         .expect(400);
@@ -708,14 +717,14 @@ async fn an_invitation_link_sets_a_password_once_and_enrollment_follows() {
     let first = owner
         .post(
             "/users/invites",
-            json!({ "username": "bob", "role": "author" }),
+            json!({ "username": "bob", "role": "contributor" }),
         )
         .await
         .expect(201);
     let second = owner
         .post(
             "/users/invites",
-            json!({ "username": "bob", "role": "author" }),
+            json!({ "username": "bob", "role": "contributor" }),
         )
         .await
         .expect(201);
@@ -739,7 +748,7 @@ async fn an_invitation_link_sets_a_password_once_and_enrollment_follows() {
     let carol = owner
         .post(
             "/users/invites",
-            json!({ "username": "carol", "role": "author" }),
+            json!({ "username": "carol", "role": "contributor" }),
         )
         .await
         .expect(201);
@@ -747,7 +756,7 @@ async fn an_invitation_link_sets_a_password_once_and_enrollment_follows() {
     owner
         .post(
             "/users",
-            json!({ "username": "carol", "password": PASSWORD, "role": "author" }),
+            json!({ "username": "carol", "password": PASSWORD, "role": "contributor" }),
         )
         .await
         .expect(201);

@@ -33,7 +33,7 @@ async fn every_save_in_the_admin_is_a_file_and_a_store_rebuilt_from_them_gives_t
     git(&site.content(), &["add", "-A"]);
     git(&site.content(), &["commit", "-qm", "sample"]);
     add_user(&site, "ada", "owner");
-    add_user(&site, "bo", "author");
+    add_user(&site, "bo", "contributor");
     let server = Server::start(&site, &[]);
     let (owner, _, _) = enroll(&server.api(), "ada").await;
     let (author, _, _) = enroll(&server.api(), "bo").await;

@@ -64,7 +64,7 @@ fn error_type(body: &Value) -> &str {
 async fn an_authors_staff_token_does_what_the_author_may_and_nothing_more() {
     let site = TestSite::sample();
     add_user(&site, "ada", "owner");
-    add_user(&site, "bo", "author");
+    add_user(&site, "bo", "contributor");
     let server = Server::start(&site, &[]);
     let (owner, _, _) = enroll(&server.api(), "ada").await;
     let (author, _, _) = enroll(&server.api(), "bo").await;

@@ -681,3 +681,59 @@ fn cards_with_a_markdown_form_become_markdown_and_the_rest_is_measured() {
     );
     assert!(!stdout.contains("all-markdown:"), "{stdout}");
 }
+
+#[test]
+fn ghost_staff_come_with_the_roles_they_had_to_invite_them_as() {
+    for name in [
+        "ghost6-cards-a.json",
+        "v4_export.json",
+        "ghost-6.65.0-local-export.json",
+    ] {
+        let site = TestSite::empty();
+        let report = import(&site, &fixture(name), &[]);
+        // Each staff user's role, read from the export's own tables.
+        let data = common::ghost::export_data(&fixture(name));
+        let role_of = |user: &Value| {
+            let link = data["roles_users"]
+                .as_array()
+                .expect("roles_users")
+                .iter()
+                .find(|l| l["user_id"] == user["id"])
+                .expect("a role");
+            data["roles"]
+                .as_array()
+                .expect("roles")
+                .iter()
+                .find(|r| r["id"] == link["role_id"])
+                .expect("the role")["name"]
+                .as_str()
+                .expect("a name")
+                .to_owned()
+        };
+        let users = data["users"].as_array().expect("users");
+        let staff = report["staff"].as_array().expect("staff in the report");
+        assert_eq!(staff.len(), users.len(), "{name}: {staff:?}");
+        for user in users {
+            let listed = staff
+                .iter()
+                .find(|s| s["slug"] == user["slug"])
+                .unwrap_or_else(|| panic!("{name}: {} not listed", user["slug"]));
+            let ghost_role = role_of(user);
+            assert_eq!(listed["ghost_role"], ghost_role.as_str());
+            assert_eq!(listed["role"], ghost_role.to_lowercase(), "{name}");
+        }
+    }
+    // Said to a person, as the commands that make the accounts.
+    let site = TestSite::empty();
+    let file = fixture("ghost6-cards-a.json");
+    let (ok, stdout, stderr) = run(&site, &["import", "ghost", &file.to_string_lossy()]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("folio user add tomas --role author"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("folio user add mara --role owner"),
+        "{stdout}"
+    );
+}

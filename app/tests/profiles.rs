@@ -213,7 +213,7 @@ async fn tags_refuse_clashes_and_unsafe_links_and_delete_cleanly() {
 
 /// An author's session, with the account's author id.
 async fn author_session(server: &Server, site: &TestSite, name: &str) -> (Api, i64) {
-    add_user(site, name, "author");
+    add_user(site, name, "contributor");
     let (api, _, _) = enroll(&server.api(), name).await;
     let me = api.get("/me").await.expect(200);
     let id = me.body["author_id"].as_i64().expect("an author profile");

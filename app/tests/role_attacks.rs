@@ -126,7 +126,7 @@ async fn an_account_that_would_share_another_accounts_profile_is_refused() {
         let invited = owner
             .post(
                 "/users/invites",
-                json!({ "username": name, "role": "author" }),
+                json!({ "username": name, "role": "contributor" }),
             )
             .await
             .expect(409);
@@ -138,7 +138,7 @@ async fn an_account_that_would_share_another_accounts_profile_is_refused() {
         owner
             .post(
                 "/users",
-                json!({ "username": name, "role": "author", "password": "another long passphrase here" }),
+                json!({ "username": name, "role": "contributor", "password": "another long passphrase here" }),
             )
             .await
             .expect(409);

@@ -46,7 +46,7 @@ async fn an_author_pushing_a_script_page_into_content_is_refused() {
             reply.body["error"]
                 .as_str()
                 .unwrap_or_default()
-                .contains("owners"),
+                .contains("administrators"),
             "{who}: {}",
             reply.body
         );

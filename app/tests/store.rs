@@ -433,3 +433,71 @@ async fn the_last_changed_post_lists_first_by_the_stores_clock() {
         folio::store::timestamp(start + Duration::minutes(1))
     );
 }
+
+#[tokio::test]
+async fn ghost_roles_keep_every_account_its_rights_and_its_sessions() {
+    // Before 0018, "author" was drafts only: Ghost's Contributor.
+    let site = TestSite::empty();
+    let pool = store_migrated_before(&site, "0018").await;
+    for (id, name, role) in [
+        (1, "olga", "owner"),
+        (2, "ed", "editor"),
+        (3, "au", "author"),
+    ] {
+        sqlx::query(
+            "INSERT INTO accounts (id, username, role, password_hash, created_at, updated_at) \
+             VALUES (?, ?, ?, 'hash', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(role)
+        .execute(&pool)
+        .await
+        .expect("an account");
+        sqlx::query(
+            "INSERT INTO sessions (hash, account_id, created_at, last_seen_at, expires_at) \
+             VALUES (?, ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2099-01-01T00:00:00Z')",
+        )
+        .bind(format!("session-of-{name}"))
+        .bind(id)
+        .execute(&pool)
+        .await
+        .expect("a session");
+    }
+    sqlx::query(
+        "INSERT INTO invites (hash, username, role, invited_by, created_at, expires_at) \
+         VALUES ('h', 'newcomer', 'author', 'olga', '2026-01-01T00:00:00Z', '2099-01-01T00:00:00Z')",
+    )
+    .execute(&pool)
+    .await
+    .expect("an invitation");
+    pool.close().await;
+
+    let store = site.store().await;
+    let roles: Vec<(String, folio::store::Role)> = store
+        .accounts()
+        .await
+        .expect("accounts")
+        .iter()
+        .map(|a| (a.username.clone(), a.role()))
+        .collect();
+    use folio::store::Role;
+    assert_eq!(
+        roles,
+        [
+            ("au".to_owned(), Role::Contributor),
+            ("ed".to_owned(), Role::Editor),
+            ("olga".to_owned(), Role::Owner),
+        ]
+    );
+    assert_eq!(
+        store.session_count().await.expect("count"),
+        3,
+        "no session lost"
+    );
+    let invites = store.invites().await.expect("invites");
+    assert_eq!(invites[0].role, "contributor");
+    // The new roles can be stored.
+    assert!(store.set_role(3, Role::Author).await.expect("set"));
+    assert!(store.set_role(2, Role::Administrator).await.expect("set"));
+}

@@ -35,7 +35,7 @@ for (const screen of SCREENS) {
   if (!VIEWS[screen.name]) throw new Error(`no view draws the screen ${screen.name}`);
 }
 
-const RANK = { author: 0, editor: 1, owner: 2 };
+const RANK = { contributor: 0, author: 1, editor: 2, administrator: 3, owner: 4 };
 const allowed = (role) => !role || RANK[state.me.role] >= RANK[role];
 const INVITE = /^#\/invite\/([A-Za-z0-9_-]+)$/;
 
@@ -98,9 +98,23 @@ function menu() {
     .map((s) => h('a', { href: s.path }, svg(s.icon), h('span', { class: 'label' }, s.menu))));
 }
 
+/// "a" or "an", for a role's name.
+const article = (word) => (/^[aeiou]/.test(word) ? 'an' : 'a');
+
+/// Ghost's roles, lowest first, as the invitation form explains them.
+const ROLES = [
+  ['contributor', 'Contributor: writes drafts; an editor publishes them'],
+  ['author', 'Author: writes and publishes their own posts'],
+  ['editor', 'Editor: all posts and tags, publishing, invites authors and contributors'],
+  ['administrator', 'Administrator: everything but ownership (settings, people, integrations)'],
+  ['owner', 'Owner: everything'],
+];
+
+const WHO = { editor: 'an editor, an administrator or the owner', administrator: 'an administrator or the owner', owner: 'the owner' };
+
 function refused(role) {
-  show(empty(`Only ${role === 'owner' ? 'an owner' : 'an editor or an owner'} can open this screen`,
-    `You are logged in as ${state.me.username}, an ${state.me.role}. Ask an owner if you need it.`,
+  show(empty(`Only ${WHO[role]} can open this screen`,
+    `You are logged in as ${state.me.username}, ${article(state.me.role)} ${state.me.role}. Ask an administrator if you need it.`,
     h('a', { class: 'button', href: '#/posts' }, 'Back to the posts')));
 }
 
@@ -222,7 +236,7 @@ async function inviteScreen(token) {
   }
   const expires = new Date(invite.expires_at).toLocaleDateString(undefined, { dateStyle: 'medium' });
   show(form(`Welcome, ${invite.username}`, [
-    h('p', {}, `${invite.invited_by} invited you as an ${invite.role}. Choose your password; then set up two-factor login with an authenticator app. The link works until ${expires}, once.`),
+    h('p', {}, `${invite.invited_by} invited you as ${article(invite.role)} ${invite.role}. Choose your password; then set up two-factor login with an authenticator app. The link works until ${expires}, once.`),
     field('Username', h('input', { name: 'username', value: invite.username, readonly: true, autocomplete: 'username' })),
     field('Password', input('password', 'password', { autofocus: true, autocomplete: 'new-password', minlength: 12 }), 'At least 12 characters.'),
   ], 'Set my password', async (data) => {
@@ -344,11 +358,17 @@ async function tokens(made) {
 
 async function users() {
   const [data, pending] = await Promise.all([get('/users'), get('/users/invites')]);
+  // What the caller may change: accounts of the roles they manage (the server says
+  // which), never their own, never the only owner.
+  const manages = state.me.manages || [];
+  const owners = data.users.filter((u) => u.role === 'owner').length;
+  const changeable = (u) => manages.includes(u.role) && u.id !== state.me.id && !(u.role === 'owner' && owners < 2);
   const role = (u) => {
+    if (!changeable(u)) return h('span', { 'data-role-of': u.username }, u.role);
     const select = h('select', { 'aria-label': `Role of ${u.username}`, 'data-role-of': u.username },
-      ...['author', 'editor', 'owner'].map((r) => h('option', { value: r, selected: r === u.role }, r)));
+      ...manages.map((r) => h('option', { value: r, selected: r === u.role }, r)));
     select.addEventListener('change', async () => {
-      try { await patch(`/users/${u.id}`, { role: select.value }); toast(`${u.username} is now an ${select.value}.`); } catch (e) { toast(e.message); select.value = u.role; }
+      try { await patch(`/users/${u.id}`, { role: select.value }); toast(`${u.username} is now ${article(select.value)} ${select.value}.`); } catch (e) { toast(e.message); select.value = u.role; }
     });
     return select;
   };
@@ -356,22 +376,23 @@ async function users() {
   const invites = pending.invites.length
     ? h('table', { class: 'list', id: 'invites' }, h('thead', {}, h('tr', {}, h('th', {}, 'Invited'), h('th', {}, 'Role'), h('th', {}, 'Expires'), h('th', {}, h('span', { class: 'visually-hidden' }, 'Actions')))),
       h('tbody', {}, pending.invites.map((i) => h('tr', { 'data-invite': i.username }, h('td', {}, i.username), h('td', {}, i.role), h('td', {}, date(i.expires_at)),
-        h('td', {}, h('button', { type: 'button', class: 'danger', onclick: async () => {
+        h('td', {}, manages.includes(i.role) ? h('button', { type: 'button', class: 'danger', onclick: async () => {
           await del(`/users/invites/${i.id}`); toast('Invitation revoked: its link no longer works.'); users();
-        } }, 'Revoke'))))))
+        } }, 'Revoke') : null)))))
     : empty('No invitations pending', 'Invite someone below: you get a link to send them (by chat, mail, anything). They choose their password and set up two-factor login; you never see either.');
   show(h('section', { class: 'wide' }, h('h1', {}, 'Users'),
     h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', {}, 'User'), h('th', {}, 'Role'), h('th', {}, 'Two-factor'), h('th', {}, h('span', { class: 'visually-hidden' }, 'Actions')))),
       h('tbody', {}, data.users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, role(u)), h('td', {}, u.two_factor ? 'on' : 'not set up'),
-        h('td', {}, h('button', { type: 'button', onclick: async () => { await post(`/users/${u.id}/reset-2fa`); toast('Two-factor login reset.'); users(); } }, 'Reset 2FA'),
+        h('td', {}, changeable(u) ? [
+          h('button', { type: 'button', onclick: async () => { await post(`/users/${u.id}/reset-2fa`); toast('Two-factor login reset.'); users(); } }, 'Reset 2FA'),
           h('button', { type: 'button', class: 'danger', onclick: async () => {
-            if (!confirm(`Delete ${u.username}?`)) return;
+            if (!confirm(`Delete ${u.username}? Their posts stay.`)) return;
             try { await del(`/users/${u.id}`); users(); } catch (e) { toast(e.message); }
-          } }, 'Delete')))))),
+          } }, 'Delete')] : null))))),
     h('h2', { class: 'section-title' }, 'Invitations'), link, invites, h('div', { class: 'row' }),
     form('Invite someone', [
       field('Username', input('username', 'text', { autocomplete: 'off' }), 'Letters, digits, “.”, “_” or “-”: how they log in.'),
-      field('Role', h('select', { name: 'role' }, ...[['author', 'Author: writes their own drafts'], ['editor', 'Editor: all posts, publishing, tokens'], ['owner', 'Owner: everything, users and settings']].map(([r, label]) => h('option', { value: r }, label)))),
+      field('Role', h('select', { name: 'role' }, ...ROLES.filter(([r]) => manages.includes(r)).map(([r, label]) => h('option', { value: r }, label)))),
     ], 'Make an invitation link', async (values) => {
       const made = await post('/users/invites', values);
       const url = `${location.origin}${made.path}`;

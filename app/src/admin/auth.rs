@@ -13,7 +13,7 @@ use cookie::{Cookie, SameSite};
 
 use super::error::{ApiError, ApiResult};
 use super::Admin;
-use crate::store::{Account, Role};
+use crate::store::Account;
 
 /// A session ends this long after its last request...
 pub(super) const SESSION_IDLE: Duration = Duration::hours(12);
@@ -87,15 +87,22 @@ pub(super) struct Caller {
 pub(super) enum Need {
     ReadContent,
     WriteContent,
+    /// Publishing one's own posts (authors and up; which posts are one's own is
+    /// checked with the post).
+    PublishOwn,
+    /// Publishing anyone's posts, the whole site, tags (editors and up).
     Publish,
     /// Writing files into `content/` (`folio publish --remote`): what lands there is
-    /// published as the site's own, raw HTML and all, so it is the owner's, or a
-    /// token's that may both write and publish.
+    /// published as the site's own, raw HTML and all, so it is an administrator's, or
+    /// a token's that may both write and publish.
     PushContent,
     /// Creating and revoking API tokens.
     Tokens,
-    /// Users, settings and the audit log.
-    Owner,
+    /// Seeing the accounts, inviting and managing those of lower roles (editors and
+    /// up; which roles is [`Role::manages`]).
+    People,
+    /// Settings, integrations and the audit log (administrators and owners).
+    Administer,
     /// Managing one's own account (password, recovery codes).
     Account,
     /// Pulling the content repository (`folio sync` from CI): editors, owners, and
@@ -133,20 +140,40 @@ impl Caller {
         crate::git::Person { name, email }
     }
 
+    /// Whether this caller oversees what account `id` owns (its tokens and keys):
+    /// their own, or any account's below an administrator's or owner's rank (an
+    /// owner's only for an owner).
+    pub(super) async fn oversees(&self, admin: &Admin, id: i64) -> ApiResult<bool> {
+        if id == self.account.id {
+            return Ok(true);
+        }
+        let role = self.account.role();
+        if !role.administers() {
+            return Ok(false);
+        }
+        let other = admin.site.store.account(id).await?;
+        Ok(other.is_some_and(|a| role.manages(a.role())))
+    }
+
     pub(super) fn require(&self, need: Need) -> ApiResult<()> {
         let role = self.account.role();
         let allowed = match &self.auth {
             Auth::Session { .. } => match need {
                 Need::ReadContent | Need::WriteContent | Need::Account => true,
-                Need::Publish | Need::Tokens | Need::Sync => role != Role::Author,
-                Need::Owner | Need::PushContent => role == Role::Owner,
+                Need::PublishOwn => role.publishes(),
+                Need::Publish | Need::Tokens | Need::Sync | Need::People => role.edits_all(),
+                Need::Administer | Need::PushContent => role.administers(),
             },
             Auth::GhostKey { .. } => match need {
                 Need::ReadContent | Need::WriteContent => true,
-                Need::Publish => role != Role::Author,
-                Need::Sync | Need::Owner | Need::PushContent | Need::Tokens | Need::Account => {
-                    false
-                }
+                Need::PublishOwn => role.publishes(),
+                Need::Publish => role.edits_all(),
+                Need::Sync
+                | Need::Administer
+                | Need::People
+                | Need::PushContent
+                | Need::Tokens
+                | Need::Account => false,
             },
             Auth::Token { scopes, .. } => {
                 let has = |scope: &str| scopes.iter().any(|s| s == scope);
@@ -154,12 +181,11 @@ impl Caller {
                 match need {
                     Need::ReadContent => has("content:read") || has("content:write"),
                     Need::WriteContent => has("content:write"),
-                    Need::Publish => has("publish") && role != Role::Author,
-                    Need::Sync => has("sync") && role != Role::Author,
-                    Need::PushContent => {
-                        has("content:write") && has("publish") && role != Role::Author
-                    }
-                    Need::Tokens | Need::Owner | Need::Account => false,
+                    Need::PublishOwn => has("publish") && role.publishes(),
+                    Need::Publish => has("publish") && role.edits_all(),
+                    Need::Sync => has("sync") && role.edits_all(),
+                    Need::PushContent => has("content:write") && has("publish") && role.edits_all(),
+                    Need::Tokens | Need::Administer | Need::People | Need::Account => false,
                 }
             }
         };
@@ -209,12 +235,14 @@ fn describe(need: Need) -> &'static str {
     match need {
         Need::ReadContent => "reading content",
         Need::WriteContent => "changing content",
-        Need::Publish => "publishing",
+        Need::PublishOwn => "publishing (authors publish their own posts)",
+        Need::Publish => "publishing others' posts or the site (editors and up)",
         Need::PushContent => {
-            "pushing files into content/ (owners, or tokens with content:write and publish)"
+            "pushing files into content/ (administrators, or tokens of editors with content:write and publish)"
         }
         Need::Tokens => "managing API tokens",
-        Need::Owner => "this (owners only)",
+        Need::People => "managing people (editors and up)",
+        Need::Administer => "this (administrators and owners only)",
         Need::Account => "managing an account",
         Need::Sync => "pulling the content repository (editors, owners, tokens with sync)",
     }

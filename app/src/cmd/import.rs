@@ -191,6 +191,18 @@ fn print_ghost(report: &GhostReport, file: &Path) {
             println!("  {path}");
         }
     }
+    if !report.staff.is_empty() {
+        println!("Ghost's staff, to invite under Users with the role each had (or from here):");
+        for person in &report.staff {
+            println!(
+                "  {} ({}): folio user add {} --role {}",
+                person.name,
+                person.ghost_role,
+                person.slug,
+                person.role.as_str()
+            );
+        }
+    }
     println!(
         "imported {} (Ghost {}): {} added, {} updated, {} unchanged; {} tags, {} authors, {} files copied",
         file.display(),

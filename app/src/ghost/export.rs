@@ -57,6 +57,8 @@ pub(super) struct Data {
     pub posts_tags: Vec<Link>,
     pub users: Vec<User>,
     pub posts_authors: Vec<Link>,
+    pub roles: Vec<RoleRow>,
+    pub roles_users: Vec<RoleUser>,
     pub settings: Vec<Setting>,
 }
 
@@ -123,6 +125,22 @@ pub(super) struct Tag {
     pub feature_image: Option<String>,
     pub meta_title: Option<String>,
     pub meta_description: Option<String>,
+}
+
+/// A row of `roles`: Ghost's staff roles and its integrations' ones.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RoleRow {
+    pub id: String,
+    pub name: String,
+}
+
+/// A row of `roles_users`: which role a staff user has.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RoleUser {
+    pub role_id: String,
+    pub user_id: String,
 }
 
 /// A row of `posts_tags` or `posts_authors`.

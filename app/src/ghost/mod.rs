@@ -97,6 +97,8 @@ pub struct GhostReport {
     pub unchanged: usize,
     pub tags: usize,
     pub authors: usize,
+    /// Ghost's staff and the roles to invite them as (the import makes no account).
+    pub staff: Vec<Staff>,
     /// Per post slug: cards kept as raw HTML (`bookmark`, `gallery`...).
     pub cards_kept_as_html: BTreeMap<String, Vec<String>>,
     /// Per post slug: other elements kept as raw HTML (`<iframe>`...).
@@ -119,6 +121,18 @@ pub struct GhostReport {
     /// and `site.yaml`): the import is part of the folder, and survives a rebuild.
     pub files_written: usize,
     pub warnings: Vec<String>,
+}
+
+/// A person of Ghost's staff.
+#[derive(Debug, Clone, Serialize)]
+pub struct Staff {
+    pub name: String,
+    /// Their slug: the username to invite them under.
+    pub slug: String,
+    /// Their role in Ghost, as Ghost names it.
+    pub ghost_role: String,
+    /// The same role here.
+    pub role: crate::store::Role,
 }
 
 /// What becomes of Ghost's posts for members (`visibility` members, paid or tiers):
@@ -299,6 +313,7 @@ pub async fn import(
     }
     report.tags = data.tags.len();
     report.authors = data.users.len();
+    report.staff = profiles::staff(data, &mut report);
     let batch = Batch::begin(content, writes, Vec::new()).map_err(GhostError::Files)?;
     match learn(store, (content, author, now), &files.posts, &authors).await {
         Ok(warnings) => report.warnings.extend(warnings),

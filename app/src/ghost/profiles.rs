@@ -116,3 +116,35 @@ fn navigation(data: &export::Data, report: &mut GhostReport) -> Vec<(String, ser
     }
     settings
 }
+
+/// Ghost's staff with the role each had, as folio's (Ghost's five are folio's five).
+/// The import makes no account (an account needs a password and a TOTP key its person
+/// sets): the report lists whom to invite, and as what. A role folio does not know
+/// (a newer Ghost's) is given as the least, contributor, with a warning.
+pub(super) fn staff(data: &export::Data, report: &mut GhostReport) -> Vec<super::Staff> {
+    let mut staff = Vec::new();
+    for user in &data.users {
+        let ghost_role = (data.roles_users.iter())
+            .filter(|link| link.user_id == user.id)
+            .filter_map(|link| data.roles.iter().find(|r| r.id == link.role_id))
+            .map(|r| r.name.clone())
+            .next();
+        let Some(ghost_role) = ghost_role else {
+            continue;
+        };
+        let role = crate::store::Role::parse(&ghost_role.to_lowercase()).unwrap_or_else(|| {
+            report.warnings.push(format!(
+                "{}: Ghost's role {ghost_role:?} has no equal here; invite them as a contributor and raise them if they need more",
+                user.slug
+            ));
+            crate::store::Role::Contributor
+        });
+        staff.push(super::Staff {
+            name: user.name.clone(),
+            slug: user.slug.clone(),
+            ghost_role,
+            role,
+        });
+    }
+    staff
+}

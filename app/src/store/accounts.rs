@@ -7,32 +7,73 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{timestamp, Result, Store};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// Ghost's five roles, lowest first: each can do all that the ones below it can.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
-    /// Everything, users included.
-    Owner,
-    /// All content, publishing, API tokens.
-    Editor,
-    /// Their own drafts.
+    /// Writes their own drafts; an editor publishes them.
+    Contributor,
+    /// Writes and publishes their own posts.
     Author,
+    /// All posts and tags, publishing, API tokens; invites authors and contributors.
+    Editor,
+    /// Everything but ownership: settings, integrations, every account but the owner's.
+    Administrator,
+    /// Everything.
+    Owner,
 }
 
 impl Role {
+    /// Every role, lowest first.
+    pub const ALL: [Role; 5] = [
+        Role::Contributor,
+        Role::Author,
+        Role::Editor,
+        Role::Administrator,
+        Role::Owner,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
-            Role::Owner => "owner",
-            Role::Editor => "editor",
+            Role::Contributor => "contributor",
             Role::Author => "author",
+            Role::Editor => "editor",
+            Role::Administrator => "administrator",
+            Role::Owner => "owner",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "owner" => Some(Role::Owner),
-            "editor" => Some(Role::Editor),
-            "author" => Some(Role::Author),
-            _ => None,
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    /// Publishes posts (an author their own only).
+    pub fn publishes(self) -> bool {
+        self >= Role::Author
+    }
+
+    /// Sees and edits everyone's posts, and the tags; their raw HTML and code
+    /// injection are trusted as the site's own.
+    pub fn edits_all(self) -> bool {
+        self >= Role::Editor
+    }
+
+    /// Settings, integrations, the audit log and every account but the owner's.
+    pub fn administers(self) -> bool {
+        self >= Role::Administrator
+    }
+
+    /// Whether this role may invite, change or remove an account of `other`'s role
+    /// (and give that role): an owner anyone, an administrator anyone but an owner,
+    /// an editor authors and contributors.
+    pub fn manages(self, other: Role) -> bool {
+        match self {
+            Role::Owner => true,
+            Role::Administrator => other < Role::Owner,
+            Role::Editor => other <= Role::Author,
+            Role::Author | Role::Contributor => false,
         }
     }
 }
@@ -40,7 +81,9 @@ impl Role {
 impl std::str::FromStr for Role {
     type Err = String;
     fn from_str(text: &str) -> std::result::Result<Self, String> {
-        Role::parse(text).ok_or_else(|| format!("unknown role {text:?}: owner, editor or author"))
+        Role::parse(text).ok_or_else(|| {
+            format!("unknown role {text:?}: owner, administrator, editor, author or contributor")
+        })
     }
 }
 

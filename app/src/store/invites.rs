@@ -118,7 +118,7 @@ impl Store {
         let Some((username, role)) = invite else {
             return Ok(Err(Refused::Gone));
         };
-        let role = Role::parse(&role).unwrap_or(Role::Author);
+        let role = Role::parse(&role).unwrap_or(Role::Contributor);
         // Dropped without a commit when taken: the invitation stays as it was.
         let id = match insert_account(&mut tx, &username, role, password_hash, self.now()).await? {
             Ok(id) => id,

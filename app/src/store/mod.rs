@@ -115,6 +115,43 @@ pub struct Store {
     clock: Clock,
 }
 
+/// Brings the schema at `path` up to date on a connection of its own with foreign keys
+/// off, as SQLite documents for schema changes: a migration that rebuilds a table
+/// (to change a CHECK) drops the old one, which would otherwise delete every row that
+/// refers to it. The keys are checked once all have run.
+async fn migrate(path: &Path, options: &SqliteConnectOptions) -> Result<()> {
+    use sqlx::{ConnectOptions, Connection};
+    let failed = |source| StoreError::Migrate {
+        path: path.to_owned(),
+        source,
+    };
+    let mut conn = options
+        .clone()
+        .foreign_keys(false)
+        .connect()
+        .await
+        .map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+    sqlx::migrate!("../migrations")
+        .run(&mut conn)
+        .await
+        .map_err(failed)?;
+    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&mut conn)
+        .await?;
+    conn.close().await?;
+    if let Some((table,)) = broken.first() {
+        return Err(failed(sqlx::migrate::MigrateError::Execute(
+            sqlx::Error::Protocol(format!(
+                "a migration left rows of {table} that refer to nothing"
+            )),
+        )));
+    }
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating when missing) the database at `path` and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<Self> {
@@ -139,18 +176,12 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
+        migrate(path, &options).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Open {
-                path: path.to_owned(),
-                source,
-            })?;
-        sqlx::migrate!("../migrations")
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate {
                 path: path.to_owned(),
                 source,
             })?;

@@ -152,7 +152,7 @@ pub(crate) async fn redirect(server: &Server, path: &str) -> (u16, String) {
 pub(crate) async fn staff(site: &TestSite) -> (Server, Api, Api, Api) {
     add_user(site, "olga", "owner");
     add_user(site, "ed", "editor");
-    add_user(site, "au", "author");
+    add_user(site, "au", "contributor");
     let server = Server::start(site, &[]);
     let (owner, _, _) = enroll(&server.api(), "olga").await;
     let (editor, _, _) = enroll(&server.api(), "ed").await;

@@ -406,10 +406,10 @@ test('integrations: the keys shown once work with Ghost\'s SDK until revoked; a 
   await snap(desk, 'desktop-staff-token');
 });
 
-test('users: an invitation link lets the new author set a password and TOTP; Settings are hidden and refused alike', async () => {
+test('users: an invitation link lets the new contributor set a password and TOTP; Settings are hidden and refused alike', async () => {
   await desk.goto(`${base}/admin/#/users`);
   await desk.getByLabel('Username').fill('writer');
-  await desk.getByLabel('Role', { exact: true }).selectOption('author');
+  await desk.getByLabel('Role', { exact: true }).selectOption('contributor');
   await desk.getByRole('button', { name: 'Make an invitation link' }).click();
   const link = (await desk.locator('#invite-url').textContent()).trim();
   assert.ok(link.startsWith(`${base}/admin/#/invite/`), link);
@@ -437,14 +437,14 @@ test('users: an invitation link lets the new author set a password and TOTP; Set
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('heading', { name: 'Posts', exact: true }).waitFor();
   assert.equal(await page.evaluate(() => location.hash), '#/posts', 'the token leaves the address bar');
-  // An author sees no Settings, and opening them by URL is refused before any form.
+  // A contributor sees no Settings, and opening them by URL is refused before any form.
   assert.equal(await page.locator('#bar a[href="#/settings"]').isVisible(), false);
   await page.goto(`${base}/admin/#/settings`);
-  await page.getByRole('heading', { name: 'Only an owner can open this screen' }).waitFor();
+  await page.getByRole('heading', { name: 'Only an administrator or the owner can open this screen' }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Save and publish' }).count(), 0);
   await snap(page, 'phone-settings-refused');
   await page.goto(`${base}/admin/#/tokens`);
-  await page.getByRole('heading', { name: 'Only an editor or an owner can open this screen' }).waitFor();
+  await page.getByRole('heading', { name: 'Only an editor, an administrator or the owner can open this screen' }).waitFor();
   // The link worked once.
   const again = await browser.newContext({ viewport: PHONE });
   const reuse = await again.newPage();
@@ -456,8 +456,12 @@ test('users: an invitation link lets the new author set a password and TOTP; Set
   await desk.goto(`${base}/admin/#/posts`);
   await desk.goto(`${base}/admin/#/users`);
   await desk.locator('select[data-role-of="writer"]').waitFor();
-  assert.equal(await desk.locator('select[data-role-of="writer"]').inputValue(), 'author');
+  assert.equal(await desk.locator('select[data-role-of="writer"]').inputValue(), 'contributor');
   await desk.getByRole('heading', { name: 'No invitations pending' }).waitFor();
+  // The only owner's row: no role to change, nothing to delete.
+  assert.equal(await desk.locator('[data-role-of="owner"]').evaluate((el) => el.tagName), 'SPAN');
+  const ownerRow = desk.locator('tr', { has: desk.locator('[data-role-of="owner"]') });
+  assert.equal(await ownerRow.getByRole('button').count(), 0, 'no Delete, no Reset on the only owner');
   // Promoted to editor for the keyboard journey: editors publish.
   await desk.locator('select[data-role-of="writer"]').selectOption('editor');
   await desk.getByText('writer is now an editor.').waitFor();

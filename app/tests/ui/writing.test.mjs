@@ -108,10 +108,10 @@ test('a new draft whose slug is taken gets the next free one, and says so', asyn
 });
 
 test('a contributor is offered no Publish; errors name the field, in view, and clear once fixed', async () => {
-  // The owner invites a contributor (today's "author" role: drafts only).
+  // The owner invites a contributor (drafts only).
   await desk.goto(`${base}/admin/#/users`);
   await desk.getByLabel('Username').fill('drafter');
-  await desk.getByLabel('Role', { exact: true }).selectOption('author');
+  await desk.getByLabel('Role', { exact: true }).selectOption('contributor');
   await desk.getByRole('button', { name: 'Make an invitation link' }).click();
   const link = (await desk.locator('#invite-url').textContent()).trim();
   const context = await browser.newContext({ viewport: DESKTOP });

@@ -10,7 +10,7 @@ use crate::admin::content::post_view::{is_live, PostView};
 use crate::admin::error::{ApiError, ApiResult};
 use crate::admin::Admin;
 use crate::content::{validate_alias, validate_slug};
-use crate::store::{pending, posts, Connection, PostDoc, Role, Status, StoredPost};
+use crate::store::{pending, posts, Connection, PostDoc, Status, StoredPost};
 
 /// Fills defaults and checks a document before it is stored.
 pub(in crate::admin) async fn prepare(
@@ -60,9 +60,9 @@ pub(in crate::admin) async fn prepare(
         }
         _ => {}
     }
-    if caller.account.role() == Role::Author && doc.status != Status::Draft {
+    if !caller.account.role().publishes() && doc.status != Status::Draft {
         return Err(ApiError::forbidden(
-            "authors save drafts; an editor or owner publishes and schedules",
+            "contributors save drafts; an author, an editor or an administrator publishes and schedules",
         )
         .with_field("status"));
     }
@@ -91,14 +91,15 @@ pub(in crate::admin) async fn check_save(
     Ok(sanitized)
 }
 
-/// Code injection is raw HTML in the page head and foot, never cleaned: an author may
-/// not set or change it (Ghost's rule). `before` is the stored version, if any.
+/// Code injection is raw HTML in the page head and foot, never cleaned: an author or
+/// a contributor may not set or change it (Ghost's rule). `before` is the stored
+/// version, if any.
 pub(in crate::admin) fn check_code_injection(
     caller: &Caller,
     doc: &PostDoc,
     before: Option<&PostDoc>,
 ) -> ApiResult<()> {
-    if caller.account.role() != Role::Author {
+    if caller.account.role().edits_all() {
         return Ok(());
     }
     let fields = [
@@ -116,7 +117,7 @@ pub(in crate::admin) fn check_code_injection(
     for (field, now, was) in fields {
         if now.as_ref().filter(|s| !s.is_empty()) != was.filter(|s| !s.is_empty()) {
             return Err(ApiError::forbidden(
-                "code injection is for editors and owners: it runs on every reader's page",
+                "code injection is for editors and up: it runs on every reader's page",
             )
             .with_field(field));
         }
@@ -124,19 +125,19 @@ pub(in crate::admin) fn check_code_injection(
     Ok(())
 }
 
-/// Whether the post's body is to be cleaned after this save: an author's save makes
-/// it so, and it stays so through editors' and owners' edits and restored revisions
-/// (a one-word fix must not publish what the author hid in the text) until an editor
-/// or owner takes the text over knowingly (`trust_html`).
+/// Whether the post's body is to be cleaned after this save: an author's or a
+/// contributor's save makes it so, and it stays so through editors' and owners' edits
+/// and restored revisions (a one-word fix must not publish what the author hid in the
+/// text) until an editor or up takes the text over knowingly (`trust_html`).
 pub(in crate::admin) fn sanitized_after(
     caller: &Caller,
     before: Option<&StoredPost>,
     trust_html: bool,
 ) -> ApiResult<bool> {
-    if caller.account.role() == Role::Author {
+    if !caller.account.role().edits_all() {
         if trust_html {
             return Err(ApiError::forbidden(
-                "raw HTML is trusted by an editor or owner, never by its author",
+                "raw HTML is trusted by an editor or up, never by its author",
             )
             .with_field("trust_html"));
         }
@@ -145,7 +146,7 @@ pub(in crate::admin) fn sanitized_after(
     Ok(before.is_some_and(|b| b.sanitized) && !trust_html)
 }
 
-/// An author may only touch their own drafts.
+/// An author may only touch their own posts, a contributor their own drafts.
 pub(in crate::admin) async fn check_owner(
     admin: &Admin,
     caller: &Caller,
@@ -155,19 +156,24 @@ pub(in crate::admin) async fn check_owner(
         return Ok(());
     };
     let own = admin.site.store.credits(post.id, profile).await?;
-    if own && post.doc.status == Status::Draft {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "authors may change only their own drafts",
-        ))
+    if !own {
+        return Err(ApiError::forbidden(
+            "authors and contributors change only their own posts",
+        ));
     }
+    if post.doc.status != Status::Draft && !caller.account.role().publishes() {
+        return Err(ApiError::forbidden(
+            "contributors change only their own drafts: an editor published or scheduled this one",
+        ));
+    }
+    Ok(())
 }
 
-/// The author profile (by id) whose posts an author may see and change; None for
-/// editors and owners, who see every post. An author without a profile owns nothing.
+/// The author profile (by id) whose posts an author or a contributor may see and
+/// change; None for editors and up, who see every post. Without a profile, one owns
+/// nothing.
 pub(in crate::admin) fn own_profile(caller: &Caller) -> Option<i64> {
-    (caller.account.role() == Role::Author).then(|| caller.account.user_id.unwrap_or(-1))
+    (!caller.account.role().edits_all()).then(|| caller.account.user_id.unwrap_or(-1))
 }
 
 /// 409 unless the edit started from the post's current revision and from its current
@@ -264,13 +270,13 @@ pub(in crate::admin) async fn free_slug(
     Ok(slug.to_owned())
 }
 
-/// The name an author's posts carry, when the caller is an author (who sees and
-/// bylines their own posts only); None for editors and owners.
+/// The name an author's posts carry, when the caller is an author or a contributor
+/// (who see and byline their own posts only); None for editors and up.
 pub(in crate::admin) async fn own_name(
     admin: &Admin,
     caller: &Caller,
 ) -> ApiResult<Option<String>> {
-    if caller.account.role() != Role::Author {
+    if caller.account.role().edits_all() {
         return Ok(None);
     }
     // An author without a profile name owns nothing: an impossible name filters all out.

@@ -287,7 +287,7 @@ pub(in crate::admin) async fn update(
     let (saves_seen, publish) = (update.pending.unwrap_or(0), update.publish.unwrap_or(false));
     let (trust_html, body) = (update.trust_html.unwrap_or(false), update.changes);
     if publish {
-        caller.require(Need::Publish)?;
+        caller.require(Need::PublishOwn)?;
     }
     let (mut tx, current) = write_post(&admin, &caller, id).await?;
     let waiting = check_revision(&mut tx, &current, (based_on, saves_seen), admin.now()).await?;

@@ -152,9 +152,11 @@ pub(super) async fn delete_tag(
 /// Ghost's name of a role.
 fn role_name(role: Role) -> &'static str {
     match role {
-        Role::Owner => "Administrator",
+        Role::Owner => "Owner",
+        Role::Administrator => "Administrator",
         Role::Editor => "Editor",
         Role::Author => "Author",
+        Role::Contributor => "Contributor",
     }
 }
 
@@ -164,7 +166,7 @@ async fn users(admin: &Admin, caller: &GhostCaller) -> GhostResult<Vec<Value>> {
     caller.0.require(Need::ReadContent)?;
     let store = &admin.site.store;
     let accounts = store.accounts().await?;
-    let staff = caller.0.account.role() != Role::Author;
+    let staff = caller.0.account.role().edits_all();
     let mut conn = store.read().await?;
     let profiles = crate::store::users::all(&mut conn).await?;
     drop(conn);

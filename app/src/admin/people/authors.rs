@@ -22,14 +22,15 @@ pub(in crate::admin) struct AuthorList {
     authors: Vec<Profile>,
 }
 
-/// Every author; the accounts behind them only for owners (login names stay private).
+/// Every author; the accounts behind them only for those who manage people (login
+/// names stay private).
 #[utoipa::path(get, path = "/authors", tag = "people", responses((status = 200, body = AuthorList)))]
 pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Json<AuthorList>> {
     caller.require(Need::ReadContent)?;
-    let owner = caller.require(Need::Owner).is_ok();
+    let owner = caller.require(Need::People).is_ok();
     let mut profiles = admin.site.store.profiles().await?;
     if !owner {
         for profile in &mut profiles {
@@ -43,9 +44,10 @@ pub(in crate::admin) async fn list(
 /// Profile changes one account may make in [`crate::admin::PROFILE_WINDOW`].
 pub(in crate::admin) const PROFILE_SAVES: usize = 20;
 
-/// Whether `caller` may change the profile `id`: their own, or anyone's for an owner.
+/// Whether `caller` may change the profile `id`: their own, or anyone's for an
+/// administrator or owner.
 fn may_edit(caller: &Caller, id: i64) -> ApiResult<()> {
-    if caller.require(Need::Owner).is_ok() {
+    if caller.require(Need::Administer).is_ok() {
         return Ok(());
     }
     caller.require(Need::Account)?;
@@ -53,7 +55,7 @@ fn may_edit(caller: &Caller, id: i64) -> ApiResult<()> {
         Ok(())
     } else {
         Err(ApiError::forbidden(
-            "only the owner changes another person's profile",
+            "only an administrator or the owner changes another person's profile",
         ))
     }
 }

@@ -33,14 +33,14 @@ pub(in crate::admin) struct InviteList {
     invites: Vec<Invite>,
 }
 
-/// Open invitations (owners).
+/// Open invitations (editors and up).
 #[utoipa::path(get, path = "/users/invites", tag = "people",
     responses((status = 200, body = InviteList)))]
 pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Json<InviteList>> {
-    caller.require(Need::Owner)?;
+    caller.require(Need::People)?;
     let invites = admin.site.store.invites().await?;
     Ok(Json(InviteList { invites }))
 }
@@ -70,8 +70,9 @@ pub(in crate::admin) async fn create(
     caller: Caller,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<InviteMade>)> {
-    caller.require(Need::Owner)?;
+    caller.require(Need::People)?;
     let new: NewInvite = from_json(body)?;
+    crate::admin::people::users::check_manages(&caller, new.role)?;
     crate::admin::people::users::check_username(&new.username)?;
     let token = crypto::random_token(32);
     let expires = admin.now()
@@ -121,7 +122,12 @@ pub(in crate::admin) async fn revoke(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Need::Owner)?;
+    caller.require(Need::People)?;
+    let open = admin.site.store.invites().await?;
+    if let Some(invite) = open.iter().find(|i| i.id == id) {
+        let role = Role::parse(&invite.role).unwrap_or(Role::Owner);
+        crate::admin::people::users::check_manages(&caller, role)?;
+    }
     let invite = admin
         .site
         .store

@@ -58,13 +58,13 @@ pub(in crate::admin) struct UserList {
     users: Vec<User>,
 }
 
-/// Every account (owners).
+/// Every account (editors and up).
 #[utoipa::path(get, path = "/users", tag = "people", responses((status = 200, body = UserList)))]
 pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
 ) -> ApiResult<Json<UserList>> {
-    caller.require(Need::Owner)?;
+    caller.require(Need::People)?;
     let accounts = admin.site.store.accounts().await?;
     Ok(Json(UserList {
         users: accounts.iter().map(User::from).collect(),
@@ -79,7 +79,8 @@ pub(in crate::admin) struct NewUser {
     role: Role,
 }
 
-/// Creates an account with a password (owners); it enrolls TOTP at its first login.
+/// Creates an account with a password (of a role the caller manages); it enrolls TOTP
+/// at its first login.
 #[utoipa::path(post, path = "/users", tag = "people", request_body = NewUser,
     responses((status = 201, body = User)))]
 pub(in crate::admin) async fn create(
@@ -87,8 +88,9 @@ pub(in crate::admin) async fn create(
     caller: Caller,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    caller.require(Need::Owner)?;
+    caller.require(Need::People)?;
     let new: NewUser = from_json(body)?;
+    check_manages(&caller, new.role)?;
     check_username(&new.username)?;
     let hash = admin.new_password_hash("password", new.password).await?;
     let store = &admin.site.store;
@@ -117,7 +119,8 @@ pub(in crate::admin) struct UserChange {
     role: Role,
 }
 
-/// Changes an account's role (owners; never the last owner's).
+/// Changes an account's role (from and to roles the caller manages; never the last
+/// owner's).
 #[utoipa::path(patch, path = "/users/{id}", tag = "people", params(("id" = i64, Path)),
     request_body = UserChange, responses((status = 200, body = User)))]
 pub(in crate::admin) async fn update(
@@ -126,13 +129,15 @@ pub(in crate::admin) async fn update(
     Path(id): Path<i64>,
     Body(body): Body,
 ) -> ApiResult<Json<User>> {
-    caller.require(Need::Owner)?;
+    caller.require(Need::People)?;
     let change: UserChange = from_json(body)?;
     let store = &admin.site.store;
     let account = store
         .account(id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such user"))?;
+    check_manages(&caller, account.role())?;
+    check_manages(&caller, change.role)?;
     if account.role() == Role::Owner
         && change.role != Role::Owner
         && store.owner_count().await? <= 1
@@ -155,7 +160,8 @@ pub(in crate::admin) async fn update(
     Ok(Json(User::from(&account)))
 }
 
-/// Deletes an account (owners; never the last owner); its posts stay.
+/// Deletes an account (of a role the caller manages; never the last owner); its posts
+/// stay.
 #[utoipa::path(delete, path = "/users/{id}", tag = "people", params(("id" = i64, Path)),
     responses((status = 204, description = "Deleted")))]
 pub(in crate::admin) async fn delete(
@@ -163,12 +169,13 @@ pub(in crate::admin) async fn delete(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Need::Owner)?;
+    caller.require(Need::People)?;
     let store = &admin.site.store;
     let account = store
         .account(id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such user"))?;
+    check_manages(&caller, account.role())?;
     if !store.delete_account(id).await? {
         return Err(ApiError::conflict("the last owner cannot be deleted"));
     }
@@ -178,7 +185,7 @@ pub(in crate::admin) async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Forgets a user's TOTP: their next login enrolls again (owners).
+/// Forgets a user's TOTP: their next login enrolls again (a role the caller manages).
 #[utoipa::path(post, path = "/users/{id}/reset-2fa", tag = "people", params(("id" = i64, Path)),
     responses((status = 204, description = "Reset")))]
 pub(in crate::admin) async fn reset_totp(
@@ -186,15 +193,37 @@ pub(in crate::admin) async fn reset_totp(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Need::Owner)?;
+    caller.require(Need::People)?;
     let store = &admin.site.store;
     let account = store
         .account(id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such user"))?;
+    check_manages(&caller, account.role())?;
     store.reset_totp(id).await?;
     caller
         .audit(&admin, "2fa.reset", Some(&account.username), None)
         .await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// 403 unless `caller` manages accounts of `role` ([`Role::manages`]): an editor
+/// authors and contributors, an administrator everyone but the owner. A lower role
+/// never makes, raises or removes a higher one.
+pub(in crate::admin) fn check_manages(caller: &Caller, role: Role) -> ApiResult<()> {
+    let mine = caller.account.role();
+    if mine.manages(role) {
+        return Ok(());
+    }
+    let reach = match mine {
+        Role::Editor => "authors and contributors",
+        Role::Administrator => "everyone but the owner",
+        _ => "no one",
+    };
+    Err(ApiError::forbidden(format!(
+        "an account of the {} role is not yours to give, change or remove: the {} role manages {reach}",
+        role.as_str(),
+        mine.as_str()
+    ))
+    .with_field("role"))
 }

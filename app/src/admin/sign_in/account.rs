@@ -20,8 +20,12 @@ pub(in crate::admin) struct Me {
     id: i64,
     username: String,
     role: Role,
-    /// Whether the caller may publish (the editor offers Publish only then).
+    /// Whether the caller may publish (their own posts at least): the editor offers
+    /// Publish only then.
     can_publish: bool,
+    /// The roles whose accounts and invitations the caller may give, change and
+    /// remove (none for authors and contributors).
+    manages: Vec<Role>,
     /// The author profile the account writes as.
     author_id: Option<i64>,
     created_at: String,
@@ -66,7 +70,13 @@ pub(in crate::admin) async fn me(
         id: account.id,
         username: account.username.clone(),
         role: account.role(),
-        can_publish: caller.require(Need::Publish).is_ok(),
+        can_publish: caller.require(Need::PublishOwn).is_ok(),
+        manages: match caller.require(Need::People) {
+            Ok(()) => (Role::ALL.into_iter())
+                .filter(|r| account.role().manages(*r))
+                .collect(),
+            Err(_) => Vec::new(),
+        },
         author_id: account.user_id,
         created_at: account.created_at.clone(),
         site: SiteAddresses {

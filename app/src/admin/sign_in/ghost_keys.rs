@@ -15,7 +15,6 @@ use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::ghost::keys::{self, MadeKey};
 use crate::admin::Admin;
 use crate::store::ghost_keys::{GhostKey, KeyKind};
-use crate::store::Role;
 
 #[derive(Serialize, ToSchema)]
 pub(in crate::admin) struct KeyList {
@@ -34,9 +33,11 @@ pub(in crate::admin) async fn list(
     caller: Caller,
 ) -> ApiResult<Json<KeyList>> {
     caller.require(Need::Account)?;
-    let mut keys = admin.site.store.ghost_keys().await?;
-    if caller.account.role() != Role::Owner {
-        keys.retain(|k| k.account_id == caller.account.id);
+    let mut keys = Vec::new();
+    for key in admin.site.store.ghost_keys().await? {
+        if caller.oversees(&admin, key.account_id).await? {
+            keys.push(key);
+        }
     }
     let mut webhooks = admin.site.store.webhooks().await?;
     webhooks.retain(|w| keys.iter().any(|k| k.id == w.key_id));
@@ -58,7 +59,7 @@ pub(in crate::admin) async fn create(
     caller: Caller,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<MadeKey>)> {
-    caller.require(Need::Owner)?;
+    caller.require(Need::Administer)?;
     let new: NewIntegration = from_json(body)?;
     let name = new.name.trim();
     if name.is_empty() || name.len() > 100 {
@@ -114,7 +115,7 @@ pub(in crate::admin) async fn rotate(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<MadeKey>)> {
-    caller.require(Need::Owner)?;
+    caller.require(Need::Administer)?;
     let store = &admin.site.store;
     let old = (store.ghost_keys().await?.into_iter())
         .find(|k| k.id == id && k.kind == "integration")
@@ -145,12 +146,11 @@ pub(in crate::admin) async fn revoke(
 ) -> ApiResult<StatusCode> {
     caller.require(Need::Account)?;
     let store = &admin.site.store;
-    let mine = store
-        .ghost_keys()
-        .await?
-        .into_iter()
-        .find(|k| k.id == id)
-        .is_some_and(|k| k.account_id == caller.account.id || caller.account.role() == Role::Owner);
+    let key = store.ghost_keys().await?.into_iter().find(|k| k.id == id);
+    let mine = match key {
+        Some(k) => caller.oversees(&admin, k.account_id).await?,
+        None => false,
+    };
     if !mine {
         return Err(ApiError::not_found("no such key"));
     }

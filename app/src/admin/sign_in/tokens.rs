@@ -12,14 +12,13 @@ use crate::admin::auth::{Caller, Need, SCOPES, TOKEN_PREFIX};
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
 use crate::admin::{crypto, Admin};
 use crate::store::tokens::TokenRow;
-use crate::store::Role;
 
 #[derive(Serialize, ToSchema)]
 pub(in crate::admin) struct TokenList {
     tokens: Vec<TokenRow>,
 }
 
-/// API tokens: the caller's own (an owner: everyone's).
+/// API tokens: the caller's own (an administrator: everyone's but the owner's).
 #[utoipa::path(get, path = "/tokens", tag = "sign-in", responses((status = 200, body = TokenList)))]
 pub(in crate::admin) async fn list(
     State(admin): State<Arc<Admin>>,
@@ -27,10 +26,14 @@ pub(in crate::admin) async fn list(
 ) -> ApiResult<Json<TokenList>> {
     caller.require(Need::Tokens)?;
     let mut tokens = admin.site.store.tokens().await?;
-    // Editors see their own; owners see all.
-    if caller.account.role() != Role::Owner {
-        tokens.retain(|t| t.account_id == caller.account.id);
+    // Editors see their own; administrators all but the owner's; the owner all.
+    let mut seen = Vec::with_capacity(tokens.len());
+    for token in tokens.drain(..) {
+        if caller.oversees(&admin, token.account_id).await? {
+            seen.push(token);
+        }
     }
+    let tokens = seen;
     Ok(Json(TokenList { tokens }))
 }
 
@@ -109,12 +112,11 @@ pub(in crate::admin) async fn revoke(
 ) -> ApiResult<StatusCode> {
     caller.require(Need::Tokens)?;
     let store = &admin.site.store;
-    let owned = store
-        .tokens()
-        .await?
-        .into_iter()
-        .find(|t| t.id == id)
-        .is_some_and(|t| t.account_id == caller.account.id || caller.account.role() == Role::Owner);
+    let token = store.tokens().await?.into_iter().find(|t| t.id == id);
+    let owned = match token {
+        Some(t) => caller.oversees(&admin, t.account_id).await?,
+        None => false,
+    };
     if !owned {
         return Err(ApiError::not_found("no such token"));
     }

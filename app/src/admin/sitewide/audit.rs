@@ -35,7 +35,7 @@ pub(in crate::admin) async fn audit(
     caller: Caller,
     Query(query): Query<AuditQuery>,
 ) -> ApiResult<Json<AuditLog>> {
-    caller.require(Need::Owner)?;
+    caller.require(Need::Administer)?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let entries = admin.site.store.audit_log(limit, query.before).await?;
     Ok(Json(AuditLog { entries }))

@@ -113,7 +113,7 @@ pub(in crate::admin) async fn preview(
     if crate::content::validate_slug(&doc.slug).is_err() {
         doc.slug = "preview".into();
     }
-    let sanitized = caller.account.role() == crate::store::Role::Author;
+    let sanitized = !caller.account.role().edits_all();
     let html = admin
         .site
         .preview(doc, sanitized)

@@ -62,7 +62,7 @@ pub(in crate::admin) async fn update_settings(
     caller: Caller,
     Body(body): Body,
 ) -> ApiResult<Json<Saved<Settings>>> {
-    caller.require(Need::Owner)?;
+    caller.require(Need::Administer)?;
     let Value::Object(body) = body else {
         return Err(ApiError::bad_request("the body must be a JSON object"));
     };
