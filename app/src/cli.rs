@@ -21,6 +21,24 @@ pub(crate) struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Whether the command was asked for JSON (`--json`): its failure is then a JSON
+    /// object on standard output too, for the CI job that parses it.
+    pub(crate) fn wants_json(&self) -> bool {
+        match &self.command {
+            Command::Publish(args) => args.json,
+            Command::Import(args) => match &args.from {
+                Some(ImportFrom::Ghost { json, .. }) => *json,
+                None => args.json,
+            },
+            Command::Integration {
+                command: IntegrationCommand::Add { json, .. },
+            } => *json,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct PathArgs {
     /// The SQLite database (created on first run).

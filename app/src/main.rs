@@ -21,7 +21,8 @@ fn main() -> std::process::ExitCode {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);
     let cli = Cli::parse();
-    init_logging();
+    let json = cli.wants_json();
+    init_logging(matches!(cli.command, cli::Command::Serve(_)));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -29,13 +30,18 @@ fn main() -> std::process::ExitCode {
     match runtime.block_on(cmd::run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
+            if json {
+                println!("{}", cmd::json_error(&e));
+            }
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }
 }
 
-fn init_logging() {
+/// Logs to standard error: with times and sources for the server (a log that is
+/// read later), as plain lines for a command a person or a CI job reads as it runs.
+fn init_logging(server: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FOLIO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
@@ -43,7 +49,13 @@ fn init_logging() {
         .with_writer(std::io::stderr);
     if std::env::var("FOLIO_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
-    } else {
+    } else if server {
         builder.with_ansi(std::io::stderr().is_terminal()).init();
+    } else {
+        builder
+            .without_time()
+            .with_target(false)
+            .with_ansi(std::io::stderr().is_terminal())
+            .init();
     }
 }

@@ -99,3 +99,112 @@ fn import_and_export_commands_round_trip() {
         "{report}"
     );
 }
+
+/// Each kind of front matter mistake, and the line of the file that holds it.
+#[test]
+fn a_front_matter_error_names_the_line_of_the_file_that_is_wrong() {
+    let cases = [
+        // An unclosed list: the line that opened it, not where the parser gave up.
+        (
+            "open-list",
+            "---\ntitle: A\ntags: [a, b\nexcerpt: x\n---\nx\n",
+            3,
+        ),
+        (
+            "open-quote",
+            "---\ntitle: \"A\nexcerpt: x\nslug: a\n---\nx\n",
+            2,
+        ),
+        ("indent", "---\ntitle: A\n  bad: indent\n---\nx\n", 3),
+        ("tab", "---\ntitle: A\n\tslug: x\n---\nx\n", 3),
+        (
+            "wrong-type",
+            "---\ntitle: A\nfeatured: \"yes\"\n---\nx\n",
+            3,
+        ),
+        (
+            "bad-date",
+            "---\ntitle: A\nexcerpt: x\ndate: not-a-date\n---\nx\n",
+            4,
+        ),
+        ("bad-slug", "---\ntitle: A\n\nslug: Not A Slug\n---\nx\n", 4),
+        (
+            "bad-toml",
+            "+++\ntitle = \"A\"\n\ndate = 2026-13-01\n+++\nx\n",
+            4,
+        ),
+    ];
+    for (name, text, line) in cases {
+        let site = TestSite::empty();
+        site.write(&format!("posts/{name}.md"), text);
+        let failed = site.cli(&["publish", "--json"]);
+        assert!(!failed.status.success(), "{name}");
+        let message = stderr(&failed);
+        assert!(
+            message.contains(&format!("posts/{name}.md:{line}:")),
+            "{name}: line {line} expected: {message}"
+        );
+        // Every line number said is the file's: none beyond its last line.
+        let lines = text.lines().count();
+        for said in message.split("line ").skip(1) {
+            let n: usize = said
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            assert!(n <= lines, "{name}: line {n} of {lines}: {message}");
+        }
+        // --json: the failure as an object, on standard output.
+        let report: serde_json::Value =
+            serde_json::from_slice(&failed.stdout).expect("a JSON error object");
+        assert!(
+            report["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{report}"
+        );
+        assert_eq!(report["files"][0]["path"], format!("posts/{name}.md"));
+        assert_eq!(report["files"][0]["line"], line, "{name}: {report}");
+    }
+}
+
+#[test]
+fn a_link_or_image_to_a_missing_file_of_the_site_is_a_warning_naming_the_post() {
+    let site = TestSite::sample();
+    site.write(
+        "posts/linker.md",
+        &post(
+            "Linker",
+            "",
+            "See [the guide](/writing-posts/), [gone](/no-such-post/#part) and \
+             [ok](/rss.xml).\n\n![a photo](/images/banner.png) ![lost](/images/lost.jpg)\n\n\
+             [away](https://example.com/x) [up](/../../etc/passwd)\n",
+        ),
+    );
+    let output = site.cli(&["publish"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let message = stderr(&output);
+    for missing in [
+        "/no-such-post/#part",
+        "/images/lost.jpg",
+        "/../../etc/passwd",
+    ] {
+        assert!(
+            message
+                .lines()
+                .any(|l| l.contains("posts/linker.md: ") && l.contains(missing)),
+            "{missing}: {message}"
+        );
+    }
+    for fine in [
+        "/writing-posts/",
+        "/rss.xml",
+        "/images/banner.png",
+        "example.com",
+    ] {
+        assert!(!message.contains(fine), "{fine} is there: {message}");
+    }
+    // Human output: no log times mixed in.
+    assert!(
+        !message.contains(&chrono::Utc::now().format("%Y-%m-%dT").to_string()),
+        "{message}"
+    );
+}

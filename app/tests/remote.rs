@@ -75,6 +75,17 @@ async fn ci_pushes_what_changed_and_nothing_edited_in_the_admin_is_lost() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(report["sent"], json!([]));
     assert_eq!(report["server"]["up_to_date"], true);
+    // Said to a person: words, no raw JSON.
+    let human = ci.cli_with(
+        &["publish", "--remote", &server.base],
+        &[("FOLIO_TOKEN", &ci_token)],
+    );
+    let said = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        human.status.success() && said.contains("up to date"),
+        "{said}"
+    );
+    assert!(!said.contains('{'), "{said}");
 
     // Someone edits a post in the admin; CI then pushes its own edit of that file.
     let found = session.get("/posts?q=Writing%20posts").await.expect(200);
@@ -410,4 +421,20 @@ async fn a_push_never_overwrites_or_removes_what_the_admin_changed() {
         404,
         "the data is not published"
     );
+}
+
+#[test]
+fn a_server_out_of_reach_is_said_once() {
+    let ci = TestSite::sample();
+    let closed = "http://127.0.0.1:9";
+    let (out, _) = push(&ci, closed, "folio_not_used", &[]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(said.matches("127.0.0.1:9").count(), 1, "{said}");
+    assert!(said.contains("cannot connect"), "{said}");
+    // --json: the failure is an object on standard output too.
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON error object");
+    assert!(report["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("cannot connect")));
 }

@@ -21,6 +21,29 @@ use folio::store::Store;
 
 use crate::cli::{Cli, Command, PathArgs};
 
+/// A failure as `--json` prints it: `error`, the message's first line, and `files`,
+/// each file at fault with its line (empty when the failure is not a file's).
+pub(crate) fn json_error(error: &anyhow::Error) -> serde_json::Value {
+    let files: Vec<folio::content::FileError> = error
+        .chain()
+        .find_map(|e| {
+            // A publish's content error is transparent: it is its own source.
+            e.downcast_ref::<folio::content::ContentError>().or(
+                match e.downcast_ref::<folio::site::PublishError>() {
+                    Some(folio::site::PublishError::Content(inner)) => Some(inner),
+                    _ => None,
+                },
+            )
+        })
+        .map(folio::content::ContentError::by_file)
+        .unwrap_or_default();
+    let message = format!("{error:#}");
+    serde_json::json!({
+        "error": message.lines().next().unwrap_or_default().trim_end_matches(':'),
+        "files": files,
+    })
+}
+
 pub(crate) async fn run(cli: Cli) -> Result<()> {
     let Cli { paths, command } = cli;
     match command {

@@ -27,7 +27,12 @@ pub(super) async fn run(site: &Arc<Site>, paths: &PathArgs, args: PublishArgs) -
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let report = report?;
+    let mut report = report?;
+    if let Some(import) = &report.import {
+        let (content, out) = (&site.paths.content, &site.paths.out);
+        let links = folio::site::links::broken(content, out, &import.changed);
+        report.warnings.extend(links);
+    }
     // The bucket of the flag, else the one `[deploy]` names.
     let bucket = args
         .bucket

@@ -42,6 +42,10 @@ pub(super) async fn run(paths: &PathArgs, args: &PublishArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
+    let warnings = report.server["import"]["warnings"].as_array();
+    for warning in warnings.into_iter().flatten().filter_map(|w| w.as_str()) {
+        eprintln!("warning: {warning}");
+    }
     for path in &report.sent {
         println!("sent {path}");
     }
@@ -49,14 +53,43 @@ pub(super) async fn run(paths: &PathArgs, args: &PublishArgs) -> Result<()> {
         println!("removed {path}");
     }
     println!(
-        "{}: {} sent, {} removed, {} unchanged; the server says: {}",
+        "{}: {} sent, {} removed, {} unchanged; {}",
         remote,
         report.sent.len(),
         report.deleted.len(),
         report.unchanged,
-        report.server
+        server_said(&report.server)
     );
     Ok(())
+}
+
+/// The server's import and publish, said in words (`--json` has them whole).
+fn server_said(answer: &serde_json::Value) -> String {
+    let count = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+    if answer["up_to_date"] == true {
+        return "the server's site is up to date".to_owned();
+    }
+    let import = &answer["import"];
+    let publish = &answer["publish"];
+    let imported = format!(
+        "the server imported {} added, {} updated, {} unchanged",
+        count(&import["added"]),
+        count(&import["updated"]),
+        count(&import["unchanged"])
+    );
+    if publish.is_null() {
+        return format!("{imported}; nothing published");
+    }
+    if publish["up_to_date"] == true {
+        return format!("{imported}; the site was up to date");
+    }
+    format!(
+        "{imported}; published {} page(s), {} file(s) written, {} removed, in {} ms",
+        count(&publish["rendered"]),
+        publish["written"].as_array().map_or(0, Vec::len),
+        publish["deleted"].as_array().map_or(0, Vec::len),
+        count(&publish["millis"])
+    )
 }
 
 pub(super) async fn sync(remote: &str, token: &str, wait: bool) -> Result<()> {

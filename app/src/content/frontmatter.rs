@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Deserialize;
 
+use super::front_errors::{at_key, yaml_error};
 use super::{is_reserved, validate_alias, validate_slug, ContentError};
 use crate::store::{Kind, PostDoc, Status};
 
@@ -99,15 +100,7 @@ pub fn parse(path: &str, text: &str, defaults: &Defaults) -> Result<ParsedFile, 
             serde_ignored::deserialize(de, |p| {
                 unknown.insert(p.to_string());
             })
-            .map_err(|e| {
-                // The header starts on the file's second line.
-                let line = e.location().map_or(1, |l| l.line()) + 1;
-                ContentError::Syntax {
-                    path: path.to_owned(),
-                    line,
-                    message: format!("invalid YAML front matter: {}", first_line(&e.to_string())),
-                }
-            })?
+            .map_err(|e| yaml_error(path, &e))?
         }
         Format::Toml => {
             let de = toml::Deserializer::new(header);
@@ -119,10 +112,11 @@ pub fn parse(path: &str, text: &str, defaults: &Defaults) -> Result<ParsedFile, 
                     .span()
                     .map_or(0, |s| header[..s.start].matches('\n').count())
                     + 2;
+                let message = e.message().trim().replace('\n', ": ");
                 ContentError::Syntax {
                     path: path.to_owned(),
                     line,
-                    message: format!("invalid TOML front matter: {}", e.message()),
+                    message: format!("invalid TOML front matter: {message}"),
                 }
             })?
         }
@@ -140,7 +134,7 @@ pub fn parse(path: &str, text: &str, defaults: &Defaults) -> Result<ParsedFile, 
         }
     });
     let sanitize = front.sanitize;
-    let doc = into_doc(path, front, body, defaults)?;
+    let doc = into_doc((path, header), front, body, defaults)?;
     Ok(ParsedFile {
         doc,
         sanitize,
@@ -148,8 +142,10 @@ pub fn parse(path: &str, text: &str, defaults: &Defaults) -> Result<ParsedFile, 
     })
 }
 
+/// `front` as a post; `header` is the front matter's text, for the line of a field
+/// that is wrong.
 fn into_doc(
-    path: &str,
+    (path, header): (&str, &str),
     front: FrontMatter,
     body: &str,
     defaults: &Defaults,
@@ -158,11 +154,13 @@ fn into_doc(
         path: path.to_owned(),
         message,
     };
+    // A field that is wrong is named with its line, as a syntax error is.
+    let wrong = |key: &'static str| at_key(path, header, key);
     let title = front
         .title
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| invalid("missing `title`".into()))?;
-    let slug = slug(front.slug, defaults).map_err(invalid)?;
+    let slug = slug(front.slug, defaults).map_err(wrong("slug"))?;
     if is_reserved(&slug) {
         return Err(ContentError::ReservedSlug {
             path: path.to_owned(),
@@ -172,25 +170,29 @@ fn into_doc(
     let kind = match front.kind.as_deref() {
         None => defaults.kind,
         Some(k) => Kind::parse(k)
-            .ok_or_else(|| invalid(format!("`type` must be post or page, not {k:?}")))?,
+            .ok_or_else(|| wrong("type")(format!("`type` must be post or page, not {k:?}")))?,
     };
     let published_at = front
         .date
         .map(|d| parse_date(&d))
         .transpose()
-        .map_err(|m| invalid(format!("`date`: {m}")))?;
+        .map_err(|m| wrong("date")(format!("`date`: {m}")))?;
     let updated_at = front
         .updated
         .map(|d| parse_date(&d))
         .transpose()
-        .map_err(|m| invalid(format!("`updated`: {m}")))?;
+        .map_err(|m| wrong("updated")(format!("`updated`: {m}")))?;
     let status = status(
         front.status.as_deref(),
         front.draft,
         published_at,
         defaults.now,
     )
-    .map_err(invalid)?;
+    .map_err(wrong(if front.status.is_some() {
+        "status"
+    } else {
+        "draft"
+    }))?;
     let mut tags = front.tags;
     tags.extend(front.taxonomies.map(|t| t.tags).unwrap_or_default());
     let none_given = front.authors.is_none() && front.author.is_none();
@@ -332,6 +334,11 @@ fn check_shape(path: &str, header: &str) -> Result<(), ContentError> {
     Ok(())
 }
 
+/// The Markdown of a file: what follows its front matter (all of it when it has none).
+pub fn body_of(text: &str) -> &str {
+    split(text.strip_prefix('\u{feff}').unwrap_or(text)).map_or(text, |(_, _, body)| body)
+}
+
 fn split(text: &str) -> Option<(Format, &str, &str)> {
     let (format, fence) = if text.starts_with("---") {
         (Format::Yaml, "---")
@@ -380,10 +387,6 @@ fn parse_date(value: &DateValue) -> Result<DateTime<Utc>, String> {
     NaiveDate::parse_from_str(&text, "%Y-%m-%d")
         .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
         .map_err(|_| format!("{text:?} is not a date (use 2026-01-31 or 2026-01-31T10:00:00Z)"))
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or(text)
 }
 
 #[cfg(test)]

@@ -45,6 +45,10 @@ pub struct ImportReport {
     /// Posts whose file is gone, left as they were (no `--prune`).
     pub missing: usize,
     pub warnings: Vec<String>,
+    /// The files added or changed (paths in the content folder): what a CI job's
+    /// publish checks the links of.
+    #[serde(skip)]
+    pub changed: Vec<String>,
     /// Posts published from a file without `date`: dated by this import, and the
     /// date written to the file, so a store rebuilt from the files keeps it.
     #[serde(skip)]
@@ -330,6 +334,11 @@ async fn write_new(
         let dated = ids.iter().zip(&undated).filter(|(_, u)| **u);
         report.dated.extend(dated.map(|(id, _)| *id));
         report.added += items.len();
+        report.changed.extend(
+            items
+                .iter()
+                .filter_map(|i| i.source.map(|s| s.path.to_owned())),
+        );
     }
     Ok(tx)
 }
@@ -360,6 +369,7 @@ async fn edit(
         };
         let revision = posts::update(tx, id, &doc, Some(source), change).await?;
         report.updated += 1;
+        report.changed.push(source.path.to_owned());
         if let Carried::Conflict(fields) = carry_over(tx, id, revision, &doc).await? {
             report.warnings.push(format!(
                 "{}: the post's unpublished changes and this file both changed {}: the \

@@ -2,6 +2,7 @@
 
 mod carry;
 pub mod export;
+mod front_errors;
 pub mod frontmatter;
 pub mod import;
 pub mod media;
@@ -114,6 +115,41 @@ pub enum ContentError {
     Files(Vec<ContentError>),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// One file's error, as `--json` gives it.
+#[derive(Debug, serde::Serialize)]
+pub struct FileError {
+    /// In the content folder; none when the error is not a file's.
+    pub path: Option<String>,
+    /// From 1, in the file.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl ContentError {
+    /// The files at fault, each with its line when known.
+    pub fn by_file(&self) -> Vec<FileError> {
+        let one = |path: &str, line, message: &str| FileError {
+            path: Some(path.to_owned()),
+            line,
+            message: message.to_owned(),
+        };
+        match self {
+            ContentError::Files(all) => all.iter().flat_map(ContentError::by_file).collect(),
+            ContentError::Syntax {
+                path,
+                line,
+                message,
+            } => vec![one(path, Some(*line), message)],
+            ContentError::Invalid { path, message } => vec![one(path, None, message)],
+            other => vec![FileError {
+                path: None,
+                line: None,
+                message: other.to_string(),
+            }],
+        }
+    }
 }
 
 fn list(errors: &[ContentError]) -> String {

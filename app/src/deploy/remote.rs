@@ -20,8 +20,9 @@ const BATCH_BYTES: usize = 24 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
-    #[error("{url}: {source}")]
-    Http { url: String, source: reqwest::Error },
+    /// Said once: reqwest's own message repeats the address at each level.
+    #[error("{reason}")]
+    Http { reason: String },
     #[error("the server answered {status}: {message}")]
     Server { status: u16, message: String },
     #[error("reading {path}: {source}")]
@@ -29,6 +30,28 @@ pub enum RemoteError {
         path: String,
         source: std::io::Error,
     },
+}
+
+impl RemoteError {
+    /// What went wrong with a request: the innermost cause (the refused connection,
+    /// the name not found), with what kind of failure it was.
+    fn http(error: reqwest::Error) -> Self {
+        let mut root: &dyn std::error::Error = &error;
+        while let Some(next) = root.source() {
+            root = next;
+        }
+        let cause = root.to_string();
+        let reason = if error.is_connect() {
+            format!("cannot connect: {cause}")
+        } else if error.is_timeout() {
+            "no answer in time".to_owned()
+        } else if error.is_decode() || error.is_body() {
+            format!("a broken answer: {cause}")
+        } else {
+            cause
+        };
+        RemoteError::Http { reason }
+    }
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -164,18 +187,12 @@ impl<'a> Remote<'a> {
         let client = reqwest::Client::builder()
             .user_agent(concat!("folio/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|source| RemoteError::Http {
-                url: api.clone(),
-                source,
-            })?;
+            .map_err(RemoteError::http)?;
         Ok(Self { client, api, token })
     }
 
     fn http(&self) -> impl FnOnce(reqwest::Error) -> RemoteError + '_ {
-        |source| RemoteError::Http {
-            url: self.api.clone(),
-            source,
-        }
+        RemoteError::http
     }
 
     /// Path -> hash of the files the server has, and of what the last push sent of
@@ -202,10 +219,7 @@ impl<'a> Remote<'a> {
 /// with `wait`, the answer comes once what it pulled is published.
 pub async fn sync(base: &str, token: &str, wait: bool) -> Result<Value, RemoteError> {
     let url = format!("{}/admin/api/git/sync", base.trim_end_matches('/'));
-    let http = |source| RemoteError::Http {
-        url: url.clone(),
-        source,
-    };
+    let http = RemoteError::http;
     let client = reqwest::Client::builder()
         .user_agent(concat!("folio/", env!("CARGO_PKG_VERSION")))
         .build()

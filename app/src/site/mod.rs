@@ -25,6 +25,7 @@ mod frame;
 mod html;
 mod keys;
 mod last;
+pub mod links;
 mod lists;
 mod memory;
 mod pages;
