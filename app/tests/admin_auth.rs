@@ -421,11 +421,21 @@ async fn api_tokens_have_scopes_and_can_be_revoked() {
 #[tokio::test(flavor = "multi_thread")]
 async fn first_run_setup_with_the_token_from_the_log() {
     let site = TestSite::empty();
-    let (server, token) = Server::start_logging(&site, &[], Some("setup token "));
-    let token = token
-        .expect("the log has the setup token")
-        .split_whitespace()
-        .next()
+    site.write(
+        "posts/theirs.md",
+        &common::post("Theirs", "author: Ada Byron\n", "x"),
+    );
+    let (server, line) = Server::start_logging(&site, &[], Some("no admin account yet: "));
+    let line = line.expect("the log has the setup token");
+    // The line says where to go, and with which token.
+    assert!(
+        line.contains(&format!("open {}/admin/ ", server.base)),
+        "{line}"
+    );
+    let token = line
+        .split("setup token ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
         .expect("a token")
         .to_owned();
     let api = server.api();
@@ -444,14 +454,29 @@ async fn first_run_setup_with_the_token_from_the_log() {
     )
     .await
     .expect(400);
+    // A name that passes for another author's, or a title the site refuses: nothing
+    // is made.
+    let look_alike = json!({ "setup_token": token, "username": "owner", "password": PASSWORD,
+        "display_name": "ada byron", "site_title": "Notes" });
+    let publish = api.post("/setup", look_alike).await;
+    assert_eq!(publish.status, 409, "{}", publish.body);
+    assert_eq!(publish.body["field"], "display_name");
+    assert_eq!(api.get("/setup").await.expect(200).body["needed"], true);
     let created = api
         .post(
             "/setup",
-            json!({ "setup_token": token, "username": "owner", "password": PASSWORD }),
+            json!({ "setup_token": token, "username": "owner", "password": PASSWORD,
+                    "display_name": "Olga Owner", "site_title": "Olga's notes" }),
         )
         .await
         .expect(200);
     assert_eq!(created.body["next"], "enroll");
+    let (status, home) = common::api::page(&server, "/").await;
+    assert_eq!(status, 200);
+    assert!(
+        home.contains("Olga&#x27;s notes") || home.contains("Olga's notes"),
+        "the title is the site's: {home}"
+    );
     // Once only.
     api.post(
         "/setup",
@@ -460,8 +485,15 @@ async fn first_run_setup_with_the_token_from_the_log() {
     .await
     .expect(409);
     let (session, _, _) = enroll(&api, "owner").await;
-    assert_eq!(session.get("/me").await.expect(200).body["role"], "owner");
+    let me = session.get("/me").await.expect(200);
+    assert_eq!(me.body["role"], "owner");
     assert_eq!(api.get("/setup").await.expect(200).body["needed"], false);
+    // The first post is bylined with the name given, not the username.
+    let first = session
+        .post("/posts", json!({ "title": "Hello", "markdown": "Hi." }))
+        .await
+        .expect(201);
+    assert_eq!(first.body["authors"], json!(["Olga Owner"]));
 }
 
 #[tokio::test(flavor = "multi_thread")]

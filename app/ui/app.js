@@ -179,6 +179,8 @@ function setupScreen() {
     field('Setup token', input('setup_token', 'text', { autofocus: true, autocomplete: 'off' })),
     field('Username', input('username', 'text', { autocomplete: 'username' })),
     field('Password', input('password', 'password', { autocomplete: 'new-password', minlength: 12 }), 'At least 12 characters.'),
+    field('Your name', h('input', { name: 'display_name', autocomplete: 'name' }), 'On your posts; your username when empty. You can change it later.'),
+    field('Site title', h('input', { name: 'site_title' }), 'What readers see at the top of every page; folio.toml’s when empty.'),
   ], 'Create the owner', async (data) => {
     const challenge = await post('/setup', data);
     enrollScreen(challenge.challenge);
@@ -215,7 +217,9 @@ async function enrollScreen(challenge) {
   show(form('Set up two-factor login', [
     h('p', {}, 'Scan this code with an authenticator app (Aegis, Google Authenticator, 1Password…), or type the key by hand.'),
     qr,
-    h('p', {}, 'Key: ', h('code', { id: 'totp-secret', class: 'secret' }, key.secret)),
+    // In fours, as apps show it and people type it; copied whole.
+    h('p', {}, 'Key: ', h('code', { id: 'totp-secret', class: 'secret', 'data-key': key.secret }, key.secret.match(/.{1,4}/g).join(' ')), ' ',
+      h('button', { type: 'button', onclick: () => navigator.clipboard.writeText(key.secret).then(() => toast('Key copied.')) }, 'Copy the key')),
     field('Code shown by the app', input('code', 'text', { autofocus: true, inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 7 })),
   ], 'Turn on two-factor login', async (data) => {
     const session = await post('/session/enroll/confirm', { challenge, code: data.code });

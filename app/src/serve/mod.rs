@@ -317,12 +317,20 @@ async fn announce_overrides(site: &Site) {
     }
 }
 
-/// Logs the setup token while no account exists.
+/// Logs the setup token while no account exists, with the admin's address to open:
+/// `admin_url`, else the address listened on, else (listening on every address, as
+/// in a container) `base_url`.
 async fn announce_setup(admin: &Admin, addr: SocketAddr) {
+    let config = admin.site.current_config();
+    let origin = match &config.admin_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None if addr.ip().is_unspecified() => config.base_url.trim_end_matches('/').to_owned(),
+        None => format!("http://{addr}"),
+    };
     match admin.setup_token().await {
         Ok(Some(token)) => tracing::warn!(
-            "no admin account yet: create the owner with the setup token {token} \
-             (POST http://{addr}/admin/api/setup), or run `folio user add NAME`"
+            "no admin account yet: open {origin}/admin/ and create the owner with the setup \
+             token {token} (or run `folio user add NAME --role owner`)"
         ),
         Ok(None) => {}
         Err(e) => tracing::error!("cannot read the accounts: {e}"),

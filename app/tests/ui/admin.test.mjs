@@ -430,7 +430,7 @@ test('users: an invitation link lets the new contributor set a password and TOTP
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Set my password' }).click();
   await page.locator('#totp-secret').waitFor();
-  writerSecret = (await page.locator('#totp-secret').textContent()).trim();
+  writerSecret = (await page.locator('#totp-secret').textContent()).replace(/\s+/g, '');
   await page.getByLabel('Code shown by the app').fill(totp(writerSecret));
   await page.getByRole('button', { name: 'Turn on two-factor login' }).click();
   await page.locator('#recovery-codes').waitFor();

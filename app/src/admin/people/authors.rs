@@ -129,6 +129,20 @@ pub(in crate::admin) async fn update(
     }))
 }
 
+/// `given` as the display name of profile `id` (`field` names it in errors): a valid
+/// name that looks like no other author's.
+pub(in crate::admin) async fn display_name(
+    store: &crate::store::Store,
+    id: i64,
+    (field, given): (&str, &str),
+) -> ApiResult<String> {
+    let checked = name(field, given)?;
+    check_look_alike(store, id, &checked)
+        .await
+        .map_err(|e| e.with_field(field))?;
+    Ok(checked)
+}
+
 /// 409 when `name` looks like another author's name: the same letters once
 /// confusables (Cyrillic `а` for Latin `a`), spaces and case are set aside, so no one
 /// can pass for someone else in a byline.

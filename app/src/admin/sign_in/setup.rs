@@ -11,8 +11,11 @@ use utoipa::ToSchema;
 
 use crate::admin::auth::Client;
 use crate::admin::error::{from_json, ApiError, ApiResult, Body};
+use crate::admin::people::authors::display_name;
 use crate::admin::sign_in::challenge::ChallengeReply;
+use crate::admin::sitewide::publish::go_live;
 use crate::admin::Admin;
+use crate::store::users::AuthorFields;
 use crate::store::Role;
 
 #[derive(Serialize, ToSchema)]
@@ -38,6 +41,12 @@ pub(in crate::admin) struct Setup {
     setup_token: String,
     username: String,
     password: String,
+    /// The site's title (the `title` setting); folio.toml's when not given.
+    #[serde(default)]
+    site_title: Option<String>,
+    /// The owner's name on their posts; the username when not given.
+    #[serde(default)]
+    display_name: Option<String>,
 }
 
 /// Creates the owner with the setup token; answers the enrollment challenge.
@@ -81,8 +90,25 @@ pub(in crate::admin) async fn create(
         );
     }
     crate::admin::people::users::check_username(&setup.username)?;
-    let hash = admin.new_password_hash("password", setup.password).await?;
     let store = &admin.site.store;
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let (title, name) = (given(&setup.site_title), given(&setup.display_name));
+    // Checked before anything is made: a refused setup leaves nothing behind.
+    if let Some(title) = &title {
+        (admin.site.current_config())
+            .with_settings(&[("title".to_owned(), serde_json::json!(title))])
+            .map_err(|e| ApiError::field("site_title", format!("site title: {e}")))?;
+    }
+    let name = match name {
+        Some(name) => Some(display_name(store, -1, ("display_name", &name)).await?),
+        None => None,
+    };
+    let hash = admin.new_password_hash("password", setup.password).await?;
     if store.account_count().await? > 0 {
         return Err(ApiError::conflict("this site is set up already: log in"));
     }
@@ -98,6 +124,7 @@ pub(in crate::admin) async fn create(
         .account(id)
         .await?
         .ok_or_else(|| ApiError::internal("the new account vanished"))?;
+    first_words(&admin, &account, title, name).await?;
     admin
         .audit(
             Some(&account.username),
@@ -108,4 +135,39 @@ pub(in crate::admin) async fn create(
         )
         .await;
     Ok(Json(admin.challenge(&account)))
+}
+
+/// The site's title and the owner's name, from the setup: saved and published, so the
+/// first post is bylined with a name and the site has its own.
+async fn first_words(
+    admin: &Admin,
+    owner: &crate::store::Account,
+    title: Option<String>,
+    name: Option<String>,
+) -> ApiResult<()> {
+    let store = &admin.site.store;
+    if let (Some(name), Some(profile)) = (&name, owner.user_id) {
+        if let Some(author) = store.author(profile).await? {
+            let fields = AuthorFields {
+                name: name.clone(),
+                ..AuthorFields::from(&author)
+            };
+            store
+                .update_author(profile, &fields)
+                .await?
+                .map_err(|r| crate::admin::profile_fields::refused("display_name", r))?;
+        }
+    }
+    if let Some(title) = &title {
+        let title = Some(serde_json::json!(title));
+        store.save_settings(&[("title".to_owned(), title)]).await?;
+    }
+    if title.is_some() || name.is_some() {
+        admin.write_site_files().await?;
+        let published = go_live(admin).await;
+        if let Some(error) = published.error {
+            tracing::error!("the publish after the setup failed: {error}");
+        }
+    }
+    Ok(())
 }
