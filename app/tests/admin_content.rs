@@ -681,3 +681,67 @@ async fn post_lists_sort_by_date_or_by_last_change() {
     let bad = api.get("/posts?sort=title").await.expect(400);
     assert_eq!(bad.body["field"], "sort");
 }
+
+/// A search finds the posts whose title has the words before those whose text has
+/// them, newest first within each; filters by tag and author narrow it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_search_ranks_title_matches_first_and_filters_by_tag_and_author() {
+    let site = TestSite::empty();
+    let (_server, api) = owner_session(&site, "ada", &[]).await;
+    for (title, body, date, tags, author) in [
+        (
+            "Kubernetes at home",
+            "Text.",
+            "2024-01-01T10:00:00Z",
+            vec!["Ops"],
+            "ada",
+        ),
+        (
+            "Newer, about gardens",
+            "Then kubernetes again.",
+            "2026-01-01T10:00:00Z",
+            vec!["Garden"],
+            "ada",
+        ),
+        (
+            "Newest of all",
+            "Kubernetes, once more.",
+            "2026-05-01T10:00:00Z",
+            vec!["Ops"],
+            "Bo",
+        ),
+    ] {
+        api.post(
+            "/posts",
+            json!({ "title": title, "markdown": body, "status": "published", "published_at": date,
+                    "tags": tags, "authors": [author] }),
+        )
+        .await
+        .expect(201);
+    }
+    let titles = |query: &'static str| {
+        let api = api.clone();
+        async move {
+            let list = api.get(&format!("/posts?{query}")).await.expect(200);
+            list.body["posts"]
+                .as_array()
+                .expect("posts")
+                .iter()
+                .map(|p| p["title"].as_str().expect("a title").to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        titles("q=kubernetes").await,
+        [
+            "Kubernetes at home",
+            "Newest of all",
+            "Newer, about gardens"
+        ]
+    );
+    assert_eq!(
+        titles("q=kubernetes&tag=ops").await,
+        ["Kubernetes at home", "Newest of all"]
+    );
+    assert_eq!(titles("q=kubernetes&author=bo").await, ["Newest of all"]);
+}

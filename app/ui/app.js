@@ -139,7 +139,8 @@ async function boot() {
     if (!(e instanceof ApiError) || e.status !== 401) return failure(e);
   }
   const setup = await get('/setup');
-  return setup.needed ? setupScreen() : loginScreen();
+  document.title = `${setup.site_title} · admin`;
+  return setup.needed ? setupScreen() : loginScreen(setup.site_title);
 }
 
 function signedIn(me) {
@@ -147,6 +148,9 @@ function signedIn(me) {
   setCsrf(me.csrf_token);
   const bar = document.getElementById('bar');
   bar.hidden = false;
+  // The site's own name, as Ghost's admin shows it.
+  bar.querySelector('.brand').textContent = me.site.title;
+  document.title = `${me.site.title} · admin`;
   menu();
   siteWarning(me.site);
   if (!location.hash || location.hash === '#/login' || INVITE.test(location.hash)) {
@@ -187,8 +191,9 @@ function setupScreen() {
   }));
 }
 
-function loginScreen() {
+function loginScreen(siteTitle) {
   show(form('Log in', [
+    siteTitle ? h('p', { class: 'muted', id: 'login-site' }, siteTitle) : null,
     field('Username', input('username', 'text', { autofocus: true, autocomplete: 'username' })),
     field('Password', input('password', 'password', { autocomplete: 'current-password' })),
   ], 'Continue', async (data) => {
@@ -273,28 +278,39 @@ async function list(kind, trashed = false) {
     ...['', 'draft', 'scheduled', 'published'].map((s) => h('option', { value: s, selected: s === remembered('status') }, s ? s[0].toUpperCase() + s.slice(1) : 'All statuses')));
   const sort = h('select', { name: 'sort', 'aria-label': 'Order' },
     ...SORTS.map(([value, label]) => h('option', { value, selected: value === remembered('sort', 'newest') }, label)));
+  // By tag, and by author for those who see everyone's posts (others see their own).
+  const everyone = RANK[state.me.role] >= RANK.editor;
+  const [tagList, authorList] = await Promise.all([get('/tags'), everyone ? get('/authors') : null]);
+  const byTag = h('select', { name: 'tag', 'aria-label': 'Tag' }, h('option', { value: '' }, 'All tags'),
+    ...tagList.tags.map((t) => h('option', { value: t.slug, selected: t.slug === remembered('tag') }, t.name)));
+  const byAuthor = everyone ? h('select', { name: 'author', 'aria-label': 'Author' }, h('option', { value: '' }, 'All authors'),
+    ...authorList.authors.map((a) => h('option', { value: a.slug, selected: a.slug === remembered('author') }, a.name))) : null;
   const results = h('div', { id: 'results', 'aria-live': 'polite' });
   const noun = kind === 'page' ? 'page' : 'post';
   const newButton = () => h('a', { class: 'button primary', href: `#/edit/new/${kind || 'post'}` }, kind === 'page' ? 'New page' : 'New post');
   let asked = 0;
   async function load() {
-    for (const [name, el] of [['q', search], ['status', filter], ['sort', sort]]) sessionStorage.setItem(`filter-${name}`, el.value);
+    for (const [name, el] of [['q', search], ['status', filter], ['sort', sort], ['tag', byTag], ['author', byAuthor]]) {
+      if (el) sessionStorage.setItem(`filter-${name}`, el.value);
+    }
     const query = new URLSearchParams({ limit: '100', sort: sort.value });
     if (kind) query.set('type', kind);
     if (trashed) query.set('trashed', 'true');
     if (filter.value && !trashed) query.set('status', filter.value);
     if (search.value.trim()) query.set('q', search.value.trim());
+    if (byTag.value) query.set('tag', byTag.value);
+    if (byAuthor?.value) query.set('author', byAuthor.value);
     const mine = ++asked;
     const data = await get(`/posts?${query}`);
     // A slower answer to an earlier keystroke must not replace a later one.
     if (mine !== asked) return;
-    const filtered = search.value.trim() || (filter.value && !trashed);
+    const filtered = search.value.trim() || (filter.value && !trashed) || byTag.value || byAuthor?.value;
     if (!data.posts.length) {
       results.replaceChildren(trashed
         ? empty('The trash is empty', 'Deleted posts wait here until you restore them.')
         : filtered
-          ? empty(`No ${noun} matches`, search.value.trim() ? `Nothing has “${search.value.trim()}” in its title or text${filter.value ? ` among the ${filter.value} ${noun}s` : ''}.` : `No ${filter.value} ${noun}s.`,
-            h('button', { type: 'button', onclick: () => { search.value = ''; filter.value = ''; load(); search.focus(); } }, 'Clear the search'))
+          ? empty(`No ${noun} matches`, search.value.trim() ? `Nothing has “${search.value.trim()}” in its title or text${filter.value ? ` among the ${filter.value} ${noun}s` : ''}.` : filter.value ? `No ${filter.value} ${noun}s${byTag.value || byAuthor?.value ? ' with this tag or author' : ''}.` : `No ${noun} has this tag or author.`,
+            h('button', { type: 'button', onclick: () => { search.value = ''; filter.value = ''; byTag.value = ''; if (byAuthor) byAuthor.value = ''; load(); search.focus(); } }, 'Clear the search'))
           : empty(`No ${noun}s yet`, kind === 'page' ? 'Pages are for what does not change often: About, Contact, Now.' : 'Write the first one: it stays a draft until you publish it.', newButton()));
       return;
     }
@@ -302,7 +318,8 @@ async function list(kind, trashed = false) {
       h('td', {}, h('a', { href: `#/edit/${p.id}` }, p.title || '(untitled)')),
       h('td', {}, h('span', { class: `status ${p.status}` }, p.status), p.pending ? h('span', { class: 'muted' }, ' · unpublished changes') : null),
       h('td', {}, p.tags.filter((t) => !t.startsWith('#')).join(', ')),
-      h('td', {}, date(sort.value === 'updated' ? p.modified_at : p.published_at || p.modified_at)),
+      // A scheduled post says when it goes live, to the minute.
+      h('td', {}, p.status === 'scheduled' ? ['Scheduled for ', date(p.published_at, true)] : date(sort.value === 'updated' ? p.modified_at : p.published_at || p.modified_at)),
       trashed ? h('td', {}, h('button', { type: 'button', onclick: async () => { await post(`/posts/${p.id}/restore`); toast('Restored.'); load(); } }, 'Restore')) : null));
     results.replaceChildren(h('table', { class: 'list' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Title'), h('th', {}, 'Status'), h('th', {}, 'Tags'), h('th', {}, sort.value === 'updated' ? 'Changed' : 'Date'), trashed ? h('th', {}, h('span', { class: 'visually-hidden' }, 'Actions')) : null)),
@@ -312,6 +329,7 @@ async function list(kind, trashed = false) {
   search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => load().catch(failure), 200); });
   filter.addEventListener('change', () => load().catch(failure));
   sort.addEventListener('change', () => load().catch(failure));
+  for (const el of [byTag, byAuthor]) el?.addEventListener('change', () => load().catch(failure));
   const title = trashed ? 'Trash' : kind === 'page' ? 'Pages' : 'Posts';
   await load();
   show(h('section', {},
@@ -320,7 +338,7 @@ async function list(kind, trashed = false) {
       h('span', { class: 'spacer' }),
       trashed ? h('a', { href: '#/posts' }, 'Back to posts') : h('a', { href: '#/trash' }, 'Trash'),
       trashed ? null : newButton()),
-    h('div', { class: 'row filters' }, trashed ? null : search, trashed ? null : filter, sort),
+    h('div', { class: 'row filters' }, trashed ? null : search, trashed ? null : filter, byTag, byAuthor, sort),
     results));
 }
 

@@ -111,8 +111,8 @@ impl Store {
              FROM posts p WHERE ",
         );
         push_filter(&mut select, filter, self.now());
+        push_order(&mut select, filter);
         select
-            .push(filter.sort.order_by())
             .push(" LIMIT ")
             .push_bind(filter.limit)
             .push(" OFFSET ")
@@ -215,13 +215,7 @@ fn push_filter(
     }
     if let Some(text) = &filter.text {
         for word in text.split_whitespace() {
-            // LIKE's wildcards in the search are meant literally.
-            let pattern = format!(
-                "%{}%",
-                word.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
+            let pattern = like_pattern(word);
             query
                 .push(" AND (p.title LIKE ")
                 .push_bind(pattern.clone())
@@ -232,6 +226,44 @@ fn push_filter(
                 .push(" ESCAPE '\\')");
         }
     }
+}
+
+/// `word` anywhere, for `LIKE ... ESCAPE '\'`: its own wildcards are meant literally.
+fn like_pattern(word: &str) -> String {
+    format!(
+        "%{}%",
+        word.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
+/// The filter's order; with a search, the posts with more of its words in their title
+/// come first (a title says what a post is about; a word in the text may be in
+/// passing).
+fn push_order(query: &mut QueryBuilder<'_, Sqlite>, filter: &PostFilter) {
+    let words: Vec<&str> = filter
+        .text
+        .as_deref()
+        .map(|t| t.split_whitespace().collect())
+        .unwrap_or_default();
+    if words.is_empty() {
+        query.push(filter.sort.order_by());
+        return;
+    }
+    query.push(" ORDER BY (");
+    for (i, word) in words.iter().enumerate() {
+        if i > 0 {
+            query.push(" + ");
+        }
+        query
+            .push("(p.title LIKE ")
+            .push_bind(like_pattern(word))
+            .push(" ESCAPE '\\')");
+    }
+    query
+        .push(") DESC, ")
+        .push(filter.sort.order_by().trim_start_matches(" ORDER BY "));
 }
 
 /// A tag or an author of a post, as APIs that name them by id show them.

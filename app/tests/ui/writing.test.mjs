@@ -184,3 +184,44 @@ test('revisions open in view; after inserting an image the typing goes on in the
   const value = await text.inputValue();
   assert.match(value, /\)\s?typed on$/, `the words typed after the image are in the text: ${value}`);
 });
+
+test('lists: by tag and by author, a scheduled post says when, a search finds titles first; the brand is the site\'s title', async () => {
+  await desk.goto(`${base}/admin/#/posts`);
+  await desk.getByRole('heading', { name: 'Posts', exact: true }).waitFor();
+  const brand = (await desk.locator('#bar .brand').textContent()).trim();
+  const home = await (await fetch(`${base}/`)).text();
+  assert.notEqual(brand, 'folio', 'the brand is the site\'s title');
+  assert.ok(home.includes(brand), `the brand "${brand}" is the title the site shows`);
+
+  // Scheduled an hour ahead: the list says for when.
+  await draft(desk, 'Due later today', 'Soon.');
+  await desk.getByRole('button', { name: 'Publish' }).click();
+  const dialog = desk.getByRole('dialog', { name: 'Ready to publish this post?' });
+  await dialog.getByLabel('Later, on').check();
+  const soon = new Date(Date.now() + 3_600_000);
+  const pad = (n) => String(n).padStart(2, '0');
+  await dialog.getByLabel('Publish on').fill(`${soon.getFullYear()}-${pad(soon.getMonth() + 1)}-${pad(soon.getDate())}T${pad(soon.getHours())}:${pad(soon.getMinutes())}`);
+  await dialog.getByRole('button', { name: 'Schedule' }).click();
+  await desk.locator('#save-state', { hasText: /^Scheduled/ }).waitFor();
+  await desk.goto(`${base}/admin/#/posts`);
+  const row = desk.locator('tr', { hasText: 'Due later today' });
+  await row.waitFor();
+  assert.match(await row.textContent(), new RegExp(`Scheduled for .*${soon.getMinutes() < 10 ? '0' : ''}${soon.getMinutes()}`));
+
+  // By tag: only the posts with it.
+  await desk.getByLabel('Tag', { exact: true }).selectOption({ label: 'Kubernetes' });
+  await desk.waitForFunction(() => document.querySelectorAll('#results tbody tr').length > 0
+    && [...document.querySelectorAll('#results tbody tr')].every((tr) => tr.children[2].textContent.includes('Kubernetes')));
+  await desk.getByLabel('Tag', { exact: true }).selectOption('');
+  // By author: the owner's own posts only.
+  await desk.getByLabel('Author', { exact: true }).selectOption({ label: 'owner' });
+  await desk.waitForFunction(() => {
+    const titles = [...document.querySelectorAll('#results tbody tr a')].map((a) => a.textContent);
+    return titles.includes('Due later today') && !titles.includes('Getting started with folio');
+  });
+  await desk.getByLabel('Author', { exact: true }).selectOption('');
+  // A search: the title that has the word before the newer posts whose text has it.
+  await desk.getByLabel('Search').fill('cloudflare');
+  await desk.waitForFunction(() => document.querySelector('#results tbody tr a')?.textContent === 'Caching behind Cloudflare');
+  await desk.getByLabel('Search').fill('');
+});

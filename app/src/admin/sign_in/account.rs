@@ -46,6 +46,8 @@ pub(in crate::admin) struct Me {
 /// another address.
 #[derive(Serialize, ToSchema)]
 pub(in crate::admin) struct SiteAddresses {
+    /// The site's title, as its pages show it (the admin's brand).
+    title: String,
     base_url: String,
     admin_url: Option<String>,
     /// The editor's reading time, at the pace of the site's pages.
@@ -80,6 +82,7 @@ pub(in crate::admin) async fn me(
         author_id: account.user_id,
         created_at: account.created_at.clone(),
         site: SiteAddresses {
+            title: admin.site.effective_config().await?.title,
             base_url: config.base_url.clone(),
             admin_url: config.admin_url.clone(),
             words_per_minute: crate::render::views::WORDS_PER_MINUTE,

@@ -22,6 +22,8 @@ use crate::store::Role;
 pub(in crate::admin) struct SetupStatus {
     /// No account exists yet: the setup page is shown.
     needed: bool,
+    /// The site's title (on its every page already): the login screen shows it.
+    site_title: String,
 }
 
 /// Whether the site still needs its owner.
@@ -31,7 +33,8 @@ pub(in crate::admin) async fn status(
     State(admin): State<Arc<Admin>>,
 ) -> ApiResult<Json<SetupStatus>> {
     let needed = admin.site.store.account_count().await? == 0;
-    Ok(Json(SetupStatus { needed }))
+    let site_title = admin.site.effective_config().await?.title;
+    Ok(Json(SetupStatus { needed, site_title }))
 }
 
 #[derive(Deserialize, ToSchema)]
