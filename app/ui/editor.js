@@ -68,6 +68,10 @@ export async function editor(id, kind = 'post', me = null) {
   // What the server lets this caller do: a contributor saves drafts, and is offered
   // nothing that would be refused.
   const canPublish = me?.can_publish !== false;
+  // Editors and up credit anyone; others byline their own posts (the server holds
+  // them to it).
+  const editsAll = ['editor', 'administrator', 'owner'].includes(me?.role);
+  const authorNames = editsAll ? (await get('/authors')).authors.map((a) => a.name) : [];
 
   // Changes this browser kept and the server never got back in.
   const kept = JSON.parse(localStorage.getItem(localKey(id)) || 'null');
@@ -427,7 +431,7 @@ export async function editor(id, kind = 'post', me = null) {
     h('div', { class: 'panes' },
       h('div', { class: 'write' }, title, toolbar.element, text),
       frame,
-      settingsPanel(side, { status: statusText, featured, seo, deleteButton })),
+      settingsPanel(side, { status: statusText, featured, seo, deleteButton, authorNames, ownOnly: !editsAll })),
     revisionsBox, dialog);
 
   for (const input of [title, text, ...Object.values(side)]) input.addEventListener('input', changed);

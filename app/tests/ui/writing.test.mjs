@@ -131,6 +131,7 @@ test('a contributor is offered no Publish; errors name the field, in view, and c
     assert.equal(await page.getByRole('button', { name, exact: true }).isVisible(), false, `no ${name} for a contributor`);
   }
   assert.match(await page.locator('#post-status').textContent(), /an editor publishes/i);
+  assert.equal(await page.getByLabel('Authors', { exact: true }).evaluate((el) => el.readOnly), true, 'a contributor bylines their own posts');
   // A refused save: the reason is in view and at the field; fixed, both go.
   await page.getByLabel('URL slug').fill('Not A Slug!');
   await page.getByRole('button', { name: 'Save draft' }).click();
@@ -224,4 +225,21 @@ test('lists: by tag and by author, a scheduled post says when, a search finds ti
   await desk.getByLabel('Search').fill('cloudflare');
   await desk.waitForFunction(() => document.querySelector('#results tbody tr a')?.textContent === 'Caching behind Cloudflare');
   await desk.getByLabel('Search').fill('');
+});
+
+test('post settings: co-authors credited from a list of the site\'s authors, on the live page', async () => {
+  const slug = await draft(desk, 'Written by two', 'Two hands.');
+  const authors = desk.getByLabel('Authors', { exact: true });
+  const offered = await desk.locator('#author-names option').evaluateAll((o) => o.map((x) => x.value));
+  assert.ok(offered.includes('Editor'), `the site's authors are offered: ${offered}`);
+  await authors.fill('owner, Editor');
+  await desk.getByRole('button', { name: 'Save draft' }).click();
+  await desk.locator('#save-state', { hasText: /revision 2/ }).waitFor();
+  await desk.reload();
+  assert.equal(await desk.getByLabel('Authors', { exact: true }).inputValue(), 'owner, Editor');
+  await desk.getByRole('button', { name: 'Publish' }).click();
+  await desk.locator('#publish-confirm').click();
+  await desk.locator('#save-state', { hasText: /^Published/ }).waitFor();
+  const page = await (await fetch(`${base}/${slug}/`)).text();
+  assert.match(page, /\/author\/editor\//, 'the co-author is credited on the page');
 });

@@ -9,6 +9,7 @@ export function settingsFields(doc) {
   return {
     slug: h('input', { name: 'slug', value: doc.slug || '' }),
     tags: h('input', { name: 'tags', value: (doc.tags || []).join(', '), placeholder: 'Rust, Notes' }),
+    authors: h('input', { name: 'authors', value: (doc.authors || []).join(', '), list: 'author-names', autocomplete: 'off' }),
     excerpt: h('textarea', { name: 'excerpt', rows: 3 }, doc.excerpt || ''),
     featured_image: h('input', { name: 'featured_image', value: doc.featured_image || '', placeholder: '/images/…' }),
     featured_image_alt: h('input', { name: 'featured_image_alt', value: doc.featured_image_alt || '' }),
@@ -26,6 +27,7 @@ export function readSettings(side, doc) {
   const opt = (v) => (v.trim() === '' ? null : v);
   doc.slug = side.slug.value.trim();
   doc.tags = side.tags.value.split(',').map((t) => t.trim()).filter(Boolean);
+  doc.authors = side.authors.value.split(',').map((a) => a.trim()).filter(Boolean);
   doc.excerpt = opt(side.excerpt.value);
   doc.featured_image = opt(side.featured_image.value);
   doc.featured_image_alt = opt(side.featured_image_alt.value);
@@ -50,10 +52,14 @@ export function statusLine(el, post, canPublish) {
 
 /// The panel of the fields `side`, with the post's status, the featured image's drop
 /// zone, the SEO preview and the delete button.
-export function settingsPanel(side, { status, featured, seo, deleteButton }) {
+export function settingsPanel(side, { status, featured, seo, deleteButton, authorNames, ownOnly }) {
+  // Those who byline their own posts only see their name, unchangeable.
+  side.authors.readOnly = ownOnly;
   return h('aside', { class: 'side', 'aria-label': 'Post settings' },
     field('URL slug', side.slug, 'Made from the title until you change it.'),
     field('Tags', side.tags, 'Comma-separated; the first is the primary tag.'),
+    field('Authors', side.authors, ownOnly ? 'Your posts carry your name.' : 'Comma-separated; the first is the primary author. Co-authors are credited on the post.'),
+    h('datalist', { id: 'author-names' }, (authorNames || []).map((name) => h('option', { value: name }))),
     field('Excerpt', side.excerpt),
     h('div', { class: 'field' }, h('span', { class: 'label', id: 'featured-label' }, h('strong', {}, 'Featured image')), featured.zone, featured.remove),
     field('Featured image URL', side.featured_image),
