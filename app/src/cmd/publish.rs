@@ -30,7 +30,13 @@ pub(super) async fn run(site: &Arc<Site>, paths: &PathArgs, args: PublishArgs) -
     let mut report = report?;
     if let Some(import) = &report.import {
         let (content, out) = (&site.paths.content, &site.paths.out);
+        let started = std::time::Instant::now();
         let links = folio::site::links::broken(content, out, &import.changed);
+        tracing::debug!(
+            files = import.changed.len(),
+            millis = started.elapsed().as_millis() as u64,
+            "checked the links of the files imported"
+        );
         report.warnings.extend(links);
     }
     // The bucket of the flag, else the one `[deploy]` names.
