@@ -9,7 +9,7 @@ import { get, post, patch, del, upload, ApiError } from './api.js';
 import { clearErrors, h, show, showError, toast } from './dom.js';
 import { seoPreview } from './seo.js';
 import { toLocalInput, when } from './editor/dates.js';
-import { featuredImage } from './editor/featured.js';
+import { imageDrop } from './image_drop.js';
 import { conflictView, revisionList } from './editor/history.js';
 import { publishStep, unpublishStep } from './editor/publish_step.js';
 import { readSettings, settingsFields, settingsPanel, statusLine } from './editor/settings.js';
@@ -117,7 +117,8 @@ export async function editor(id, kind = 'post', me = null) {
 
   const side = settingsFields(doc);
   const progress = h('progress', { max: 1, value: 0, hidden: true });
-  const featured = featuredImage(side.featured_image, side.featured_image_alt, { progress, changed: () => changed() });
+  const featured = imageDrop(side.featured_image, { id: 'featured', alt: side.featured_image_alt, progress, changed: () => changed() });
+  const social = imageDrop(side.og_image, { id: 'social', changed: () => changed() });
 
   function read() {
     // A pasted title may hold line breaks: a title is one line, however it wraps.
@@ -431,7 +432,7 @@ export async function editor(id, kind = 'post', me = null) {
     h('div', { class: 'panes' },
       h('div', { class: 'write' }, title, toolbar.element, text),
       frame,
-      settingsPanel(side, { status: statusText, featured, seo, deleteButton, authorNames, ownOnly: !editsAll })),
+      settingsPanel(side, { status: statusText, featured, social, seo, deleteButton, authorNames, ownOnly: !editsAll })),
     revisionsBox, dialog);
 
   for (const input of [title, text, ...Object.values(side)]) input.addEventListener('input', changed);

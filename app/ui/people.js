@@ -1,9 +1,10 @@
-// Tags and authors' profiles. Editors and owners edit tags; each person edits their
-// own profile, the owner anyone's. Both show on live pages: a save publishes them,
-// and a new slug keeps the old address as a redirect.
+// Tags and authors' profiles. Editors and up edit tags; each person edits their own
+// profile, an administrator or the owner anyone's. Both show on live pages: a save
+// publishes them, and a new slug keeps the old address as a redirect.
 
 import { get, post, patch, del } from './api.js';
 import { h, show, field, toast, form, empty } from './dom.js';
+import { imageDrop } from './image_drop.js';
 
 const text = (name, value, more = {}) => h('input', { name, value: value || '', ...more });
 const area = (name, value, rows = 3) => h('textarea', { name, rows }, value || '');
@@ -46,7 +47,7 @@ export async function tag(id) {
     field('Name', text('name', t.name, { required: true, autofocus: true })),
     field('Slug', text('slug', t.slug), id ? `Its page is /tag/${t.slug}/; a new slug redirects the old address.` : 'Made from the name when left empty.'),
     field('Description', area('description', t.description)),
-    field('Feature image', text('feature_image', t.feature_image, { placeholder: '/images/… or https://…' })),
+    imageField('Feature image', text('feature_image', t.feature_image, { placeholder: '/images/… or https://…' }), 'tag-image'),
     field('Meta title', text('meta_title', t.meta_title)),
     field('Meta description', area('meta_description', t.meta_description, 2)),
   ], id ? 'Save and publish' : 'Create tag', async (data) => {
@@ -54,7 +55,8 @@ export async function tag(id) {
     if (!id && !body.slug) delete body.slug;
     if (id) {
       published(await patch(`/tags/${id}`, body), 'Tag');
-      tag(id);
+      // Drawn again only if the person is still here (they may have moved on).
+      if (location.hash === `#/tags/${id}`) tag(id);
     } else {
       const created = await post('/tags', body);
       toast('Tag created.');
@@ -65,12 +67,15 @@ export async function tag(id) {
 
 export async function authors(me) {
   const data = await get('/authors');
-  const owner = me.role === 'owner';
+  // Administrators and the owner edit every profile; who manages people sees whose
+  // account each one is.
+  const editsAny = ['administrator', 'owner'].includes(me.role);
+  const accounts = (me.manages || []).length > 0;
   const rows = data.authors.map((a) => h('tr', { 'data-author': a.slug },
-    h('td', {}, owner || a.id === me.author_id ? h('a', { href: `#/authors/${a.id}` }, a.name) : a.name),
-    h('td', {}, a.slug), owner ? h('td', {}, a.username || '—') : null));
+    h('td', {}, editsAny || a.id === me.author_id ? h('a', { href: `#/authors/${a.id}` }, a.name) : a.name),
+    h('td', {}, a.slug), accounts ? h('td', {}, a.username || '—') : null));
   show(h('section', {}, h('h1', {}, 'Authors'),
-    h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Slug'), owner ? h('th', {}, 'Account') : null)),
+    h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Slug'), accounts ? h('th', {}, 'Account') : null)),
       h('tbody', {}, rows))));
 }
 
@@ -82,11 +87,19 @@ export async function author(id) {
     field('Name', text('name', a.name, { required: true, autofocus: true }), 'As posts are bylined.'),
     field('Slug', text('slug', a.slug), `The author page is /author/${a.slug}/; a new slug redirects the old address.`),
     field('Bio', area('bio', a.bio, 4)),
-    field('Avatar', text('profile_image', a.profile_image, { placeholder: '/images/… or https://…' })),
+    imageField('Avatar', text('profile_image', a.profile_image, { placeholder: '/images/… or https://…' }), 'avatar'),
     field('Website', text('website', a.website, { type: 'url', placeholder: 'https://…' })),
     field('Location', text('location', a.location)),
   ], 'Save and publish', async (values_) => {
     published(await patch(`/authors/${id}`, values(values_, ['name', 'slug'])), 'Profile');
-    author(id);
+    if (location.hash === `#/authors/${id}`) author(id);
   }, h('a', { href: '#/authors' }, 'All authors')));
+}
+
+/// A labelled image URL field with its drop zone above it (`id` names the zone's parts).
+function imageField(label, input, id) {
+  const drop = imageDrop(input, { id });
+  return h('div', { class: 'field' },
+    h('span', { class: 'label' }, h('strong', {}, label)), drop.zone, drop.remove,
+    field(`${label} URL`, input));
 }

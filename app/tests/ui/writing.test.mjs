@@ -243,3 +243,27 @@ test('post settings: co-authors credited from a list of the site\'s authors, on 
   const page = await (await fetch(`${base}/${slug}/`)).text();
   assert.match(page, /\/author\/editor\//, 'the co-author is credited on the page');
 });
+
+test('uploads everywhere: a tag\'s image, an avatar and a post\'s social image are dropped, not typed', async () => {
+  const png = path.join(repo, 'content/images/banner.png');
+  // A tag's image.
+  await desk.goto(`${base}/admin/#/tags`);
+  await desk.getByRole('link', { name: 'Kubernetes' }).first().click();
+  await desk.locator('#tag-image-upload').setInputFiles(png);
+  await desk.waitForFunction(() => document.querySelector('input[name="feature_image"]').value.startsWith('/images/'));
+  await Promise.all([
+    desk.waitForResponse((r) => r.url().includes('/admin/api/tags/') && r.request().method() === 'PATCH'),
+    desk.getByRole('button', { name: 'Save and publish' }).click(),
+  ]);
+  // The owner's avatar.
+  await desk.goto(`${base}/admin/#/authors`);
+  await desk.getByRole('link', { name: 'owner' }).click();
+  await desk.locator('#avatar-upload').setInputFiles(png);
+  await desk.waitForFunction(() => document.querySelector('input[name="profile_image"]').value.startsWith('/images/'));
+  assert.equal(await desk.locator('#avatar-thumbnail').isVisible(), true, 'the avatar shows');
+  // A post's social image.
+  await draft(desk, 'Shared widely', 'Text.');
+  await desk.locator('#seo summary').click();
+  await desk.locator('#social-upload').setInputFiles(png);
+  await desk.waitForFunction(() => document.querySelector('input[name="og_image"]').value.startsWith('/images/'));
+});

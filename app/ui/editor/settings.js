@@ -52,7 +52,7 @@ export function statusLine(el, post, canPublish) {
 
 /// The panel of the fields `side`, with the post's status, the featured image's drop
 /// zone, the SEO preview and the delete button.
-export function settingsPanel(side, { status, featured, seo, deleteButton, authorNames, ownOnly }) {
+export function settingsPanel(side, { status, featured, social, seo, deleteButton, authorNames, ownOnly }) {
   // Those who byline their own posts only see their name, unchangeable.
   side.authors.readOnly = ownOnly;
   return h('aside', { class: 'side', 'aria-label': 'Post settings' },
@@ -71,6 +71,7 @@ export function settingsPanel(side, { status, featured, seo, deleteButton, autho
     h('details', { id: 'seo' }, h('summary', {}, 'SEO and social'), seo.view,
       field('Meta title', side.meta_title), seo.titleCount,
       field('Meta description', side.meta_description), seo.descriptionCount,
-      field('Social image', side.og_image)),
+      h('div', { class: 'field' }, h('span', { class: 'label' }, h('strong', {}, 'Social image')), social.zone, social.remove),
+      field('Social image URL', side.og_image, 'Shared links show it; the featured image when empty.')),
     h('div', { class: 'danger-zone' }, deleteButton));
 }
