@@ -208,7 +208,7 @@ test('tags, users, an image upload and config, as the SDK calls them', async () 
   await assert.rejects(api.tags.read({ id: tag.id }), { name: 'NotFoundError' });
 
   const users = await api.users.browse();
-  const owner = users.find((u) => u.roles[0].name === 'Administrator');
+  const owner = users.find((u) => u.roles[0].name === 'Owner');
   assert.ok(owner, JSON.stringify(users));
   assert.equal((await api.users.read({ id: owner.id })).slug, owner.slug);
 
