@@ -267,3 +267,20 @@ test('uploads everywhere: a tag\'s image, an avatar and a post\'s social image a
   await desk.locator('#social-upload').setInputFiles(png);
   await desk.waitForFunction(() => document.querySelector('input[name="og_image"]').value.startsWith('/images/'));
 });
+
+test('on a phone, every section of the menu is in view: none past the edge of a row that scrolls', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await owner.storageState() });
+  const page = watch(await context.newPage());
+  await page.goto(`${base}/admin/#/posts`);
+  await page.getByRole('heading', { name: 'Posts', exact: true }).waitFor();
+  const links = await page.locator('#bar nav a').evaluateAll((all) => all.map((a) => {
+    const box = a.getBoundingClientRect();
+    return { text: a.textContent.trim(), left: box.left, right: box.right, width: box.width };
+  }));
+  assert.ok(links.length >= 9, `the owner's sections: ${links.map((l) => l.text)}`);
+  for (const link of links) {
+    assert.ok(link.left >= 0 && link.right <= 390 && link.width > 0, `${link.text} is in view: ${JSON.stringify(link)}`);
+  }
+  await page.screenshot({ path: path.join(shots, 'phone-menu.png') });
+  await context.close();
+});
