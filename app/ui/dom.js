@@ -21,7 +21,10 @@ export function show(...children) {
   const main = document.getElementById('main');
   main.replaceChildren(...children);
   const first = main.querySelector('[autofocus]');
-  (first || main).focus();
+  // A new screen starts at the top of the page, menu included (focusing the main
+  // area would scroll the menu out of view on a phone).
+  window.scrollTo(0, 0);
+  (first || main).focus({ preventScroll: !first });
 }
 
 /// A labelled field; the error for it shows right below.
