@@ -11,6 +11,7 @@ import { seoPreview } from './seo.js';
 import { toLocalInput, when } from './editor/dates.js';
 import { imageDrop } from './image_drop.js';
 import { conflictView, revisionList } from './editor/history.js';
+import { previewView } from './editor/preview_view.js';
 import { publishStep, unpublishStep } from './editor/publish_step.js';
 import { readSettings, settingsFields, settingsPanel, statusLine } from './editor/settings.js';
 import { formattingToolbar } from './editor/toolbar.js';
@@ -155,9 +156,11 @@ export async function editor(id, kind = 'post', me = null) {
   // its own address: it has the site's CSP, fonts and all, not the admin's.
   // Drawn again, it stays where it was, or at the part being typed: the share of the
   // text above the caret, laid over the rendered body.
+  let previewUrl = null;
   async function renderPreview() {
     let url = 'about:blank';
     try { ({ url } = await post('/preview', read())); } catch { /* an empty frame */ }
+    previewUrl = url;
     const before = frame.contentWindow?.scrollY || 0;
     const typing = document.activeElement === text && text.value.length
       ? text.value.slice(0, text.selectionStart).split('\n').length / text.value.split('\n').length
@@ -360,6 +363,11 @@ export async function editor(id, kind = 'post', me = null) {
   const publishButton = h('button', { type: 'button', id: 'publish', class: 'primary', title: 'Publish (Ctrl+Enter)', 'aria-keyshortcuts': 'Control+Enter', onclick: openPublishStep });
   const unpublishButton = h('button', { type: 'button', id: 'unpublish', onclick: unpublish });
   const revisionsButton = h('button', { type: 'button', id: 'show-revisions', onclick: () => showRevisions() }, 'Revisions');
+  const previewButton = h('button', { type: 'button', id: 'preview-button', onclick: async () => {
+    refreshPreview.cancel();
+    await renderPreview();
+    previewView(dialog, { url: previewUrl, card: document.getElementById('seo-social') });
+  } }, 'Preview');
   const deleteButton = h('button', { type: 'button', id: 'delete', class: 'danger', onclick: async () => {
     const fromFile = current.source_path
       ? `\n\nIt comes from content/${current.source_path}: it stays in the trash while that file is unchanged. Delete the file too (in Git) to remove it for good; an edit to the file brings it back.`
@@ -427,7 +435,7 @@ export async function editor(id, kind = 'post', me = null) {
       h('a', { href: current.type === 'page' ? '#/pages' : '#/posts' }, '← All'),
       state, counts, live,
       h('span', { class: 'spacer' }),
-      saveButton, unpublishButton, revisionsButton, publishButton),
+      saveButton, unpublishButton, revisionsButton, previewButton, publishButton),
     restoredNote, pendingNote, errors, conflict,
     h('div', { class: 'panes' },
       h('div', { class: 'write' }, title, toolbar.element, text),

@@ -23,7 +23,7 @@ function values(data, required) {
 
 export async function tags(me) {
   const data = await get('/tags');
-  const editor = me.role !== 'author';
+  const editor = ['editor', 'administrator', 'owner'].includes(me.role);
   const rows = data.tags.map((t) => h('tr', { 'data-tag': t.slug },
     h('td', {}, editor ? h('a', { href: `#/tags/${t.id}` }, t.name) : t.name),
     h('td', {}, t.slug), h('td', {}, t.posts)));
@@ -36,7 +36,10 @@ export async function tags(me) {
 }
 
 export async function tag(id) {
+  const here = location.hash;
   const t = id ? await get(`/tags/${id}`) : {};
+  // Drawn again after a save: not over a screen opened while the data came.
+  if (location.hash !== here) return;
   const remove = id ? h('button', { type: 'button', class: 'danger', onclick: async () => {
     if (!confirm(`Delete the tag ${t.name}? Its posts keep their other tags; its page goes.`)) return;
     await del(`/tags/${id}`);
@@ -55,8 +58,7 @@ export async function tag(id) {
     if (!id && !body.slug) delete body.slug;
     if (id) {
       published(await patch(`/tags/${id}`, body), 'Tag');
-      // Drawn again only if the person is still here (they may have moved on).
-      if (location.hash === `#/tags/${id}`) tag(id);
+      tag(id);
     } else {
       const created = await post('/tags', body);
       toast('Tag created.');
@@ -80,7 +82,9 @@ export async function authors(me) {
 }
 
 export async function author(id) {
+  const here = location.hash;
   const data = await get('/authors');
+  if (location.hash !== here) return;
   const a = data.authors.find((x) => x.id === id);
   if (!a) throw new Error('No such author.');
   show(form(`Profile: ${a.name}`, [
@@ -92,7 +96,7 @@ export async function author(id) {
     field('Location', text('location', a.location)),
   ], 'Save and publish', async (values_) => {
     published(await patch(`/authors/${id}`, values(values_, ['name', 'slug'])), 'Profile');
-    if (location.hash === `#/authors/${id}`) author(id);
+    author(id);
   }, h('a', { href: '#/authors' }, 'All authors')));
 }
 

@@ -39,6 +39,8 @@ async function onSite(url) {
 /// A new post with `title` and `text`, saved as a draft; resolves to its slug.
 async function draft(page, title, text) {
   await page.goto(`${base}/admin/#/edit/new/post`);
+  // The new editor, not the screen before it still on show while this one loads.
+  await page.getByRole('heading', { name: 'New post' }).waitFor();
   await page.getByLabel('Title', { exact: true }).fill(title);
   await page.getByLabel('Markdown').fill(text);
   await page.getByRole('button', { name: 'Save draft' }).click();
@@ -283,4 +285,24 @@ test('on a phone, every section of the menu is in view: none past the edge of a 
   }
   await page.screenshot({ path: path.join(shots, 'phone-menu.png') });
   await context.close();
+});
+
+test('Preview: the page at a desktop\'s and a phone\'s width, and the shared card, in tabs', async () => {
+  await draft(desk, 'Seen before it is out', 'A paragraph readers will see.');
+  await desk.getByRole('button', { name: 'Preview', exact: true }).click();
+  const view = desk.getByRole('dialog', { name: 'Preview' });
+  await view.waitFor();
+  assert.equal(await view.getByRole('tab', { name: 'Desktop' }).getAttribute('aria-selected'), 'true');
+  const desktop = view.frameLocator('#preview-panel-desktop iframe');
+  await desktop.getByText('A paragraph readers will see.').waitFor();
+  await view.getByRole('tab', { name: 'Desktop' }).press('ArrowRight');
+  assert.equal(await view.getByRole('tab', { name: 'Mobile' }).getAttribute('aria-selected'), 'true');
+  const phone = view.locator('#preview-panel-mobile iframe');
+  assert.equal(Math.round((await phone.boundingBox()).width), 390);
+  await view.frameLocator('#preview-panel-mobile iframe').getByText('A paragraph readers will see.').waitFor();
+  await view.getByRole('tab', { name: 'Social card' }).click();
+  await view.locator('#preview-panel-social').getByText('Seen before it is out').first().waitFor();
+  await desk.screenshot({ path: path.join(shots, 'preview-social.png') });
+  await view.getByRole('button', { name: 'Close' }).click();
+  assert.equal(await view.isVisible(), false);
 });
