@@ -134,13 +134,21 @@ async fn migrate(path: &Path, options: &SqliteConnectOptions) -> Result<()> {
             path: path.to_owned(),
             source,
         })?;
+    // None on a new file (no table yet).
+    let before = last_migration(&mut conn).await;
     sqlx::migrate!("../migrations")
         .run(&mut conn)
         .await
         .map_err(failed)?;
-    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
-        .fetch_all(&mut conn)
-        .await?;
+    // Checked only when a migration ran: a start with nothing to do stays quick.
+    let ran = last_migration(&mut conn).await != before;
+    let broken: Vec<(String,)> = if ran {
+        sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+            .fetch_all(&mut conn)
+            .await?
+    } else {
+        Vec::new()
+    };
     conn.close().await?;
     if let Some((table,)) = broken.first() {
         return Err(failed(sqlx::migrate::MigrateError::Execute(
@@ -150,6 +158,15 @@ async fn migrate(path: &Path, options: &SqliteConnectOptions) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The newest migration applied, if any.
+async fn last_migration(conn: &mut sqlx::SqliteConnection) -> Option<i64> {
+    sqlx::query_scalar::<_, Option<i64>>("SELECT max(version) FROM _sqlx_migrations")
+        .fetch_one(conn)
+        .await
+        .ok()
+        .flatten()
 }
 
 impl Store {
