@@ -311,6 +311,58 @@ async fn public_pages_carry_a_content_security_policy() {
     );
 }
 
+/// The admin page allows one `<style>`: the editor's, by a nonce new at each load;
+/// never an inline script, never `unsafe-inline`. Its files are revalidated by tag.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_admin_page_allows_only_its_own_style_by_a_nonce_new_at_each_load() {
+    let site = TestSite::sample();
+    let server = Server::start(&site, &[]);
+    let mut nonces = Vec::new();
+    for path in ["/admin/", "/admin/index.html"] {
+        let page = public(&server, path).await;
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        assert_eq!(page.headers()["cache-control"], "no-store");
+        let html = page.text().await.expect("the page");
+        let nonce = html
+            .split("<meta name=\"style-nonce\" content=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the page names its nonce")
+            .to_owned();
+        assert!(nonce.len() >= 22, "{nonce}");
+        assert!(
+            csp.contains(&format!("style-src 'self' 'nonce-{nonce}';")),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("script-src 'self';") && !csp.contains("unsafe"),
+            "{csp}"
+        );
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1], "a nonce is never used twice");
+
+    let bundle = public(&server, "/admin/vendor/codemirror.js").await;
+    let csp = bundle.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii");
+    assert!(
+        csp.contains("style-src 'self';"),
+        "no nonce outside the page: {csp}"
+    );
+    let tag = bundle.headers()["etag"].to_str().expect("ascii").to_owned();
+    let again = reqwest::Client::new()
+        .get(format!("{}/admin/vendor/codemirror.js", server.base))
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(again.status(), 304, "unchanged: no body again");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_build_temporary_file_is_not_served_even_percent_encoded() {
     let site = TestSite::sample();

@@ -15,13 +15,16 @@ import { previewView } from './editor/preview_view.js';
 import { publishStep, unpublishStep } from './editor/publish_step.js';
 import { readSettings, settingsFields, settingsPanel, statusLine } from './editor/settings.js';
 import { formattingToolbar } from './editor/toolbar.js';
+import { markdownEditor } from './editor/markdown.js';
 
 const FIELDS = ['type', 'slug', 'title', 'status', 'published_at', 'updated_at', 'excerpt', 'tags', 'authors',
   'featured', 'featured_image', 'featured_image_alt', 'featured_image_caption', 'meta_title', 'meta_description', 'canonical_url', 'og_title', 'og_description', 'og_image',
   'twitter_title', 'twitter_description', 'twitter_image', 'codeinjection_head', 'codeinjection_foot', 'aliases', 'markdown'];
 
 const pick = (post) => Object.fromEntries(FIELDS.filter((f) => f in post).map((f) => [f, post[f]]));
-const words = (text) => (text.match(/\S+/g) || []).length;
+// Counted as the site counts them (store/digest.rs `word_count`): runs between
+// Unicode white space that hold a letter or a digit.
+const words = (text) => text.split(/\p{White_Space}+/u).filter((w) => /[\p{Alphabetic}\p{N}]/u.test(w)).length;
 
 /// "N words · M min read", at the pace the site's pages use (`/me` names it).
 function countLine(text, me) {
@@ -88,7 +91,19 @@ export async function editor(id, kind = 'post', me = null) {
   const title = h('textarea', { name: 'title', class: 'title', placeholder: 'Title', rows: 1, 'aria-label': 'Title', autofocus: true }, doc.title || '');
   const grow = () => { title.style.height = 'auto'; title.style.height = `${title.scrollHeight + title.offsetHeight - title.clientHeight}px`; };
   title.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); text.focus(); } });
-  const text = h('textarea', { name: 'markdown', id: 'markdown', class: 'markdown', spellcheck: 'true', 'aria-label': 'Markdown' }, doc.markdown || '');
+  const text = markdownEditor(doc.markdown || '', {
+    changed: () => changed(),
+    upload: async (file) => (await uploadImage(file)).url,
+    pick: pickFiles,
+    ask: (question) => prompt(question)?.trim() || null,
+    dropped: (data, event, at) => {
+      const file = [...(data?.files || [])].find((f) => f.type.startsWith('image/'));
+      if (!file) return false;
+      event.preventDefault();
+      insertImage(file, at);
+      return true;
+    },
+  });
   // Out of the Tab order (and so is all it shows, see untab): the keyboard crosses
   // from the text to the settings in one press.
   const frame = h('iframe', { class: 'preview', title: 'Preview', sandbox: 'allow-same-origin', tabindex: '-1' });
@@ -162,9 +177,7 @@ export async function editor(id, kind = 'post', me = null) {
     try { ({ url } = await post('/preview', read())); } catch { /* an empty frame */ }
     previewUrl = url;
     const before = frame.contentWindow?.scrollY || 0;
-    const typing = document.activeElement === text && text.value.length
-      ? text.value.slice(0, text.selectionStart).split('\n').length / text.value.split('\n').length
-      : null;
+    const typing = text.hasFocus() && text.value.length ? text.caretShare() : null;
     frame.onload = () => {
       const win = frame.contentWindow;
       const page = frame.contentDocument;
@@ -251,6 +264,7 @@ export async function editor(id, kind = 'post', me = null) {
       keepMine: async (mineText) => {
         adopt();
         text.value = mineText;
+        dirty = true;
         conflict.hidden = true;
         if (await save()) localStorage.removeItem(conflictKey);
       },
@@ -287,15 +301,18 @@ export async function editor(id, kind = 'post', me = null) {
   // here either.
   async function goLive(date) {
     const wasLive = isLive();
-    const before = { status: doc.status, at: side.published_at.value };
-    if (date) side.published_at.value = toLocalInput(date.toISOString());
-    else if (!side.published_at.value || new Date(side.published_at.value) > new Date()) side.published_at.value = toLocalInput(new Date().toISOString());
+    const before = { status: doc.status, at: side.published_at.value, iso: side.published_at.dataset.iso };
+    // To the second: the input shows minutes, the exact time goes with it.
+    const at = (d) => { side.published_at.dataset.iso = d.toISOString(); side.published_at.value = toLocalInput(d.toISOString()); };
+    if (date) at(date);
+    else if (!side.published_at.value || new Date(side.published_at.value) > new Date()) at(new Date());
     read();
     doc.status = date ? 'scheduled' : 'published';
     const saved = await save({ quiet: true, publish: !date });
     if (!saved) {
       doc.status = before.status;
       side.published_at.value = before.at;
+      side.published_at.dataset.iso = before.iso;
       return;
     }
     if (!published(saved)) return;
@@ -336,26 +353,40 @@ export async function editor(id, kind = 'post', me = null) {
     toast(was === 'scheduled' ? 'Unscheduled: it is a draft again.' : 'Unpublished: it is off the site, a draft again.');
   }
 
-  async function insertImage(file) {
+  async function uploadImage(file) {
     progress.hidden = false;
     try {
-      const stored = await upload(file, (p) => { progress.value = p; });
-      const at = text.selectionStart;
-      const snippet = `![${file.name.replace(/\.[^.]+$/, '')}](${stored.url})`;
-      text.setRangeText(snippet, at, text.selectionEnd, 'end');
-      // The writer goes on typing where the image went, not on the button.
-      text.focus();
-      changed();
-      return stored;
-    } catch (e) {
-      toast(e.message);
-      return null;
+      return await upload(file, (p) => { progress.value = p; });
     } finally {
       progress.hidden = true;
     }
   }
+  // Files for the card menu's image and gallery (an empty list when cancelled).
+  function pickFiles(multiple) {
+    return new Promise((resolve) => {
+      const picker = h('input', { type: 'file', accept: 'image/*', multiple });
+      picker.addEventListener('change', () => resolve([...picker.files]));
+      picker.addEventListener('cancel', () => resolve([]));
+      picker.click();
+    });
+  }
 
-  const toolbar = formattingToolbar(text, { changed: () => changed(), insertImage, progress });
+  // At the caret, or where it was dropped (`at`); the image shows as a card with its
+  // alt text and caption.
+  async function insertImage(file, at = null) {
+    try {
+      const stored = await uploadImage(file);
+      const alt = file.name.replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ').replace(/([\\[\]])/g, '\\$1');
+      // The writer goes on typing where the image went, not on the button.
+      text.insertBlock(`![${alt}](${stored.url})`, at);
+      return stored;
+    } catch (e) {
+      toast(e.message);
+      return null;
+    }
+  }
+
+  const toolbar = formattingToolbar(text, { insertImage, progress });
 
   // The buttons fit the post's state: nothing to unpublish on a new post, Update on a
   // live one, Unschedule on a scheduled one; Delete sits apart, under the settings.
@@ -438,27 +469,16 @@ export async function editor(id, kind = 'post', me = null) {
       saveButton, unpublishButton, revisionsButton, previewButton, publishButton),
     restoredNote, pendingNote, errors, conflict,
     h('div', { class: 'panes' },
-      h('div', { class: 'write' }, title, toolbar.element, text),
+      h('div', { class: 'write' }, title, toolbar.element, text.element),
       frame,
       settingsPanel(side, { status: statusText, featured, social, seo, deleteButton, authorNames, ownOnly: !editsAll })),
     revisionsBox, dialog);
 
-  for (const input of [title, text, ...Object.values(side)]) input.addEventListener('input', changed);
-  text.addEventListener('paste', (e) => {
-    const file = [...(e.clipboardData?.files || [])].find((f) => f.type.startsWith('image/'));
-    if (file) { e.preventDefault(); insertImage(file); }
-  });
-  text.addEventListener('dragover', (e) => e.preventDefault());
-  text.addEventListener('drop', (e) => {
-    const file = [...(e.dataTransfer?.files || [])].find((f) => f.type.startsWith('image/'));
-    if (file) { e.preventDefault(); insertImage(file); }
-  });
+  for (const input of [title, ...Object.values(side)]) input.addEventListener('input', changed);
   page.addEventListener('keydown', (e) => {
     const mod = e.ctrlKey || e.metaKey;
     if (mod && e.key === 's') { e.preventDefault(); save(); }
     else if (mod && e.key === 'Enter' && canPublish) { e.preventDefault(); openPublishStep(); }
-    else if (mod && e.key === 'b' && e.target === text) { e.preventDefault(); toolbar.wrap('**'); }
-    else if (mod && e.key === 'i' && e.target === text) { e.preventDefault(); toolbar.wrap('*'); }
   });
   window.onbeforeunload = () => (dirty ? true : undefined);
 

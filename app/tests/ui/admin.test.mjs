@@ -225,13 +225,13 @@ test('the editor: growing title, slug as you type, toolbar and preview out of th
   // preview and all its links are skipped.
   await title.focus();
   await desk.keyboard.press('Tab');
-  assert.equal(await desk.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Bold');
+  assert.equal(await desk.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Add a card');
   await desk.keyboard.press('ArrowRight');
-  assert.equal(await desk.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Italic');
+  assert.equal(await desk.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Bold');
   await desk.keyboard.press('End');
   assert.equal(await desk.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Image');
   await desk.keyboard.press('Tab');
-  assert.equal(await desk.evaluate(() => document.activeElement.name), 'markdown');
+  assert.equal(await desk.evaluate(() => document.activeElement.id), 'markdown');
   await desk.keyboard.press('Tab');
   assert.equal(await desk.evaluate(() => document.activeElement.name), 'slug', 'one Tab from the text to the settings');
   await desk.keyboard.press('Shift+Tab');
@@ -493,7 +493,7 @@ test('keyboard only: log in, write a post and publish it', async () => {
   await page.locator('.editor').waitFor();
   await page.keyboard.type('Typed without a mouse');
   await press('Enter');
-  assert.equal(await page.evaluate(() => document.activeElement.name), 'markdown', 'Enter in the title goes to the text');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'markdown', 'Enter in the title goes to the text');
   await page.keyboard.type('Every step of this post was a key press.');
   await press('Control+Enter');
   await page.getByRole('dialog', { name: 'Ready to publish this post?' }).waitFor();

@@ -90,3 +90,34 @@ export async function logIn(page, at, username, secret, step = 1) {
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('heading', { name: 'Posts', exact: true }).waitFor();
 }
+
+/// The whole text of the post editor (CodeMirror draws only the lines in view, and
+/// cards instead of their source): from its own state.
+export function editorText(page) {
+  return page.evaluate(async () => {
+    const { EditorView } = await import('/admin/vendor/codemirror.js');
+    const dom = document.querySelector('.cm-editor');
+    return dom ? EditorView.findFromDOM(dom)?.state.doc.toString() ?? null : null;
+  });
+}
+
+/// Waits until the post editor's text satisfies `holds`; resolves to the text.
+export async function editorTextWhen(page, holds, timeout = 10000) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const text = await editorText(page);
+    if (text !== null && holds(text)) return text;
+    if (Date.now() > until) throw new Error(`the editor's text never held: ${text}`);
+    // sleep: polling the page's state, as waitForFunction does
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+/// Replaces the whole text of the post editor with `text`, as a writer does (select
+/// all, then type or paste): Playwright's `fill` on an editable element keeps the
+/// editor's last empty line.
+export async function replaceText(page, text) {
+  await page.getByLabel('Markdown').focus();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.insertText(text);
+}

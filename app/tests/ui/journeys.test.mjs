@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, serve, totp } from './browser.mjs';
+import { launch, serve, totp, editorTextWhen, replaceText } from './browser.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
@@ -156,7 +156,7 @@ test('write a post with a heading, a list, code and an uploaded image; preview; 
   await page.getByLabel('Markdown').fill(body);
   await page.getByLabel('Markdown').press('End');
   await page.setInputFiles('input[type=file][accept="image/*"][hidden]', path.join(repo, 'content/images/banner.png'));
-  await page.waitForFunction(() => document.querySelector('textarea.markdown').value.includes('](/images/'));
+  await editorTextWhen(page, (text) => text.includes('](/images/'));
   const preview = page.frameLocator('iframe.preview');
   await preview.locator('h2', { hasText: 'A heading' }).waitFor();
   await preview.locator('li', { hasText: 'second' }).waitFor();
@@ -196,10 +196,10 @@ test('two tabs edit one post: the second save shows the conflict and keeps both 
   const url = page.url();
   const other = await context.newPage();
   await other.goto(url);
-  await other.getByLabel('Markdown').fill('Text from the second tab.');
+  await replaceText(other, 'Text from the second tab.');
   await other.keyboard.press('Control+s');
   await other.getByText(/Saved · revision/).waitFor();
-  await page.getByLabel('Markdown').fill('Text from the first tab.');
+  await replaceText(page, 'Text from the first tab.');
   await page.keyboard.press('Control+s');
   await page.locator('#conflict:not([hidden])').waitFor();
   await snap('conflict');
@@ -232,7 +232,7 @@ test('two tabs edit one post: the second save shows the conflict and keeps both 
 test('unpublished changes made before a change from Git: Update shows both first, nothing is lost', async () => {
   await page.goto(`${base}/admin/#/posts`);
   await page.getByRole('link', { name: 'Written in the browser' }).click();
-  await page.getByLabel('Markdown').fill('Text from the first tab.\n\nChanges from the browser.');
+  await replaceText(page, 'Text from the first tab.\n\nChanges from the browser.');
   await page.keyboard.press('Control+s');
   await page.getByText(/Saved · revision \d+ · unpublished changes/).waitFor();
   // Meanwhile the file changes (a push from CI, an edit on the server) and is published.
@@ -276,7 +276,7 @@ test('schedule, unpublish, restore a revision, trash and restore', async () => {
   const first = page.locator('#revisions li[data-revision="1"]');
   page.once('dialog', (d) => d.accept());
   await first.getByRole('button', { name: 'Restore' }).click();
-  await page.waitForFunction(() => document.querySelector('textarea.markdown')?.value.includes('A heading'));
+  await editorTextWhen(page, (text) => text.includes('A heading'));
   await snap('revision-restored');
   // Schedule it an hour ahead (the input has minutes only: a minute ahead could be
   // one second ahead at :59): not public yet.

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, serve, totp, setupOwner, logIn, PASSWORD } from './browser.mjs';
+import { launch, serve, totp, setupOwner, logIn, PASSWORD, editorText, editorTextWhen } from './browser.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
@@ -185,10 +185,10 @@ test('revisions open in view; after inserting an image the typing goes on in the
   const chooser = desk.waitForEvent('filechooser');
   await desk.getByRole('toolbar', { name: 'Formatting' }).getByRole('button', { name: 'Image' }).click();
   await (await chooser).setFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
-  await desk.waitForFunction(() => document.getElementById('markdown').value.includes('!['));
-  await desk.keyboard.type(' typed on');
-  const value = await text.inputValue();
-  assert.match(value, /\)\s?typed on$/, `the words typed after the image are in the text: ${value}`);
+  await editorTextWhen(desk, (value) => value.includes('!['));
+  await desk.keyboard.type('typed on');
+  const value = await editorText(desk);
+  assert.match(value, /\)\n\ntyped on$/, `the words typed after the image are in the text: ${value}`);
 });
 
 test('lists: by tag and by author, a scheduled post says when, a search finds titles first; the brand is the site\'s title', async () => {

@@ -15,7 +15,8 @@ export function settingsFields(doc) {
     featured_image_alt: h('input', { name: 'featured_image_alt', value: doc.featured_image_alt || '' }),
     featured_image_caption: h('input', { name: 'featured_image_caption', value: doc.featured_image_caption || '' }),
     featured: h('input', { name: 'featured', type: 'checkbox', checked: Boolean(doc.featured) }),
-    published_at: h('input', { name: 'published_at', type: 'datetime-local', step: 60, value: toLocalInput(doc.published_at) }),
+    // The date as stored stays as it was (seconds, zone) unless the writer changes it.
+    published_at: h('input', { name: 'published_at', type: 'datetime-local', step: 60, value: toLocalInput(doc.published_at), 'data-iso': doc.published_at || '' }),
     meta_title: h('input', { name: 'meta_title', value: doc.meta_title || '' }),
     meta_description: h('textarea', { name: 'meta_description', rows: 2 }, doc.meta_description || ''),
     og_image: h('input', { name: 'og_image', value: doc.og_image || '' }),
@@ -33,7 +34,8 @@ export function readSettings(side, doc) {
   doc.featured_image_alt = opt(side.featured_image_alt.value);
   doc.featured_image_caption = opt(side.featured_image_caption.value);
   doc.featured = side.featured.checked;
-  doc.published_at = side.published_at.value ? new Date(side.published_at.value).toISOString() : null;
+  const { value, dataset } = side.published_at;
+  doc.published_at = !value ? null : value === toLocalInput(dataset.iso) ? dataset.iso : new Date(value).toISOString();
   doc.meta_title = opt(side.meta_title.value);
   doc.meta_description = opt(side.meta_description.value);
   doc.og_image = opt(side.og_image.value);

@@ -1,34 +1,22 @@
-// The formatting toolbar over the Markdown: bold, italic, heading, link, code, list,
-// quote, image. One Tab stop; the arrow keys (and Home, End) move between its buttons.
+// The formatting toolbar over the Markdown: a card (the "/" menu), bold, italic,
+// heading, link, code, list, quote, image. One Tab stop; the arrow keys (and Home,
+// End) move between its buttons.
 
 import { h } from '../dom.js';
 
-/// The toolbar for the textarea `text`; `changed` runs after each edit, `insertImage`
-/// with a file picked. Returns the element and `wrap` (for the keyboard shortcuts).
-export function formattingToolbar(text, { changed, insertImage, progress }) {
-  function wrap(before, after = before, placeholder = 'text') {
-    const { selectionStart: s, selectionEnd: e, value } = text;
-    const inner = value.slice(s, e) || placeholder;
-    text.setRangeText(`${before}${inner}${after}`, s, e, 'select');
-    text.focus();
-    changed();
-  }
-  function linePrefix(prefix) {
-    const s = text.value.lastIndexOf('\n', text.selectionStart - 1) + 1;
-    text.setRangeText(prefix, s, s, 'end');
-    text.focus();
-    changed();
-  }
+/// The toolbar for `text` (editor/markdown.js); `insertImage` runs with a file picked.
+export function formattingToolbar(text, { insertImage, progress }) {
   const picker = h('input', { type: 'file', accept: 'image/*', hidden: true, onchange: () => picker.files[0] && insertImage(picker.files[0]) });
   const tool = (label, title, action) => h('button', { type: 'button', title, 'aria-label': title.replace(/ \(.*\)$/, ''), tabindex: '-1', onclick: action }, label);
   const element = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Formatting', 'aria-controls': 'markdown' },
-    tool(h('b', {}, 'B'), 'Bold (Ctrl+B)', () => wrap('**')),
-    tool(h('i', {}, 'I'), 'Italic (Ctrl+I)', () => wrap('*')),
-    tool('H', 'Heading', () => linePrefix('## ')),
-    tool('Link', 'Link', () => wrap('[', '](https://)', 'link')),
-    tool('</>', 'Code', () => wrap('`')),
-    tool('•', 'List', () => linePrefix('- ')),
-    tool('❝', 'Quote', () => linePrefix('> ')),
+    tool('+', 'Add a card (/ at the start of a line)', () => text.openCardMenu()),
+    tool(h('b', {}, 'B'), 'Bold (Ctrl+B)', () => text.wrap('**')),
+    tool(h('i', {}, 'I'), 'Italic (Ctrl+I)', () => text.wrap('*')),
+    tool('H', 'Heading (Ctrl+Alt+2)', () => text.linePrefix('## ')),
+    tool('Link', 'Link (Ctrl+K)', () => text.wrap('[', '](https://)', 'link')),
+    tool('</>', 'Code (Ctrl+E)', () => text.wrap('`')),
+    tool('•', 'List (Ctrl+Shift+8)', () => text.linePrefix('- ')),
+    tool('❝', 'Quote (Ctrl+Shift+9)', () => text.linePrefix('> ')),
     tool('Image', 'Image', () => picker.click()), picker, progress);
   const tools = [...element.querySelectorAll('button')];
   tools[0].tabIndex = 0;
@@ -43,5 +31,5 @@ export function formattingToolbar(text, { changed, insertImage, progress }) {
     tools[to].tabIndex = 0;
     tools[to].focus();
   });
-  return { element, wrap };
+  return { element };
 }

@@ -131,6 +131,15 @@ pub(in crate::admin) async fn preview(
     Ok((StatusCode::CREATED, Json(PreviewMade { url })))
 }
 
+/// The site's CSP without scripts: the players a post frames show as on the site.
+static PREVIEW_CSP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "default-src 'none'; img-src * data:; media-src *; style-src 'self' 'unsafe-inline'; \
+         font-src 'self'; frame-src {}; frame-ancestors 'self'; sandbox allow-same-origin",
+        crate::config::PLAYERS
+    )
+});
+
 /// A preview made by this account in the last ten minutes: the page, under the
 /// site's CSP but for scripts (the preview shows the writer's own HTML: it may not
 /// run them here), framed by the admin only.
@@ -149,7 +158,7 @@ pub(in crate::admin) async fn framed(
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; img-src * data:; media-src *; style-src 'self' 'unsafe-inline'; font-src 'self'; frame-ancestors 'self'; sandbox allow-same-origin"),
+            (header::CONTENT_SECURITY_POLICY, PREVIEW_CSP.as_str()),
             (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
         ],
         html.to_string(),
