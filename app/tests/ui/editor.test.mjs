@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { launch, serve, setupOwner, logIn } from './browser.mjs';
 
@@ -19,6 +20,7 @@ const binary = process.env.FOLIO_BIN || path.join(repo, 'target/debug/folio');
 const shots = path.join(repo, 'target/ui-screenshots/editor');
 const fixtures = path.join(repo, 'app/tests/fixtures/ghost');
 const DESKTOP = { width: 1440, height: 900 };
+const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let browser;
 const running = [];
@@ -231,6 +233,31 @@ test('the / menu inserts cards, an image dropped in the text gets alt text and a
   assert.match(markdown, /!\[The harbour at dawn\]\(\/images\/[^ )]+\.png "Shot on \\"film\\", at six"\)/);
   assert.match(await page.locator('#counts').textContent(), /^\d+ words · 1 min read$/);
   assert.deepEqual(errors, []);
+});
+
+test('cards pass axe-core at 1440 and 390 px, light and dark', async () => {
+  const { base, page } = await site('ghost6-cards-a.json', 'ghost6-cards-a-content/images');
+  const posts = (await api(page, '/posts?limit=200')).posts.filter((p) => /Welcome|weekend in Lisbon|Complete Guide/i.test(p.title));
+  assert.ok(posts.length >= 3, posts.map((p) => p.title).join(', '));
+  const violations = [];
+  for (const [width, viewport] of [['desktop', DESKTOP], ['phone', { width: 390, height: 844 }]]) {
+    for (const scheme of ['light', 'dark']) {
+      // axe is injected as a script, which the admin's CSP forbids.
+      const context = await browser.newContext({ viewport, colorScheme: scheme, bypassCSP: true, storageState: await page.context().storageState() });
+      context.setDefaultTimeout(10000);
+      const tab = await context.newPage();
+      for (const post of posts) {
+        await open(tab, base, post.id, post.title);
+        await tab.screenshot({ path: path.join(shots, `${width}-${scheme}-${post.slug.slice(0, 30)}.png`) });
+        await tab.addScriptTag({ path: axeSource });
+        const found = await tab.evaluate(async () => (await window.axe.run(document, { exclude: [['iframe.preview']] })).violations
+          .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
+        for (const v of found) violations.push(`${width} ${scheme} ${post.slug}: ${v}`);
+      }
+      await context.close();
+    }
+  }
+  assert.deepEqual(violations, []);
 });
 
 test('the words counted are the ones the site counts (a dash or a mark is not a word)', async () => {
