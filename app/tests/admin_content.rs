@@ -642,6 +642,79 @@ async fn site_settings_saved_here_override_the_file_until_reverted() {
     assert!(!home.contains("Renamed blog") && !home.contains("injected"));
 }
 
+/// Ghost's Design and General settings: a wrong field is named and nothing of it is
+/// kept; the right ones come back, and the site's pages take the language.
+#[tokio::test(flavor = "multi_thread")]
+async fn design_settings_are_checked_field_by_field_and_kept() {
+    let site = TestSite::sample();
+    let (server, api) = owner_session(&site, "ada", &[]).await;
+    for (design, field) in [
+        (json!({ "accent_color": "red" }), "design.accent_color"),
+        (json!({ "timezone": "Mars/Olympus" }), "design.timezone"),
+        (json!({ "logo": "javascript:alert(1)" }), "design.logo"),
+        (
+            json!({ "og_image": "/a.png\" onerror=\"x" }),
+            "design.og_image",
+        ),
+        (
+            json!({ "social": { "x": "not a handle" } }),
+            "design.social.x",
+        ),
+        (
+            json!({ "social": { "bluesky": "http://bsky.example/x" } }),
+            "design.social.bluesky",
+        ),
+        (json!({ "colour": "#ffffff" }), "design"),
+    ] {
+        let bad = api
+            .patch("/settings", json!({ "design": design }))
+            .await
+            .expect(400);
+        assert_eq!(bad.body["field"], field, "{design}: {}", bad.body);
+    }
+    let bad = api
+        .patch("/settings", json!({ "language": "english" }))
+        .await
+        .expect(400);
+    assert_eq!(bad.body["field"], "language");
+    assert_eq!(
+        api.get("/settings").await.expect(200).body["overridden"],
+        json!([]),
+        "nothing refused was kept"
+    );
+
+    let design = json!({
+        "logo": "/images/logo.png",
+        "accent_color": "#24584a",
+        "timezone": "Europe/Lisbon",
+        "social": { "x": "@tidewater", "mastodon": "https://m.example/@tide" },
+        "meta_description": "Notes from the coast.",
+    });
+    let saved = api
+        .patch(
+            "/settings",
+            json!({ "design": design, "language": "pt-PT" }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        saved.body["settings"]["design"]["timezone"],
+        "Europe/Lisbon"
+    );
+    assert_eq!(
+        saved.body["settings"]["design"]["social"]["x"],
+        "@tidewater"
+    );
+    let again = api.get("/settings").await.expect(200);
+    assert_eq!(again.body["settings"]["design"]["accent_color"], "#24584a");
+    assert_eq!(again.body["settings"]["language"], "pt-PT");
+    let (_, home) = public(&server, "/").await;
+    assert!(
+        home.contains("lang=\"pt-PT\""),
+        "the pages take the language"
+    );
+}
+
 /// Lists come newest first by date (a draft's date is its last change), or oldest
 /// first, or last changed first (`store.rs` moves a clock to check that order); a
 /// sort the API does not know is refused by name.

@@ -5,7 +5,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod csp;
+mod design;
 mod git;
+pub use csp::{DEFAULT_CSP, PLAYERS};
+pub use design::{Design, Social};
 pub use git::GitConfig;
 
 /// Environment variables that configure the process rather than the site; they are
@@ -87,6 +91,8 @@ pub struct SiteConfig {
     pub navigation: Vec<NavItem>,
     /// The footer's links (Ghost's secondary navigation).
     pub secondary_navigation: Vec<NavItem>,
+    /// Logo, icon, cover, accent colour, time zone, social accounts, meta defaults.
+    pub design: Design,
     /// How `publish --bucket` delivers files (file only).
     pub deploy: DeployConfig,
     /// HTML added to every page's head and before its end (analytics, fonts), as in Ghost.
@@ -114,29 +120,12 @@ pub struct SiteConfig {
 /// Who a post whose file names no author is by, unless folio.toml says.
 pub const DEFAULT_AUTHOR: &str = "Editor";
 
-macro_rules! players {
-    () => {
-        "https://www.youtube.com https://www.youtube-nocookie.com https://player.vimeo.com \
-         https://open.spotify.com https://w.soundcloud.com https://codepen.io https://embed.music.apple.com"
-    };
-}
-
-/// The site's own assets, images from anywhere over https, the players an author's
-/// post may frame, no plugins, forms only to the site. JSON-LD is data, not script.
-pub const DEFAULT_CSP: &str = concat!(
-    "default-src 'self'; img-src 'self' https: data:; \
-    media-src 'self' https:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-src ",
-    players!(),
-    "; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
-);
-
-/// The players an author's post may frame (Ghost's embed cards), for a CSP.
-pub const PLAYERS: &str = players!();
-
 /// The settings the admin API may change; its values override `folio.toml`'s.
-pub const EDITABLE: [&str; 6] = [
+pub const EDITABLE: [&str; 8] = [
     "title",
     "description",
+    "language",
+    "design",
     "navigation",
     "secondary_navigation",
     "codeinjection_head",
@@ -157,6 +146,7 @@ impl Default for SiteConfig {
             cdn_max_age: 300,
             navigation: Vec::new(),
             secondary_navigation: Vec::new(),
+            design: Design::default(),
             codeinjection_head: None,
             codeinjection_foot: None,
             deploy: DeployConfig::default(),
@@ -294,10 +284,28 @@ impl SiteConfig {
             }
             value[key] = setting.clone();
         }
-        serde_json::from_value(value).map_err(|e| ConfigError::Value {
+        let config: Self = serde_json::from_value(value).map_err(|e| ConfigError::Value {
             origin: "settings".into(),
             message: e.to_string(),
-        })
+        })?;
+        config.check_settings()?;
+        Ok(config)
+    }
+
+    /// The checks of what the admin's Settings change beyond their types.
+    fn check_settings(&self) -> Result<(), ConfigError> {
+        if !design::valid_language(&self.language) {
+            return Err(ConfigError::Value {
+                origin: "language".into(),
+                message: format!(
+                    "expected a language tag such as en or pt-BR, got {:?}",
+                    self.language
+                ),
+            });
+        }
+        self.design
+            .validate()
+            .map_err(|(origin, message)| ConfigError::Value { origin, message })
     }
 
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
@@ -359,6 +367,7 @@ impl SiteConfig {
         if self.posts_per_page == 0 {
             return Err(invalid("posts_per_page", "must be at least 1"));
         }
+        self.check_settings()?;
         self.git.validate().map_err(|m| invalid("git", &m))?;
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
             return Err(invalid(

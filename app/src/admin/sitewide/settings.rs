@@ -12,8 +12,7 @@ use crate::admin::auth::{Caller, Need};
 use crate::admin::error::{ApiError, ApiResult, Body};
 use crate::admin::sitewide::publish::{go_live, Saved};
 use crate::admin::Admin;
-use crate::config::SiteConfig;
-use crate::config::EDITABLE;
+use crate::config::{ConfigError, SiteConfig, EDITABLE};
 
 #[derive(Serialize, ToSchema)]
 pub(in crate::admin) struct Settings {
@@ -83,7 +82,13 @@ pub(in crate::admin) async fn update_settings(
         // Each value must make a valid configuration on its own.
         if !value.is_null() {
             file.with_settings(&[(key.clone(), value.clone())])
-                .map_err(|e| ApiError::field(&key, format!("{key}: {e}")))?;
+                .map_err(|e| match e {
+                    // A field inside the key (`design.accent_color`) is named.
+                    ConfigError::Value { origin, message } if origin.starts_with(key.as_str()) => {
+                        ApiError::field(&origin, format!("{origin}: {message}"))
+                    }
+                    e => ApiError::field(&key, format!("{key}: {e}")),
+                })?;
         }
         let given = &base[key.as_str()];
         let same_as_file = value == *given || (value == json!("") && given.is_null());
