@@ -7,6 +7,7 @@ import { editor } from './editor.js';
 import { tags, tag, authors, author } from './people.js';
 import { integrations, staffTokenCard } from './integrations.js';
 import { SCREENS, match, section } from './screens.js';
+import { settingsSections } from './settings.js';
 
 export const state = { me: null };
 
@@ -502,36 +503,18 @@ function conflictSides(file) {
 
 async function settings() {
   const data = await get('/settings');
-  const s = data.settings;
-  const navigation = navigationEditor(s.navigation || [], 'navigation', 'Add a link');
-  const footer = navigationEditor(s.secondary_navigation || [], 'secondary-navigation', 'Add a footer link');
   const deploy = await deployCard();
   const repository = await gitCard();
   // Saved here (and so in content/site.yaml), these win over folio.toml: a change
   // there shows only once they go.
-  const labels = { title: 'Title', description: 'Description', navigation: 'Navigation', secondary_navigation: 'Footer links', codeinjection_head: 'Code injection (head)', codeinjection_foot: 'Code injection (foot)' };
+  const labels = { title: 'Title', description: 'Description', language: 'Language', design: 'Design', navigation: 'Navigation', secondary_navigation: 'Footer links', codeinjection_head: 'Code injection (head)', codeinjection_foot: 'Code injection (foot)' };
   const overrides = data.overridden?.length ? h('p', { class: 'notice', id: 'overridden' },
     `Set here, over folio.toml: ${data.overridden.map((k) => labels[k] || k).join(', ')}. They are kept in content/site.yaml; to use folio.toml's value again, remove the key from that file.`) : null;
-  show(...[repository, deploy, overrides].filter(Boolean), form('Site settings', [
-    field('Title', h('input', { name: 'title', value: s.title })),
-    field('Description', h('textarea', { name: 'description', rows: 2 }, s.description || '')),
-    h('fieldset', {}, h('legend', {}, 'Navigation'), navigation),
-    h('fieldset', {}, h('legend', {}, 'Footer links'), footer),
-    field('Code injection (head)', h('textarea', { name: 'codeinjection_head', rows: 3, class: 'mono' }, s.codeinjection_head || '')),
-    field('Code injection (foot)', h('textarea', { name: 'codeinjection_foot', rows: 3, class: 'mono' }, s.codeinjection_foot || '')),
-  ], 'Save and publish', async (values) => {
-    // Only what was changed: an untouched field stays folio.toml's.
-    const shown = { title: s.title, description: s.description || '', codeinjection_head: s.codeinjection_head || '', codeinjection_foot: s.codeinjection_foot || '' };
-    const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== shown[k]));
-    if (JSON.stringify(navigation.value()) !== JSON.stringify(s.navigation || [])) changed.navigation = navigation.value();
-    if (JSON.stringify(footer.value()) !== JSON.stringify(s.secondary_navigation || [])) changed.secondary_navigation = footer.value();
-    if (Object.keys(changed).length === 0) { toast('Nothing changed.'); return; }
-    const saved = await patch('/settings', changed);
-    if (saved.published?.error) toast(`Saved, but the publish failed: ${saved.published.error}`);
-    else if (saved.published) toast(`Saved and published: ${saved.published.written} files changed.`);
-    else toast('Saved: it shows on the site at the next publish (an editor or owner publishes).');
-    settings();
-  }));
+  const { toc, parts } = settingsSections(data, navigationEditor);
+  show(h('div', { class: 'settings' },
+    h('h1', {}, 'Settings'),
+    h('div', { class: 'settings-layout' }, toc,
+      h('div', { class: 'settings-parts' }, ...[overrides, ...parts, repository, deploy].filter(Boolean)))));
 }
 
 async function account() {

@@ -330,7 +330,11 @@ test('an API token is shown once and can be revoked', async () => {
 
 test('settings and navigation: a change is published at once, untouched fields stay folio.toml\'s', async () => {
   await page.goto(`${base}/admin/#/settings`);
-  await page.getByLabel('Title').fill('Renamed in the browser');
+  await page.getByLabel('Title', { exact: true }).fill('Renamed in the browser');
+  const saved = () => page.waitForResponse((r) => r.url().endsWith('/admin/api/settings') && r.request().method() === 'PATCH');
+  let answer = saved();
+  await page.getByRole('button', { name: 'Save general' }).click();
+  assert.equal((await answer).status(), 200);
   // Two links in the menu, the second moved first.
   await page.getByRole('button', { name: 'Add a link' }).click();
   await page.getByLabel('Link label').last().fill('Archive');
@@ -340,8 +344,9 @@ test('settings and navigation: a change is published at once, untouched fields s
   await page.getByLabel('Link URL').last().fill('/colophon/');
   await page.locator('#navigation li').last().getByTitle('Move up').click();
   await snap('settings');
-  await page.getByRole('button', { name: 'Save and publish' }).click();
-  await page.getByText(/Saved and published/).waitFor();
+  answer = saved();
+  await page.getByRole('button', { name: 'Save navigation' }).click();
+  assert.equal((await answer).status(), 200);
   const home = await (await fetch(`${base}/`)).text();
   assert.match(home, /Renamed in the browser/);
   assert.match(home, /href="\/colophon\/">Colophon<\/a><\/li><li><a href="\/archive\/">Archive/);
@@ -353,6 +358,47 @@ test('settings and navigation: a change is published at once, untouched fields s
   assert.match(notice, /Title, Navigation|Navigation, Title/);
   assert.match(notice, /content\/site\.yaml/);
   assert.match(fs.readFileSync(path.join(siteDir, 'content/site.yaml'), 'utf8'), /title: Renamed in the browser/);
+});
+
+test('design settings: a logo dropped, the accent colour checked for contrast, a wrong time zone named, code injection told what the CSP does', async () => {
+  await page.goto(`${base}/admin/#/settings`);
+  const colour = page.getByLabel('Accent colour', { exact: true });
+  await colour.fill('#f0c000');
+  await page.locator('#accent-contrast', { hasText: 'hard to read' }).waitFor();
+  await colour.fill('#24584a');
+  await page.locator('#accent-contrast', { hasText: 'Readable' }).waitFor();
+  await page.locator('#design-logo-upload').setInputFiles(path.join(repo, 'content/images/banner.png'));
+  await page.waitForFunction(() => document.querySelector('input[name="design.logo"]').value.startsWith('/images/'));
+  const saved = () => page.waitForResponse((r) => r.url().endsWith('/admin/api/settings') && r.request().method() === 'PATCH');
+  let answer = saved();
+  await page.getByRole('button', { name: 'Save design' }).click();
+  assert.equal((await answer).status(), 200);
+  const design = await page.evaluate(async () => (await (await fetch('/admin/api/settings')).json()).settings.design);
+  assert.equal(design.accent_color, '#24584a');
+  assert.match(design.logo, /^\/images\/.+\.png$/);
+
+  await page.getByLabel('Time zone').fill('Mars/Olympus');
+  answer = saved();
+  await page.getByRole('button', { name: 'Save general' }).click();
+  assert.equal((await answer).status(), 400);
+  assert.match(await page.locator('[data-field="design.timezone"] .error').textContent(), /not an IANA time zone/);
+  await page.getByLabel('Time zone').fill('Europe/Lisbon');
+  await page.getByLabel('X (Twitter)').fill('@tidewater');
+  answer = saved();
+  await page.getByRole('button', { name: 'Save general' }).click();
+  assert.equal((await answer).status(), 200);
+  const after = await page.evaluate(async () => (await (await fetch('/admin/api/settings')).json()).settings.design);
+  assert.equal(after.timezone, 'Europe/Lisbon');
+  assert.equal(after.social.x, '@tidewater');
+  assert.equal(after.logo, design.logo, 'saving General kept what Design saved');
+
+  const head = page.getByLabel('Site header (before </head>)');
+  await head.fill('<script>console.log("hello")</script>');
+  await page.locator('#csp-verdict', { hasText: "will be blocked by readers' browsers" }).waitFor();
+  assert.match(await page.locator('#csp-verdict').textContent(), /'sha256-[A-Za-z0-9+/]+=*'/, 'the hash to allow it is given');
+  await head.fill('<script src="/assets/stats.js" defer></script><script type="application/ld+json">{}</script>');
+  await page.locator('#csp-verdict', { hasText: '/assets/stats.js runs' }).waitFor();
+  await snap('settings-design');
 });
 
 test('tags and profiles: a tag renamed keeps its old address, a profile shows on the site', async () => {

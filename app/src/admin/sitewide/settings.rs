@@ -23,6 +23,9 @@ pub(in crate::admin) struct Settings {
     overridden: Vec<String>,
     /// The keys that can be saved here.
     editable: Vec<&'static str>,
+    /// The Content-Security-Policy readers' browsers get with each page (`null`:
+    /// none): what it lets code injection run.
+    site_csp: Option<String>,
 }
 
 /// The settings in force: `folio.toml` and `FOLIO_*` variables, with those saved
@@ -44,6 +47,7 @@ async fn current(admin: &Admin) -> ApiResult<Settings> {
         .await
         .map_err(ApiError::internal)?;
     Ok(Settings {
+        site_csp: effective.csp().map(str::to_owned),
         settings: effective,
         overridden: saved.into_iter().map(|(k, _)| k).collect(),
         editable: EDITABLE.to_vec(),
