@@ -4,7 +4,8 @@
 import { get, post, patch, del, setCsrf, ApiError } from './api.js';
 import { h, show, field, toast, form, input, empty, date } from './dom.js';
 import { editor } from './editor.js';
-import { tags, tag, authors, author } from './people.js';
+import { tags, tag, author } from './people.js';
+import { article, people } from './staff.js';
 import { integrations, staffTokenCard } from './integrations.js';
 import { SCREENS, match, section } from './screens.js';
 import { settingsSections } from './settings.js';
@@ -23,11 +24,12 @@ const VIEWS = {
   tags: () => tags(state.me),
   'new-tag': () => tag(null),
   tag: (id) => tag(Number(id)),
-  authors: () => authors(state.me),
+  people: () => people(state.me),
+  authors: () => people(state.me),
   author: (id) => author(Number(id)),
   tokens: () => tokens(),
   integrations: () => integrations(),
-  users: () => users(),
+  users: () => people(state.me),
   audit: () => audit(),
   settings: () => settings(),
   account: () => account(),
@@ -100,17 +102,8 @@ function menu() {
 }
 
 /// "a" or "an", for a role's name.
-const article = (word) => (/^[aeiou]/.test(word) ? 'an' : 'a');
 
 /// Ghost's roles, lowest first, as the invitation form explains them.
-const ROLES = [
-  ['contributor', 'Contributor: writes drafts; an editor publishes them'],
-  ['author', 'Author: writes and publishes their own posts'],
-  ['editor', 'Editor: all posts and tags, publishing, invites authors and contributors'],
-  ['administrator', 'Administrator: everything but ownership (settings, people, integrations)'],
-  ['owner', 'Owner: everything'],
-];
-
 const WHO = { editor: 'an editor, an administrator or the owner', administrator: 'an administrator or the owner', owner: 'the owner' };
 
 function refused(role) {
@@ -377,56 +370,6 @@ async function tokens(made) {
         } }, 'Revoke'))))))
     : empty('No API tokens yet', 'A token lets CI (GitHub Actions, a cron job) push content/ and publish without your password or code. Create one below, with only the scopes it needs.');
   show(h('section', { class: 'wide' }, h('h1', {}, 'API tokens'), created, list, h('div', { class: 'row' }), f));
-}
-
-async function users() {
-  const [data, pending] = await Promise.all([get('/users'), get('/users/invites')]);
-  // What the caller may change: accounts of the roles they manage (the server says
-  // which), never their own, never the only owner.
-  const manages = state.me.manages || [];
-  const owners = data.users.filter((u) => u.role === 'owner').length;
-  const changeable = (u) => manages.includes(u.role) && u.id !== state.me.id && !(u.role === 'owner' && owners < 2);
-  const role = (u) => {
-    if (!changeable(u)) return h('span', { 'data-role-of': u.username }, u.role);
-    const select = h('select', { 'aria-label': `Role of ${u.username}`, 'data-role-of': u.username },
-      ...manages.map((r) => h('option', { value: r, selected: r === u.role }, r)));
-    select.addEventListener('change', async () => {
-      try { await patch(`/users/${u.id}`, { role: select.value }); toast(`${u.username} is now ${article(select.value)} ${select.value}.`); } catch (e) { toast(e.message); select.value = u.role; }
-    });
-    return select;
-  };
-  const link = h('div', { id: 'invite-link' });
-  const invites = pending.invites.length
-    ? h('table', { class: 'list', id: 'invites' }, h('thead', {}, h('tr', {}, h('th', {}, 'Invited'), h('th', {}, 'Role'), h('th', {}, 'Expires'), h('th', {}, h('span', { class: 'visually-hidden' }, 'Actions')))),
-      h('tbody', {}, pending.invites.map((i) => h('tr', { 'data-invite': i.username }, h('td', {}, i.username), h('td', {}, i.role), h('td', {}, date(i.expires_at)),
-        h('td', {}, manages.includes(i.role) ? h('button', { type: 'button', class: 'danger', onclick: async () => {
-          await del(`/users/invites/${i.id}`); toast('Invitation revoked: its link no longer works.'); users();
-        } }, 'Revoke') : null)))))
-    : empty('No invitations pending', 'Invite someone below: you get a link to send them (by chat, mail, anything). They choose their password and set up two-factor login; you never see either.');
-  show(h('section', { class: 'wide' }, h('h1', {}, 'Users'),
-    h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', {}, 'User'), h('th', {}, 'Role'), h('th', {}, 'Two-factor'), h('th', {}, h('span', { class: 'visually-hidden' }, 'Actions')))),
-      h('tbody', {}, data.users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, role(u)), h('td', {}, u.two_factor ? 'on' : 'not set up'),
-        h('td', {}, changeable(u) ? [
-          h('button', { type: 'button', onclick: async () => { await post(`/users/${u.id}/reset-2fa`); toast('Two-factor login reset.'); users(); } }, 'Reset 2FA'),
-          h('button', { type: 'button', class: 'danger', onclick: async () => {
-            if (!confirm(`Delete ${u.username}? Their posts stay.`)) return;
-            try { await del(`/users/${u.id}`); users(); } catch (e) { toast(e.message); }
-          } }, 'Delete')] : null))))),
-    h('h2', { class: 'section-title' }, 'Invitations'), link, invites, h('div', { class: 'row' }),
-    form('Invite someone', [
-      field('Username', input('username', 'text', { autocomplete: 'off' }), 'Letters, digits, “.”, “_” or “-”: how they log in.'),
-      field('Role', h('select', { name: 'role' }, ...ROLES.filter(([r]) => manages.includes(r)).map(([r, label]) => h('option', { value: r }, label)))),
-    ], 'Make an invitation link', async (values) => {
-      const made = await post('/users/invites', values);
-      const url = `${location.origin}${made.path}`;
-      await users();
-      document.getElementById('invite-link').replaceChildren(h('div', { class: 'card notice' },
-        h('h2', {}, `Invitation for ${made.username}`),
-        h('p', {}, `Send this link to ${made.username}. It works once, until ${new Date(made.expires_at).toLocaleDateString(undefined, { dateStyle: 'medium' })}, and is not shown again (invite again for a new one).`),
-        h('code', { id: 'invite-url', class: 'secret' }, url),
-        h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => navigator.clipboard.writeText(url).then(() => toast('Copied.')) }, 'Copy the link'))));
-      document.getElementById('invite-url').scrollIntoView({ block: 'center' });
-    })));
 }
 
 async function audit() {

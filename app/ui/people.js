@@ -67,20 +67,6 @@ export async function tag(id) {
   }, h('div', { class: 'row' }, h('a', { href: '#/tags' }, 'All tags'), remove)));
 }
 
-export async function authors(me) {
-  const data = await get('/authors');
-  // Administrators and the owner edit every profile; who manages people sees whose
-  // account each one is.
-  const editsAny = ['administrator', 'owner'].includes(me.role);
-  const accounts = (me.manages || []).length > 0;
-  const rows = data.authors.map((a) => h('tr', { 'data-author': a.slug },
-    h('td', {}, editsAny || a.id === me.author_id ? h('a', { href: `#/authors/${a.id}` }, a.name) : a.name),
-    h('td', {}, a.slug), accounts ? h('td', {}, a.username || '—') : null));
-  show(h('section', {}, h('h1', {}, 'Authors'),
-    h('table', { class: 'list' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Slug'), accounts ? h('th', {}, 'Account') : null)),
-      h('tbody', {}, rows))));
-}
-
 export async function author(id) {
   const here = location.hash;
   const data = await get('/authors');

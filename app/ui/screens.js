@@ -13,12 +13,14 @@ export const SCREENS = [
   { name: 'tags', path: '#/tags', menu: 'Tags', icon: 'M3 12V4h8l10 10-8 8z M7.5 7.5h.01' },
   { name: 'new-tag', path: '#/tags/new', role: 'editor', section: 'tags' },
   { name: 'tag', path: '#/tags/:id', role: 'editor', section: 'tags' },
-  { name: 'authors', path: '#/authors', menu: 'Authors', icon: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8z M4 21c0-4 4-6 8-6s8 2 8 6' },
-  { name: 'author', path: '#/authors/:id', section: 'authors' },
+  { name: 'people', path: '#/people', menu: 'People', icon: 'M9 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7z M2 20c0-3.5 3-5.5 7-5.5s7 2 7 5.5 M16 4.5a3.5 3.5 0 0 1 0 6.5 M19 14.8c1.8.7 3 2.4 3 5.2' },
+  // The addresses of the screens People joined, kept for bookmarks.
+  { name: 'authors', path: '#/authors', section: 'people' },
+  { name: 'users', path: '#/users', section: 'people' },
+  { name: 'author', path: '#/authors/:id', section: 'people' },
   { name: 'settings', path: '#/settings', role: 'administrator', menu: 'Settings', icon: 'M4 6h10 M18 6h2 M16 4v4 M4 12h4 M12 12h8 M10 10v4 M4 18h12 M20 18h0 M18 16v4' },
   { name: 'tokens', path: '#/tokens', role: 'editor', menu: 'API tokens', icon: 'M8 16a4 4 0 1 0 0-8 4 4 0 0 0 0 8z M12 12h9 M18 12v3 M21 12v2' },
   { name: 'integrations', path: '#/integrations', role: 'administrator', menu: 'Integrations', icon: 'M9 7V3 M15 7V3 M6 7h12v4a6 6 0 0 1-12 0z M12 17v4' },
-  { name: 'users', path: '#/users', role: 'editor', menu: 'Users', icon: 'M9 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7z M2 20c0-3.5 3-5.5 7-5.5s7 2 7 5.5 M16 4.5a3.5 3.5 0 0 1 0 6.5 M19 14.8c1.8.7 3 2.4 3 5.2' },
   { name: 'audit', path: '#/audit', role: 'administrator', menu: 'Audit log', icon: 'M8 4h8v3H8z M6 5H5v16h14V5h-1 M9 12h6 M9 16h6' },
   { name: 'account', path: '#/account', menu: 'Account', icon: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20z M12 13a3 3 0 1 0 0-6 3 3 0 0 0 0 6z M6.5 18.5c1.3-1.7 3.3-2.5 5.5-2.5s4.2.8 5.5 2.5' },
 ];

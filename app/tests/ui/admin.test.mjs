@@ -188,13 +188,13 @@ test('a screen whose data comes late never draws over the one asked for after it
     await request.continue();
   });
   await desk.goto(`${base}/admin/#/users`);
-  await desk.getByRole('heading', { name: 'Users', exact: true }).waitFor();
+  await desk.getByRole('heading', { name: 'People', exact: true }).waitFor();
   await desk.evaluate(() => { location.hash = '#/posts'; });
   await desk.evaluate(() => { location.hash = '#/users'; });
-  await desk.getByRole('heading', { name: 'Users', exact: true }).waitFor();
+  await desk.getByRole('heading', { name: 'People', exact: true }).waitFor();
   // sleep: past the slow answer, which must not replace the screen.
   await new Promise((r) => setTimeout(r, 1500));
-  assert.equal(await desk.getByRole('heading', { name: 'Users', exact: true }).count(), 1, 'Users is still shown');
+  assert.equal(await desk.getByRole('heading', { name: 'People', exact: true }).count(), 1, 'People is still shown');
   assert.equal(await desk.evaluate(() => location.hash), '#/users');
   await desk.unroute('**/admin/api/posts?**');
 });

@@ -266,6 +266,22 @@ test('uploads everywhere: a tag\'s image, an avatar and a post\'s social image a
   await desk.locator('#avatar-upload').setInputFiles(png);
   await desk.waitForFunction(() => document.querySelector('input[name="profile_image"]').value.startsWith('/images/'));
   assert.equal(await desk.locator('#avatar-thumbnail').isVisible(), true, 'the avatar shows');
+  await Promise.all([
+    desk.waitForResponse((r) => r.url().includes('/admin/api/authors/') && r.request().method() === 'PATCH'),
+    desk.getByRole('button', { name: 'Save and publish' }).click(),
+  ]);
+  // People: the profile, its avatar and the account behind it, in one row; the
+  // sample's author, who has no account, in the same list.
+  await desk.goto(`${base}/admin/#/people`);
+  await desk.getByRole('heading', { name: 'People', exact: true }).waitFor();
+  const me = desk.locator('tr[data-person="owner"]');
+  assert.match(await me.locator('img.avatar').getAttribute('src'), /^\/admin\/api\/media\/images\//, 'the avatar shows in the list');
+  assert.equal(await me.locator('[data-role-of="owner"]').textContent(), 'owner');
+  assert.equal(await me.getByRole('button').count(), 0, 'the only owner: no role change, no Delete');
+  const fromFiles = desk.locator('tr[data-author="editor"]');
+  assert.match(await fromFiles.textContent(), /no account \(writes from content\/\)/);
+  assert.equal(await fromFiles.locator('.avatar.initials').textContent(), 'E');
+  await desk.screenshot({ path: path.join(shots, 'people.png'), fullPage: true });
   // A post's social image.
   await draft(desk, 'Shared widely', 'Text.');
   await desk.locator('#seo summary').click();
