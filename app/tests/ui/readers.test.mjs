@@ -85,6 +85,44 @@ test('Lighthouse on mobile: accessibility, best practices and SEO 100, performan
   assert.deepEqual(failures, []);
 });
 
+test('every page kind is laid out alike: no stray border on the body, one column width, the theme\'s fonts', async () => {
+  const kinds = { home: '/', post: '/getting-started/', page: '/about/', tag: '/tag/guides/', author: '/author/editor/', missing: '/no-such-page/' };
+  const problems = [];
+  for (const [width, viewport] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1440, height: 900 }]]) {
+    for (const scheme of ['light', 'dark']) {
+      const context = await browser.newContext({ viewport, colorScheme: scheme });
+      const page = await context.newPage();
+      const seen = {};
+      for (const [kind, url] of Object.entries(kinds)) {
+        await page.goto(`${sample}${url}`);
+        seen[kind] = await page.evaluate(() => {
+          const body = getComputedStyle(document.body);
+          const main = document.querySelector('main').getBoundingClientRect();
+          return {
+            border: ['Top', 'Right', 'Bottom', 'Left'].map((side) => body[`border${side}Style`]).filter((style) => style !== 'none'),
+            radius: body.borderTopLeftRadius,
+            padding: body.paddingLeft,
+            font: body.fontFamily,
+            size: body.fontSize,
+            column: Math.round(main.width),
+          };
+        });
+        await page.screenshot({ path: path.join(shots, `layout-${width}-${scheme}-${kind}.png`) });
+      }
+      for (const [kind, got] of Object.entries(seen)) {
+        const where = `${width} ${scheme} ${kind}`;
+        if (got.border.length) problems.push(`${where}: the body has a border (${got.border})`);
+        if (got.radius !== '0px') problems.push(`${where}: the body is rounded (${got.radius})`);
+        for (const key of ['padding', 'font', 'size', 'column']) {
+          if (got[key] !== seen.home[key]) problems.push(`${where}: ${key} ${got[key]}, the home page's is ${seen.home[key]}`);
+        }
+      }
+      await context.close();
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
 test('axe-core finds no violation on the same pages', async () => {
   // axe is injected as a script, which the site's own Content-Security-Policy forbids.
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });

@@ -35,7 +35,8 @@ function cardAt(state, node) {
   return fields && { name: 'Image card', source: state.doc.sliceString(node.from, node.to), ...fields };
 }
 
-/// Where focus goes when a card is drawn again (its structure changed under a field).
+/// The field that gets the focus back when its card is drawn again during its own
+/// change (the change altered the card's fields).
 let refocus = null;
 
 class CardWidget extends WidgetType {
@@ -66,8 +67,14 @@ class CardWidget extends WidgetType {
       const now = cardsAt(view.state, at);
       const field = now?.fields[index];
       if (!field) return;
-      refocus = { at, index };
-      view.dispatch({ changes: { from: at + field.from, to: at + field.to, insert: field.encode(value) }, userEvent: 'input.card' });
+      // Drawn again within this dispatch (when the field's structure changed), the
+      // card puts the focus back in the same field; never later.
+      refocus = { index };
+      try {
+        view.dispatch({ changes: { from: at + field.from, to: at + field.to, insert: field.encode(value) }, userEvent: 'input.card' });
+      } finally {
+        refocus = null;
+      }
     };
     const inputs = card.fields.map((f, index) => {
       const long = f.value.length > 60;
