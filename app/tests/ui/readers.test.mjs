@@ -123,6 +123,50 @@ test('every page kind is laid out alike: no stray border on the body, one column
   assert.deepEqual(problems, []);
 });
 
+test('every highlight colour of the theme\'s stylesheet reads on the code background, light and dark (4.5:1)', async () => {
+  const problems = [];
+  for (const scheme of ['light', 'dark']) {
+    const context = await browser.newContext({ colorScheme: scheme });
+    const page = await context.newPage();
+    await page.goto(`${sample}/`);
+    problems.push(...await page.evaluate((which) => {
+      // Every selector of the stylesheet that names a highlight class, as a span in a
+      // code block: the cascade decides its colour, as on a page.
+      const selectors = new Set();
+      const walk = (rules) => {
+        for (const rule of rules) {
+          if (rule.cssRules) walk(rule.cssRules);
+          if (rule.selectorText) for (const sel of rule.selectorText.split(',')) if (/\.hl-/.test(sel)) selectors.add(sel.trim());
+        }
+      };
+      for (const sheet of document.styleSheets) walk(sheet.cssRules);
+      const pre = document.createElement('pre');
+      pre.className = 'hl';
+      const code = document.createElement('code');
+      pre.append(code);
+      document.querySelector('main').append(pre);
+      const rgb = (text) => text.match(/[\d.]+/g).slice(0, 3).map(Number);
+      const lum = ([r, g, b]) => [r, g, b].map((c) => c / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+        .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+      const background = rgb(getComputedStyle(pre).backgroundColor);
+      const found = [];
+      for (const sel of selectors) {
+        const span = document.createElement('span');
+        span.className = [...sel.matchAll(/\.(hl-[\w-]+)/g)].map((m) => m[1]).join(' ');
+        span.textContent = '42';
+        code.append(span);
+        const [a, b] = [lum(rgb(getComputedStyle(span).color)), lum(background)].sort((x, y) => y - x);
+        const ratio = (a + 0.05) / (b + 0.05);
+        if (ratio < 4.5) found.push(`${which}: ${sel} is ${ratio.toFixed(2)}:1 on the code background`);
+      }
+      if (selectors.size < 8) found.push(`${which}: only ${selectors.size} highlight selectors found`);
+      return found;
+    }, scheme));
+    await context.close();
+  }
+  assert.deepEqual(problems, []);
+});
+
 test('axe-core finds no violation on the same pages', async () => {
   // axe is injected as a script, which the site's own Content-Security-Policy forbids.
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
