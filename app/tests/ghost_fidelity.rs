@@ -332,9 +332,15 @@ async fn ghost_redirects_are_answered_as_redirects_and_written_for_static_hosts(
         &["--redirects", rules.to_str().expect("utf-8")],
     );
     assert_eq!(report["redirects"], 3, "{report}");
+    // The blog's own pattern, and the two of Ghost's old media addresses that every
+    // import adds (only `folio serve` answers patterns).
     assert_eq!(
         report["redirects_not_for_buckets"],
-        json!(["^/blog/(.*)$ -> /$1"]),
+        json!([
+            "^/blog/(.*)$ -> /$1",
+            "^/content/images/size/[^/]+/(?:format/[^/]+/)?(.+)$ -> /images/$1",
+            "^/content/(images|files|media)/(.+)$ -> /$1/$2",
+        ]),
         "{report}"
     );
     let kept = std::fs::read_to_string(site.content().join("redirects.yaml")).expect("kept");
@@ -736,4 +742,62 @@ fn ghost_staff_come_with_the_roles_they_had_to_invite_them_as() {
         stdout.contains("folio user add mara --role owner"),
         "{stdout}"
     );
+}
+
+/// Every media address of the Ghost blog (`/content/images/...`, its resized copies,
+/// authors' avatars, tags' images) answers at its old address through `folio serve`:
+/// a permanent redirect to the same file here, which answers.
+#[tokio::test(flavor = "multi_thread")]
+async fn ghost_media_answer_at_their_old_addresses() {
+    let site = TestSite::empty();
+    let images = fixture("ghost6-cards-a-content/images");
+    let export = fixture("ghost6-cards-a.json");
+    import(
+        &site,
+        &export,
+        &["--images", images.to_str().expect("utf-8")],
+    );
+    let text = std::fs::read_to_string(&export).expect("the export");
+    let old: std::collections::BTreeSet<String> =
+        regex::Regex::new(r#"__GHOST_URL__(/content/(?:images|files|media)/[^"'\\\s<>)?#,]+)"#)
+            .expect("a pattern")
+            .captures_iter(&text)
+            .map(|c| c[1].to_owned())
+            .collect();
+    assert!(
+        old.iter().any(|p| p.contains("/size/")) && old.len() >= 10,
+        "{old:?}"
+    );
+    let server = common::api::Server::start(&site, &[]);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let mut broken = Vec::new();
+    for path in &old {
+        let first = client
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .expect("answers");
+        let location = first
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if first.status() != 301 || !location.starts_with('/') {
+            broken.push(format!("{path}: {} to {location:?}", first.status()));
+            continue;
+        }
+        let then = client
+            .get(format!("{}{location}", server.base))
+            .send()
+            .await
+            .expect("answers");
+        if then.status() != 200 {
+            broken.push(format!("{path} -> {location}: {}", then.status()));
+        }
+    }
+    assert_eq!(broken, Vec::<String>::new());
 }

@@ -162,6 +162,7 @@ pub(super) struct User {
     pub email: Option<String>,
     pub bio: Option<String>,
     pub profile_image: Option<String>,
+    pub cover_image: Option<String>,
     pub website: Option<String>,
     pub location: Option<String>,
 }

@@ -278,9 +278,11 @@ pub async fn import(
     let docs = documents::all(data, options, &mut report).map_err(invalid)?;
     // Checked before anything is written; written once the store has the posts.
     let redirects = match options.redirects {
-        Some(file) => Some(read_redirects(file, options.content, &mut report)?),
-        None => None,
+        Some(file) => read_redirects(file, options.content, &mut report)?,
+        None => redirects::load(options.content).map_err(|e| invalid(e.to_string()))?,
     };
+    let (redirects, added) = with_media_addresses(redirects, &mut report);
+    let redirects = (options.redirects.is_some() || added).then_some(redirects);
 
     let (authors, tag_fields) = profiles::profiles(data, &mut report);
     report.media_missing.sort();
@@ -378,6 +380,42 @@ fn read_redirects(
     // The merge as a whole: a loop through old and new rules is refused too.
     redirects::parse(&redirects::to_yaml(&rules), &name).map_err(invalid)?;
     Ok(rules)
+}
+
+/// Ghost's media addresses (`/content/images/...`, its resized copies under `size/`,
+/// `/content/files/...`, `/content/media/...`): every share card, feed reader, hotlink
+/// and image search points there. They answer with a redirect to the same file here
+/// (resized copies to the original: its sizes here are not Ghost's). The rules go into
+/// `content/redirects.yaml`; whether any was missing.
+fn with_media_addresses(
+    mut rules: Vec<Redirect>,
+    report: &mut GhostReport,
+) -> (Vec<Redirect>, bool) {
+    let media = [
+        (
+            "^/content/images/size/[^/]+/(?:format/[^/]+/)?(.+)$",
+            "/images/$1",
+        ),
+        ("^/content/(images|files|media)/(.+)$", "/$1/$2"),
+    ];
+    let missing: Vec<Redirect> = media
+        .iter()
+        .filter(|(from, _)| !rules.iter().any(|r| r.from == *from))
+        .map(|(from, to)| Redirect {
+            from: (*from).to_owned(),
+            to: (*to).to_owned(),
+            status: 301,
+        })
+        .collect();
+    if missing.is_empty() {
+        return (rules, false);
+    }
+    report
+        .redirects_not_for_buckets
+        .extend(missing.iter().map(|r| format!("{} -> {}", r.from, r.to)));
+    // Before any other pattern: a broader rule of the blog's must not take them.
+    rules.splice(0..0, missing);
+    (rules, true)
 }
 
 /// Copies the files the posts point at from Ghost's content folder; what cannot be

@@ -56,6 +56,9 @@ pub(super) fn profiles(
         .into_iter()
         .map(|user| {
             let name = format!("author {:?}", user.slug);
+            // The cover is copied too: its old address (shared author pages point
+            // there) answers, by the media redirect, once the file is here.
+            let _ = image(&user.cover_image, &name, report);
             let author = Author {
                 id: 0,
                 slug: user.slug.clone(),

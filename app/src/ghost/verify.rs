@@ -36,7 +36,11 @@ pub fn verify(
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default();
     let matcher = Matcher::new(&redirects);
-    let exists = |url: &str| out.join(file_of(url)).is_file();
+    let exists = |url: &str| {
+        let file = file_of(url);
+        let decoded = percent_encoding::percent_decode_str(&file).decode_utf8_lossy();
+        out.join(&file).is_file() || out.join(decoded.as_ref()).is_file()
+    };
     let missing = urls
         .iter()
         .filter(|url| {
@@ -100,6 +104,9 @@ fn addresses(data: &Data, members: Members) -> (BTreeSet<String>, usize) {
                 &mut media,
             );
             urls.extend(media.into_iter().map(|rel| format!("/{rel}")));
+            for text in [post.html.as_deref(), post.feature_image.as_deref()] {
+                old_media(text.unwrap_or_default(), &mut urls);
+            }
         }
         if post.kind.as_deref() != Some("page") {
             used_tags.extend(tags.get(post.id.as_str()).into_iter().flatten().copied());
@@ -111,6 +118,7 @@ fn addresses(data: &Data, members: Members) -> (BTreeSet<String>, usize) {
         .iter()
         .filter(|t| used_tags.contains(t.id.as_str()))
     {
+        old_media(tag.feature_image.as_deref().unwrap_or_default(), &mut urls);
         if !tag.name.starts_with('#') {
             urls.insert(tag_url(&tag.slug));
             urls.insert(format!("{}rss/", tag_url(&tag.slug)));
@@ -121,8 +129,21 @@ fn addresses(data: &Data, members: Members) -> (BTreeSet<String>, usize) {
         .iter()
         .filter(|u| used_authors.contains(u.id.as_str()))
     {
+        for image in [&user.profile_image, &user.cover_image] {
+            old_media(image.as_deref().unwrap_or_default(), &mut urls);
+        }
         urls.insert(author_url(&user.slug));
         urls.insert(format!("{}rss/", author_url(&user.slug)));
     }
     (urls, left_out)
+}
+
+/// The addresses Ghost served its media at, as `text` names them (resized copies
+/// included): shared links, feed readers and hotlinks still ask for them.
+fn old_media(text: &str, urls: &mut BTreeSet<String>) {
+    static OLD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"__GHOST_URL__(/content/(?:images|files|media)/[^"'\s<>)?#]+)"#)
+            .expect("a valid pattern")
+    });
+    urls.extend(OLD.captures_iter(text).map(|c| c[1].to_owned()));
 }
