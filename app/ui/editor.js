@@ -16,6 +16,7 @@ import { publishStep, unpublishStep } from './editor/publish_step.js';
 import { readSettings, settingsFields, settingsPanel, statusLine } from './editor/settings.js';
 import { formattingToolbar } from './editor/toolbar.js';
 import { markdownEditor } from './editor/markdown.js';
+import { altOf, markdownAlt } from './editor/card_menu.js';
 
 const FIELDS = ['type', 'slug', 'title', 'status', 'published_at', 'updated_at', 'excerpt', 'tags', 'authors',
   'featured', 'featured_image', 'featured_image_alt', 'featured_image_caption', 'meta_title', 'meta_description', 'canonical_url', 'og_title', 'og_description', 'og_image',
@@ -376,9 +377,8 @@ export async function editor(id, kind = 'post', me = null) {
   async function insertImage(file, at = null) {
     try {
       const stored = await uploadImage(file);
-      const alt = file.name.replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ').replace(/([\\[\]])/g, '\\$1');
       // The writer goes on typing where the image went, not on the button.
-      text.insertBlock(`![${alt}](${stored.url})`, at);
+      text.insertBlock(`![${markdownAlt(altOf(file))}](${stored.url})`, at);
       return stored;
     } catch (e) {
       toast(e.message);

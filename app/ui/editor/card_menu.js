@@ -6,7 +6,11 @@
 import { startCompletion } from '../vendor/codemirror.js';
 
 const escapeHtml = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const altOf = (file) => file.name.replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ').replace(/([\\[\]])/g, '\\$1');
+/// The alt text an image starts with: its file's name in words (the writer changes it
+/// in the image's card).
+export const altOf = (file) => file.name.replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ');
+/// Alt text as Markdown writes it (brackets and backslashes escaped).
+export const markdownAlt = (text) => text.replace(/([\\[\]])/g, '\\$1');
 
 /// The player address of a YouTube or Vimeo link, or null.
 export function playerOf(address) {
@@ -40,7 +44,7 @@ function cards({ pick, upload, ask }) {
   return [
     { label: 'Image', detail: 'upload, with alt text and caption', insert: async () => {
       const [image] = await uploads(false);
-      return image ? `![${image.alt}](${image.url})|` : null;
+      return image ? `![${markdownAlt(image.alt)}](${image.url})|` : null;
     } },
     { label: 'Gallery', detail: 'several images in rows', insert: async () => {
       const images = await uploads(true);
