@@ -801,3 +801,76 @@ async fn ghost_media_answer_at_their_old_addresses() {
     }
     assert_eq!(broken, Vec::<String>::new());
 }
+
+/// Ghost's "Subscribe" buttons and links open its members portal, which a static site
+/// does not have: imported, they go to `/subscribe/`, which sends readers to
+/// `members_url`, else to the feed (on any static host too: a redirect page). A page
+/// of the site at that address stays the site's.
+#[tokio::test(flavor = "multi_thread")]
+async fn portal_links_go_to_the_subscribe_address() {
+    let site = TestSite::empty();
+    let report = import(&site, &fixture("ghost6-cards-a.json"), &[]);
+    assert!(report["portal_links"].as_u64() >= Some(2), "{report}");
+    let bodies = common::read_tree(&site.content())
+        .into_values()
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .collect::<String>();
+    assert!(!bodies.contains("#/portal"), "no dead portal link is left");
+    assert!(bodies.contains("href=\"/subscribe/\"") || bodies.contains("](/subscribe/)"));
+
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let location = |r: &reqwest::Response| {
+        let to = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().expect("ascii").to_owned());
+        (r.status().as_u16(), to)
+    };
+    let server = common::api::Server::start(&site, &[]);
+    let answer = client
+        .get(format!("{}/subscribe/", server.base))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        location(&answer),
+        (302, Some("/rss.xml".to_owned())),
+        "the feed, without members_url"
+    );
+    drop(server);
+    let join = "https://members.example/join";
+    // Ready once its publish is done: the last build answers until then.
+    let (server, _) = common::api::Server::start_reading_log(&site, &[("FOLIO_MEMBERS_URL", join)]);
+    let answer = client
+        .get(format!("{}/subscribe/", server.base))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(location(&answer), (302, Some(join.to_owned())));
+    assert!(
+        site.read_out("subscribe/index.html").contains(join),
+        "a redirect page for static hosts"
+    );
+    drop(server);
+
+    std::fs::write(
+        site.content().join("pages/subscribe.md"),
+        "---\ntitle: Subscribe\nslug: subscribe\ntype: page\n---\nOur own way to follow.\n",
+    )
+    .expect("a page");
+    let (server, _) = common::api::Server::start_reading_log(&site, &[]);
+    let answer = client
+        .get(format!("{}/subscribe/", server.base))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), 200, "the site's own page");
+    assert!(answer
+        .text()
+        .await
+        .expect("text")
+        .contains("Our own way to follow."));
+}

@@ -935,6 +935,10 @@ fn pages_by_title(out: &std::path::Path, titles: &[&str]) -> Vec<usize> {
             continue;
         }
         let text = String::from_utf8_lossy(&bytes);
+        // A redirect page (`/subscribe/`, an alias) names no site.
+        if text.contains("http-equiv=\"refresh\"") {
+            continue;
+        }
         let which = titles.iter().position(|t| text.contains(t));
         counts[which.unwrap_or_else(|| panic!("{rel} names neither site title"))] += 1;
     }

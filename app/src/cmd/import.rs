@@ -169,6 +169,12 @@ fn print_ghost(report: &GhostReport, file: &Path) {
             println!("  {rule}");
         }
     }
+    if report.portal_links > 0 {
+        println!(
+            "{} link(s) to Ghost's members portal now go to /subscribe/ (members_url if set, else the feed)",
+            report.portal_links
+        );
+    }
     if !report.members_posts.is_empty() {
         let what = match report.members {
             folio::ghost::Members::Draft => {

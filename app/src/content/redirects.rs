@@ -144,6 +144,22 @@ fn from_yaml(text: &str, name: &str) -> Result<Vec<Redirect>, ContentError> {
     Ok(rules)
 }
 
+/// Where readers subscribe. Ghost's "Subscribe" buttons open its members portal
+/// (`#/portal/signup`), which a static site does not have: imported ones point here.
+pub const SUBSCRIBE: &str = "/subscribe/";
+
+/// The site's subscribe address as a redirect: to where readers sign up
+/// (`members_url`), else to the feed. Temporary, since either may change. Last of the
+/// rules: one of `redirects.yaml` for the same path wins, and a page of the site at
+/// that address is not redirected.
+pub fn subscribe(members_url: Option<&str>) -> Redirect {
+    Redirect {
+        from: SUBSCRIBE.to_owned(),
+        to: members_url.unwrap_or("/rss.xml").to_owned(),
+        status: 302,
+    }
+}
+
 /// The file text of `rules`, in Ghost's YAML form.
 pub fn to_yaml(rules: &[Redirect]) -> String {
     use serde_yaml_ng::{Mapping, Value};

@@ -210,6 +210,7 @@ fn body(post: &export::Post, body: &str, name: &str, report: &mut GhostReport) -
         report.warnings.push(format!("{name} has an empty body"));
     }
     let converted = html::convert(body);
+    report.portal_links += converted.portal_links;
     if !converted.kept_cards.is_empty() {
         report
             .cards_kept_as_html

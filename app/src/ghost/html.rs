@@ -15,6 +15,8 @@ use markup5ever_rcdom::SerializableHandle;
 use regex::Regex;
 use std::sync::LazyLock;
 
+use crate::content::redirects::SUBSCRIBE;
+
 /// A converted body and what could not be written as Markdown.
 #[derive(Debug, Default)]
 pub(super) struct Converted {
@@ -27,6 +29,24 @@ pub(super) struct Converted {
     pub html_share: u8,
     /// Files under `images/`, `files/`, `media/` the body points at.
     pub media: Vec<String>,
+    /// Links into Ghost's members portal, now to the site's subscribe address.
+    pub portal_links: usize,
+}
+
+/// A link into Ghost's members portal (`#/portal/signup`, `/#/portal/`), which a
+/// static site does not have.
+static PORTAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\bhref=(["'])/?#/portal/[^"']*["']"#).expect("a valid pattern")
+});
+
+/// `html` with its portal links sent to [`SUBSCRIBE`], and how many there were.
+fn portal_links(html: &str) -> (String, usize) {
+    let mut count = 0;
+    let html = PORTAL.replace_all(html, |caps: &regex::Captures| {
+        count += 1;
+        format!("href={q}{SUBSCRIBE}{q}", q = &caps[1])
+    });
+    (html.into_owned(), count)
 }
 
 static MEDIA: LazyLock<Regex> = LazyLock::new(|| {
@@ -117,7 +137,7 @@ pub(super) fn depth(html: &str, limit: usize) -> usize {
 
 pub(super) fn convert(html: &str) -> Converted {
     let mut media = Vec::new();
-    let html = rewrite_urls(html, &mut media);
+    let (html, portal_links) = portal_links(&rewrite_urls(html, &mut media));
     if depth(&html, MAX_DEPTH) > MAX_DEPTH {
         // Kept as it is, one HTML block: pulldown-cmark passes it through unparsed.
         return Converted {
@@ -126,6 +146,7 @@ pub(super) fn convert(html: &str) -> Converted {
             kept_elements: vec![format!("elements nested over {MAX_DEPTH} deep")],
             html_share: 100,
             media,
+            portal_links,
         };
     }
     let html = DOUBLED_EMPHASIS.replace_all(&html, |caps: &regex::Captures| {
@@ -174,6 +195,7 @@ pub(super) fn convert(html: &str) -> Converted {
         kept_cards: kept.cards,
         kept_elements: kept.elements,
         media,
+        portal_links,
     }
 }
 

@@ -114,6 +114,9 @@ pub struct GhostReport {
     /// answers: a bucket has no redirect for them.
     pub redirects: usize,
     pub redirects_not_for_buckets: Vec<String>,
+    /// Links into Ghost's members portal ("Subscribe" buttons) in the bodies, now to
+    /// the site's `/subscribe/` (to `members_url`, else the feed).
+    pub portal_links: usize,
     /// What `--members` did, and to which posts (by slug).
     pub members: Members,
     pub members_posts: Vec<String>,

@@ -133,6 +133,11 @@ impl RenderPlan<'_> {
                     .map(|a| moved(author_url(a), to.clone())),
             );
         }
+        // A page of the site at the subscribe address is the site's own.
+        let subscribe = redirects::normal(redirects::SUBSCRIBE);
+        all.retain(|r| {
+            !(r.from == redirects::SUBSCRIBE && r.status == 302 && own.contains(&subscribe))
+        });
         let json = serde_json::to_vec(&all).expect("redirects serialize");
         writer.put(redirects::SERVED, &json, "the redirects")?;
         Ok(())

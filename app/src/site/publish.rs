@@ -128,7 +128,10 @@ impl Site {
         let config = self.effective_config().await?;
         let files = files.await.map_err(stopped)?;
         // A bad redirects file stops the publish (the site stays as it was).
-        let (media, redirects) = (files.media, files.redirects?);
+        let (media, mut redirects) = (files.media, files.redirects?);
+        redirects.push(crate::content::redirects::subscribe(
+            config.members_url.as_deref(),
+        ));
         let images = self.images(&media).await?;
         let frame = Frame::new(&config, drafts, files.theme, images.signature());
         let now = self.clock().now();
