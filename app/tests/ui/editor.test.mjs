@@ -180,7 +180,7 @@ test('the / menu inserts cards, an image dropped in the text gets alt text and a
   await summary.fill('Is it free?');
   await page.getByLabel('Toggle card: Text').fill('Yes, and it stays so.');
 
-  // The keyboard: Ctrl+B in the text, then the menu by "+", then a callout.
+  // The keyboard: Ctrl+B in the text, then a callout from the menu.
   await page.locator('.cm-line', { hasText: 'First words.' }).click();
   await page.keyboard.press('End');
   await page.keyboard.press('Enter');
@@ -194,6 +194,9 @@ test('the / menu inserts cards, an image dropped in the text gets alt text and a
   await page.getByRole('option', { name: /Callout/ }).waitFor();
   await page.keyboard.press('Enter');
   await page.keyboard.type('Mind the tide.');
+  // "+" in the toolbar opens the same menu, on a new line after the caret's.
+  await page.getByRole('button', { name: 'Add a card' }).click();
+  await page.getByRole('option', { name: /Divider/ }).click();
 
   // An image dropped on the text: uploaded, shown as a card with its fields.
   const png = fs.readFileSync(path.join(repo, 'content/images/banner.png'), 'base64');
@@ -228,7 +231,7 @@ test('the / menu inserts cards, an image dropped in the text gets alt text and a
   await page.locator('#save-state', { hasText: /^Saved/ }).waitFor();
   const id = page.url().match(/edit\/(\d+)/)[1];
   const { markdown } = await api(page, `/posts/${id}`);
-  assert.match(markdown, /^First words\.\n\n\*\*strong\*\*\n\n> 💡 Mind the tide\.\n/, markdown);
+  assert.match(markdown, /^First words\.\n\n\*\*strong\*\*\n\n> 💡 Mind the tide\.\n\n---\n/, markdown);
   assert.match(markdown, /<details class="kg-card kg-toggle-card">\n<summary>Is it free\?<\/summary>\n<p>Yes, and it stays so\.<\/p>\n<\/details>/);
   assert.match(markdown, /!\[The harbour at dawn\]\(\/images\/[^ )]+\.png "Shot on \\"film\\", at six"\)/);
   assert.match(await page.locator('#counts').textContent(), /^\d+ words · 1 min read$/);
