@@ -130,7 +130,8 @@ test('a Ghost header card and a callout are edited without HTML, and the site sh
   await open(page, base, welcome.id, welcome.title);
   const heading = page.getByLabel('Header card: Heading');
   assert.equal(await heading.inputValue(), 'Slow travel, salt air');
-  assert.ok(await page.locator('.card-block img.card-thumb').first().isVisible(), 'the card shows its image');
+  // The card shows its image (visible once loaded).
+  await page.locator('.card-block img.card-thumb').first().waitFor({ state: 'visible' });
   await heading.fill('Slow travel, sea air & light');
   await page.getByLabel('Call to action card: Button', { exact: true }).fill('Read the Lisbon story');
   await page.screenshot({ path: path.join(shots, 'header-card.png') });

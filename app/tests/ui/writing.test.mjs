@@ -265,7 +265,8 @@ test('uploads everywhere: a tag\'s image, an avatar and a post\'s social image a
   await desk.getByRole('link', { name: 'owner' }).click();
   await desk.locator('#avatar-upload').setInputFiles(png);
   await desk.waitForFunction(() => document.querySelector('input[name="profile_image"]').value.startsWith('/images/'));
-  assert.equal(await desk.locator('#avatar-thumbnail').isVisible(), true, 'the avatar shows');
+  // Shown once the upload's thumbnail has loaded (an image has no size before).
+  await desk.locator('#avatar-thumbnail').waitFor({ state: 'visible' });
   await Promise.all([
     desk.waitForResponse((r) => r.url().includes('/admin/api/authors/') && r.request().method() === 'PATCH'),
     desk.getByRole('button', { name: 'Save and publish' }).click(),
