@@ -116,6 +116,8 @@ test('a conflict with Git is shown side by side in Settings and resolved there; 
   page.once('dialog', (d) => d.accept());
   await page.getByRole('button', { name: 'Take the lines from Git' }).click();
   await page.getByText('Resolved, published and pushed.').waitFor();
+  // The screen is drawn again once the server has answered: the conflict goes then.
+  await page.locator('#git-conflict').waitFor({ state: 'detached' });
   await page.locator('#git').getByText(/everything is in Git|change(s)? not yet in Git/).waitFor();
   assert.equal(await page.locator('#git-conflict').count(), 0, 'the conflict is gone');
   assert.match(await (await fetch(`${server.base}/hello/`)).text(), /as the person wrote it/);
