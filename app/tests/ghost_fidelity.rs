@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use serde_json::{json, Value};
 
 use common::ghost::{fixture, hand_export, import, run, write};
@@ -570,7 +572,7 @@ async fn an_alias_never_takes_an_address_of_the_site() {
 }
 
 /// Cards a Ghost user edits as Markdown once imported: images with their alt text and
-/// caption, code, quotes, dividers, bookmarks and buttons (links), callouts (quotes).
+/// caption, code, quotes, dividers, bookmarks and buttons (links), callouts (alert quotes).
 /// The rest stay HTML, and the report says how much of each post that is.
 #[test]
 fn cards_with_a_markdown_form_become_markdown_and_the_rest_is_measured() {
@@ -620,7 +622,8 @@ fn cards_with_a_markdown_form_become_markdown_and_the_rest_is_measured() {
         "[Visit Lisboa — Official \\[site\\]](https://www.visitlisboa.com/en)\\\nMuseums and events.",
         "Genuinely useful.",
         "[Read our story](/about/)",
-        "> 🎟️ Buy a **Viva Viagem** card.",
+        // Its colour as the kind of a GitHub-style alert.
+        "> [!WARNING]\n> 🎟️ Buy a **Viva Viagem** card.",
     ] {
         assert!(markdown.contains(expected), "{expected}\nmissing from\n{markdown}");
     }
@@ -658,7 +661,7 @@ fn cards_with_a_markdown_form_become_markdown_and_the_rest_is_measured() {
         r#"<figure><img src="/images/2024/01/a.jpg" alt="Alt of a.jpg"><figcaption>Photo by <a href="https://mara.example.com">Mara “M” Lind</a> *on* film.</figcaption></figure>"#,
         r#"<figure><a href="https://tarts.example/"><img src="/images/2024/01/b.jpg" alt="Alt of b.jpg"></a><figcaption>Still warm.</figcaption></figure>"#,
         r#"<p><img src="/images/2024/01/c.jpg" alt="Alt of c.jpg" /></p>"#,
-        "<blockquote>\n<p>🎟️ Buy a <strong>Viva Viagem</strong> card.</p>\n</blockquote>",
+        "<blockquote class=\"markdown-alert-warning\">\n<p>🎟️ Buy a <strong>Viva Viagem</strong> card.</p>\n</blockquote>",
         r#"<a href="/about/">Read our story</a>"#,
         "<hr",
     ] {
@@ -757,7 +760,27 @@ async fn ghost_media_answer_at_their_old_addresses() {
         &export,
         &["--images", images.to_str().expect("utf-8")],
     );
-    let text = std::fs::read_to_string(&export).expect("the export");
+    let old = old_media_addresses(&export);
+    let server = common::api::Server::start(&site, &[]);
+    let mut broken = Vec::new();
+    for path in &old {
+        let (status, location) = common::api::redirect(&server, path).await;
+        if status != 301 || !location.starts_with('/') {
+            broken.push(format!("{path}: {status} to {location:?}"));
+            continue;
+        }
+        let (then, _) = common::api::page(&server, &location).await;
+        if then != 200 {
+            broken.push(format!("{path} -> {location}: {then}"));
+        }
+    }
+    assert_eq!(broken, Vec::<String>::new());
+}
+
+/// Every media address the Ghost export at `export` names (`/content/images/...`,
+/// resized ones included).
+fn old_media_addresses(export: &Path) -> std::collections::BTreeSet<String> {
+    let text = std::fs::read_to_string(export).expect("the export");
     let old: std::collections::BTreeSet<String> =
         regex::Regex::new(r#"__GHOST_URL__(/content/(?:images|files|media)/[^"'\\\s<>)?#,]+)"#)
             .expect("a pattern")
@@ -768,35 +791,55 @@ async fn ghost_media_answer_at_their_old_addresses() {
         old.iter().any(|p| p.contains("/size/")) && old.len() >= 10,
         "{old:?}"
     );
-    let server = common::api::Server::start(&site, &[]);
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a client");
+    old
+}
+
+/// A bucket answers no pattern, and a redirect page at an image's address is a
+/// broken image: every old media address the export names is the file itself in the
+/// bucket, the same bytes as at its new address.
+#[tokio::test(flavor = "multi_thread")]
+async fn ghost_media_are_files_at_their_old_addresses_in_the_bucket() {
+    let moto = common::moto::Moto::start();
+    moto.create_bucket("site").await;
+    let site = TestSite::empty();
+    let export = fixture("ghost6-cards-a.json");
+    let images = fixture("ghost6-cards-a-content/images");
+    import(
+        &site,
+        &export,
+        &["--images", images.to_str().expect("utf-8")],
+    );
+    let output = site.cli_with(
+        &["publish", "--bucket", "s3://site"],
+        &[
+            ("AWS_ACCESS_KEY_ID", "test-key"),
+            ("AWS_SECRET_ACCESS_KEY", "test-secret"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL", &moto.endpoint),
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let resized =
+        regex::Regex::new("^/content/images/size/[^/]+/(?:format/[^/]+/)?").expect("a pattern");
     let mut broken = Vec::new();
-    for path in &old {
-        let first = client
-            .get(format!("{}{path}", server.base))
-            .send()
-            .await
-            .expect("answers");
-        let location = first
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        if first.status() != 301 || !location.starts_with('/') {
-            broken.push(format!("{path}: {} to {location:?}", first.status()));
-            continue;
-        }
-        let then = client
-            .get(format!("{}{location}", server.base))
-            .send()
-            .await
-            .expect("answers");
-        if then.status() != 200 {
-            broken.push(format!("{path} -> {location}: {}", then.status()));
+    for old in old_media_addresses(&export) {
+        let new = resized
+            .replace(&old, "/images/")
+            .replacen("/content/", "/", 1);
+        let key = |path: &str| {
+            let path = path.trim_start_matches('/');
+            percent_encoding::percent_decode_str(path)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        let (status, _, _, body) = moto.get("site", &key(&old)).await;
+        let (_, _, _, expected) = moto.get("site", &key(&new)).await;
+        if status != 200 || body != expected || body.is_empty() {
+            broken.push(format!(
+                "{old}: {status}, {} bytes (at {new}: {})",
+                body.len(),
+                expected.len()
+            ));
         }
     }
     assert_eq!(broken, Vec::<String>::new());
@@ -818,38 +861,20 @@ async fn portal_links_go_to_the_subscribe_address() {
     assert!(!bodies.contains("#/portal"), "no dead portal link is left");
     assert!(bodies.contains("href=\"/subscribe/\"") || bodies.contains("](/subscribe/)"));
 
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a client");
-    let location = |r: &reqwest::Response| {
-        let to = r
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().expect("ascii").to_owned());
-        (r.status().as_u16(), to)
-    };
     let server = common::api::Server::start(&site, &[]);
-    let answer = client
-        .get(format!("{}/subscribe/", server.base))
-        .send()
-        .await
-        .expect("answers");
     assert_eq!(
-        location(&answer),
-        (302, Some("/rss.xml".to_owned())),
+        common::api::redirect(&server, "/subscribe/").await,
+        (302, "/rss.xml".to_owned()),
         "the feed, without members_url"
     );
     drop(server);
     let join = "https://members.example/join";
     // Ready once its publish is done: the last build answers until then.
     let (server, _) = common::api::Server::start_reading_log(&site, &[("FOLIO_MEMBERS_URL", join)]);
-    let answer = client
-        .get(format!("{}/subscribe/", server.base))
-        .send()
-        .await
-        .expect("answers");
-    assert_eq!(location(&answer), (302, Some(join.to_owned())));
+    assert_eq!(
+        common::api::redirect(&server, "/subscribe/").await,
+        (302, join.to_owned())
+    );
     assert!(
         site.read_out("subscribe/index.html").contains(join),
         "a redirect page for static hosts"
@@ -862,15 +887,7 @@ async fn portal_links_go_to_the_subscribe_address() {
     )
     .expect("a page");
     let (server, _) = common::api::Server::start_reading_log(&site, &[]);
-    let answer = client
-        .get(format!("{}/subscribe/", server.base))
-        .send()
-        .await
-        .expect("answers");
-    assert_eq!(answer.status(), 200, "the site's own page");
-    assert!(answer
-        .text()
-        .await
-        .expect("text")
-        .contains("Our own way to follow."));
+    let (status, text) = common::api::page(&server, "/subscribe/").await;
+    assert_eq!(status, 200, "the site's own page");
+    assert!(text.contains("Our own way to follow."));
 }

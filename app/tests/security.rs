@@ -295,9 +295,9 @@ async fn public_pages_carry_a_content_security_policy() {
         "an inline script would be refused"
     );
 
-    // The setting replaces it, and an empty one turns it off.
+    // The setting replaces it, once the build made with it is published.
     drop(server);
-    let server = Server::start(
+    let (server, _) = Server::start_reading_log(
         &site,
         &[(
             "FOLIO_CONTENT_SECURITY_POLICY",
@@ -309,6 +309,57 @@ async fn public_pages_carry_a_content_security_policy() {
         response.headers()["content-security-policy"],
         "default-src 'self'; script-src 'self' https://stats.example"
     );
+}
+
+/// Code injection's inline scripts (the owner's, site-wide; an editor's, in a post)
+/// run by their hashes in the policy: the site's on every page, a post's on its page
+/// only; any other inline script stays refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn injected_inline_scripts_run_by_their_hashes_and_no_other() {
+    let site = TestSite::sample();
+    let hash = |script: &str| {
+        use base64::Engine;
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(script.as_bytes());
+        format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        )
+    };
+    std::fs::write(
+        site.content().join("posts/injected.md"),
+        "---\ntitle: Injected\nslug: injected\ndate: 2026-01-02T10:00:00Z\n\
+         codeinjection_foot: \"<script>post()</script>\"\n---\n\
+         Words, and a script of the body's own.\n\n<script>body()</script>\n",
+    )
+    .expect("a post");
+    let (server, _) = Server::start_reading_log(
+        &site,
+        &[(
+            "FOLIO_CODEINJECTION_HEAD",
+            "<script>\r\nsite()</script><script src=\"/a.js\"></script>",
+        )],
+    );
+    let policy = |response: reqwest::Response| {
+        response.headers()["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .to_owned()
+    };
+    let home = policy(public(&server, "/").await);
+    let post = policy(public(&server, "/injected/").await);
+    // As the browser parses it: the line ending is `\n`.
+    let (site_hash, post_hash) = (hash("\nsite()"), hash("post()"));
+    assert!(
+        home.contains(&format!("script-src 'self' {site_hash}")),
+        "{home}"
+    );
+    assert!(!home.contains(&post_hash), "{home}");
+    assert!(
+        post.contains(&site_hash) && post.contains(&post_hash),
+        "{post}"
+    );
+    assert!(!post.contains(&hash("body()")), "{post}");
 }
 
 /// The admin page allows one `<style>`: the editor's, by a nonce new at each load;

@@ -118,7 +118,9 @@ function design(s) {
     const value = colour.value.trim();
     if (!/^#[0-9a-fA-F]{6}$/.test(value)) { note.textContent = value ? 'A colour as #rrggbb.' : 'The theme\'s own colour.'; note.classList.remove('error'); return; }
     const ratio = contrast(value, '#ffffff');
-    note.textContent = `Links and buttons in it: ${ratio.toFixed(1)}:1 on white. ${ratio < 4.5 ? 'Below 4.5:1, text in it is hard to read: choose a darker one.' : 'Readable (4.5:1 or more).'}`;
+    const dark = contrast(value, '#15181b');
+    note.textContent = `Links and buttons in it: ${ratio.toFixed(1)}:1 on white. ${ratio < 4.5 ? 'Below 4.5:1, text in it is hard to read: choose a darker one.' : 'Readable (4.5:1 or more).'}`
+      + (dark < 4.5 ? ' In dark mode the theme keeps its own colour, as this one does not read on a dark page.' : ' Dark mode uses it too.');
     note.classList.toggle('error', ratio < 4.5);
   };
   picker.addEventListener('input', () => { colour.value = picker.value; judge(); });
@@ -127,13 +129,18 @@ function design(s) {
   const icon = imageSetting('Icon', 'design.icon', d.icon, 'A square image, 512 × 512 or more: the browser tab and saved bookmarks.');
   const logo = imageSetting('Logo', 'design.logo', d.logo, 'Shown instead of the title at the top of every page.');
   const cover = imageSetting('Cover', 'design.cover_image', d.cover_image, 'The wide image at the top of the home page.');
+  const feed = h('select', { id: 'post-feed', name: 'design.post_feed' },
+    h('option', { value: 'grid' }, 'A grid of cards with their images'), h('option', { value: 'list' }, 'One column'));
+  feed.value = d.post_feed || 'grid';
   return section(s, 'design', 'Design', 'The site\'s brand: the theme uses them on every page.', [
     h('div', { class: 'field', 'data-field': 'design.accent_color' }, h('label', { for: 'accent-color' }, 'Accent colour'),
       h('div', { class: 'row' }, picker, Object.assign(colour, { id: 'accent-color' })), note, h('p', { class: 'error', hidden: true })),
     icon.wrap, logo.wrap, cover.wrap,
+    h('div', { class: 'field', 'data-field': 'design.post_feed' }, h('label', { for: 'post-feed' }, 'Lists of posts'), feed,
+      h('p', { class: 'hint' }, 'How the home, tag and author pages show their posts.'), h('p', { class: 'error', hidden: true })),
   ], () => {
     const now = s.design || {};
-    const next = { ...now, accent_color: opt(colour.value), icon: opt(icon.url.value), logo: opt(logo.url.value), cover_image: opt(cover.url.value) };
+    const next = { ...now, accent_color: opt(colour.value), icon: opt(icon.url.value), logo: opt(logo.url.value), cover_image: opt(cover.url.value), post_feed: feed.value };
     return differs(next, now) ? { design: next } : {};
   });
 }

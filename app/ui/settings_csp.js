@@ -36,12 +36,19 @@ async function sha256(text) {
 /// none); the origin is the site's, for `'self'`.
 export async function scriptVerdicts(html, csp, origin = location.origin) {
   const sources = scriptSources(csp);
-  const scripts = [...new DOMParser().parseFromString(html, 'text/html').querySelectorAll('script')]
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  const scripts = [...doc.querySelectorAll('script')]
     .filter((s) => RUNS.has((s.getAttribute('type') || '').trim().toLowerCase()));
   if (!sources) return [{ ok: true, text: 'The site sends no Content-Security-Policy: scripts here run as written.' }];
   const directive = `script-src ${sources.join(' ')}`;
-  if (!scripts.length) return [{ ok: true, text: `No script here. The site's Content-Security-Policy allows scripts by ${directive}.` }];
-  const verdicts = [];
+  // Hashes let scripts run, never inline event handlers (onclick="...").
+  const handlers = [...doc.querySelectorAll('*')]
+    .flatMap((el) => [...el.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${a.name} on <${el.localName}>`));
+  const inline = sources.includes("'unsafe-inline'") && !sources.some((s) => /^'(sha\d+|nonce)-/.test(s));
+  const verdicts = handlers.length && !inline
+    ? [{ ok: false, text: `The inline event handler ${handlers[0]} will be blocked by readers' browsers (${directive}): move it into a script.` }]
+    : [];
+  if (!scripts.length && !verdicts.length) return [{ ok: true, text: `No script here. The site's Content-Security-Policy allows scripts by ${directive}.` }];
   for (const script of scripts) {
     const src = script.getAttribute('src');
     if (src) {
@@ -55,13 +62,12 @@ export async function scriptVerdicts(html, csp, origin = location.origin) {
     }
     const code = script.textContent;
     const hash = `'sha256-${await sha256(code)}'`;
-    const byHash = sources.includes(hash);
-    // A hash or a nonce in the policy turns 'unsafe-inline' off (CSP level 2).
-    const inline = sources.includes("'unsafe-inline'") && !sources.some((s) => /^'(sha\d+|nonce)-/.test(s));
     const start = code.trim().slice(0, 40).replace(/\s+/g, ' ');
-    verdicts.push(byHash || inline
-      ? { ok: true, text: `The inline script “${start}…” runs: ${directive} allows it.` }
-      : { ok: false, text: `The inline script “${start}…” will be blocked by readers' browsers: ${directive} runs the site's own script files only. To run it, add ${hash} to script-src in content_security_policy (folio.toml), or load it from a file.` });
+    // folio adds each inline script's hash to the policy when it publishes, unless
+    // inline scripts run anyway ('unsafe-inline') or none may ('none').
+    verdicts.push(sources.includes("'none'")
+      ? { ok: false, text: `The inline script “${start}…” will be blocked by readers' browsers: ${directive} runs no script.` }
+      : { ok: true, text: `The inline script “${start}…” runs: folio adds its hash (${hash}) to script-src when it publishes, and any other inline script stays blocked.` });
   }
   return verdicts;
 }

@@ -26,6 +26,17 @@ pub struct Design {
     pub meta_description: Option<String>,
     /// The image of a shared link to a page that has none of its own.
     pub og_image: Option<String>,
+    /// How the home, tag and author pages list posts.
+    pub post_feed: PostFeed,
+}
+
+/// The look of a list of posts: Ghost's card grid (Casper, Source), or one column.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PostFeed {
+    #[default]
+    Grid,
+    List,
 }
 
 impl Default for Design {
@@ -40,6 +51,7 @@ impl Default for Design {
             meta_title: None,
             meta_description: None,
             og_image: None,
+            post_feed: PostFeed::Grid,
         }
     }
 }

@@ -47,3 +47,54 @@ pub fn find(dir: &Path) -> Vec<Media> {
     found.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
     found
 }
+
+/// Copies of `media` at the addresses Ghost served them from, for a site whose
+/// redirects send those addresses here (`redirects.yaml` has [`GHOST_MEDIA`]'s rule,
+/// which a Ghost import writes): `/content/images/a.jpg` for `images/a.jpg`, and each
+/// resized address with a plain redirect to a file (`/content/images/size/w600/a.jpg`
+/// -> `/images/a.jpg`). A bucket or a CDN cannot answer patterns, and a redirect page
+/// at an image's address is a broken image: the file itself answers on any host.
+///
+/// [`GHOST_MEDIA`]: super::redirects::GHOST_MEDIA
+pub fn at_old_addresses(media: &[Media], rules: &[super::redirects::Redirect]) -> Vec<Media> {
+    let (pattern, _) = super::redirects::GHOST_MEDIA[1];
+    if !rules.iter().any(|r| r.from == pattern) {
+        return Vec::new();
+    }
+    let by_rel: std::collections::HashMap<&str, &Media> =
+        media.iter().map(|m| (m.rel.as_str(), m)).collect();
+    let copy = |rel: String, of: &Media| Media {
+        rel,
+        source: of.source.clone(),
+        stamp: of.stamp.clone(),
+    };
+    let mut copies: Vec<Media> = media
+        .iter()
+        .filter(|m| {
+            ["images/", "files/", "media/"]
+                .iter()
+                .any(|p| m.rel.starts_with(p))
+        })
+        .map(|m| copy(format!("content/{}", m.rel), m))
+        .collect();
+    let mut seen: std::collections::HashSet<String> =
+        copies.iter().map(|m| m.rel.clone()).collect();
+    for rule in rules {
+        let Some(from) = rule.plain_path() else {
+            continue;
+        };
+        // Files have their decoded names (`a%20b.jpg` is `a b.jpg`).
+        let decoded = |path: &str| {
+            let path = path.trim_start_matches('/');
+            crate::disk::confine::decoded(path).unwrap_or_else(|| path.to_owned())
+        };
+        let (from, to) = (decoded(&from), decoded(&rule.to));
+        let is_file = !from.ends_with('/') && !by_rel.contains_key(from.as_str());
+        if let (true, Some(of)) = (is_file, by_rel.get(to.as_str())) {
+            if from.starts_with("content/") && seen.insert(from.clone()) {
+                copies.push(copy(from, of));
+            }
+        }
+    }
+    copies
+}

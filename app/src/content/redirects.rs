@@ -144,6 +144,19 @@ fn from_yaml(text: &str, name: &str) -> Result<Vec<Redirect>, ContentError> {
     Ok(rules)
 }
 
+/// Ghost's media addresses as redirects to the same files here: its resized copies
+/// (`/content/images/size/w600/...`) to the original, since the sizes here are not
+/// Ghost's, then every upload (`/content/images|files|media/...`). A Ghost import puts
+/// them first in `redirects.yaml`; with them, a build also puts the files themselves
+/// at those addresses (see [`super::media::at_old_addresses`]).
+pub const GHOST_MEDIA: [(&str, &str); 2] = [
+    (
+        "^/content/images/size/[^/]+/(?:format/[^/]+/)?(.+)$",
+        "/images/$1",
+    ),
+    ("^/content/(images|files|media)/(.+)$", "/$1/$2"),
+];
+
 /// Where readers subscribe. Ghost's "Subscribe" buttons open its members portal
 /// (`#/portal/signup`), which a static site does not have: imported ones point here.
 pub const SUBSCRIBE: &str = "/subscribe/";

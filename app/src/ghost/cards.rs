@@ -90,8 +90,21 @@ fn button(handlers: &dyn Handlers, card: &Rc<Node>) -> Option<String> {
     ))
 }
 
-/// `> emoji text`: the callout's colour is the one thing lost.
+/// A GitHub-style alert, `> [!KIND]` then `> emoji text`, whose kind keeps the
+/// callout's colour as near as the five kinds allow (grey and blue are notes).
 fn callout(handlers: &dyn Handlers, card: &Rc<Node>) -> Option<String> {
+    let class = attr(card, "class").unwrap_or_default();
+    let colour = class
+        .split_whitespace()
+        .find_map(|c| c.strip_prefix("kg-callout-card-"))
+        .unwrap_or("grey");
+    let kind = match colour {
+        "green" => "TIP",
+        "purple" | "pink" | "accent" => "IMPORTANT",
+        "yellow" => "WARNING",
+        "red" => "CAUTION",
+        _ => "NOTE",
+    };
     let text = find(card, &|n| has_class(n, "kg-callout-text"))?;
     let text = handlers.walk_children(&text).content;
     let emoji = find(card, &|n| has_class(n, "kg-callout-emoji"))
@@ -101,12 +114,13 @@ fn callout(handlers: &dyn Handlers, card: &Rc<Node>) -> Option<String> {
         Some(emoji) => format!("{emoji} {}", text.trim()),
         None => text.trim().to_owned(),
     };
+    let lines = body.lines().map(|line| match line.trim_end() {
+        "" => ">".to_owned(),
+        line => format!("> {line}"),
+    });
     Some(
-        body.lines()
-            .map(|line| match line.trim_end() {
-                "" => ">".to_owned(),
-                line => format!("> {line}"),
-            })
+        std::iter::once(format!("> [!{kind}]"))
+            .chain(lines)
             .collect::<Vec<_>>()
             .join("\n"),
     )

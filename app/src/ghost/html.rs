@@ -49,6 +49,25 @@ fn portal_links(html: &str) -> (String, usize) {
     (html.into_owned(), count)
 }
 
+static PLAYER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)<(audio|video)\b([^>]*)>").expect("a valid pattern"));
+
+/// `html` with the browser's own controls on every `<audio>` and `<video>`: Ghost's
+/// players need a script (the theme's takes them over), and without one a reader
+/// still plays the file.
+fn native_controls(html: &str) -> String {
+    PLAYER
+        .replace_all(html, |caps: &regex::Captures| {
+            let attributes = &caps[2];
+            if attributes.to_ascii_lowercase().contains("controls") {
+                caps[0].to_owned()
+            } else {
+                format!("<{} controls{attributes}>", &caps[1])
+            }
+        })
+        .into_owned()
+}
+
 static MEDIA: LazyLock<Regex> = LazyLock::new(|| {
     // Resized copies (`images/size/w600/...`) point at the original.
     Regex::new(
@@ -138,6 +157,7 @@ pub(super) fn depth(html: &str, limit: usize) -> usize {
 pub(super) fn convert(html: &str) -> Converted {
     let mut media = Vec::new();
     let (html, portal_links) = portal_links(&rewrite_urls(html, &mut media));
+    let html = native_controls(&html);
     if depth(&html, MAX_DEPTH) > MAX_DEPTH {
         // Kept as it is, one HTML block: pulldown-cmark passes it through unparsed.
         return Converted {

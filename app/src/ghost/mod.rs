@@ -284,7 +284,8 @@ pub async fn import(
         Some(file) => read_redirects(file, options.content, &mut report)?,
         None => redirects::load(options.content).map_err(|e| invalid(e.to_string()))?,
     };
-    let (redirects, added) = with_media_addresses(redirects, &mut report);
+    let sized = verify::resized_media(data);
+    let (redirects, added) = with_media_addresses(redirects, &sized, &mut report);
     let redirects = (options.redirects.is_some() || added).then_some(redirects);
 
     let (authors, tag_fields) = profiles::profiles(data, &mut report);
@@ -388,20 +389,15 @@ fn read_redirects(
 /// Ghost's media addresses (`/content/images/...`, its resized copies under `size/`,
 /// `/content/files/...`, `/content/media/...`): every share card, feed reader, hotlink
 /// and image search points there. They answer with a redirect to the same file here
-/// (resized copies to the original: its sizes here are not Ghost's). The rules go into
-/// `content/redirects.yaml`; whether any was missing.
+/// ([`redirects::GHOST_MEDIA`]), and each resized address the export names gets a
+/// plain rule too, so that a build puts the file there for buckets. The rules go
+/// into `content/redirects.yaml`; whether any was missing.
 fn with_media_addresses(
     mut rules: Vec<Redirect>,
+    sized: &std::collections::BTreeSet<String>,
     report: &mut GhostReport,
 ) -> (Vec<Redirect>, bool) {
-    let media = [
-        (
-            "^/content/images/size/[^/]+/(?:format/[^/]+/)?(.+)$",
-            "/images/$1",
-        ),
-        ("^/content/(images|files|media)/(.+)$", "/$1/$2"),
-    ];
-    let missing: Vec<Redirect> = media
+    let missing: Vec<Redirect> = redirects::GHOST_MEDIA
         .iter()
         .filter(|(from, _)| !rules.iter().any(|r| r.from == *from))
         .map(|(from, to)| Redirect {
@@ -410,14 +406,31 @@ fn with_media_addresses(
             status: 301,
         })
         .collect();
-    if missing.is_empty() {
+    let original = regex::Regex::new(redirects::GHOST_MEDIA[0].0).expect("a valid pattern");
+    let plain: Vec<Redirect> = sized
+        .iter()
+        .filter(|from| !rules.iter().any(|r| &r.from == *from))
+        .filter_map(|from| {
+            let to = original.replace(from, redirects::GHOST_MEDIA[0].1);
+            let rule = Redirect {
+                from: from.clone(),
+                to: to.into_owned(),
+                status: 301,
+            };
+            // Only what reads as a plain path: others stay the pattern's.
+            (rule.plain_path().as_ref() == Some(from)).then_some(rule)
+        })
+        .collect();
+    if missing.is_empty() && plain.is_empty() {
         return (rules, false);
     }
     report
         .redirects_not_for_buckets
         .extend(missing.iter().map(|r| format!("{} -> {}", r.from, r.to)));
     // Before any other pattern: a broader rule of the blog's must not take them.
+    let first = missing.len();
     rules.splice(0..0, missing);
+    rules.splice(first..first, plain);
     (rules, true)
 }
 

@@ -138,6 +138,26 @@ fn addresses(data: &Data, members: Members) -> (BTreeSet<String>, usize) {
     (urls, left_out)
 }
 
+/// The addresses of Ghost's resized copies of images (`/content/images/size/w600/...`)
+/// that the export names, in posts, tags and profiles.
+pub(super) fn resized_media(data: &Data) -> BTreeSet<String> {
+    let mut urls = BTreeSet::new();
+    let posts = data
+        .posts
+        .iter()
+        .flat_map(|p| [p.html.as_deref(), p.feature_image.as_deref()]);
+    let tags = data.tags.iter().map(|t| t.feature_image.as_deref());
+    let users = data
+        .users
+        .iter()
+        .flat_map(|u| [u.profile_image.as_deref(), u.cover_image.as_deref()]);
+    for text in posts.chain(tags).chain(users) {
+        old_media(text.unwrap_or_default(), &mut urls);
+    }
+    urls.retain(|url| url.starts_with("/content/images/size/"));
+    urls
+}
+
 /// The addresses Ghost served its media at, as `text` names them (resized copies
 /// included): shared links, feed readers and hotlinks still ask for them.
 fn old_media(text: &str, urls: &mut BTreeSet<String>) {

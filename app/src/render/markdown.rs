@@ -13,10 +13,11 @@ use super::highlight;
 
 /// Changes whenever the HTML made from the same Markdown may change (parser options,
 /// heading ids, highlighting): the body cache and every page key include it.
-pub const VERSION: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " markdown v6");
+pub const VERSION: &str = concat!("folio ", env!("CARGO_PKG_VERSION"), " markdown v7");
 
-/// folio's Markdown: CommonMark with GitHub's tables, footnotes, strikethrough and task
-/// lists, smart punctuation and heading attributes. (The store's digests parse with
+/// folio's Markdown: CommonMark with GitHub's tables, footnotes, strikethrough, task
+/// lists and alerts (`> [!NOTE]`: Ghost's callouts), smart punctuation and heading
+/// attributes. (The store's digests parse with
 /// the same options: see `store::digest`.)
 pub fn options() -> Options {
     Options::ENABLE_TABLES
@@ -25,6 +26,7 @@ pub fn options() -> Options {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_SMART_PUNCTUATION
         | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
 }
 
 /// Code highlighted in one body, in bytes; blocks beyond are escaped only.

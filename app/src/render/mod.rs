@@ -3,6 +3,8 @@
 //! runtime and writes no file; [`crate::site`] decides what to render and hands the
 //! results to [`crate::output`].
 
+pub(crate) mod branding;
+pub mod csp;
 pub(crate) mod feeds;
 pub(crate) mod highlight;
 pub mod markdown;

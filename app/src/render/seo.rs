@@ -56,7 +56,7 @@ pub(crate) fn for_list(site: &SiteView, title: String, description: String, url:
         "url": canonical,
         "description": description,
     });
-    Seo {
+    let mut seo = Seo {
         og_title: title.clone(),
         twitter_title: title.clone(),
         og_description: description.clone(),
@@ -72,6 +72,31 @@ pub(crate) fn for_list(site: &SiteView, title: String, description: String, url:
         modified_time: None,
         json_ld: Some(script_json(&json_ld)),
         noindex: site.preview,
+    };
+    // The home's cover is its picture; any list falls back to the site's default.
+    let cover = (url == "/").then_some(site.design.cover_image.as_deref());
+    seo.with_image(site, cover.flatten());
+    seo
+}
+
+/// The image the site shares a page with when the page has none of its own.
+fn default_image(site: &SiteView) -> Option<String> {
+    non_empty(&site.design.og_image).map(|i| absolute(site.base_url, i))
+}
+
+impl Seo {
+    /// Shared with `image` (a site path or URL), else the site's default image.
+    pub(crate) fn with_image(&mut self, site: &SiteView, image: Option<&str>) {
+        let image = image
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .map(|i| absolute(site.base_url, i))
+            .or_else(|| default_image(site));
+        if image.is_some() {
+            self.twitter_card = "summary_large_image";
+        }
+        self.image.clone_from(&image);
+        self.twitter_image = image;
     }
 }
 
@@ -86,7 +111,8 @@ pub(crate) fn for_post(site: &SiteView, post: &PostSummary, doc: &PostDoc) -> Se
         .unwrap_or_else(|| post.permalink.clone());
     let image = non_empty(&doc.og_image)
         .or(post.featured_image.as_deref())
-        .map(|i| absolute(site.base_url, i));
+        .map(|i| absolute(site.base_url, i))
+        .or_else(|| default_image(site));
     let twitter_image = non_empty(&doc.twitter_image)
         .map(|i| absolute(site.base_url, i))
         .or_else(|| image.clone());

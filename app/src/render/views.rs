@@ -24,6 +24,10 @@ pub(crate) struct SiteView<'a> {
     pub members_url: Option<&'a str>,
     /// True in a `--drafts` preview build.
     pub preview: bool,
+    /// Logo, icon, cover, time zone, meta defaults, the post feed's look.
+    pub design: &'a crate::config::Design,
+    /// The accent colour where it reads, and the social accounts as links.
+    pub branding: super::branding::Branding,
 }
 
 impl<'a> SiteView<'a> {
@@ -39,6 +43,8 @@ impl<'a> SiteView<'a> {
             codeinjection_foot: config.codeinjection_foot.as_deref(),
             members_url: config.members_url.as_deref(),
             preview,
+            design: &config.design,
+            branding: super::branding::Branding::new(&config.design),
         }
     }
 }

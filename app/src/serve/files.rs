@@ -5,6 +5,7 @@
 
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -18,7 +19,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::services::{ServeDir, ServeFile};
 
+use super::built::Built;
 use crate::output::delivery;
+use crate::render::csp::{self as policies, Policies};
 
 /// Files up to this size are read whole, without leaving the server's thread: a page
 /// in the page cache reads in microseconds, where `ServeDir` hands each file operation
@@ -29,15 +32,61 @@ const READ_WHOLE_MAX: u64 = 1024 * 1024;
 /// The theme's page for a missing URL, served with status 404.
 const NOT_FOUND_PAGE: &str = "404.html";
 
+/// The Content-Security-Policy of each page, as the last build wrote them.
+#[derive(Default)]
+struct PagePolicies {
+    all: Option<HeaderValue>,
+    pages: std::collections::HashMap<String, HeaderValue>,
+}
+
+impl PagePolicies {
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let policies: Policies = serde_json::from_slice(bytes).ok()?;
+        let value = |policy: &str| HeaderValue::from_str(policy).ok();
+        Some(Self {
+            all: policies.all.as_deref().and_then(value),
+            pages: (policies.pages.iter())
+                .filter_map(|(file, policy)| Some((file.clone(), value(policy)?)))
+                .collect(),
+        })
+    }
+}
+
+/// Which policy a page gets: the build's, or before any build `folio.toml`'s.
+#[derive(Clone)]
+struct Csp {
+    built: Arc<Built<PagePolicies>>,
+    at_start: Option<HeaderValue>,
+}
+
+impl Csp {
+    /// The policy of the page at the decoded request path `path`.
+    fn of(&self, path: &str) -> Option<HeaderValue> {
+        let Some(built) = self.built.current() else {
+            return self.at_start.clone();
+        };
+        let file = path.trim_start_matches('/');
+        let file = if file.is_empty() || file.ends_with('/') {
+            format!("{file}index.html")
+        } else {
+            file.to_owned()
+        };
+        built.pages.get(&file).or(built.all.as_ref()).cloned()
+    }
+}
+
 /// A router serving `out`; `cdn_max_age` is the `s-maxage` for HTML, `csp` the
-/// Content-Security-Policy of pages.
+/// Content-Security-Policy of pages until a build says what it is.
 pub(super) fn service(out: &Path, cdn_max_age: u32, csp: Option<&str>) -> Router {
-    let csp = csp.and_then(|c| HeaderValue::from_str(c).ok());
+    let csp = Csp {
+        built: Built::new(out, policies::SERVED, PagePolicies::read),
+        at_start: csp.and_then(|c| HeaderValue::from_str(c).ok()),
+    };
     let dir = ServeDir::new(out)
         .append_index_html_on_directories(true)
         .not_found_service(ServeFile::new(out.join(NOT_FOUND_PAGE)));
     let root = out.to_owned();
-    let redirects = super::redirects::Redirects::new(out);
+    let redirects = super::redirects::new(out);
     Router::new()
         .fallback_service(dir)
         .layer(middleware::from_fn(move |req, next| {
@@ -191,12 +240,7 @@ fn etag(headers: &HeaderMap, path: &str) -> Option<HeaderValue> {
     HeaderValue::from_str(&tag).ok()
 }
 
-async fn caching(
-    request: Request,
-    next: Next,
-    cdn_max_age: u32,
-    csp: Option<HeaderValue>,
-) -> Response {
+async fn caching(request: Request, next: Next, cdn_max_age: u32, csp: Csp) -> Response {
     let path = request.uri().path().to_owned();
     // Hidden files (a build's temporary files among them) are never part of the site:
     // decided on the decoded path, the one the file lookup uses (`/%2eindex.html...`).
@@ -227,7 +271,7 @@ async fn caching(
         kind.starts_with("text/html"),
         delivery::is_scriptable_document(kind),
     );
-    if let (Some(csp), true) = (csp, html) {
+    if let (Some(csp), true) = (html.then(|| csp.of(&decoded)).flatten(), html) {
         headers.insert(CONTENT_SECURITY_POLICY, csp);
     } else if document {
         headers.insert(

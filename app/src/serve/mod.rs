@@ -1,6 +1,7 @@
 //! `folio serve`: the public site from the output folder, and the health endpoints.
 
 mod addresses;
+mod built;
 mod files;
 pub mod health;
 pub mod listener;

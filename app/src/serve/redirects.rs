@@ -3,8 +3,8 @@
 //! of tags and authors, as the last build wrote them into the output folder. The rules
 //! are read again only when a build has written new ones.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::http::header::LOCATION;
@@ -12,49 +12,17 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::built::Built;
 use crate::content::redirects::{self, Matcher, Redirect};
 
 /// The redirects of the output folder, parsed once per build.
-pub(super) struct Redirects {
-    file: PathBuf,
-    /// The file's stamp and what it holds.
-    cached: Mutex<Option<(String, Arc<Matcher>)>>,
-}
+pub(super) type Redirects = Built<Matcher>;
 
-impl Redirects {
-    pub(super) fn new(out: &Path) -> Arc<Self> {
-        Arc::new(Self {
-            file: out.join(redirects::SERVED),
-            cached: Mutex::new(None),
-        })
-    }
-
-    /// The rules of the build published now (none before the first).
-    fn current(&self) -> Option<Arc<Matcher>> {
-        let stamp = crate::disk::file_stamp(&std::fs::metadata(&self.file).ok()?);
-        let mut cached = self.cached.lock().expect("no panic while holding the lock");
-        if let Some((seen, matcher)) = cached.as_ref() {
-            if *seen == stamp {
-                return Some(matcher.clone());
-            }
-        }
-        let rules: Vec<Redirect> = match std::fs::read(&self.file)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        {
-            Some(rules) => rules,
-            None => {
-                tracing::warn!(
-                    "cannot read {}: serving without redirects",
-                    self.file.display()
-                );
-                Vec::new()
-            }
-        };
-        let matcher = Arc::new(Matcher::new(&rules));
-        *cached = Some((stamp, matcher.clone()));
-        Some(matcher)
-    }
+pub(super) fn new(out: &Path) -> Arc<Redirects> {
+    Built::new(out, redirects::SERVED, |bytes| {
+        let rules: Vec<Redirect> = serde_json::from_slice(bytes).ok()?;
+        Some(Matcher::new(&rules))
+    })
 }
 
 /// Answers a GET or HEAD of a redirected path with its redirect.

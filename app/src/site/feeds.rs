@@ -31,6 +31,7 @@ impl RenderPlan<'_> {
         let snapshot = self.input.snapshot;
         let feeds = self.write_feeds(writer)?;
         self.write_redirects(writer)?;
+        self.write_policies(writer)?;
         // From the documents, as summaries have them: a build after an edit makes few
         // summaries, and the sitemap lists every post.
         let doc = |i: usize| &snapshot.posts[i].post.doc;
@@ -140,6 +141,30 @@ impl RenderPlan<'_> {
         });
         let json = serde_json::to_vec(&all).expect("redirects serialize");
         writer.put(redirects::SERVED, &json, "the redirects")?;
+        Ok(())
+    }
+
+    /// The Content-Security-Policy of each page, letting the scripts the owner and
+    /// editors injected run (see [`crate::render::csp`]), for `folio serve` and the
+    /// bucket sync.
+    fn write_policies(&self, writer: &SiteWriter) -> Result<(), PublishError> {
+        use crate::render::csp::{Policies, SERVED};
+        let config = self.input.config;
+        let site = [
+            config.codeinjection_head.as_deref(),
+            config.codeinjection_foot.as_deref(),
+        ];
+        let pages = self.input.snapshot.posts.iter().map(|p| {
+            let doc = &p.post.doc;
+            let injected = [
+                doc.codeinjection_head.as_deref(),
+                doc.codeinjection_foot.as_deref(),
+            ];
+            (views::output_path(&views::post_url(&doc.slug)), injected)
+        });
+        let policies = Policies::new(config.csp(), &site, pages);
+        let json = serde_json::to_vec(&policies).expect("policies serialize");
+        writer.put(SERVED, &json, "the pages' Content-Security-Policy")?;
         Ok(())
     }
 

@@ -100,11 +100,17 @@ pub(super) fn jobs(plan: &RenderPlan) -> Vec<Job> {
         jobs.extend(kept.map(|(alias, _)| Job::OldSlug { of, alias }));
     }
     let mut seen = std::collections::HashSet::new();
+    // A file of the site at a redirect's address answers for it (Ghost's old media).
+    let files: std::collections::HashSet<&str> =
+        plan.input.media.iter().map(|m| m.rel.as_str()).collect();
     for (r, rule) in plan.input.redirects.iter().enumerate() {
         if let Some(path) = rule.plain_path() {
             let file = output_path(&path);
+            let rel = path.trim_start_matches('/');
+            let rel = crate::disk::confine::decoded(rel).unwrap_or_else(|| rel.to_owned());
+            let is_file = files.contains(rel.as_str());
             // The first rule for a path is the one that answers.
-            if !is_generated(&path) && !taken.contains(&file) && seen.insert(file) {
+            if !is_generated(&path) && !is_file && !taken.contains(&file) && seen.insert(file) {
                 jobs.push(Job::Redirect(r));
             }
         }
@@ -226,18 +232,63 @@ impl RenderPlan<'_> {
         writer: &SiteWriter,
     ) -> Result<(), PublishError> {
         let snapshot = self.input.snapshot;
-        if self.keep_list(list, page, writer)? {
+        let featured = self.featured(list, page);
+        // The featured posts are not among the list's own: the page's key sees them.
+        if featured.is_empty() && self.keep_list(list, page, writer)? {
             return Ok(());
         }
         let per_page = self.input.config.posts_per_page;
         let mut context = self.page();
-        let (items, base, template, title, description) = match list {
+        let (items, base, template, title, description) = self.list_parts(list, &mut context);
+        let total = items.len().div_ceil(per_page).max(1);
+        let shown: Vec<usize> = items
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .copied()
+            .collect();
+        let url = page_url(&base, page);
+        let title = if page > 1 {
+            format!("{title} (page {page})")
+        } else {
+            title
+        };
+        let mut seo = seo::for_list(&self.site, title, description, &url);
+        if let List::Tag(t) = list {
+            seo.with_image(&self.site, snapshot.tags[t].feature_image.as_deref());
+        }
+        context.insert("seo", &seo);
+        context.insert_posts("posts", shown, &self.summary_hashes);
+        context.insert_posts("featured", featured, &self.summary_hashes);
+        context.insert("paginator", &Paginator::new(&base, page, total));
+        context.insert("page_kind", template.trim_end_matches(".html"));
+        self.emit(
+            writer,
+            output_path(&url),
+            template,
+            context,
+            format!("list {url}"),
+        )
+    }
+
+    /// What a list page shows (its posts, address, template, title and description);
+    /// a tag's or author's page also has them in `context`.
+    fn list_parts(
+        &self,
+        list: List,
+        context: &mut super::keys::PageContext,
+    ) -> (&Vec<usize>, String, &'static str, String, String) {
+        let snapshot = self.input.snapshot;
+        let design = &self.input.config.design;
+        match list {
             List::Home => (
                 &self.lists.posts,
                 "/".to_owned(),
                 "index.html",
-                self.site.title.to_owned(),
-                self.site.description.to_owned(),
+                (design.meta_title.clone().filter(|t| !t.is_empty()))
+                    .unwrap_or_else(|| self.site.title.to_owned()),
+                (design.meta_description.clone().filter(|d| !d.is_empty()))
+                    .unwrap_or_else(|| self.site.description.to_owned()),
             ),
             List::Tag(t) => {
                 let tag = views::tag_ref(snapshot, t);
@@ -275,30 +326,20 @@ impl RenderPlan<'_> {
                     description,
                 )
             }
-        };
-        let total = items.len().div_ceil(per_page).max(1);
-        let shown: Vec<usize> = items
-            .iter()
-            .skip((page - 1) * per_page)
-            .take(per_page)
+        }
+    }
+
+    /// The featured posts the first page of the home shows before the others, newest
+    /// first (three at most, as Ghost's themes show them).
+    fn featured(&self, list: List, page: usize) -> Vec<usize> {
+        if !matches!(list, List::Home) || page != 1 {
+            return Vec::new();
+        }
+        let posts = &self.input.snapshot.posts;
+        (self.lists.posts.iter())
+            .filter(|&&i| posts[i].post.doc.featured)
+            .take(3)
             .copied()
-            .collect();
-        let url = page_url(&base, page);
-        let title = if page > 1 {
-            format!("{title} (page {page})")
-        } else {
-            title
-        };
-        context.insert("seo", &seo::for_list(&self.site, title, description, &url));
-        context.insert_posts("posts", shown, &self.summary_hashes);
-        context.insert("paginator", &Paginator::new(&base, page, total));
-        context.insert("page_kind", template.trim_end_matches(".html"));
-        self.emit(
-            writer,
-            output_path(&url),
-            template,
-            context,
-            format!("list {url}"),
-        )
+            .collect()
     }
 }

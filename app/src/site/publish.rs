@@ -133,6 +133,10 @@ impl Site {
             config.members_url.as_deref(),
         ));
         let images = self.images(&media).await?;
+        // After the images: the copies are the same files, with no variants of their own.
+        let mut media = media;
+        let copies = crate::content::media::at_old_addresses(&media, &redirects);
+        media.extend(copies);
         let frame = Frame::new(&config, drafts, files.theme, images.signature());
         let now = self.clock().now();
         let fingerprint =

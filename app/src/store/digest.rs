@@ -14,7 +14,7 @@ use super::{Result, Store};
 
 /// Changes whenever [`Digest::of`] may make another digest of the same body. It is in
 /// every build's frame: a new one keys every page afresh.
-pub const VERSION: &str = "digest v2";
+pub const VERSION: &str = "digest v3";
 
 /// The options `render::markdown` parses with (a test holds the two the same), so
 /// that an excerpt reads as the rendered text does (smart quotes and all).
@@ -23,7 +23,8 @@ pub const OPTIONS: Options = Options::ENABLE_TABLES
     .union(Options::ENABLE_STRIKETHROUGH)
     .union(Options::ENABLE_TASKLISTS)
     .union(Options::ENABLE_SMART_PUNCTUATION)
-    .union(Options::ENABLE_HEADING_ATTRIBUTES);
+    .union(Options::ENABLE_HEADING_ATTRIBUTES)
+    .union(Options::ENABLE_GFM);
 
 /// Where the store notes the [`VERSION`] its digests were made with.
 const STATE_KEY: &str = "digest_version";

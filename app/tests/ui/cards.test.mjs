@@ -61,8 +61,9 @@ async function cards() {
       return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
     };
     const content = document.querySelector('.content').getBoundingClientRect();
-    return [...document.querySelectorAll('.kg-card')].map((card) => {
-      const type = [...card.classList].find((c) => /^kg-.+-card$/.test(c) && c !== 'kg-card') || 'card';
+    return [...document.querySelectorAll('.kg-card, .content blockquote[class^="markdown-alert-"]')].map((card) => {
+      const type = card.localName === 'blockquote' ? 'callout-alert'
+        : [...card.classList].find((c) => /^kg-.+-card$/.test(c) && c !== 'kg-card') || 'card';
       const box = card.getBoundingClientRect();
       const problems = [];
       for (const svg of card.querySelectorAll('svg')) {
@@ -72,7 +73,8 @@ async function cards() {
       for (const button of card.querySelectorAll('button')) {
         const b = button.getBoundingClientRect();
         if (b.width > 0 && !button.textContent.trim() && !button.querySelector('svg')) problems.push('an empty button');
-        if (b.width > 0 && getComputedStyle(button).display !== 'none' && button.closest('.kg-toggle-card')) problems.push('a toggle button that does nothing here');
+        const toggle = button.closest('.kg-toggle-card');
+        if (b.width > 0 && getComputedStyle(button).display !== 'none' && toggle && !toggle.classList.contains('kg-toggle-ready')) problems.push('a toggle button that does nothing here');
       }
       for (const el of card.querySelectorAll('h1, h2, h3, h4, p, a, span, figcaption, div')) {
         if (!el.childNodes.length || ![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
@@ -106,10 +108,73 @@ test('every card type of a Ghost 6 export renders at a sane size with readable t
     }
   }
   // Bookmarks, callouts, buttons and images at text width become Markdown on import
-  // (links, quotes, figures); the rest stay Ghost's HTML and are checked here.
+  // (links, alert quotes, figures); the rest stay Ghost's HTML and are checked here.
   for (const type of ['kg-image-card', 'kg-gallery-card', 'kg-toggle-card',
-    'kg-product-card', 'kg-file-card', 'kg-audio-card', 'kg-header-card']) {
+    'kg-product-card', 'kg-file-card', 'kg-audio-card', 'kg-header-card', 'callout-alert']) {
     assert.ok(seen.has(type), `${type} was checked (seen: ${[...seen].join(', ')})`);
   }
   assert.deepEqual(problems, []);
+});
+
+/// The slug of the fixture's first published post whose body has `kind`.
+function postWith(kind) {
+  const export_ = JSON.parse(fs.readFileSync(path.join(fixtures, 'ghost6-cards-a.json'), 'utf8'));
+  const post = export_.db[0].data.posts.find((p) => p.status === 'published' && (p.html || '').includes(kind));
+  assert.ok(post, `the fixture has a ${kind}`);
+  return post.slug;
+}
+
+test('cards that need a script work with the theme\'s: audio plays, toggles open by mouse and keyboard, gallery rows line up', async () => {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(`${base}/${postWith('kg-audio-card')}/`);
+  const audio = page.locator('.kg-audio-card').first();
+  await audio.locator('.kg-audio-play-icon').waitFor({ state: 'visible' });
+  assert.equal(await audio.locator('audio').getAttribute('controls'), null, "Ghost's player in place of the browser's");
+  await audio.locator('.kg-audio-play-icon').click();
+  await page.waitForFunction(() => {
+    const el = document.querySelector('.kg-audio-card audio');
+    return !el.paused || el.ended || el.currentTime > 0;
+  });
+  await audio.locator('.kg-audio-pause-icon').waitFor({ state: 'visible' });
+  assert.equal(await audio.locator('.kg-audio-seek-slider').getAttribute('aria-label'), 'Position');
+  await audio.locator('.kg-audio-playback-rate').click();
+  assert.equal(await audio.evaluate((card) => card.querySelector('audio').playbackRate), 1.5);
+
+  await page.goto(`${base}/${postWith('kg-toggle-card')}/`);
+  const toggle = page.locator('.kg-toggle-card').first();
+  const answer = toggle.locator('.kg-toggle-content');
+  const button = toggle.locator('.kg-toggle-card-icon');
+  await button.waitFor({ state: 'visible' });
+  assert.equal(await answer.isVisible(), false, 'closed, as Ghost saved it');
+  await toggle.locator('.kg-toggle-heading-text').click();
+  assert.equal(await answer.isVisible(), true, 'opened by a click on the heading');
+  assert.equal(await button.getAttribute('aria-expanded'), 'true');
+  await button.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await answer.isVisible(), false, 'closed from the keyboard');
+  await page.keyboard.press('Space');
+  assert.equal(await answer.isVisible(), true, 'opened from the keyboard');
+
+  await page.goto(`${base}/${postWith('kg-gallery-card')}/`);
+  const rows = await page.evaluate(() => [...document.querySelectorAll('.kg-gallery-row')].map((row) =>
+    [...row.querySelectorAll('img')].map((img) => Math.round(img.getBoundingClientRect().height))));
+  assert.ok(rows.some((r) => r.length > 1), 'a row of several images');
+  for (const row of rows) assert.ok(Math.max(...row) - Math.min(...row) <= 2, `one height per row: ${JSON.stringify(rows)}`);
+  assert.deepEqual(errors, []);
+});
+
+test('without the script the same cards fall back to the browser: native audio controls, toggles open', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const tab = await context.newPage();
+  await tab.goto(`${base}/${postWith('kg-audio-card')}/`);
+  const audio = tab.locator('.kg-audio-card audio').first();
+  assert.notEqual(await audio.getAttribute('controls'), null, 'the browser\'s controls');
+  assert.ok(await audio.isVisible(), 'shown');
+  assert.equal(await tab.locator('.kg-audio-card .kg-audio-player').first().isVisible(), false, 'no dead buttons');
+  assert.equal(await tab.locator('.kg-audio-card img').first().isVisible(), false, 'no broken thumbnail');
+  await tab.goto(`${base}/${postWith('kg-toggle-card')}/`);
+  assert.ok(await tab.locator('.kg-toggle-card .kg-toggle-content').first().isVisible(), 'the answer is shown');
+  await context.close();
 });

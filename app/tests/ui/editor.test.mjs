@@ -232,7 +232,7 @@ test('the / menu inserts cards, an image dropped in the text gets alt text and a
   await page.locator('#save-state', { hasText: /^Saved/ }).waitFor();
   const id = page.url().match(/edit\/(\d+)/)[1];
   const { markdown } = await api(page, `/posts/${id}`);
-  assert.match(markdown, /^First words\.\n\n\*\*strong\*\*\n\n> 💡 Mind the tide\.\n\n---\n/, markdown);
+  assert.match(markdown, /^First words\.\n\n\*\*strong\*\*\n\n> \[!NOTE\]\n> 💡 Mind the tide\.\n\n---\n/, markdown);
   assert.match(markdown, /<details class="kg-card kg-toggle-card">\n<summary>Is it free\?<\/summary>\n<p>Yes, and it stays so\.<\/p>\n<\/details>/);
   assert.match(markdown, /!\[The harbour at dawn\]\(\/images\/[^ )]+\.png "Shot on \\"film\\", at six"\)/);
   assert.match(await page.locator('#counts').textContent(), /^\d+ words · 1 min read$/);

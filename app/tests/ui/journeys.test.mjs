@@ -394,8 +394,10 @@ test('design settings: a logo dropped, the accent colour checked for contrast, a
 
   const head = page.getByLabel('Site header (before </head>)');
   await head.fill('<script>console.log("hello")</script>');
-  await page.locator('#csp-verdict', { hasText: "will be blocked by readers' browsers" }).waitFor();
-  assert.match(await page.locator('#csp-verdict').textContent(), /'sha256-[A-Za-z0-9+/]+=*'/, 'the hash to allow it is given');
+  await page.locator('#csp-verdict', { hasText: 'runs: folio adds its hash' }).waitFor();
+  assert.match(await page.locator('#csp-verdict').textContent(), /'sha256-[A-Za-z0-9+/]+=*'/, 'the hash it runs by is given');
+  await head.fill('<button onclick="go()">Go</button>');
+  await page.locator('#csp-verdict', { hasText: "onclick on <button> will be blocked by readers' browsers" }).waitFor();
   await head.fill('<script src="/assets/stats.js" defer></script><script type="application/ld+json">{}</script>');
   await page.locator('#csp-verdict', { hasText: '/assets/stats.js runs' }).waitFor();
   await snap('settings-design');

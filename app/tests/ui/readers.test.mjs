@@ -323,3 +323,36 @@ test('the theme ships its serif, and every page sets its headings alike', async 
   assert.equal(new Set(Object.values(headings)).size, 1, JSON.stringify(headings));
   await context.close();
 });
+
+test('code injection: the owner\'s inline scripts run under the site\'s CSP, any other inline script is refused', async () => {
+  const dir = sampleSite();
+  const mark = (name) => `<script>document.documentElement.dataset.${name} = 'ran';</script>`;
+  // A top-level key: before the file's tables.
+  const toml = path.join(dir, 'folio.toml');
+  const head = JSON.stringify(`${mark('site')}\r\n<script type="application/ld+json">{}</script>`);
+  fs.writeFileSync(toml, `codeinjection_head = ${head}\n${fs.readFileSync(toml, 'utf8')}`);
+  fs.writeFileSync(path.join(dir, 'content/posts/injected.md'), [
+    '---', 'title: Injected', 'slug: injected', 'date: 2026-01-02T10:00:00Z',
+    `codeinjection_foot: ${JSON.stringify(mark('post'))}`, '---',
+    'A body with a script of its own:', '', mark('body'), '',
+  ].join('\n'));
+  const base = await serveSite(dir);
+  const context = await browser.newContext();
+  const tab = await context.newPage();
+  const refused = [];
+  tab.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) refused.push(m.text()); });
+  await tab.goto(`${base}/injected/`);
+  const ran = await tab.evaluate(() => ({ ...document.documentElement.dataset }));
+  assert.equal(ran.site, 'ran', 'the site\'s injected script runs');
+  assert.equal(ran.post, 'ran', 'the post\'s injected script runs');
+  assert.equal(ran.body, undefined, 'an inline script of a body is refused');
+  assert.ok(refused.length >= 1, 'the browser said it refused one');
+  // A post's own script runs on its page only: elsewhere, the same text is refused.
+  const csp = (await fetch(`${base}/`)).headers.get('content-security-policy');
+  const own = (await fetch(`${base}/injected/`)).headers.get('content-security-policy');
+  assert.ok(own.length > csp.length && own.startsWith(csp.split('script-src')[0]), `${csp}\n${own}`);
+  assert.match(csp, /script-src 'self' 'sha256-/);
+  await tab.goto(`${base}/`);
+  assert.equal(await tab.evaluate(() => document.documentElement.dataset.site), 'ran');
+  await context.close();
+});

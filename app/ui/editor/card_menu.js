@@ -54,7 +54,7 @@ function cards({ pick, upload, ask }) {
       const address = ask('The address to bookmark');
       return address ? `[|Title of the page](${address})\\\nWhat the page is about.` : null;
     } },
-    { label: 'Callout', detail: 'a highlighted note', insert: () => '> 💡 |' },
+    { label: 'Callout', detail: 'a highlighted note', insert: () => '> [!NOTE]\n> 💡 |' },
     { label: 'Toggle', detail: 'a heading that opens to its text', insert: () => '<details class="kg-card kg-toggle-card">\n<summary>|A question</summary>\n<p>Its answer.</p>\n</details>' },
     { label: 'Button', detail: 'a link as a button', insert: () => {
       const address = ask('Where the button goes');

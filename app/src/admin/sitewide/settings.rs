@@ -24,7 +24,7 @@ pub(in crate::admin) struct Settings {
     /// The keys that can be saved here.
     editable: Vec<&'static str>,
     /// The Content-Security-Policy readers' browsers get with each page (`null`:
-    /// none): what it lets code injection run.
+    /// none), with the hashes of the inline scripts of the site's code injection.
     site_csp: Option<String>,
 }
 
@@ -47,7 +47,15 @@ async fn current(admin: &Admin) -> ApiResult<Settings> {
         .await
         .map_err(ApiError::internal)?;
     Ok(Settings {
-        site_csp: effective.csp().map(str::to_owned),
+        site_csp: crate::render::csp::Policies::new(
+            effective.csp(),
+            &[
+                effective.codeinjection_head.as_deref(),
+                effective.codeinjection_foot.as_deref(),
+            ],
+            std::iter::empty(),
+        )
+        .all,
         settings: effective,
         overridden: saved.into_iter().map(|(k, _)| k).collect(),
         editable: EDITABLE.to_vec(),

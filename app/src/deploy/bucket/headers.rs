@@ -4,6 +4,7 @@
 use super::BucketError;
 use crate::config::HeaderRule;
 use crate::output::delivery;
+use crate::render::csp::Policies;
 
 /// Header rules from `folio.toml`, checked once: the first whose glob matches a
 /// path sets its headers; the defaults fill the rest.
@@ -12,15 +13,11 @@ pub struct Headers {
     cdn_max_age: u32,
     /// The pages' Content-Security-Policy, stored as object metadata for the CDN to
     /// send (a CloudFront response headers policy or a Cloudflare transform rule).
-    csp: Option<String>,
+    csp: Policies,
 }
 
 impl Headers {
-    pub fn new(
-        rules: &[HeaderRule],
-        cdn_max_age: u32,
-        csp: Option<&str>,
-    ) -> Result<Self, BucketError> {
+    pub fn new(rules: &[HeaderRule], cdn_max_age: u32, csp: Policies) -> Result<Self, BucketError> {
         let rules = rules
             .iter()
             .map(|rule| {
@@ -37,7 +34,7 @@ impl Headers {
         Ok(Self {
             rules,
             cdn_max_age,
-            csp: csp.map(str::to_owned),
+            csp,
         })
     }
 
@@ -64,6 +61,6 @@ impl Headers {
         if crate::output::delivery::is_scriptable_document(&kind) {
             return Some(crate::output::delivery::DOCUMENT_CSP);
         }
-        self.csp.as_deref().filter(|_| path.ends_with(".html"))
+        self.csp.for_file(path).filter(|_| path.ends_with(".html"))
     }
 }
