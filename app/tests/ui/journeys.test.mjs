@@ -391,6 +391,25 @@ test('design settings: a logo dropped, the accent colour checked for contrast, a
   assert.equal(after.timezone, 'Europe/Lisbon');
   assert.equal(after.social.x, '@tidewater');
   assert.equal(after.logo, design.logo, 'saving General kept what Design saved');
+  // The public site wears it: the logo for the title, the accent where it reads (the
+  // dark page keeps the theme's: #24584a is too dark there), the X account, and dates
+  // in the site's time zone (a post of 09:00 UTC is the day before in Honolulu).
+  await page.getByLabel('Time zone').fill('Pacific/Honolulu');
+  answer = saved();
+  await page.getByRole('button', { name: 'Save general' }).click();
+  assert.equal((await answer).status(), 200);
+  const post = await (await fetch(`${base}/getting-started/`)).text();
+  const utc = post.match(/<time datetime="([^"]+)">([^<]+)<\/time>/);
+  assert.ok(utc, 'the post has a date');
+  const shown = (timeZone) => new Date(utc[1]).toLocaleDateString('en-US', { timeZone, month: 'long', day: 'numeric', year: 'numeric' });
+  assert.notEqual(shown('Pacific/Honolulu'), shown('UTC'), 'a post whose day differs');
+  assert.equal(utc[2], shown('Pacific/Honolulu'), `${utc[1]} shown in Honolulu's time`);
+  const branded = await (await fetch(`${base}/`)).text();
+  assert.match(branded, new RegExp(`<img class="site-logo" src="${design.logo}" alt="[^"]+">`));
+  assert.match(branded, /@media \(prefers-color-scheme: light\) \{ :root \{ --accent: #24584a; \} \}/);
+  assert.doesNotMatch(branded, /prefers-color-scheme: dark\) \{ :root \{ --accent: #24584a/);
+  assert.match(branded, /<meta name="twitter:site" content="@tidewater">/);
+  assert.match(branded, /<a href="https:\/\/x\.com\/tidewater" rel="me">X<\/a>/);
 
   const head = page.getByLabel('Site header (before </head>)');
   await head.fill('<script>console.log("hello")</script>');
