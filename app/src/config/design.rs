@@ -181,7 +181,7 @@ impl Social {
 
 /// A language tag as `<html lang>` takes it (BCP 47's shape: `en`, `pt-BR`,
 /// `zh-Hant-TW`).
-pub(super) fn valid_language(tag: &str) -> bool {
+pub fn valid_language(tag: &str) -> bool {
     let mut parts = tag.split('-');
     let first = parts.next().unwrap_or("");
     (2..=3).contains(&first.len())

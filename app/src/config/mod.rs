@@ -9,7 +9,7 @@ mod csp;
 mod design;
 mod git;
 pub use csp::{DEFAULT_CSP, PLAYERS};
-pub use design::{Design, PostFeed, Social};
+pub use design::{valid_language, Design, PostFeed, Social};
 pub use git::GitConfig;
 
 /// Environment variables that configure the process rather than the site; they are

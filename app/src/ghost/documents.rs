@@ -210,6 +210,13 @@ fn body(post: &export::Post, body: &str, name: &str, report: &mut GhostReport) -
         report.warnings.push(format!("{name} has an empty body"));
     }
     let converted = html::convert(body);
+    if let Some((from, to)) = skipped_heading(body) {
+        report.warnings.push(format!(
+            "{name} goes from a level-{from} heading to a level-{to} one: screen readers \
+             announce a missing level (make it level {})",
+            from + 1
+        ));
+    }
     report.portal_links += converted.portal_links;
     if !converted.kept_cards.is_empty() {
         report
@@ -227,6 +234,23 @@ fn body(post: &export::Post, body: &str, name: &str, report: &mut GhostReport) -
             .insert(post.slug.clone(), converted.html_share);
     }
     converted
+}
+
+/// The first heading of `html` that is more than one level below the one before it
+/// (the page's title is the level-1 heading): the levels, as (before, that one).
+fn skipped_heading(html: &str) -> Option<(u8, u8)> {
+    static HEADING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)<h([1-6])[\s>]").expect("a valid pattern")
+    });
+    let mut before = 1;
+    for caps in HEADING.captures_iter(html) {
+        let level = caps[1].parse::<u8>().unwrap_or(before);
+        if level > before + 1 {
+            return Some((before, level));
+        }
+        before = level;
+    }
+    None
 }
 
 /// A post's status in folio: an email-only post becomes a draft.

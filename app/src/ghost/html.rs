@@ -50,19 +50,33 @@ fn portal_links(html: &str) -> (String, usize) {
 }
 
 static PLAYER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)<(audio|video)\b([^>]*)>").expect("a valid pattern"));
+    LazyLock::new(|| Regex::new(r"(?i)<(audio|video|iframe)\b([^>]*)>").expect("a valid pattern"));
+static SOURCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\bsrc=["']?https?://([a-z0-9.-]+)"#).expect("a valid pattern")
+});
 
-/// `html` with the browser's own controls on every `<audio>` and `<video>`: Ghost's
-/// players need a script (the theme's takes them over), and without one a reader
-/// still plays the file.
+/// `html` with the browser's own controls on every `<audio>` and `<video>` (Ghost's
+/// players need a script: the theme's takes them over, and without one a reader
+/// still plays the file), and a title on every embedded frame that has none (a
+/// screen reader announces a frame by it), naming where it comes from.
 fn native_controls(html: &str) -> String {
     PLAYER
         .replace_all(html, |caps: &regex::Captures| {
-            let attributes = &caps[2];
-            if attributes.to_ascii_lowercase().contains("controls") {
+            let (element, attributes) = (&caps[1], &caps[2]);
+            let lower = attributes.to_ascii_lowercase();
+            if element.eq_ignore_ascii_case("iframe") {
+                if lower.contains("title=") {
+                    return caps[0].to_owned();
+                }
+                let host = SOURCE.captures(attributes).map(|c| c[1].to_owned());
+                let title = host.map_or("Embedded content".to_owned(), |h| {
+                    format!("Embedded from {}", h.trim_start_matches("www."))
+                });
+                format!("<{element} title=\"{title}\"{attributes}>")
+            } else if lower.contains("controls") {
                 caps[0].to_owned()
             } else {
-                format!("<{} controls{attributes}>", &caps[1])
+                format!("<{element} controls{attributes}>")
             }
         })
         .into_owned()

@@ -8,6 +8,7 @@
 //! posts as new revisions.
 
 mod cards;
+mod design;
 mod documents;
 mod export;
 mod files;

@@ -19,6 +19,7 @@ pub(super) fn site_settings(
         }
     }
     settings.extend(navigation(data, report));
+    settings.extend(super::design::settings(data, report));
     settings
 }
 
