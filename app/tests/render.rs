@@ -497,6 +497,47 @@ async fn assert_same_as_a_full_build(site: &TestSite, name: &str) {
     );
 }
 
+/// A post ends with the posts that share the most of its tags (nearest in time
+/// first), never itself nor a post sharing none; an edit to one of them shows on the
+/// pages that list it.
+#[tokio::test]
+async fn related_posts_share_tags_and_follow_edits() {
+    let site = TestSite::empty();
+    let write = |name: &str, title: &str, date: &str, tags: &str| {
+        let front = format!("date: {date}\ntags: [{tags}]\n");
+        site.write(&format!("posts/{name}.md"), &post(title, &front, "Words."));
+    };
+    write("a", "Alpha", "2026-01-05", "ferries, food");
+    write("b", "Bravo", "2026-01-01", "ferries, food");
+    write("c", "Charlie", "2026-01-04", "ferries");
+    write("d", "Delta", "2026-01-03", "trains");
+    site.publish().await;
+    let related = |slug: &str| {
+        let page = site.read_out(&format!("{slug}/index.html"));
+        let Some(start) = page.find("id=\"related-title\"") else {
+            return Vec::new();
+        };
+        let end = page[start..].find("</section>").expect("the section ends") + start;
+        let titles =
+            regex::Regex::new(r#"<h2><a href="[^"]+">([^<]+)</a></h2>"#).expect("a pattern");
+        (titles.captures_iter(&page[start..end]))
+            .map(|c| c[1].to_owned())
+            .collect::<Vec<_>>()
+    };
+    // Bravo shares both tags: before Charlie, which is nearer in time.
+    assert_eq!(related("a"), ["Bravo", "Charlie"]);
+    assert_eq!(related("c"), ["Alpha", "Bravo"]);
+    assert_eq!(
+        related("d"),
+        Vec::<String>::new(),
+        "no shared tag, no section"
+    );
+    write("b", "Bravo renamed", "2026-01-01", "ferries, food");
+    site.publish().await;
+    assert_eq!(related("a"), ["Bravo renamed", "Charlie"]);
+    assert_same_as_a_full_build(&site, "a related post renamed").await;
+}
+
 #[tokio::test]
 async fn a_scheduled_post_comes_out_in_the_first_build_after_its_time() {
     let site = TestSite::empty();

@@ -87,7 +87,45 @@ pub(super) struct Lists {
     pub by_author: Vec<Vec<usize>>,
 }
 
+/// How far from a post, in each of its tags' lists, related posts are looked for: the
+/// nearest in time, so that finding them costs the same on a site of any size.
+const RELATED_NEAR: usize = 12;
+/// How many related posts a post shows (as Ghost's themes do).
+const RELATED: usize = 3;
+
 impl Lists {
+    /// The posts related to the post at `i` (its tags `tags`): those sharing the most
+    /// of its public tags, then the nearest in time; none for a page.
+    pub(super) fn related(&self, i: usize, tags: &[usize]) -> Vec<usize> {
+        if self.posts.binary_search(&i).is_err() {
+            return Vec::new();
+        }
+        let mut shared: Vec<(usize, usize)> = Vec::new();
+        for &t in tags {
+            // Internal tags have no list.
+            let list = &self.by_tag[t];
+            let at = list.binary_search(&i).unwrap_or_else(|at| at);
+            let near =
+                &list[at.saturating_sub(RELATED_NEAR)..(at + RELATED_NEAR + 1).min(list.len())];
+            for &other in near.iter().filter(|&&other| other != i) {
+                match shared.iter_mut().find(|(post, _)| *post == other) {
+                    Some((_, count)) => *count += 1,
+                    None => shared.push((other, 1)),
+                }
+            }
+        }
+        shared.sort_by(|a, b| {
+            (b.1.cmp(&a.1))
+                .then(a.0.abs_diff(i).cmp(&b.0.abs_diff(i)))
+                .then(a.0.cmp(&b.0))
+        });
+        shared
+            .into_iter()
+            .take(RELATED)
+            .map(|(post, _)| post)
+            .collect()
+    }
+
     /// The lists of `posts` (kind, tag indexes, author indexes; newest first).
     pub(super) fn of<'a>(
         posts: impl Iterator<Item = (Kind, &'a [usize], &'a [usize])>,
@@ -186,7 +224,12 @@ impl Unchanged {
                 let then = |j: Option<usize>| j.map(|j| last.posts[j].hash);
                 match (lists.neighbours(i), before.neighbours(j)) {
                     (Some((newer, older)), Some((was_newer, was_older))) => {
-                        now(newer) == then(was_newer) && now(older) == then(was_older)
+                        let related = lists.related(i, &post.tags).into_iter().map(|k| hashes[k]);
+                        let was_related = (before.related(j, &last.posts[j].tags).into_iter())
+                            .map(|k| last.posts[k].hash);
+                        now(newer) == then(was_newer)
+                            && now(older) == then(was_older)
+                            && related.eq(was_related)
                     }
                     (None, None) => true,
                     _ => false,

@@ -301,6 +301,7 @@ impl RenderPlan<'_> {
                     .meta_title
                     .clone()
                     .unwrap_or_else(|| format!("{} - {}", tag.name, self.site.title));
+                context.insert("tag_image", &self.image_set(tag.feature_image.as_deref()));
                 context.insert("tag", &tag);
                 (
                     &self.lists.by_tag[t],
@@ -317,6 +318,10 @@ impl RenderPlan<'_> {
                     .clone()
                     .unwrap_or_else(|| format!("Posts by {}", author.name));
                 let title = format!("{} - {}", author.name, self.site.title);
+                context.insert(
+                    "author_image",
+                    &self.image_set(author.profile_image.as_deref()),
+                );
                 context.insert("author", &author);
                 (
                     &self.lists.by_author[a],
@@ -327,6 +332,12 @@ impl RenderPlan<'_> {
                 )
             }
         }
+    }
+
+    /// The variants of the site's image at `src`, for a `srcset`.
+    fn image_set(&self, src: Option<&str>) -> Option<crate::images::html::ImageSet> {
+        src.and_then(|src| self.input.images.find(src))
+            .map(|image| image.set())
     }
 
     /// The featured posts the first page of the home shows before the others, newest

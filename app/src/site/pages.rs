@@ -262,6 +262,8 @@ impl RenderPlan<'_> {
                 let (newer, older) = self.lists.neighbours(i).unwrap_or_default();
                 context.insert_post("newer", newer, &self.summary_hashes);
                 context.insert_post("older", older, &self.summary_hashes);
+                let related = self.lists.related(i, &snapshot_post.tags);
+                context.insert_posts("related", related, &self.summary_hashes);
                 context.insert("page_kind", "post");
                 "post.html"
             }
