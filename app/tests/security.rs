@@ -362,6 +362,63 @@ async fn injected_inline_scripts_run_by_their_hashes_and_no_other() {
     assert!(!post.contains(&hash("body()")), "{post}");
 }
 
+/// Comments from another service are off by default; on, its origin (and only it)
+/// may load a script and a frame, and a host that would smuggle a directive in is
+/// refused by name.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_comments_service_gets_its_origin_in_the_policy_and_nothing_more() {
+    let site = TestSite::sample();
+    let server = Server::start(&site, &[]);
+    let (_, page) = common::api::page(&server, "/getting-started/").await;
+    assert!(!page.contains("id=\"comments\""), "off by default");
+    drop(server);
+    std::fs::write(
+        site.path().join("folio.toml"),
+        "[comments]\nprovider = \"remark42\"\nhost = \"https://comments.example.com\"\nsite_id = \"tide\"\n",
+    )
+    .expect("a config");
+    let (server, _) = Server::start_reading_log(&site, &[]);
+    let response = public(&server, "/getting-started/").await;
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let page = response.text().await.expect("a page");
+    assert!(
+        page.contains("data-provider=\"remark42\" data-host=\"https://comments.example.com\" data-site-id=\"tide\""),
+        "{page}"
+    );
+    for directive in ["script-src", "frame-src"] {
+        let sources = policy
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with(directive))
+            .unwrap_or_default();
+        assert!(
+            sources.ends_with(" https://comments.example.com"),
+            "{policy}"
+        );
+    }
+    assert_eq!(
+        policy.matches("comments.example.com").count(),
+        2,
+        "{policy}"
+    );
+    drop(server);
+
+    std::fs::write(
+        site.path().join("folio.toml"),
+        "[comments]\nprovider = \"remark42\"\nhost = \"https://a.example; script-src *\"\nsite_id = \"tide\"\n",
+    )
+    .expect("a config");
+    let output = site.cli(&["publish"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("comments.host"),
+        "{stderr}"
+    );
+}
+
 /// The admin page allows one `<style>`: the editor's, by a nonce new at each load;
 /// never an inline script, never `unsafe-inline`. Its files are revalidated by tag.
 #[tokio::test(flavor = "multi_thread")]

@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod comments;
 mod csp;
 mod design;
 mod git;
+pub use comments::Comments;
 pub use csp::{DEFAULT_CSP, PLAYERS};
 pub use design::{valid_language, Design, PostFeed, Social};
 pub use git::GitConfig;
@@ -93,6 +95,8 @@ pub struct SiteConfig {
     pub secondary_navigation: Vec<NavItem>,
     /// Logo, icon, cover, accent colour, time zone, social accounts, meta defaults.
     pub design: Design,
+    /// Comments under posts from another service (`[comments]`, file only); none by default.
+    pub comments: Option<Comments>,
     /// How `publish --bucket` delivers files (file only).
     pub deploy: DeployConfig,
     /// HTML added to every page's head and before its end (analytics, fonts), as in Ghost.
@@ -147,6 +151,7 @@ impl Default for SiteConfig {
             navigation: Vec::new(),
             secondary_navigation: Vec::new(),
             design: Design::default(),
+            comments: None,
             codeinjection_head: None,
             codeinjection_foot: None,
             deploy: DeployConfig::default(),
@@ -397,6 +402,9 @@ impl SiteConfig {
             while admin.ends_with('/') {
                 admin.pop();
             }
+        }
+        if let Some(Err((origin, message))) = self.comments.as_ref().map(Comments::validate) {
+            return Err(ConfigError::Value { origin, message });
         }
         if let Some(csp) = &self.content_security_policy {
             if csp.contains(['\n', '\r']) {

@@ -81,10 +81,8 @@ pub async fn deploy(
             url: url.to_owned(),
             source,
         };
-        let policies =
-            crate::render::csp::Policies::of_build(&site.paths.out).unwrap_or_else(|| {
-                crate::render::csp::Policies::new(config.csp(), &[], std::iter::empty())
-            });
+        let policies = crate::render::csp::Policies::of_build(&site.paths.out)
+            .unwrap_or_else(|| crate::render::csp::Policies::new(&config, std::iter::empty()));
         let headers = Headers::new(&config.deploy.headers, config.cdn_max_age, policies)
             .map_err(|e| DeployError::Config(e.to_string()))?;
         let synced = bucket::sync(

@@ -27,16 +27,19 @@ pub struct Policies {
 }
 
 impl Policies {
-    /// The policies for a site whose policy is `policy`, whose code injection is
-    /// `site` (head and foot), and whose pages (by file) have the code injection
-    /// `pages` of their own.
+    /// The policies of `config`'s site (its policy, with the scripts of its code
+    /// injection and the origin of its comments service), whose pages (by file) have
+    /// the code injection `pages` of their own.
     pub fn new<'a>(
-        policy: Option<&str>,
-        site: &[Option<&str>],
+        config: &crate::config::SiteConfig,
         pages: impl Iterator<Item = (String, [Option<&'a str>; 2])>,
     ) -> Self {
-        let Some(policy) = policy else {
+        let Some(policy) = config.csp() else {
             return Self::default();
+        };
+        let policy = match &config.comments {
+            Some(comments) => with_origin(policy, comments.origin()),
+            None => policy.to_owned(),
         };
         let hashes_of = |texts: &[Option<&str>]| -> BTreeSet<String> {
             texts
@@ -45,18 +48,22 @@ impl Policies {
                 .flat_map(|t| script_hashes(t))
                 .collect()
         };
-        let shared = hashes_of(site);
+        let site = [
+            config.codeinjection_head.as_deref(),
+            config.codeinjection_foot.as_deref(),
+        ];
+        let shared = hashes_of(&site);
         let pages = pages
             .filter_map(|(file, injected)| {
                 let own = hashes_of(&injected);
                 (!own.is_empty()).then(|| {
                     let both: BTreeSet<String> = own.union(&shared).cloned().collect();
-                    (file, with_hashes(policy, &both))
+                    (file, with_hashes(&policy, &both))
                 })
             })
             .collect();
         Self {
-            all: Some(with_hashes(policy, &shared)),
+            all: Some(with_hashes(&policy, &shared)),
             pages,
         }
     }
@@ -124,15 +131,25 @@ fn collect(node: &Handle, hashes: &mut BTreeSet<String>) {
 /// `default-src` when the policy has none), and to `script-src-elem` if it has one. Nothing is added where inline scripts run
 /// anyway (`'unsafe-inline'`: a hash would turn it off) or none may (`'none'`).
 pub fn with_hashes(policy: &str, hashes: &BTreeSet<String>) -> String {
-    let policy = with_hashes_in(policy, hashes, "script-src");
+    let policy = with_sources(policy, hashes, "script-src", true);
     if policy.to_ascii_lowercase().contains("script-src-elem") {
-        return with_hashes_in(&policy, hashes, "script-src-elem");
+        return with_sources(&policy, hashes, "script-src-elem", true);
     }
     policy
 }
 
-fn with_hashes_in(policy: &str, hashes: &BTreeSet<String>, directive: &str) -> String {
-    if hashes.is_empty() {
+/// `policy` letting pages load scripts and frames from `origin` (a comments service).
+fn with_origin(policy: &str, origin: &str) -> String {
+    let origin = BTreeSet::from([origin.to_owned()]);
+    let policy = with_sources(policy, &origin, "script-src", false);
+    with_sources(&policy, &origin, "frame-src", false)
+}
+
+/// `policy` with `added` sources in `directive` (made from `default-src` when the
+/// policy has none). `'none'` is kept as it is, and so, when `hashes` are added, is
+/// `'unsafe-inline'` (a hash would turn it off).
+fn with_sources(policy: &str, added: &BTreeSet<String>, directive: &str, hashes: bool) -> String {
+    if added.is_empty() {
         return policy.to_owned();
     }
     let directives: Vec<Vec<&str>> = policy
@@ -148,26 +165,27 @@ fn with_hashes_in(policy: &str, hashes: &BTreeSet<String>, directive: &str) -> S
     let (at, sources): (Option<usize>, Vec<&str>) = match (named(directive), named("default-src")) {
         (Some(at), _) => (Some(at), directives[at][1..].to_vec()),
         (None, Some(default)) => (None, directives[default][1..].to_vec()),
-        // No directive governs scripts: every script runs already.
+        // No directive governs these: everything loads already.
         (None, None) => return policy.to_owned(),
     };
-    let open =
-        |s: &&str| s.eq_ignore_ascii_case("'unsafe-inline'") || s.eq_ignore_ascii_case("'none'");
+    let open = |s: &&str| {
+        (hashes && s.eq_ignore_ascii_case("'unsafe-inline'")) || s.eq_ignore_ascii_case("'none'")
+    };
     if sources.iter().any(open) {
         return policy.to_owned();
     }
-    let mut script_src = vec![directive];
-    script_src.extend(sources.iter().copied());
-    script_src.extend(
-        hashes
+    let mut merged = vec![directive];
+    merged.extend(sources.iter().copied());
+    merged.extend(
+        added
             .iter()
             .map(String::as_str)
             .filter(|h| !sources.contains(h)),
     );
     let mut out: Vec<String> = directives.iter().map(|d| d.join(" ")).collect();
     match at {
-        Some(at) => out[at] = script_src.join(" "),
-        None => out.push(script_src.join(" ")),
+        Some(at) => out[at] = merged.join(" "),
+        None => out.push(merged.join(" ")),
     }
     out.join("; ")
 }

@@ -28,6 +28,8 @@ pub(crate) struct SiteView<'a> {
     pub design: &'a crate::config::Design,
     /// The accent colour where it reads, and the social accounts as links.
     pub branding: super::branding::Branding,
+    /// The comments service under posts, if any (`provider` names it).
+    pub comments: Option<&'a crate::config::Comments>,
 }
 
 impl<'a> SiteView<'a> {
@@ -45,6 +47,7 @@ impl<'a> SiteView<'a> {
             preview,
             design: &config.design,
             branding: super::branding::Branding::new(&config.design),
+            comments: config.comments.as_ref(),
         }
     }
 }

@@ -149,11 +149,6 @@ impl RenderPlan<'_> {
     /// bucket sync.
     fn write_policies(&self, writer: &SiteWriter) -> Result<(), PublishError> {
         use crate::render::csp::{Policies, SERVED};
-        let config = self.input.config;
-        let site = [
-            config.codeinjection_head.as_deref(),
-            config.codeinjection_foot.as_deref(),
-        ];
         let pages = self.input.snapshot.posts.iter().map(|p| {
             let doc = &p.post.doc;
             let injected = [
@@ -162,7 +157,7 @@ impl RenderPlan<'_> {
             ];
             (views::output_path(&views::post_url(&doc.slug)), injected)
         });
-        let policies = Policies::new(config.csp(), &site, pages);
+        let policies = Policies::new(self.input.config, pages);
         let json = serde_json::to_vec(&policies).expect("policies serialize");
         writer.put(SERVED, &json, "the pages' Content-Security-Policy")?;
         Ok(())

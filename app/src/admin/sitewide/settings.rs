@@ -47,15 +47,7 @@ async fn current(admin: &Admin) -> ApiResult<Settings> {
         .await
         .map_err(ApiError::internal)?;
     Ok(Settings {
-        site_csp: crate::render::csp::Policies::new(
-            effective.csp(),
-            &[
-                effective.codeinjection_head.as_deref(),
-                effective.codeinjection_foot.as_deref(),
-            ],
-            std::iter::empty(),
-        )
-        .all,
+        site_csp: crate::render::csp::Policies::new(&effective, std::iter::empty()).all,
         settings: effective,
         overridden: saved.into_iter().map(|(k, _)| k).collect(),
         editable: EDITABLE.to_vec(),
