@@ -208,3 +208,53 @@ fn a_link_or_image_to_a_missing_file_of_the_site_is_a_warning_naming_the_post() 
         "{message}"
     );
 }
+
+/// One icon upload (any shape, any size) becomes the square favicon and touch icon
+/// phones ask for, made again only when the icon changes.
+#[test]
+fn the_site_icon_is_made_at_the_sizes_browsers_ask_for() {
+    let site = TestSite::sample();
+    let icon = site.content().join("images/brand.png");
+    image::RgbImage::from_fn(600, 400, |x, _| image::Rgb([(x % 256) as u8, 90, 160]))
+        .save(&icon)
+        .expect("an icon");
+    std::fs::write(
+        site.path().join("folio.toml"),
+        "[design]\nicon = \"/images/brand.png\"\n",
+    )
+    .expect("a config");
+    let output = site.cli(&["publish"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for (size, rel) in [
+        (32, "icons/favicon-32.png"),
+        (180, "icons/apple-touch-icon.png"),
+    ] {
+        let made = image::open(site.out().join(rel)).expect("a PNG");
+        assert_eq!((made.width(), made.height()), (size, size), "{rel}");
+    }
+    let home = site.read_out("index.html");
+    assert!(
+        home.contains(
+            r#"<link rel="apple-touch-icon" sizes="180x180" href="/icons/apple-touch-icon.png">"#
+        ),
+        "{home}"
+    );
+    assert!(home.contains(r#"sizes="32x32" href="/icons/favicon-32.png""#));
+
+    // Unchanged, kept; a new icon, made again.
+    let before = std::fs::read(site.out().join("icons/favicon-32.png")).expect("the icon");
+    image::RgbImage::from_pixel(64, 64, image::Rgb([200, 30, 30]))
+        .save(&icon)
+        .expect("another icon");
+    let output = site.cli(&["publish"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let after = image::open(site.out().join("icons/favicon-32.png")).expect("a PNG");
+    assert_ne!(
+        std::fs::read(site.out().join("icons/favicon-32.png")).expect("icon"),
+        before
+    );
+    assert_eq!(
+        after.to_rgb8().get_pixel(16, 16),
+        &image::Rgb([200, 30, 30])
+    );
+}

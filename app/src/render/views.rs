@@ -30,6 +30,8 @@ pub(crate) struct SiteView<'a> {
     pub branding: super::branding::Branding,
     /// The comments service under posts, if any (`provider` names it).
     pub comments: Option<&'a crate::config::Comments>,
+    /// Whether the build made the icon's favicon and touch icon sizes (`icons/`).
+    pub icon_sizes: bool,
 }
 
 impl<'a> SiteView<'a> {
@@ -48,6 +50,7 @@ impl<'a> SiteView<'a> {
             design: &config.design,
             branding: super::branding::Branding::new(&config.design),
             comments: config.comments.as_ref(),
+            icon_sizes: false,
         }
     }
 }

@@ -23,6 +23,7 @@ mod feeds;
 mod fingerprint;
 mod frame;
 mod html;
+mod icons;
 mod keys;
 mod last;
 pub mod links;

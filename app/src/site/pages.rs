@@ -165,7 +165,7 @@ fn render_all(input: &RenderInput, writer: &SiteWriter) -> Result<Rendered, Publ
     plan.copy_media(writer)?;
     phase.done("assets and media");
     let phase = Phase::start();
-    let extras = plan.write_feeds_and_maps(writer)?;
+    let extras = plan.write_feeds_and_maps(writer)? + plan.write_icons(writer)?;
     phase.done("feeds and sitemaps");
     let phase = Phase::start();
     let extras = extras + plan.write_search(writer)?;

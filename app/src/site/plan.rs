@@ -74,7 +74,9 @@ impl<'a> RenderPlan<'a> {
     /// which of its pages the last build shows unchanged.
     pub(super) fn new(input: &'a RenderInput<'a>) -> Self {
         let snapshot = input.snapshot;
-        let site = SiteView::new(input.config, input.preview);
+        let mut site = SiteView::new(input.config, input.preview);
+        let icon = input.config.design.icon.as_deref();
+        site.icon_sizes = super::icons::source(input.media, icon).is_some();
         let mut base = Context::new();
         base.insert("site", &site);
         let phase = Phase::start();
