@@ -383,3 +383,42 @@ mod http {
             .unwrap_or(0)
     }
 }
+
+/// `kubectl apply -k` of an overlay puts every resource in folio's namespace: the
+/// overlay's own (the Linkerd policy) and its components' (the ServiceMonitor) too,
+/// which the base's `namespace:` does not reach.
+#[test]
+fn every_overlay_puts_everything_in_the_folio_namespace() {
+    let overlays = common::repo().join("k8s/overlays");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&overlays).expect("overlays") {
+        let name = entry.expect("an overlay").file_name();
+        let name = name.to_str().expect("a name");
+        let kustomization = k8s(&format!("overlays/{name}/kustomization.yaml"));
+        assert_eq!(
+            kustomization.get("namespace").map(text).as_deref(),
+            Some("folio"),
+            "overlays/{name}"
+        );
+        seen += 1;
+    }
+    assert!(seen >= 2);
+}
+
+/// ArgoCD never deletes the data: the volume is neither pruned nor deleted with the
+/// Application, and pruning the namespace waits for a person to confirm it.
+#[test]
+fn argocd_cannot_delete_the_data() {
+    let options = |rel: &str| {
+        let resource = k8s(rel);
+        let value = resource["metadata"]["annotations"]
+            .get("argocd.argoproj.io/sync-options")
+            .map(text)
+            .unwrap_or_default();
+        value.split(',').map(str::to_owned).collect::<Vec<_>>()
+    };
+    let volume = options("base/pvc.yaml");
+    assert!(volume.contains(&"Prune=false".to_owned()), "{volume:?}");
+    assert!(volume.contains(&"Delete=false".to_owned()), "{volume:?}");
+    assert_eq!(options("base/namespace.yaml"), ["Prune=confirm"]);
+}
