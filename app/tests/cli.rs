@@ -258,3 +258,31 @@ fn the_site_icon_is_made_at_the_sizes_browsers_ask_for() {
         &image::Rgb([200, 30, 30])
     );
 }
+
+/// A site in French reads in French: `<html lang>`, the theme's words, dates with the
+/// month's name in the language's order; a regional tag (`pt-BR`) takes its language's
+/// words, and the search speaks it too.
+#[test]
+fn the_theme_speaks_the_site_language() {
+    let site = TestSite::sample();
+    let config = site.path().join("folio.toml");
+    std::fs::write(&config, "language = \"fr\"\nposts_per_page = 3\n").expect("a config");
+    let output = site.cli(&["publish"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let post = site.read_out("getting-started/index.html");
+    assert!(post.contains("<html lang=\"fr\">"), "{post}");
+    // 2026-09-01T09:00:00Z.
+    assert!(post.contains(">1 septembre 2026</time>"), "{post}");
+    assert!(post.contains("min de lecture") && !post.contains("min read"));
+    let home = site.read_out("index.html");
+    assert!(home.contains("Page 1 sur "), "{home}");
+    assert!(home.contains("data-none=\"Aucun article ne correspond à « {query} »\""));
+    assert!(site.read_out("404.html").contains("Page introuvable"));
+
+    std::fs::write(&config, "language = \"pt-BR\"\n").expect("a config");
+    let output = site.cli(&["publish"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let post = site.read_out("getting-started/index.html");
+    assert!(post.contains(">1 de setembro de 2026</time>"), "{post}");
+    assert!(post.contains("min de leitura"));
+}

@@ -7,6 +7,7 @@ pub(crate) mod branding;
 pub mod csp;
 pub(crate) mod feeds;
 pub(crate) mod highlight;
+pub mod locales;
 pub mod markdown;
 pub mod sanitize;
 pub(crate) mod search;

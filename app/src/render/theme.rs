@@ -47,6 +47,8 @@ pub struct Theme {
     /// `search = true` in its `theme.toml`: the build writes the search index its
     /// script reads (see `render::search`).
     pub search: bool,
+    /// Its words in each language it has (`locales/*.toml`).
+    pub locales: super::locales::Locales,
     /// Template name -> the file it was read from, for error messages.
     origins: HashMap<String, String>,
 }
@@ -77,6 +79,7 @@ impl Theme {
         let mut templates: HashMap<String, (String, String)> = HashMap::new();
         let mut assets = Vec::new();
         let mut search = false;
+        let mut locales = super::locales::Locales::default();
         for (rel, bytes) in files {
             if rel == "theme.toml" {
                 search = manifest(&bytes).map_err(|message| RenderError::Theme {
@@ -91,6 +94,15 @@ impl Theme {
                     message: "not valid UTF-8".into(),
                 })?;
                 templates.insert(name.to_owned(), (text, format!("{label}/{rel}")));
+            } else if let Some(tag) =
+                (rel.strip_prefix("locales/")).and_then(|name| name.strip_suffix(".toml"))
+            {
+                locales
+                    .add(tag, &bytes)
+                    .map_err(|message| RenderError::Theme {
+                        file: format!("{label}/{rel}"),
+                        message,
+                    })?;
             } else if let Some(name) = rel.strip_prefix("static/") {
                 assets.push(Asset {
                     output: fingerprinted(name, &bytes),
@@ -143,6 +155,7 @@ impl Theme {
             tera,
             assets,
             search,
+            locales,
             origins,
         })
     }

@@ -79,6 +79,7 @@ impl<'a> RenderPlan<'a> {
         site.icon_sizes = super::icons::source(input.media, icon).is_some();
         let mut base = Context::new();
         base.insert("site", &site);
+        base.insert("t", &input.theme.locales.words(&input.config.language));
         let phase = Phase::start();
         let summaries: Vec<OnceLock<PostSummary>> =
             snapshot.posts.iter().map(|_| OnceLock::new()).collect();

@@ -87,9 +87,10 @@
       status.textContent = '';
       return;
     }
-    status.textContent = found.length
-      ? `${found.length} ${found.length === 1 ? 'post' : 'posts'} for “${query}”`
-      : `No post matches “${query}”`;
+    // The theme's words in the site's language, on the dialog.
+    const words = dialog.dataset;
+    const said = found.length === 1 ? words.one : found.length ? words.many : words.none;
+    status.textContent = said.replace('{count}', found.length).replace('{query}', query);
     for (const hit of found.slice(0, MAX_RESULTS)) {
       const item = document.createElement('li');
       const link = document.createElement('a');
@@ -112,7 +113,7 @@
       if (input.value.trim() === query) show(search(chunks, query), query);
     } catch {
       index = undefined;
-      status.textContent = 'The search index could not be loaded.';
+      status.textContent = dialog.dataset.failed;
     }
   }
 
