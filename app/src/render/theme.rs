@@ -76,41 +76,12 @@ impl Theme {
             ThemeSource::Dir(dir) => dir.display().to_string(),
             ThemeSource::Embedded => "the built-in default theme".to_owned(),
         };
-        let mut templates: HashMap<String, (String, String)> = HashMap::new();
-        let mut assets = Vec::new();
-        let mut search = false;
-        let mut locales = super::locales::Locales::default();
-        for (rel, bytes) in files {
-            if rel == "theme.toml" {
-                search = manifest(&bytes).map_err(|message| RenderError::Theme {
-                    file: format!("{label}/{rel}"),
-                    message,
-                })?;
-                continue;
-            }
-            if let Some(name) = rel.strip_prefix("templates/") {
-                let text = String::from_utf8(bytes).map_err(|_| RenderError::Theme {
-                    file: format!("{label}/{rel}"),
-                    message: "not valid UTF-8".into(),
-                })?;
-                templates.insert(name.to_owned(), (text, format!("{label}/{rel}")));
-            } else if let Some(tag) =
-                (rel.strip_prefix("locales/")).and_then(|name| name.strip_suffix(".toml"))
-            {
-                locales
-                    .add(tag, &bytes)
-                    .map_err(|message| RenderError::Theme {
-                        file: format!("{label}/{rel}"),
-                        message,
-                    })?;
-            } else if let Some(name) = rel.strip_prefix("static/") {
-                assets.push(Asset {
-                    output: fingerprinted(name, &bytes),
-                    name: name.to_owned(),
-                    bytes,
-                });
-            }
-        }
+        let Parts {
+            mut templates,
+            assets,
+            search,
+            locales,
+        } = Parts::of(files, &label)?;
         if let Some(dir) = overrides.filter(|d| d.is_dir()) {
             for (rel, bytes) in read_dir(dir)? {
                 let file = dir.join(&rel).display().to_string();
@@ -172,6 +143,57 @@ impl Theme {
                     .unwrap_or_else(|| name.to_owned()),
                 message: error_chain(&e),
             })
+    }
+}
+
+/// A theme's files, sorted by what they are.
+#[derive(Default)]
+struct Parts {
+    /// Name -> (text, the file it was read from).
+    templates: HashMap<String, (String, String)>,
+    assets: Vec<Asset>,
+    search: bool,
+    locales: super::locales::Locales,
+}
+
+impl Parts {
+    /// `files` of the theme `label` (relative path, bytes).
+    fn of(files: Vec<(String, Vec<u8>)>, label: &str) -> Result<Self, RenderError> {
+        let mut parts = Parts::default();
+        for (rel, bytes) in files {
+            if rel == "theme.toml" {
+                parts.search = manifest(&bytes).map_err(|message| RenderError::Theme {
+                    file: format!("{label}/{rel}"),
+                    message,
+                })?;
+                continue;
+            }
+            if let Some(name) = rel.strip_prefix("templates/") {
+                let text = String::from_utf8(bytes).map_err(|_| RenderError::Theme {
+                    file: format!("{label}/{rel}"),
+                    message: "not valid UTF-8".into(),
+                })?;
+                parts
+                    .templates
+                    .insert(name.to_owned(), (text, format!("{label}/{rel}")));
+            } else if let Some(tag) =
+                (rel.strip_prefix("locales/")).and_then(|name| name.strip_suffix(".toml"))
+            {
+                (parts.locales)
+                    .add(tag, &bytes)
+                    .map_err(|message| RenderError::Theme {
+                        file: format!("{label}/{rel}"),
+                        message,
+                    })?;
+            } else if let Some(name) = rel.strip_prefix("static/") {
+                parts.assets.push(Asset {
+                    output: fingerprinted(name, &bytes),
+                    name: name.to_owned(),
+                    bytes,
+                });
+            }
+        }
+        Ok(parts)
     }
 }
 
