@@ -422,3 +422,53 @@ fn argocd_cannot_delete_the_data() {
     assert!(volume.contains(&"Delete=false".to_owned()), "{volume:?}");
     assert_eq!(options("base/namespace.yaml"), ["Prune=confirm"]);
 }
+
+/// Under Linkerd the pod can reach its control plane (else it is never ready), the
+/// proxy's inbound port admits only the Ingress's and Prometheus's traffic (not every
+/// meshed pod), and the backup Job stays out of the mesh (a meshed Job never ends).
+#[test]
+fn the_production_overlay_works_under_linkerd() {
+    let policy = k8s("overlays/production/networkpolicy-linkerd.yaml");
+    let ports = |rule: &Value| -> Vec<String> {
+        rule["ports"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .map(|p| text(&p["port"]))
+            .collect()
+    };
+    let namespace_of = |peer: &Value| {
+        peer["namespaceSelector"]["matchLabels"]
+            .get("kubernetes.io/metadata.name")
+            .map(text)
+            .unwrap_or_default()
+    };
+    let egress = policy["spec"]["egress"].as_sequence().expect("egress rules");
+    let control_plane = egress
+        .iter()
+        .find(|rule| {
+            rule["to"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .any(|peer| namespace_of(peer) == "linkerd")
+        })
+        .expect("egress to the linkerd namespace");
+    let mut wanted = ports(control_plane);
+    wanted.sort();
+    assert_eq!(wanted, ["8080", "8086", "8090"]);
+    for rule in policy["spec"]["ingress"].as_sequence().expect("ingress rules") {
+        if ports(rule).contains(&"4143".to_owned()) {
+            let from = rule["from"].as_sequence().expect("4143 only from some peers");
+            let mut sources: Vec<String> = from.iter().map(namespace_of).collect();
+            sources.sort();
+            assert_eq!(sources, ["kube-system", "monitoring"]);
+        }
+    }
+    let backup = k8s("base/backup-cronjob.yaml");
+    let pod = &backup["spec"]["jobTemplate"]["spec"]["template"]["metadata"];
+    assert_eq!(
+        pod["annotations"].get("linkerd.io/inject").map(text).as_deref(),
+        Some("disabled")
+    );
+}
