@@ -171,12 +171,15 @@ fn author_and_tag_images_are_copied_and_shown() {
     let png = std::fs::read(common::repo().join("content/images/banner.png")).expect("a png");
     std::fs::write(images.join("ada.png"), &png).expect("write");
     std::fs::write(images.join("rust.png"), &png).expect("write");
+    std::fs::write(images.join("cover.png"), &png).expect("write");
     let mut export = hand_export("6.1.0", vec![json!({ "slug": "borrowing" })]);
     let data = &mut export["db"][0]["data"];
     data["users"] = json!([{
         "id": "u1", "name": "Ada Lovelace", "slug": "ada", "bio": "First programmer.",
         "location": "London", "website": "https://ada.example",
         "profile_image": "__GHOST_URL__/content/images/2024/01/ada.png",
+        "cover_image": "__GHOST_URL__/content/images/2024/01/cover.png",
+        "twitter": "@adalovelace", "facebook": "ada.lovelace\" onmouseover=\"x",
     }]);
     data["posts_authors"] = json!([{ "post_id": "p0", "author_id": "u1", "sort_order": 0 }]);
     data["tags"] = json!([{
@@ -192,7 +195,7 @@ fn author_and_tag_images_are_copied_and_shown() {
         &file,
         &["--images", images_arg.to_str().expect("utf-8")],
     );
-    assert_eq!(report["media_copied"], 2, "{report}");
+    assert_eq!(report["media_copied"], 3, "{report}");
     assert_eq!(report["media_missing"], json!([]), "{report}");
     let (ok, _, stderr) = run(&site, &["publish"]);
     assert!(ok, "{stderr}");
@@ -204,6 +207,14 @@ fn author_and_tag_images_are_copied_and_shown() {
         "{author}"
     );
     assert!(author.contains("London") && author.contains("First programmer."));
+    // The cover and the accounts: a link made of a handle, and nothing of a value
+    // that is not an account's name.
+    assert!(
+        author.contains(r#"<img class="author-cover" src="/images/2024/01/cover.png""#),
+        "{author}"
+    );
+    assert!(author.contains(r#"<a href="https://x.com/adalovelace" rel="me">X</a>"#));
+    assert!(!author.contains("facebook") && !author.contains("onmouseover"));
     let post = site.read_out("borrowing/index.html");
     assert!(
         post.contains(r#"src="/images/2024/01/ada.png""#),

@@ -443,7 +443,9 @@ fn the_production_overlay_works_under_linkerd() {
             .map(text)
             .unwrap_or_default()
     };
-    let egress = policy["spec"]["egress"].as_sequence().expect("egress rules");
+    let egress = policy["spec"]["egress"]
+        .as_sequence()
+        .expect("egress rules");
     let control_plane = egress
         .iter()
         .find(|rule| {
@@ -457,9 +459,14 @@ fn the_production_overlay_works_under_linkerd() {
     let mut wanted = ports(control_plane);
     wanted.sort();
     assert_eq!(wanted, ["8080", "8086", "8090"]);
-    for rule in policy["spec"]["ingress"].as_sequence().expect("ingress rules") {
+    for rule in policy["spec"]["ingress"]
+        .as_sequence()
+        .expect("ingress rules")
+    {
         if ports(rule).contains(&"4143".to_owned()) {
-            let from = rule["from"].as_sequence().expect("4143 only from some peers");
+            let from = rule["from"]
+                .as_sequence()
+                .expect("4143 only from some peers");
             let mut sources: Vec<String> = from.iter().map(namespace_of).collect();
             sources.sort();
             assert_eq!(sources, ["kube-system", "monitoring"]);
@@ -468,7 +475,10 @@ fn the_production_overlay_works_under_linkerd() {
     let backup = k8s("base/backup-cronjob.yaml");
     let pod = &backup["spec"]["jobTemplate"]["spec"]["template"]["metadata"];
     assert_eq!(
-        pod["annotations"].get("linkerd.io/inject").map(text).as_deref(),
+        pod["annotations"]
+            .get("linkerd.io/inject")
+            .map(text)
+            .as_deref(),
         Some("disabled")
     );
 }

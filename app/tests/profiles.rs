@@ -241,7 +241,17 @@ async fn each_person_edits_their_profile_and_the_site_shows_it() {
         "website": "https://ada.example/",
         "location": "London",
         "profile_image": "/images/ada.png",
+        "cover_image": "/images/engine.png",
+        "twitter": "@ada",
     });
+    // An account that is not a name is refused at its field, and nothing is saved.
+    let mut wrong = profile.clone();
+    wrong["twitter"] = json!("ada\" onclick=\"x");
+    let refused = ada
+        .patch(&format!("/authors/{ada_id}"), wrong)
+        .await
+        .expect(400);
+    assert_eq!(refused.body["field"], "twitter", "{}", refused.body);
     let saved = ada
         .patch(&format!("/authors/{ada_id}"), profile)
         .await
@@ -272,6 +282,10 @@ async fn each_person_edits_their_profile_and_the_site_shows_it() {
     let (status, text) = page(&server, "/author/ada-lovelace/").await;
     assert_eq!(status, 200);
     assert!(text.contains("London") && text.contains(r#"href="https://ada.example/""#));
+    assert!(
+        text.contains(r#"src="/images/engine.png""#)
+            && text.contains(r#"href="https://x.com/ada""#)
+    );
     assert_eq!(
         redirect(&server, "/author/ada/").await,
         (301, "/author/ada-lovelace/".into())

@@ -80,6 +80,9 @@ export async function author(id) {
     imageField('Avatar', text('profile_image', a.profile_image, { placeholder: '/images/… or https://…' }), 'avatar'),
     field('Website', text('website', a.website, { type: 'url', placeholder: 'https://…' })),
     field('Location', text('location', a.location)),
+    imageField('Cover', text('cover_image', a.cover_image, { placeholder: '/images/… or https://…' }), 'cover'),
+    field('X (Twitter)', text('twitter', a.twitter, { placeholder: '@name' }), 'Shown as a link on the author page.'),
+    field('Facebook', text('facebook', a.facebook, { placeholder: 'page.name' })),
   ], 'Save and publish', async (values_) => {
     published(await patch(`/authors/${id}`, values(values_, ['name', 'slug'])), 'Profile');
     author(id);

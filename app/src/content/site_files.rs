@@ -57,6 +57,12 @@ struct AuthorEntry {
     website: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cover_image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    twitter: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    facebook: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     old_slugs: Vec<String>,
 }
@@ -186,6 +192,9 @@ fn author_entry(author: Author) -> AuthorEntry {
         profile_image: author.profile_image,
         website: author.website,
         location: author.location,
+        cover_image: author.cover_image,
+        twitter: author.twitter,
+        facebook: author.facebook,
         old_slugs: sorted(author.aliases),
     }
 }
@@ -309,6 +318,9 @@ async fn import_authors(
             profile_image: entry.profile_image,
             website: entry.website,
             location: entry.location,
+            cover_image: entry.cover_image,
+            twitter: entry.twitter,
+            facebook: entry.facebook,
             aliases: Vec::new(),
         };
         // As for tags: a slug changed, the old one listed, is a rename.

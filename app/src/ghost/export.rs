@@ -165,6 +165,8 @@ pub(super) struct User {
     pub cover_image: Option<String>,
     pub website: Option<String>,
     pub location: Option<String>,
+    pub twitter: Option<String>,
+    pub facebook: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

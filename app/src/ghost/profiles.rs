@@ -57,9 +57,10 @@ pub(super) fn profiles(
         .into_iter()
         .map(|user| {
             let name = format!("author {:?}", user.slug);
-            // The cover is copied too: its old address (shared author pages point
-            // there) answers, by the media redirect, once the file is here.
-            let _ = image(&user.cover_image, &name, report);
+            // Accounts folio cannot make a link of are left out.
+            let account = |value: &Option<String>| {
+                (value.clone()).filter(|v| crate::render::views::account_name(v).is_some())
+            };
             let author = Author {
                 id: 0,
                 slug: user.slug.clone(),
@@ -68,6 +69,9 @@ pub(super) fn profiles(
                 profile_image: image(&user.profile_image, &name, report),
                 website: user.website.clone(),
                 location: user.location.clone(),
+                cover_image: image(&user.cover_image, &name, report),
+                twitter: account(&user.twitter),
+                facebook: account(&user.facebook),
                 aliases: Vec::new(),
             };
             (author, user.email.clone())

@@ -22,7 +22,7 @@ pub(crate) struct Branding {
     pub social: Vec<SocialLink>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct SocialLink {
     pub name: &'static str,
     pub url: String,

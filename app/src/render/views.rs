@@ -75,6 +75,9 @@ pub(crate) struct AuthorRef {
     pub profile_image: Option<String>,
     pub website: Option<String>,
     pub location: Option<String>,
+    pub cover_image: Option<String>,
+    /// Their accounts elsewhere, as links.
+    pub social: Vec<super::branding::SocialLink>,
 }
 
 /// A post as lists show it; the post page adds its `html`.
@@ -159,7 +162,43 @@ pub(crate) fn author_ref(snapshot: &Snapshot, index: usize) -> AuthorRef {
         profile_image: safe_link(&author.profile_image),
         website: safe_link(&author.website),
         location: author.location.clone(),
+        cover_image: safe_link(&author.cover_image),
+        social: author_social(author),
     }
+}
+
+/// An account name as Ghost keeps one (`@name`, `page.name`), or the https address of
+/// its page: the name alone, or the address; None for anything else.
+pub(crate) fn account_name(value: &str) -> Option<&str> {
+    let value = value.trim();
+    if value.starts_with("https://") {
+        return is_safe_link(value).then_some(value);
+    }
+    let name = value.trim_start_matches('@');
+    let plain = |c: char| c.is_ascii_alphanumeric() || "._-".contains(c);
+    (!name.is_empty() && name.len() <= 50 && name.chars().all(plain)).then_some(name)
+}
+
+/// An author's X and Facebook accounts as links.
+pub(crate) fn author_social(
+    author: &crate::store::users::Author,
+) -> Vec<super::branding::SocialLink> {
+    let link = |name: &'static str, value: &Option<String>, site: &str| {
+        let account = account_name(value.as_deref()?)?;
+        let url = if account.starts_with("https://") {
+            account.to_owned()
+        } else {
+            format!("{site}{account}")
+        };
+        Some(super::branding::SocialLink { name, url })
+    };
+    [
+        link("X", &author.twitter, "https://x.com/"),
+        link("Facebook", &author.facebook, "https://www.facebook.com/"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 pub(crate) fn summarize(snapshot: &Snapshot, post: &SnapshotPost, base_url: &str) -> PostSummary {

@@ -34,6 +34,15 @@ pub struct Author {
     pub profile_image: Option<String>,
     pub website: Option<String>,
     pub location: Option<String>,
+    /// The wide image at the top of the author's page.
+    #[serde(default)]
+    pub cover_image: Option<String>,
+    /// An X handle (`@name`), as Ghost keeps it.
+    #[serde(default)]
+    pub twitter: Option<String>,
+    /// A Facebook page's name (or address), as Ghost keeps it.
+    #[serde(default)]
+    pub facebook: Option<String>,
     /// Slugs it had before a rename, whose pages redirect to its own.
     #[serde(default)]
     pub aliases: Vec<String>,
@@ -60,6 +69,12 @@ pub struct AuthorFields {
     pub profile_image: Option<String>,
     pub website: Option<String>,
     pub location: Option<String>,
+    #[serde(default)]
+    pub cover_image: Option<String>,
+    #[serde(default)]
+    pub twitter: Option<String>,
+    #[serde(default)]
+    pub facebook: Option<String>,
 }
 
 impl From<&Author> for AuthorFields {
@@ -71,6 +86,9 @@ impl From<&Author> for AuthorFields {
             profile_image: author.profile_image.clone(),
             website: author.website.clone(),
             location: author.location.clone(),
+            cover_image: author.cover_image.clone(),
+            twitter: author.twitter.clone(),
+            facebook: author.facebook.clone(),
         }
     }
 }
@@ -85,6 +103,7 @@ pub struct Profile {
 }
 
 const COLUMNS: &str = "u.id, u.slug, u.name, u.bio, u.profile_image, u.website, u.location, \
+    u.cover_image, u.twitter, u.facebook, \
     (SELECT json_group_array(a.slug) FROM user_aliases a WHERE a.user_id = u.id) AS aliases";
 
 fn author_of(r: &sqlx::sqlite::SqliteRow) -> Result<Author> {
@@ -97,6 +116,9 @@ fn author_of(r: &sqlx::sqlite::SqliteRow) -> Result<Author> {
         profile_image: r.try_get("profile_image")?,
         website: r.try_get("website")?,
         location: r.try_get("location")?,
+        cover_image: r.try_get("cover_image")?,
+        twitter: r.try_get("twitter")?,
+        facebook: r.try_get("facebook")?,
         aliases: super::relation::json_list(&aliases, "user_aliases")?,
     })
 }
@@ -151,15 +173,19 @@ pub async fn upsert(
     let now = timestamp(at);
     sqlx::query(
         "INSERT INTO users (slug, name, email, bio, profile_image, website, location, created_at, \
-         updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) \
+         updated_at, cover_image, twitter, facebook) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11) \
          ON CONFLICT (slug) DO UPDATE SET name = excluded.name, \
          email = coalesce(excluded.email, email), bio = excluded.bio, \
          profile_image = excluded.profile_image, website = excluded.website, \
-         location = excluded.location, updated_at = excluded.updated_at \
+         location = excluded.location, updated_at = excluded.updated_at, \
+         cover_image = excluded.cover_image, twitter = excluded.twitter, \
+         facebook = excluded.facebook \
          WHERE name IS NOT excluded.name OR email IS NOT coalesce(excluded.email, email) \
          OR bio IS NOT excluded.bio \
          OR profile_image IS NOT excluded.profile_image OR website IS NOT excluded.website \
-         OR location IS NOT excluded.location",
+         OR location IS NOT excluded.location OR cover_image IS NOT excluded.cover_image \
+         OR twitter IS NOT excluded.twitter OR facebook IS NOT excluded.facebook",
     )
     .bind(&author.slug)
     .bind(&author.name)
@@ -169,6 +195,9 @@ pub async fn upsert(
     .bind(&author.website)
     .bind(&author.location)
     .bind(now)
+    .bind(&author.cover_image)
+    .bind(&author.twitter)
+    .bind(&author.facebook)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -199,7 +228,7 @@ pub async fn update(
     }
     sqlx::query(
         "UPDATE users SET slug = ?, name = ?, bio = ?, profile_image = ?, website = ?, \
-         location = ?, updated_at = ? WHERE id = ?",
+         location = ?, cover_image = ?, twitter = ?, facebook = ?, updated_at = ? WHERE id = ?",
     )
     .bind(&fields.slug)
     .bind(&fields.name)
@@ -207,6 +236,9 @@ pub async fn update(
     .bind(&fields.profile_image)
     .bind(&fields.website)
     .bind(&fields.location)
+    .bind(&fields.cover_image)
+    .bind(&fields.twitter)
+    .bind(&fields.facebook)
     .bind(timestamp(at))
     .bind(id)
     .execute(&mut *conn)

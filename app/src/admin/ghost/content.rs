@@ -121,7 +121,9 @@ async fn public_authors(admin: &Admin) -> GhostResult<Vec<Value>> {
         .map(|a| {
             json!({
                 "id": ghost_id(a.id), "name": a.name, "slug": a.slug, "bio": a.bio,
-                "profile_image": a.profile_image, "website": a.website, "location": a.location,
+                "profile_image": a.profile_image, "cover_image": a.cover_image,
+                "website": a.website, "location": a.location,
+                "twitter": a.twitter, "facebook": a.facebook,
                 "url": format!("{base}/author/{}/", a.slug),
             })
         })

@@ -68,7 +68,23 @@ fn checked(fields: AuthorFields) -> ApiResult<AuthorFields> {
         profile_image: link("profile_image", fields.profile_image)?,
         website: link("website", fields.website)?,
         location: text("location", fields.location, 150)?,
+        cover_image: link("cover_image", fields.cover_image)?,
+        twitter: account("twitter", fields.twitter, "an X handle such as @folio")?,
+        facebook: account("facebook", fields.facebook, "a Facebook page's name")?,
     })
+}
+
+/// An account elsewhere as Ghost keeps it (`@name`, `page.name`): what
+/// [`crate::render::views::author_social`] turns into a link; empty is none.
+fn account(field: &str, value: Option<String>, what: &str) -> ApiResult<Option<String>> {
+    let value = text(field, value, 100)?;
+    match value {
+        Some(v) if crate::render::views::account_name(&v).is_none() => Err(ApiError::field(
+            field,
+            format!("{field}: expected {what}, got {v:?}"),
+        )),
+        other => Ok(other),
+    }
 }
 
 /// Changes an author's profile (one's own; an owner: anyone's) and publishes.
