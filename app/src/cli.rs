@@ -94,8 +94,12 @@ pub(crate) enum Command {
     /// Ask a running server whether it is healthy (exit 0 on 200): for container
     /// images without curl.
     Healthcheck {
-        #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
-        url: String,
+        /// What to ask [default: /healthz on loopback, at the port of FOLIO_LISTEN].
+        #[arg(long)]
+        url: Option<String>,
+        /// The server's address, as `folio serve` reads it.
+        #[arg(long, env = "FOLIO_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
     },
     /// Manage the accounts that log in to the admin API.
     User {

@@ -298,6 +298,19 @@ async fn the_binary_serves_the_sample_site_and_stops_on_sigterm() {
     assert!(home.contains("Getting started with folio") && home.contains("/assets/style."));
     assert!(site.db().is_file(), "the database was created");
 
+    // The container's probe asks the port `folio serve` listens on (FOLIO_LISTEN, on
+    // every address there), not a fixed 8080.
+    let port = base.rsplit(':').next().expect("a port");
+    let probe = site.cli_with(
+        &["healthcheck"],
+        &[("FOLIO_LISTEN", &format!("0.0.0.0:{port}"))],
+    );
+    assert!(
+        probe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+
     let status = common::Running::terminate(child);
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }

@@ -49,7 +49,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
     match command {
         // Restoring replaces the database: it must not be open.
         Command::Restore { file } => backup::restore(&file, &paths.db).await,
-        Command::Healthcheck { url } => health(&url),
+        Command::Healthcheck { url, listen } => health(&url.unwrap_or_else(|| healthz(listen))),
         Command::Sync {
             remote,
             token,
@@ -77,6 +77,19 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             result
         }
     }
+}
+
+/// `/healthz` of a server listening on `listen`, asked on loopback when it listens on
+/// every address (`0.0.0.0:8080`, as in the container).
+fn healthz(listen: std::net::SocketAddr) -> String {
+    let mut at = listen;
+    if at.ip().is_unspecified() {
+        at.set_ip(match at {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{at}/healthz")
 }
 
 /// `folio healthcheck`: exit 0 when the server answers 200.
