@@ -87,6 +87,20 @@ impl Metrics {
             registry: Registry::default(),
         };
         metrics.register(&mut registry);
+        // A series for every stage from the start: an alert on its increase sees the
+        // first failure, where a series born at 1 would show no increase.
+        for stage in ["bucket", "cloudfront", "cloudflare"] {
+            let labels = StageLabels {
+                stage: stage.to_owned(),
+            };
+            drop(metrics.deploy_failures.get_or_create(&labels));
+        }
+        // `folio_build_info{version="..."} 1`: which build each pod runs.
+        let build = prometheus_client::metrics::info::Info::new(vec![(
+            "version".to_owned(),
+            env!("CARGO_PKG_VERSION").to_owned(),
+        )]);
+        registry.register("build", "The folio build this process runs", build);
         Self {
             registry,
             ..metrics

@@ -312,6 +312,72 @@ async fn metrics_are_served_on_their_own_port_only() {
     };
     assert!(value("folio_last_publish_timestamp_seconds") > 1.7e9);
     assert!(value("folio_database_size_bytes") > 10_000.0);
+    // The build, and a deploy failure series per stage before any failure.
+    assert!(text.contains(&format!(
+        "folio_build_info{{version=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    )));
+    assert!(
+        text.contains(r#"folio_deploy_failures_total{stage="bucket"} 0"#),
+        "{text}"
+    );
+
+    // Every folio metric the shipped alerts name is one folio serves.
+    let rules = std::fs::read_to_string(
+        common::repo().join("k8s/components/monitoring/prometheusrule.yaml"),
+    )
+    .expect("the alerts");
+    let named: std::collections::BTreeSet<&str> = regex::Regex::new(r"folio_[a-z_]+")
+        .expect("a pattern")
+        .find_iter(&rules)
+        .map(|m| m.as_str())
+        .collect();
+    let served = |name: &str| {
+        text.lines()
+            .any(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+    };
+    let missing: Vec<&&str> = named.iter().filter(|name| !served(name)).collect();
+    assert!(
+        named.len() >= 8 && missing.is_empty(),
+        "not served: {missing:?}"
+    );
+}
+
+/// The shipped alerts, as Prometheus reads them: `promtool check rules`, then
+/// `promtool test rules` with the cases that must fire and those that must stay quiet
+/// (`k8s/components/monitoring/rules.test.yaml`; Debian's `prometheus` has promtool,
+/// `.ci/run` installs it).
+#[test]
+fn the_shipped_alerts_fire_when_they_should_and_only_then() {
+    let monitoring = common::repo().join("k8s/components/monitoring");
+    let rule: serde_yaml_ng::Value = serde_yaml_ng::from_str(
+        &std::fs::read_to_string(monitoring.join("prometheusrule.yaml")).expect("the alerts"),
+    )
+    .expect("YAML");
+    let dir = tempfile::tempdir().expect("a folder");
+    let rules = dir.path().join("folio-rules.yaml");
+    std::fs::write(
+        &rules,
+        serde_yaml_ng::to_string(&rule["spec"]).expect("YAML"),
+    )
+    .expect("write");
+    let tests = dir.path().join("rules.test.yaml");
+    std::fs::copy(monitoring.join("rules.test.yaml"), &tests).expect("copy");
+    let promtool = std::env::var("PROMTOOL").unwrap_or_else(|_| "promtool".to_owned());
+    for args in [["check", "rules"], ["test", "rules"]] {
+        let file = if args[0] == "check" { &rules } else { &tests };
+        let output = std::process::Command::new(&promtool)
+            .args(args)
+            .arg(file)
+            .output()
+            .unwrap_or_else(|e| panic!("{promtool} ({e}): .ci/run installs Debian's prometheus"));
+        assert!(
+            output.status.success(),
+            "promtool {args:?}:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }
 
 #[test]
