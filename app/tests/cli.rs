@@ -277,7 +277,15 @@ fn the_theme_speaks_the_site_language() {
     let home = site.read_out("index.html");
     assert!(home.contains("Page 1 sur "), "{home}");
     assert!(home.contains("data-none=\"Aucun article ne correspond à « {query} »\""));
-    assert!(site.read_out("404.html").contains("Page introuvable"));
+    assert!(site
+        .read_out("404.html")
+        .contains("<title>Page introuvable - "));
+    // The lists' own titles and descriptions too.
+    let author = site.read_out("author/editor/index.html");
+    assert!(
+        author.contains(r#"<meta name="description" content="Articles de Editor">"#),
+        "{author}"
+    );
 
     std::fs::write(&config, "language = \"pt-BR\"\n").expect("a config");
     let output = site.cli(&["publish"]);

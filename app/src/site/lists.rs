@@ -186,7 +186,7 @@ impl RenderPlan<'_> {
                 // audits of the page itself.
                 let seo = seo::for_list(
                     &self.site,
-                    format!("Page not found - {}", self.site.title),
+                    format!("{} - {}", self.phrase("not_found", &[]), self.site.title),
                     self.site.description.to_owned(),
                     "/404.html",
                 );
@@ -249,7 +249,8 @@ impl RenderPlan<'_> {
             .collect();
         let url = page_url(&base, page);
         let title = if page > 1 {
-            format!("{title} (page {page})")
+            let page = page.to_string();
+            format!("{title} {}", self.phrase("page_n", &[("n", &page)]))
         } else {
             title
         };
@@ -296,7 +297,7 @@ impl RenderPlan<'_> {
                     .meta_description
                     .clone()
                     .or_else(|| tag.description.clone())
-                    .unwrap_or_else(|| format!("Posts tagged {}", tag.name));
+                    .unwrap_or_else(|| self.phrase("posts_tagged", &[("name", &tag.name)]));
                 let title = tag
                     .meta_title
                     .clone()
@@ -316,7 +317,7 @@ impl RenderPlan<'_> {
                 let description = author
                     .bio
                     .clone()
-                    .unwrap_or_else(|| format!("Posts by {}", author.name));
+                    .unwrap_or_else(|| self.phrase("posts_by", &[("name", &author.name)]));
                 let title = format!("{} - {}", author.name, self.site.title);
                 context.insert(
                     "author_image",

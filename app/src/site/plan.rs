@@ -59,6 +59,8 @@ pub(super) struct RenderPlan<'a> {
     pub(super) rendered: AtomicUsize,
     pub(super) site: SiteView<'a>,
     pub(super) base: Context,
+    /// The theme's words in the site's language (`t` in templates).
+    pub(super) words: toml::Table,
     /// Made when first needed: a build after an edit needs few.
     summaries: Vec<OnceLock<PostSummary>>,
     /// The hash of each summary's JSON: what page keys take of it.
@@ -79,7 +81,8 @@ impl<'a> RenderPlan<'a> {
         site.icon_sizes = super::icons::source(input.media, icon).is_some();
         let mut base = Context::new();
         base.insert("site", &site);
-        base.insert("t", &input.theme.locales.words(&input.config.language));
+        let words = input.theme.locales.words(&input.config.language);
+        base.insert("t", &words);
         let phase = Phase::start();
         let summaries: Vec<OnceLock<PostSummary>> =
             snapshot.posts.iter().map(|_| OnceLock::new()).collect();
@@ -116,11 +119,21 @@ impl<'a> RenderPlan<'a> {
             rendered: AtomicUsize::new(0),
             site,
             base,
+            words,
             summaries,
             summary_hashes,
             lists,
             unchanged,
         }
+    }
+
+    /// The theme's phrase `key` with each `{name}` of `fill` put in (the key itself
+    /// when no locale of the theme has it).
+    pub(super) fn phrase(&self, key: &str, fill: &[(&str, &str)]) -> String {
+        let text = self.words.get(key).and_then(|v| v.as_str()).unwrap_or(key);
+        fill.iter().fold(text.to_owned(), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), value)
+        })
     }
 
     pub(super) fn summary(&self, i: usize) -> &PostSummary {
