@@ -322,11 +322,11 @@ async fn metrics_are_served_on_their_own_port_only() {
         "{text}"
     );
 
-    // Every folio metric the shipped alerts name is one folio serves.
-    let rules = std::fs::read_to_string(
-        common::repo().join("k8s/components/monitoring/prometheusrule.yaml"),
-    )
-    .expect("the alerts");
+    // Every folio metric the shipped alerts and dashboard name is one folio serves.
+    let monitoring = common::repo().join("k8s/components/monitoring");
+    let rules = ["prometheusrule.yaml", "dashboard.json"]
+        .map(|file| std::fs::read_to_string(monitoring.join(file)).expect("shipped"))
+        .concat();
     let named: std::collections::BTreeSet<&str> = regex::Regex::new(r"folio_[a-z_]+")
         .expect("a pattern")
         .find_iter(&rules)
@@ -346,7 +346,7 @@ async fn metrics_are_served_on_their_own_port_only() {
 /// The shipped alerts, as Prometheus reads them: `promtool check rules`, then
 /// `promtool test rules` with the cases that must fire and those that must stay quiet
 /// (`k8s/components/monitoring/rules.test.yaml`; Debian's `prometheus` has promtool,
-/// `.ci/run` installs it).
+/// `.ci/run` installs it). The dashboard's queries are checked as PromQL too.
 #[test]
 fn the_shipped_alerts_fire_when_they_should_and_only_then() {
     let monitoring = common::repo().join("k8s/components/monitoring");
@@ -363,9 +363,32 @@ fn the_shipped_alerts_fire_when_they_should_and_only_then() {
     .expect("write");
     let tests = dir.path().join("rules.test.yaml");
     std::fs::copy(monitoring.join("rules.test.yaml"), &tests).expect("copy");
+    // The dashboard's queries parse as PromQL: each one a recording rule to check.
+    let dashboard: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(monitoring.join("dashboard.json")).expect("the dashboard"),
+    )
+    .expect("the dashboard is JSON");
+    let queries: Vec<serde_json::Value> = (dashboard["panels"].as_array().expect("panels"))
+        .iter()
+        .flat_map(|panel| {
+            panel["targets"]
+                .as_array()
+                .expect("a panel's queries")
+                .clone()
+        })
+        .enumerate()
+        .map(|(i, target)| json!({ "record": format!("folio:panel_{i}"), "expr": target["expr"] }))
+        .collect();
+    assert!(queries.len() >= 12, "{dashboard}");
+    let panels = dir.path().join("dashboard-rules.yaml");
+    let group = json!({ "groups": [{ "name": "dashboard", "rules": queries }] });
+    std::fs::write(&panels, serde_yaml_ng::to_string(&group).expect("YAML")).expect("write");
     let promtool = std::env::var("PROMTOOL").unwrap_or_else(|_| "promtool".to_owned());
-    for args in [["check", "rules"], ["test", "rules"]] {
-        let file = if args[0] == "check" { &rules } else { &tests };
+    for (args, file) in [
+        (["check", "rules"], &rules),
+        (["check", "rules"], &panels),
+        (["test", "rules"], &tests),
+    ] {
         let output = std::process::Command::new(&promtool)
             .args(args)
             .arg(file)
