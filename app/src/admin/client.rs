@@ -42,9 +42,6 @@ pub(super) fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpNet]
         return peer.ip();
     }
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(ip) = header("cf-connecting-ip").and_then(|v| v.trim().parse().ok()) {
-        return ip;
-    }
     // The nearest address that is not one of our proxies: anything to its left
     // could have been written by the client.
     if let Some(forwarded) = header("x-forwarded-for") {
@@ -55,6 +52,12 @@ pub(super) fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpNet]
         if let Some(ip) = chain.find(|ip| !is_trusted(ip)) {
             return ip;
         }
+    }
+    // Every hop was one of ours (Cloudflare's ranges among them): the edge's own
+    // header. Before that, a client that went around Cloudflare to the Ingress could
+    // have written it itself (Traefik passes it on): its own address wins above.
+    if let Some(ip) = header("cf-connecting-ip").and_then(|v| v.trim().parse().ok()) {
+        return ip;
     }
     peer.ip()
 }
@@ -88,8 +91,20 @@ mod tests {
             client_ip(stranger, &headers, &trusted).to_string(),
             "9.9.9.9"
         );
+        // A client that reached a proxy of ours around Cloudflare writes its own
+        // CF-Connecting-IP: its address, as the proxy saw it, counts.
         headers.insert("cf-connecting-ip", "2.2.2.2".parse().expect("header"));
+        assert_eq!(client_ip(proxy, &headers, &trusted).to_string(), "5.6.7.8");
+        // Through Cloudflare (its ranges trusted), every hop ours: the edge's header.
+        let trusted = parse_proxies("10.0.0.0/8, 162.158.0.0/15").expect("valid");
+        headers.insert("x-forwarded-for", "162.158.1.1".parse().expect("header"));
         assert_eq!(client_ip(proxy, &headers, &trusted).to_string(), "2.2.2.2");
+        headers.remove("cf-connecting-ip");
+        headers.insert(
+            "x-forwarded-for",
+            "7.7.7.7, 162.158.1.1".parse().expect("header"),
+        );
+        assert_eq!(client_ip(proxy, &headers, &trusted).to_string(), "7.7.7.7");
         assert!(parse_proxies("nonsense").is_err());
     }
 }
