@@ -87,8 +87,12 @@
       status.textContent = '';
       return;
     }
-    // The theme's words in the site's language, on the dialog.
-    const words = dialog.dataset;
+    // The theme's words in the site's language, on the dialog (English when a
+    // template of the site's own leaves them out).
+    const words = {
+      one: '{count} post for “{query}”', many: '{count} posts for “{query}”', none: 'No post matches “{query}”',
+      ...dialog.dataset,
+    };
     const said = found.length === 1 ? words.one : found.length ? words.many : words.none;
     status.textContent = said.replace('{count}', found.length).replace('{query}', query);
     for (const hit of found.slice(0, MAX_RESULTS)) {
@@ -113,7 +117,7 @@
       if (input.value.trim() === query) show(search(chunks, query), query);
     } catch {
       index = undefined;
-      status.textContent = dialog.dataset.failed;
+      status.textContent = dialog.dataset.failed || 'The search index could not be loaded.';
     }
   }
 
