@@ -763,14 +763,7 @@ fn ghost_staff_come_with_the_roles_they_had_to_invite_them_as() {
 /// a permanent redirect to the same file here, which answers.
 #[tokio::test(flavor = "multi_thread")]
 async fn ghost_media_answer_at_their_old_addresses() {
-    let site = TestSite::empty();
-    let images = fixture("ghost6-cards-a-content/images");
-    let export = fixture("ghost6-cards-a.json");
-    import(
-        &site,
-        &export,
-        &["--images", images.to_str().expect("utf-8")],
-    );
+    let (site, export) = cards_imported_with_media();
     let old = old_media_addresses(&export);
     let server = common::api::Server::start(&site, &[]);
     let mut broken = Vec::new();
@@ -786,6 +779,19 @@ async fn ghost_media_answer_at_their_old_addresses() {
         }
     }
     assert_eq!(broken, Vec::<String>::new());
+}
+
+/// A site with the cards fixture imported, its media copied; and the export's path.
+fn cards_imported_with_media() -> (TestSite, std::path::PathBuf) {
+    let site = TestSite::empty();
+    let export = fixture("ghost6-cards-a.json");
+    let images = fixture("ghost6-cards-a-content/images");
+    import(
+        &site,
+        &export,
+        &["--images", images.to_str().expect("utf-8")],
+    );
+    (site, export)
 }
 
 /// Every media address the Ghost export at `export` names (`/content/images/...`,
@@ -812,14 +818,7 @@ fn old_media_addresses(export: &Path) -> std::collections::BTreeSet<String> {
 async fn ghost_media_are_files_at_their_old_addresses_in_the_bucket() {
     let moto = common::moto::Moto::start();
     moto.create_bucket("site").await;
-    let site = TestSite::empty();
-    let export = fixture("ghost6-cards-a.json");
-    let images = fixture("ghost6-cards-a-content/images");
-    import(
-        &site,
-        &export,
-        &["--images", images.to_str().expect("utf-8")],
-    );
+    let (site, export) = cards_imported_with_media();
     let output = site.cli_with(
         &["publish", "--bucket", "s3://site"],
         &[
