@@ -152,6 +152,12 @@ impl Images {
         if let Some(n) = in_row.filter(|&n| n > 1) {
             set.sizes =
                 format!("(min-width: 42rem) calc(42rem / {n}), calc((100vw - 2.5rem) / {n})");
+        } else if let Some((width, height)) = sharp_size(set.width, set.height) {
+            set.width = width;
+            set.height = height;
+            if !set.srcset.is_empty() {
+                set.sizes = format!("{width}px");
+            }
         }
         let mut img = String::from("<img");
         for (name, _, raw) in &attrs {
@@ -187,6 +193,17 @@ impl Images {
             None => img,
         })
     }
+}
+
+/// The size at which an image narrower than one and a half columns is drawn, if it
+/// is one: at most 2 image pixels to 1.5 CSS pixels, so that on a phone's or a
+/// laptop's high-density screen it is not stretched into a blur (Lighthouse asks the
+/// same: 2 per CSS pixel, less a quarter). The `width` attribute is what the theme's
+/// `max-width: 100%` then keeps: a 400-px portrait is drawn 266 px wide, not 672.
+fn sharp_size(width: u32, height: u32) -> Option<(u32, u32)> {
+    const COLUMN_PX: u32 = 672;
+    let sharp = width * 2 / 3;
+    (width > 0 && sharp < COLUMN_PX).then(|| (sharp, (height * sharp).div_ceil(width)))
 }
 
 /// (start, end, images) of each row of Ghost's galleries in `html`: a row runs to
@@ -333,5 +350,30 @@ mod tests {
             4,
             "{out}"
         );
+    }
+
+    #[test]
+    fn an_image_narrower_than_the_column_is_drawn_at_the_size_it_stays_sharp_at() {
+        let mut images = images();
+        let rel = "images/portrait.jpg";
+        images.by_rel.insert(
+            rel.into(),
+            Image {
+                rel: rel.into(),
+                width: 400,
+                height: 500,
+                format: Format::Jpeg,
+                variants: vec![],
+            },
+        );
+        let out = images.responsive(r#"<img src="/images/portrait.jpg" width="400" height="500"><img src="/images/2026/a%20b.jpg">"#, true);
+        // 400 pixels over 1.5 (two per CSS pixel on a phone, less a quarter of
+        // slack): drawn 266 wide, its height in proportion, and asked for at that width.
+        assert!(
+            out.starts_with(r#"<img src="/images/portrait.jpg" srcset="/images/portrait.jpg 400w" sizes="266px" width="266" height="333">"#),
+            "{out}"
+        );
+        // A photo wider than one and a half columns fills the column as before.
+        assert!(out.contains(r#"width="1200" height="600""#), "{out}");
     }
 }

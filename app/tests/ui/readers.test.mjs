@@ -397,13 +397,18 @@ test('an imported Ghost blog: its design, a designed home, and every page kind p
   await tab.screenshot({ path: path.join(shots, 'ghost-home-1440.png'), fullPage: true });
   await context.close();
 
-  const urls = ['/', '/a-weekend-in-lisbon-trams-tiles-and-pasteis-de-nata/', '/sounds-of-the-harbour-at-dawn/', '/tag/travel/', '/author/mara/'];
+  // Every page kind: the home, posts with cards, a page (Ghost's About, a header card
+  // and a button), a tag, an author, and the 404 page at its own address.
+  const urls = ['/', '/a-weekend-in-lisbon-trams-tiles-and-pasteis-de-nata/', '/sounds-of-the-harbour-at-dawn/', '/about/',
+    '/tag/travel/', '/author/mara/', '/404.html'];
   for (const url of urls) assert.equal((await fetch(`${base}${url}`)).status, 200, url);
+  assert.equal((await fetch(`${base}/no-such-page/`)).status, 404);
   const violations = [];
   for (const viewport of [{ width: 390, height: 844 }, { width: 1440, height: 900 }]) {
     for (const colorScheme of ['light', 'dark']) violations.push(...await axeViolations(base, urls, { viewport, colorScheme, bodyHeadings: true }));
   }
   assert.deepEqual(violations, []);
   // Posts whose embeds load nothing from elsewhere (this machine has no internet).
-  assert.deepEqual(lighthouseFailures(base, ['/', '/welcome-to-tidewater-journal/', '/cataplana-a-copper-pot-seafood-stew/', '/tag/travel/']), []);
+  assert.deepEqual(lighthouseFailures(base, ['/', '/welcome-to-tidewater-journal/', '/cataplana-a-copper-pot-seafood-stew/', '/about/',
+    '/tag/travel/', '/author/mara/', '/404.html']), []);
 });
