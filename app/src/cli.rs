@@ -84,13 +84,12 @@ pub(crate) enum Command {
     /// `folio import ghost FILE`).
     #[command(args_conflicts_with_subcommands = true)]
     Import(ImportArgs),
-    /// Write a consistent copy of the database while the server runs.
+    /// Write a consistent copy of the database while the server runs: into a file
+    /// (`--out`), or with the content folder into an S3-compatible bucket (`--to`).
     Backup(BackupArgs),
-    /// Replace the database with a backup, after checking it (stop the server first).
-    Restore {
-        /// The backup to restore.
-        file: PathBuf,
-    },
+    /// Replace the database with a backup, after checking it (stop the server first):
+    /// a file, or the database and the content folder from a bucket (`--from`).
+    Restore(RestoreArgs),
     /// Ask a running server whether it is healthy (exit 0 on 200): for container
     /// images without curl.
     Healthcheck {
@@ -213,13 +212,38 @@ pub(crate) struct ImportArgs {
 
 // The arguments of `folio backup` (its help is the variant's doc comment).
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("where").required(true).args(["out", "to"])))]
 pub(crate) struct BackupArgs {
     /// The copy to write, or a folder to write `folio-<UTC time>.db` into.
     #[arg(long)]
-    pub out: PathBuf,
-    /// With a folder: keep only this many copies, the newest.
+    pub out: Option<PathBuf>,
+    /// An S3-compatible bucket, `s3://BUCKET/PREFIX` (credentials and endpoint from
+    /// AWS_* variables): the database, and the content folder unless Git holds it.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Keep only this many backups, the newest (in the folder or the bucket).
     #[arg(long)]
     pub keep: Option<usize>,
+    /// Print what was done as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+// The arguments of `folio restore`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["file", "from"])))]
+pub(crate) struct RestoreArgs {
+    /// The backup file to restore.
+    pub file: Option<PathBuf>,
+    /// An S3-compatible bucket `folio backup --to` wrote to, `s3://BUCKET/PREFIX`.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// With --from: the backup to restore, by its name [default: the newest].
+    #[arg(long, requires = "from")]
+    pub set: Option<String>,
+    /// With --from: list the bucket's backups, restore nothing.
+    #[arg(long, requires = "from")]
+    pub list: bool,
 }
 
 /// Where `publish` sends the site after rendering it.

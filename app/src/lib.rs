@@ -7,6 +7,7 @@
 //! the flow; `docs/architecture.md` says what each holds.
 
 pub mod admin;
+pub mod backup;
 pub mod clock;
 pub mod config;
 pub mod content;

@@ -1,7 +1,7 @@
 //! Prometheus metrics, served on their own address (`--metrics-listen`) so the
 //! public port never shows them: requests by route and status with latency,
 //! renders, the last successful publish and deploy, deploy failures by stage, login
-//! failures, sessions, database size.
+//! failures, sessions, database size, the last backup, scheduled posts overdue.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -50,6 +50,18 @@ pub struct Metrics {
     git_last_pull: Gauge,
     git_conflicts: Gauge,
     git_failures: Counter,
+    backup_last_success: Gauge,
+    scheduled_overdue: Gauge,
+}
+
+/// What `/metrics` reads from the store at each scrape.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sampled {
+    pub sessions: i64,
+    /// Unix time of the last backup that went through; 0 for never.
+    pub backup_last_success: i64,
+    /// Scheduled posts whose time has passed and that are not published yet.
+    pub scheduled_overdue: i64,
 }
 
 impl Default for Metrics {
@@ -84,6 +96,8 @@ impl Metrics {
             git_last_pull: Gauge::default(),
             git_conflicts: Gauge::default(),
             git_failures: Counter::default(),
+            backup_last_success: Gauge::default(),
+            scheduled_overdue: Gauge::default(),
             registry: Registry::default(),
         };
         metrics.register(&mut registry);
@@ -174,7 +188,7 @@ impl Metrics {
     }
 
     fn register_gauges(&self, registry: &mut Registry) {
-        let gauges: [(&str, &str, &Gauge); 8] = [
+        let gauges: [(&str, &str, &Gauge); 10] = [
             (
                 "last_publish_timestamp_seconds",
                 "Unix time of the last successful publish",
@@ -209,6 +223,16 @@ impl Metrics {
                 "git_last_pull_timestamp_seconds",
                 "When a fetch from the Git remote last went through",
                 &self.git_last_pull,
+            ),
+            (
+                "backup_last_success_timestamp_seconds",
+                "When folio backup last went through (0: never, on this database)",
+                &self.backup_last_success,
+            ),
+            (
+                "scheduled_posts_overdue",
+                "Scheduled posts whose time has passed, not yet published",
+                &self.scheduled_overdue,
             ),
             (
                 "git_conflict_files",
@@ -264,8 +288,10 @@ impl Metrics {
     }
 
     /// The text exposition, with the gauges read now.
-    pub fn encode(&self, sessions: i64, database: &[PathBuf]) -> String {
-        self.sessions.set(sessions);
+    pub fn encode(&self, sampled: Sampled, database: &[PathBuf]) -> String {
+        self.sessions.set(sampled.sessions);
+        self.backup_last_success.set(sampled.backup_last_success);
+        self.scheduled_overdue.set(sampled.scheduled_overdue);
         let bytes: u64 = database
             .iter()
             .filter_map(|p| std::fs::metadata(p).ok())

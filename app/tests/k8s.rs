@@ -482,3 +482,230 @@ fn the_production_overlay_works_under_linkerd() {
         Some("disabled")
     );
 }
+
+/// What the restricted Pod Security level refuses in `pod` (a pod template's spec),
+/// for the fields folio's manifests use.
+fn restricted_breaches(name: &str, pod: &Value) -> Vec<String> {
+    let mut breaches = Vec::new();
+    let context = &pod["securityContext"];
+    if context["seccompProfile"]["type"] != "RuntimeDefault" {
+        breaches.push(format!("{name}: no RuntimeDefault seccomp profile"));
+    }
+    for container in pod["containers"].as_sequence().expect("containers") {
+        let own = &container["securityContext"];
+        let non_root = own.get("runAsNonRoot").or(context.get("runAsNonRoot"));
+        if non_root != Some(&Value::Bool(true)) {
+            breaches.push(format!("{name}: may run as root"));
+        }
+        if own["allowPrivilegeEscalation"] != Value::Bool(false) {
+            breaches.push(format!("{name}: allows privilege escalation"));
+        }
+        let drops = own["capabilities"]["drop"]
+            .as_sequence()
+            .cloned()
+            .unwrap_or_default();
+        if !drops.contains(&Value::from("ALL")) {
+            breaches.push(format!("{name}: keeps capabilities"));
+        }
+    }
+    for volume in pod["volumes"].as_sequence().into_iter().flatten() {
+        if volume.get("hostPath").is_some() {
+            breaches.push(format!("{name}: mounts a host path"));
+        }
+    }
+    breaches
+}
+
+/// `container` with the production overlay's strategic-merge patch of it applied, for
+/// the fields the patch sets (args, env, envFrom, mounts), and `pod` with its volumes.
+fn patched(pod: &Value, patch_pod: &Value) -> Value {
+    let mut pod = pod.clone();
+    let patch = &patch_pod["containers"][0];
+    let container = &mut pod["containers"][0];
+    container["args"] = patch["args"].clone();
+    for list in ["env", "envFrom", "volumeMounts"] {
+        let mut items = container[list].as_sequence().cloned().unwrap_or_default();
+        items.extend(patch[list].as_sequence().cloned().unwrap_or_default());
+        container[list] = Value::Sequence(items);
+    }
+    let mut volumes = pod["volumes"].as_sequence().cloned().unwrap_or_default();
+    volumes.extend(
+        patch_pod["volumes"]
+            .as_sequence()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    pod["volumes"] = Value::Sequence(volumes);
+    pod
+}
+
+/// Runs the job `pod`'s container as the manifests have it: paths moved under `root`,
+/// `$(VAR)` in its arguments expanded as the kubelet does, the ConfigMap's variables
+/// from `config`, and the Secret's files written where it is mounted.
+fn run_job(root: &Path, pod: &Value, config: &BTreeMap<String, String>) -> std::process::Output {
+    let container = &pod["containers"][0];
+    let mut env = config.clone();
+    env.extend(env_of(container));
+    for (name, value) in env.iter_mut() {
+        if value.starts_with('/') {
+            if name.ends_with("_FILE") {
+                // The Secret's key, mounted read-only.
+                let file = local(root, value);
+                std::fs::create_dir_all(file.parent().expect("a folder")).expect("mkdir");
+                std::fs::write(
+                    &file,
+                    format!(
+                        "{}\n",
+                        if name.contains("SECRET") {
+                            "backup-secret"
+                        } else {
+                            "backup"
+                        }
+                    ),
+                )
+                .expect("a key");
+            }
+            *value = local(root, value).to_string_lossy().into_owned();
+        }
+    }
+    let args: Vec<String> = container["args"]
+        .as_sequence()
+        .expect("args")
+        .iter()
+        .map(|a| {
+            let mut a = text(a);
+            for (name, value) in &env {
+                a = a.replace(&format!("$({name})"), value);
+            }
+            a
+        })
+        .collect();
+    std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(&args)
+        .env_clear()
+        .envs(&env)
+        .current_dir(root)
+        .output()
+        .expect("folio runs")
+}
+
+/// In production the nightly job backs the database and the content folder up into
+/// the bucket, and a Job made from the restore CronJob brings them back onto an empty
+/// volume: both run here with the manifests' own arguments, variables and mounts,
+/// against a real S3-protocol server. Every pod passes the restricted Pod Security
+/// level, and the restore stays out of the mesh and off the server's node affinity
+/// (the server is stopped while it runs).
+#[tokio::test(flavor = "multi_thread")]
+async fn production_backs_up_off_site_and_the_restore_job_brings_it_back() {
+    let moto = common::moto::Moto::start();
+    moto.create_bucket("folio-backups").await;
+    let base = k8s("base/backup-cronjob.yaml");
+    let pod_of = |job: &Value| job["spec"]["jobTemplate"]["spec"]["template"]["spec"].clone();
+    let backup = patched(
+        &pod_of(&base),
+        &pod_of(&k8s("overlays/production/backup-cronjob.yaml")),
+    );
+    let restore_job = k8s("overlays/production/restore-cronjob.yaml");
+    let restore = pod_of(&restore_job);
+    assert_eq!(
+        restore_job["spec"]["suspend"],
+        Value::Bool(true),
+        "never scheduled"
+    );
+    assert!(
+        restore.get("affinity").is_none(),
+        "the server is stopped: no affinity to it"
+    );
+    assert_eq!(
+        restore_job["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["annotations"]
+            ["linkerd.io/inject"],
+        Value::from("disabled")
+    );
+    let deployment = k8s("base/deployment.yaml");
+    let mut breaches = restricted_breaches("backup", &backup);
+    breaches.extend(restricted_breaches("restore", &restore));
+    breaches.extend(restricted_breaches(
+        "server",
+        &deployment["spec"]["template"]["spec"],
+    ));
+    assert_eq!(breaches, Vec::<String>::new());
+
+    // The ConfigMap's settings, pointed at the test's bucket.
+    let kustomization = k8s("overlays/production/kustomization.yaml");
+    let generator = kustomization["configMapGenerator"]
+        .as_sequence()
+        .expect("generators")
+        .iter()
+        .find(|g| g["name"] == "folio-backup")
+        .expect("the folio-backup ConfigMap");
+    let mut config: BTreeMap<String, String> = generator["literals"]
+        .as_sequence()
+        .expect("literals")
+        .iter()
+        .map(|l| {
+            let (k, v) = text(l)
+                .split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .expect("K=V");
+            (k, v)
+        })
+        .collect();
+    assert!(config["FOLIO_BACKUP_TO"].starts_with("s3://"));
+    config.insert("FOLIO_BACKUP_TO".into(), "s3://folio-backups/blog".into());
+    config.insert("AWS_ENDPOINT_URL".into(), moto.endpoint.clone());
+    config.insert("AWS_REGION".into(), "us-east-1".into());
+    for (pod, what) in [(&backup, "backup"), (&restore, "restore")] {
+        let env = env_of(&pod["containers"][0]);
+        assert!(
+            !env.contains_key("AWS_SECRET_ACCESS_KEY"),
+            "{what}: the key is a file, not a variable"
+        );
+        assert!(env.contains_key("AWS_SECRET_ACCESS_KEY_FILE"), "{what}");
+    }
+
+    // A volume with a site on it: the database, and an upload in the content folder.
+    let root = tempfile::tempdir().expect("a temporary folder");
+    let volume = local(root.path(), "/data");
+    common::copy_dir(&common::repo().join("content"), &volume.join("content"));
+    std::fs::create_dir_all(volume.join("content/images/2026")).expect("mkdir");
+    std::fs::write(
+        volume.join("content/images/2026/upload.bin"),
+        b"an upload's bytes",
+    )
+    .expect("write");
+    std::fs::create_dir_all(local(root.path(), "/config")).expect("mkdir");
+    std::fs::copy(
+        common::repo().join("k8s/base/folio.toml"),
+        local(root.path(), "/config/folio.toml"),
+    )
+    .expect("config");
+    let publish = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["publish"])
+        .env("FOLIO_DB", volume.join("folio.db"))
+        .env("FOLIO_CONTENT", volume.join("content"))
+        .env("FOLIO_OUT", volume.join("public"))
+        .env("FOLIO_LOG", "warn")
+        .current_dir(root.path())
+        .output()
+        .expect("folio runs");
+    assert!(publish.status.success(), "{publish:?}");
+    let before = common::read_tree(&volume.join("content"));
+
+    let out = run_job(root.path(), &backup, &config);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("files of the content folder"),
+        "{out:?}"
+    );
+
+    // The node is gone: a new, empty volume.
+    std::fs::remove_dir_all(&volume).expect("the volume is lost");
+    std::fs::create_dir_all(&volume).expect("a new volume");
+    let out = run_job(root.path(), &restore, &config);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(common::read_tree(&volume.join("content")), before);
+    let checked = folio::store::backup::check(&volume.join("folio.db"))
+        .await
+        .expect("a database");
+    assert!(checked.posts > 0);
+}

@@ -251,6 +251,8 @@ async fn restore_checks_the_copy_before_replacing_anything() {
 async fn metrics_are_served_on_their_own_port_only() {
     let site = TestSite::sample();
     add_user(&site, "ada", "owner");
+    let out = site.cli(&["backup", "--out", "nightly.db"]);
+    assert!(out.status.success(), "{out:?}");
     let (server, metrics) = Server::start_logging(
         &site,
         &[("FOLIO_METRICS_LISTEN", "127.0.0.1:0")],
@@ -312,6 +314,9 @@ async fn metrics_are_served_on_their_own_port_only() {
     };
     assert!(value("folio_last_publish_timestamp_seconds") > 1.7e9);
     assert!(value("folio_database_size_bytes") > 10_000.0);
+    // The backup made before the start, for the "backup too old" alert.
+    assert!(value("folio_backup_last_success_timestamp_seconds") > 1.7e9);
+    assert_eq!(value("folio_scheduled_posts_overdue"), 0.0);
     // The build, and a deploy failure series per stage before any failure.
     assert!(text.contains(&format!(
         "folio_build_info{{version=\"{}\"}} 1",
@@ -467,4 +472,152 @@ fn sigterm_lets_requests_in_flight_finish_and_leaves_the_database_whole() {
         .block_on(backup::check(&site.db()))
         .expect("the database is whole after the shutdown");
     assert!(checked.posts >= 9);
+}
+
+/// `folio backup --to` then `folio restore --from` through a real S3-protocol server:
+/// a site with uploads (one larger than a part, so it goes up in parts) comes back on
+/// an empty volume, database and content folder, and publishes the same site byte for
+/// byte. Later backups upload only what changed; retention removes what no kept backup
+/// names; a damaged blob or a set naming a path outside the folder restores nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_site_backed_up_to_a_bucket_comes_back_on_an_empty_volume_byte_for_byte() {
+    let moto = common::moto::Moto::start();
+    moto.create_bucket("backups").await;
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "backup"),
+        ("AWS_SECRET_ACCESS_KEY", "backup-secret"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+    ];
+    let url = "s3://backups/nightly";
+    let site = TestSite::sample();
+    // Uploads: a photo and a large file, in the content folder as the admin puts them.
+    let photo = std::fs::read(site.content().join("images/banner.png")).expect("the sample image");
+    site.write("images/2026/12/upload.png", "");
+    std::fs::write(site.content().join("images/2026/12/upload.png"), &photo).expect("write");
+    let large: Vec<u8> = (0..9 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    std::fs::create_dir_all(site.content().join("files")).expect("mkdir");
+    std::fs::write(site.content().join("files/recording.wav"), &large).expect("write");
+    let out = site.cli(&["publish"]);
+    assert!(out.status.success(), "{out:?}");
+
+    let backup = |extra: &[&str]| {
+        let mut args = vec!["backup", "--to", url, "--json"];
+        args.extend_from_slice(extra);
+        let out = site.cli_with(&args, &env);
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("a JSON report")
+    };
+    let first = backup(&[]);
+    let files = common::read_tree(&site.content()).len();
+    assert_eq!(first["files"], files, "{first}");
+    // The upload has the banner's bytes: one blob holds both, and one the database.
+    assert_eq!(
+        first["uploaded"], files,
+        "every file's bytes once, and the database: {first}"
+    );
+    let second = backup(&[]);
+    assert_eq!(second["uploaded"], 1, "only the database changed: {second}");
+    let third = backup(&["--keep", "1"]);
+    assert_eq!(
+        third["removed_sets"].as_array().map(Vec::len),
+        Some(2),
+        "{third}"
+    );
+    assert!(
+        third["removed_blobs"].as_u64() >= Some(1),
+        "the first database at least: {third}"
+    );
+    assert_eq!(moto.keys("backups", "nightly/sets").await.len(), 1);
+    // What is left is what the kept backup names, once each.
+    assert_eq!(moto.keys("backups", "nightly/blobs").await.len(), files);
+
+    // An empty volume: nothing but the bucket's copy.
+    let fresh = TestSite::empty();
+    std::fs::remove_dir(fresh.content()).expect("an empty volume has no folder yet");
+    let out = fresh.cli_with(&["restore", "--from", url], &env);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        common::read_tree(&fresh.content()),
+        common::read_tree(&site.content())
+    );
+    let checked = backup::check(&fresh.db())
+        .await
+        .expect("a checked database");
+    let original = backup::check(&site.db()).await.expect("the original");
+    assert_eq!(checked.posts, original.posts);
+    let out = fresh.cli(&["publish"]);
+    assert!(out.status.success(), "{out:?}");
+    let (restored, published) = (fresh.output(), site.output());
+    assert_eq!(
+        restored.keys().collect::<Vec<_>>(),
+        published.keys().collect::<Vec<_>>()
+    );
+    let differ: Vec<&String> = published
+        .iter()
+        .filter(|(k, v)| restored[*k] != **v)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(differ.is_empty(), "files that differ: {differ:?}");
+
+    // A damaged blob: nothing is replaced.
+    let set_key = moto.keys("backups", "nightly/sets").await.remove(0);
+    let (_, _, _, set) = moto.get("backups", &set_key).await;
+    let set: serde_json::Value = serde_json::from_slice(&set).expect("a set");
+    let photo_blob = set["content"]
+        .as_array()
+        .expect("content files")
+        .iter()
+        .find(|e| e["path"] == "images/2026/12/upload.png")
+        .expect("the upload is in the set")["blake3"]
+        .as_str()
+        .expect("a hash")
+        .to_owned();
+    moto.put(
+        "backups",
+        &format!("nightly/blobs/{photo_blob}"),
+        b"not the photo".to_vec(),
+    )
+    .await;
+    std::fs::write(
+        fresh.content().join("posts/after.md"),
+        "---\ntitle: After\n---\nNew.\n",
+    )
+    .expect("write");
+    let before = common::read_tree(&fresh.content());
+    let out = fresh.cli_with(&["restore", "--from", url], &env);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("images/2026/12/upload.png came back with other bytes"),
+        "{said}"
+    );
+    assert_eq!(
+        common::read_tree(&fresh.content()),
+        before,
+        "the folder is as it was"
+    );
+
+    // A set that names a path outside the content folder restores nothing.
+    let mut hostile = set.clone();
+    hostile["content"][0]["path"] = "../../escaped.txt".into();
+    moto.put(
+        "backups",
+        "nightly/sets/29990101T000000.000Z.json",
+        serde_json::to_vec(&hostile).expect("json"),
+    )
+    .await;
+    let out = fresh.cli_with(&["restore", "--from", url], &env);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("names a path folio does not write"), "{said}");
+    assert!(!fresh
+        .path()
+        .parent()
+        .expect("a parent")
+        .join("escaped.txt")
+        .exists());
+    assert_eq!(common::read_tree(&fresh.content()), before);
 }

@@ -48,7 +48,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
     let Cli { paths, command } = cli;
     match command {
         // Restoring replaces the database: it must not be open.
-        Command::Restore { file } => backup::restore(&file, &paths.db).await,
+        Command::Restore(args) => backup::restore(&paths, args).await,
         Command::Healthcheck { url, listen } => health(&url.unwrap_or_else(|| healthz(listen))),
         Command::Sync {
             remote,
@@ -69,9 +69,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                 Command::Integration { command } => {
                     integration::run(&site.store, &paths, command).await
                 }
-                Command::Restore { .. } | Command::Healthcheck { .. } | Command::Sync { .. } => {
-                    Ok(())
-                }
+                Command::Restore(_) | Command::Healthcheck { .. } | Command::Sync { .. } => Ok(()),
             };
             site.store.close().await;
             result

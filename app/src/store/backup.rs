@@ -9,6 +9,11 @@ use sqlx::{ConnectOptions, Connection};
 
 use super::{Result, Store, StoreError};
 
+/// The `build_state` key of the Unix time of the last backup that went through (to a
+/// file or a bucket): the server reports it as
+/// `folio_backup_last_success_timestamp_seconds`, for the "backup too old" alert.
+pub const LAST_BACKUP: &str = "backup_last_success";
+
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
     #[error("{path}: {source}")]

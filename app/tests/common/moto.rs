@@ -68,16 +68,11 @@ impl Moto {
     /// requests (objects are private, as in a real bucket behind a CDN).
     pub(crate) async fn get(&self, bucket: &str, key: &str) -> (u16, String, String, Vec<u8>) {
         use object_store::ObjectStore;
-        let store = object_store::aws::AmazonS3Builder::new()
-            .with_endpoint(&self.endpoint)
-            .with_allow_http(true)
-            .with_bucket_name(bucket)
-            .with_region("us-east-1")
-            .with_access_key_id("reader")
-            .with_secret_access_key("reader")
-            .build()
-            .expect("a client");
-        match store.get(&object_store::path::Path::from(key)).await {
+        match self
+            .client(bucket)
+            .get(&object_store::path::Path::from(key))
+            .await
+        {
             Ok(found) => {
                 let attribute = |a: object_store::Attribute| {
                     found
@@ -96,6 +91,43 @@ impl Moto {
             }
             Err(e) => panic!("reading {bucket}/{key}: {e}"),
         }
+    }
+}
+
+impl Moto {
+    /// A client of `bucket` with credentials of its own.
+    fn client(&self, bucket: &str) -> object_store::aws::AmazonS3 {
+        object_store::aws::AmazonS3Builder::new()
+            .with_endpoint(&self.endpoint)
+            .with_allow_http(true)
+            .with_bucket_name(bucket)
+            .with_region("us-east-1")
+            .with_access_key_id("reader")
+            .with_secret_access_key("reader")
+            .build()
+            .expect("a client")
+    }
+
+    /// Writes `bytes` as the object `key`, as anyone with the bucket's credentials can.
+    pub(crate) async fn put(&self, bucket: &str, key: &str, bytes: Vec<u8>) {
+        use object_store::ObjectStore;
+        self.client(bucket)
+            .put(&object_store::path::Path::from(key), bytes.into())
+            .await
+            .unwrap_or_else(|e| panic!("writing {bucket}/{key}: {e}"));
+    }
+
+    /// The keys of the objects under `prefix`.
+    pub(crate) async fn keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
+        use futures_util::TryStreamExt;
+        use object_store::ObjectStore;
+        let listed: Vec<object_store::ObjectMeta> = self
+            .client(bucket)
+            .list(Some(&object_store::path::Path::from(prefix)))
+            .try_collect()
+            .await
+            .expect("a listing");
+        listed.iter().map(|m| m.location.to_string()).collect()
     }
 }
 

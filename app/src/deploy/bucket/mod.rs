@@ -16,9 +16,11 @@ use serde::{Deserialize, Serialize};
 mod headers;
 mod plan;
 mod redirect_object;
+mod s3;
 mod target;
 
 pub use headers::Headers;
+pub use s3::S3;
 
 use crate::site::Progress;
 use plan::{Local, Plan};

@@ -2,25 +2,19 @@
 //! deleted, with errors that say what to fix (the credentials, the bucket's name).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use futures_util::TryStreamExt;
-use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
-use object_store::{Attribute, Attributes, ObjectStore, PutOptions, PutPayload};
+use object_store::{Attribute, Attributes, PutOptions, PutPayload};
 
 use super::headers::Headers;
 use super::plan::Local;
 use super::redirect_object::RedirectPut;
+use super::s3::S3;
 use super::{BucketError, Manifest, MANIFEST};
 
 pub(super) struct Bucket {
-    store: Arc<dyn ObjectStore>,
-    name: String,
-    /// Without slashes at either end; empty for the whole bucket.
-    prefix: String,
-    /// What `AWS_ENDPOINT_URL` says, for messages.
-    endpoint: String,
+    s3: S3,
     /// Puts redirect pages as website redirects, when the credentials allow.
     redirect_put: Option<RedirectPut>,
 }
@@ -29,94 +23,38 @@ impl Bucket {
     /// The bucket `s3://BUCKET/PREFIX`, with the credentials and endpoint of the
     /// environment (`AWS_*`).
     pub(super) fn open(url: &str) -> Result<Self, BucketError> {
-        let rest = url
-            .strip_prefix("s3://")
-            .filter(|r| !r.is_empty())
-            .ok_or_else(|| BucketError::Url(url.to_owned()))?;
-        let (name, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-        let endpoint = std::env::var("AWS_ENDPOINT_URL")
-            .or_else(|_| std::env::var("AWS_ENDPOINT"))
-            .unwrap_or_else(|_| "AWS".to_owned());
-        let store = AmazonS3Builder::from_env()
-            .with_bucket_name(name)
-            .with_allow_http(endpoint.starts_with("http://"))
-            .build()
-            .map_err(|e| BucketError::Config(e.to_string()))?;
-        Ok(Self {
-            store: Arc::new(store),
-            name: name.to_owned(),
-            prefix: prefix.trim_matches('/').to_owned(),
-            endpoint,
-            redirect_put: RedirectPut::from_env(name),
-        })
+        let s3 = S3::open(url)?;
+        let redirect_put = RedirectPut::from_env(&s3.name);
+        Ok(Self { s3, redirect_put })
     }
 
-    /// The object of a site path.
     fn key(&self, path: &str) -> ObjectPath {
-        if self.prefix.is_empty() {
-            ObjectPath::from(path)
-        } else {
-            ObjectPath::from(format!("{}/{path}", self.prefix))
-        }
+        self.s3.key(path)
     }
 
-    /// The site path of an object.
-    fn path_of(&self, location: &ObjectPath) -> String {
-        let text = location.to_string();
-        if self.prefix.is_empty() {
-            return text;
-        }
-        text.strip_prefix(&format!("{}/", self.prefix))
-            .unwrap_or(&text)
-            .to_owned()
-    }
-
-    /// What went wrong `what`ing `path`, in terms of what to fix.
     fn explain(&self, what: &'static str, path: &str, e: object_store::Error) -> BucketError {
-        let message = e.to_string();
-        let refused = [
-            "InvalidAccessKeyId",
-            "SignatureDoesNotMatch",
-            "AccessDenied",
-            "403 Forbidden",
-        ];
-        if message.contains("NoSuchBucket") {
-            BucketError::NoBucket {
-                bucket: self.name.clone(),
-                endpoint: self.endpoint.clone(),
-            }
-        } else if refused.iter().any(|m| message.contains(m)) {
-            BucketError::Access {
-                bucket: self.name.clone(),
-                message: first_line(&message),
-            }
-        } else {
-            BucketError::Transfer {
-                what,
-                path: path.to_owned(),
-                message: first_line(&message),
-            }
-        }
+        self.s3.explain(what, path, e)
     }
 
     /// Site path -> size of every object under the prefix.
     pub(super) async fn list(&self) -> Result<HashMap<String, u64>, BucketError> {
-        let under = (!self.prefix.is_empty()).then(|| ObjectPath::from(self.prefix.as_str()));
+        let under = (!self.s3.prefix.is_empty()).then(|| ObjectPath::from(self.s3.prefix.as_str()));
         let listed: Vec<object_store::ObjectMeta> = self
+            .s3
             .store
             .list(under.as_ref())
             .try_collect()
             .await
-            .map_err(|e| self.explain("listing", &self.name, e))?;
+            .map_err(|e| self.explain("listing", &self.s3.name, e))?;
         Ok(listed
             .iter()
-            .map(|m| (self.path_of(&m.location), m.size))
+            .map(|m| (self.s3.path_of(&m.location), m.size))
             .collect())
     }
 
     /// The manifest of the last sync; an empty one if there is none or it is unreadable.
     pub(super) async fn manifest(&self) -> Result<Manifest, BucketError> {
-        match self.store.get(&self.key(MANIFEST)).await {
+        match self.s3.store.get(&self.key(MANIFEST)).await {
             Ok(found) => {
                 let bytes = found
                     .bytes()
@@ -181,7 +119,8 @@ impl Bucket {
             attributes,
             ..PutOptions::default()
         };
-        self.store
+        self.s3
+            .store
             .put_opts(&self.key(path), PutPayload::from(bytes), options)
             .await
             .map(|_| ())
@@ -190,18 +129,9 @@ impl Bucket {
 
     /// Deletes the object of `path`; one already gone is no error.
     pub(super) async fn delete(&self, path: &str) -> Result<(), BucketError> {
-        match self.store.delete(&self.key(path)).await {
+        match self.s3.store.delete(&self.key(path)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(self.explain("deleting", path, e)),
         }
     }
-}
-
-fn first_line(text: &str) -> String {
-    text.lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect()
 }
