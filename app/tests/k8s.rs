@@ -709,3 +709,217 @@ async fn production_backs_up_off_site_and_the_restore_job_brings_it_back() {
         .expect("a database");
     assert!(checked.posts > 0);
 }
+
+/// The fields of Falco's syscall source the rules may use (Falco's "Supported Fields"
+/// reference): a misspelt field would stop Falco from loading the file.
+const FALCO_FIELDS: &[&str] = &[
+    "container.id",
+    "container.name",
+    "container.image.repository",
+    "k8s.ns.name",
+    "k8s.pod.name",
+    "k8s.pod.label",
+    "evt.type",
+    "evt.dir",
+    "evt.is_open_write",
+    "fd.typechar",
+    "fd.name",
+    "fd.rport",
+    "fd.snet",
+    "fd.sip.name",
+    "proc.exepath",
+    "proc.cmdline",
+    "proc.pname",
+    "user.uid",
+];
+
+/// The Falco rules follow Falco's rules file format (each item a rule, macro or list
+/// with its required keys and no unknown one, a known priority, balanced conditions,
+/// known fields, every macro and list defined) and agree with the manifests: the
+/// namespace, the pod label, the container names, the writable mounts and the one
+/// program of the image.
+#[test]
+fn the_falco_rules_follow_falcos_format_and_the_manifests() {
+    let items = k8s("falco/folio_rules.yaml");
+    let items = items.as_sequence().expect("a list of items");
+    let keys = |item: &Value| -> Vec<String> {
+        item.as_mapping()
+            .expect("a mapping")
+            .keys()
+            .map(text)
+            .collect()
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut conditions = Vec::new();
+    let mut outputs = Vec::new();
+    for item in items {
+        let found = keys(item);
+        let (kind, required, allowed): (&str, &[&str], &[&str]) = if found.contains(&"rule".into())
+        {
+            (
+                "rule",
+                &["rule", "desc", "condition", "output", "priority"],
+                &[
+                    "tags",
+                    "enabled",
+                    "exceptions",
+                    "warn_evttypes",
+                    "skip-if-unknown-filter",
+                    "source",
+                ],
+            )
+        } else if found.contains(&"macro".into()) {
+            ("macro", &["macro", "condition"], &[])
+        } else if found.contains(&"list".into()) {
+            ("list", &["list", "items"], &[])
+        } else {
+            panic!("neither a rule, a macro nor a list: {found:?}")
+        };
+        for key in required {
+            assert!(
+                found.contains(&(*key).to_owned()),
+                "a {kind} without {key}: {found:?}"
+            );
+        }
+        for key in &found {
+            assert!(
+                required.contains(&key.as_str()) || allowed.contains(&key.as_str()),
+                "a {kind} with the unknown key {key}"
+            );
+        }
+        match kind {
+            "rule" => {
+                let priority = text(&item["priority"]).to_lowercase();
+                let known = [
+                    "emergency",
+                    "alert",
+                    "critical",
+                    "error",
+                    "warning",
+                    "notice",
+                    "informational",
+                    "debug",
+                ];
+                assert!(known.contains(&priority.as_str()), "priority {priority}");
+                conditions.push(text(&item["condition"]));
+                outputs.push(text(&item["output"]));
+            }
+            "macro" => {
+                names.push(text(&item["macro"]));
+                conditions.push(text(&item["condition"]));
+            }
+            _ => {
+                names.push(text(&item["list"]));
+                assert!(item["items"].as_sequence().is_some_and(|i| !i.is_empty()));
+            }
+        }
+    }
+    let quoted = regex::Regex::new(r#""[^"]*""#).expect("a regex");
+    let word = regex::Regex::new(r"[A-Za-z_][A-Za-z0-9_.\-]*(\[[^\]]+\])?").expect("a regex");
+    let operators = [
+        "and",
+        "or",
+        "not",
+        "in",
+        "startswith",
+        "endswith",
+        "contains",
+        "exists",
+        "host",
+        "f",
+        "intersects",
+        "pmatch",
+    ];
+    for condition in &conditions {
+        let depth = condition.chars().try_fold(0i32, |d, c| match c {
+            '(' => Some(d + 1),
+            ')' => (d > 0).then_some(d - 1),
+            _ => Some(d),
+        });
+        assert_eq!(depth, Some(0), "unbalanced: {condition}");
+        // Words outside quotes and outside `in (...)` value lists of paths.
+        let unquoted = quoted.replace_all(condition, "");
+        for found in word.find_iter(&unquoted) {
+            let token = found.as_str();
+            let start = found.start();
+            let after_slash = start > 0 && unquoted.as_bytes()[start - 1] == b'/';
+            if after_slash || operators.contains(&token) {
+                continue;
+            }
+            let field = token.split('[').next().expect("a name");
+            let known = FALCO_FIELDS.contains(&field) || names.iter().any(|n| n == token);
+            // The values compared to: event types and container names.
+            let value = [
+                "execve", "execveat", "open", "openat", "openat2", "connect", "true", "folio",
+                "backup", "restore",
+            ]
+            .contains(&token);
+            assert!(
+                known || value,
+                "{token:?} is neither a Falco field nor a macro or list: {condition}"
+            );
+        }
+    }
+    let placeholder = regex::Regex::new(r"%([a-z0-9_.]+)").expect("a regex");
+    for output in &outputs {
+        for found in placeholder.captures_iter(output) {
+            assert!(
+                FALCO_FIELDS.contains(&&found[1]),
+                "%{} in {output}",
+                &found[1]
+            );
+        }
+    }
+
+    // They watch what the manifests run.
+    let all =
+        std::fs::read_to_string(common::repo().join("k8s/falco/folio_rules.yaml")).expect("rules");
+    let deployment = k8s("base/deployment.yaml");
+    assert!(all.contains(&format!(
+        "k8s.ns.name = \"{}\"",
+        text(&k8s("base/namespace.yaml")["metadata"]["name"])
+    )));
+    let label =
+        text(&deployment["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]);
+    assert!(all.contains(&format!(
+        "k8s.pod.label[app.kubernetes.io/name] = \"{label}\""
+    )));
+    let list = items
+        .iter()
+        .find(|i| i["list"] == "folio_container_names")
+        .expect("the container names");
+    let mut containers: Vec<String> = list["items"]
+        .as_sequence()
+        .expect("items")
+        .iter()
+        .map(text)
+        .collect();
+    containers.sort();
+    let mut manifests = vec![
+        text(&deployment["spec"]["template"]["spec"]["containers"][0]["name"]),
+        text(
+            &k8s("base/backup-cronjob.yaml")["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+                ["containers"][0]["name"],
+        ),
+        text(
+            &k8s("overlays/production/restore-cronjob.yaml")["spec"]["jobTemplate"]["spec"]
+                ["template"]["spec"]["containers"][0]["name"],
+        ),
+    ];
+    manifests.sort();
+    assert_eq!(containers, manifests);
+    let pod = &deployment["spec"]["template"]["spec"];
+    for (mount, kind) in mounts_of(pod, &pod["containers"][0]) {
+        if kind == "persistentVolumeClaim" || kind == "emptyDir" {
+            assert!(
+                all.contains(&format!("fd.name startswith {mount}/")),
+                "{mount} is writable"
+            );
+        }
+    }
+    let dockerfile =
+        std::fs::read_to_string(common::repo().join("Dockerfile")).expect("Dockerfile");
+    assert!(
+        dockerfile.contains("ENTRYPOINT [\"/folio\"]") && all.contains("proc.exepath = /folio")
+    );
+}
