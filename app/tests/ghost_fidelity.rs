@@ -180,6 +180,9 @@ fn author_and_tag_images_are_copied_and_shown() {
         "profile_image": "__GHOST_URL__/content/images/2024/01/ada.png",
         "cover_image": "__GHOST_URL__/content/images/2024/01/cover.png",
         "twitter": "@adalovelace", "facebook": "ada.lovelace\" onmouseover=\"x",
+        // Ghost 6's other networks, one of them no account at all.
+        "bluesky": "ada.bsky.social", "mastodon": "@ada@mathstodon.xyz",
+        "youtube": "@adalovelace", "linkedin": "javascript:alert(1)", "tiktok": null,
     }]);
     data["posts_authors"] = json!([{ "post_id": "p0", "author_id": "u1", "sort_order": 0 }]);
     data["tags"] = json!([{
@@ -215,6 +218,31 @@ fn author_and_tag_images_are_copied_and_shown() {
     );
     assert!(author.contains(r#"<a href="https://x.com/adalovelace" rel="me">X</a>"#));
     assert!(!author.contains("facebook") && !author.contains("onmouseover"));
+    for link in [
+        r#"<a href="https://bsky.app/profile/ada.bsky.social" rel="me">Bluesky</a>"#,
+        r#"<a href="https://mathstodon.xyz/@ada" rel="me">Mastodon</a>"#,
+        r#"<a href="https://www.youtube.com/@adalovelace" rel="me">YouTube</a>"#,
+    ] {
+        assert!(author.contains(link), "{link} in {author}");
+    }
+    assert!(
+        !author.contains("LinkedIn") && !author.contains("javascript"),
+        "{author}"
+    );
+    let warnings = report["warnings"].to_string();
+    assert!(
+        warnings
+            .contains(r#"the LinkedIn account \"javascript:alert(1)\" is not one folio can link"#),
+        "{warnings}"
+    );
+    // The content folder keeps them, as Ghost did.
+    let authors =
+        std::fs::read_to_string(site.content().join("authors.yaml")).expect("authors.yaml");
+    assert!(
+        authors.contains("bluesky: ada.bsky.social")
+            && authors.contains("mastodon: '@ada@mathstodon.xyz'"),
+        "{authors}"
+    );
     let post = site.read_out("borrowing/index.html");
     assert!(
         post.contains(r#"src="/images/2024/01/ada.png""#),

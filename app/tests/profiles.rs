@@ -243,6 +243,7 @@ async fn each_person_edits_their_profile_and_the_site_shows_it() {
         "profile_image": "/images/ada.png",
         "cover_image": "/images/engine.png",
         "twitter": "@ada",
+        "social": { "mastodon": "@ada@mathstodon.xyz", "linkedin": "company/engines" },
     });
     // An account that is not a name is refused at its field, and nothing is saved.
     let mut wrong = profile.clone();
@@ -252,6 +253,29 @@ async fn each_person_edits_their_profile_and_the_site_shows_it() {
         .await
         .expect(400);
     assert_eq!(refused.body["field"], "twitter", "{}", refused.body);
+    for (network, account) in [
+        ("bluesky", "javascript:alert(1)"),
+        ("mastodon", "@ada"),
+        ("youtube", "../admin"),
+    ] {
+        let mut wrong = profile.clone();
+        wrong["social"][network] = json!(account);
+        let refused = ada
+            .patch(&format!("/authors/{ada_id}"), wrong)
+            .await
+            .expect(400);
+        assert_eq!(
+            refused.body["field"],
+            format!("social.{network}"),
+            "{}",
+            refused.body
+        );
+    }
+    let mut unknown = profile.clone();
+    unknown["social"]["myspace"] = json!("tom");
+    ada.patch(&format!("/authors/{ada_id}"), unknown)
+        .await
+        .expect(400);
     let saved = ada
         .patch(&format!("/authors/{ada_id}"), profile)
         .await
@@ -286,6 +310,12 @@ async fn each_person_edits_their_profile_and_the_site_shows_it() {
         text.contains(r#"src="/images/engine.png""#)
             && text.contains(r#"href="https://x.com/ada""#)
     );
+    assert!(
+        text.contains(r#"<a href="https://mathstodon.xyz/@ada" rel="me">Mastodon</a>"#),
+        "{text}"
+    );
+    assert!(text
+        .contains(r#"<a href="https://www.linkedin.com/company/engines" rel="me">LinkedIn</a>"#));
     assert_eq!(
         redirect(&server, "/author/ada/").await,
         (301, "/author/ada-lovelace/".into())

@@ -83,11 +83,22 @@ export async function author(id) {
     imageField('Cover', text('cover_image', a.cover_image, { placeholder: '/images/… or https://…' }), 'cover'),
     field('X (Twitter)', text('twitter', a.twitter, { placeholder: '@name' }), 'Shown as a link on the author page.'),
     field('Facebook', text('facebook', a.facebook, { placeholder: 'page.name' })),
+    ...NETWORKS.map(([key, label, placeholder]) => field(label, text(`social.${key}`, a.social?.[key], { placeholder }))),
   ], 'Save and publish', async (values_) => {
-    published(await patch(`/authors/${id}`, values(values_, ['name', 'slug'])), 'Profile');
+    const body = values(values_, ['name', 'slug']);
+    // The other networks go as one object, `social`, as the server keeps them.
+    body.social = Object.fromEntries(NETWORKS.map(([key]) => [key, body[`social.${key}`]]));
+    for (const [key] of NETWORKS) delete body[`social.${key}`];
+    published(await patch(`/authors/${id}`, body), 'Profile');
     author(id);
   }, h('a', { href: '#/authors' }, 'All authors')));
 }
+
+/// The networks of an author's profile besides X and Facebook: the field, its label,
+/// and an account as the server takes it (a handle, or the page's https address).
+const NETWORKS = [['bluesky', 'Bluesky', 'name.bsky.social'], ['mastodon', 'Mastodon', '@name@mastodon.social'],
+  ['threads', 'Threads', '@name'], ['instagram', 'Instagram', 'name'], ['linkedin', 'LinkedIn', 'name or company/name'],
+  ['youtube', 'YouTube', '@channel'], ['tiktok', 'TikTok', '@name']];
 
 /// A labelled image URL field with its drop zone above it (`id` names the zone's parts).
 function imageField(label, input, id) {

@@ -1,5 +1,6 @@
 //! Markdown files <-> the store: front matter parsing, `folio import`, `folio export`.
 
+mod author_entry;
 mod carry;
 pub mod export;
 mod front_errors;

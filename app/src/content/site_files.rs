@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::author_entry::AuthorEntry;
 use super::ContentError;
 use crate::store::tags::{self, Tag, TagFields};
 use crate::store::users::{self, Author};
@@ -43,30 +44,6 @@ struct TagEntry {
     old_slugs: Vec<String>,
 }
 
-/// An author as `authors.yaml` lists them.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AuthorEntry {
-    name: String,
-    slug: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    bio: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    profile_image: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    website: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    location: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    cover_image: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    twitter: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    facebook: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    old_slugs: Vec<String>,
-}
-
 /// Writes the three files from the store, each only if its text changed.
 pub async fn write(conn: &mut Connection, root: &Path) -> Result<(), ContentError> {
     let (tags, authors, settings) = from_store(conn).await?;
@@ -88,7 +65,7 @@ async fn from_store(
         .await?
         .into_iter()
         .filter(|a| !private.contains(&a.id))
-        .map(author_entry)
+        .map(AuthorEntry::from)
         .collect();
     let settings: Settings = crate::store::settings::all(conn)
         .await?
@@ -142,10 +119,8 @@ pub async fn merged(
         let old_slugs = (author_entries.remove(&author.slug))
             .map(|e| e.old_slugs)
             .unwrap_or_default();
-        let entry = AuthorEntry {
-            old_slugs,
-            ..author_entry(author.clone())
-        };
+        let mut entry = AuthorEntry::from(author.clone());
+        entry.old_slugs = old_slugs;
         author_entries.insert(entry.slug.clone(), entry);
     }
     let mut site: Settings = read(root, SETTINGS)?.unwrap_or(store_settings);
@@ -184,22 +159,7 @@ fn tag_entry(tag: Tag) -> TagEntry {
     }
 }
 
-fn author_entry(author: Author) -> AuthorEntry {
-    AuthorEntry {
-        name: author.name,
-        slug: author.slug,
-        bio: author.bio,
-        profile_image: author.profile_image,
-        website: author.website,
-        location: author.location,
-        cover_image: author.cover_image,
-        twitter: author.twitter,
-        facebook: author.facebook,
-        old_slugs: sorted(author.aliases),
-    }
-}
-
-fn sorted(mut list: Vec<String>) -> Vec<String> {
+pub(super) fn sorted(mut list: Vec<String>) -> Vec<String> {
     list.sort();
     list
 }
@@ -310,22 +270,10 @@ async fn import_authors(
             warnings.push(format!("{AUTHORS}: {:?}: slug {m}: left out", entry.name));
             continue;
         }
-        let author = Author {
-            id: 0,
-            slug: entry.slug,
-            name: entry.name,
-            bio: entry.bio,
-            profile_image: entry.profile_image,
-            website: entry.website,
-            location: entry.location,
-            cover_image: entry.cover_image,
-            twitter: entry.twitter,
-            facebook: entry.facebook,
-            aliases: Vec::new(),
-        };
+        let (author, old_slugs) = entry.into_author();
         // As for tags: a slug changed, the old one listed, is a rename.
         let fields = users::AuthorFields::from(&author);
-        match users::rename_from(conn, &entry.old_slugs, &fields, at).await? {
+        match users::rename_from(conn, &old_slugs, &fields, at).await? {
             Some(Err(refused)) => warnings.push(format!(
                 "{AUTHORS}: {:?}: not renamed ({refused:?}): another author has the name or the slug",
                 author.name
@@ -333,7 +281,7 @@ async fn import_authors(
             Some(Ok(_)) => {}
             None => users::upsert(conn, &author, None, at).await?,
         }
-        let left = users::add_old_slugs(conn, &author.slug, &entry.old_slugs, at).await?;
+        let left = users::add_old_slugs(conn, &author.slug, &old_slugs, at).await?;
         warnings.extend(left.into_iter().map(|s| {
             format!(
                 "{AUTHORS}: {:?}: old slug {s:?} is in use: left out",

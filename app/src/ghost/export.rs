@@ -167,6 +167,29 @@ pub(super) struct User {
     pub location: Option<String>,
     pub twitter: Option<String>,
     pub facebook: Option<String>,
+    // Ghost 6's other networks.
+    pub bluesky: Option<String>,
+    pub mastodon: Option<String>,
+    pub threads: Option<String>,
+    pub instagram: Option<String>,
+    pub linkedin: Option<String>,
+    pub youtube: Option<String>,
+    pub tiktok: Option<String>,
+}
+
+impl User {
+    /// The other networks' accounts, as folio keeps them.
+    pub(super) fn social(&self) -> crate::store::users::Social {
+        crate::store::users::Social {
+            bluesky: self.bluesky.clone(),
+            mastodon: self.mastodon.clone(),
+            threads: self.threads.clone(),
+            instagram: self.instagram.clone(),
+            linkedin: self.linkedin.clone(),
+            youtube: self.youtube.clone(),
+            tiktok: self.tiktok.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

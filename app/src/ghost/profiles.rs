@@ -4,7 +4,7 @@
 use super::export;
 use super::{documents, html, GhostReport};
 use crate::store::tags::TagFields;
-use crate::store::users::Author;
+use crate::store::users::{Author, Social};
 
 /// The site's title, description and navigation, as settings (they override
 /// folio.toml).
@@ -72,6 +72,7 @@ pub(super) fn profiles(
                 cover_image: image(&user.cover_image, &name, report),
                 twitter: account(&user.twitter),
                 facebook: account(&user.facebook),
+                social: social(user.social(), &name, report),
                 aliases: Vec::new(),
             };
             (author, user.email.clone())
@@ -155,4 +156,23 @@ pub(super) fn staff(data: &export::Data, report: &mut GhostReport) -> Vec<super:
         });
     }
     staff
+}
+
+/// `social` with each account the author's page can link; another is left out, with a
+/// warning that names it.
+fn social(mut social: Social, name: &str, report: &mut GhostReport) -> Social {
+    for (network, account) in social.accounts_mut() {
+        let Some(value) = account.take().filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        if crate::render::social::page(network, &value).is_some() {
+            *account = Some(value);
+        } else {
+            report.warnings.push(format!(
+                "{name}: the {} account {value:?} is not one folio can link: left out",
+                crate::render::social::label(network)
+            ));
+        }
+    }
+    social
 }

@@ -13,6 +13,7 @@ pub mod sanitize;
 pub(crate) mod search;
 pub(crate) mod seo;
 pub(crate) mod sitemap;
+pub(crate) mod social;
 mod theme;
 pub(crate) mod views;
 

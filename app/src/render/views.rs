@@ -172,14 +172,16 @@ pub(crate) fn author_ref(snapshot: &Snapshot, index: usize) -> AuthorRef {
 pub(crate) fn account_name(value: &str) -> Option<&str> {
     let value = value.trim();
     if value.starts_with("https://") {
-        return is_safe_link(value).then_some(value);
+        // No character that could close the attribute the address is written in.
+        let odd = |c: char| c.is_whitespace() || "\"'<>`".contains(c);
+        return (is_safe_link(value) && !value.contains(odd)).then_some(value);
     }
     let name = value.trim_start_matches('@');
     let plain = |c: char| c.is_ascii_alphanumeric() || "._-".contains(c);
     (!name.is_empty() && name.len() <= 50 && name.chars().all(plain)).then_some(name)
 }
 
-/// An author's X and Facebook accounts as links.
+/// An author's accounts elsewhere as links: X, Facebook, then the others.
 pub(crate) fn author_social(
     author: &crate::store::users::Author,
 ) -> Vec<super::branding::SocialLink> {
@@ -192,12 +194,22 @@ pub(crate) fn author_social(
         };
         Some(super::branding::SocialLink { name, url })
     };
+    let others = author
+        .social
+        .accounts()
+        .into_iter()
+        .filter_map(|(network, account)| {
+            let url = super::social::page(network, account.as_deref()?)?;
+            let name = super::social::label(network);
+            Some(super::branding::SocialLink { name, url })
+        });
     [
         link("X", &author.twitter, "https://x.com/"),
         link("Facebook", &author.facebook, "https://www.facebook.com/"),
     ]
     .into_iter()
     .flatten()
+    .chain(others)
     .collect()
 }
 

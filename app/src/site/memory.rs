@@ -18,7 +18,9 @@ use super::last::{LastBuild, SummaryHash};
 use crate::store::Snapshot;
 
 /// Starts every memory file: a file of another layout is never parsed as this one.
-const MAGIC: &[u8] = concat!("folio last build v1 ", env!("CARGO_PKG_VERSION"), "\n").as_bytes();
+// The layout's number goes up with any change of what the memory holds (the snapshot's
+// types): a build of the same version number may otherwise read another's.
+const MAGIC: &[u8] = concat!("folio last build v2 ", env!("CARGO_PKG_VERSION"), "\n").as_bytes();
 
 #[derive(Deserialize)]
 pub(super) struct Memory {

@@ -43,6 +43,9 @@ pub struct Author {
     /// A Facebook page's name (or address), as Ghost keeps it.
     #[serde(default)]
     pub facebook: Option<String>,
+    /// The other networks of Ghost's staff profiles.
+    #[serde(default)]
+    pub social: Social,
     /// Slugs it had before a rename, whose pages redirect to its own.
     #[serde(default)]
     pub aliases: Vec<String>,
@@ -75,6 +78,64 @@ pub struct AuthorFields {
     pub twitter: Option<String>,
     #[serde(default)]
     pub facebook: Option<String>,
+    #[serde(default)]
+    pub social: Social,
+}
+
+/// An author's accounts on the networks of Ghost's staff profiles other than X and
+/// Facebook, each as Ghost keeps it (`name.bsky.social`, `@name@mastodon.social`,
+/// `@name`) or as the address of the page; the author's page links each.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(default, deny_unknown_fields)]
+pub struct Social {
+    pub bluesky: Option<String>,
+    pub mastodon: Option<String>,
+    pub threads: Option<String>,
+    pub instagram: Option<String>,
+    pub linkedin: Option<String>,
+    pub youtube: Option<String>,
+    pub tiktok: Option<String>,
+}
+
+impl Social {
+    /// Each network's field name and account, in the order pages list them.
+    pub fn accounts(&self) -> [(&'static str, &Option<String>); 7] {
+        [
+            ("bluesky", &self.bluesky),
+            ("mastodon", &self.mastodon),
+            ("threads", &self.threads),
+            ("instagram", &self.instagram),
+            ("linkedin", &self.linkedin),
+            ("youtube", &self.youtube),
+            ("tiktok", &self.tiktok),
+        ]
+    }
+
+    /// The same, to change them.
+    pub fn accounts_mut(&mut self) -> [(&'static str, &mut Option<String>); 7] {
+        [
+            ("bluesky", &mut self.bluesky),
+            ("mastodon", &mut self.mastodon),
+            ("threads", &mut self.threads),
+            ("instagram", &mut self.instagram),
+            ("linkedin", &mut self.linkedin),
+            ("youtube", &mut self.youtube),
+            ("tiktok", &mut self.tiktok),
+        ]
+    }
+
+    /// As the `social` column keeps it: a JSON object, or NULL for none.
+    fn column(&self) -> Option<String> {
+        let any = self.accounts().iter().any(|(_, a)| a.is_some());
+        any.then(|| serde_json::to_string(self).expect("accounts serialize"))
+    }
+
+    fn from_column(text: Option<String>) -> Self {
+        text.and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    }
 }
 
 impl From<&Author> for AuthorFields {
@@ -89,6 +150,7 @@ impl From<&Author> for AuthorFields {
             cover_image: author.cover_image.clone(),
             twitter: author.twitter.clone(),
             facebook: author.facebook.clone(),
+            social: author.social.clone(),
         }
     }
 }
@@ -103,7 +165,7 @@ pub struct Profile {
 }
 
 const COLUMNS: &str = "u.id, u.slug, u.name, u.bio, u.profile_image, u.website, u.location, \
-    u.cover_image, u.twitter, u.facebook, \
+    u.cover_image, u.twitter, u.facebook, u.social, \
     (SELECT json_group_array(a.slug) FROM user_aliases a WHERE a.user_id = u.id) AS aliases";
 
 fn author_of(r: &sqlx::sqlite::SqliteRow) -> Result<Author> {
@@ -119,6 +181,7 @@ fn author_of(r: &sqlx::sqlite::SqliteRow) -> Result<Author> {
         cover_image: r.try_get("cover_image")?,
         twitter: r.try_get("twitter")?,
         facebook: r.try_get("facebook")?,
+        social: Social::from_column(r.try_get("social")?),
         aliases: super::relation::json_list(&aliases, "user_aliases")?,
     })
 }
@@ -173,19 +236,20 @@ pub async fn upsert(
     let now = timestamp(at);
     sqlx::query(
         "INSERT INTO users (slug, name, email, bio, profile_image, website, location, created_at, \
-         updated_at, cover_image, twitter, facebook) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11) \
+         updated_at, cover_image, twitter, facebook, social) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11, ?12) \
          ON CONFLICT (slug) DO UPDATE SET name = excluded.name, \
          email = coalesce(excluded.email, email), bio = excluded.bio, \
          profile_image = excluded.profile_image, website = excluded.website, \
          location = excluded.location, updated_at = excluded.updated_at, \
          cover_image = excluded.cover_image, twitter = excluded.twitter, \
-         facebook = excluded.facebook \
+         facebook = excluded.facebook, social = excluded.social \
          WHERE name IS NOT excluded.name OR email IS NOT coalesce(excluded.email, email) \
          OR bio IS NOT excluded.bio \
          OR profile_image IS NOT excluded.profile_image OR website IS NOT excluded.website \
          OR location IS NOT excluded.location OR cover_image IS NOT excluded.cover_image \
-         OR twitter IS NOT excluded.twitter OR facebook IS NOT excluded.facebook",
+         OR twitter IS NOT excluded.twitter OR facebook IS NOT excluded.facebook \
+         OR social IS NOT excluded.social",
     )
     .bind(&author.slug)
     .bind(&author.name)
@@ -198,6 +262,7 @@ pub async fn upsert(
     .bind(&author.cover_image)
     .bind(&author.twitter)
     .bind(&author.facebook)
+    .bind(author.social.column())
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -228,7 +293,8 @@ pub async fn update(
     }
     sqlx::query(
         "UPDATE users SET slug = ?, name = ?, bio = ?, profile_image = ?, website = ?, \
-         location = ?, cover_image = ?, twitter = ?, facebook = ?, updated_at = ? WHERE id = ?",
+         location = ?, cover_image = ?, twitter = ?, facebook = ?, social = ?, updated_at = ? \
+         WHERE id = ?",
     )
     .bind(&fields.slug)
     .bind(&fields.name)
@@ -239,6 +305,7 @@ pub async fn update(
     .bind(&fields.cover_image)
     .bind(&fields.twitter)
     .bind(&fields.facebook)
+    .bind(fields.social.column())
     .bind(timestamp(at))
     .bind(id)
     .execute(&mut *conn)

@@ -454,6 +454,11 @@ test('tags and profiles: a tag renamed keeps its old address, a profile shows on
   await page.getByRole('link', { name: 'Editor', exact: true }).click();
   await page.getByLabel('Bio').fill('The people who build folio.');
   await page.getByLabel('Location').fill('A small cluster');
+  // Another network than X's: a wrong account is named at its field, a right one linked.
+  await page.getByLabel('Mastodon').fill('folio');
+  await page.getByRole('button', { name: 'Save and publish' }).click();
+  await page.locator('[data-field="social.mastodon"] .error:not([hidden])').waitFor();
+  await page.getByLabel('Mastodon').fill('@folio@fosstodon.org');
   await snap('profile');
   // The toast of the first save may still show: wait for this one's answer.
   const saved = page.waitForResponse((r) => r.url().includes('/admin/api/authors/') && r.request().method() === 'PATCH');
@@ -463,4 +468,5 @@ test('tags and profiles: a tag renamed keeps its old address, a profile shows on
   assert.match(post, /The people who build folio\./);
   const authorPage = await (await fetch(`${base}/author/editor/`)).text();
   assert.match(authorPage, /A small cluster/);
+  assert.match(authorPage, /<a href="https:\/\/fosstodon\.org\/@folio" rel="me">Mastodon<\/a>/);
 });

@@ -124,6 +124,10 @@ async fn public_authors(admin: &Admin) -> GhostResult<Vec<Value>> {
                 "profile_image": a.profile_image, "cover_image": a.cover_image,
                 "website": a.website, "location": a.location,
                 "twitter": a.twitter, "facebook": a.facebook,
+                "bluesky": a.social.bluesky, "mastodon": a.social.mastodon,
+                "threads": a.social.threads, "instagram": a.social.instagram,
+                "linkedin": a.social.linkedin, "youtube": a.social.youtube,
+                "tiktok": a.social.tiktok,
                 "url": format!("{base}/author/{}/", a.slug),
             })
         })

@@ -15,7 +15,7 @@ use crate::admin::error::{ApiError, ApiResult, Body};
 use crate::admin::profile_fields::{link, merge, name, refused, slug, text};
 use crate::admin::sitewide::publish::{go_live, Saved};
 use crate::admin::Admin;
-use crate::store::users::{Author, AuthorFields, Profile};
+use crate::store::users::{Author, AuthorFields, Profile, Social};
 
 #[derive(Serialize, ToSchema)]
 pub(in crate::admin) struct AuthorList {
@@ -71,7 +71,25 @@ fn checked(fields: AuthorFields) -> ApiResult<AuthorFields> {
         cover_image: link("cover_image", fields.cover_image)?,
         twitter: account("twitter", fields.twitter, "an X handle such as @folio")?,
         facebook: account("facebook", fields.facebook, "a Facebook page's name")?,
+        social: social(fields.social)?,
     })
+}
+
+/// The other networks' accounts: each one the author's page can link, or none.
+fn social(mut social: Social) -> ApiResult<Social> {
+    for (network, account) in social.accounts_mut() {
+        let field = format!("social.{network}");
+        *account = text(&field, account.take(), 100)?;
+        if let Some(value) = account.as_deref() {
+            if crate::render::social::page(network, value).is_none() {
+                return Err(ApiError::field(
+                    &field,
+                    format!("{field}: expected a {} account or the https:// address of its page, got {value:?}", crate::render::social::label(network)),
+                ));
+            }
+        }
+    }
+    Ok(social)
 }
 
 /// An account elsewhere as Ghost keeps it (`@name`, `page.name`): what
