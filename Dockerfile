@@ -1,13 +1,22 @@
 # The folio image: one static binary on an empty base, running as a numeric
 # non-root user. The theme and the migrations are inside the binary.
 #
-# Build the binary first (the image build copies it, and needs no Rust toolchain):
+# The image copies a binary built beforehand (it needs no Rust toolchain, and has no
+# RUN step, so an arm64 image builds on an x86_64 machine without emulation), from
+# target/image/linux-<arch>/folio. .ci/image builds the binaries (x86_64, and aarch64
+# with a cross toolchain), the image of each architecture and their manifest, and
+# checks them:
+#   bash .ci/image
+# or by hand, for one architecture:
 #   RUSTFLAGS="-C target-feature=+crt-static" \
 #     cargo build --release --locked --target x86_64-unknown-linux-gnu
-# then: buildah bud -t folio:dev .   (or: docker build -t folio:dev .)
-# .ci/image does both and checks the result.
+#   mkdir -p target/image/linux-amd64
+#   cp target/x86_64-unknown-linux-gnu/release/folio target/image/linux-amd64/
+#   buildah bud --platform linux/amd64 --build-arg TARGETARCH=amd64 -t folio:dev .
 FROM scratch
 
+# Set by buildah and docker from --platform (amd64, arm64).
+ARG TARGETARCH
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="folio" \
@@ -17,7 +26,7 @@ LABEL org.opencontainers.image.title="folio" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.source="https://github.com/example/folio"
 
-COPY target/x86_64-unknown-linux-gnu/release/folio /folio
+COPY target/image/linux-${TARGETARCH}/folio /folio
 
 # State lives in /data (a volume); the root file system can be read-only.
 ENV FOLIO_LISTEN=0.0.0.0:8080 \

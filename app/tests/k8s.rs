@@ -923,3 +923,42 @@ fn the_falco_rules_follow_falcos_format_and_the_manifests() {
         dockerfile.contains("ENTRYPOINT [\"/folio\"]") && all.contains("proc.exepath = /folio")
     );
 }
+
+/// The forge's workflow runs the README's test command, builds the images with
+/// `.ci/image` (both architectures) and pushes the manifest that script makes, with
+/// the right to write packages and nothing more.
+#[test]
+fn the_forge_workflow_tests_then_pushes_what_ci_image_builds() {
+    let repo = common::repo();
+    let source =
+        std::fs::read_to_string(repo.join(".github/workflows/image.yml")).expect("the workflow");
+    let workflow: Value = serde_yaml_ng::from_str(&source).expect("YAML");
+    let steps: Vec<String> = workflow["jobs"]["image"]["steps"]
+        .as_sequence()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s.get("run").map(text))
+        .collect();
+    let at = |needle: &str| {
+        steps
+            .iter()
+            .position(|s| s.contains(needle))
+            .unwrap_or_else(|| panic!("no step runs {needle}"))
+    };
+    let script = std::fs::read_to_string(repo.join(".ci/image")).expect(".ci/image");
+    let tag = script
+        .lines()
+        .find_map(|l| l.strip_prefix("tag="))
+        .expect("the tag .ci/image builds");
+    assert!(at("rustup target add aarch64-unknown-linux-gnu") < at("bash .ci/run"));
+    assert!(at("bash .ci/run") < at("bash .ci/image"));
+    let push = at("manifest push --all");
+    assert!(at("bash .ci/image") < push);
+    assert!(steps[push].contains(&format!(" {tag} ")), "{}", steps[push]);
+    let readme = std::fs::read_to_string(repo.join("README.md")).expect("README");
+    assert!(readme.contains("bash .ci/run"), "the README's test command");
+    let permissions = &workflow["permissions"];
+    assert_eq!(permissions["packages"], "write");
+    assert_eq!(permissions["contents"], "read");
+    assert_eq!(permissions.as_mapping().map(|m| m.len()), Some(2));
+}

@@ -620,4 +620,23 @@ async fn a_site_backed_up_to_a_bucket_comes_back_on_an_empty_volume_byte_for_byt
         .join("escaped.txt")
         .exists());
     assert_eq!(common::read_tree(&fresh.content()), before);
+
+    // With [git], the repository holds the content folder: the backup has the
+    // database alone, and says where the folder is.
+    let in_git = TestSite::sample();
+    let remote = "https://git.example/blog.git";
+    std::fs::write(
+        in_git.path().join("folio.toml"),
+        format!("[git]\nremote = \"{remote}\"\n"),
+    )
+    .expect("toml");
+    let out = in_git.cli_with(&["backup", "--to", "s3://backups/git", "--json"], &env);
+    assert!(out.status.success(), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    assert_eq!(report["content_in_git"], remote, "{report}");
+    assert_eq!(
+        (report["files"].as_u64(), report["uploaded"].as_u64()),
+        (Some(0), Some(1)),
+        "{report}"
+    );
 }

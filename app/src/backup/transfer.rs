@@ -15,6 +15,9 @@ use crate::deploy::bucket::S3;
 
 /// A file larger than this goes up in parts of this size.
 const PART: usize = 8 << 20;
+/// Uploads at once: each holds a small file or two parts and a block of a large one,
+/// about 100 MiB at most (the backup Job is given 256 MiB).
+const UPLOADS: usize = 4;
 const BLOBS: &str = "blobs";
 const SETS: &str = "sets";
 
@@ -44,15 +47,23 @@ pub(super) async fn upload_set(
     if let (Some(entries), Some(dir)) = (&set.content, content) {
         files.extend(entries.iter().map(|e| (e, dir.join(&e.path))));
     }
+    let mut missing = Vec::new();
     for (entry, file) in files {
         report.bytes += entry.bytes;
-        if !have.insert(entry.blake3.clone()) {
-            continue;
+        if have.insert(entry.blake3.clone()) {
+            missing.push((entry, file));
         }
-        put_file(s3, entry, &file).await?;
+    }
+    // A few at once: a first backup of a large site is thousands of small files.
+    let mut uploads = futures_util::stream::iter(missing)
+        .map(|(entry, file)| async move { put_file(s3, entry, &file).await.map(|()| entry) })
+        .buffer_unordered(UPLOADS);
+    while let Some(entry) = uploads.next().await {
+        let entry = entry?;
         report.uploaded += 1;
         report.uploaded_bytes += entry.bytes;
     }
+    drop(uploads);
     let json = serde_json::to_vec_pretty(set).expect("a set serializes");
     let key = format!("{SETS}/{name}.json");
     s3.store
