@@ -224,8 +224,8 @@ pub(crate) struct BackupArgs {
     /// Keep only this many backups, the newest (in the folder or the bucket).
     #[arg(long)]
     pub keep: Option<usize>,
-    /// Print what was done as JSON.
-    #[arg(long)]
+    /// With --to: print what was done as JSON.
+    #[arg(long, requires = "to")]
     pub json: bool,
 }
 

@@ -66,8 +66,11 @@ async fn to_bucket(
         Some(remote) => Content::InGit(remote.clone()),
         None => Content::Folder(&site.paths.content),
     };
-    let scratch = site.store.files()[0]
-        .parent()
+    // The database's copy is made beside it, on the volume (the root is read-only).
+    let db = site.store.files().into_iter().next();
+    let scratch = db
+        .as_deref()
+        .and_then(Path::parent)
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_owned();
