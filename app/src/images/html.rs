@@ -152,7 +152,12 @@ impl Images {
         if let Some(n) = in_row.filter(|&n| n > 1) {
             set.sizes =
                 format!("(min-width: 42rem) calc(42rem / {n}), calc((100vw - 2.5rem) / {n})");
-        } else if let Some((width, height)) = sharp_size(set.width, set.height) {
+        } else if let Some((width, height)) =
+            // A drawing is sharp at any size.
+            (image.format != Format::Svg)
+                .then(|| sharp_size(set.width, set.height))
+                .flatten()
+        {
             set.width = width;
             set.height = height;
             if !set.srcset.is_empty() {
