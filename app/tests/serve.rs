@@ -138,15 +138,13 @@ async fn pages_assets_and_errors_have_the_right_status_and_headers() {
         .await
         .expect("GET");
     assert_eq!(gz.headers()[CONTENT_ENCODING], "gzip");
-    // gzip only: brotli is the CDN's job at the edge, and its encoder would cost the
-    // server CPU per response and the image a megabyte.
     let br = http
         .get(format!("{base}/markdown-in-folio/"))
-        .header(ACCEPT_ENCODING, "br, gzip")
+        .header(ACCEPT_ENCODING, "gzip, br")
         .send()
         .await
         .expect("GET");
-    assert_eq!(br.headers()[CONTENT_ENCODING], "gzip");
+    assert_eq!(br.headers()[CONTENT_ENCODING], "br");
 
     // The theme's 404 page, with status 404; no listing, no traversal.
     let missing = http
@@ -197,6 +195,164 @@ async fn pages_assets_and_errors_have_the_right_status_and_headers() {
         assert!(
             status == StatusCode::NOT_FOUND || status == StatusCode::BAD_REQUEST,
             "{path}: {status}"
+        );
+    }
+}
+
+/// The body a response's `Content-Encoding` decodes to.
+fn decoded(coding: Option<&str>, body: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    match coding {
+        None => out.extend_from_slice(body),
+        Some("gzip") => {
+            flate2::read::GzDecoder::new(body)
+                .read_to_end(&mut out)
+                .expect("gzip");
+        }
+        Some("br") => brotli::BrotliDecompress(&mut &body[..], &mut out).expect("brotli"),
+        Some(other) => panic!("an unexpected coding {other}"),
+    }
+    out
+}
+
+/// Pages are answered from memory, compressed once: every way a client asks gets
+/// the same file and the same headers (but for its coding and length), a HEAD the
+/// headers of its GET, and a page unchanged by the next publish keeps its ETag while
+/// the edited one gets a new one.
+#[tokio::test]
+async fn every_coding_of_a_file_is_the_file_with_the_same_headers() {
+    let site = TestSite::sample();
+    site.publish().await;
+    let (base, state) = common::serve(site.site().await, true).await;
+    let http = client();
+    let css = site
+        .output()
+        .into_keys()
+        .find(|p| p.starts_with("assets/style."))
+        .expect("a stylesheet");
+    let paths = [
+        ("/writing-posts/", "writing-posts/index.html"),
+        ("/", "index.html"),
+        ("/rss/", "rss/index.html"),
+        ("/sitemap.xml", "sitemap.xml"),
+        ("/robots.txt", "robots.txt"),
+    ];
+    let css_path = format!("/{css}");
+    let paths = paths
+        .iter()
+        .map(|(url, file)| (url.to_string(), file.to_string()))
+        .chain([(css_path, css.clone())]);
+    let strip = |headers: &reqwest::header::HeaderMap| {
+        let mut headers = headers.clone();
+        for name in [CONTENT_ENCODING, CONTENT_LENGTH, reqwest::header::DATE] {
+            headers.remove(name);
+        }
+        headers
+    };
+    let mut etags = Vec::new();
+    for (url, file) in paths {
+        let on_disk = std::fs::read(site.out().join(&file)).expect("the file");
+        let plain = http.get(format!("{base}{url}")).send().await.expect("GET");
+        assert_eq!(plain.status(), StatusCode::OK, "{url}");
+        assert!(plain.headers().get(CONTENT_ENCODING).is_none(), "{url}");
+        assert_eq!(plain.headers()[reqwest::header::VARY], "accept-encoding");
+        let headers = strip(plain.headers());
+        assert_eq!(
+            plain.bytes().await.expect("body").as_ref(),
+            on_disk.as_slice()
+        );
+        for (accept, coding) in [
+            ("gzip", Some("gzip")),
+            ("br", Some("br")),
+            ("gzip, deflate, br, zstd", Some("br")),
+            ("br;q=0, gzip", Some("gzip")),
+            ("gzip;q=0, br;q=0", None),
+            ("identity", None),
+            ("*", Some("br")),
+        ] {
+            let ask = || {
+                http.get(format!("{base}{url}"))
+                    .header(ACCEPT_ENCODING, accept)
+            };
+            let response = ask().send().await.expect("GET");
+            let got = response
+                .headers()
+                .get(CONTENT_ENCODING)
+                .map(|v| v.to_str().expect("ascii").to_owned());
+            // A file of a few hundred bytes goes as it is: a coding would not save.
+            let coding = coding.filter(|_| on_disk.len() >= 512);
+            assert_eq!(got.as_deref(), coding, "{url} with {accept}");
+            assert_eq!(strip(response.headers()), headers, "{url} with {accept}");
+            let length = response.headers()[CONTENT_LENGTH].clone();
+            let body = response.bytes().await.expect("body");
+            assert_eq!(length.to_str().expect("ascii"), body.len().to_string());
+            assert_eq!(decoded(coding, &body), on_disk, "{url} with {accept}");
+            let head = http
+                .head(format!("{base}{url}"))
+                .header(ACCEPT_ENCODING, accept);
+            let head = head.send().await.expect("HEAD");
+            assert_eq!(
+                head.headers()[CONTENT_LENGTH],
+                length,
+                "{url} with {accept}"
+            );
+            assert_eq!(strip(head.headers()), headers, "{url} with {accept}");
+            assert!(head.bytes().await.expect("body").is_empty());
+            let etag = headers[ETAG].clone();
+            let again = ask()
+                .header(IF_NONE_MATCH, etag.clone())
+                .send()
+                .await
+                .expect("GET");
+            assert_eq!(
+                again.status(),
+                StatusCode::NOT_MODIFIED,
+                "{url} with {accept}"
+            );
+            assert_eq!(again.headers()[ETAG], etag);
+        }
+        etags.push((url, headers[ETAG].clone()));
+    }
+    // One post edited and published: its page is new, the others the same version.
+    let post = site.content().join("posts/writing-posts.md");
+    let text = std::fs::read_to_string(&post).expect("the post");
+    std::fs::write(&post, format!("{text}\nOne more line.\n")).expect("edit");
+    state
+        .site
+        .publish(folio::site::PublishOptions {
+            import: true,
+            ..Default::default()
+        })
+        .await
+        .expect("publish");
+    for (url, etag) in etags {
+        let response = http
+            .get(format!("{base}{url}"))
+            .header(ACCEPT_ENCODING, "br")
+            .send()
+            .await;
+        let response = response.expect("GET");
+        let new_etag = response.headers()[ETAG] != etag;
+        if url == "/writing-posts/" {
+            assert!(new_etag, "the edited page keeps its ETag");
+        } else if url == "/robots.txt" || url.starts_with("/assets/") {
+            assert!(!new_etag, "{url} is the same file, yet has another ETag");
+        }
+        let coding = response
+            .headers()
+            .get(CONTENT_ENCODING)
+            .map(|v| v.to_str().expect("ascii").to_owned());
+        let body = decoded(coding.as_deref(), &response.bytes().await.expect("body"));
+        let file = if url.ends_with('/') {
+            format!("{}index.html", &url[1..])
+        } else {
+            url[1..].to_owned()
+        };
+        assert_eq!(
+            body,
+            std::fs::read(site.out().join(file)).expect("the file"),
+            "{url}"
         );
     }
 }

@@ -73,6 +73,20 @@ pub fn with_charset(kind: &str) -> String {
     }
 }
 
+/// Whether a Content-Type is text worth compressing: markup, styles, scripts, data
+/// and drawings (images, fonts and media are compressed already).
+pub fn is_compressible(kind: &str) -> bool {
+    let kind = kind.split(';').next().unwrap_or_default().trim();
+    kind.starts_with("text/")
+        || kind == "image/svg+xml"
+        || kind == "application/javascript"
+        || kind == "application/json"
+        || kind == "application/manifest+json"
+        || kind == "application/xml"
+        || kind == "application/atom+xml"
+        || kind == RSS
+}
+
 /// Whether an output path is a fingerprinted asset (safe to cache forever).
 pub fn is_fingerprinted(path: &str) -> bool {
     let Some(rest) = path.trim_start_matches('/').strip_prefix("assets/") else {

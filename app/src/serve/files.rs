@@ -54,14 +54,14 @@ impl PagePolicies {
 
 /// Which policy a page gets: the build's, or before any build `folio.toml`'s.
 #[derive(Clone)]
-struct Csp {
+pub(super) struct Csp {
     built: Arc<Built<PagePolicies>>,
     at_start: Option<HeaderValue>,
 }
 
 impl Csp {
     /// The policy of the page at the decoded request path `path`.
-    fn of(&self, path: &str) -> Option<HeaderValue> {
+    pub(super) fn of(&self, path: &str) -> Option<HeaderValue> {
         let Some(built) = self.built.current() else {
             return self.at_start.clone();
         };
@@ -75,30 +75,79 @@ impl Csp {
     }
 }
 
-/// A router serving `out`; `cdn_max_age` is the `s-maxage` for HTML, `csp` the
-/// Content-Security-Policy of pages until a build says what it is.
-pub(super) fn service(out: &Path, cdn_max_age: u32, csp: Option<&str>) -> Router {
-    let csp = Csp {
-        built: Built::new(out, policies::SERVED, PagePolicies::read),
-        at_start: csp.and_then(|c| HeaderValue::from_str(c).ok()),
-    };
-    let dir = ServeDir::new(out)
-        .append_index_html_on_directories(true)
-        .not_found_service(ServeFile::new(out.join(NOT_FOUND_PAGE)));
-    let root = out.to_owned();
-    let redirects = super::redirects::new(out);
-    Router::new()
-        .fallback_service(dir)
-        .layer(middleware::from_fn(move |req, next| {
-            read_whole(root.clone(), req, next)
-        }))
-        // Redirects before files, as in Ghost: a redirected path never shows its page.
-        .layer(middleware::from_fn(move |req, next| {
-            super::redirects::redirecting(redirects.clone(), req, next)
-        }))
-        .layer(middleware::from_fn(move |req, next| {
-            caching(req, next, cdn_max_age, csp.clone())
-        }))
+/// The output folder, and what decides how its files are answered.
+pub(super) struct Files {
+    pub(super) root: PathBuf,
+    /// The `s-maxage` of pages.
+    pub(super) cdn_max_age: u32,
+    pub(super) csp: Csp,
+    redirects: Arc<super::redirects::Redirects>,
+}
+
+impl Files {
+    /// `out`'s files; `csp` is the Content-Security-Policy of pages until a build says
+    /// what it is.
+    pub(super) fn new(out: &Path, cdn_max_age: u32, csp: Option<&str>) -> Arc<Self> {
+        Arc::new(Self {
+            root: out.to_owned(),
+            cdn_max_age,
+            csp: Csp {
+                built: Built::new(out, policies::SERVED, PagePolicies::read),
+                at_start: csp.and_then(|c| HeaderValue::from_str(c).ok()),
+            },
+            redirects: super::redirects::new(out),
+        })
+    }
+
+    /// The decoded path and the file a plain request for `url_path` reads: None for
+    /// a path that is hidden, impossible, not plain or redirected, which the router
+    /// answers.
+    pub(super) fn plain_file(&self, url_path: &str) -> Option<(String, PathBuf)> {
+        let decoded = crate::disk::confine::decoded(url_path)?;
+        if impossible(&decoded) {
+            return None;
+        }
+        let redirected = self.redirects.current().and_then(|m| m.find(&decoded));
+        if redirected.is_some() {
+            return None;
+        }
+        let file = site_file(&self.root, url_path)?;
+        Some((decoded, file))
+    }
+
+    /// The router serving the folder: every request the fast path
+    /// ([`super::hot`]) leaves to it.
+    pub(super) fn service(self: &Arc<Self>) -> Router {
+        let out = &self.root;
+        let dir = ServeDir::new(out)
+            .append_index_html_on_directories(true)
+            .not_found_service(ServeFile::new(out.join(NOT_FOUND_PAGE)));
+        let root = out.to_owned();
+        let redirects = self.redirects.clone();
+        let (cdn_max_age, csp) = (self.cdn_max_age, self.csp.clone());
+        Router::new()
+            .fallback_service(dir)
+            .layer(middleware::from_fn(move |req, next| {
+                read_whole(root.clone(), req, next)
+            }))
+            // Redirects before files, as in Ghost: a redirected path never shows its page.
+            .layer(middleware::from_fn(move |req, next| {
+                super::redirects::redirecting(redirects.clone(), req, next)
+            }))
+            .layer(middleware::from_fn(move |req, next| {
+                caching(req, next, cdn_max_age, csp.clone())
+            }))
+    }
+}
+
+/// Hidden files (a build's temporary files among them) are never part of the site,
+/// nor names no file system holds (over 255 bytes a segment): decided on the decoded
+/// path, the one the file lookup uses (`/%2eindex.html...`).
+fn impossible(decoded: &str) -> bool {
+    decoded.len() > crate::disk::confine::MAX_PATH
+        || decoded.split('/').any(|segment| {
+            segment.starts_with('.') || segment.len() > crate::disk::confine::MAX_SEGMENT
+        })
 }
 
 /// Answers a plain GET or HEAD of a small file itself; anything else (ranges, odd
@@ -112,9 +161,9 @@ async fn read_whole(root: PathBuf, request: Request, next: Next) -> Response {
     else {
         return next.run(request).await;
     };
-    if let Some((bytes, modified)) = read_small(&path) {
+    if let Some((bytes, meta)) = read_small(&path) {
         let rel = path.strip_prefix(&root).unwrap_or(&path).to_string_lossy();
-        return whole(&request, bytes, modified, &rel, StatusCode::OK);
+        return whole(&request, bytes, meta.modified().ok(), &rel, StatusCode::OK);
     }
     // Nothing there at all: the theme's 404 page, read here too. Through `ServeDir` a
     // miss cost a quarter of a hit's throughput (two trips through the blocking pool),
@@ -122,11 +171,11 @@ async fn read_whole(root: PathBuf, request: Request, next: Next) -> Response {
     let missing =
         matches!(std::fs::symlink_metadata(&path), Err(e) if e.kind() == ErrorKind::NotFound);
     if missing {
-        if let Some((bytes, modified)) = read_small(&root.join(NOT_FOUND_PAGE)) {
+        if let Some((bytes, meta)) = read_small(&root.join(NOT_FOUND_PAGE)) {
             return whole(
                 &request,
                 bytes,
-                modified,
+                meta.modified().ok(),
                 NOT_FOUND_PAGE,
                 StatusCode::NOT_FOUND,
             );
@@ -188,7 +237,7 @@ fn site_file(root: &Path, url_path: &str) -> Option<PathBuf> {
 
 /// The bytes and modification time of `path` if it is a file of at most
 /// [`READ_WHOLE_MAX`] bytes.
-fn read_small(path: &Path) -> Option<(Vec<u8>, Option<std::time::SystemTime>)> {
+pub(super) fn read_small(path: &Path) -> Option<(Vec<u8>, std::fs::Metadata)> {
     let mut file = std::fs::File::open(path).ok()?;
     let meta = file.metadata().ok()?;
     if !meta.is_file() || meta.len() > READ_WHOLE_MAX {
@@ -196,7 +245,7 @@ fn read_small(path: &Path) -> Option<(Vec<u8>, Option<std::time::SystemTime>)> {
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     file.read_to_end(&mut bytes).ok()?;
-    Some((bytes, meta.modified().ok()))
+    Some((bytes, meta))
 }
 
 /// Text types are UTF-8 here; say so instead of leaving browsers to sniff.
@@ -242,16 +291,8 @@ fn etag(headers: &HeaderMap, path: &str) -> Option<HeaderValue> {
 
 async fn caching(request: Request, next: Next, cdn_max_age: u32, csp: Csp) -> Response {
     let path = request.uri().path().to_owned();
-    // Hidden files (a build's temporary files among them) are never part of the site:
-    // decided on the decoded path, the one the file lookup uses (`/%2eindex.html...`).
     let decoded = crate::disk::confine::decoded(&path).unwrap_or_else(|| path.clone());
-    // Names no file system holds (over 255 bytes a segment) are not found either,
-    // rather than an error of the lookup.
-    let impossible = decoded.len() > crate::disk::confine::MAX_PATH
-        || decoded.split('/').any(|segment| {
-            segment.starts_with('.') || segment.len() > crate::disk::confine::MAX_SEGMENT
-        });
-    if impossible {
+    if impossible(&decoded) {
         return StatusCode::NOT_FOUND.into_response();
     }
     let is_read = matches!(*request.method(), Method::GET | Method::HEAD);

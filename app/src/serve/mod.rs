@@ -2,8 +2,10 @@
 
 mod addresses;
 mod built;
+mod encoding;
 mod files;
 pub mod health;
+mod hot;
 pub mod listener;
 mod live;
 mod redirects;
@@ -72,11 +74,15 @@ pub struct ServeOptions {
 
 /// The whole HTTP application; tests drive it on a loopback port. With an admin,
 /// `/admin/` is part of it unless `admin_url` names another origin, where it is then
-/// answered alone (see [`admin_app`]).
+/// answered alone (see [`admin_app`]). The site's pages are answered from memory in
+/// front of it ([`hot`]), except in watch mode, where pages get the live-reload script.
 pub fn app(state: AppState) -> Router {
     let config = &state.site.config_at_start;
-    let mut files = files::service(&state.site.paths.out, config.cdn_max_age, config.csp());
+    let site_files = files::Files::new(&state.site.paths.out, config.cdn_max_age, config.csp());
+    let mut files = site_files.service();
     let admin_host = config.admin_url.as_deref().map(authority);
+    let hot_admin_host = admin_host.clone();
+    let watching = state.live.is_some();
     let mut router = Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready));
@@ -93,16 +99,21 @@ pub fn app(state: AppState) -> Router {
         router = router.merge(admin_routes(admin.clone()));
     }
     let site = state.site.clone();
-    router
+    let router = router
         .with_state(state)
         .fallback_service(files)
         .layer(middleware::from_fn(move |request, next| {
             origins(admin_host.clone(), request, next)
         }))
-        .layer(middleware::from_fn(move |request, next| {
-            record(site.clone(), request, next)
-        }))
-        .layer(CompressionLayer::new())
+        .layer({
+            let site = site.clone();
+            middleware::from_fn(move |request, next| record(site.clone(), request, next))
+        })
+        .layer(CompressionLayer::new());
+    if watching {
+        return router;
+    }
+    Router::new().fallback_service(hot::Hot::new(router, site_files, site, hot_admin_host))
 }
 
 /// The admin alone, for its own listener (`--admin-listen`): `/admin/`, its API and
