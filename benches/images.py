@@ -58,11 +58,18 @@ def photo(i, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--folio", required=True)
+    ap.add_argument("--folio", help="the folio binary (not needed with --photos-only)")
     ap.add_argument("--posts", type=int, default=10000)
+    ap.add_argument("--before", help="an older folio binary, measured the same way after")
+    ap.add_argument("--photos-only", metavar="DIR",
+                    help="only write --posts photos into DIR (for `cargo bench --bench image_stages`)")
     ap.add_argument("--work", default="/tmp/folio-images-bench")
     args = ap.parse_args()
-    folio = Path(args.folio).resolve()
+    if args.photos_only:
+        Path(args.photos_only).mkdir(parents=True, exist_ok=True)
+        with multiprocessing.Pool() as pool:
+            pool.starmap(photo, [(n, Path(args.photos_only) / f"fig-{n}.jpg") for n in range(args.posts)])
+        return
     work = Path(args.work)
     corpus = work / f"corpus-{args.posts}"
     if not corpus.exists():
@@ -79,6 +86,12 @@ def main():
                          for m in re.findall(r"/images/fig-(\d+)\.jpg", md.read_text())})
         with multiprocessing.Pool() as pool:
             pool.starmap(photo, [(n, images / f"fig-{n}.jpg") for n in wanted], chunksize=64)
+    for name, binary in (("folio", args.folio), ("folio before", args.before)):
+        if binary:
+            measure(name, Path(binary).resolve(), corpus, work, args.posts)
+
+
+def measure(name, folio, corpus, work, posts):
     site = work / "site"
     shutil.rmtree(site, ignore_errors=True)
     site.mkdir(parents=True)
@@ -96,7 +109,8 @@ def main():
     variants_mb = sum(f.stat().st_size for f in out.rglob("*") if f.is_file() and "/size/" in str(f)) / 1e6
     index = [out / "search.json", *sorted((out / "search").glob("*.json"))]
     index_mb = sum(f.stat().st_size for f in index) / 1e6
-    print(f"| {args.posts} posts, {count} images ({images_mb:.0f} MB) | s | peak RSS MB |")
+    print(f"\n{name}: {folio}\n")
+    print(f"| {posts} posts, {count} images ({images_mb:.0f} MB) | s | peak RSS MB |")
     print("|---|---|---|")
     for name, (t, rss) in (("cold (every image encoded)", cold), ("rebuild, cache kept (none encoded)", rebuild),
                            ("one post edited", edit)):

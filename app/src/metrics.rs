@@ -54,6 +54,26 @@ pub struct Metrics {
     scheduled_overdue: Gauge,
 }
 
+/// One route's counters, from [`Metrics::route`]: the same ones `/metrics` reports.
+#[derive(Clone)]
+pub struct RouteMetrics {
+    ok: Counter,
+    not_modified: Counter,
+    latency: Histogram,
+}
+
+impl RouteMetrics {
+    /// Counts an answer of status 200 or 304 (others go through [`Metrics::request`]).
+    pub fn answered(&self, not_modified: bool, elapsed: Duration) {
+        if not_modified {
+            self.not_modified.inc();
+        } else {
+            self.ok.inc();
+        }
+        self.latency.observe(elapsed.as_secs_f64());
+    }
+}
+
 /// What `/metrics` reads from the store at each scrape.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sampled {
@@ -257,6 +277,29 @@ impl Metrics {
                 route: route.to_owned(),
             })
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// The counters of one route's answers with status 200 and 304, and its latency,
+    /// looked up once: for the site's files, where a lookup by labels per request
+    /// (two label sets made and hashed) is a share of the request's cost.
+    pub fn route(&self, route: &str) -> RouteMetrics {
+        let counter = |status| {
+            (self.requests)
+                .get_or_create(&RequestLabels {
+                    route: route.to_owned(),
+                    status,
+                })
+                .clone()
+        };
+        RouteMetrics {
+            ok: counter(200),
+            not_modified: counter(304),
+            latency: (self.latency)
+                .get_or_create(&RouteLabels {
+                    route: route.to_owned(),
+                })
+                .clone(),
+        }
     }
 
     /// A render that finished: how long it took and how many files it wrote.

@@ -307,7 +307,8 @@ fn jpeg_is_whole(bytes: &[u8]) -> bool {
     false
 }
 
-fn resize(image: &DynamicImage, width: u32, height: u32) -> Result<DynamicImage, Refused> {
+/// `image` resized to `width` x `height` (Lanczos3).
+pub fn resize(image: &DynamicImage, width: u32, height: u32) -> Result<DynamicImage, Refused> {
     let mut resized = DynamicImage::new(width, height, image.color());
     Resizer::new()
         .resize(image, &mut resized, None)
@@ -315,7 +316,8 @@ fn resize(image: &DynamicImage, width: u32, height: u32) -> Result<DynamicImage,
     Ok(resized)
 }
 
-fn webp(image: &DynamicImage) -> Result<Vec<u8>, Refused> {
+/// `image` as lossy WebP, 8-bit RGB or RGBA only.
+pub fn webp(image: &DynamicImage) -> Result<Vec<u8>, Refused> {
     let encoder = match image {
         DynamicImage::ImageRgba8(pixels) => {
             webp::Encoder::from_rgba(pixels.as_raw(), image.width(), image.height())
@@ -340,7 +342,7 @@ fn webp(image: &DynamicImage) -> Result<Vec<u8>, Refused> {
 /// and smaller at the same quality. Progressive, not baseline with optimized
 /// Huffman tables, which zune-jpeg (the `image` crate's decoder, which reads these
 /// files back) decodes wrongly.
-fn jpeg(image: &DynamicImage) -> Result<Vec<u8>, Refused> {
+pub fn jpeg(image: &DynamicImage) -> Result<Vec<u8>, Refused> {
     let rgb = image.to_rgb8();
     let (width, height) = (
         u16::try_from(rgb.width()).map_err(|_| Refused::Encode("over 65,535 px wide".into()))?,

@@ -140,6 +140,22 @@ impl Files {
     }
 }
 
+/// The folder `out` is in, opened to look names up in (`O_PATH`), and `out`'s name.
+/// A folder that cannot be opened gives a descriptor of `/dev/null`, in which no
+/// lookup succeeds, so nothing is answered from memory.
+pub(super) fn parent_and_name(out: &Path) -> (rustix::fd::OwnedFd, std::ffi::CString) {
+    use rustix::fs::{Mode, OFlags};
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
+    let parent = parent.unwrap_or(Path::new("."));
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let fd = rustix::fs::open(parent, flags, Mode::empty())
+        .or_else(|_| rustix::fs::open("/dev/null", OFlags::PATH | OFlags::CLOEXEC, Mode::empty()))
+        .expect("/dev/null opens");
+    let name = out.file_name().map(|n| n.as_encoded_bytes().to_vec());
+    let name = std::ffi::CString::new(name.unwrap_or_default()).unwrap_or_default();
+    (fd, name)
+}
+
 /// Hidden files (a build's temporary files among them) are never part of the site,
 /// nor names no file system holds (over 255 bytes a segment): decided on the decoded
 /// path, the one the file lookup uses (`/%2eindex.html...`).

@@ -74,7 +74,12 @@ pub(super) struct Hot {
     inner: Router,
     files: Arc<Files>,
     pages: Arc<Pages>,
-    site: Arc<Site>,
+    /// The counters of `static`, the route of the site's files.
+    metrics: crate::metrics::RouteMetrics,
+    /// The folder holding the output folder's link, and the link's name in it: the
+    /// link is looked up in it, not through the whole path, at each request.
+    parent: Arc<rustix::fd::OwnedFd>,
+    link: Arc<std::ffi::CString>,
     /// `admin_url`'s host, whose requests are the admin's alone.
     admin_host: Option<Arc<str>>,
 }
@@ -86,11 +91,14 @@ impl Hot {
         site: Arc<Site>,
         admin_host: Option<String>,
     ) -> Self {
+        let (parent, link) = super::files::parent_and_name(&files.root);
         Self {
             inner,
-            files,
             pages: Arc::new(Pages::with_weighter(4096, CAPACITY_BYTES, Weight)),
-            site,
+            metrics: site.metrics.route("static"),
+            parent: Arc::new(parent),
+            link: Arc::new(link),
+            files,
             admin_host: admin_host.map(Arc::from),
         }
     }
@@ -104,7 +112,7 @@ impl Hot {
         if is_app_path(path) || self.for_admin_host(request) {
             return None;
         }
-        let generation = generation(&self.files.root)?;
+        let generation = generation(&self.parent, &self.link)?;
         let page = match self.pages.get(path) {
             Some(page) if page.checked == generation => page,
             cached => {
@@ -142,8 +150,8 @@ fn is_app_path(path: &str) -> bool {
 
 /// Which build the output folder's link points at: its inode and change time, new
 /// at every switch. None when the folder is not a link (before the first build).
-fn generation(out: &std::path::Path) -> Option<u64> {
-    let stat = rustix::fs::lstat(out).ok()?;
+fn generation(parent: &rustix::fd::OwnedFd, link: &std::ffi::CStr) -> Option<u64> {
+    let stat = rustix::fs::statat(parent, link, rustix::fs::AtFlags::SYMLINK_NOFOLLOW).ok()?;
     let link = rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::Symlink;
     link.then(|| {
         (stat.st_ino as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
@@ -319,10 +327,8 @@ impl tower::Service<Request> for Hot {
         let started = Instant::now();
         match self.answer(&request) {
             Some(response) => {
-                let status = response.status().as_u16();
-                self.site
-                    .metrics
-                    .request("static", status, started.elapsed());
+                let not_modified = response.status() == StatusCode::NOT_MODIFIED;
+                self.metrics.answered(not_modified, started.elapsed());
                 Either::Left(ready(Ok(response)))
             }
             None => Either::Right(self.inner.call(request)),

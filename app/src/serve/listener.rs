@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::ConnectInfo;
-use axum::Router;
+use axum::extract::{ConnectInfo, Request};
+use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
@@ -25,6 +25,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tower::ServiceExt;
+use tower_http::timeout::TimeoutBody;
 
 /// How the listener bounds its clients.
 #[derive(Debug, Clone)]
@@ -205,17 +206,18 @@ impl Drop for InFlight {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then lets requests in
-/// flight finish (up to [`DRAIN`]).
-pub async fn serve(
+/// Serves `app` (a router, or the site's fast path in front of one) on `listener`
+/// until `shutdown` completes, then lets requests in flight finish (up to [`DRAIN`]).
+pub async fn serve<S>(
     listener: TcpListener,
-    app: Router,
+    app: S,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
-) {
-    let app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-        limits.body_timeout,
-    ));
+) where
+    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    let body_timeout = limits.body_timeout;
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -265,7 +267,10 @@ pub async fn serve(
                 let response = if reserve && !probe {
                     busy_answer()
                 } else {
-                    let response = app.oneshot(request.map(axum::body::Body::new)).await;
+                    // Each piece of a body must come within the body timeout.
+                    let request = request
+                        .map(|body| axum::body::Body::new(TimeoutBody::new(body_timeout, body)));
+                    let response = app.oneshot(request).await;
                     response.unwrap_or_else(|never| match never {})
                 };
                 drop(in_flight);

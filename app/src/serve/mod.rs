@@ -77,6 +77,15 @@ pub struct ServeOptions {
 /// answered alone (see [`admin_app`]). The site's pages are answered from memory in
 /// front of it ([`hot`]), except in watch mode, where pages get the live-reload script.
 pub fn app(state: AppState) -> Router {
+    match service(state) {
+        tower::util::Either::Left(hot) => Router::new().fallback_service(hot),
+        tower::util::Either::Right(router) => router,
+    }
+}
+
+/// [`app`] as the listener runs it: the fast path itself in front, without a router
+/// to pass through first.
+fn service(state: AppState) -> tower::util::Either<hot::Hot, Router> {
     let config = &state.site.config_at_start;
     let site_files = files::Files::new(&state.site.paths.out, config.cdn_max_age, config.csp());
     let mut files = site_files.service();
@@ -111,9 +120,9 @@ pub fn app(state: AppState) -> Router {
         })
         .layer(CompressionLayer::new());
     if watching {
-        return router;
+        return tower::util::Either::Right(router);
     }
-    Router::new().fallback_service(hot::Hot::new(router, site_files, site, hot_admin_host))
+    tower::util::Either::Left(hot::Hot::new(router, site_files, site, hot_admin_host))
 }
 
 /// The admin alone, for its own listener (`--admin-listen`): `/admin/`, its API and
@@ -312,7 +321,7 @@ pub async fn run(site: Arc<Site>, serve: ServeOptions) -> Result<(), ServeError>
     if separate_admin {
         public.admin = None;
     }
-    listener::serve(listener, app(public), limits, async move {
+    listener::serve(listener, service(public), limits, async move {
         shutdown_signal().await;
         // Live-reload streams never end by themselves.
         let _ = stop.send(true);
