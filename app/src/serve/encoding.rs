@@ -1,6 +1,6 @@
 //! Content codings for text files: which one a request accepts, and each file
-//! compressed once, at high levels, when it is first served (the hot-page cache then
-//! keeps the result for as long as the file's version is published).
+//! compressed once when it is first served (the hot-page cache then keeps the
+//! result for as long as the file's version is published).
 
 use std::io::Write;
 
@@ -27,11 +27,14 @@ impl Coding {
 /// Smaller files go as they are: the coding's own framing would eat the gain.
 pub(super) const MIN_SIZE: usize = 512;
 
-/// gzip level: 9 saves 2-3% over 6, paid once per file version.
-const GZIP_LEVEL: u32 = 9;
-/// brotli quality, 0-11. 11 costs 10-20x the CPU of 9 for ~3% more, on every page
-/// of a cold site's first crawl: 9 is the best a crawl of every page can afford.
-const BROTLI_QUALITY: i32 = 9;
+/// gzip level. On the 1k corpus's pages (20.6 kB on average) 6 and 9 give the same
+/// 31.9% in 0.67 ms: the default.
+const GZIP_LEVEL: u32 = 6;
+/// brotli quality, 0-11. On the same pages 5 gives 29.6% in 1.1 ms, 9 gives 29.5% in
+/// 9.9 ms and 11 gives 26.9% in 46 ms: a page is compressed when first asked for
+/// after a change (and again if the cache let it go), so a crawl of every page pays
+/// it for each; 5 is where more CPU stops buying bytes (`docs/benchmarks.md`).
+const BROTLI_QUALITY: i32 = 5;
 /// brotli window: 4 MiB, larger than any file read whole.
 const BROTLI_WINDOW: i32 = 22;
 
