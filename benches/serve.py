@@ -16,7 +16,8 @@ page three ways:
   gzip     Accept-Encoding: gzip
   browser  Accept-Encoding: gzip, deflate, br (what browsers send)
 
-and prints requests/s and p50/p99 latency as a Markdown table for
+in alternated rounds, and prints the median requests/s and p50/p99 latency of each as
+a Markdown table for
 docs/benchmarks.md. Nothing here is a pass/fail test.
 """
 import argparse
@@ -24,6 +25,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -108,6 +110,7 @@ def main():
     ap.add_argument("--before", help="an older folio binary to measure beside")
     ap.add_argument("--posts", type=int, default=1000)
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--work", default="/tmp/folio-serve-bench")
     args = ap.parse_args()
     work = Path(args.work)
@@ -135,22 +138,34 @@ def main():
                 "taskset", "-c", "0", b, *common, "serve", "--listen", f"127.0.0.1:{port}"]))
     servers.append(("nginx", lambda port: [
         "taskset", "-c", "0", "nginx", "-c", work / f"nginx-{port}.conf", "-e", work / "nginx-error.log"]))
-    rows = []
-    for name, command in servers:
-        port = free_port()
-        (work / f"nginx-{port}.conf").write_text(NGINX_CONF.format(work=work, port=port, root=copy))
-        proc = subprocess.Popen(command(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_for(port, proc)
-            url = f"http://127.0.0.1:{port}{page}"
-            for ask, accept in ASKS:
-                wrk(url, accept, 2)  # warm-up: the first requests read and compress
-                rps, p50, p99 = wrk(url, accept, args.seconds)
-                rows.append((name, ask, rps, p50, p99, size_of(url, accept)))
-        finally:
+    # Every server runs at once (an idle one takes no CPU) and the runs alternate
+    # A B C, A B C...: the machine drifts, and the medians of alternated runs compare.
+    procs, urls = [], {}
+    try:
+        for name, command in servers:
+            port = free_port()
+            (work / f"nginx-{port}.conf").write_text(NGINX_CONF.format(work=work, port=port, root=copy))
+            procs.append(subprocess.Popen(command(port), env=env, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+            wait_for(port, procs[-1])
+            urls[name] = f"http://127.0.0.1:{port}{page}"
+            for _, accept in ASKS:
+                wrk(urls[name], accept, 2)  # warm-up: the first requests read and compress
+        runs = {}
+        for _ in range(args.rounds):
+            for name, _ in servers:
+                for ask, accept in ASKS:
+                    runs.setdefault((name, ask), []).append(wrk(urls[name], accept, args.seconds))
+        rows = []
+        for (name, ask), results in runs.items():
+            rps, p50, p99 = (statistics.median(r[i] for r in results) for i in range(3))
+            rows.append((name, ask, rps, p50, p99, size_of(urls[name], dict(ASKS)[ask])))
+    finally:
+        for proc in procs:
             proc.terminate()
             proc.wait()
-    print(f"page {page}, {args.posts} posts, {args.seconds} s per run, wrk -t1 -c64\n")
+    print(f"page {page}, {args.posts} posts, medians of {args.rounds} runs of {args.seconds} s, "
+          "wrk -t1 -c64\n")
     print("| server | Accept-Encoding | requests/s | p50 ms | p99 ms | bytes, type | vs nginx |")
     print("|---|---|---|---|---|---|---|")
     nginx = {ask: rps for name, ask, rps, *_ in rows if name == "nginx"}
