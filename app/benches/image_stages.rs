@@ -7,7 +7,6 @@
 //!
 //! `benches/images.py --photos-only DIR` makes the photos of the image benchmark.
 
-use std::io::Cursor;
 use std::time::Instant;
 
 use folio::images::budget::Budget;
@@ -28,7 +27,7 @@ fn main() {
     photos.truncate(limit);
     let budget = Budget::new(1 << 30);
     let mut rows: Vec<Row> = Vec::new();
-    let mut add = |name: &'static str, ms: f64, psnr: f64, bytes: usize| {
+    let mut add = |name: String, ms: f64, psnr: f64, bytes: usize| {
         let at = rows.iter().position(|r| r.0 == name).unwrap_or_else(|| {
             rows.push((name, Vec::new(), Vec::new(), Vec::new()));
             rows.len() - 1
@@ -40,18 +39,13 @@ fn main() {
     for path in &photos {
         let bytes = std::fs::read(path).expect("a photo");
         let (ms, made) = timed(|| encode::variants(&bytes, Format::Jpeg, &budget).expect("made"));
-        add(
-            "all variants (folio now)",
-            ms,
-            f64::NAN,
-            made.variants.len(),
-        );
+        add("all variants".into(), ms, f64::NAN, made.variants.len());
         let (ms, source) = timed(|| image::load_from_memory(&bytes).expect("decodes"));
-        add("decode", ms, f64::NAN, 0);
+        add("decode".into(), ms, f64::NAN, 0);
         for width in [600u32, 1000] {
             let height = source.height() * width / source.width();
             let (ms, small) = timed(|| encode::resize(&source, width, height).expect("resized"));
-            add("resize", ms, f64::NAN, 0);
+            add(format!("resize to {width} px"), ms, f64::NAN, 0);
             stages(&small, &mut add);
         }
         stages(&source, &mut add);
@@ -73,39 +67,27 @@ fn main() {
 }
 
 /// A stage's name, and its CPU ms, PSNR and bytes of each photo or variant.
-type Row = (&'static str, Vec<f64>, Vec<f64>, Vec<f64>);
+type Row = (String, Vec<f64>, Vec<f64>, Vec<f64>);
 
 /// Each encoder on one variant's pixels.
-fn stages(pixels: &DynamicImage, add: &mut impl FnMut(&'static str, f64, f64, usize)) {
+fn stages(pixels: &DynamicImage, add: &mut impl FnMut(String, f64, f64, usize)) {
+    let at = |name: &str| format!("{name}, {} px", pixels.width());
     let (ms, webp) = timed(|| encode::webp(pixels).expect("webp"));
-    add("WebP, method 2 (now)", ms, psnr(pixels, &webp), webp.len());
+    add(
+        at("WebP, method 2 (now)"),
+        ms,
+        psnr(pixels, &webp),
+        webp.len(),
+    );
     let (ms, webp) = timed(|| webp_method(pixels, 4));
     add(
-        "WebP, method 4 (before)",
+        at("WebP, method 4 (before)"),
         ms,
         psnr(pixels, &webp),
         webp.len(),
     );
     let (ms, jpeg) = timed(|| encode::jpeg(pixels).expect("jpeg"));
-    add(
-        "JPEG, jpeg-encoder progressive (now)",
-        ms,
-        psnr(pixels, &jpeg),
-        jpeg.len(),
-    );
-    let (ms, jpeg) = timed(|| {
-        let mut out = Cursor::new(Vec::new());
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82)
-            .encode_image(&pixels.to_rgb8())
-            .expect("jpeg");
-        out.into_inner()
-    });
-    add(
-        "JPEG, image crate (before)",
-        ms,
-        psnr(pixels, &jpeg),
-        jpeg.len(),
-    );
+    add(at("JPEG, image crate"), ms, psnr(pixels, &jpeg), jpeg.len());
 }
 
 fn webp_method(pixels: &DynamicImage, method: i32) -> Vec<u8> {

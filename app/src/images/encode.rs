@@ -26,10 +26,8 @@ const WEBP_QUALITY: f32 = 80.0;
 /// 4 for files about 3% larger at the same PSNR and SSIM (`docs/benchmarks.md`):
 /// WebP was 80% of an image's work.
 const WEBP_METHOD: i32 = 2;
-/// JPEG variants' quality, on jpeg-encoder's scale: 85 with chroma averaged gives the
-/// files of the `image` crate's 82 (what folio used before) their size, 2 dB closer to
-/// the photo, in less than half the CPU (`docs/benchmarks.md`).
-const JPEG_QUALITY: u8 = 85;
+/// JPEG variants' quality.
+const JPEG_QUALITY: u8 = 82;
 
 /// Why an image gets no variants (it is copied as it is).
 #[derive(Debug, thiserror::Error)]
@@ -340,23 +338,13 @@ pub fn webp(image: &DynamicImage) -> Result<Vec<u8>, Refused> {
     Ok(memory.to_vec())
 }
 
-/// A progressive JPEG, by jpeg-encoder: 3x faster than the `image` crate's encoder
-/// and smaller at the same quality. Progressive, not baseline with optimized
-/// Huffman tables, which zune-jpeg (the `image` crate's decoder, which reads these
-/// files back) decodes wrongly.
+/// `image` as a JPEG. The `image` crate's encoder: jpeg-encoder, 2-3x faster, gave
+/// files 2 dB further from the photo at the same size, or 32% larger at the same
+/// distance (`docs/benchmarks.md`).
 pub fn jpeg(image: &DynamicImage) -> Result<Vec<u8>, Refused> {
-    let rgb = image.to_rgb8();
-    let (width, height) = (
-        u16::try_from(rgb.width()).map_err(|_| Refused::Encode("over 65,535 px wide".into()))?,
-        u16::try_from(rgb.height()).map_err(|_| Refused::Encode("over 65,535 px high".into()))?,
-    );
     let mut out = Vec::new();
-    let mut encoder = jpeg_encoder::Encoder::new(&mut out, JPEG_QUALITY);
-    encoder.set_progressive(true);
-    // The default keeps one pixel of four's colour: edges get coloured fringes.
-    encoder.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
-    encoder
-        .encode(rgb.as_raw(), width, height, jpeg_encoder::ColorType::Rgb)
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
+        .encode_image(&image.to_rgb8())
         .map_err(|e| Refused::Encode(e.to_string()))?;
     Ok(out)
 }
