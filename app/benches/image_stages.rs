@@ -16,7 +16,11 @@ use image::DynamicImage;
 
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
-    let dir = args.next().expect("a folder of JPEG photos");
+    // `cargo test --all-targets` runs every bench once, with no arguments.
+    let Some(dir) = args.next() else {
+        println!("usage: cargo bench --bench image_stages -- DIR [LIMIT] (DIR: JPEG photos)");
+        return;
+    };
     let limit: usize = args.next().map_or(200, |n| n.parse().expect("a number"));
     let mut photos: Vec<_> = std::fs::read_dir(&dir)
         .expect("the folder")

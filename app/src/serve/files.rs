@@ -251,8 +251,8 @@ fn site_file(root: &Path, url_path: &str) -> Option<PathBuf> {
     Some(path)
 }
 
-/// The bytes and modification time of `path` if it is a file of at most
-/// [`READ_WHOLE_MAX`] bytes.
+/// The bytes and metadata of `path` if it is a file of at most [`READ_WHOLE_MAX`]
+/// bytes.
 pub(super) fn read_small(path: &Path) -> Option<(Vec<u8>, std::fs::Metadata)> {
     let mut file = std::fs::File::open(path).ok()?;
     let meta = file.metadata().ok()?;
