@@ -538,6 +538,42 @@ async fn related_posts_share_tags_and_follow_edits() {
     assert_same_as_a_full_build(&site, "a related post renamed").await;
 }
 
+/// On a tag longer than the reach of related posts, an edit renders again the pages
+/// that show the edited post (its neighbours in the tag, on both sides), and a one-edit
+/// build still equals a full one at both ends of the list and in its middle.
+#[tokio::test]
+async fn an_edit_reaches_the_related_posts_of_a_long_tag() {
+    let site = TestSite::empty();
+    let write = |i: usize, title: &str| {
+        let front = format!("date: 2026-02-{:02}\ntags: [long, t{}]\n", i + 1, i % 4);
+        site.write(&format!("posts/p{i}.md"), &post(title, &front, "Words."));
+    };
+    for i in 0..28 {
+        write(i, &format!("Post {i}"));
+    }
+    site.publish().await;
+    let forced = PublishOptions {
+        force: true,
+        ..Default::default()
+    };
+    let total = common::built(&site.publish_with(forced).await).rendered;
+    for (i, title) in [
+        (14, "Fourteen"),
+        (0, "Zero"),
+        (27, "Twenty-seven"),
+        (14, "Again"),
+    ] {
+        write(i, title);
+        let report = site.publish().await;
+        let rendered = common::built(&report).rendered;
+        assert!(
+            rendered < total,
+            "{title}: {rendered} of {total} pages rendered again"
+        );
+        assert_same_as_a_full_build(&site, &format!("renamed {title}")).await;
+    }
+}
+
 #[tokio::test]
 async fn a_scheduled_post_comes_out_in_the_first_build_after_its_time() {
     let site = TestSite::empty();

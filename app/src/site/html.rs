@@ -60,6 +60,9 @@ impl RenderPlan<'_> {
                 .filter(|&&i| last_blocks(i).is_none())
                 .filter_map(|&i| markdown.get(&posts[i].post.id).map(String::as_str)),
         );
+        // The body is at hand: its words for the search index are found beside its HTML,
+        // on the same thread, rather than in a serial loop after the chunk.
+        let terms = self.input.cache.is_some() && self.input.theme.search;
         let rendered = missing
             .par_iter()
             .map(|&i| {
@@ -71,27 +74,28 @@ impl RenderPlan<'_> {
                     .map(|html| Blocks::of(html))
                     .unwrap_or_default();
                 let html = markdown::to_html_reusing(source, &blocks);
-                if post.post.sanitized {
-                    return Ok((i, sanitize::clean(&html)));
-                }
-                Ok((i, html))
+                let html = if post.post.sanitized {
+                    sanitize::clean(&html)
+                } else {
+                    html
+                };
+                Ok((i, html, terms.then(|| search::body_terms(source))))
             })
-            .collect::<Result<Vec<(usize, String)>, PublishError>>()?;
-        if let Some(cache) = self.input.cache {
-            let mut entries: Vec<(String, String)> = rendered
-                .iter()
-                .map(|(i, html)| (hash(*i).to_owned(), html.clone()))
-                .collect();
-            // The body is at hand: its words for the search index are kept too.
-            if self.input.theme.search {
-                entries.extend(missing.iter().filter_map(|&i| {
-                    let source = markdown.get(&posts[i].post.id)?;
-                    Some((search::terms_key(hash(i)), search::body_terms(source)))
-                }));
+            .collect::<Result<Vec<(usize, String, Option<String>)>, PublishError>>()?;
+        let mut html: HashMap<usize, String> = HashMap::with_capacity(indexes.len());
+        let mut entries: Vec<(String, String)> = Vec::new();
+        for (i, body, terms) in rendered {
+            if self.input.cache.is_some() {
+                entries.push((hash(i).to_owned(), body.clone()));
             }
+            if let Some(terms) = terms {
+                entries.push((search::terms_key(hash(i)), terms));
+            }
+            html.insert(i, body);
+        }
+        if let Some(cache) = self.input.cache {
             cache.put(entries);
         }
-        let mut html: HashMap<usize, String> = rendered.into_iter().collect();
         for &i in indexes {
             if let Some(body) = cached.get(hash(i)) {
                 html.insert(i, body.clone());
