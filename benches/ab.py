@@ -3,8 +3,9 @@
 
     python3 benches/ab.py OLD NEW [--corpus DIR] [--rounds 3] [--work /tmp/folio-ab]
 
-Each round, for each binary (the order swapped every round), imports the corpus into
-a fresh store, then times: a cold full render (empty body cache, fresh folder), a warm
+Each round, for each binary (the order swapped every round), publishes the corpus
+from nothing (a new store, no cache, a new folder: what a CI job does, one process),
+imports it into a fresh store, then times: a cold full render (empty body cache, fresh folder), a warm
 full render, no-change (after a prime publish), the first edit into that folder, and
 two more edits (one-edit). Prints medians and peak RSS as a Markdown table. For a
 change that must leave the figures as they were: build the old commit's release
@@ -19,18 +20,19 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = ["import", "cold", "warm", "no-change", "first-edit", "one-edit"]
+STEPS = ["from-nothing", "import", "cold", "warm", "no-change", "first-edit", "one-edit"]
 
 
 def run(cmd, cwd):
-    """Seconds and peak RSS (MB) of one command."""
+    """Seconds, peak RSS (MB) and CPU seconds (user + system) of one command."""
     start = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *map(str, cmd)], cwd=cwd,
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *map(str, cmd)], cwd=cwd,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                           env=dict(os.environ, FOLIO_LOG="warn"))
     if proc.returncode != 0:
         raise SystemExit(f"{cmd} failed:\n{proc.stderr}")
-    return time.perf_counter() - start, int(proc.stderr.strip().splitlines()[-1]) // 1024
+    rss, user, system = proc.stderr.strip().splitlines()[-1].split()
+    return time.perf_counter() - start, int(rss) // 1024, float(user) + float(system)
 
 
 def round_of(binary, corpus, site):
@@ -40,7 +42,11 @@ def round_of(binary, corpus, site):
     common = ["--db", site / "data/folio.db", "--theme", ROOT / "themes/default",
               "--config", site / "folio.toml"]
     live = [*common, "--content", content, "--out", site / "warm", "publish"]
-    steps = [("import", [*common, "--content", content, "import"]),
+    nothing = ["--db", site / "nothing/folio.db", "--theme", ROOT / "themes/default",
+               "--config", site / "folio.toml", "--content", content,
+               "--out", site / "nothing/public", "publish"]
+    steps = [("from-nothing", nothing),
+             ("import", [*common, "--content", content, "import"]),
              ("cold", [*common, "--content", site / "none", "--out", site / "cold", "publish"]),
              ("warm", [*common, "--content", site / "none", "--out", site / "warm", "publish"]),
              ("prime", live), ("no-change", live)]
@@ -74,14 +80,16 @@ def main():
             times = round_of(binaries[name], Path(args.corpus), work / f"{name}-{r}")
             for step, runs in times.items():
                 results[name].setdefault(step, []).extend(runs)
-    print("| step | old | old peak RSS | new | new peak RSS | new / old |")
-    print("|---|---|---|---|---|---|")
+    # The machine's speed drifts by a third between runs: CPU time says more than wall
+    # time of what a change costs.
+    print("| step | old | old CPU | old peak RSS | new | new CPU | new peak RSS | new / old (wall, CPU) |")
+    print("|---|---|---|---|---|---|---|---|")
     for step in STEPS:
         old, new = results["old"][step], results["new"][step]
-        mo = statistics.median(t for t, _ in old)
-        mn = statistics.median(t for t, _ in new)
-        print(f"| {step} | {mo:.3f} s | {max(m for _, m in old)} MB | {mn:.3f} s | "
-              f"{max(m for _, m in new)} MB | {mn / mo:.2f} |")
+        mo, mn = (statistics.median(r[0] for r in runs) for runs in (old, new))
+        co, cn = (statistics.median(r[2] for r in runs) for runs in (old, new))
+        print(f"| {step} | {mo:.3f} s | {co:.2f} s | {max(r[1] for r in old)} MB | {mn:.3f} s | "
+              f"{cn:.2f} s | {max(r[1] for r in new)} MB | {mn / mo:.2f}, {cn / co:.2f} |")
     shutil.rmtree(work, ignore_errors=True)
 
 
